@@ -1,0 +1,23 @@
+-- gaps_by_place: continuity gaps with where the young person is served: for a contract's gap
+-- that contract, otherwise the client's latest contract (home municipality if none), with the
+-- municipality's internal area, service and producer.
+-- grain: one row per (client_id, gap_type, subject_id, started_on).
+CREATE VIEW gaps_by_place AS
+WITH latest AS (
+    SELECT client_id, municipality, service, producer_kind, producer_id
+    FROM contracts
+    QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY start_date DESC, contract_id) = 1
+), placed AS (
+    SELECT g.*,
+           coalesce(s.municipality, k.municipality, c.home_municipality) AS municipality,
+           coalesce(s.service, k.service) AS service,
+           coalesce(s.producer_kind, k.producer_kind) AS producer_kind,
+           coalesce(s.producer_id, k.producer_id) AS producer_id
+    FROM continuity_gaps g
+    LEFT JOIN contracts s ON s.client_id = g.client_id AND s.contract_id = g.subject_id
+    LEFT JOIN latest k ON k.client_id = g.client_id
+    LEFT JOIN clients c ON c.client_id = g.client_id
+)
+SELECT p.*, m.name_fi AS municipality_name, m.internal_area
+FROM placed p
+LEFT JOIN municipalities m ON m.code = p.municipality;

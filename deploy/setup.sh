@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up everything jatkumo needs on a fresh Debian machine, idempotently:
+#   bash deploy/setup.sh          the Python environment in .venv (enough for replay, sql, demo)
+#   bash deploy/setup.sh --test   also what the tests need (Kafka jars, chromium, alertmanager)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    *) echo "setup.sh: unknown option $arg (use --test for the test dependencies)" >&2; exit 2 ;;
+  esac
+done
+
+py=$(command -v python3.11 || command -v python3)
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[kafka,dev]"
+
+if [ "$want_test" = 1 ]; then
+  for extra in deploy/setup.d/*.sh; do
+    [ -e "$extra" ] || continue
+    echo "setup: $extra"
+    bash "$extra"
+  done
+fi
+echo "setup: ready (.venv)"

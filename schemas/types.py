@@ -1,0 +1,60 @@
+"""Constrained field types shared by the event models (SPEC.md 1.1 and 1.3)."""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from schemas.reference import is_municipality
+
+_ORGANIZER = re.compile(r"^(municipality:(\d{3})|wellbeing_area:[a-z0-9][a-z0-9_-]{0,62})$")
+
+
+def _check_municipality(code: str) -> str:
+    if not is_municipality(code):
+        raise ValueError(f"unknown municipality code {code!r} (not in the 2023 reference list)")
+    return code
+
+
+def _check_organizer(value: str) -> str:
+    m = _ORGANIZER.match(value)
+    if m is None:
+        raise ValueError("organiser id must be municipality:NNN or wellbeing_area:NAME")
+    if m.group(2) is not None:
+        _check_municipality(m.group(2))
+    return value
+
+
+MunicipalityCode = Annotated[
+    str, StringConstraints(pattern=r"^\d{3}$"), AfterValidator(_check_municipality)
+]
+OrganizerId = Annotated[str, AfterValidator(_check_organizer)]
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+DaysPerWeek = Annotated[int, Field(ge=1, le=5)]
+HoursPerDay = Annotated[int, Field(ge=1, le=8)]
+
+Service = Literal["KTT", "SOSKU", "NUPA"]
+ProducerKind = Literal["municipal", "third_sector", "wellbeing_area", "company"]
+ReferredBy = Literal[
+    "te_office", "social_work", "outreach_youth_work", "ohjaamo", "education", "self", "other"
+]
+SuspensionReason = Literal["illness", "leave", "other"]
+EndReason = Literal["education", "employment", "moved_away", "completed", "interrupted", "other"]
+ReferralTarget = Literal[
+    "mental_health", "substance_abuse", "education", "employment", "health", "other"
+]
+ReferralOutcome = Literal["declined", "cancelled", "not_needed"]
+
+
+def is_municipal(organizer: str) -> bool:
+    return organizer.startswith("municipality:")
+
+
+def is_wellbeing_area(organizer: str) -> bool:
+    return organizer.startswith("wellbeing_area:")
+
+
+def municipality_of(organizer: str) -> str | None:
+    return organizer.split(":", 1)[1] if is_municipal(organizer) else None

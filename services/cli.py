@@ -1,0 +1,62 @@
+"""The `jatkumo` command line. Exit status: 0 finished, 2 usage error, 1 failure (SPEC.md 6)."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from schemas.errors import ConfigError, JatkumoError, UsageError
+from services import commands
+
+EPILOG = """\
+examples:
+  jatkumo replay events.jsonl --db gaps.duckdb
+  jatkumo replay events.jsonl --db gaps.duckdb --as-of 2023-03-31
+  jatkumo sql "SELECT gap_type, count(*) FROM continuity_gaps GROUP BY ALL" --db gaps.duckdb
+  jatkumo schema --out schemas-json/
+
+environment:
+  JATKUMO_PSEUDONYM_KEY   secret key that turns identity codes (client_hetu) into pseudonyms;
+                          without it, events carrying client_hetu become dead letters
+  JATKUMO_CUTOVER         cutover date, default 2023-01-01
+  JATKUMO_THRESHOLDS      e.g. SERVICE_BREAK=30,REFERRAL_STALLED.mental_health=28
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\nRun '{self.prog} --help' to see how.\n")
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="jatkumo", description="Follow young people's KTT and SOSKU services across "
+               "the handoff from municipalities to the wellbeing area, and find the days they "
+               "fell between organisations.", epilog=EPILOG,
+               formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for register in commands.REGISTRY:
+        register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except (UsageError, ConfigError) as e:
+        print(f"jatkumo {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except JatkumoError as e:
+        print(f"jatkumo {args.command}: failed: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"jatkumo {args.command}: interrupted; nothing was committed.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

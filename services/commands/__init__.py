@@ -1,0 +1,11 @@
+"""One module per `jatkumo` subcommand; each exposes `register(subparsers)` that adds its parser
+and sets `run`. Add a command by writing a module and listing its register here."""
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from services.commands import replay, schema, sql
+
+Register = Callable[[Any], argparse.ArgumentParser]
+REGISTRY: list[Register] = [replay.register, sql.register, schema.register]

@@ -1,0 +1,31 @@
+"""jatkumo schema --out DIR: JSON Schema per event type for the sending systems."""
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from schemas.errors import UsageError
+from schemas.export import json_schemas
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "schema", help="write a JSON Schema per event type",
+        description="Write one JSON Schema file per event type (<event_type>.schema.json) for "
+        "the teams whose systems send events to jatkumo.")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give --out a folder to write the schemas into")
+    out.mkdir(parents=True, exist_ok=True)
+    for event_type, schema in json_schemas().items():
+        (out / f"{event_type}.schema.json").write_text(
+            json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {len(json_schemas())} JSON Schemas to {out}/")
+    return 0

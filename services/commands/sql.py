@@ -1,0 +1,54 @@
+"""jatkumo sql "SELECT …" --db FILE [--csv]: ask the relations a question, read-only."""
+
+import argparse
+import csv
+import sys
+from typing import Any
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from analytics.store import connect
+from schemas.errors import JatkumoError
+from services.commands.common import existing_db
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "sql", help="run a read-only SQL query over the relations",
+        description="Run one SQL query against a jatkumo DuckDB file opened read-only and print "
+        "the answer as a table, or as CSV with --csv. Relations: as_of, events, dead_letters, "
+        "contracts, continuity_gaps, handoff_status, compliance_violations, data_issues, "
+        "clients, referrals, municipalities, gaps_by_place.")
+    p.add_argument("query", metavar="QUERY", help='e.g. "SELECT * FROM continuity_gaps"')
+    p.add_argument("--db", required=True, type=existing_db, metavar="FILE.duckdb")
+    p.add_argument("--csv", action="store_true", help="print CSV (with a header) to stdout")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    con = connect(args.db, read_only=True)
+    try:
+        cur = con.execute(args.query)
+        names = [d[0] for d in cur.description or []]
+        rows = cur.fetchall()
+    except duckdb.Error as e:
+        raise JatkumoError(f"{e}. Check the query; list relations with \"SHOW TABLES\"."
+                           ) from None
+    finally:
+        con.close()
+    if args.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(names)
+        w.writerows(["" if v is None else v for v in row] for row in rows)
+        return 0
+    table = Table(show_lines=False)
+    for n in names:
+        table.add_column(n)
+    for row in rows:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    Console().print(table)
+    Console(stderr=True).print(f"{len(rows):,} rows")
+    return 0

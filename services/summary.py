@@ -1,0 +1,71 @@
+"""The closing summary of a replay, read back from the DuckDB file it wrote."""
+
+from rich.console import Console
+from rich.table import Table
+
+from analytics.store import connect
+from services.replay import ReplayReport
+from streams.core.rules import GAP_TYPES
+
+HANDOFF_STATUSES = ("transferred", "transferred_late", "ended_untransferred", "pending")
+
+
+def print_summary(report: ReplayReport, db: str, console: Console) -> None:
+    con = connect(db, read_only=True)
+    try:
+        open_gaps = dict(con.execute(
+            "SELECT gap_type, count(*) FROM continuity_gaps WHERE is_open GROUP BY ALL").fetchall())
+        all_gaps = dict(con.execute(
+            "SELECT gap_type, count(*) FROM continuity_gaps GROUP BY ALL").fetchall())
+        handoffs = dict(con.execute(
+            "SELECT status, count(*) FROM handoff_status GROUP BY ALL").fetchall())
+        violations = con.execute(
+            "SELECT violation_type, count(*) FROM compliance_violations GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        issues = con.execute("SELECT count(*) FROM data_issues").fetchone()
+    finally:
+        con.close()
+
+    t = Table(title=f"jatkumo replay — as of {report.as_of}", show_header=False)
+    t.add_row("lines read", f"{report.lines:,}")
+    t.add_row("events taken", f"{report.taken:,}")
+    t.add_row("duplicates ignored", f"{report.duplicates:,}")
+    t.add_row("dead letters", f"{sum(report.dead_letters.values()):,}")
+    t.add_row("clients", f"{report.clients:,}")
+    t.add_row("data issues", f"{issues[0] if issues else 0:,}")
+    console.print(t)
+
+    if report.dead_letters:
+        d = Table(title="Dead letters by reason")
+        d.add_column("reason")
+        d.add_column("count", justify="right")
+        for reason, n in report.dead_letters.most_common(15):
+            d.add_row(reason, f"{n:,}")
+        if len(report.dead_letters) > 15:
+            d.add_row(f"… {len(report.dead_letters) - 15} more reasons", "")
+        console.print(d)
+
+    g = Table(title="Continuity gaps by type")
+    g.add_column("gap type")
+    g.add_column("open", justify="right")
+    g.add_column("all", justify="right")
+    for gap_type in GAP_TYPES:
+        g.add_row(gap_type, f"{open_gaps.get(gap_type, 0):,}", f"{all_gaps.get(gap_type, 0):,}")
+    console.print(g)
+
+    h = Table(title="Handoff to the wellbeing area")
+    h.add_column("status")
+    h.add_column("contracts", justify="right")
+    for status in HANDOFF_STATUSES:
+        h.add_row(status, f"{handoffs.get(status, 0):,}")
+    console.print(h)
+
+    if violations:
+        v = Table(title="Compliance violations")
+        v.add_column("violation")
+        v.add_column("contracts", justify="right")
+        for name, n in violations:
+            v.add_row(name, f"{n:,}")
+        console.print(v)
+    console.print(f"Relations written to [bold]{db}[/bold]. Ask them questions with "
+                  f"[bold]jatkumo sql \"SELECT …\" --db {db}[/bold].")

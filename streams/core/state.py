@@ -1,0 +1,169 @@
+"""Per-client state: the facts every event contributed, kept so that a late or corrected event
+only changes a fact and the next evaluation is right (order independence by construction).
+
+Facts that can be corrected are kept as all their versions, keyed by event id, because which
+version wins depends on the as-of date (events effective after it are left out, SPEC.md 2).
+Keying by event id also makes applying the same event twice a no-op. Dates are ordinals and
+ranks are (occurred_at in UTC microseconds, event_id): the larger rank is the later correction.
+Everything is plain tuples, dicts and strings so the state serialises to JSON for a faust table.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from schemas import events as ev
+from schemas.events import Event
+
+Rank = tuple[int, str]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Registration(NamedTuple):
+    rank: Rank
+    day: int
+    birth_year: int
+    home_municipality: str
+    referred_by: str
+
+
+class Producer(NamedTuple):
+    id: str
+    kind: str
+    municipality: str
+
+
+class Signed(NamedTuple):
+    rank: Rank
+    day: int  # start_date
+    service: str
+    organizer: str
+    producer: Producer
+    planned_end: int | None
+    days_per_week: int | None
+    hours_per_day: int | None
+
+
+class Amended(NamedTuple):
+    rank: Rank
+    day: int  # amended_on
+    planned_end: int | None
+    days_per_week: int | None
+    hours_per_day: int | None
+    producer: Producer | None
+
+
+class Toggle(NamedTuple):
+    """A suspension/resumption or an assignment/unassignment: `on` from `day` onwards."""
+
+    rank: Rank
+    day: int
+    on: bool
+
+
+class Ended(NamedTuple):
+    rank: Rank
+    day: int  # end_date, the last day in service
+    reason: str
+
+
+class Transfer(NamedTuple):
+    rank: Rank
+    day: int  # effective_date, first day of the new organiser
+    from_organizer: str
+    to_organizer: str
+
+
+class Mark(NamedTuple):
+    """referral.made (target), referral.started (no detail) or referral.closed (outcome)."""
+
+    rank: Rank
+    day: int
+    detail: str
+
+
+def rank_of(event: Event) -> Rank:
+    micros = (event.occurred_at - _EPOCH) // _MICRO
+    return (micros, str(event.event_id))
+
+
+_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
+
+
+def _producer(p: Any) -> Producer:
+    return Producer(p.id, p.kind, p.municipality)
+
+
+def _ord(d: Any) -> int | None:
+    return None if d is None else int(d.toordinal())
+
+
+Versions = dict[str, Any]  # event_id -> fact tuple
+
+
+@dataclass(slots=True)
+class ClientState:
+    client_id: str
+    registrations: Versions = field(default_factory=dict)
+    signed: dict[str, Versions] = field(default_factory=dict)
+    amended: dict[str, Versions] = field(default_factory=dict)
+    suspensions: dict[str, Versions] = field(default_factory=dict)
+    ended: dict[str, Versions] = field(default_factory=dict)
+    transfers: dict[str, Versions] = field(default_factory=dict)
+    assignments: dict[tuple[str, str], Versions] = field(default_factory=dict)  # (worker, org)
+    attendance: dict[str, dict[int, tuple[Rank, bool]]] = field(default_factory=dict)
+    referrals_made: dict[str, Versions] = field(default_factory=dict)
+    referrals_started: dict[str, Versions] = field(default_factory=dict)
+    referrals_closed: dict[str, Versions] = field(default_factory=dict)
+
+
+def _put(table: dict[Any, Versions], key: Any, rank: Rank, fact: Any) -> None:
+    # setdefault: a second event with the same id is ignored (SPEC.md 1.1)
+    table.setdefault(key, {}).setdefault(rank[1], fact)
+
+
+def apply(state: ClientState, event: Event) -> ClientState:
+    """Add one validated event's fact to the client's state (in place; returns the state)."""
+    rank = rank_of(event)
+    pl: Any = event.payload
+    if isinstance(event, ev.AttendanceRecorded):
+        days = state.attendance.setdefault(pl.contract_id, {})
+        day = pl.date.toordinal()
+        current = days.get(day)
+        if current is None or rank > current[0]:
+            days[day] = (rank, pl.present)
+    elif isinstance(event, ev.ContractSigned):
+        _put(state.signed, pl.contract_id, rank, Signed(
+            rank, pl.start_date.toordinal(), pl.service, pl.organizer, _producer(pl.producer),
+            _ord(pl.planned_end_date), pl.days_per_week, pl.hours_per_day))
+    elif isinstance(event, ev.ContractAmended):
+        _put(state.amended, pl.contract_id, rank, Amended(
+            rank, pl.amended_on.toordinal(), _ord(pl.planned_end_date), pl.days_per_week,
+            pl.hours_per_day, None if pl.producer is None else _producer(pl.producer)))
+    elif isinstance(event, ev.ContractSuspended):
+        _put(state.suspensions, pl.contract_id, rank, Toggle(rank, pl.from_date.toordinal(), True))
+    elif isinstance(event, ev.ContractResumed):
+        _put(state.suspensions, pl.contract_id, rank, Toggle(rank, pl.on_date.toordinal(), False))
+    elif isinstance(event, ev.ContractEnded):
+        _put(state.ended, pl.contract_id, rank, Ended(rank, pl.end_date.toordinal(), pl.reason))
+    elif isinstance(event, ev.ResponsibilityTransferred):
+        _put(state.transfers, pl.contract_id, rank, Transfer(
+            rank, pl.effective_date.toordinal(), pl.from_organizer, pl.to_organizer))
+    elif isinstance(event, ev.WorkerAssigned | ev.WorkerUnassigned):
+        on = isinstance(event, ev.WorkerAssigned)
+        key = (pl.worker_id, pl.organization)
+        _put(state.assignments, key, rank, Toggle(rank, pl.on_date.toordinal(), on))
+    elif isinstance(event, ev.ReferralMade):
+        mark = Mark(rank, pl.made_on.toordinal(), pl.target)
+        _put(state.referrals_made, pl.referral_id, rank, mark)
+    elif isinstance(event, ev.ReferralStarted):
+        mark = Mark(rank, pl.started_on.toordinal(), "")
+        _put(state.referrals_started, pl.referral_id, rank, mark)
+    elif isinstance(event, ev.ReferralClosed):
+        mark = Mark(rank, pl.closed_on.toordinal(), pl.outcome)
+        _put(state.referrals_closed, pl.referral_id, rank, mark)
+    elif isinstance(event, ev.ClientRegistered):
+        state.registrations.setdefault(rank[1], Registration(
+            rank, pl.registered_on.toordinal(), pl.birth_year, pl.home_municipality,
+            pl.referred_by))
+    return state
