@@ -18,7 +18,7 @@ class Envelope(BaseModel):
     effective_field: ClassVar[str]
 
     event_id: UUID
-    schema_version: Literal[1]
+    schema_version: Annotated[int, Field(strict=True, ge=1, le=1, json_schema_extra={"const": 1})]
     occurred_at: AwareDatetime
     source: Source
     client_id: ClientId | None = None
