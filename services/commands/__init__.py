@@ -5,7 +5,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from services.commands import replay, schema, sql
+from services.commands import kafka, replay, schema, sql
 
 Register = Callable[[Any], argparse.ArgumentParser]
 REGISTRY: list[Register] = [replay.register, sql.register, schema.register]
+REGISTRY += [kafka.register]

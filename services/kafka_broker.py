@@ -1,0 +1,176 @@
+"""Start, watch and stop Apache Kafka (KRaft) brokers assembled from Maven Central (deploy/kafka).
+
+A broker is a background `java -cp 'deploy/kafka/lib/*' kafka.Kafka` process. Each node gets a
+folder under the run folder holding its server.properties (the committed template with the
+ports and data folder filled in), its formatted data, broker.log and a pid file, so `down` and
+`status` work from another process.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.errors import JatkumoError
+
+KAFKA_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kafka"
+DEFAULT_RUN = KAFKA_DIR / "run"
+HEAP = os.environ.get("JATKUMO_KAFKA_HEAP", "-Xmx512m")
+
+
+class BrokerError(JatkumoError):
+    """A broker could not be started or did not answer."""
+
+
+@dataclass(frozen=True)
+class Node:
+    node_id: int
+    port: int  # PLAINTEXT, for clients
+    controller_port: int
+    folder: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "broker.pid"
+
+
+def layout(nodes: int = 1, run_dir: Path = DEFAULT_RUN, base_port: int | None = None) -> list[Node]:
+    """One node on 9092/9093, or three on 19092/19093, 29092/29093, 39092/39093 by default;
+    with base_port, node i gets base_port + 2(i-1) and the port after it."""
+    if nodes not in (1, 3):
+        raise BrokerError(f"--nodes must be 1 or 3, not {nodes}")
+    name = "single" if nodes == 1 else "cluster"
+    out = []
+    for i in range(1, nodes + 1):
+        if base_port is not None:
+            port = base_port + 2 * (i - 1)
+        else:
+            port = 9092 if nodes == 1 else i * 10000 + 9092
+        out.append(Node(i, port, port + 1, run_dir / name / f"node-{i}"))
+    return out
+
+
+def bootstrap_of(nodes: list[Node]) -> str:
+    return ",".join(f"127.0.0.1:{n.port}" for n in nodes)
+
+
+def _properties(node: Node, nodes: list[Node]) -> str:
+    template = "single.properties" if len(nodes) == 1 else f"cluster-{node.node_id}.properties"
+    lines = (KAFKA_DIR / "config" / template).read_text(encoding="utf-8").splitlines()
+    listeners = f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}"
+    over = {"listeners": listeners, "advertised.listeners": listeners,
+            "log.dirs": str(node.folder / "data")}
+    if len(nodes) == 1:
+        over["controller.quorum.bootstrap.servers"] = f"127.0.0.1:{node.controller_port}"
+    else:
+        over["controller.quorum.voters"] = ",".join(
+            f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes)
+    out = [f"{k}={over.pop(k)}" if (k := line.partition("=")[0]) in over else line
+           for line in lines]
+    return "\n".join(out) + "\n"
+
+
+def _java(main: str, *args: str) -> list[str]:
+    lib = KAFKA_DIR / "lib"
+    if not (lib / "kafka_2.13-4.3.1.jar").exists():
+        raise BrokerError(f"the Kafka jars are missing in {lib}; fetch them with "
+                          "'bash deploy/setup.d/kafka.sh' (needs mvn and Maven Central)")
+    return ["java", HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={KAFKA_DIR / 'config' / 'log4j2.properties'}",
+            "-cp", f"{lib}/*", main, *args]
+
+
+def _format(nodes: list[Node]) -> None:
+    """Write each node's config and format its storage once (a formatted node keeps its data)."""
+    cluster_id = ""
+    for node in nodes:
+        node.folder.mkdir(parents=True, exist_ok=True)
+        config = node.folder / "server.properties"
+        config.write_text(_properties(node, nodes), encoding="utf-8")
+        if (node.folder / "data" / "meta.properties").exists():
+            continue
+        if not cluster_id:
+            cluster_id = subprocess.run(_java("kafka.tools.StorageTool", "random-uuid"),
+                                        capture_output=True, text=True, check=True
+                                        ).stdout.strip().splitlines()[-1]
+        # --standalone bootstraps a dynamic quorum (controller.quorum.bootstrap.servers);
+        # a static voter list (three nodes) must be formatted without it.
+        extra = ["--standalone"] if len(nodes) == 1 else []
+        done = subprocess.run(_java("kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                    "-c", str(config), *extra), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise BrokerError(f"formatting {node.folder} failed: {done.stdout}{done.stderr}")
+
+
+_children: dict[int, "subprocess.Popen[bytes]"] = {}  # brokers this process started
+
+
+def running_pid(node: Node) -> int | None:
+    """The broker's pid if it runs; checks the command line so a reused pid is not taken."""
+    try:
+        pid = int(node.pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:  # our own child: reap, not a zombie
+        return None
+    return pid if b"kafka.Kafka" in cmdline else None
+
+
+def up(nodes: list[Node], timeout: float = 90.0) -> str:
+    """Start every node that is not running and wait until the cluster answers; returns the
+    bootstrap servers."""
+    _format(nodes)
+    for node in nodes:
+        if running_pid(node) is not None:
+            continue
+        with (node.folder / "broker.log").open("ab") as log:
+            proc = subprocess.Popen(_java("kafka.Kafka", str(node.folder / "server.properties")),
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        _children[proc.pid] = proc
+        node.pid_file.write_text(str(proc.pid))
+    wait_ready(nodes, timeout)
+    return bootstrap_of(nodes)
+
+
+def wait_ready(nodes: list[Node], timeout: float) -> None:
+    """Ready means an admin client can list topics on every node, not merely an open port."""
+    from kafka.admin import KafkaAdminClient  # imported here: nothing connects at import time
+
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        while True:
+            if running_pid(node) is None:
+                raise BrokerError(f"broker {node.node_id} exited; see {node.folder}/broker.log")
+            try:
+                admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{node.port}",
+                                         request_timeout_ms=3000, client_id="jatkumo-ready")
+                try:
+                    admin.list_topics()
+                finally:
+                    admin.close()
+                break
+            except Exception as e:  # the broker is still starting: any error means retry
+                if time.monotonic() > deadline:
+                    raise BrokerError(f"broker {node.node_id} did not answer within {timeout:.0f}"
+                                      f" s ({e}); see {node.folder}/broker.log") from e
+                time.sleep(0.3)
+
+
+def down(nodes: list[Node], timeout: float = 30.0) -> None:
+    """SIGTERM lets the broker close its logs cleanly; SIGKILL only if it will not stop."""
+    for node in nodes:
+        pid = running_pid(node)
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        while (pid := running_pid(node)) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+        node.pid_file.unlink(missing_ok=True)
