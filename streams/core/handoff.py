@@ -39,12 +39,9 @@ def violations(client: str, k: Contract, rules: Rules) -> list[ViolationRow]:
     out: list[ViolationRow] = []
     service, cid = k.signed.service, k.contract_id
     if service == "KTT":
-        company = next((day for day, p in k.producer_history if p.kind == "company"), None)
-        if company is not None:
-            # SPEC.md 4 dates it at the start; a company producer set later by an amendment is
-            # dated by that amendment, the first day the unlawful purchase held.
-            on = k.start if company <= k.start else company
-            out.append(ViolationRow(client, cid, "KTT_FROM_COMPANY", date.fromordinal(on)))
+        if any(p.kind == "company" for _day, p in k.producer_history):
+            # SPEC.md 4: "`on_date` = `start_date`", also when an amendment set the company.
+            out.append(ViolationRow(client, cid, "KTT_FROM_COMPANY", date.fromordinal(k.start)))
         bad = next((day for day, dpw, hpd in k.terms
                     if (dpw is not None and dpw > 4) or (hpd is not None and hpd < 4)), None)
         if bad is not None:
