@@ -1,0 +1,92 @@
+"""ClientState <-> JSON bytes, for the stream worker's faust table and its changelog.
+
+Pure: no I/O. The encoding is compact because the changelog carries the whole state every time a
+client changes: a version map (event id -> fact) is stored as the list of its facts (the id is
+in each fact's rank), facts as arrays in field order, tuple keys and day keys as arrays.
+A format version leads the document so a later layout can still read old changelogs.
+"""
+
+from typing import Any, NamedTuple
+
+import orjson
+
+from streams.core.state import (
+    Amended,
+    ClientState,
+    Ended,
+    Mark,
+    Producer,
+    Registration,
+    Signed,
+    Toggle,
+    Transfer,
+)
+
+FORMAT = 1
+
+# fact class of each per-subject versions field of ClientState
+_NESTED: dict[str, type[NamedTuple]] = {
+    "signed": Signed, "amended": Amended, "suspensions": Toggle, "ended": Ended,
+    "transfers": Transfer, "referrals_made": Mark, "referrals_started": Mark,
+    "referrals_closed": Mark,
+}
+
+
+class CodecError(ValueError):
+    """A stored state could not be read back (corrupt, or written by an unknown format)."""
+
+
+def _plain(value: Any) -> Any:
+    # NamedTuples (facts, Producer) and ranks become arrays; orjson writes the rest natively.
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _fact(cls: type[NamedTuple], row: list[Any]) -> Any:
+    values = list(row)
+    values[0] = (values[0][0], values[0][1])  # rank
+    for i, name in enumerate(cls._fields):
+        if name == "producer" and values[i] is not None:
+            values[i] = Producer(*values[i])
+    return cls(*values)
+
+
+def encode(state: ClientState) -> bytes:
+    doc: dict[str, Any] = {
+        "v": FORMAT,
+        "client_id": state.client_id,
+        "registrations": [_plain(f) for f in state.registrations.values()],
+        "assignments": [[w, o, [_plain(f) for f in vs.values()]]
+                        for (w, o), vs in state.assignments.items()],
+        "attendance": {k: [[day, _plain(rank), present]
+                           for day, (rank, present) in days.items()]
+                       for k, days in state.attendance.items()},
+    }
+    for name in _NESTED:
+        table: dict[str, dict[str, Any]] = getattr(state, name)
+        doc[name] = {k: [_plain(f) for f in vs.values()] for k, vs in table.items()}
+    return orjson.dumps(doc)
+
+
+def decode(data: bytes | str) -> ClientState:
+    try:
+        doc = orjson.loads(data)
+        if doc.get("v") != FORMAT:
+            raise CodecError(f"unknown client state format {doc.get('v')!r}")
+        state = ClientState(doc["client_id"])
+        state.registrations = {f[0][1]: _fact(Registration, f) for f in doc["registrations"]}
+        state.assignments = {(w, o): {f[0][1]: _fact(Toggle, f) for f in facts}
+                             for w, o, facts in doc["assignments"]}
+        state.attendance = {k: {day: ((rank[0], rank[1]), present)
+                                for day, rank, present in days}
+                            for k, days in doc["attendance"].items()}
+        for name, cls in _NESTED.items():
+            setattr(state, name, {k: {f[0][1]: _fact(cls, f) for f in facts}
+                                  for k, facts in doc[name].items()})
+    except CodecError:
+        raise
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError,
+            AttributeError) as e:
+        raise CodecError(f"client state cannot be decoded: {e}") from e
+    return state
