@@ -48,33 +48,33 @@ def test_an_expired_contract_opens_a_service_break() -> None:
 
 
 def test_a_referral_made_on_the_last_day_prevents_the_service_break() -> None:
-    r = run_core(k1_ended("completed") + [referral_made("r1", "2023-01-31")], as_of=A)
+    r = run_core([*k1_ended("completed"), referral_made("r1", "2023-01-31")], as_of=A)
     assert r.of("SERVICE_BREAK") == []
 
 
 def test_a_referral_made_the_day_before_the_last_day_does_not_count() -> None:
-    r = run_core(k1_ended("completed") + [referral_made("r1", "2023-01-30", target="education")],
+    r = run_core([*k1_ended("completed"), referral_made("r1", "2023-01-30", target="education")],
                  as_of="2023-03-31")
     assert r.of("SERVICE_BREAK") == [(D("2023-02-01"), None, 59)]
 
 
 def test_a_referral_made_during_the_break_ends_it_on_its_made_on_day() -> None:
-    r = run_core(k1_ended("interrupted") + [referral_made("r1", "2023-03-10")], as_of=A)
+    r = run_core([*k1_ended("interrupted"), referral_made("r1", "2023-03-10")], as_of=A)
     assert r.of("SERVICE_BREAK") == [(D("2023-02-01"), D("2023-03-10"), 37)]
 
 
 def test_a_referral_made_within_30_days_of_the_end_leaves_no_service_break() -> None:
-    r = run_core(k1_ended("other") + [referral_made("r1", "2023-03-02")], as_of=A)
+    r = run_core([*k1_ended("other"), referral_made("r1", "2023-03-02")], as_of=A)
     assert r.of("SERVICE_BREAK") == []  # days 02-01..03-01: 29 days
 
 
 def test_a_new_contract_starting_ends_the_service_break() -> None:
-    r = run_core(k1_ended("completed") + [signed("k2", "2023-04-01", service="NUPA")], as_of=A)
+    r = run_core([*k1_ended("completed"), signed("k2", "2023-04-01", service="NUPA")], as_of=A)
     assert r.of("SERVICE_BREAK") == [(D("2023-02-01"), D("2023-04-01"), 59)]
 
 
 def test_no_service_break_while_another_contract_is_active() -> None:
-    r = run_core(k1_ended("completed") + [signed("k2", "2023-01-15", organizer=WBA)], as_of=A)
+    r = run_core([*k1_ended("completed"), signed("k2", "2023-01-15", organizer=WBA)], as_of=A)
     assert r.of("SERVICE_BREAK") == []
 
 
@@ -88,14 +88,14 @@ def test_an_open_contract_never_makes_a_service_break() -> None:
 
 
 def test_contracts_sharing_the_greatest_last_day_need_only_one_unsettled_reason() -> None:
-    r = run_core(k1_ended("education") + [
+    r = run_core([*k1_ended("education"),
         signed("k2", "2022-10-01", organizer=WBA, service="SOSKU"),
         ended("k2", "2023-01-31", reason="completed")], as_of=A)
     assert r.of("SERVICE_BREAK") == [(D("2023-02-01"), None, 150)]
 
 
 def test_contracts_sharing_the_greatest_last_day_all_settled_leave_no_service_break() -> None:
-    r = run_core(k1_ended("education") + [
+    r = run_core([*k1_ended("education"),
         signed("k2", "2022-10-01", organizer=WBA, service="SOSKU"),
         ended("k2", "2023-01-31", reason="moved_away")], as_of=A)
     assert r.of("SERVICE_BREAK") == []
@@ -104,28 +104,31 @@ def test_contracts_sharing_the_greatest_last_day_all_settled_leave_no_service_br
 def test_only_the_contract_with_the_greatest_last_day_decides() -> None:
     # k1 ends 'completed' on 01-31, k2 (overlapping) ends 'education' on 02-15: after 02-15 the
     # greatest last_day is k2's, a settled end, so no break at all.
-    r = run_core(k1_ended("completed") + [
-        signed("k2", "2022-10-01", organizer=WBA), ended("k2", "2023-02-15", reason="education")],
+    r = run_core([*k1_ended("completed"),
+        signed("k2", "2022-10-01", organizer=WBA),
+        ended("k2", "2023-02-15", reason="education")],
         as_of=A)
     assert r.of("SERVICE_BREAK") == []
 
 
 def test_a_later_unsettled_end_reopens_a_break_after_a_settled_one() -> None:
-    r = run_core(k1_ended("education") + [
-        signed("k2", "2023-03-01", organizer=WBA), ended("k2", "2023-04-30", reason="other")],
+    r = run_core([*k1_ended("education"),
+        signed("k2", "2023-03-01", organizer=WBA),
+        ended("k2", "2023-04-30", reason="other")],
         as_of=A)
     assert r.of("SERVICE_BREAK") == [(D("2023-05-01"), None, 61)]
 
 
 def test_a_referral_made_before_a_later_contract_ended_does_not_cover_its_break() -> None:
-    r = run_core(k1_ended("completed") + [
-        referral_made("r1", "2023-02-05"), signed("k2", "2023-03-01", organizer=WBA),
+    r = run_core([*k1_ended("completed"),
+        referral_made("r1", "2023-02-05"),
+        signed("k2", "2023-03-01", organizer=WBA),
         ended("k2", "2023-03-31", reason="completed")], as_of=A)
     assert r.of("SERVICE_BREAK") == [(D("2023-04-01"), None, 91)]
 
 
 def test_an_end_reason_correction_decides_the_service_break() -> None:
-    r = run_core(k1_ended("completed") + [
+    r = run_core([*k1_ended("completed"),
         ended("k1", "2023-01-31", reason="employment", occurred_at="2023-02-02T08:00:00+02:00")],
         as_of=A)
     assert r.of("SERVICE_BREAK") == []
