@@ -8,7 +8,9 @@ TABLES = (
     "as_of", "events", "dead_letters", "contracts", "gap_rows", "handoff_status",
     "compliance_violations", "data_issues", "clients", "referrals", "municipalities",
 )
-VIEWS = ("continuity_gaps", "gaps_by_place")  # in dependency order
+VIEWS = ("continuity_gaps", "gaps_by_place",  # in dependency order
+         "dash_open_gaps", "dash_gaps_weekly", "dash_gaps_summary", "dash_handoff_by_place",
+         "dash_handoff_weekly", "dash_service_map")
 # Relations rebuilt by every evaluation (events and dead letters accumulate instead).
 DERIVED = ("as_of", "contracts", "gap_rows", "handoff_status", "compliance_violations",
            "data_issues", "clients", "referrals")

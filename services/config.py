@@ -66,3 +66,83 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         rules=rules,
         bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
     )
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """`jatkumo serve` and alert delivery (JATKUMO_USERS, JATKUMO_WEB_*, JATKUMO_ALERT*)."""
+
+    users_file: str | None = None  # TOML or JSON with users, roles and password hashes
+    secret: bytes | None = None  # keys opaque references; None: one kept in the web DB file
+    alertmanager_url: str | None = None  # e.g. http://127.0.0.1:9093; None: no delivery
+    public_url: str = "http://127.0.0.1:8080"  # dashboard address put in alert annotations
+    alert_resend_seconds: float = 60.0  # Alertmanager wants firing alerts re-sent
+    alert_sync_seconds: float = 30.0  # how often the gaps are re-read for new or ended alerts
+    sql_row_limit: int = 1000
+    sql_timeout_seconds: float = 10.0
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {text!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero, got {text!r}")
+    return value
+
+
+def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
+    env = os.environ if env is None else env
+    secret = env.get("JATKUMO_WEB_SECRET") or None
+    return WebSettings(
+        users_file=env.get("JATKUMO_USERS") or None,
+        secret=secret.encode("utf-8") if secret else None,
+        alertmanager_url=(env.get("JATKUMO_ALERTMANAGER_URL") or "").rstrip("/") or None,
+        public_url=(env.get("JATKUMO_PUBLIC_URL") or WebSettings.public_url).rstrip("/"),
+        alert_resend_seconds=_number(env, "JATKUMO_ALERT_RESEND_SECONDS", 60.0),
+        alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
+        sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
+        sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0),
+    )
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """The live pipeline on Kafka (publish, worker, sink)."""
+
+    bootstrap: str = "127.0.0.1:9092"
+    partitions: int = 6  # of jatkumo.events, and so of the worker's table changelog
+    replication: int = 1  # 3 on the three-node cluster
+    # as-of of the worker: "latest" (the latest effective date it has seen: historical data),
+    # "today" (live, moved by a daily timer), or a fixed YYYY-MM-DD (parity with replay)
+    as_of: str = "latest"
+    worker_web_port: int = 6066  # faust's web server, on 127.0.0.1 only; 0 turns it off
+    worker_dir: str = "var/worker"  # faust's data folder (one per worker on a machine)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "")
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ConfigError(f"{name} must be a whole number, got {text!r}")
+    return int(text)
+
+
+def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:
+    env = os.environ if env is None else env
+    as_of = env.get("JATKUMO_AS_OF", "latest")
+    if as_of not in ("latest", "today"):
+        parse_date(as_of, "JATKUMO_AS_OF (or 'latest' or 'today')")
+    return KafkaSettings(
+        bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
+        partitions=_whole(env, "JATKUMO_PARTITIONS", 6),
+        replication=_whole(env, "JATKUMO_REPLICATION", 1),
+        as_of=as_of,
+        worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 6066),
+        worker_dir=env.get("JATKUMO_WORKER_DIR", "var/worker"),
+    )

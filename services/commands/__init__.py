@@ -10,3 +10,7 @@ from services.commands import kafka, replay, schema, sql
 Register = Callable[[Any], argparse.ArgumentParser]
 REGISTRY: list[Register] = [replay.register, sql.register, schema.register]
 REGISTRY += [kafka.register]
+
+from services.commands import serve  # noqa: E402  (kept apart: several people add commands)
+
+REGISTRY += [serve.register]

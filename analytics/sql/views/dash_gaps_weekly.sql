@@ -1,0 +1,32 @@
+-- dash_gaps_weekly: continuity gaps open at the end of each ISO week (its Sunday, or the as-of
+-- date in the last week), by gap type, for the manager's weekly series. Computed from +1/-1
+-- deltas at started_on/ended_on and a running sum, so a decade of gaps costs no range join.
+-- open_gaps is suppressed ('<5' for 1 to 4); the chart leaves such weeks out.
+-- grain: one row per (week, gap_type), week = the Monday, from the first gap's week to the
+-- as-of date's week.
+CREATE VIEW dash_gaps_weekly AS
+WITH deltas AS (
+    SELECT gap_type, started_on AS d, 1 AS x FROM continuity_gaps
+    UNION ALL
+    SELECT gap_type, ended_on, -1 FROM continuity_gaps WHERE ended_on IS NOT NULL
+), per_week AS (
+    -- a change on day d is in effect at the end of its own week
+    SELECT gap_type, CAST(date_trunc('week', d) AS DATE) AS week, sum(x) AS x
+    FROM deltas GROUP BY ALL
+), weeks AS (
+    SELECT CAST(unnest(generate_series(
+        CAST(date_trunc('week', (SELECT min(started_on) FROM continuity_gaps)) AS DATE),
+        CAST(date_trunc('week', (SELECT max(as_of_date) FROM as_of)) AS DATE),
+        INTERVAL 7 DAY)) AS DATE) AS week
+), types(gap_type) AS (
+    VALUES ('HANDOFF_MISSING'), ('SERVICE_BREAK'), ('NO_RESPONSIBLE_WORKER'),
+           ('ATTENDANCE_SILENCE'), ('REFERRAL_STALLED')
+), running AS (
+    SELECT w.week, t.gap_type,
+           sum(coalesce(p.x, 0)) OVER (PARTITION BY t.gap_type ORDER BY w.week) AS n
+    FROM weeks w CROSS JOIN types t
+    LEFT JOIN per_week p ON p.week = w.week AND p.gap_type = t.gap_type
+)
+SELECT week, gap_type,
+       CASE WHEN n BETWEEN 1 AND 4 THEN '<5' ELSE CAST(n AS VARCHAR) END AS open_gaps
+FROM running;

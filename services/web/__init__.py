@@ -1,0 +1,1 @@
+"""The service manager's dashboard: `jatkumo serve`. aiohttp + Jinja2 + htmx, SVG charts."""

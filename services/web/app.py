@@ -1,0 +1,104 @@
+"""The dashboard application: wiring (bootstrap) and the middlewares every page shares —
+sign-in, role limits, CSRF on POST, security headers, language."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from services.config import WebSettings
+from services.web.auth import PERMISSIONS, Session, Sessions, User
+from services.web.db import Reader, Refs
+from services.web.i18n import LANG_NAMES, LANGS, translate
+from services.web.webstore import WebStore
+
+HERE = Path(__file__).parent
+PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/")
+NAV = ("overview", "map", "gaps", "alerts", "timeline", "sql", "access_log")
+NAV_PATH = {"overview": "/", "map": "/map", "gaps": "/gaps", "alerts": "/alerts",
+            "timeline": "/timeline", "sql": "/sql", "access_log": "/access-log"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Ctx:
+    reader: Reader
+    refs: Refs
+    store: WebStore
+    users: dict[str, User]
+    settings: WebSettings
+    sessions: Sessions = field(default_factory=Sessions)
+    templates: jinja2.Environment = field(default_factory=lambda: jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        trim_blocks=True, lstrip_blocks=True))
+    extras: dict[str, Any] = field(default_factory=dict)  # alerts service, metrics
+
+
+CTX = web.AppKey("ctx", Ctx)
+
+
+def ctx(request: web.Request) -> Ctx:
+    return request.app[CTX]
+
+
+def session(request: web.Request) -> Session:
+    s: Session = request["session"]
+    return s
+
+
+def lang_of(request: web.Request) -> str:
+    lang = request.cookies.get("lang", "fi")
+    return lang if lang in LANGS else "fi"
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any
+           ) -> web.Response:
+    lang = lang_of(request)
+    s: Session | None = request.get("session")
+    allowed = PERMISSIONS[s.role] if s else frozenset()
+    page = ctx(request).templates.get_template(template)
+    html = page.render(
+        t=lambda key: translate(key, lang), lang=lang, langs=LANG_NAMES, session=s,
+        nav=[(n, NAV_PATH[n]) for n in NAV if n in allowed], path=request.path,
+        partial=request.headers.get("HX-Request") == "true", **values)
+    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+
+
+def needs(permission: str) -> Callable[[Handler], Handler]:
+    """Role limit on a handler; a refused attempt is logged like any other access."""
+    def wrap(handler: Handler) -> Handler:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            s = session(request)
+            if permission not in PERMISSIONS[s.role]:
+                ctx(request).store.log(s.user, s.role, "view", permission, outcome="forbidden")
+                return render(request, "error.html", status=403, message="forbidden")
+            return await handler(request)
+        return checked
+    return wrap
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path == "/" or not request.path.startswith(PUBLIC):
+        s = ctx(request).sessions.get(request.cookies.get("session"))
+        if s is None:
+            if request.method == "GET" and request.headers.get("HX-Request") != "true":
+                raise web.HTTPSeeOther("/login")
+            raise web.HTTPUnauthorized(text="sign in again at /login")
+        request["session"] = s
+        if request.method == "POST":
+            form = await request.post()
+            if form.get("_csrf") != s.csrf:
+                raise web.HTTPForbidden(text="stale form: reload the page and try again")
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,135 @@
+"""Reading the main DuckDB file for the dashboard: read-only, external access off, opened per
+request so the file is never held between requests (a replay can rebuild it in between) and
+never opened for writing (one writer per file). In live mode the sink passes its own cursor
+factory instead, and the pages read the live file through it."""
+
+import asyncio
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analytics.relations import VIEWS
+from analytics.store import connect as open_store
+
+Connect = Callable[[], duckdb.DuckDBPyConnection]
+READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False}
+
+
+def _dash_views() -> list[str]:
+    return [v for v in VIEWS if v.startswith("dash_")]
+
+
+def file_connector(path: Path) -> Connect:
+    def connect() -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
+        except duckdb.Error:
+            # Let the store word the error (what to do when a writer holds the file).
+            return open_store(path, read_only=True)
+        _add_missing_views(con)
+        return con
+    return connect
+
+
+def _add_missing_views(con: duckdb.DuckDBPyConnection) -> None:
+    """A file written before the dash_* views existed gets them as temporary views, so serve
+    works on it without a rebuild (a read-only file cannot take new views)."""
+    have = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    for name in _dash_views():
+        if name not in have:
+            sql = resources.files("analytics").joinpath("sql", "views", f"{name}.sql")
+            con.execute(sql.read_text(encoding="utf-8").replace(
+                "CREATE VIEW", "CREATE TEMP VIEW", 1))
+
+
+Rows = list[tuple[Any, ...]]
+
+
+class Reader:
+    def __init__(self, connect: Connect) -> None:
+        self.connect = connect
+
+    def rows_sync(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        con = self.connect()
+        try:
+            cur = con.execute(sql, list(params))
+            names = [d[0] for d in cur.description or []]
+            return names, cur.fetchall()
+        finally:
+            con.close()
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        # DuckDB blocks; a worker thread keeps the event loop answering other requests.
+        return await asyncio.to_thread(self.rows_sync, sql, params)
+
+    def _many_sync(self, queries: Sequence[tuple[str, Sequence[Any]]]
+                   ) -> list[list[dict[str, Any]]]:
+        con = self.connect()
+        try:
+            out = []
+            for sql, params in queries:
+                cur = con.execute(sql, list(params))
+                names = [d[0] for d in cur.description or []]
+                out.append([dict(zip(names, r, strict=True)) for r in cur.fetchall()])
+            return out
+        finally:
+            con.close()
+
+    async def many(self, *queries: tuple[str, Sequence[Any]]) -> list[list[dict[str, Any]]]:
+        """Several queries on one connection: one open of the file per page, not per query."""
+        return await asyncio.to_thread(self._many_sync, queries)
+
+    async def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        names, rows = await self.rows(sql, params)
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+class Refs:
+    """Opaque references for client ids: HMAC with the server's secret, so a reference in a
+    page, form or alert cannot be turned back into a pseudonym without this server."""
+
+    def __init__(self, secret: bytes, reader: Reader, stamp: Callable[[], object]) -> None:
+        self.secret = secret
+        self.reader = reader
+        self.stamp = stamp  # changes when the data changes (file mtime)
+        self._cache: tuple[object, dict[str, str]] | None = None
+
+    def of(self, client_id: str) -> str:
+        return hmac.new(self.secret, b"client:" + client_id.encode(), hashlib.sha256
+                        ).hexdigest()[:20]
+
+    def mark(self, text: str) -> str:
+        return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:20]
+
+    def table_sync(self) -> dict[str, str]:
+        stamp = self.stamp()
+        if self._cache is None or self._cache[0] != stamp:
+            _, rows = self.reader.rows_sync("SELECT client_id FROM clients")
+            self._cache = (stamp, {self.of(r[0]): r[0] for r in rows})
+        return self._cache[1]
+
+    async def resolve(self, ref: str) -> str | None:
+        table = await asyncio.to_thread(self.table_sync)
+        return table.get(ref.strip())
+
+    async def known_ids(self) -> dict[str, str]:
+        """client id -> reference, for hiding ids typed into SQL before it is logged."""
+        table = await asyncio.to_thread(self.table_sync)
+        return {v: k for k, v in table.items()}
+
+
+def file_stamp(path: Path) -> Callable[[], object]:
+    def stamp() -> object:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+    return stamp

@@ -1,0 +1,134 @@
+"""Gaps: filter, sort and export. Managers get dash_gaps_summary (counted, suppressed, no
+clients); analysts and admins get one row per gap with an opaque client reference. Filters
+travel in the query string: they never hold a client id."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from services.web.app import ctx, needs, render, session
+from services.web.auth import PERMISSIONS
+
+LIMIT = 500
+GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
+             "REFERRAL_STALLED")
+SUMMARY_COLS = ("gap_type", "internal_area", "municipality", "municipality_name", "service",
+                "producer_kind", "is_open", "started_month", "gaps")
+ROW_COLS = ("client_ref", "gap_type", "internal_area", "municipality", "municipality_name",
+            "service", "producer_kind", "producer_id", "subject_id", "started_on", "ended_on",
+            "length_days", "is_open")
+
+
+@dataclass(frozen=True)
+class Filters:
+    gap_type: str = ""
+    area: str = ""
+    municipality: str = ""
+    producer: str = ""
+    status: str = ""
+    start: date | None = None
+    end: date | None = None
+    sort: str = ""
+    desc: bool = True
+
+    @classmethod
+    def of(cls, q: Any) -> "Filters":
+        def day(key: str) -> date | None:
+            try:
+                return date.fromisoformat(q.get(key, ""))
+            except ValueError:
+                return None
+        return cls(q.get("gap_type", ""), q.get("area", ""), q.get("municipality", ""),
+                   q.get("producer", ""), q.get("status", ""), day("from"), day("to"),
+                   q.get("sort", ""), q.get("dir", "desc") != "asc")
+
+    def where(self, date_col: str) -> tuple[str, list[Any]]:
+        parts: list[str] = ["TRUE"]
+        params: list[Any] = []
+        for col, value in (("gap_type", self.gap_type), ("internal_area", self.area),
+                           ("municipality", self.municipality),
+                           ("producer_kind", self.producer)):
+            if value:
+                parts.append(f"{col} = ?")
+                params.append(value)
+        if self.status in ("open", "closed"):
+            parts.append("is_open" if self.status == "open" else "NOT is_open")
+        if self.start:
+            parts.append(f"{date_col} >= date_trunc('month', ?::DATE)"
+                         if date_col == "started_month" else f"{date_col} >= ?")
+            params.append(self.start)
+        if self.end:
+            parts.append(f"{date_col} <= ?")
+            params.append(self.end)
+        return " AND ".join(parts), params
+
+
+def _order(f: Filters, cols: tuple[str, ...], default: str) -> str:
+    col = f.sort if f.sort in cols and f.sort != "client_ref" else default
+    if col == "gaps":  # suppressed text: '<5' sorts as the smallest non-zero count
+        col = "coalesce(try_cast(gaps AS INTEGER), 1)"
+    return f"{col} {'DESC' if f.desc else 'ASC'} NULLS LAST"
+
+
+async def query(request: web.Request, f: Filters, limit: int | None
+                ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    c, s = ctx(request), session(request)
+    rows_mode = "gap_rows" in PERMISSIONS[s.role]
+    lim = f" LIMIT {int(limit)}" if limit else ""
+    if not rows_mode:
+        where, params = f.where("started_month")
+        sql = (f"SELECT {', '.join(SUMMARY_COLS)} FROM dash_gaps_summary WHERE {where} "
+               f"ORDER BY {_order(f, SUMMARY_COLS, 'started_month')}{lim}")
+        return SUMMARY_COLS, await c.reader.dicts(sql, params)
+    where, params = f.where("started_on")
+    sql = (f"SELECT client_id, {', '.join(ROW_COLS[1:])} FROM gaps_by_place WHERE {where} "
+           f"ORDER BY {_order(f, ROW_COLS, 'started_on')}, client_id{lim}")
+    rows = await c.reader.dicts(sql, params)
+    for r in rows:  # the pseudonym stays on the server; the page gets a reference
+        r["client_ref"] = c.refs.of(r.pop("client_id"))
+    return ROW_COLS, rows
+
+
+async def choices(request: web.Request) -> dict[str, list[Any]]:
+    rows = await ctx(request).reader.rows(
+        "SELECT DISTINCT internal_area, municipality, municipality_name, producer_kind "
+        "FROM gaps_by_place")
+    return {"areas": sorted({r[0] for r in rows[1] if r[0]}),
+            "municipalities": sorted({(r[2] or r[1], r[1]) for r in rows[1] if r[1]}),
+            "producers": sorted({r[3] for r in rows[1] if r[3]})}
+
+
+@needs("gaps")
+async def gaps(request: web.Request) -> web.StreamResponse:
+    f = Filters.of(request.query)
+    cols, rows = await query(request, f, LIMIT)
+    s = session(request)
+    ctx(request).store.log(s.user, s.role, "view", "gaps", detail=request.query_string or None,
+                           row_count=len(rows))
+    values: dict[str, Any] = await choices(request)
+    return render(request, "gaps.html", page="gaps", f=f, cols=cols, rows=rows, limit=LIMIT,
+                  gap_types=GAP_TYPES, query_string=request.query_string, **values)
+
+
+@needs("gaps")
+async def gaps_csv(request: web.Request) -> web.StreamResponse:
+    f = Filters.of(request.query)
+    cols, rows = await query(request, f, None)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(cols)
+    w.writerows([["" if r[k] is None else r[k] for k in cols] for r in rows])
+    s = session(request)
+    ctx(request).store.log(s.user, s.role, "export", "gaps.csv",
+                           detail=request.query_string or None, row_count=len(rows))
+    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="gaps.csv"'})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/gaps", gaps)
+    app.router.add_get("/gaps.csv", gaps_csv)

@@ -1,0 +1,57 @@
+"""Bootstrap: build the dashboard application from settings, and run it."""
+
+import logging
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+from services.config import WebSettings
+from services.web.app import CTX, HERE, Ctx, guard
+from services.web.auth import User
+from services.web.db import Connect, Reader, Refs, file_stamp
+from services.web.pages import gaps, overview
+from services.web.pages import session as session_pages
+from services.web.webstore import WebStore, web_path
+
+PAGES = [session_pages, overview, gaps]
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """aiohttp's default access log prints query strings; this one prints the path only."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.0fms", request.method, request.path, response.status,
+                         time * 1000)
+
+
+def build_app(db: Path, settings: WebSettings, users: dict[str, User],
+              connect: Connect, store: WebStore | None = None) -> web.Application:
+    reader = Reader(connect)
+    store = store or WebStore(web_path(db))
+    c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, file_stamp(db)),
+            store=store, users=users, settings=settings)
+    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
+    app[CTX] = c
+    app.router.add_static("/static/", HERE / "static")
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app.router.add_get("/healthz", healthz)
+    for page in PAGES:
+        page.setup(app)
+
+    async def close_store(_: web.Application) -> None:
+        store.close()
+
+    app.on_cleanup.append(close_store)
+    return app
+
+
+def run(app: web.Application, host: str, port: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    web.run_app(app, host=host, port=port, access_log_class=PathOnlyAccessLogger,
+                print=lambda msg: print(msg, flush=True))
