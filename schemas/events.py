@@ -3,13 +3,12 @@ discriminated union on `event_type` so one pydantic call validates a whole line.
 
 from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeAlias, Union
-from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from schemas import payloads as p
 from schemas.hetu import hetu_problem
-from schemas.types import ClientId, Source
+from schemas.types import ClientId, EventId, Source
 
 
 class Envelope(BaseModel):
@@ -17,7 +16,7 @@ class Envelope(BaseModel):
 
     effective_field: ClassVar[str]
 
-    event_id: UUID
+    event_id: EventId
     schema_version: Annotated[int, Field(strict=True, ge=1, le=1, json_schema_extra={"const": 1})]
     occurred_at: AwareDatetime
     source: Source

@@ -32,6 +32,11 @@ OrganizerId = Annotated[str, AfterValidator(_check_organizer)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# A UUID in its canonical 8-4-4-4-12 form, kept as text: it is the idempotency key and is only
+# ever compared, so turning it into a uuid.UUID and back would cost time and change nothing.
+EventId = Annotated[str, StringConstraints(
+    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    to_lower=True)]
 DaysPerWeek = Annotated[int, Field(ge=1, le=5)]
 HoursPerDay = Annotated[int, Field(ge=1, le=8)]
 

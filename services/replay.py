@@ -1,21 +1,36 @@
-"""`jatkumo replay`: the embedded driver. Reads a JSONL file through the door into per-client
-states, evaluates every client as of one date with the pure core, and writes the relations."""
+"""`jatkumo replay`: the embedded driver. Events go through the door into per-client states, every
+client is evaluated as of one date with the pure core, and the relations are written to DuckDB.
 
+A small file is replayed in this process. A large one is split by client over worker processes
+(one per core): each validates and evaluates its own clients and leaves Arrow files, which this
+process, the one DuckDB writer, inserts while the workers go on."""
+
+import contextlib
+import gc
+import multiprocessing as mp
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import pyarrow as pa
 
 from analytics import columns
-from analytics.store import DEAD_LETTERS, EVENTS, Store
-from schemas.door import DeadLetter, admit
+from analytics.store import Store
+from analytics.writer import BackgroundWriter
+from schemas.errors import JatkumoError
+from services import replay_worker
 from services.config import Settings
-from streams.core import ClientState, apply, evaluate
-from streams.core.state import rank_of
+from services.loader import LoadCounts, load
+from streams.core import evaluate
 
-BATCH = 100_000
+PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
+RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
 
 
 @dataclass
@@ -27,89 +42,130 @@ class ReplayReport:
     dead_letters: Counter[str] = field(default_factory=Counter)
     clients: int = 0
     as_of: date | None = None
+    workers: int = 1
 
 
-class _EventBuffer:
-    """Column lists of the events relation, flushed to the store in Arrow batches."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.data: dict[str, list[Any]] = {k: [] for k in EVENTS}
-        self.dead: list[DeadLetter] = []
-
-    def add(self, rank: tuple[int, str], event: Any) -> None:
-        d = self.data
-        d["event_id"].append(rank[1])
-        d["event_type"].append(event.event_type)
-        d["occurred_at"].append(rank[0])
-        d["effective_date"].append(event.effective_date.toordinal())
-        d["source"].append(event.source)
-        d["client_id"].append(event.client_id)
-        d["payload"].append(event.payload.model_dump_json())
-        if len(d["event_id"]) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        self.store.insert("events", columns.arrays(EVENTS, self.data))
-        for v in self.data.values():
-            v.clear()
-        self.store.insert_rows("dead_letters", DEAD_LETTERS,
-                               [(d.raw, d.reason, d.origin) for d in self.dead])
-        self.dead.clear()
-
-
-def dead_letter_kind(reason: str) -> str:
-    """The first failing field and message, for grouping dead letters in a summary."""
-    return reason.split("; ", 1)[0]
+def default_workers(path: Path) -> int:
+    if path.stat().st_size < PARALLEL_FROM_BYTES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
-           on_progress: Callable[[int], None] | None = None) -> ReplayReport:
-    report = ReplayReport()
-    states: dict[str, ClientState] = {}
-    seen: set[str] = set()
-    latest = 0
+           on_progress: Callable[[int], None] | None = None,
+           workers: int | None = None) -> ReplayReport:
+    workers = default_workers(path) if workers is None else workers
     store = Store(db)
+    writer = BackgroundWriter()
+    gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
-        store.begin_rebuild()
-        buf = _EventBuffer(store)
-        key = settings.pseudonym_key
-        with path.open("rb") as f:
-            for n, line in enumerate(f, start=1):
-                report.lines = n
-                if on_progress is not None and n % 20_000 == 0:
-                    on_progress(f.tell())
-                if not line.strip():
-                    report.blank += 1
-                    continue
-                event = admit(line, f"{path}:{n}", key)
-                if isinstance(event, DeadLetter):
-                    report.dead_letters[dead_letter_kind(event.reason)] += 1
-                    buf.dead.append(event)
-                    continue
-                rank = rank_of(event)
-                if rank[1] in seen:
-                    report.duplicates += 1
-                    continue
-                seen.add(rank[1])
-                report.taken += 1
-                client = event.client
-                state = states.get(client)
-                if state is None:
-                    state = states[client] = ClientState(client)
-                apply(state, event)
-                buf.add(rank, event)
-                latest = max(latest, event.effective_date.toordinal())
-        buf.flush()
-        report.as_of = as_of or (date.fromordinal(latest) if latest else date.today())
-        store.set_as_of(report.as_of)
-        rules, day = settings.rules, report.as_of
-        store.write_results(evaluate(s, day, rules) for s in states.values())
-        report.clients = len(states)
-        store.commit()
+        writer.submit(store.begin_rebuild)
+        run = _inline if workers == 1 else _parallel
+        report = run(path, store, writer, settings, as_of, on_progress, workers)
+        writer.submit(store.commit)
+        writer.close()
     except BaseException:
+        with contextlib.suppress(BaseException):
+            writer.close()
         store.rollback_quietly()
         raise
     finally:
+        gc.enable()
         store.close()
     return report
+
+
+def _report(counts: LoadCounts, clients: int, as_of: date, workers: int) -> ReplayReport:
+    return ReplayReport(counts.lines, counts.taken, counts.duplicates, counts.blank,
+                        counts.dead_letters, clients, as_of, workers)
+
+
+def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
+            as_of: date | None, on_progress: Callable[[int], None] | None,
+            _workers: int) -> ReplayReport:
+    def emit(relation: str, tbl: pa.Table) -> None:
+        writer.submit(store.insert_tables, {relation: tbl})
+
+    states, counts = load(path, settings.pseudonym_key, emit, on_progress=on_progress)
+    day = as_of or counts.latest or date.today()
+    writer.submit(store.set_as_of, day)
+    chunk = []
+    for state in states.values():
+        chunk.append(evaluate(state, day, settings.rules))
+        if len(chunk) >= RESULT_CHUNK:
+            writer.submit(store.insert_tables, columns.result_tables(chunk))
+            chunk = []
+    writer.submit(store.insert_tables, columns.result_tables(chunk))
+    return _report(counts, len(states), day, 1)
+
+
+def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
+              as_of: date | None, on_progress: Callable[[int], None] | None,
+              workers: int) -> ReplayReport:
+    ctx = mp.get_context("spawn")  # fork after pyarrow/duckdb threads exist can deadlock
+    progress: Any = ctx.Value("q", 0, lock=False)
+    with tempfile.TemporaryDirectory(prefix=".jatkumo-replay-", dir=path.parent) as tmp:
+        spool = Path(tmp)
+        procs, conns = [], []
+        try:
+            for part in range(workers):
+                job = replay_worker.Job(path, settings.pseudonym_key, part, workers,
+                                        settings.rules, spool)
+                mine, theirs = ctx.Pipe()
+                proc = ctx.Process(target=replay_worker.run, daemon=True,
+                                   args=(job, theirs, progress if part == 0 else None))
+                proc.start()
+                theirs.close()
+                procs.append(proc)
+                conns.append(mine)
+            counts = LoadCounts()
+            for message in _gather(conns, procs, "loaded", progress, on_progress):
+                counts.merge(message[1])
+            day = as_of or counts.latest or date.today()
+            for conn in conns:
+                conn.send(day)
+            writer.submit(store.set_as_of, day)
+            _insert_spooled(spool, ("events", "dead_letters"), writer, store)
+            clients = 0
+            for message in _gather(conns, procs, "done", progress, None):
+                clients += message[1]
+            _insert_spooled(spool, tuple(columns.RESULT_SPECS), writer, store)
+            writer.wait()  # the spool folder goes away when this block ends
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.kill()
+                proc.join()
+    return _report(counts, clients, day, workers)
+
+
+def _gather(conns: list[Connection], procs: list[Any], expect: str, progress: Any,
+            on_progress: Callable[[int], None] | None) -> list[tuple[Any, ...]]:
+    """One message of kind `expect` from every worker; a worker's error is raised here."""
+    got: dict[int, tuple[Any, ...]] = {}
+    while len(got) < len(conns):
+        for ready in wait([c for i, c in enumerate(conns) if i not in got], timeout=0.2):
+            i = conns.index(cast(Connection, ready))
+            try:
+                message = conns[i].recv()
+            except EOFError:
+                message = ("error", f"exit code {procs[i].exitcode}")
+            if message[0] == "error":
+                raise JatkumoError(f"a replay worker failed; nothing was written:\n{message[1]}")
+            got[i] = message
+        if on_progress is not None:
+            on_progress(progress.value)
+    return [got[i] for i in range(len(conns))]
+
+
+def _insert_spooled(spool: Path, relations: tuple[str, ...], writer: BackgroundWriter,
+                    store: Store) -> None:
+    for relation in relations:
+        for path in sorted(spool.glob(f"{relation}.*.arrow")):
+            writer.submit(_insert_file, store, relation, path)
+
+
+def _insert_file(store: Store, relation: str, path: Path) -> None:
+    with pa.memory_map(str(path)) as source:
+        for batch in pa.ipc.open_stream(source):
+            store.insert_tables({relation: pa.Table.from_batches([batch])})
