@@ -18,8 +18,6 @@ from typing import Any
 import duckdb
 
 from schemas.door import DeadLetter, admit
-from services.config import Settings
-from services.replay import replay
 from streams.core import ClientState, Rules, apply, evaluate
 from streams.core.results import (
     ContractRow,
@@ -243,6 +241,9 @@ def replay_db(tmp_path: Path, events: Sequence[dict[str, Any] | str],
               as_of: DayLike | None = None, rules: Rules | None = None,
               key: bytes | None = KEY, name: str = "events") -> dict[str, list[tuple[Any, ...]]]:
     """Replay events (in the given order) into a fresh DuckDB file; return its relations."""
+    from services.config import Settings  # imported here so core-only tests need no DuckDB
+    from services.replay import replay
+
     src = write_jsonl(tmp_path / f"{name}.jsonl", events)
     db = tmp_path / f"{name}.duckdb"
     settings = Settings(pseudonym_key=key, rules=rules or Rules())
