@@ -14,3 +14,7 @@ REGISTRY += [kafka.register]
 from services.commands import serve  # noqa: E402  (kept apart: several people add commands)
 
 REGISTRY += [serve.register]
+
+from services.commands import simulate  # noqa: E402  (the simulator's commands)
+
+REGISTRY += [simulate.register]

@@ -1,0 +1,123 @@
+"""jatkumo simulate --seed N --out FILE [--truth FILE] [--scale national] [--rate-NAME X …]:
+a synthetic cohort of young people as a JSONL event file, with injected failures."""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from schemas.errors import UsageError
+from services.simulate import RATES, SimConfig, SimReport, simulate
+
+
+def rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a rate; give a share between 0 and 1, e.g. 0.05 (0 turns it off)")
+    return value
+
+
+def count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of young people; give a whole number, e.g. 500")
+    return int(text)
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "simulate", help="write a synthetic cohort of young people as events (JSONL)",
+        description="Simulate young people (16-29) in youth workshops — NUPA, KTT and SOSKU "
+        "periods, attendance, workers, referrals and the 1.1.2023 handoff to the wellbeing "
+        "area — with failures injected at configurable rates. Synthetic data only. The same "
+        "seed always gives the same file.",
+        epilog="examples:\n  jatkumo simulate --seed 7 --out events.jsonl --truth truth.jsonl\n"
+        "  jatkumo simulate --scale national --out national.jsonl\n"
+        "  jatkumo simulate --out clean.jsonl --no-noise --rate-late-transfer 0",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--region", default="pohjois-pohjanmaa", choices=["pohjois-pohjanmaa"],
+                   help="the region for --scale region (default pohjois-pohjanmaa)")
+    p.add_argument("--scale", default="region", choices=["region", "national"],
+                   help="region: one region 2021-2024, ≈ 5,000 young people; national: every "
+                   "wellbeing area 2015-2024, ≈ 250,000 (tens of millions of events)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--clients", type=count, metavar="N",
+                   help="number of young people (default: the scale's)")
+    p.add_argument("--out", required=True, metavar="FILE.jsonl", help="event file to write")
+    p.add_argument("--truth", metavar="FILE.jsonl",
+                   help="also write every injected failure and noise line, one JSON a line")
+    p.add_argument("--no-noise", action="store_true",
+                   help="no malformed lines and no duplicate deliveries")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    rates = p.add_argument_group("failure and noise rates (0 turns one off)")
+    for name, (default, what) in RATES.items():
+        rates.add_argument(f"--rate-{name.replace('_', '-')}", dest=f"rate_{name}", type=rate,
+                           default=default, metavar="X", help=f"{what} (default {default})")
+    p.set_defaults(run=run)
+    return p
+
+
+def config_from(args: argparse.Namespace) -> SimConfig:
+    return SimConfig(
+        seed=args.seed, scale=args.scale, region=args.region, clients=args.clients,
+        rates={name: getattr(args, f"rate_{name}") for name in RATES}, noise=not args.no_noise)
+
+
+def _writable(text: str | None) -> Path | None:
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"{text} is a folder; give a file name to write, e.g. {text}/events.jsonl")
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist; create it or write elsewhere")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    out, truth = _writable(args.out), _writable(args.truth)
+    assert out is not None
+    if args.quiet:
+        simulate(cfg, out, truth)
+        return 0
+    err = Console(stderr=True)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  transient=True) as progress:
+        task = progress.add_task("simulating young people", total=cfg.n_clients)
+        report = simulate(cfg, out, truth, lambda n: progress.update(task, completed=n))
+    print_report(report, out, truth, Console())
+    return 0
+
+
+def print_report(report: SimReport, out: Path, truth: Path | None, console: Console) -> None:
+    t = Table(title="jatkumo simulate", show_header=False)
+    t.add_row("young people", f"{report.clients:,}")
+    t.add_row("  sent with an identity code", f"{report.hetu_clients:,}")
+    t.add_row("  on KTT/SOSKU in a municipal workshop, first year",
+              f"{report.municipal_first_year:,}")
+    for service in ("NUPA", "KTT", "SOSKU"):
+        t.add_row(f"{service} contracts", f"{report.contracts[service]:,}")
+    t.add_row("events", f"{report.events:,}")
+    t.add_row("lines (with noise)", f"{report.lines:,}")
+    t.add_row("malformed lines / duplicate deliveries",
+              f"{report.malformed:,} / {report.duplicates:,}")
+    t.add_row("events per second", f"{report.events_per_second:,.0f}")
+    console.print(t)
+    f = Table(title="Injected failures")
+    f.add_column("kind")
+    f.add_column("count", justify="right")
+    for kind, n in sorted(report.failures.items()):
+        f.add_row(kind, f"{n:,}")
+    console.print(f)
+    where = f" and the truth to [bold]{truth}[/bold]" if truth else ""
+    console.print(f"Events written to [bold]{out}[/bold]{where}. Next: "
+                  f"[bold]jatkumo replay {out} --db gaps.duckdb[/bold]")
