@@ -1,0 +1,220 @@
+"""The `jatkumo` CLI through a subprocess (SPEC.md 6): exit 0 when the run finished, 2 for a
+usage error, 1 for a failure; every error message says what to do."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from schemas.events import EVENT_TYPES
+from tests import helpers as h
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, key: str | None = "cli-key") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    if key is not None:
+        env["JATKUMO_PSEUDONYM_KEY"] = key
+    return subprocess.run([sys.executable, "-m", "services.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    tmp = tmp_path_factory.mktemp("cli")
+    src = h.write_jsonl(tmp / "events.jsonl", [
+        h.signed("k1", "2022-09-01"), h.assigned("w1", h.OULU, "2022-09-01"),
+        h.transferred("k1", "2023-01-20"), h.assigned("w9", h.WBA, "2023-02-10"),
+        "not json at all", h.signed("k1", "2022-09-01", client="c2"),
+    ])
+    db = tmp / "gaps.duckdb"
+    return db, cli("replay", str(src), "--db", str(db), "--as-of", "2023-03-31")
+
+
+def test_replay_exits_0_with_dead_letters_and_writes_the_relations(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    db, done = replayed
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT as_of_date::VARCHAR FROM as_of").fetchall() == [
+            ("2023-03-31",)]
+        assert con.execute("SELECT count(*) FROM dead_letters").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (5,)
+        assert con.execute("SELECT DISTINCT client_id FROM continuity_gaps ORDER BY 1"
+                           ).fetchall() == [("c1",), ("c2",)]
+    finally:
+        con.close()
+
+
+def test_replay_prints_a_closing_summary(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out = replayed[1].stdout
+    for words in ("dead letters", "HANDOFF_MISSING", "transferred_late", "2023-03-31"):
+        assert words in out
+
+
+def test_sql_prints_a_table_with_the_answer(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    done = cli("sql", "SELECT gap_type, length_days FROM continuity_gaps WHERE client_id = 'c1' "
+               "ORDER BY 1", "--db", str(replayed[0]))
+    assert done.returncode == 0, done.stderr
+    assert "gap_type" in done.stdout and "HANDOFF_MISSING" in done.stdout
+    assert "19" in done.stdout and "21" in done.stdout
+
+
+def test_sql_with_csv_prints_a_header_and_rows(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    done = cli("sql", "SELECT gap_type, started_on, ended_on, length_days, is_open "
+               "FROM continuity_gaps WHERE client_id = 'c1' ORDER BY 1", "--db",
+               str(replayed[0]), "--csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert rows == [
+        ["gap_type", "started_on", "ended_on", "length_days", "is_open"],
+        ["HANDOFF_MISSING", "2023-01-01", "2023-01-20", "19", "False"],
+        ["NO_RESPONSIBLE_WORKER", "2023-01-20", "2023-02-10", "21", "False"],
+    ]
+
+
+def test_sql_prints_null_as_an_empty_csv_field(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    done = cli("sql", "SELECT contract_id, last_day FROM contracts WHERE client_id = 'c2'",
+               "--db", str(replayed[0]), "--csv")
+    assert list(csv.reader(io.StringIO(done.stdout))) == [["contract_id", "last_day"],
+                                                          ["k1", ""]]
+
+
+def test_bad_sql_exits_1_and_says_what_to_do(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    done = cli("sql", "SELEKT * FROM nowhere", "--db", str(replayed[0]))
+    assert done.returncode == 1
+    assert "error" in done.stderr.lower() or "failed" in done.stderr.lower()
+    assert "query" in done.stderr.lower()
+
+
+def test_sql_on_an_unknown_relation_exits_1(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    done = cli("sql", "SELECT * FROM no_such_table", "--db", str(replayed[0]))
+    assert done.returncode == 1
+    assert "no_such_table" in done.stderr
+
+
+def test_schema_writes_13_valid_json_schemas(tmp_path: Path) -> None:
+    out = tmp_path / "schemas"
+    done = cli("schema", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    files = sorted(out.iterdir())
+    assert len(files) == 13
+    names = set()
+    for f in files:
+        schema = json.loads(f.read_text(encoding="utf-8"))
+        assert schema["type"] == "object"
+        assert "payload" in schema["properties"]
+        names.add(schema["title"])
+    assert names == set(EVENT_TYPES)
+    assert len(EVENT_TYPES) == 13
+
+
+def test_schema_to_a_file_instead_of_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    done = cli("schema", "--out", str(f))
+    assert done.returncode == 2
+    assert "folder" in done.stderr
+
+
+def test_help_lists_the_commands_and_examples() -> None:
+    done = cli("--help")
+    assert done.returncode == 0
+    for word in ("replay", "sql", "schema", "JATKUMO_PSEUDONYM_KEY", "--db"):
+        assert word in done.stdout
+
+
+def test_replay_help_explains_the_options() -> None:
+    done = cli("replay", "--help")
+    assert done.returncode == 0
+    for word in ("--db", "--as-of", "YYYY-MM-DD"):
+        assert word in done.stdout
+
+
+def test_a_missing_event_file_is_a_usage_error_that_says_what_to_do(tmp_path: Path) -> None:
+    done = cli("replay", str(tmp_path / "missing.jsonl"), "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 2
+    assert "missing.jsonl" in done.stderr and "--help" in done.stderr
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_bad_as_of_date_is_a_usage_error_that_shows_the_format(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    done = cli("replay", str(src), "--db", str(tmp_path / "x.duckdb"), "--as-of", "31.3.2023")
+    assert done.returncode == 2
+    assert "YYYY-MM-DD" in done.stderr
+
+
+def test_a_missing_db_option_is_a_usage_error(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    done = cli("replay", str(src))
+    assert done.returncode == 2
+    assert "--db" in done.stderr
+
+
+def test_sql_on_a_missing_db_file_is_a_usage_error(tmp_path: Path) -> None:
+    done = cli("sql", "SELECT 1", "--db", str(tmp_path / "nothing.duckdb"))
+    assert done.returncode == 2
+    assert "jatkumo replay" in done.stderr
+
+
+def test_no_command_is_a_usage_error() -> None:
+    done = cli()
+    assert done.returncode == 2
+    assert "--help" in done.stderr
+
+
+def test_a_db_that_cannot_be_written_is_a_failure_with_exit_1(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    done = cli("replay", str(src), "--db", str(tmp_path / "no" / "such" / "dir" / "x.duckdb"))
+    assert done.returncode == 1
+    assert "x.duckdb" in done.stderr
+
+
+def test_client_hetu_without_a_key_is_refused_with_a_hint(tmp_path: Path) -> None:
+    e = h.signed("k1", "2023-01-01")
+    del e["client_id"]
+    e["client_hetu"] = "131052-308T"
+    src = h.write_jsonl(tmp_path / "e.jsonl", [e, h.signed("k2", "2023-01-01")])
+    db = tmp_path / "x.duckdb"
+    done = cli("replay", str(src), "--db", str(db), key=None)
+    assert done.returncode == 0, done.stderr
+    assert "JATKUMO_PSEUDONYM_KEY" in done.stderr + done.stdout
+    assert "131052-308T" not in done.stderr + done.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM dead_letters").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (1,)
+    con.close()
+
+
+def test_replay_without_as_of_uses_the_latest_effective_date(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [
+        h.signed("k1", "2022-09-01"), h.attendance("k1", "2023-02-14")])
+    db = tmp_path / "x.duckdb"
+    assert cli("replay", str(src), "--db", str(db), "--quiet").returncode == 0
+    done = cli("sql", "SELECT as_of_date FROM as_of", "--db", str(db), "--csv")
+    assert done.stdout.splitlines() == ["as_of_date", "2023-02-14"]
+
+
+def test_replaying_again_rebuilds_the_file_rather_than_appending(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2022-09-01")])
+    db = tmp_path / "x.duckdb"
+    for _ in range(2):
+        assert cli("replay", str(src), "--db", str(db), "--quiet").returncode == 0
+    done = cli("sql", "SELECT count(*) AS n FROM events", "--db", str(db), "--csv")
+    assert done.stdout.splitlines() == ["n", "1"]
