@@ -2,7 +2,6 @@
 than executemany)."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -42,18 +41,17 @@ MUNICIPALITIES = {"code": "str", "name_fi": "str", "name_sv": "str", "region_cod
                   "region_name_fi": "str", "internal_area": "str", "population": "int"}
 
 
-EVENT_LINES = {"line": "json", "client_id": "str", "occurred_at": "ts"}
+EVENT_LINES = {"event_id": "str", "event_type": "str", "occurred_at": "ts",
+               "effective_date": "date", "source": "str", "client_id": "str", "line": "json"}
 RESULT_SPECS = {"contracts": CONTRACTS, "gap_rows": GAPS, "handoff_status": HANDOFFS,
                 "compliance_violations": VIOLATIONS, "data_issues": ISSUES,
                 "clients": CLIENTS, "referrals": REFERRALS}
 
 
-def event_lines(lines: list[bytes | str], clients: list[str],
-                instants: list[datetime]) -> pa.Table:
-    """Valid events as their JSON line, pseudonymous client and instant (Store.insert_events)."""
-    return pa.table({"line": pa.array(lines, type=pa.string()),
-                     "client_id": pa.array(clients, type=pa.string()),
-                     "occurred_at": pa.array(instants, type=pa.timestamp("us", tz="UTC"))})
+def event_lines(data: dict[str, list[Any]]) -> pa.Table:
+    """Valid events: envelope columns, and the JSON line whose payload DuckDB cuts out."""
+    return pa.table({name: pa.array(data[name], type=_TYPES[kind])
+                     for name, kind in EVENT_LINES.items()})
 
 
 def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:

@@ -13,16 +13,7 @@ import pyarrow as pa
 from analytics import columns as cols
 from analytics.relations import create_all
 from schemas.errors import StoreError
-from schemas.events import EVENT_CLASSES, EVENT_TYPES
 from schemas.reference import municipalities
-
-
-def effective_date_sql(column: str) -> str:
-    """SQL for an event line's effective date: the payload field its type names (SPEC.md 1.3)."""
-    whens = " ".join(
-        f"WHEN '{t}' THEN {column}->>'$.payload.{c.effective_field}'"
-        for t, c in zip(EVENT_TYPES, EVENT_CLASSES, strict=True))
-    return f"CASE {column}->>'$.event_type' {whens} END"
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -47,17 +38,14 @@ class Store:
             self.con.unregister("_batch")
 
     def insert_events(self, tbl: pa.Table) -> None:
-        """Append valid, pseudonymised events given as (line, client_id, occurred_at). DuckDB
-        cuts the envelope fields and the payload out of the JSON text (vectorised, in
-        parallel) instead of Python copying them; the client comes separately because an
-        identity code was replaced by a pseudonym at the door."""
+        """Append valid, pseudonymised events (columns.EVENT_LINES). DuckDB cuts the payload
+        out of the event's JSON line (vectorised) instead of Python re-serialising it."""
         if not tbl.num_rows:
             return
         self.con.register("_batch", tbl)
-        self.con.execute(f"""
+        self.con.execute("""
             INSERT INTO events
-            SELECT lower(line->>'$.event_id'), line->>'$.event_type', occurred_at,
-                   CAST({effective_date_sql("line")} AS DATE), line->>'$.source', client_id,
+            SELECT event_id, event_type, occurred_at, effective_date, source, client_id,
                    json_extract(line, '$.payload')
             FROM _batch""")
         self.con.unregister("_batch")

@@ -6,8 +6,9 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -18,7 +19,7 @@ from schemas.events import Event
 from schemas.hetu import hetu_problem, pseudonymise
 from streams.core import ClientState, apply
 
-BATCH = 100_000
+BATCH = 50_000  # events per Arrow batch: the writer starts on one while the next fills
 Emit = Callable[[str, pa.Table], None]
 _CLIENT = re.compile(rb'"client_(id|hetu)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -70,23 +71,27 @@ class _Buffer:
 
     def __init__(self, emit: Emit) -> None:
         self.emit = emit
-        self.lines: list[bytes | str] = []
-        self.clients: list[str] = []
-        self.instants: list[datetime] = []
+        self.data: dict[str, list[Any]] = {name: [] for name in columns.EVENT_LINES}
         self.dead: list[tuple[str, str, str]] = []
 
-    def add(self, event: Event, line: bytes) -> None:
+    def add(self, event: Event, day: date, line: bytes) -> None:
+        d = self.data
+        d["event_id"].append(event.event_id)
+        d["event_type"].append(event.event_type)
+        d["occurred_at"].append(event.occurred_at)
+        d["effective_date"].append(day)
+        d["source"].append(event.source)
+        d["client_id"].append(event.client_id)
         # A line that carried an identity code is never handed on: its event is re-serialised.
-        self.lines.append(event.model_dump_json() if b"client_hetu" in line else line)
-        self.clients.append(event.client)
-        self.instants.append(event.occurred_at)
-        if len(self.lines) >= BATCH:
+        d["line"].append(event.model_dump_json() if b"client_hetu" in line else line)
+        if len(d["line"]) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
-        self.emit("events", columns.event_lines(self.lines, self.clients, self.instants))
+        self.emit("events", columns.event_lines(self.data))
         self.emit("dead_letters", columns.table(columns.DEAD_LETTERS, self.dead))
-        self.lines, self.clients, self.instants, self.dead = [], [], [], []
+        self.data = {name: [] for name in columns.EVENT_LINES}
+        self.dead = []
 
 
 def load(path: Path, key: bytes | None, emit: Emit, part: int = 0, parts: int = 1,
@@ -122,8 +127,8 @@ def load(path: Path, key: bytes | None, emit: Emit, part: int = 0, parts: int = 
             if state is None:
                 state = states[client] = ClientState(client)
             apply(state, event)
-            buf.add(event, line)
             day = event.effective_date
+            buf.add(event, day, line)
             if day > latest:
                 latest = day
     counts.lines = n

@@ -118,18 +118,19 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
                 theirs.close()
                 procs.append(proc)
                 conns.append(mine)
+            feeder = _Feeder(spool, writer, store)
             counts = LoadCounts()
-            for message in _gather(conns, procs, "loaded", progress, on_progress):
+            for message in _gather(conns, procs, "loaded", progress, on_progress, feeder.feed):
                 counts.merge(message[1])
             day = as_of or counts.latest or date.today()
             for conn in conns:
                 conn.send(day)
+            feeder.feed()  # the last batches of events and dead letters
             writer.submit(store.set_as_of, day)
-            _insert_spooled(spool, ("events", "dead_letters"), writer, store)
             clients = 0
-            for message in _gather(conns, procs, "done", progress, None):
+            for message in _gather(conns, procs, "done", progress, None, lambda: None):
                 clients += message[1]
-            _insert_spooled(spool, tuple(columns.RESULT_SPECS), writer, store)
+            feeder.feed(tuple(columns.RESULT_SPECS))
             writer.wait()  # the spool folder goes away when this block ends
         finally:
             for proc in procs:
@@ -140,8 +141,10 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
 
 
 def _gather(conns: list[Connection], procs: list[Any], expect: str, progress: Any,
-            on_progress: Callable[[int], None] | None) -> list[tuple[Any, ...]]:
-    """One message of kind `expect` from every worker; a worker's error is raised here."""
+            on_progress: Callable[[int], None] | None,
+            on_tick: Callable[[], None]) -> list[tuple[Any, ...]]:
+    """One message of kind `expect` from every worker; a worker's error is raised here.
+    `on_tick` runs between waits (it hands finished batches to the writer)."""
     got: dict[int, tuple[Any, ...]] = {}
     while len(got) < len(conns):
         for ready in wait([c for i, c in enumerate(conns) if i not in got], timeout=0.2):
@@ -155,17 +158,27 @@ def _gather(conns: list[Connection], procs: list[Any], expect: str, progress: An
             got[i] = message
         if on_progress is not None:
             on_progress(progress.value)
+        on_tick()
     return [got[i] for i in range(len(conns))]
 
 
-def _insert_spooled(spool: Path, relations: tuple[str, ...], writer: BackgroundWriter,
-                    store: Store) -> None:
-    for relation in relations:
-        for path in sorted(spool.glob(f"{relation}.*.arrow")):
-            writer.submit(_insert_file, store, relation, path)
+class _Feeder:
+    """Hands the workers' finished Arrow files to the writer, each once, in file order."""
+
+    def __init__(self, spool: Path, writer: BackgroundWriter, store: Store) -> None:
+        self.spool, self.writer, self.store = spool, writer, store
+        self.fed: set[Path] = set()
+
+    def feed(self, relations: tuple[str, ...] = replay_worker.STREAMED) -> None:
+        for relation in relations:
+            for path in sorted(self.spool.glob(f"{relation}.*.arrow")):
+                if path not in self.fed:
+                    self.fed.add(path)
+                    self.writer.submit(_insert_file, self.store, relation, path)
 
 
 def _insert_file(store: Store, relation: str, path: Path) -> None:
     with pa.memory_map(str(path)) as source:
         for batch in pa.ipc.open_stream(source):
             store.insert_tables({relation: pa.Table.from_batches([batch])})
+    path.unlink()  # the disk it took is free again for the next batches

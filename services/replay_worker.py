@@ -30,15 +30,29 @@ class Job:
     spool: Path  # folder for this worker's Arrow IPC files
 
 
+STREAMED = ("events", "dead_letters")  # written batch by batch while loading
+
+
 class _Spool:
-    """Arrow IPC stream files, one per relation, appended batch by batch."""
+    """Arrow IPC files for the parent. Events and dead letters go one finished file per batch
+    (written under a temporary name, then renamed) so the parent can insert them while this
+    worker goes on loading; result relations are appended to one stream file each."""
 
     def __init__(self, folder: Path, part: int) -> None:
         self.folder, self.part = folder, part
         self.writers: dict[str, pa.ipc.RecordBatchStreamWriter] = {}
+        self.seq = 0
 
     def __call__(self, relation: str, tbl: pa.Table) -> None:
         if not tbl.num_rows:
+            return
+        if relation in STREAMED:
+            self.seq += 1
+            final = self.folder / f"{relation}.{self.part}.{self.seq:06d}.arrow"
+            tmp = final.with_suffix(".tmp")
+            with pa.ipc.new_stream(str(tmp), tbl.schema) as w:
+                w.write_table(tbl)
+            tmp.rename(final)
             return
         w = self.writers.get(relation)
         if w is None:
@@ -76,7 +90,6 @@ def run(job: Job, conn: Connection, progress: Synchronized | None) -> None:  # t
                 progress.value = done
 
         states, counts = load(job.path, job.key, spool, job.part, job.parts, report)
-        spool.close(("events", "dead_letters"))  # the parent inserts these while we evaluate
         conn.send(("loaded", counts))
         as_of: date = conn.recv()
         evaluate_all(states.values(), as_of, job.rules, spool)
