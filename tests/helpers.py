@@ -239,15 +239,17 @@ def read_relations(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 def replay_db(tmp_path: Path, events: Sequence[dict[str, Any] | str],
               as_of: DayLike | None = None, rules: Rules | None = None,
-              key: bytes | None = KEY, name: str = "events") -> dict[str, list[tuple[Any, ...]]]:
-    """Replay events (in the given order) into a fresh DuckDB file; return its relations."""
+              key: bytes | None = KEY, name: str = "events", **replay_kw: Any
+              ) -> dict[str, list[tuple[Any, ...]]]:
+    """Replay events (in the given order) into a fresh DuckDB file; return its relations.
+    `replay_kw` goes to services.replay.replay (e.g. workers=2)."""
     from services.config import Settings  # imported here so core-only tests need no DuckDB
     from services.replay import replay
 
     src = write_jsonl(tmp_path / f"{name}.jsonl", events)
     db = tmp_path / f"{name}.duckdb"
     settings = Settings(pseudonym_key=key, rules=rules or Rules())
-    replay(src, db, settings, d(as_of) if as_of is not None else None)
+    replay(src, db, settings, d(as_of) if as_of is not None else None, **replay_kw)
     return read_relations(db)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import (
     WBA,
+    amended,
     assigned,
     attendance,
     ended,
@@ -22,6 +23,7 @@ from tests.helpers import (
     signed,
     suspended,
     transferred,
+    unassigned,
 )
 
 from .conftest import Replay
@@ -289,3 +291,20 @@ def test_an_orphan_event_does_not_stop_the_rest_of_the_client(rel: Replay) -> No
     assert len(r["data_issues"]) == 1
     assert [(g[1], g[3], g[5]) for g in r["continuity_gaps"]] == [
         ("NO_RESPONSIBLE_WORKER", D("2023-02-01"), 20)]
+
+
+def test_the_events_relation_has_the_effective_date_of_every_event_type(rel: Replay) -> None:
+    evs = [
+        registered("2023-01-01"), signed("k1", "2023-01-02"),
+        amended("k1", "2023-01-03", days=3), suspended("k1", "2023-01-04"),
+        resumed("k1", "2023-01-05"), ended("k1", "2023-01-06"),
+        transferred("k1", "2023-01-07"), assigned("w1", WBA, "2023-01-08"),
+        unassigned("w1", WBA, "2023-01-09"), attendance("k1", "2023-01-10"),
+        referral_made("r1", "2023-01-11"), referral_started("r1", "2023-01-12"),
+        referral_closed("r1", "2023-01-13"),
+    ]
+    r = rel(evs)
+    got = {e[0]: (e[1], e[3]) for e in r["events"]}
+    assert got == {e["event_id"]: (e["event_type"], D(f"2023-01-{n:02d}"))
+                   for n, e in enumerate(evs, start=1)}
+    assert r["as_of"] == [(D("2023-01-13"),)]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -163,3 +164,26 @@ def _fixed_scenario(rnd: random.Random) -> list[dict[str, Any]]:
         if rnd.random() < 0.5:
             evs.append(h.referral_made("r1", date(2023, 2, 1), client=c))
     return evs
+
+
+def test_a_parallel_replay_leaves_the_same_relations_as_an_inline_one(tmp_path: Path) -> None:
+    events: list[Any] = _fixed_scenario(random.Random(7))
+    events += ["not json", h.ended("k1", "2023-03-01", client="c3")]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    inline = h.replay_db(tmp_path / "a", events, "2023-05-31", workers=1)
+    parallel = h.replay_db(tmp_path / "b", events, "2023-05-31", workers=2)
+    strip = [(raw, reason, origin.replace("/b/", "/a/")) for raw, reason, origin in
+             parallel.pop("dead_letters")]
+    assert strip == inline.pop("dead_letters")
+    assert parallel == inline
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_event_id_seen_before_is_ignored_even_for_another_client(tmp_path: Path, workers: int
+                                                                    ) -> None:
+    first = h.signed("k1", "2022-09-01", client="c1")
+    again = h.signed("k7", "2022-09-01", client="c2", event_id=first["event_id"])
+    rel = h.replay_db(tmp_path, [first, again], "2023-03-31", workers=workers)
+    assert [(e[0], e[5]) for e in rel["events"]] == [(first["event_id"], "c1")]
+    assert [c[:2] for c in rel["contracts"]] == [("k1", "c1")]
