@@ -27,9 +27,13 @@ from schemas.errors import JatkumoError
 from services import replay_worker
 from services.config import Settings
 from services.loader import LoadCounts, load
+from services.partition import numbered
 from streams.core import evaluate
 
 PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
+# About 1.3 bytes of client state per byte of JSON: partitions of this size keep each worker
+# near 1 GiB, so two workers and the writer stay well under 4 GiB on a national file.
+PARTITION_BYTES = 768 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
 
 
@@ -53,15 +57,23 @@ def default_workers(path: Path) -> int:
 
 def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
            on_progress: Callable[[int], None] | None = None,
-           workers: int | None = None) -> ReplayReport:
+           workers: int | None = None, partitions: int | None = None) -> ReplayReport:
+    """Rebuild every relation in `db` from the events in `path`. `workers` and `partitions`
+    (of the clients) are chosen from the file size unless given."""
     workers = default_workers(path) if workers is None else workers
+    if partitions is None:
+        partitions = max(workers, -(-path.stat().st_size // PARTITION_BYTES))
+    partitions = max(partitions, workers)
     store = Store(db)
     writer = BackgroundWriter()
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
         writer.submit(store.begin_rebuild)
-        run = _inline if workers == 1 else _parallel
-        report = run(path, store, writer, settings, as_of, on_progress, workers)
+        if partitions == 1:
+            report = _inline(path, store, writer, settings, as_of, on_progress)
+        else:
+            report = _parallel(path, store, writer, settings, as_of, on_progress, workers,
+                               partitions)
         writer.submit(store.commit)
         writer.close()
     except BaseException:
@@ -81,12 +93,11 @@ def _report(counts: LoadCounts, clients: int, as_of: date, workers: int) -> Repl
 
 
 def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
-            as_of: date | None, on_progress: Callable[[int], None] | None,
-            _workers: int) -> ReplayReport:
+            as_of: date | None, on_progress: Callable[[int], None] | None) -> ReplayReport:
     def emit(relation: str, tbl: pa.Table) -> None:
         writer.submit(store.insert_tables, {relation: tbl})
 
-    states, counts = load(path, settings.pseudonym_key, emit, on_progress=on_progress)
+    states, counts = load(numbered(path, on_progress), str(path), settings.pseudonym_key, emit)
     day = as_of or counts.latest or date.today()
     writer.submit(store.set_as_of, day)
     chunk = []
@@ -101,7 +112,7 @@ def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settin
 
 def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
               as_of: date | None, on_progress: Callable[[int], None] | None,
-              workers: int) -> ReplayReport:
+              workers: int, partitions: int) -> ReplayReport:
     ctx = mp.get_context("spawn")  # fork after pyarrow/duckdb threads exist can deadlock
     progress: Any = ctx.Value("q", 0, lock=False)
     with tempfile.TemporaryDirectory(prefix=".jatkumo-replay-", dir=path.parent) as tmp:
@@ -109,8 +120,8 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
         procs, conns = [], []
         try:
             for part in range(workers):
-                job = replay_worker.Job(path, settings.pseudonym_key, part, workers,
-                                        settings.rules, spool)
+                job = replay_worker.Job(path, settings.pseudonym_key, part, workers, partitions,
+                                        settings.rules, spool, as_of)
                 mine, theirs = ctx.Pipe()
                 proc = ctx.Process(target=replay_worker.run, daemon=True,
                                    args=(job, theirs, progress if part == 0 else None))

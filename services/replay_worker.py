@@ -1,8 +1,14 @@
-"""One worker process of a parallel replay: loads its partition of clients, tells the parent
-its counts and latest effective date, waits for the as-of date, evaluates, and leaves Arrow IPC
-files for the parent, which is the one DuckDB writer."""
+"""One worker process of a parallel replay. It owns some partitions of the clients; it reads the
+event file once, loads its first partition and spills the lines of the others to disk, then loads
+those one by one. It tells the parent its counts and latest effective date, gets the as-of date,
+evaluates, and leaves Arrow IPC files for the parent, which is the one DuckDB writer.
 
+Memory holds one partition's states at a time, except when the as-of date is only known after
+every partition is loaded: then finished partitions wait, pickled, in the spool folder."""
+
+import contextlib
 import gc
+import pickle
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics import columns
-from services.loader import load
+from services.loader import LoadCounts, load
+from services.partition import numbered, route, spilled
 from streams.core import ClientState, Rules, evaluate
 
 CHUNK = 20_000  # clients evaluated per batch of result tables
@@ -24,10 +31,12 @@ CHUNK = 20_000  # clients evaluated per batch of result tables
 class Job:
     path: Path
     key: bytes | None
-    part: int
-    parts: int
+    worker: int
+    workers: int
+    parts: int  # partitions k with k % workers == worker are this worker's
     rules: Rules
-    spool: Path  # folder for this worker's Arrow IPC files
+    spool: Path  # folder for the Arrow IPC files, spilled lines and pickled states
+    as_of: date | None  # None: the latest effective date over all workers, from the parent
 
 
 STREAMED = ("events", "dead_letters")  # written batch by batch while loading
@@ -83,20 +92,56 @@ def run(job: Job, conn: Connection, progress: Synchronized | None) -> None:  # t
     ("error", text); from the parent: the as-of date."""
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
-        spool = _Spool(job.spool, job.part)
+        spool = _Spool(job.spool, job.worker)
 
         def report(done: int) -> None:
             if progress is not None:
                 progress.value = done
 
-        states, counts = load(job.path, job.key, spool, job.part, job.parts, report)
-        conn.send(("loaded", counts))
+        mine = list(range(job.worker, job.parts, job.workers))
+        spill_paths = {k: job.spool / f"lines.{k}" for k in mine[1:]}
+        total, parked, evaluated = LoadCounts(), [], 0
+        states: dict[str, ClientState] = {}
+        for index, k in enumerate(mine):
+            if index == 0:  # one read of the whole file: keep ours, spill our other partitions
+                with contextlib.ExitStack() as stack:
+                    spill = {j: stack.enter_context(p.open("wb")) for j, p in spill_paths.items()}
+                    lines = route(numbered(job.path, report), job.parts, job.key, k, spill)
+                    states, counts = load(lines, str(job.path), job.key, spool)
+            else:
+                states, counts = load(spilled(spill_paths[k]), str(job.path), job.key, spool)
+                spill_paths[k].unlink()
+            total.merge(counts)
+            if index < len(mine) - 1:  # free the memory before the next partition
+                if job.as_of is not None:
+                    evaluate_all(states.values(), job.as_of, job.rules, spool)
+                    evaluated += len(states)
+                else:
+                    parked.append(_park(states, job.spool / f"states.{k}.pickle"))
+                states = {}
+        conn.send(("loaded", total))
         as_of: date = conn.recv()
+        for path in parked:
+            evaluated += _evaluate_parked(path, as_of, job.rules, spool)
         evaluate_all(states.values(), as_of, job.rules, spool)
         spool.close()
-        conn.send(("done", len(states)))
+        conn.send(("done", evaluated + len(states)))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()
 
+
+def _park(states: dict[str, ClientState], path: Path) -> Path:
+    """A loaded partition waiting for the as-of date, pickled to disk to free the memory."""
+    with path.open("wb") as f:
+        pickle.dump(states, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _evaluate_parked(path: Path, as_of: date, rules: Rules, spool: _Spool) -> int:
+    with path.open("rb") as f:
+        states: dict[str, ClientState] = pickle.load(f)
+    path.unlink()
+    evaluate_all(states.values(), as_of, rules, spool)
+    return len(states)

@@ -2,6 +2,7 @@
 
 import random
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -47,11 +48,17 @@ def event_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_two_workers_leave_the_same_relations_as_one_process(
-        event_file: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("partitions", "as_of"), [
+    (2, None),  # one partition per worker
+    (5, None),  # more partitions than workers: spilled lines, states parked until the as-of
+    (5, date(2023, 6, 30)),  # as-of known up front: each partition evaluated as it is loaded
+])
+def test_worker_processes_leave_the_same_relations_as_one_process(
+        event_file: Path, tmp_path: Path, partitions: int, as_of: date | None) -> None:
     settings = Settings(pseudonym_key=b"parallel-test")
-    one = replay(event_file, tmp_path / "one.duckdb", settings, workers=1)
-    two = replay(event_file, tmp_path / "two.duckdb", settings, workers=2)
+    one = replay(event_file, tmp_path / "one.duckdb", settings, as_of, workers=1)
+    two = replay(event_file, tmp_path / "two.duckdb", settings, as_of, workers=2,
+                 partitions=partitions)
     assert two.workers == 2
     assert (one.lines, one.taken, one.duplicates, one.dead_letters, one.clients, one.as_of) == (
         two.lines, two.taken, two.duplicates, two.dead_letters, two.clients, two.as_of)
