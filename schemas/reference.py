@@ -23,6 +23,20 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+_area_overrides: dict[str, str] = {}
+
+
+def use_internal_areas(areas: dict[str, str]) -> None:
+    """Replace the default municipality -> internal area mapping for the listed municipalities
+    (the region's default is built from its sub-regions and is meant to be adjusted)."""
+    unknown = sorted(set(areas) - set(municipalities()))
+    if unknown:
+        raise ValueError(f"unknown municipality codes in the area mapping: {', '.join(unknown)}")
+    _area_overrides.clear()
+    _area_overrides.update(areas)
+    municipalities.cache_clear()
+
+
 @cache
 def municipalities() -> dict[str, Municipality]:
     """Every Finnish municipality valid in 2023, by three-digit code."""
@@ -33,7 +47,7 @@ def municipalities() -> dict[str, Municipality]:
         out[r["code"]] = Municipality(
             code=r["code"], name_fi=r["name_fi"], name_sv=r["name_sv"],
             region_code=r["region_code"], region_name_fi=r["region_name_fi"],
-            internal_area=area["internal_area"] if area else None,
+            internal_area=_area_overrides.get(r["code"], area["internal_area"] if area else None),
             population=int(area["population_approx"]) if area else None,
         )
     return out

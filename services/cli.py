@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from schemas.errors import ConfigError, JatkumoError, UsageError
-from services import commands
+from services import commands, config
 
 EPILOG = """\
 examples:
@@ -20,6 +20,7 @@ environment:
                           without it, events carrying client_hetu become dead letters
   JATKUMO_CUTOVER         cutover date, default 2023-01-01
   JATKUMO_THRESHOLDS      e.g. SERVICE_BREAK=30,REFERRAL_STALLED.mental_health=28
+  JATKUMO_AREAS_FILE      CSV code,internal_area: your own grouping of municipalities
 """
 
 
@@ -46,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
+        config.apply_reference(config.load())
         return run(args)
     except (UsageError, ConfigError) as e:
         print(f"jatkumo {args.command}: error: {e}", file=sys.stderr)

@@ -1,11 +1,13 @@
 """All configuration is read here, from environment variables with local defaults. Nothing else
 in jatkumo reads the environment, and nothing connects at import time."""
 
+import csv
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from schemas import reference
 from schemas.errors import ConfigError
 from streams.core.rules import DEFAULT_REFERRAL_THRESHOLDS, DEFAULT_THRESHOLDS, GAP_TYPES, Rules
 
@@ -17,6 +19,28 @@ class Settings:
     pseudonym_key: bytes | None = None
     rules: Rules = field(default_factory=Rules)
     bootstrap: str = "127.0.0.1:9092"
+    areas_file: str | None = None  # CSV code,internal_area overriding the default areas
+
+
+def read_areas(path: str) -> dict[str, str]:
+    """A CSV with columns `code` and `internal_area` (others are ignored)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise ConfigError(f"cannot read JATKUMO_AREAS_FILE {path}: {e.strerror}") from None
+    if not rows or not {"code", "internal_area"} <= set(rows[0]):
+        raise ConfigError(f"{path} must be a CSV with columns code,internal_area")
+    return {r["code"].strip().zfill(3): r["internal_area"].strip() for r in rows}
+
+
+def apply_reference(settings: Settings) -> None:
+    """Make the configured internal areas the ones every relation and page uses."""
+    if settings.areas_file:
+        try:
+            reference.use_internal_areas(read_areas(settings.areas_file))
+        except ValueError as e:
+            raise ConfigError(f"{settings.areas_file}: {e}") from None
 
 
 def parse_date(text: str, what: str) -> date:
@@ -65,6 +89,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key=key.encode("utf-8") if key else None,
         rules=rules,
         bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
+        areas_file=env.get("JATKUMO_AREAS_FILE") or None,
     )
 
 

@@ -1,0 +1,53 @@
+"""Configuration: thresholds, cutover and internal areas come from the environment."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from schemas import reference
+from schemas.errors import ConfigError
+from services import config
+
+
+def test_thresholds_cutover_and_grace_days_are_read_from_the_environment() -> None:
+    s = config.load({"JATKUMO_CUTOVER": "2026-01-01", "JATKUMO_HANDOFF_GRACE_DAYS": "7",
+                     "JATKUMO_THRESHOLDS": "SERVICE_BREAK=45,REFERRAL_STALLED.health=10",
+                     "JATKUMO_PSEUDONYM_KEY": "k"})
+    assert s.rules.cutover == date(2026, 1, 1)
+    assert s.rules.handoff_grace_days == 7
+    assert s.rules.thresholds["SERVICE_BREAK"] == 45
+    assert s.rules.thresholds["HANDOFF_MISSING"] == 14
+    assert s.rules.referral_thresholds["health"] == 10
+    assert s.rules.referral_thresholds["mental_health"] == 28
+    assert s.pseudonym_key == b"k"
+
+
+@pytest.mark.parametrize("bad", ["SERVICE_BREAK", "NOPE=3", "SERVICE_BREAK=x"])
+def test_a_malformed_threshold_says_how_to_write_one(bad: str) -> None:
+    with pytest.raises(ConfigError, match=r"SERVICE_BREAK|threshold"):
+        config.load({"JATKUMO_THRESHOLDS": bad})
+
+
+def test_a_bad_cutover_date_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        config.load({"JATKUMO_CUTOVER": "1.1.2023"})
+
+
+def test_internal_areas_can_be_regrouped_from_a_csv(tmp_path: Path) -> None:
+    areas = tmp_path / "areas.csv"
+    areas.write_text("code,internal_area\n244,Oulu\n564,Oulu\n", encoding="utf-8")
+    try:
+        config.apply_reference(config.load({"JATKUMO_AREAS_FILE": str(areas)}))
+        assert reference.internal_area("244") == "Oulu"  # Kempele, Lakeus by default
+        assert reference.internal_area("425") == "Lakeus"  # not listed: the default stays
+    finally:
+        reference.use_internal_areas({})
+    assert reference.internal_area("244") == "Lakeus"
+
+
+def test_an_area_file_naming_an_unknown_municipality_is_refused(tmp_path: Path) -> None:
+    areas = tmp_path / "areas.csv"
+    areas.write_text("code,internal_area\n999,Nowhere\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="999"):
+        config.apply_reference(config.load({"JATKUMO_AREAS_FILE": str(areas)}))
