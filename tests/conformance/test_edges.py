@@ -253,3 +253,11 @@ def test_values_outside_an_enumeration_are_dead_letters(etype: str, field: str, 
     assert door(e) is None
     reason = door({**e, "payload": {**e["payload"], field: value}})
     assert reason is not None and field in reason
+
+
+def test_the_worked_example_with_a_transfer_on_2023_01_10_has_no_handoff_gap() -> None:
+    evs = [signed("k1", "2022-09-01"), assigned("w1", OULU, "2022-09-01"),
+           transferred("k1", "2023-01-10"), assigned("w9", WBA, "2023-02-10")]
+    r = run_core(evs, as_of="2023-03-31")
+    assert r.of("HANDOFF_MISSING") == []
+    assert r.of("NO_RESPONSIBLE_WORKER") == [(D("2023-01-10"), D("2023-02-10"), 31)]

@@ -308,3 +308,50 @@ def test_the_events_relation_has_the_effective_date_of_every_event_type(rel: Rep
     assert got == {e["event_id"]: (e["event_type"], D(f"2023-01-{n:02d}"))
                    for n, e in enumerate(evs, start=1)}
     assert r["as_of"] == [(D("2023-01-13"),)]
+
+
+def test_an_upper_case_event_id_is_the_same_id_everywhere(rel: Replay) -> None:
+    orphan = ended("k9", "2023-02-01", event_id="ABCDEF00-0000-4000-8000-0000000000AA")
+    again = {**orphan, "event_id": orphan["event_id"].lower()}
+    r = rel([orphan, again], as_of="2023-02-28")
+    assert [e[0].lower() for e in r["events"]] == [again["event_id"]]
+    assert [i[0].lower() for i in r["data_issues"]] == [again["event_id"]]
+    assert r["events"][0][0] == r["data_issues"][0][0]
+
+
+SECTION_5_TYPES = {
+    "as_of": {"as_of_date": "DATE"},
+    "events": {"event_id": "VARCHAR", "event_type": "VARCHAR", "occurred_at": "TIMESTAMP",
+               "effective_date": "DATE", "source": "VARCHAR", "client_id": "VARCHAR",
+               "payload": "JSON"},
+    "dead_letters": {"raw": "VARCHAR", "reason": "VARCHAR", "origin": "VARCHAR"},
+    "contracts": {"contract_id": "VARCHAR", "client_id": "VARCHAR", "service": "VARCHAR",
+                  "organizer": "VARCHAR", "producer_id": "VARCHAR", "producer_kind": "VARCHAR",
+                  "municipality": "VARCHAR", "start_date": "DATE", "last_day": "DATE",
+                  "end_reason": "VARCHAR"},
+    "continuity_gaps": {"client_id": "VARCHAR", "gap_type": "VARCHAR", "subject_id": "VARCHAR",
+                        "started_on": "DATE", "ended_on": "DATE", "length_days": "INT",
+                        "is_open": "BOOLEAN"},
+    "handoff_status": {"contract_id": "VARCHAR", "client_id": "VARCHAR", "service": "VARCHAR",
+                       "municipality": "VARCHAR", "producer_id": "VARCHAR", "status": "VARCHAR",
+                       "transferred_on": "DATE"},
+    "compliance_violations": {"client_id": "VARCHAR", "contract_id": "VARCHAR",
+                              "violation_type": "VARCHAR", "on_date": "DATE"},
+    "data_issues": {"event_id": "VARCHAR", "issue": "VARCHAR"},
+}
+
+
+def test_every_section_5_relation_has_its_columns_with_fitting_types(tmp_path: Path) -> None:
+    import duckdb
+    replay_db(tmp_path, [signed("k1", "2023-01-01")])
+    con = duckdb.connect(str(tmp_path / "events.duckdb"), read_only=True)
+    try:
+        for relation, columns in SECTION_5_TYPES.items():
+            have = {name: kind for name, kind, *_ in con.execute(f"DESCRIBE {relation}").fetchall()}
+            for name, kind in columns.items():
+                assert name in have, f"{relation}.{name} is missing"
+                assert have[name].startswith(kind) or (kind == "INT" and "INT" in have[name]), (
+                    f"{relation}.{name} is {have[name]}, expected {kind}")
+        assert con.execute("SELECT count(*) FROM as_of").fetchone() == (1,)
+    finally:
+        con.close()
