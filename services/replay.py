@@ -31,9 +31,9 @@ from services.partition import numbered
 from streams.core import evaluate
 
 PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
-# About 1.3 bytes of client state per byte of JSON: partitions of this size keep each worker
-# near 1 GiB, so two workers and the writer stay well under 4 GiB on a national file.
-PARTITION_BYTES = 768 * 2**20
+# Measured: about 800 bytes of client state per event, 3 per byte of JSON. Partitions of this
+# size keep each worker under 1 GiB, so two workers and the writer stay under 4 GiB nationally.
+PARTITION_BYTES = 256 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
 
 
