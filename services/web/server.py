@@ -1,6 +1,7 @@
 """Bootstrap: build the dashboard application from settings, and run it."""
 
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
@@ -8,15 +9,18 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from services.alerts.alertmanager import Alertmanager
+from services.alerts.service import AlertService, start, stop
+from services.alerts.state import AlertState
 from services.config import WebSettings
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User
 from services.web.db import Connect, Reader, Refs, file_stamp
-from services.web.pages import gaps, overview
+from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
 from services.web.webstore import WebStore, web_path
 
-PAGES = [session_pages, overview, gaps]
+PAGES = [session_pages, overview, gaps, sql, timeline, service_map, access, alerts]
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -44,10 +48,18 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     for page in PAGES:
         page.setup(app)
 
-    async def close_store(_: web.Application) -> None:
+    secret = store.secret(settings.secret)
+    manager = Alertmanager(settings.alertmanager_url) if settings.alertmanager_url else None
+    c.extras["alerts"] = AlertService(AlertState(store, secret), reader, c.refs.of, settings,
+                                      manager)
+
+    async def background(_: web.Application) -> AsyncIterator[None]:
+        task = await start(c.extras["alerts"])
+        yield
+        await stop(task)
         store.close()
 
-    app.on_cleanup.append(close_store)
+    app.cleanup_ctx.append(background)
     return app
 
 

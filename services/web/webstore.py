@@ -14,6 +14,10 @@ import pyarrow as pa
 
 from schemas.errors import StoreError
 
+ACCESS_LOG_DOC = ("access_log: who did what, when, on the dashboard (Client Data Act 703/2023: "
+                  "every processing of client data is logged); target is a page, an opaque "
+                  "client reference or an alert reference, never a client id. "
+                  "grain: one row per page view, query, export or action.")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 -- access_log: who did what, when, on the dashboard (Client Data Act 703/2023: every processing

@@ -1,0 +1,83 @@
+"""The alert round: read the open gaps, update alert state, deliver what changed (and re-send
+what still fires, as Alertmanager expects). Runs in the serve process; a failed delivery is
+retried on the next round and never marked as sent."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from services.alerts.alertmanager import Alertmanager, AlertmanagerError, payload
+from services.alerts.state import AlertState, OpenGap
+from services.config import WebSettings
+from services.web.db import Reader
+
+log = logging.getLogger("jatkumo.alerts")
+OPEN_GAPS = ("SELECT client_id, gap_type, subject_id, started_on, internal_area, municipality, "
+             "service FROM gaps_by_place WHERE is_open")
+
+
+class AlertService:
+    def __init__(self, state: AlertState, reader: Reader, client_ref: Callable[[str], str],
+                 settings: WebSettings, manager: Alertmanager | None) -> None:
+        self.state, self.reader, self.client_ref = state, reader, client_ref
+        self.settings, self.manager = settings, manager
+        self.last_error: str | None = None
+
+    async def sync(self, now: datetime | None = None) -> tuple[int, int]:
+        _, rows = await self.reader.rows(OPEN_GAPS)
+        gaps = [OpenGap(*r) for r in rows]
+        return self.state.sync(gaps, self.client_ref, now or datetime.now(UTC))
+
+    async def deliver(self, now: datetime | None = None) -> int:
+        """Send new firing, due re-sends and resolutions; returns how many were sent."""
+        now = now or datetime.now(UTC)
+        resend = timedelta(seconds=self.settings.alert_resend_seconds)
+        firing = [a for a in self.state.rows("state = 'firing'", limit=100_000)
+                  if a["notified"] != "firing" or a["last_sent"] is None
+                  or a["last_sent"] <= now - resend]
+        resolved = self.state.rows("state = 'resolved' AND coalesce(notified, '') <> 'resolved'",
+                                   limit=100_000)
+        never_sent = [a["alert_ref"] for a in resolved if a["notified"] is None]
+        resolved = [a for a in resolved if a["notified"] == "firing"]
+        if self.manager is None:
+            return 0
+        # endsAt a few rounds ahead: if jatkumo stops, Alertmanager resolves them by itself.
+        body = [payload(a, self.settings.public_url, now + 4 * resend) for a in firing]
+        body += [payload(a, self.settings.public_url, a["resolved_at"]) for a in resolved]
+        try:
+            await self.manager.post_alerts(body)
+        except AlertmanagerError as e:
+            self.last_error = str(e)
+            log.warning("alert delivery failed, retrying next round: %s", e)
+            return 0
+        self.last_error = None
+        self.state.mark_sent([a["alert_ref"] for a in firing], "firing", now)
+        self.state.mark_sent([a["alert_ref"] for a in resolved], "resolved", now)
+        # A gap that opened and closed between two rounds was never announced: nothing to end.
+        self.state.mark_sent(never_sent, "resolved", now)
+        return len(body)
+
+    async def round(self) -> None:
+        await self.sync()
+        await self.deliver()
+
+    async def run_forever(self) -> None:
+        every = min(self.settings.alert_sync_seconds, self.settings.alert_resend_seconds / 2)
+        while True:
+            try:
+                await self.round()
+            except Exception as e:  # the dashboard must outlive a bad round
+                log.exception("alert round failed: %s", e)
+            await asyncio.sleep(every)
+
+
+async def start(service: AlertService) -> asyncio.Task[None]:
+    return asyncio.create_task(service.run_forever())
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

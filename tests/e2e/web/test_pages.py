@@ -1,0 +1,151 @@
+"""The dashboard in a real browser: sign-in, role limits, every page, filters, CSV, language."""
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.web.conftest import PASSWORD, SHOTS
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def settle(page: Any) -> None:
+    """Wait until htmx has swapped and settled the answer it asked for."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def csv_rows(download: Any) -> list[dict[str, str]]:
+    text = Path(download.path()).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_wrong_password_is_refused_and_pages_need_sign_in(context: Any, server: str) -> None:
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(server + "/gaps")
+    assert page.url == server + "/login"
+    page.fill("#username", "maija")
+    page.fill("#password", "wrong")
+    page.click("form.login button[type=submit]")
+    assert page.locator("[role=alert]").is_visible()
+    shot(page, "login")
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(server + "/")
+    assert page.locator("h1").inner_text() == "Yleiskuva"
+    page.close()
+
+
+def test_manager_sees_aggregates_and_alerts_but_not_sql_or_timelines(page_as: Any,
+                                                                      server: str) -> None:
+    page = page_as("maija")
+    nav = page.locator("nav").inner_text()
+    assert "Katkokset" in nav and "SQL" not in nav and "aikajana" not in nav
+    for path in ("/sql", "/timeline", "/access-log"):
+        response = page.goto(server + path)
+        assert response.status == 403, path
+    page.goto(server + "/gaps")
+    assert page.locator("#gap-table th", has_text="Asiakasviite").count() == 0
+
+
+def counts_on(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator("td.n").all_inner_texts()]
+
+
+def test_no_count_a_manager_sees_is_between_one_and_four(page_as: Any, server: str) -> None:
+    page = page_as("maija")
+    seen: list[str] = []
+    for path in ("/", "/map", "/gaps", "/gaps?status=open", "/gaps?gap_type=HANDOFF_MISSING",
+                 "/gaps?area=Oulu&sort=gaps"):
+        page.goto(server + path)
+        seen += counts_on(page)
+    with page.expect_download() as d:
+        page.click("#csv")
+    seen += [r["gaps"] for r in csv_rows(d.value)]
+    assert "<5" in seen and len(seen) > 100
+    assert not [v for v in seen if v in {"1", "2", "3", "4"}]
+
+
+def test_overview_shows_gaps_now_weekly_and_the_handoff(page_as: Any, server: str) -> None:
+    page = page_as("maija")
+    started = time.monotonic()
+    page.goto(server + "/")
+    assert time.monotonic() - started < 1.0
+    assert page.locator("#open-now tbody tr").count() == 5
+    assert page.locator("svg.chart").count() == 2
+    assert page.locator("#handoff-places tbody tr").count() > 5
+    shot(page, "overview")
+
+
+def test_gap_list_filters_sorts_and_exports(page_as: Any, server: str) -> None:
+    page = page_as("antti")
+    page.goto(server + "/gaps")
+    page.select_option("#f-type", "ATTENDANCE_SILENCE")
+    page.wait_for_url(re.compile(r"gap_type=ATTENDANCE_SILENCE"))
+    page.select_option("#f-status", "open")
+    page.wait_for_url(re.compile(r"status=open"))
+    page.select_option("#f-sort", "length_days")
+    page.wait_for_url(re.compile(r"sort=length_days"))
+    settle(page)
+    rows = page.locator("#gap-table tbody tr")
+    assert rows.count() > 5
+    types = page.locator("#gap-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert set(types) == {"Ei läsnäoloja"}
+    lengths = [int(x) for x in page.locator("#gap-table tbody tr td:nth-child(12)")
+               .all_inner_texts()]
+    assert lengths == sorted(lengths, reverse=True)
+    page.select_option("#f-area", "Oulu")
+    page.wait_for_url(re.compile(r"area=Oulu"))
+    page.fill("#f-from", "2023-01-01")
+    page.press("#f-from", "Enter")
+    page.wait_for_url(re.compile(r"from=2023-01-01"))
+    settle(page)
+    shot(page, "gaps")
+    with page.expect_download() as d:
+        page.click("#csv")
+    rows_csv = csv_rows(d.value)
+    assert rows_csv and all(r["gap_type"] == "ATTENDANCE_SILENCE" and r["is_open"] == "True"
+                            and r["internal_area"] == "Oulu" and r["started_on"] >= "2023-01-01"
+                            for r in rows_csv)
+    assert "client_id" not in rows_csv[0] and len(rows_csv[0]["client_ref"]) == 20
+    for name in ("municipality", "producer"):  # every filter answers
+        select = page.locator(f"select[name={name}] option").nth(1)
+        value = select.get_attribute("value")
+        page.select_option(f"select[name={name}]", value)
+        page.wait_for_url(re.compile(f"{name}={value}"))
+        settle(page)
+        assert page.locator("#results").count() == 1
+
+
+def test_language_can_be_english_or_swedish(page_as: Any, server: str) -> None:
+    page = page_as("maija")
+    page.click("a[hreflang=en]")
+    assert page.locator("h1").inner_text() == "Overview"
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.click("a[hreflang=sv]")
+    assert page.locator("h1").inner_text() == "Översikt"
+    page.click("a[hreflang=fi]")
+    assert page.locator("h1").inner_text() == "Yleiskuva"
+
+
+def test_pages_have_landmarks_labels_and_a_skip_link(page_as: Any, server: str) -> None:
+    page = page_as("antti")
+    for path in ("/", "/gaps", "/sql", "/timeline", "/map", "/alerts"):
+        page.goto(server + path)
+        assert page.locator("main#main").count() == 1 and page.locator("h1").count() == 1
+        assert page.locator("a.skip").get_attribute("href") == "#main"
+        for field in page.locator("main input:not([type=hidden]), main select, main textarea"
+                                  ).all():
+            fid = field.get_attribute("id")
+            labelled = field.get_attribute("aria-label") or (
+                fid and page.locator(f"label[for='{fid}']").count())
+            assert labelled, f"{path}: an unlabelled form field"
+    page.goto(server + "/gaps")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
