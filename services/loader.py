@@ -60,7 +60,8 @@ class _Buffer:
         d["source"].append(event.source)
         d["client_id"].append(event.client_id)
         # A line that carried an identity code is never handed on: its event is re-serialised.
-        d["line"].append(event.model_dump_json() if b"client_hetu" in line else line)
+        d["line"].append(event.model_dump_json(exclude_none=True) if b"client_hetu" in line
+                         else line)
         if len(d["line"]) >= BATCH:
             self.flush()
 
