@@ -6,6 +6,7 @@ ports and data folder filled in), its formatted data, broker.log and a pid file,
 `status` work from another process.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -174,3 +175,25 @@ def down(nodes: list[Node], timeout: float = 30.0) -> None:
         if pid is not None:
             os.kill(pid, signal.SIGKILL)
         node.pid_file.unlink(missing_ok=True)
+
+
+def ensure_topics(bootstrap: str, partitions: int, replication: int = 1) -> None:
+    """Create jatkumo's topics if missing, so publisher, workers and sink agree on partitions
+    (the worker's table changelog must have as many partitions as jatkumo.events)."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    from streams import topics
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="jatkumo-topics")
+    try:
+        existing = set(admin.list_topics())
+        for name in topics.ALL:
+            if name in existing:
+                continue
+            config = {"cleanup.policy": "compact"} if name in topics.COMPACTED else {}
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
+                admin.create_topics([NewTopic(name, partitions, replication,
+                                              topic_configs=config)])
+    finally:
+        admin.close()

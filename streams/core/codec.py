@@ -53,6 +53,11 @@ def _fact(cls: type[NamedTuple], row: list[Any]) -> Any:
 
 
 def encode(state: ClientState) -> bytes:
+    return orjson.dumps(to_doc(state))
+
+
+def to_doc(state: ClientState) -> dict[str, Any]:
+    """The state as plain JSON-able data (for embedding in a larger document)."""
     doc: dict[str, Any] = {
         "v": FORMAT,
         "client_id": state.client_id,
@@ -66,12 +71,19 @@ def encode(state: ClientState) -> bytes:
     for name in _NESTED:
         table: dict[str, dict[str, Any]] = getattr(state, name)
         doc[name] = {k: [_plain(f) for f in vs.values()] for k, vs in table.items()}
-    return orjson.dumps(doc)
+    return doc
 
 
 def decode(data: bytes | str) -> ClientState:
     try:
         doc = orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        raise CodecError(f"client state is not JSON: {e}") from e
+    return from_doc(doc)
+
+
+def from_doc(doc: Any) -> ClientState:
+    try:
         if doc.get("v") != FORMAT:
             raise CodecError(f"unknown client state format {doc.get('v')!r}")
         state = ClientState(doc["client_id"])
@@ -86,7 +98,6 @@ def decode(data: bytes | str) -> ClientState:
                                   for k, facts in doc[name].items()})
     except CodecError:
         raise
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError,
-            AttributeError) as e:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise CodecError(f"client state cannot be decoded: {e}") from e
     return state

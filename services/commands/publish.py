@@ -1,0 +1,48 @@
+"""jatkumo publish FILE [--bootstrap HOST:PORT]: events from a JSONL file onto jatkumo.events."""
+
+import argparse
+from dataclasses import replace
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from services import config
+from services.commands.common import readable_file
+from services.kafka_broker import ensure_topics
+from services.publish import publish
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "publish", help="publish a JSONL event file to Kafka",
+        description="Validate each line (identity codes are pseudonymised here, before anything "
+        "is sent), publish valid events to jatkumo.events keyed by client, and lines that fail "
+        "validation to jatkumo.dead-letters with the reason in a header.")
+    p.add_argument("file", type=readable_file, metavar="FILE.jsonl")
+    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
+                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+    return p
+
+
+def kafka_settings(args: argparse.Namespace) -> config.KafkaSettings:
+    kafka = config.load_kafka()
+    return replace(kafka, bootstrap=args.bootstrap) if args.bootstrap else kafka
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, kafka = config.load(), kafka_settings(args)
+    ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    console = Console(stderr=True)
+    size = args.file.stat().st_size
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=args.quiet) as progress:
+        task = progress.add_task(f"publishing {args.file.name}", total=size)
+        report = publish(args.file, settings, kafka,
+                         on_progress=lambda done: progress.update(task, completed=done))
+    console.print(f"published {report.events:,} events and {report.dead_letters:,} dead letters "
+                  f"from {report.lines:,} lines to {kafka.bootstrap}")
+    return 0

@@ -1,0 +1,46 @@
+"""jatkumo worker: run one stream worker (faust) against Kafka."""
+
+import argparse
+from dataclasses import replace
+from typing import Any
+
+from services import config
+from services.worker import run_worker
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "worker", help="run a stream worker on Kafka",
+        description="Consume jatkumo.events, keep each client's state in a table (recovered "
+        "from its changelog topic after a restart), and publish each client's evaluated rows, "
+        "gap lifecycle and handoff changes. Start more workers to share the partitions. "
+        "As-of: JATKUMO_AS_OF = latest (default; the latest effective date seen), today "
+        "(live), or a date YYYY-MM-DD.")
+    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
+                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD",
+                   help="overrides JATKUMO_AS_OF")
+    p.add_argument("--web-port", type=int, metavar="PORT",
+                   help="faust's web server on 127.0.0.1 (0: off; default 6066)")
+    p.add_argument("--data-dir", metavar="DIR", help="faust's data folder (default var/worker)")
+    p.set_defaults(run=run)
+    return p
+
+
+def kafka_from(args: argparse.Namespace) -> config.KafkaSettings:
+    kafka = config.load_kafka()
+    if args.bootstrap:
+        kafka = replace(kafka, bootstrap=args.bootstrap)
+    if getattr(args, "as_of", None):
+        kafka = replace(kafka, as_of=args.as_of)
+        config.load_kafka({"JATKUMO_AS_OF": args.as_of})  # validates it
+    if getattr(args, "web_port", None) is not None:
+        kafka = replace(kafka, worker_web_port=args.web_port)
+    if getattr(args, "data_dir", None):
+        kafka = replace(kafka, worker_dir=args.data_dir)
+    return kafka
+
+
+def run(args: argparse.Namespace) -> int:
+    run_worker(config.load(), kafka_from(args))
+    return 0

@@ -1,0 +1,100 @@
+"""`jatkumo sink`: the one DuckDB writer of the live pipeline.
+
+It reads jatkumo.client-results (each client's complete rows), jatkumo.events (the events
+relation) and jatkumo.dead-letters, and writes each batch in one DuckDB transaction together
+with the offsets it consumed (table kafka_offsets). On start it seeks to those offsets, so a
+crash at any moment neither loses nor doubles a row: the transaction either happened, offsets
+included, or it did not. Rows are idempotent besides: a client's rows are replaced as a whole,
+events are inserted once per event_id and dead letters once per origin.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.config import KafkaSettings, Settings
+from services.sink_batch import Batch, Writer
+from streams import topics
+
+log = logging.getLogger("jatkumo.sink")
+INPUTS = (topics.CLIENT_RESULTS, topics.EVENTS, topics.DEAD_LETTERS)
+
+
+@dataclass
+class SinkReport:
+    batches: int = 0
+    records: int = 0
+
+
+def consumer(bootstrap: str) -> Any:
+    from kafka import KafkaConsumer
+
+    # No group: the sink is one process and keeps its offsets in DuckDB, not in Kafka.
+    return KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                         group_id=None, client_id="jatkumo-sink",
+                         max_partition_fetch_bytes=8 * 1024 * 1024)
+
+
+def assign(cons: Any, stored: dict[tuple[str, int], int]) -> list[Any]:
+    from kafka import TopicPartition
+
+    tps = []
+    for topic in INPUTS:
+        parts = None
+        deadline = time.monotonic() + 30
+        while parts is None and time.monotonic() < deadline:
+            parts = cons.partitions_for_topic(topic)  # None until metadata has arrived
+            if parts is None:
+                time.sleep(0.2)
+        tps += [TopicPartition(topic, p) for p in sorted(parts or ())]
+    cons.assign(tps)
+    for tp in tps:
+        offset = stored.get((tp.topic, tp.partition))
+        if offset is None:
+            cons.seek_to_beginning(tp)
+        else:
+            cons.seek(tp, offset)
+    return tps
+
+
+def caught_up(cons: Any, tps: list[Any], done: dict[tuple[str, int], int]) -> bool:
+    ends = cons.end_offsets(tps)
+    return all(done.get((tp.topic, tp.partition), 0) >= end for tp, end in ends.items())
+
+
+def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
+             should_stop: Callable[[], bool] = lambda: False, until_caught_up: bool = False,
+             batch_seconds: float = 0.2, batch_records: int = 50_000) -> SinkReport:
+    """Consume and write until should_stop() (or, with until_caught_up, until every input
+    partition has been written up to its end offset)."""
+    from services.kafka_broker import ensure_topics
+
+    ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    writer = Writer(db)
+    report = SinkReport()
+    cons = consumer(kafka.bootstrap)
+    try:
+        done = writer.offsets()
+        tps = assign(cons, done)
+        while not should_stop():
+            batch = Batch(settings.pseudonym_key)
+            deadline = time.monotonic() + batch_seconds
+            while batch.size < batch_records and time.monotonic() < deadline:
+                polled = cons.poll(timeout_ms=50, max_records=batch_records)
+                for records in polled.values():
+                    for record in records:
+                        batch.add(record)
+            if batch.size:
+                writer.write(batch)
+                done.update(batch.offsets)
+                report.batches += 1
+                report.records += batch.size
+            elif until_caught_up and caught_up(cons, tps, done):
+                break
+    finally:
+        cons.close()
+        writer.close()
+    return report

@@ -1,0 +1,152 @@
+"""What the sink collects from one poll window (Batch) and how it lands in DuckDB (Writer):
+one transaction per batch, holding the rows and the offsets that produced them."""
+
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from analytics.store import Store
+from schemas.door import DeadLetter, admit
+from streams import topics
+
+log = logging.getLogger("jatkumo.sink")
+EPOCH = date(1970, 1, 1)
+
+OFFSETS_DDL = """
+-- kafka_offsets: the next offset the sink will read, per input partition; written in the same
+-- transaction as the rows those offsets produced. grain: one row per (topic, partition).
+CREATE TABLE IF NOT EXISTS kafka_offsets (
+    topic       VARCHAR NOT NULL,
+    partition   INTEGER NOT NULL,
+    next_offset BIGINT NOT NULL,
+    PRIMARY KEY (topic, partition)
+)"""
+_ARROW = {"DATE": pa.date32(), "VARCHAR": pa.string(), "INTEGER": pa.int32(),
+          "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "JSON": pa.string(),
+          "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC")}
+
+
+def _header(record: Any, name: str) -> str | None:
+    for k, v in record.headers or ():
+        if k == name and v is not None:
+            return bytes(v).decode("utf-8", errors="replace")
+    return None
+
+
+class Batch:
+    def __init__(self, key: bytes | None) -> None:
+        self.key = key
+        self.events: dict[str, tuple[Any, ...]] = {}  # event_id -> row; the first one wins
+        self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
+        self.results: dict[str, Any] = {}  # client -> its latest snapshot
+        self.offsets: dict[tuple[str, int], int] = {}
+        self.size = 0
+
+    def add(self, record: Any) -> None:
+        self.size += 1
+        self.offsets[(record.topic, record.partition)] = record.offset + 1
+        origin = f"{record.topic}/{record.partition}/{record.offset}"
+        if record.topic == topics.CLIENT_RESULTS:
+            try:
+                doc = orjson.loads(record.value)
+                self.results[doc["client_id"]] = doc
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                log.warning("skipped an unreadable client result at %s", origin)
+        elif record.topic == topics.EVENTS and record.value is not None:
+            event = admit(record.value, origin, self.key)
+            if not isinstance(event, DeadLetter):  # the worker dead-letters what is not valid
+                eid = str(event.event_id)
+                self.events.setdefault(eid, (
+                    eid, event.event_type, event.occurred_at, event.effective_date,
+                    event.source, event.client_id,
+                    event.payload.model_dump_json(exclude_none=True)))
+        elif record.topic == topics.DEAD_LETTERS:
+            raw = (record.value or b"").decode("utf-8", errors="replace")
+            origin = _header(record, "origin") or origin
+            self.dead.setdefault(origin, (raw, _header(record, "reason") or "unknown", origin))
+
+
+class Writer:
+    def __init__(self, db: Path) -> None:
+        self.store = Store(db)
+        self.con = self.store.con
+        known = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables"
+                                                 ).fetchall()}
+        if "kafka_offsets" not in known:  # a new file: create the relations once
+            self.store.begin_rebuild()
+            self.con.execute(OFFSETS_DDL)
+            self.store.commit()
+        self.types = {name: self._types(name) for name in topics.RESULT_FIELDS}
+        self.types["events"] = self._types("events")
+        self.types["dead_letters"] = self._types("dead_letters")
+
+    def _types(self, table: str) -> dict[str, pa.DataType]:
+        rows = self.con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = ?", [table]).fetchall()
+        return {name: _ARROW.get(kind, pa.string()) for name, kind in rows}
+
+    def offsets(self) -> dict[tuple[str, int], int]:
+        rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
+        return {(t, p): o for t, p, o in rows.fetchall()}
+
+    def _table(self, relation: str, names: tuple[str, ...], rows: list[Any]) -> pa.Table:
+        types = self.types[relation]
+        cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        return pa.table({n: pa.array(list(c), type=types[n])
+                         for n, c in zip(names, cols, strict=True) if n in types})
+
+    def _insert(self, sql: str, tbl: pa.Table) -> None:
+        if tbl.num_rows:
+            self.con.register("_batch", tbl)
+            self.con.execute(sql)
+            self.con.unregister("_batch")
+
+    def write(self, batch: Batch) -> None:
+        con = self.con
+        con.begin()
+        try:
+            if batch.results:
+                self._replace_clients(batch)
+            names = tuple(self.types["events"])
+            self._insert("INSERT INTO events BY NAME SELECT * FROM _batch b WHERE NOT EXISTS "
+                         "(SELECT 1 FROM events e WHERE e.event_id = b.event_id)",
+                         self._table("events", names, list(batch.events.values())))
+            self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
+                         "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
+                         self._table("dead_letters", ("raw", "reason", "origin"),
+                                     list(batch.dead.values())))
+            con.executemany("INSERT OR REPLACE INTO kafka_offsets VALUES (?, ?, ?)",
+                            [(t, p, o) for (t, p), o in batch.offsets.items()])
+            con.commit()
+        except BaseException:
+            self.store.rollback_quietly()
+            raise
+
+    def _replace_clients(self, batch: Batch) -> None:
+        """A client's rows are replaced as a whole by its latest snapshot: order and
+        repetition of snapshots do not matter."""
+        con = self.con
+        clients = pa.table({"client_id": pa.array(list(batch.results), type=pa.string())})
+        con.register("_clients", clients)
+        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_FIELDS}
+        for doc in batch.results.values():
+            for name, relation_rows in doc["rows"].items():
+                if name in rows:
+                    rows[name] += relation_rows
+        for name, fields in topics.RESULT_FIELDS.items():
+            con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)")
+            self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
+                         self._table(name, fields, rows[name]))
+        con.unregister("_clients")
+        # as_of: the latest date any client was evaluated on
+        new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))
+        current = con.execute("SELECT max(as_of_date) FROM as_of").fetchone()
+        if current is None or current[0] is None or new > current[0]:
+            self.store.set_as_of(new)
+
+    def close(self) -> None:
+        self.store.close()

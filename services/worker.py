@@ -1,0 +1,26 @@
+"""`jatkumo worker`: one stream worker process (faust). Start several, on one machine or many,
+with the same bootstrap servers: they form one consumer group and share the partitions."""
+
+import logging
+from pathlib import Path
+
+from services.config import KafkaSettings, Settings
+from services.kafka_broker import ensure_topics
+
+
+def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNING") -> None:
+    from faust import Worker
+
+    from streams.app import create_app
+
+    ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    datadir = Path(kafka.worker_dir)
+    datadir.mkdir(parents=True, exist_ok=True)
+    app, _ctx = create_app(
+        kafka.bootstrap, partitions=kafka.partitions, replication=kafka.replication,
+        rules=settings.rules, key=settings.pseudonym_key, as_of=kafka.as_of,
+        web_port=kafka.worker_web_port, datadir=datadir)
+    worker = Worker(app, loglevel=loglevel, quiet=True)
+    # our own progress lines (counts and dates only, never client ids) at INFO
+    logging.getLogger("jatkumo").setLevel(logging.INFO)
+    worker.execute_from_commandline()

@@ -1,0 +1,47 @@
+"""Re-evaluating every client this worker holds: after the table is recovered (a restart or a
+rebalance: the snapshots of that moment may not all have reached Kafka) and whenever the
+as-of date moves (the daily timer of a live worker, or a backfill moving the latest date), so
+a gap that opens because nothing happened is found without waiting for another event."""
+
+import asyncio
+import time
+from typing import Any
+
+from streams.agents import results
+from streams.agents.context import Context, log
+from streams.tables import pack, unpack
+
+
+def register(ctx: Context) -> None:
+    @ctx.app.timer(ctx.refresh_seconds, name="jatkumo-refresh")  # type: ignore[untyped-decorator]
+    async def refresh_when_as_of_moves() -> None:
+        if ctx.clock.current() != ctx.refreshed_as_of:
+            await refresh_all(ctx)
+
+    @ctx.table.on_recover  # type: ignore[untyped-decorator]
+    async def refresh_after_recovery() -> None:
+        await refresh_all(ctx, recovered=True)
+
+
+async def refresh_all(ctx: Context, recovered: bool = False) -> None:
+    started = time.monotonic()
+    owned = ctx.owned()
+    keys = [k for k in list(ctx.table.keys()) if ctx.partition_of(k) in owned]
+    entries: list[tuple[bytes, Any]] = []
+    for key in keys:
+        raw = ctx.table.get(key)
+        if raw is not None:
+            entries.append((key, unpack(raw)))
+    if recovered:  # the latest date seen survives a restart through the entries
+        for _key, entry in entries:
+            ctx.clock.see(entry.latest_day)
+    as_of = ctx.clock.current()
+    for n, (key, entry) in enumerate(entries, start=1):
+        if results.publish(ctx, key, entry, as_of, 0):
+            ctx.table[key] = pack(entry)
+        if n % 200 == 0:
+            await asyncio.sleep(0)  # let the consumer's heartbeats and fetches run
+    ctx.refreshed_as_of = as_of
+    log.info("refreshed %d clients as of %s in %.1f s", len(entries), as_of,
+                time.monotonic() - started)
+

@@ -1,0 +1,53 @@
+"""The faust app of the stream worker: `create_app(...)` wires topics, the table, the agents
+and the timers. Nothing connects at import time; services/worker.py runs it."""
+
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.transport.producer import ProducerBuffer
+
+from streams import tables, topics
+from streams.agents import events, refresh
+from streams.agents.context import AsOfClock, Context
+from streams.core import Rules
+
+APP_ID = "jatkumo-worker"  # the consumer group: workers with this id share the partitions
+
+
+def broker_url(bootstrap: str) -> str:
+    return ";".join(f"kafka://{h.strip()}" for h in bootstrap.split(",") if h.strip())
+
+
+def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rules,
+               key: bytes | None, as_of: str, web_port: int, datadir: Path,
+               batch_size: int = 2000, batch_within: float = 0.1,
+               refresh_seconds: float = 30.0) -> tuple[Any, Context]:
+    app = faust.App(
+        APP_ID,
+        broker=broker_url(bootstrap),
+        store="memory://",  # recovery is from the changelog topic, not local files
+        datadir=str(datadir),
+        topic_partitions=partitions,
+        topic_replication_factor=replication,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_linger_ms=5,
+        table_standby_replicas=0,
+        broker_max_poll_records=batch_size,
+        stream_buffer_maxsize=batch_size * 2,
+        # faust's web server listens on every interface by default: loopback only
+        web_enabled=web_port > 0,
+        web_bind="127.0.0.1",
+        web_port=web_port or 6066,
+        web_host="127.0.0.1",
+    )
+    # faust warns and throttles once 100 sends wait; a batch sends thousands by design
+    ProducerBuffer.max_messages = max(ProducerBuffer.max_messages, batch_size * 4)
+    ctx = Context(app=app, topics=topics.declare(app, partitions),
+                  table=tables.declare(app, partitions), rules=rules, key=key,
+                  clock=AsOfClock(as_of), partitions=partitions, batch_size=batch_size,
+                  batch_within=batch_within, refresh_seconds=refresh_seconds)
+    events.register(ctx)
+    refresh.register(ctx)
+    return app, ctx

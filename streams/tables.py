@@ -1,0 +1,51 @@
+"""The worker's one table: per client (key = pseudonym as bytes), its state and what was last
+published for it. Stored as JSON bytes; the table's changelog topic is the recovery log.
+
+`use_partitioner=True`: a changelog record goes to the partition the producer's partitioner
+picks for the key, which is the partition the publisher's partitioner picked for the client's
+events (both murmur2 of the same key bytes). So the table stays co-partitioned with
+jatkumo.events, and timers (which have no current event) may write it too.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from streams.core import ClientState
+from streams.core.codec import from_doc, to_doc
+
+TABLE = "client-state"
+
+GapKey = tuple[str, str | None, int]  # gap_type, subject_id, started_on (ordinal)
+
+
+@dataclass(slots=True)
+class Entry:
+    state: ClientState
+    latest_day: int = 0  # the latest effective date (ordinal) among the client's events
+    gaps: dict[GapKey, int | None] = field(default_factory=dict)  # -> ended_on last published
+    handoffs: dict[str, str] = field(default_factory=dict)  # contract -> status last published
+
+
+def pack(entry: Entry) -> bytes:
+    return orjson.dumps({
+        "state": to_doc(entry.state), "latest_day": entry.latest_day,
+        "gaps": [[t, s, d, e] for (t, s, d), e in entry.gaps.items()],
+        "handoffs": entry.handoffs,
+    })
+
+
+def unpack(data: bytes) -> Entry:
+    doc = orjson.loads(data)
+    return Entry(from_doc(doc["state"]), doc["latest_day"],
+                 {(t, s, d): e for t, s, d, e in doc["gaps"]}, doc["handoffs"])
+
+
+def declare(app: Any, partitions: int) -> Any:
+    import faust
+
+    schema: Any = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw",
+                          value_serializer="raw")
+    return app.Table(TABLE, schema=schema, partitions=partitions, use_partitioner=True,
+                     default=None)

@@ -1,0 +1,52 @@
+"""Reading two DuckDB files' relations for a row-for-row comparison (sorted rows; payload
+compared as JSON values; dead letters without their origin, which differs by design)."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+RELATIONS = ("as_of", "events", "dead_letters", "contracts", "continuity_gaps",
+             "handoff_status", "compliance_violations", "data_issues", "clients", "referrals")
+
+
+def _no_nulls(value: Any) -> Any:
+    """An optional payload field left out and one given as null are the same fact; replay
+    keeps the source's text of a payload where it can, the sink re-serialised events."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def relations(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for name in RELATIONS:
+            cols = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+            if name == "dead_letters":
+                cols = [c for c in cols if c != "origin"]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
+            if name == "events":
+                i = cols.index("payload")
+                rows = [(*r[:i], _no_nulls(json.loads(r[i])), *r[i + 1:]) for r in rows]
+                rows = [tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
+                              for v in r) for r in rows]
+            out[name] = sorted(rows, key=repr)
+        return out
+    finally:
+        con.close()
+
+
+def differences(a: Path, b: Path) -> dict[str, str]:
+    """Relation -> a short description of how it differs; empty when all are equal."""
+    ra, rb = relations(a), relations(b)
+    diffs = {}
+    for name in RELATIONS:
+        if ra[name] != rb[name]:
+            only_a = [r for r in ra[name] if r not in set(rb[name])][:3]
+            only_b = [r for r in rb[name] if r not in set(ra[name])][:3]
+            diffs[name] = (f"{len(ra[name])} vs {len(rb[name])} rows; only in first: {only_a}; "
+                           f"only in second: {only_b}")
+    return diffs
