@@ -10,9 +10,8 @@ import gc
 import multiprocessing as mp
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -38,12 +37,7 @@ RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
 
 
 @dataclass
-class ReplayReport:
-    lines: int = 0
-    taken: int = 0
-    duplicates: int = 0
-    blank: int = 0
-    dead_letters: Counter[str] = field(default_factory=Counter)
+class ReplayReport(LoadCounts):
     clients: int = 0
     as_of: date | None = None
     workers: int = 1
@@ -88,8 +82,7 @@ def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
 
 
 def _report(counts: LoadCounts, clients: int, as_of: date, workers: int) -> ReplayReport:
-    return ReplayReport(counts.lines, counts.taken, counts.duplicates, counts.blank,
-                        counts.dead_letters, clients, as_of, workers)
+    return ReplayReport(**vars(counts), clients=clients, as_of=as_of, workers=workers)
 
 
 def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
