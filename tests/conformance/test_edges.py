@@ -261,3 +261,13 @@ def test_the_worked_example_with_a_transfer_on_2023_01_10_has_no_handoff_gap() -
     r = run_core(evs, as_of="2023-03-31")
     assert r.of("HANDOFF_MISSING") == []
     assert r.of("NO_RESPONSIBLE_WORKER") == [(D("2023-01-10"), D("2023-02-10"), 31)]
+
+
+def test_a_correction_effective_after_the_as_of_day_is_left_out_and_the_earlier_holds() -> None:
+    evs = [signed("k1", "2022-09-01", organizer=WBA),
+           ended("k1", "2023-02-15", reason="completed", occurred_at="2023-02-15T09:00:00+00:00"),
+           ended("k1", "2023-02-28", reason="education", occurred_at="2023-03-01T09:00:00+00:00")]
+    early = run_core(evs, as_of="2023-02-20").contracts[0]
+    late = run_core(evs, as_of="2023-03-31").contracts[0]
+    assert (early.last_day, early.end_reason) == (D("2023-02-15"), "completed")
+    assert (late.last_day, late.end_reason) == (D("2023-02-28"), "education")

@@ -15,6 +15,7 @@ from tests.helpers import (
     assigned,
     attendance,
     ended,
+    gaps_of,
     referral_closed,
     referral_made,
     referral_started,
@@ -22,6 +23,8 @@ from tests.helpers import (
     signed,
     transferred,
 )
+
+from .conftest import Replay
 
 C = date(2023, 1, 1)
 
@@ -263,3 +266,32 @@ def test_configured_thresholds_move_the_boundary() -> None:
     assert r.of("REFERRAL_STALLED") == [(date(2023, 6, 1), None, 11)]
     r = run_core([referral_made("r1", "2023-06-01")], as_of="2023-06-10", rules=rules)
     assert r.of("REFERRAL_STALLED") == []
+
+
+# --- the same boundaries in the DuckDB relation: ended_on and is_open -------------------------
+
+CASES = {  # gap_type: (events of a closed gap, as-of, expected row) and the open variant
+    "HANDOFF_MISSING": (handoff_events(plus(C, 15)), None, C, plus(C, 15), 15),
+    "SERVICE_BREAK": (break_events(plus(END, 32)), None, plus(END, 1), plus(END, 32), 31),
+    "NO_RESPONSIBLE_WORKER": (worker_events(plus(START, 15)), None, START, plus(START, 15), 15),
+    "ATTENDANCE_SILENCE": (silence_events(plus(START, 23)), "k1", plus(START, 1),
+                           plus(START, 23), 22),
+    "REFERRAL_STALLED": ([referral_made("r1", MADE), referral_started("r1", plus(MADE, 29))],
+                         "r1", MADE, plus(MADE, 29), 29),
+}
+
+
+@pytest.mark.parametrize("gap_type", list(CASES))
+def test_a_closed_gap_has_ended_on_the_day_after_its_last_day_and_is_not_open(
+        rel: Replay, gap_type: str) -> None:
+    events, subject, s, e1, length = CASES[gap_type]
+    r = rel(events, as_of=e1)  # the run ends the day before the as-of day
+    assert gaps_of(r, gap_type) == [(subject, s, e1, length, False)]
+
+
+@pytest.mark.parametrize("gap_type", list(CASES))
+def test_a_gap_still_running_on_the_as_of_day_has_no_ended_on_and_is_open(
+        rel: Replay, gap_type: str) -> None:
+    events, subject, s, e1, length = CASES[gap_type]
+    r = rel(events, as_of=plus(e1, -1))  # the as-of day is the run's last day
+    assert gaps_of(r, gap_type) == [(subject, s, None, length, True)]
