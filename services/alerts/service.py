@@ -5,8 +5,10 @@ retried on the next round and never marked as sent."""
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from services.alerts.alertmanager import Alertmanager, AlertmanagerError, payload
 from services.alerts.state import AlertState, OpenGap
@@ -14,15 +16,22 @@ from services.config import WebSettings
 from services.web.db import Reader
 
 log = logging.getLogger("jatkumo.alerts")
+
+
+class Observer(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
 OPEN_GAPS = ("SELECT client_id, gap_type, subject_id, started_on, internal_area, municipality, "
              "service FROM gaps_by_place WHERE is_open")
 
 
 class AlertService:
     def __init__(self, state: AlertState, reader: Reader, client_ref: Callable[[str], str],
-                 settings: WebSettings, manager: Alertmanager | None) -> None:
+                 settings: WebSettings, manager: Alertmanager | None,
+                 timer: Observer | None = None) -> None:
         self.state, self.reader, self.client_ref = state, reader, client_ref
-        self.settings, self.manager = settings, manager
+        self.settings, self.manager, self.timer = settings, manager, timer
         self.last_error: str | None = None
 
     async def sync(self, now: datetime | None = None) -> tuple[int, int]:
@@ -60,8 +69,11 @@ class AlertService:
         return len(body)
 
     async def round(self) -> None:
+        started = time.perf_counter()
         await self.sync()
         await self.deliver()
+        if self.timer is not None:
+            self.timer.observe(time.perf_counter() - started)
 
     async def run_forever(self) -> None:
         every = min(self.settings.alert_sync_seconds, self.settings.alert_resend_seconds / 2)

@@ -16,7 +16,7 @@ from services.web.i18n import LANG_NAMES, LANGS, translate
 from services.web.webstore import WebStore
 
 HERE = Path(__file__).parent
-PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/")
+PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/", "/favicon.ico")
 NAV = ("overview", "map", "gaps", "alerts", "timeline", "sql", "access_log")
 NAV_PATH = {"overview": "/", "map": "/map", "gaps": "/gaps", "alerts": "/alerts",
             "timeline": "/timeline", "sql": "/sql", "access_log": "/access-log"}
@@ -88,7 +88,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         s = ctx(request).sessions.get(request.cookies.get("session"))
         if s is None:
             if request.method == "GET" and request.headers.get("HX-Request") != "true":
-                raise web.HTTPSeeOther("/login")
+                back = web.HTTPSeeOther("/login")
+                # After sign-in, back to where the link pointed (an alert from Alertmanager).
+                if "text/html" in request.headers.get("Accept", ""):  # not for a favicon
+                    back.set_cookie("next", request.path, httponly=True, samesite="Lax",
+                                    path="/", max_age=600)
+                raise back
             raise web.HTTPUnauthorized(text="sign in again at /login")
         request["session"] = s
         if request.method == "POST":

@@ -16,6 +16,7 @@ from services.config import WebSettings
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User
 from services.web.db import Connect, Reader, Refs, file_stamp
+from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
 from services.web.webstore import WebStore, web_path
@@ -37,21 +38,27 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     store = store or WebStore(web_path(db))
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, file_stamp(db)),
             store=store, users=users, settings=settings)
-    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
+    metrics = app[METRICS] = Metrics(reader)
+    app.router.add_get("/metrics", metrics.handler)
     app.router.add_static("/static/", HERE / "static")
 
     async def healthz(_: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def no_icon(_: web.Request) -> web.Response:
+        return web.Response(status=204)
+
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/favicon.ico", no_icon)
     for page in PAGES:
         page.setup(app)
 
     secret = store.secret(settings.secret)
     manager = Alertmanager(settings.alertmanager_url) if settings.alertmanager_url else None
     c.extras["alerts"] = AlertService(AlertState(store, secret), reader, c.refs.of, settings,
-                                      manager)
+                                      manager, metrics.processing_seconds.labels("alert_round"))
 
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])

@@ -20,7 +20,11 @@ async def login(request: web.Request) -> web.StreamResponse:
         c.store.log(name[:64] or "-", "-", "sign_in", outcome="refused")
         return render(request, "login.html", status=401, error=True, username=name)
     c.store.log(user.name, user.role, "sign_in")
-    response = web.HTTPSeeOther("/")
+    target = request.cookies.get("next", "/")
+    # Only a local path: never an open redirect.
+    response = web.HTTPSeeOther(target if target.startswith("/") and "//" not in target
+                                else "/")
+    response.del_cookie("next", path="/")
     response.set_cookie("session", c.sessions.start(user), httponly=True, samesite="Strict",
                         path="/")
     raise response

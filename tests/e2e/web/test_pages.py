@@ -37,8 +37,8 @@ def test_a_wrong_password_is_refused_and_pages_need_sign_in(context: Any, server
     shot(page, "login")
     page.fill("#password", PASSWORD)
     page.click("form.login button[type=submit]")
-    page.wait_for_url(server + "/")
-    assert page.locator("h1").inner_text() == "Yleiskuva"
+    page.wait_for_url(server + "/gaps")  # back where the first link pointed
+    assert page.locator("h1").inner_text() == "Katkokset"
     page.close()
 
 
