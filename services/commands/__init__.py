@@ -15,6 +15,6 @@ from services.commands import serve  # noqa: E402  (kept apart: several people a
 
 REGISTRY += [serve.register]
 
-from services.commands import simulate  # noqa: E402  (the simulator's commands)
+from services.commands import demo, simulate  # noqa: E402  (the simulator's commands)
 
-REGISTRY += [simulate.register]
+REGISTRY += [simulate.register, demo.register]

@@ -30,6 +30,17 @@ def stamp_prefix(day: int) -> tuple[str, str]:
     return d.isoformat() + "T", "+03:00" if start <= day < end else "+02:00"
 
 
+# Clock times of attendance records (15:00-17:07), indexed by 7 random bits.
+AFTERNOON = tuple(f"{15 + m // 60}:{m % 60:02d}:00" for m in range(128))
+
+
+@cache
+def attendance_parts(day: int) -> tuple[str, str, str]:
+    """(YYYY-MM-DD, `YYYY-MM-DDT`, UTC offset) of a day, in one cached lookup."""
+    prefix, offset = stamp_prefix(day)
+    return prefix[:-1], prefix, offset
+
+
 def stamp(day: int, hour: int, minute: int) -> str:
     """An ISO 8601 timestamp with the Finnish UTC offset of that day."""
     prefix, offset = stamp_prefix(day)

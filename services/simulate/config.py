@@ -20,7 +20,8 @@ RATES: Mapping[str, tuple[float, str]] = MappingProxyType({
     "stalled_referral": (0.10, "share of mental-health and substance-abuse referrals that stall"),
     "ktt_from_company": (0.01, "share of KTT contracts bought from a company"),
     "municipal_ktt_after_cutover": (
-        0.10, "share of municipalities still signing KTT in the first months after cutover"),
+        0.10, "share of municipalities (and one more per area) still signing some KTT "
+        "themselves in the 90 days after cutover"),
     "malformed_line": (0.001, "share of lines followed by a malformed copy (noise)"),
     "duplicate_delivery": (0.003, "share of events delivered twice (noise)"),
 })

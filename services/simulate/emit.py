@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from services.simulate.attendance import attendance
-from services.simulate.clock import iso, stamp
+from services.simulate.clock import AFTERNOON, attendance_parts, iso, stamp
 from services.simulate.ids import event_uuid
 from services.simulate.plan import ClientPlan, ContractPlan
 from services.simulate.workers import worker_events
@@ -35,15 +35,18 @@ class Events:
 
     def attendance(self, k: ContractPlan, records: list[tuple[int, bool]]) -> None:
         rng, out = self.rng, self.lines
+        bits = rng.getrandbits
         field, value = self.client
+        head = '{"event_id":"'
         middle = '","event_type":"attendance.recorded","schema_version":1,"occurred_at":"'
         after = (f'","source":"{k.producer.source}","{field}":"{value}",'
                  f'"payload":{{"contract_id":"{k.id}","date":"')
+        tails = ('","present":false}}', '","present":true}}')
         for day, here in records:
-            # recorded the same afternoon (15:00-16:59, local time)
-            occurred = stamp(day, 15 + rng.getrandbits(1), rng.randrange(60))
-            out.append((day, f'{{"event_id":"{event_uuid(rng)}{middle}{occurred}{after}'
-                             f'{iso(day)}","present":{"true" if here else "false"}}}}}'))
+            day_iso, prefix, offset = attendance_parts(day)
+            # recorded the same afternoon, local time
+            out.append((day, head + event_uuid(rng) + middle + prefix + AFTERNOON[bits(7)]
+                        + offset + after + day_iso + tails[here]))
 
 
 def emit(world: World, plan: ClientPlan, rng: random.Random) -> list[Line]:

@@ -11,7 +11,8 @@ from services.simulate.clock import iso
 from services.simulate.plan import ClientPlan, ContractPlan
 from services.simulate.world import World
 
-STUBBORN_MONTHS = 180  # days after cutover in which a stubborn municipality still signs KTT
+STUBBORN_DAYS = 90  # after cutover, a stubborn municipality still signs some KTT itself
+STUBBORN_SHARE = 0.5
 
 
 def _until(day: int, end: int) -> str | None:
@@ -24,7 +25,7 @@ def before_handoff(world: World, plan: ClientPlan, rng: random.Random) -> None:
     supply = world.supply_of(plan.area)
     for k in plan.contracts:
         if (k.service == "KTT" and plan.home.code in world.stubborn
-                and c <= k.start < c + STUBBORN_MONTHS):
+                and c <= k.start < c + STUBBORN_DAYS and rng.random() < STUBBORN_SHARE):
             k.organizer = f"municipality:{plan.home.code}"
             plan.expect("municipal_ktt_after_cutover",
                         violation_type="MUNICIPAL_ORGANIZER_AFTER_CUTOVER", contract_id=k.id,

@@ -36,6 +36,7 @@ PRODUCERS_AFTER = {"KTT": (("municipal", 55), ("third_sector", 35), ("wellbeing_
                    "NUPA": (("municipal", 80), ("third_sector", 20))}
 STOCK_SHARE = 0.2  # already in a workshop period when the window opens
 HETU_SHARE = 0.03  # sent by a source that knows only the identity code
+RETURN_SHARE = 0.4  # of those who left to nothing, the share who come back for a new period
 
 
 def pick(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
@@ -83,6 +84,10 @@ def _contracts(world: World, supply: AreaSupply, plan: ClientPlan, rng: random.R
             last = start + nominal - 1
         else:
             last = start + int(nominal * rng.uniform(0.4, 1.0)) - 1
+        if start < world.start and last < world.start:
+            # the stock: whoever began before the window is still in service when it opens
+            last = world.start + rng.randint(14, 120)
+            nominal = max(nominal, last - start + 1)
         extended = None
         if service != "NUPA" and outcome in ("next", "completed") and rng.random() < 0.25:
             extended = last + rng.randint(60, 180)  # a KTT or SOSKU period is extended
@@ -95,12 +100,16 @@ def _contracts(world: World, supply: AreaSupply, plan: ClientPlan, rng: random.R
         if last >= world.end:
             k.record_end = False  # still open when the window closes
             return
-        if outcome != "next":
-            if outcome in ("completed", "interrupted") and rng.random() < 0.35:
-                target = pick(rng, (("employment", 40), ("education", 40), ("other", 20)))
-                _referral(plan, rng, target, last, world.end)  # a next step on the last day
+        if outcome in ("completed", "interrupted") and rng.random() < 0.35:
+            target = pick(rng, (("employment", 40), ("education", 40), ("other", 20)))
+            _referral(plan, rng, target, last, world.end)  # a next step on the last day
             return
-        start = last + 1 + rng.randint(0, 10)
+        if outcome in ("completed", "interrupted") and rng.random() < RETURN_SHARE:
+            start = last + rng.randint(45, 400)  # back after months with nothing
+        elif outcome != "next":
+            return
+        else:
+            start = last + 1 + rng.randint(0, 10)
         if start > world.end:
             return  # the next period would begin after the window
         service = pick(rng, NEXT_SERVICE)

@@ -53,6 +53,9 @@ class AreaSupply:
             for i in range(n_third):
                 self._add("third_sector", f"YHDISTYS-{tag}-{i + 1}", place)
         biggest = max(area.places, key=lambda p: p.population)
+        for kind, tag in (("municipal", "PAJA"), ("third_sector", "YHDISTYS")):
+            if not self.by_kind[kind]:  # every area has at least one of each
+                self._add(kind, f"{tag}-{slug(biggest.name).upper()}-1", biggest)
         for _ in range(2):
             self._add("company", f"YRITYS-{business_id(rng)}", biggest)
         self._add("wellbeing_area", f"HVA-{area.slug.upper()}-KUNTOUTUS", biggest)

@@ -25,6 +25,10 @@ class World:
         rate = config.rate("municipal_ktt_after_cutover")
         # Membership only (never iterated), so a set keeps the output deterministic.
         self.stubborn = {p.code for a in areas for p in a.places if rng.random() < rate}
+        for a in areas:  # and one more per area, likelier a bigger one
+            if rate > 0:
+                cum = list(accumulate(p.population for p in a.places))
+                self.stubborn.add(a.places[bisect.bisect_right(cum, rng.random() * cum[-1])].code)
         self.hetus: set[str] = set()
 
     def home(self, rng: random.Random) -> tuple[AreaSupply, Place]:

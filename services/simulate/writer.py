@@ -48,14 +48,17 @@ class Countdown:
             return 0
         return int(math.log(1.0 - self.rng.random()) / math.log(1.0 - self.rate))
 
-    def hit(self) -> bool:
+    def hits(self, n: int) -> list[int]:
+        """Which of the next n lines are noisy (indexes, ascending)."""
         if self.left < 0:
-            return False
-        if self.left == 0:
-            self.left = self._draw()
-            return True
-        self.left -= 1
-        return False
+            return []
+        out: list[int] = []
+        pos = self.left
+        while pos < n:
+            out.append(pos)
+            pos += 1 + self._draw()
+        self.left = pos - n
+        return out
 
 
 class Writer:
@@ -70,24 +73,28 @@ class Writer:
         self.noise: list[dict[str, Any]] = []  # truth rows of this client's noise
 
     def write(self, lines: list[tuple[int, str]]) -> None:
-        buf: list[str] = []
-        again: list[str] = []
+        texts = [text for _, text in lines]
+        bad = self.bad.hits(len(texts))
+        again = [texts[i] for i in self.twice.hits(len(texts))]
         self.noise = []
-        for _, text in lines:
-            buf.append(text)
-            if self.bad.hit():
+        if bad:
+            buf: list[str] = []
+            start = 0
+            for i in bad:
+                buf += texts[start:i + 1]
                 name, mangle = MANGLERS[self.rng.randrange(len(MANGLERS))]
-                buf.append(mangle(text))
+                buf.append(mangle(texts[i]))
                 self.noise.append({"kind": "malformed_line", "line": self.lines + len(buf),
                                    "how": name})
-            if self.twice.hit():
-                again.append(text)
+                start = i + 1
+            buf += texts[start:]
+            texts = buf
         for text in again:  # the second delivery arrives after the client's other events
-            buf.append(text)
-            self.noise.append({"kind": "duplicate_delivery", "line": self.lines + len(buf),
+            texts.append(text)
+            self.noise.append({"kind": "duplicate_delivery", "line": self.lines + len(texts),
                                "event_id": text[13:49]})
-        self.malformed += len(self.noise) - len(again)
+        self.malformed += len(bad)
         self.duplicates += len(again)
-        self.lines += len(buf)
-        buf.append("")
-        self.out.write("\n".join(buf))
+        self.lines += len(texts)
+        texts.append("")
+        self.out.write("\n".join(texts))
