@@ -74,42 +74,47 @@ def _order(f: Filters, cols: tuple[str, ...], default: str) -> str:
     return f"{col} {'DESC' if f.desc else 'ASC'} NULLS LAST"
 
 
-async def query(request: web.Request, f: Filters, limit: int | None
-                ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    c, s = ctx(request), session(request)
-    rows_mode = "gap_rows" in PERMISSIONS[s.role]
+def query(rows_mode: bool, f: Filters, limit: int | None
+          ) -> tuple[tuple[str, ...], str, list[Any]]:
     lim = f" LIMIT {int(limit)}" if limit else ""
     if not rows_mode:
         where, params = f.where("started_month")
-        sql = (f"SELECT {', '.join(SUMMARY_COLS)} FROM dash_gaps_summary WHERE {where} "
-               f"ORDER BY {_order(f, SUMMARY_COLS, 'started_month')}{lim}")
-        return SUMMARY_COLS, await c.reader.dicts(sql, params)
+        return SUMMARY_COLS, (
+            f"SELECT {', '.join(SUMMARY_COLS)} FROM dash_gaps_summary WHERE {where} "
+            f"ORDER BY {_order(f, SUMMARY_COLS, 'started_month')}{lim}"), params
     where, params = f.where("started_on")
-    sql = (f"SELECT client_id, {', '.join(ROW_COLS[1:])} FROM gaps_by_place WHERE {where} "
-           f"ORDER BY {_order(f, ROW_COLS, 'started_on')}, client_id{lim}")
-    rows = await c.reader.dicts(sql, params)
-    for r in rows:  # the pseudonym stays on the server; the page gets a reference
-        r["client_ref"] = c.refs.of(r.pop("client_id"))
-    return ROW_COLS, rows
+    return ROW_COLS, (
+        f"SELECT client_id, {', '.join(ROW_COLS[1:])} FROM gaps_by_place WHERE {where} "
+        f"ORDER BY {_order(f, ROW_COLS, 'started_on')}, client_id{lim}"), params
 
 
-async def choices(request: web.Request) -> dict[str, list[Any]]:
-    rows = await ctx(request).reader.rows(
-        "SELECT DISTINCT internal_area, municipality, municipality_name, producer_kind "
-        "FROM gaps_by_place")
-    return {"areas": sorted({r[0] for r in rows[1] if r[0]}),
-            "municipalities": sorted({(r[2] or r[1], r[1]) for r in rows[1] if r[1]}),
-            "producers": sorted({r[3] for r in rows[1] if r[3]})}
+CHOICES = ("SELECT DISTINCT internal_area, municipality, municipality_name, producer_kind "
+           "FROM dash_gaps_summary")
+
+
+async def fetch(request: web.Request, f: Filters, limit: int | None
+                ) -> tuple[tuple[str, ...], list[dict[str, Any]], dict[str, Any]]:
+    """The rows and the filter choices, on one connection (one open of the file)."""
+    c, s = ctx(request), session(request)
+    cols, sql, params = query("gap_rows" in PERMISSIONS[s.role], f, limit)
+    rows, options = await c.reader.many((sql, params), (CHOICES, ()))
+    if "client_ref" in cols:
+        for r in rows:  # the pseudonym stays on the server; the page gets a reference
+            r["client_ref"] = c.refs.of(r.pop("client_id"))
+    return cols, rows, {
+        "areas": sorted({o["internal_area"] for o in options if o["internal_area"]}),
+        "municipalities": sorted({(o["municipality_name"] or o["municipality"],
+                                   o["municipality"]) for o in options if o["municipality"]}),
+        "producers": sorted({o["producer_kind"] for o in options if o["producer_kind"]})}
 
 
 @needs("gaps")
 async def gaps(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
-    cols, rows = await query(request, f, LIMIT)
+    cols, rows, values = await fetch(request, f, LIMIT)
     s = session(request)
     ctx(request).store.log(s.user, s.role, "view", "gaps", detail=request.query_string or None,
                            row_count=len(rows))
-    values: dict[str, Any] = await choices(request)
     return render(request, "gaps.html", page="gaps", f=f, cols=cols, rows=rows, limit=LIMIT,
                   gap_types=GAP_TYPES, query_string=request.query_string, **values)
 
@@ -117,7 +122,7 @@ async def gaps(request: web.Request) -> web.StreamResponse:
 @needs("gaps")
 async def gaps_csv(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
-    cols, rows = await query(request, f, None)
+    cols, rows, _ = await fetch(request, f, None)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(cols)
