@@ -18,8 +18,10 @@ from tests import helpers as h
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(*args: str, key: str | None = "cli-key") -> subprocess.CompletedProcess[str]:
+def cli(*args: str, key: str | None = "cli-key", **extra_env: str
+        ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    env.update(extra_env)
     if key is not None:
         env["JATKUMO_PSEUDONYM_KEY"] = key
     return subprocess.run([sys.executable, "-m", "services.cli", *args], capture_output=True,
@@ -218,3 +220,20 @@ def test_replaying_again_rebuilds_the_file_rather_than_appending(tmp_path: Path)
         assert cli("replay", str(src), "--db", str(db), "--quiet").returncode == 0
     done = cli("sql", "SELECT count(*) AS n FROM events", "--db", str(db), "--csv")
     assert done.stdout.splitlines() == ["n", "1"]
+
+
+def test_thresholds_and_cutover_come_from_the_environment(tmp_path: Path) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [
+        h.signed("k1", "2022-09-01", organizer=h.WBA), h.assigned("w1", h.WBA, "2022-09-01"),
+        h.ended("k1", "2023-01-31"), h.signed("k2", "2022-09-01", client="c2")])
+    db = tmp_path / "x.duckdb"
+    done = cli("replay", str(src), "--db", str(db), "--as-of", "2023-03-12", "--quiet",
+               JATKUMO_THRESHOLDS="SERVICE_BREAK=40", JATKUMO_CUTOVER="2023-03-01")
+    assert done.returncode == 0, done.stderr
+    out = cli("sql", "SELECT client_id, gap_type, length_days FROM continuity_gaps "
+              "WHERE gap_type IN ('SERVICE_BREAK', 'HANDOFF_MISSING') ORDER BY 1",
+              "--db", str(db), "--csv")
+    # SERVICE_BREAK 02-01..03-12 is 40 days: not > 40; HANDOFF_MISSING from 03-01: 12 days
+    assert out.stdout.splitlines() == ["client_id,gap_type,length_days"]
+    bad = cli("replay", str(src), "--db", str(db), JATKUMO_THRESHOLDS="SERVICE_BREAK=soon")
+    assert bad.returncode == 2 and "SERVICE_BREAK" in bad.stderr
