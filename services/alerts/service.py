@@ -16,6 +16,7 @@ from services.config import WebSettings
 from services.web.db import Reader
 
 log = logging.getLogger("jatkumo.alerts")
+BATCH = 1000  # alerts per POST: Alertmanager takes any number, but not in one huge body
 
 
 class Observer(Protocol):
@@ -37,7 +38,9 @@ class AlertService:
     async def sync(self, now: datetime | None = None) -> tuple[int, int]:
         _, rows = await self.reader.rows(OPEN_GAPS)
         gaps = [OpenGap(*r) for r in rows]
-        return self.state.sync(gaps, self.client_ref, now or datetime.now(UTC))
+        # Off the event loop: pages keep answering while a large round is written.
+        return await asyncio.to_thread(self.state.sync, gaps, self.client_ref,
+                                       now or datetime.now(UTC))
 
     async def deliver(self, now: datetime | None = None) -> int:
         """Send new firing, due re-sends and resolutions; returns how many were sent."""
@@ -53,20 +56,27 @@ class AlertService:
         if self.manager is None:
             return 0
         # endsAt a few rounds ahead: if jatkumo stops, Alertmanager resolves them by itself.
-        body = [payload(a, self.settings.public_url, now + 4 * resend) for a in firing]
-        body += [payload(a, self.settings.public_url, a["resolved_at"]) for a in resolved]
-        try:
-            await self.manager.post_alerts(body)
-        except AlertmanagerError as e:
-            self.last_error = str(e)
-            log.warning("alert delivery failed, retrying next round: %s", e)
-            return 0
+        todo = [(a["alert_ref"], "firing", payload(a, self.settings.public_url, now + 4 * resend))
+                for a in firing]
+        todo += [(a["alert_ref"], "resolved", payload(a, self.settings.public_url,
+                                                      a["resolved_at"])) for a in resolved]
+        sent = 0
+        for i in range(0, len(todo), BATCH):
+            chunk = todo[i:i + BATCH]
+            try:
+                await self.manager.post_alerts([p for _, _, p in chunk])
+            except AlertmanagerError as e:
+                self.last_error = str(e)
+                log.warning("alert delivery failed, retrying next round: %s", e)
+                return sent
+            # Marked per accepted batch, so an accepted change is never sent as new again.
+            for state in ("firing", "resolved"):
+                self.state.mark_sent([r for r, st, _ in chunk if st == state], state, now)
+            sent += len(chunk)
         self.last_error = None
-        self.state.mark_sent([a["alert_ref"] for a in firing], "firing", now)
-        self.state.mark_sent([a["alert_ref"] for a in resolved], "resolved", now)
         # A gap that opened and closed between two rounds was never announced: nothing to end.
         self.state.mark_sent(never_sent, "resolved", now)
-        return len(body)
+        return sent
 
     async def round(self) -> None:
         started = time.perf_counter()

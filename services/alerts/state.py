@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from services.web.webstore import WebStore
 
 SCHEMA = """
@@ -48,29 +50,46 @@ class AlertState:
 
     def sync(self, gaps: list[OpenGap], client_ref: Any, now: datetime) -> tuple[int, int]:
         """Open gaps in, alert states out: new ones fire, vanished or ended ones resolve.
-        Returns (newly firing, newly resolved)."""
-        open_now = {alert_ref(self.secret, g): g for g in gaps}
-        known = dict(self.store.execute("SELECT alert_ref, state FROM alerts"))
-        fired = resolved = 0
-        for ref, g in open_now.items():
-            if ref not in known:
-                self.store.execute(
-                    "INSERT INTO alerts (alert_ref, client_ref, gap_type, subject_id, started_on,"
-                    " area, municipality, service, state, first_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?)",
-                    [ref, client_ref(g.client_id), g.gap_type, g.subject_id, g.started_on,
-                     g.area, g.municipality, g.service, now])
-                fired += 1
-            elif known[ref] == "resolved":  # a correction reopened the same gap
-                self.store.execute("UPDATE alerts SET state = 'firing', resolved_at = NULL "
-                                   "WHERE alert_ref = ?", [ref])
-                fired += 1
-        for ref, state in known.items():
-            if state == "firing" and ref not in open_now:
-                self.store.execute("UPDATE alerts SET state = 'resolved', resolved_at = ? "
-                                   "WHERE alert_ref = ?", [now, ref])
-                resolved += 1
-        return fired, resolved
+        Set-based (one Arrow batch), because a national file has tens of thousands of open
+        gaps. Returns (newly firing, newly resolved)."""
+        batch = pa.table({
+            "alert_ref": [alert_ref(self.secret, g) for g in gaps],
+            "client_ref": [client_ref(g.client_id) for g in gaps],
+            "gap_type": [g.gap_type for g in gaps],
+            "subject_id": pa.array([g.subject_id for g in gaps], pa.string()),
+            "started_on": pa.array([g.started_on for g in gaps], pa.date32()),
+            "area": pa.array([g.area for g in gaps], pa.string()),
+            "municipality": pa.array([g.municipality for g in gaps], pa.string()),
+            "service": pa.array([g.service for g in gaps], pa.string())})
+        with self.store.lock:
+            con = self.store.con
+            con.begin()
+            try:
+                con.register("open_now", batch)
+                fired = con.execute(
+                    "SELECT count(*) FROM open_now o LEFT JOIN alerts a USING (alert_ref) "
+                    "WHERE a.alert_ref IS NULL OR a.state = 'resolved'").fetchall()[0][0]
+                resolved = con.execute(
+                    "SELECT count(*) FROM alerts WHERE state = 'firing' AND alert_ref NOT IN "
+                    "(SELECT alert_ref FROM open_now)").fetchall()[0][0]
+                con.execute(
+                    "INSERT INTO alerts (alert_ref, client_ref, gap_type, subject_id, "
+                    "started_on, area, municipality, service, state, first_seen) "
+                    "SELECT DISTINCT ON (alert_ref) *, 'firing', ? FROM open_now "
+                    "WHERE alert_ref NOT IN (SELECT alert_ref FROM alerts)", [now])
+                # a correction reopened the same gap
+                con.execute("UPDATE alerts SET state = 'firing', resolved_at = NULL "
+                            "WHERE state = 'resolved' AND alert_ref IN "
+                            "(SELECT alert_ref FROM open_now)")
+                con.execute("UPDATE alerts SET state = 'resolved', resolved_at = ? "
+                            "WHERE state = 'firing' AND alert_ref NOT IN "
+                            "(SELECT alert_ref FROM open_now)", [now])
+                con.unregister("open_now")
+                con.commit()
+            except Exception:
+                con.rollback()
+                raise
+        return int(fired), int(resolved)
 
     def rows(self, where: str = "TRUE", params: list[Any] | None = None,
              limit: int = 500) -> list[dict[str, Any]]:
@@ -85,9 +104,10 @@ class AlertState:
         return found[0] if found else None
 
     def mark_sent(self, refs: list[str], state: str, now: datetime) -> None:
-        for ref in refs:
-            self.store.execute("UPDATE alerts SET notified = ?, last_sent = ? WHERE alert_ref = ?",
-                               [state, now, ref])
+        if refs:  # one statement for the whole batch
+            self.store.execute("UPDATE alerts SET notified = ?, last_sent = ? "
+                               "WHERE alert_ref IN (SELECT unnest(?::VARCHAR[]))",
+                               [state, now, refs])
 
     def acknowledge(self, ref: str, user: str, comment: str, now: datetime) -> None:
         self.store.execute("UPDATE alerts SET ack_by = ?, ack_comment = ?, ack_at = ? "
