@@ -2,6 +2,7 @@
 limit (the query is interrupted), CSV export, and every query in the access log."""
 
 import asyncio
+import contextlib
 import csv
 import io
 import re
@@ -45,12 +46,17 @@ def run_query(request: web.Request, sql: str, limit: int | None
     con.register("access_log", c.store.arrow("SELECT * FROM access_log"))
     timer = threading.Timer(c.settings.sql_timeout_seconds, con.interrupt)
     timer.start()
+    # A third lock for live mode, where the connection may be a cursor of the sink's writer:
+    # whatever the statement did is rolled back.
+    con.begin()
     try:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description or []]
         rows = cur.fetchmany(limit + 1) if limit else cur.fetchall()
     finally:
         timer.cancel()
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
         con.close()
     cut = bool(limit) and len(rows) > (limit or 0)
     return names, rows[:limit] if limit else rows, cut
