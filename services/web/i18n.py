@@ -33,9 +33,12 @@ _T: dict[str, tuple[str, str, str]] = {
                          "Öppna avbrott per vecka"),
     "gap_type": ("Katkoksen tyyppi", "Gap type", "Typ av avbrott"),
     "count": ("Määrä", "Count", "Antal"),
-    "suppressed_note": ("Määrät 1–4 näytetään muodossa <5 (pienten lukujen suoja).",
-                        "Counts from 1 to 4 are shown as <5 (small-number protection).",
-                        "Antal 1–4 visas som <5 (skydd av små tal)."),
+    "suppressed_note": ("Määrät 1–4 näytetään muodossa <5 (pienten lukujen suoja); .. = "
+                        "piilotettu, jottei pieni luku paljastu summasta.",
+                        "Counts from 1 to 4 are shown as <5 (small-number protection); .. = "
+                        "hidden so that a total does not give a small count away.",
+                        "Antal 1–4 visas som <5 (skydd av små tal); .. = dolt så att en summa "
+                        "inte röjer ett litet tal."),
     "handoff": ("Siirto hyvinvointialueelle 1.1.2023", "Handoff to the wellbeing area 1.1.2023",
                 "Överföring till välfärdsområdet 1.1.2023"),
     "handoff_intro": (
