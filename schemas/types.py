@@ -7,7 +7,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from schemas.reference import is_municipality
 
-_ORGANIZER = re.compile(r"^(municipality:(\d{3})|wellbeing_area:[a-z0-9][a-z0-9_-]{0,62})$")
+_ORGANIZER = re.compile(r"^(municipality:(\d{3})|wellbeing_area:[^\W_][\w-]{0,63})$")
 
 
 def _check_municipality(code: str) -> str:
