@@ -22,9 +22,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas.events import EVENT_ADAPTER  # noqa: E402
-from services.config import Settings  # noqa: E402
-from services.replay import replay  # noqa: E402
+from schemas.events import EVENT_ADAPTER
+from services.config import Settings
+from services.replay import replay
 
 MUNICIPALITIES = ["564", "244", "678", "305", "977", "139"]
 
