@@ -118,7 +118,8 @@ def running_pid(node: Node) -> int | None:
     child = _children.get(pid)
     if child is not None and child.poll() is not None:  # our own child: reap, not a zombie
         return None
-    return pid if b"kafka.Kafka" in cmdline else None
+    # the java launcher re-executes itself at start: an empty command line is still ours
+    return pid if not cmdline or b"kafka.Kafka" in cmdline else None
 
 
 def up(nodes: list[Node], timeout: float = 90.0) -> str:

@@ -102,7 +102,7 @@ class Writer:
     def _insert(self, sql: str, tbl: pa.Table) -> None:
         if tbl.num_rows:
             self.con.register("_batch", tbl)
-            self.con.execute(sql)
+            self.con.execute(sql).fetchall()  # DuckDB 2 wants each result finished
             self.con.unregister("_batch")
 
     def write(self, batch: Batch) -> None:
@@ -138,15 +138,17 @@ class Writer:
                 if name in rows:
                     rows[name] += relation_rows
         for name, fields in topics.RESULT_FIELDS.items():
-            con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)")
+            con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)"
+                        ).fetchall()
             self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
                          self._table(name, fields, rows[name]))
         con.unregister("_clients")
         # as_of: the latest date any client was evaluated on
         new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))
-        current = con.execute("SELECT max(as_of_date) FROM as_of").fetchone()
-        if current is None or current[0] is None or new > current[0]:
-            self.store.set_as_of(new)
+        current = con.execute("SELECT max(as_of_date) FROM as_of").fetchall()
+        if not current or current[0][0] is None or new > current[0][0]:
+            con.execute("DELETE FROM as_of").fetchall()
+            con.execute("INSERT INTO as_of VALUES (?)", [new]).fetchall()
 
     def close(self) -> None:
         self.store.close()

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import faust
-from faust.transport.producer import ProducerBuffer
 
 from streams import tables, topics
 from streams.agents import events, refresh
@@ -21,7 +20,7 @@ def broker_url(bootstrap: str) -> str:
 
 def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rules,
                key: bytes | None, as_of: str, web_port: int, datadir: Path,
-               batch_size: int = 2000, batch_within: float = 0.1,
+               batch_size: int = 20_000, batch_within: float = 0.25,
                refresh_seconds: float = 30.0) -> tuple[Any, Context]:
     app = faust.App(
         APP_ID,
@@ -42,8 +41,6 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         web_port=web_port or 6066,
         web_host="127.0.0.1",
     )
-    # faust warns and throttles once 100 sends wait; a batch sends thousands by design
-    ProducerBuffer.max_messages = max(ProducerBuffer.max_messages, batch_size * 4)
     ctx = Context(app=app, topics=topics.declare(app, partitions),
                   table=tables.declare(app, partitions), rules=rules, key=key,
                   clock=AsOfClock(as_of), partitions=partitions, batch_size=batch_size,

@@ -5,11 +5,11 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from services.commands import kafka, publish, replay, schema, sink, sql, worker
+from services.commands import kafka, publish, replay, run, schema, sink, sql, worker
 
 Register = Callable[[Any], argparse.ArgumentParser]
 REGISTRY: list[Register] = [replay.register, sql.register, schema.register]
-REGISTRY += [kafka.register, publish.register, worker.register, sink.register]
+REGISTRY += [kafka.register, publish.register, worker.register, sink.register, run.register]
 
 from services.commands import serve  # noqa: E402  (kept apart: several people add commands)
 

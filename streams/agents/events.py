@@ -11,6 +11,7 @@ there, so each client's state lives in exactly one partition.
 from typing import Any
 
 from schemas.door import DeadLetter, admit, dead_letter
+from streams import topics
 from streams.agents import results
 from streams.agents.context import Context, log
 from streams.core import ClientState, apply
@@ -23,16 +24,20 @@ def register(ctx: Context) -> Any:
     async def take_events(stream: Any) -> None:
         async for batch in stream.take_events(ctx.batch_size, within=ctx.batch_within):
             handle(ctx, batch)
+            await ctx.flush()
 
     return take_events
 
 
 def send_dead_letter(ctx: Context, d: DeadLetter) -> None:
-    ctx.topics.dead_letters.send_soon(value=d.raw.encode(), headers=[
+    ctx.send(topics.DEAD_LETTERS, None, d.raw.encode(), [
         ("reason", d.reason.encode()), ("origin", d.origin.encode())])
 
 
 def load(ctx: Context, key: bytes, client: str) -> Entry:
+    cached: Entry | None = ctx.cache.get(key)
+    if cached is not None:  # decoded already: the table's bytes are only for the changelog
+        return cached
     raw = ctx.table.get(key)
     if raw is None:
         return Entry(ClientState(client))
@@ -59,8 +64,7 @@ def handle(ctx: Context, batch: list[Any]) -> None:
             continue
         key = got.client.encode()
         if msg.key != key:
-            ctx.topics.events.send_soon(
-                key=key, value=got.model_dump_json(exclude_none=True).encode())
+            ctx.send(topics.EVENTS, key, got.model_dump_json(exclude_none=True).encode())
             continue
         entry = touched.get(key) or load(ctx, key, got.client)
         touched[key] = apply_event(ctx, entry, got)
@@ -68,7 +72,8 @@ def handle(ctx: Context, batch: list[Any]) -> None:
     as_of = ctx.clock.current()
     for key, entry in touched.items():
         results.publish(ctx, key, entry, as_of, stamp)
-        ctx.table[key] = pack(entry)
+        ctx.put(key, pack(entry))
+        ctx.cache[key] = entry
 
 
 def apply_event(ctx: Context, entry: Entry, event: Any) -> Entry:

@@ -25,6 +25,8 @@ def register(ctx: Context) -> None:
 
 async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     started = time.monotonic()
+    if recovered:
+        ctx.cache.clear()
     owned = ctx.owned()
     keys = [k for k in list(ctx.table.keys()) if ctx.partition_of(k) in owned]
     entries: list[tuple[bytes, Any]] = []
@@ -38,9 +40,11 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     as_of = ctx.clock.current()
     for n, (key, entry) in enumerate(entries, start=1):
         if results.publish(ctx, key, entry, as_of, 0):
-            ctx.table[key] = pack(entry)
+            ctx.put(key, pack(entry))
         if n % 200 == 0:
-            await asyncio.sleep(0)  # let the consumer's heartbeats and fetches run
+            await ctx.flush()  # also lets the consumer's heartbeats and fetches run
+            await asyncio.sleep(0)
+    await ctx.flush()
     ctx.refreshed_as_of = as_of
     log.info("refreshed %d clients as of %s in %.1f s", len(entries), as_of,
                 time.monotonic() - started)

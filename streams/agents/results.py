@@ -19,8 +19,7 @@ def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) 
     """Send the client's rows as of `as_of`; True when published gaps or handoffs changed
     (so the caller knows the entry must be written back)."""
     result = evaluate(entry.state, as_of, ctx.rules)
-    ctx.topics.client_results.send_soon(
-        key=key, value=topics.result_message(result, as_of, stamp_ms))
+    ctx.send(topics.CLIENT_RESULTS, key, topics.result_message(result, as_of, stamp_ms))
     gaps: dict[GapKey, int | None] = {
         (g.gap_type, g.subject_id, g.started_on.toordinal()):
             None if g.ended_on is None else g.ended_on.toordinal() for g in result.gaps}
@@ -43,7 +42,7 @@ def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) 
     for contract, status in handoffs.items() | {
             (c, "withdrawn") for c in entry.handoffs.keys() - handoffs.keys()}:
         if entry.handoffs.get(contract) != status:
-            ctx.topics.handoff_changes.send_soon(key=key, value=orjson.dumps({
+            ctx.send(topics.HANDOFF_CHANGES, key, orjson.dumps({
                 "contract_id": contract, "status": status,
                 "previous": entry.handoffs.get(contract), "as_of": as_of.isoformat()}))
             changed = True
@@ -54,6 +53,6 @@ def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) 
 def _send_gap(ctx: Context, key: bytes, change: str, gk: GapKey, ended: int | None,
               as_of: date) -> None:
     gap_type, subject, started = gk
-    ctx.topics.gap_changes.send_soon(key=key, value=orjson.dumps({
+    ctx.send(topics.GAP_CHANGES, key, orjson.dumps({
         "change": change, "gap_type": gap_type, "subject_id": subject,
         "started_on": _iso(started), "ended_on": _iso(ended), "as_of": as_of.isoformat()}))

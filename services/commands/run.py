@@ -1,0 +1,50 @@
+"""jatkumo run --db FILE [--bootstrap …]: a worker and the sink on one machine, as two child
+processes (DuckDB wants one writer process; faust wants its own event loop)."""
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from services.commands.sink import stop_flag
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "run", help="run a stream worker and the sink together (one machine)",
+        description="Start 'jatkumo worker' and 'jatkumo sink' as child processes with the "
+        "same settings and stop both on Ctrl-C or SIGTERM. For several machines run workers "
+        "on each and one sink where the DuckDB file lives.")
+    p.add_argument("--db", required=True, type=Path, metavar="FILE.duckdb")
+    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
+                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD", help="the worker's as-of")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    common = ["--bootstrap", args.bootstrap] if args.bootstrap else []
+    worker = [sys.executable, "-m", "services.cli", "worker", *common]
+    if args.as_of:
+        worker += ["--as-of", args.as_of]
+    sink = [sys.executable, "-m", "services.cli", "sink", "--db", str(args.db), *common]
+    flag = stop_flag()
+    children = [subprocess.Popen(worker), subprocess.Popen(sink)]
+    try:
+        while not flag[0] and all(c.poll() is None for c in children):
+            time.sleep(0.5)  # waiting on a signal or a child's exit, not on Kafka
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.send_signal(signal.SIGTERM)
+        for c in children:
+            try:
+                c.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                c.kill()
+    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM)]
+    return 1 if failed and not flag[0] else 0

@@ -1,0 +1,69 @@
+"""A real single-node Apache Kafka broker (deploy/kafka) for the whole session, on free
+loopback ports; each test starts from empty jatkumo topics and no worker group."""
+
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka.admin import KafkaAdminClient
+from kafka.errors import GroupIdNotFoundError, KafkaError
+
+from services import kafka_broker as kb
+from streams.app import APP_ID
+
+pytestmark = pytest.mark.kafka
+
+
+def _free_pair() -> int:
+    """A port P with P+1 free too (client and controller listeners)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket() as s2:
+                s2.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two adjacent free ports on 127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not (kb.KAFKA_DIR / "lib" / "kafka_2.13-4.3.1.jar").exists():
+        pytest.fail("Kafka jars missing: run 'bash deploy/setup.d/kafka.sh'")
+    nodes = kb.layout(1, tmp_path_factory.mktemp("kafka-run"), _free_pair())
+    bootstrap = kb.up(nodes)
+    try:
+        yield bootstrap
+    finally:
+        kb.down(nodes)
+
+
+@pytest.fixture
+def kafka(broker: str) -> str:
+    """The broker with no jatkumo topics and no worker group left by an earlier test."""
+    admin = KafkaAdminClient(bootstrap_servers=broker)
+    try:
+        with contextlib.suppress(GroupIdNotFoundError, KafkaError):
+            admin.delete_groups([APP_ID])  # the result lists a missing group; no matter
+        ours = [t for t in admin.list_topics() if t.startswith(("jatkumo", APP_ID))]
+        if ours:
+            admin.delete_topics(ours)
+        deadline = time.monotonic() + 60
+        while any(t.startswith(("jatkumo", APP_ID)) for t in admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topics not deleted: {ours}")
+            time.sleep(0.3)
+    finally:
+        admin.close()
+    return broker
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    return tmp_path

@@ -1,0 +1,92 @@
+"""Driving the real pipeline from tests: worker processes, the sink, replay, and waiting for
+Kafka (by retrying on offsets, never by sleeping a fixed time)."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from services.config import KafkaSettings, load, load_kafka
+from services.replay import replay
+from services.sink import run_sink
+from streams import topics
+from streams.app import APP_ID
+
+ROOT = Path(__file__).resolve().parents[3]
+KEY = "kafka-test-key"
+
+
+def env(bootstrap: str, as_of: str, **extra: str) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    e.update(JATKUMO_BOOTSTRAP=bootstrap, JATKUMO_AS_OF=as_of, JATKUMO_PSEUDONYM_KEY=KEY,
+             JATKUMO_WORKER_WEB_PORT="0", **extra)
+    return e
+
+
+def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
+    e = env(bootstrap, as_of)
+    return load(e), load_kafka(e)
+
+
+def start_worker(bootstrap: str, as_of: str, folder: Path) -> "subprocess.Popen[bytes]":
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "worker.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=ROOT,
+                            env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)),
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]":
+    log = (db.parent / "sink.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
+                            cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def worker_lag(bootstrap: str) -> int:
+    """Messages of jatkumo.events not yet committed by the worker group (-1: unknown yet)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    cons = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        parts = cons.partitions_for_topic(topics.EVENTS) or set()
+        tps = [TopicPartition(topics.EVENTS, p) for p in parts]
+        ends = cons.end_offsets(tps)
+        done = admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+    except KafkaError:
+        return -1
+    finally:
+        cons.close()
+        admin.close()
+    return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0 else 0))
+               for tp, end in ends.items())
+
+
+def wait_workers_done(bootstrap: str, timeout: float = 240) -> None:
+    retry_until("the workers to commit every event", lambda: worker_lag(bootstrap) == 0,
+                timeout)
+
+
+def sink_all(bootstrap: str, as_of: str, db: Path) -> None:
+    s, k = settings(bootstrap, as_of)
+    run_sink(db, s, k, until_caught_up=True)  # type: ignore[arg-type]
+
+
+def replay_db(path: Path, as_of: str, db: Path) -> None:
+    s, _k = settings("unused:1", as_of)
+    from datetime import date
+
+    replay(path, db, s, date.fromisoformat(as_of))  # type: ignore[arg-type]
