@@ -33,6 +33,10 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         producer_acks=-1,
         producer_linger_ms=5,
         table_standby_replicas=0,
+        # a worker killed without a goodbye holds its partitions until its session expires:
+        # keep that short (batches stay well under it; heartbeats run between them)
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
         broker_max_poll_records=batch_size,
         stream_buffer_maxsize=batch_size * 2,
         # faust's web server listens on every interface by default: loopback only

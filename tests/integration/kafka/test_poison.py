@@ -1,0 +1,63 @@
+"""Messages someone else's producer wrote straight to jatkumo.events: what the door refuses
+becomes a dead letter (topic and relation) and the worker keeps going."""
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from kafka import KafkaProducer
+
+from services.kafka_broker import ensure_topics
+from tests.integration.kafka.generate import temporary_hetu
+from tests.integration.kafka.pipeline import sink_all, start_worker, wait_workers_done
+
+pytestmark = pytest.mark.kafka
+
+SIGNED = {"event_id": "0b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1", "event_type": "contract.signed",
+          "schema_version": 1, "occurred_at": "2023-01-02T09:00:00+02:00", "source": "x",
+          "client_id": "c1", "payload": {
+              "contract_id": "k1", "service": "KTT", "organizer": "municipality:564",
+              "producer": {"id": "p", "kind": "municipal", "municipality": "564"},
+              "start_date": "2023-01-02"}}
+
+
+def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
+                                                                    work: Path) -> None:
+    import random
+
+    ensure_topics(kafka, 6)
+    hetu = temporary_hetu(random.Random(1))
+    by_code = {**SIGNED, "event_id": "1b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
+               "client_id": None, "client_hetu": hetu}
+    del by_code["client_id"]
+    bad_place = {**SIGNED, "event_id": "2b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
+                 "payload": {**SIGNED["payload"], "organizer": "municipality:999"}}
+    prod = KafkaProducer(bootstrap_servers=kafka)
+    poison = [b"not json", b"", b"[1, 2]", json.dumps(bad_place).encode()]
+    for value in poison:
+        prod.send("jatkumo.events", key=b"c1", value=value)
+    prod.send("jatkumo.events", key=b"c1", value=None)  # a tombstone: no value at all
+    prod.send("jatkumo.events", key=hetu.encode(), value=json.dumps(by_code).encode())
+    prod.send("jatkumo.events", key=b"c1", value=json.dumps(SIGNED).encode())
+    prod.flush()
+    prod.close()
+    worker = start_worker(kafka, "2023-03-31", work / "worker")
+    try:
+        wait_workers_done(kafka, timeout=120)
+        assert worker.poll() is None, "the worker stopped"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    db = work / "k.duckdb"
+    sink_all(kafka, "2023-03-31", db)
+    con = duckdb.connect(str(db), read_only=True)
+    dead = con.execute("SELECT raw, reason, origin FROM dead_letters").fetchall()
+    clients = sorted(r[0] for r in con.execute("SELECT client_id FROM contracts").fetchall())
+    log = (work / "worker" / "worker.log").read_text()
+    con.close()
+    assert len(dead) == len(poison) + 1
+    assert all(origin.startswith("jatkumo.events/") for _r, _reason, origin in dead)
+    assert any("organizer" in reason for _r, reason, _o in dead)
+    assert len(clients) == 2 and "c1" in clients and clients[1].startswith("p:")
+    assert hetu not in log and "Traceback" not in log
