@@ -25,7 +25,10 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
     app = faust.App(
         APP_ID,
         broker=broker_url(bootstrap),
-        store="memory://",  # recovery is from the changelog topic, not local files
+        store="memory://",
+        # raw bytes everywhere (the door parses): also what table recovery reads back
+        key_serializer="raw",
+        value_serializer="raw",  # recovery is from the changelog topic, not local files
         datadir=str(datadir),
         topic_partitions=partitions,
         topic_replication_factor=replication,

@@ -1,0 +1,160 @@
+"""End-to-end figures of the live pipeline on a real broker (not a test; prints figures).
+
+1. Throughput: N events published to jatkumo.events, then (a) a raw aiokafka consumer drains
+   the topic (the baseline), and (b) one worker plus the sink turn them into relations;
+   prints events/s of both and the ratio (target >= 0.1).
+2. Latency: events for new clients at a steady rate (default 1,000/s) into a running worker;
+   each opens a HANDOFF_MISSING gap; measured from send to the client's rows holding the gap
+   on jatkumo.client-results (the sink writes them within its 0.2 s batch window).
+
+    .venv/bin/python bench/kafka.py [--events 100000] [--rate 1000] [--seconds 20]
+Needs the jars (bash deploy/setup.d/kafka.sh); starts its own broker on free ports.
+"""
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.kafka import generate  # noqa: E402
+from tests.integration.kafka.conftest import _free_pair  # noqa: E402
+from tests.integration.kafka.pipeline import (  # noqa: E402
+    settings,
+    start_worker,
+    wait_workers_done,
+)
+
+
+async def drain(bootstrap: str, total: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    cons = AIOKafkaConsumer("jatkumo.events", bootstrap_servers=bootstrap,
+                            auto_offset_reset="earliest", enable_auto_commit=False)
+    await cons.start()
+    started, seen = time.monotonic(), 0
+    try:
+        while seen < total:
+            batches = await cons.getmany(timeout_ms=500, max_records=10_000)
+            seen += sum(len(v) for v in batches.values())
+    finally:
+        await cons.stop()
+    return seen / (time.monotonic() - started)
+
+
+def throughput(bootstrap: str, work: Path, n: int) -> None:
+    from services.publish import publish
+    from services.sink import run_sink
+
+    events = work / "events.jsonl"
+    count = generate.write(events, 100, seed=5, min_events=n)
+    s, k = settings(bootstrap, "2024-06-30")
+    publish(events, s, k)  # type: ignore[arg-type]
+    baseline = asyncio.run(drain(bootstrap, count))
+    started = time.monotonic()
+    worker = start_worker(bootstrap, "2024-06-30", work / "w")
+    wait_workers_done(bootstrap, timeout=900)
+    run_sink(work / "t.duckdb", s, k, until_caught_up=True)  # type: ignore[arg-type]
+    ours = count / (time.monotonic() - started)
+    worker.terminate()
+    worker.wait()
+    print(f"throughput: raw aiokafka drain {baseline:,.0f} events/s; worker + sink (publish "
+          f"excluded, worker start included) {ours:,.0f} events/s; ratio {ours / baseline:.3f}")
+
+
+def signed(client: str, n: int) -> dict[str, object]:
+    """A KTT contract with a municipal organiser from before the cutover and no transfer: as of
+    2023-03-31 it has a HANDOFF_MISSING gap."""
+    return {"event_id": str(uuid.UUID(int=n + 1)), "event_type": "contract.signed",
+            "schema_version": 1, "occurred_at": "2022-09-01T09:00:00+03:00",
+            "source": "bench", "client_id": client, "payload": {
+                "contract_id": f"k{n}", "service": "KTT", "organizer": "municipality:564",
+                "producer": {"id": "p", "kind": "municipal", "municipality": "564"},
+                "start_date": "2022-09-01"}}
+
+
+def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
+    """Publish -> the client's rows with the gap on jatkumo.client-results (what the sink
+    writes in its next transaction, at most its 0.2 s batch window later)."""
+    import orjson
+    from kafka import KafkaConsumer, KafkaProducer
+
+    worker = start_worker(bootstrap, "2023-03-31", work / "wl")
+    cons = KafkaConsumer("jatkumo.client-results", bootstrap_servers=bootstrap,
+                         auto_offset_reset="latest", group_id=None)
+    cons.poll(timeout_ms=1000)
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    done = [False]
+
+    def watch() -> None:
+        while not done[0]:
+            for records in cons.poll(timeout_ms=100).values():
+                now = time.monotonic()
+                for r in records:
+                    doc = orjson.loads(r.value)
+                    if doc["rows"]["gap_rows"] and doc["client_id"] not in seen:
+                        seen[doc["client_id"]] = now
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    # warm up: the worker joins its group and takes a first client
+    prod.send("jatkumo.events", key=b"warm", value=orjson.dumps(signed("warm", 10**9)))
+    deadline = time.monotonic() + 120
+    while "warm" not in seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    begin = time.monotonic()
+    for i in range(rate * seconds):
+        due = begin + i / rate
+        while time.monotonic() < due:
+            time.sleep(0.0002)
+        client = f"lat{i}"
+        prod.send("jatkumo.events", key=client.encode(), value=orjson.dumps(signed(client, i)))
+        sent[client] = time.monotonic()
+    prod.flush()
+    deadline = time.monotonic() + 30
+    while len(seen) < len(sent) + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    done[0] = True
+    watcher.join()
+    worker.terminate()
+    worker.wait()
+    lat = sorted(seen[c] - t for c, t in sent.items() if c in seen)
+    missing = len(sent) - len(lat)
+    p50 = statistics.median(lat) if lat else float("nan")
+    p99 = lat[int(len(lat) * 0.99) - 1] if lat else float("nan")
+    print(f"latency at {rate:,} events/s for {seconds} s: publish -> gap row p50 {p50 * 1000:.0f}"
+          f" ms, p99 {p99 * 1000:.0f} ms ({missing} not seen within 30 s)")
+
+
+def main() -> None:
+    from services import kafka_broker as kb
+
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--seconds", type=int, default=20)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        nodes = kb.layout(1, work / "kafka", _free_pair())
+        bootstrap = kb.up(nodes)
+        try:
+            kb.ensure_topics(bootstrap, 6)
+            throughput(bootstrap, work, args.events)
+            latency(bootstrap, work, args.rate, args.seconds)
+        finally:
+            kb.down(nodes)
+
+
+if __name__ == "__main__":
+    main()
