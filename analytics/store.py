@@ -27,9 +27,14 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, memory_limit: str | None = None) -> None:
         self.path = Path(path)
         self.con = connect(path)
+        if memory_limit:
+            # Without a limit DuckDB keeps a whole replay's transaction in memory (6 GiB on the
+            # national file); with one it writes row groups to the file and spills the rest.
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute("SET preserve_insertion_order = false")
 
     def insert(self, relation: str, tbl: pa.Table) -> None:
         if tbl.num_rows:
@@ -57,9 +62,11 @@ class Store:
     def insert_rows(self, relation: str, spec: dict[str, str], rows: Sequence[Any]) -> None:
         self.insert(relation, cols.table(spec, rows))
 
-    def begin_rebuild(self) -> None:
-        """Start the transaction of a full rebuild: every relation dropped and created anew."""
-        self.con.begin()
+    def begin_rebuild(self, transaction: bool = True) -> None:
+        """Drop and create every relation; by default inside a transaction the caller commits
+        (without one, every later insert commits on its own)."""
+        if transaction:
+            self.con.begin()
         create_all(self.con)
         self.insert_rows("municipalities", cols.MUNICIPALITIES, [
             (m.code, m.name_fi, m.name_sv, m.region_code, m.region_name_fi, m.internal_area,
@@ -76,6 +83,9 @@ class Store:
             else:
                 self.insert(relation, tbl)
 
+    def checkpoint(self) -> None:
+        self.con.execute("CHECKPOINT")
+
     def commit(self) -> None:
         self.con.commit()
 
@@ -85,4 +95,4 @@ class Store:
             self.con.rollback()
 
     def close(self) -> None:
-        self.con.close()
+        self.con.close()  # closing twice is harmless

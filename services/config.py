@@ -3,6 +3,7 @@ in jatkumo reads the environment, and nothing connects at import time."""
 
 import csv
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,6 +21,7 @@ class Settings:
     rules: Rules = field(default_factory=Rules)
     bootstrap: str = "127.0.0.1:9092"
     areas_file: str | None = None  # CSV code,internal_area overriding the default areas
+    duckdb_memory: str = "1GB"  # memory limit of the DuckDB writer in replay
 
 
 def read_areas(path: str) -> dict[str, str]:
@@ -41,6 +43,13 @@ def apply_reference(settings: Settings) -> None:
             reference.use_internal_areas(read_areas(settings.areas_file))
         except ValueError as e:
             raise ConfigError(f"{settings.areas_file}: {e}") from None
+
+
+def _memory(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
+        raise ConfigError(
+            f"JATKUMO_DUCKDB_MEMORY must be a size such as 1GB or 512MiB, got {text!r}")
+    return text.strip()
 
 
 def parse_date(text: str, what: str) -> date:
@@ -90,6 +99,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         rules=rules,
         bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
         areas_file=env.get("JATKUMO_AREAS_FILE") or None,
+        duckdb_memory=_memory(env.get("JATKUMO_DUCKDB_MEMORY", "1GB")),
     )
 
 

@@ -58,27 +58,42 @@ def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
     if partitions is None:
         partitions = max(workers, -(-path.stat().st_size // PARTITION_BYTES))
     partitions = max(partitions, workers)
-    store = Store(db)
+    # The relations are built in a new file beside the target and committed batch by batch
+    # (one transaction over a national file would hold gigabytes in memory); the finished file
+    # then replaces the target in one rename, so a failed run leaves the old file as it was and
+    # readers (the dashboard) see either the old relations or the new ones.
+    db = Path(db)
+    building = db.with_name(f".{db.name}.replaying")
+    _remove_db(building)
+    store = Store(building, settings.duckdb_memory)
     writer = BackgroundWriter()
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
-        writer.submit(store.begin_rebuild)
+        writer.submit(store.begin_rebuild, False)
         if partitions == 1:
             report = _inline(path, store, writer, settings, as_of, on_progress)
         else:
             report = _parallel(path, store, writer, settings, as_of, on_progress, workers,
                                partitions)
-        writer.submit(store.commit)
+        writer.submit(store.checkpoint)
         writer.close()
+        store.close()
+        _remove_db(db, keep_main=True)  # a stale write-ahead log must not meet the new file
+        os.replace(building, db)
     except BaseException:
         with contextlib.suppress(BaseException):
             writer.close()
-        store.rollback_quietly()
+        store.close()
+        _remove_db(building)
         raise
     finally:
         gc.enable()
-        store.close()
     return report
+
+
+def _remove_db(path: Path, keep_main: bool = False) -> None:
+    for p in ([] if keep_main else [path]) + [path.with_name(path.name + ".wal")]:
+        p.unlink(missing_ok=True)
 
 
 def _report(counts: LoadCounts, clients: int, as_of: date, workers: int) -> ReplayReport:
