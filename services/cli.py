@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -57,6 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print(f"jatkumo {args.command}: interrupted; nothing was committed.", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug: say so plainly, with the trace for the report
+        traceback.print_exc(file=sys.stderr)
+        print(f"jatkumo {args.command}: failed unexpectedly ({type(e).__name__}: {e}). Nothing "
+              "was committed. This is a bug in jatkumo: please report it with the trace above.",
+              file=sys.stderr)
         return 1
 
 
