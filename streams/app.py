@@ -39,6 +39,7 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         # a worker killed without a goodbye holds its partitions until its session expires:
         # keep that short (batches stay well under it; heartbeats run between them)
         broker_session_timeout=15.0,
+        broker_rebalance_timeout=20.0,  # dead members leave a rebalance after this, not 60 s
         broker_heartbeat_interval=3.0,
         broker_max_poll_records=batch_size,
         stream_buffer_maxsize=batch_size * 2,

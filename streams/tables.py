@@ -36,10 +36,10 @@ def pack(entry: Entry) -> bytes:
     })
 
 
-def unpack(data: bytes) -> Entry:
-    doc = orjson.loads(data)
+def unpack(data: bytes | dict[str, Any]) -> Entry:
+    doc = orjson.loads(data) if isinstance(data, bytes | str) else data
     return Entry(from_doc(doc["state"]), doc["latest_day"],
-                 {(t, s, d): e for t, s, d, e in doc["gaps"]}, doc["handoffs"])
+                 {(t, s, d): e for t, s, d, e in doc["gaps"]}, dict(doc["handoffs"]))
 
 
 def declare(app: Any, partitions: int) -> Any:
@@ -47,5 +47,10 @@ def declare(app: Any, partitions: int) -> Any:
 
     schema: Any = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw",
                           value_serializer="raw")
-    return app.Table(TABLE, schema=schema, partitions=partitions, use_partitioner=True,
-                     default=None)
+    table = app.Table(TABLE, schema=schema, partitions=partitions, use_partitioner=True,
+                      default=None)
+    # The changelog topic (made lazily) decodes with these, not with the schema's: raw bytes,
+    # as the worker writes them (streams.agents.context.Context.put)
+    table.key_serializer = "raw"
+    table.value_serializer = "raw"
+    return table

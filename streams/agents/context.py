@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import orjson
 from aiokafka.partitioner import murmur2
 
 from streams import topics
@@ -55,21 +56,31 @@ class Context:
     # them over one at a time and was the bottleneck (about a thousand messages a second).
     # The commit of consumed offsets flushes the producer first, so nothing is acknowledged
     # before its outputs are in Kafka.
-    outbox: list[tuple[str, bytes | None, bytes, Any]] = field(default_factory=list)
+    outbox: list[tuple[str, bytes | None, bytes, int | None, Any]] = field(
+        default_factory=list)
 
-    def send(self, topic: str, key: bytes | None, value: bytes, headers: Any = None) -> None:
-        self.outbox.append((topic, key, value, headers))
+    def send(self, topic: str, key: bytes | None, value: bytes, headers: Any = None,
+             partition: int | None = None) -> None:
+        self.outbox.append((topic, key, value, partition, headers))
 
     def put(self, key: bytes, value: bytes) -> None:
-        """Write the table and its changelog (the partitioner co-partitions it by key)."""
-        self.table.data[key] = value
-        self.send(self.table.changelog_topic_name, key, value)
+        """Write the table and its changelog. faust's recovery decodes changelog keys and
+        values as JSON whatever the table's serializers say, so the key goes as a JSON string
+        (the table's keys are str) and the partition is named: the client's events partition."""
+        client = key.decode()
+        self.table.data[client] = value
+        self.send(self.table.changelog_topic_name, orjson.dumps(client), value,
+                  partition=self.partition_of(key))
+
+    def get(self, key: bytes) -> Any:
+        """The stored entry: bytes when written here, a decoded document when recovered."""
+        return self.table.get(key.decode())
 
     async def flush(self) -> None:
         producer = self.app.producer
         out, self.outbox = self.outbox, []
-        for topic, key, value, headers in out:
-            await producer.send(topic, key, value, None, None, headers)
+        for topic, key, value, partition, headers in out:
+            await producer.send(topic, key, value, partition, None, headers)
 
     def owned(self) -> set[int]:
         """Partitions of jatkumo.events this worker holds now."""

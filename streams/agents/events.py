@@ -38,7 +38,7 @@ def load(ctx: Context, key: bytes, client: str) -> Entry:
     cached: Entry | None = ctx.cache.get(key)
     if cached is not None:  # decoded already: the table's bytes are only for the changelog
         return cached
-    raw = ctx.table.get(key)
+    raw = ctx.get(key)
     if raw is None:
         return Entry(ClientState(client))
     try:

@@ -28,10 +28,11 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     if recovered:
         ctx.cache.clear()
     owned = ctx.owned()
-    keys = [k for k in list(ctx.table.keys()) if ctx.partition_of(k) in owned]
+    keys = [str(k).encode() for k in list(ctx.table.keys())]
+    keys = [k for k in keys if ctx.partition_of(k) in owned]
     entries: list[tuple[bytes, Any]] = []
     for key in keys:
-        raw = ctx.table.get(key)
+        raw = ctx.get(key)
         if raw is not None:
             entries.append((key, unpack(raw)))
     if recovered:  # the latest date seen survives a restart through the entries
