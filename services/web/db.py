@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -53,8 +54,12 @@ Rows = list[tuple[Any, ...]]
 
 
 class Reader:
-    def __init__(self, connect: Connect) -> None:
+    def __init__(self, connect: Connect, stamp: Callable[[], object] | None = None) -> None:
         self.connect = connect
+        # Answers for one version of the file are kept (a few dozen), so a manager paging
+        # back and forth over a national file does not recompute the same aggregates.
+        self.stamp = stamp
+        self._cache: OrderedDict[tuple[Any, ...], list[list[dict[str, Any]]]] = OrderedDict()
 
     def rows_sync(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
         con = self.connect()
@@ -84,7 +89,17 @@ class Reader:
 
     async def many(self, *queries: tuple[str, Sequence[Any]]) -> list[list[dict[str, Any]]]:
         """Several queries on one connection: one open of the file per page, not per query."""
-        return await asyncio.to_thread(self._many_sync, queries)
+        version = self.stamp() if self.stamp else None
+        key = (version, tuple((sql, repr(list(params))) for sql, params in queries))
+        if version is not None and key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        got = await asyncio.to_thread(self._many_sync, queries)
+        if version is not None:
+            self._cache[key] = got
+            while len(self._cache) > 64:
+                self._cache.popitem(last=False)
+        return got
 
     async def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         names, rows = await self.rows(sql, params)

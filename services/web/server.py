@@ -34,7 +34,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def build_app(db: Path, settings: WebSettings, users: dict[str, User],
               connect: Connect, store: WebStore | None = None) -> web.Application:
-    reader = Reader(connect)
+    reader = Reader(connect, file_stamp(db))
     store = store or WebStore(web_path(db))
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, file_stamp(db)),
             store=store, users=users, settings=settings)

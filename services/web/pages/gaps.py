@@ -97,7 +97,8 @@ async def fetch(request: web.Request, f: Filters, limit: int | None
     """The rows and the filter choices, on one connection (one open of the file)."""
     c, s = ctx(request), session(request)
     cols, sql, params = query("gap_rows" in PERMISSIONS[s.role], f, limit)
-    rows, options = await c.reader.many((sql, params), (CHOICES, ()))
+    cached, options = await c.reader.many((sql, params), (CHOICES, ()))
+    rows = [dict(r) for r in cached]  # the reader's cache must not see our changes
     if "client_ref" in cols:
         for r in rows:  # the pseudonym stays on the server; the page gets a reference
             r["client_ref"] = c.refs.of(r.pop("client_id"))
