@@ -13,9 +13,9 @@ from services.web.app import ctx, needs, render, session
 @needs("map")
 async def service_map(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
-    rows = await c.reader.dicts(
+    (rows,) = await c.reader.many((
         "SELECT * FROM dash_service_map ORDER BY internal_area NULLS LAST, municipality_name, "
-        "service NULLS LAST, producer_kind")
+        "service NULLS LAST, producer_kind", ()))
     areas: list[tuple[str | None, list[dict[str, Any]]]] = [
         (area, list(group)) for area, group in groupby(rows, key=lambda r: r["internal_area"])]
     without = sorted({r["municipality_name"] for r in rows
