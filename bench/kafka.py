@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# this file is called kafka.py: its own folder on sys.path would shadow kafka-python
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.kafka import generate  # noqa: E402
