@@ -19,18 +19,35 @@ def partition_of(line: bytes, n: int, parts: int, key: bytes | None) -> int:
     """Which of `parts` partitions owns this line. Identity codes hash by their pseudonym, so a
     client sent both ways stays together; a line with no client at all goes by its number (it
     will be a dead letter, written once)."""
-    m = _CLIENT.search(line)
-    if m is None:
+    found = _client_field(line)
+    if found is None:
         return n % parts
-    client = m.group(2)
+    field, client = found
     if b"\\" in client:  # JSON escapes: hash the decoded text, as the door will see it
         try:
             client = orjson.loads(b'"' + client + b'"').encode()
         except orjson.JSONDecodeError:
             return n % parts
-    if m.group(1) == b"hetu" and key is not None and hetu_problem(client.decode()) is None:
+    if field == b"hetu" and key is not None and hetu_problem(client.decode()) is None:
         client = pseudonymise(client.decode(), key).encode()
     return zlib.crc32(client) % parts
+
+
+def _client_field(line: bytes) -> tuple[bytes, bytes] | None:
+    """("id" or "hetu", the raw value) of the line's client field. bytes.find first: every
+    worker looks at every line, and the regex alone cost 1.9 µs a line."""
+    for field, key in ((b"id", b'"client_id"'), (b"hetu", b'"client_hetu"')):
+        i = line.find(key)
+        if i < 0:
+            continue
+        rest = line[i + len(key):i + len(key) + 80].lstrip(b" \t:")
+        if rest[:1] == b'"':
+            end = rest.find(b'"', 1)
+            if end > 0 and b"\\" not in rest[:end]:
+                return field, rest[1:end]
+        break  # unusual spacing or escapes: let the regex decide
+    m = _CLIENT.search(line)
+    return None if m is None else (m.group(1), m.group(2))
 
 
 def numbered(path: Path, on_progress: Callable[[int], None] | None = None) -> Numbered:

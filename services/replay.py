@@ -122,6 +122,8 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
               as_of: date | None, on_progress: Callable[[int], None] | None,
               workers: int, partitions: int) -> ReplayReport:
     ctx = mp.get_context("spawn")  # fork after pyarrow/duckdb threads exist can deadlock
+    # The workers use every core; a DuckDB thread per core on top of them only adds switching.
+    writer.submit(store.con.execute, "SET threads = 1")
     progress: Any = ctx.Value("q", 0, lock=False)
     with tempfile.TemporaryDirectory(prefix=".jatkumo-replay-", dir=path.parent) as tmp:
         spool = Path(tmp)
