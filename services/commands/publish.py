@@ -1,14 +1,13 @@
 """jatkumo publish FILE [--bootstrap HOST:PORT]: events from a JSONL file onto jatkumo.events."""
 
 import argparse
-from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from services import config
-from services.commands.common import readable_file
+from services.commands.common import add_bootstrap, kafka_settings, readable_file
 from services.kafka_broker import ensure_topics
 from services.publish import publish
 
@@ -20,16 +19,10 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "is sent), publish valid events to jatkumo.events keyed by client, and lines that fail "
         "validation to jatkumo.dead-letters with the reason in a header.")
     p.add_argument("file", type=readable_file, metavar="FILE.jsonl")
-    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
-                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    add_bootstrap(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
     return p
-
-
-def kafka_settings(args: argparse.Namespace) -> config.KafkaSettings:
-    kafka = config.load_kafka()
-    return replace(kafka, bootstrap=args.bootstrap) if args.bootstrap else kafka
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services.commands.common import add_bootstrap
 from services.commands.sink import stop_flag
 
 
@@ -19,8 +20,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "same settings and stop both on Ctrl-C or SIGTERM. For several machines run workers "
         "on each and one sink where the DuckDB file lives.")
     p.add_argument("--db", required=True, type=Path, metavar="FILE.duckdb")
-    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
-                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    add_bootstrap(p)
     p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD", help="the worker's as-of")
     p.set_defaults(run=run)
     return p

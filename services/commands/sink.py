@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from services import config
-from services.commands.worker import kafka_from
+from services.commands.common import add_bootstrap, kafka_settings
 from services.sink import run_sink
 
 
@@ -18,8 +18,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "offsets in the same transactions: restart it at any time, it resumes where it was. "
         "Only one process may write the file; stop the sink before opening it elsewhere.")
     p.add_argument("--db", required=True, type=Path, metavar="FILE.duckdb")
-    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
-                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    add_bootstrap(p)
     p.add_argument("--until-caught-up", action="store_true",
                    help="stop once everything in the topics so far is written")
     p.set_defaults(run=run)
@@ -40,7 +39,7 @@ def stop_flag() -> list[bool]:
 
 def run(args: argparse.Namespace) -> int:
     flag = stop_flag()
-    report = run_sink(args.db, config.load(), kafka_from(args), should_stop=lambda: flag[0],
+    report = run_sink(args.db, config.load(), kafka_settings(args), should_stop=lambda: flag[0],
                       until_caught_up=args.until_caught_up)
     print(f"sink: wrote {report.records:,} records in {report.batches:,} transactions "
           f"to {args.db}")

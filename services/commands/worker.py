@@ -1,10 +1,10 @@
 """jatkumo worker: run one stream worker (faust) against Kafka."""
 
 import argparse
-from dataclasses import replace
 from typing import Any
 
 from services import config
+from services.commands.common import add_bootstrap, kafka_settings
 from services.worker import run_worker
 
 
@@ -16,8 +16,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "gap lifecycle and handoff changes. Start more workers to share the partitions. "
         "As-of: JATKUMO_AS_OF = latest (default; the latest effective date seen), today "
         "(live), or a date YYYY-MM-DD.")
-    p.add_argument("--bootstrap", metavar="HOST:PORT[,…]",
-                   help="Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)")
+    add_bootstrap(p)
     p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD",
                    help="overrides JATKUMO_AS_OF")
     p.add_argument("--web-port", type=int, metavar="PORT",
@@ -27,20 +26,6 @@ def register(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def kafka_from(args: argparse.Namespace) -> config.KafkaSettings:
-    kafka = config.load_kafka()
-    if args.bootstrap:
-        kafka = replace(kafka, bootstrap=args.bootstrap)
-    if getattr(args, "as_of", None):
-        kafka = replace(kafka, as_of=args.as_of)
-        config.load_kafka({"JATKUMO_AS_OF": args.as_of})  # validates it
-    if getattr(args, "web_port", None) is not None:
-        kafka = replace(kafka, worker_web_port=args.web_port)
-    if getattr(args, "data_dir", None):
-        kafka = replace(kafka, worker_dir=args.data_dir)
-    return kafka
-
-
 def run(args: argparse.Namespace) -> int:
-    run_worker(config.load(), kafka_from(args))
+    run_worker(config.load(), kafka_settings(args))
     return 0
