@@ -67,9 +67,11 @@ def caught_up(cons: Any, tps: list[Any], done: dict[tuple[str, int], int]) -> bo
 
 def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
              should_stop: Callable[[], bool] = lambda: False, until_caught_up: bool = False,
-             batch_seconds: float = 0.2, batch_records: int = 50_000) -> SinkReport:
+             batch_seconds: float = 0.2, batch_records: int = 50_000,
+             on_open: Callable[[Writer], None] | None = None) -> SinkReport:
     """Consume and write until should_stop() (or, with until_caught_up, until every input
-    partition has been written up to its end offset)."""
+    partition has been written up to its end offset). `on_open` gets the writer once the file
+    is open: live mode serves the dashboard from its connection (one writer per file)."""
     from services.kafka_broker import ensure_topics
 
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
@@ -77,6 +79,8 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
     report = SinkReport()
     cons = consumer(kafka.bootstrap)
     try:
+        if on_open is not None:
+            on_open(writer)
         done = writer.offsets()
         tps = assign(cons, done)
         while not should_stop():
