@@ -115,6 +115,9 @@ class WebSettings:
     alert_sync_seconds: float = 30.0  # how often the gaps are re-read for new or ended alerts
     sql_row_limit: int = 1000
     sql_timeout_seconds: float = 10.0
+    # Counts from 1 to suppress_below - 1 are shown to managers as "<N" (the dash_* views read
+    # it from the connection variable jatkumo_suppress_below, which the dashboard sets).
+    suppress_below: int = 5
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -142,6 +145,7 @@ def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
         alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
         sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
         sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0),
+        suppress_below=_whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services.commands.common import add_bootstrap
-from services.commands.sink import stop_flag
+from services.commands.sink import add_serve, stop_flag
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, type=Path, metavar="FILE.duckdb")
     add_bootstrap(p)
     p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD", help="the worker's as-of")
+    add_serve(p)
     p.set_defaults(run=run)
     return p
 
@@ -32,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     if args.as_of:
         worker += ["--as-of", args.as_of]
     sink = [sys.executable, "-m", "services.cli", "sink", "--db", str(args.db), *common]
+    if args.serve:  # the dashboard lives in the sink: the one process that may open the file
+        sink += ["--serve", "--port", str(args.port), "--host", args.host]
     flag = stop_flag()
     children = [subprocess.Popen(worker), subprocess.Popen(sink)]
     try:

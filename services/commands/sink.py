@@ -21,8 +21,18 @@ def register(sub: Any) -> argparse.ArgumentParser:
     add_bootstrap(p)
     p.add_argument("--until-caught-up", action="store_true",
                    help="stop once everything in the topics so far is written")
+    add_serve(p)
     p.set_defaults(run=run)
     return p
+
+
+def add_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--serve", action="store_true",
+                   help="also serve the dashboard from this process (live mode: it reads the "
+                   "file the sink writes, through the sink's own connection)")
+    p.add_argument("--port", type=int, default=8080, help="dashboard TCP port (default 8080)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="dashboard address to bind (default 127.0.0.1: this machine only)")
 
 
 def stop_flag() -> list[bool]:
@@ -38,9 +48,29 @@ def stop_flag() -> list[bool]:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings, kafka = config.load(), kafka_settings(args)
+    live = None
+    if args.serve:
+        # Imported here so a plain sink does not pay for aiohttp and jinja2.
+        from services.web.auth import load_users
+        from services.web.live import LiveServer
+
+        web = config.load_web()
+        live = LiveServer(args.db, web, load_users(web.users_file), args.host, args.port)
     flag = stop_flag()
-    report = run_sink(args.db, config.load(), kafka_settings(args), should_stop=lambda: flag[0],
-                      until_caught_up=args.until_caught_up)
+
+    def should_stop() -> bool:
+        if flag[0] and live is not None:
+            live.stop()  # before the sink closes the connection the pages read through
+        return flag[0]
+
+    try:
+        report = run_sink(args.db, settings, kafka, should_stop=should_stop,
+                          until_caught_up=args.until_caught_up,
+                          on_open=None if live is None else lambda w: live.attach(w.con))
+    finally:
+        if live is not None:
+            live.stop()
     print(f"sink: wrote {report.records:,} records in {report.batches:,} transactions "
           f"to {args.db}")
     return 0

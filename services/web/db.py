@@ -19,6 +19,7 @@ from analytics.relations import VIEWS
 from analytics.store import connect as open_store
 
 Connect = Callable[[], duckdb.DuckDBPyConnection]
+SUPPRESS_VAR = "jatkumo_suppress_below"
 READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False}
 
@@ -37,6 +38,16 @@ def file_connector(path: Path) -> Connect:
         _add_missing_views(con)
         return con
     return connect
+
+
+def with_threshold(connect: Connect, below: int) -> Connect:
+    """Connections on which the dash_* views suppress counts below `below` (the views read the
+    variable; without it they use 5, so `jatkumo sql` on the file is suppressed the same)."""
+    def threshold_connect() -> duckdb.DuckDBPyConnection:
+        con = connect()
+        con.execute(f"SET VARIABLE {SUPPRESS_VAR} = {int(below)}")
+        return con
+    return threshold_connect
 
 
 def _add_missing_views(con: duckdb.DuckDBPyConnection) -> None:

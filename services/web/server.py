@@ -1,7 +1,7 @@
 """Bootstrap: build the dashboard application from settings, and run it."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -15,7 +15,7 @@ from services.alerts.state import AlertState
 from services.config import WebSettings
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User
-from services.web.db import Connect, Reader, Refs, file_stamp
+from services.web.db import Connect, Reader, Refs, file_stamp, with_threshold
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
@@ -33,10 +33,14 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def build_app(db: Path, settings: WebSettings, users: dict[str, User],
-              connect: Connect, store: WebStore | None = None) -> web.Application:
-    reader = Reader(connect, file_stamp(db))
+              connect: Connect, store: WebStore | None = None,
+              stamp: Callable[[], object] | None = None) -> web.Application:
+    """`stamp` tells one version of the data from the next (cached answers are kept per
+    version): the file's mtime and size by default; live mode passes the sink's offsets."""
+    stamp = stamp or file_stamp(db)
+    reader = Reader(with_threshold(connect, settings.suppress_below), stamp)
     store = store or WebStore(web_path(db))
-    c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, file_stamp(db)),
+    c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, stamp),
             store=store, users=users, settings=settings)
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
