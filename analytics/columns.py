@@ -2,9 +2,11 @@
 than executemany)."""
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from streams.core.results import ClientResult
 
@@ -41,6 +43,7 @@ MUNICIPALITIES = {"code": "str", "name_fi": "str", "name_sv": "str", "region_cod
                   "region_name_fi": "str", "internal_area": "str", "population": "int"}
 
 
+_EPOCH_ORDINAL = pa.scalar(date(1970, 1, 1).toordinal(), type=pa.int32())
 EVENT_LINES = {"event_id": "str", "event_type": "str", "occurred_at": "ts",
                "effective_date": "date", "source": "str", "client_id": "str", "line": "json"}
 RESULT_SPECS = {"contracts": CONTRACTS, "gap_rows": GAPS, "handoff_status": HANDOFFS,
@@ -48,10 +51,22 @@ RESULT_SPECS = {"contracts": CONTRACTS, "gap_rows": GAPS, "handoff_status": HAND
                 "clients": CLIENTS, "referrals": REFERRALS}
 
 
-def event_lines(data: dict[str, list[Any]]) -> pa.Table:
-    """Valid events: envelope columns, and the JSON line whose payload DuckDB cuts out."""
-    return pa.table({name: pa.array(data[name], type=_TYPES[kind])
-                     for name, kind in EVENT_LINES.items()})
+def event_lines(event_id: list[str], event_type: list[str], occurred_us: list[int],
+                effective_day: list[int], source: list[str], client_id: list[str],
+                line: list[bytes]) -> pa.Table:
+    """Valid events: envelope columns, and the JSON line whose payload DuckDB cuts out. Times
+    come as UTC microseconds and days as ordinals (what the core computes anyway); lines as
+    bytes, cast to text in one vectorised step (built as text, they cost 1 µs each)."""
+    days = pc.subtract(pa.array(effective_day, type=pa.int32()), _EPOCH_ORDINAL)
+    return pa.table({
+        "event_id": pa.array(event_id, type=pa.string()),
+        "event_type": pa.array(event_type, type=pa.string()),
+        "occurred_at": pa.array(occurred_us, type=pa.int64()).cast(_TYPES["ts"]),
+        "effective_date": days.cast(pa.date32()),
+        "source": pa.array(source, type=pa.string()),
+        "client_id": pa.array(client_id, type=pa.string()),
+        "line": pa.array(line, type=pa.binary()).cast(pa.string()),
+    })
 
 
 def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:

@@ -9,13 +9,15 @@ import contextlib
 import gc
 import multiprocessing as mp
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 import pyarrow as pa
 
@@ -26,7 +28,7 @@ from schemas.errors import JatkumoError
 from services import replay_worker
 from services.config import Settings
 from services.loader import LoadCounts, load
-from services.partition import numbered
+from services.partition import batches, frame, numbered, write_frame
 from streams.core import evaluate
 
 PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
@@ -34,6 +36,7 @@ PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs 
 # size keep each worker under 1 GiB, so two workers and the writer stay under 4 GiB nationally.
 PARTITION_BYTES = 256 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
+WRITER_ROOM = 3  # inserts queued at once while routing: fewer than BackgroundWriter's depth
 
 
 @dataclass
@@ -124,24 +127,27 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
     ctx = mp.get_context("spawn")  # fork after pyarrow/duckdb threads exist can deadlock
     # The workers use every core; a DuckDB thread per core on top of them only adds switching.
     writer.submit(store.con.execute, "SET threads = 1")
-    progress: Any = ctx.Value("q", 0, lock=False)
     with tempfile.TemporaryDirectory(prefix=".jatkumo-replay-", dir=path.parent) as tmp:
         spool = Path(tmp)
-        procs, conns = [], []
+        procs, conns, senders = [], [], []
         try:
             for part in range(workers):
                 job = replay_worker.Job(path, settings.pseudonym_key, part, workers, partitions,
                                         settings.rules, spool, as_of)
                 mine, theirs = ctx.Pipe()
+                lines_in, lines_out = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=replay_worker.run, daemon=True,
-                                   args=(job, theirs, progress if part == 0 else None))
+                                   args=(job, theirs, lines_in))
                 proc.start()
                 theirs.close()
+                lines_in.close()  # the worker's end: a dead worker then breaks the pipe here
                 procs.append(proc)
                 conns.append(mine)
+                senders.append(_Sender(lines_out))
             feeder = _Feeder(spool, writer, store)
+            _route(path, settings.pseudonym_key, partitions, spool, senders, feeder, on_progress)
             counts = LoadCounts()
-            for message in _gather(conns, procs, "loaded", progress, on_progress, feeder.feed):
+            for message in _gather(conns, procs, "loaded", feeder.feed):
                 counts.merge(message[1])
             day = as_of or counts.latest or date.today()
             for conn in conns:
@@ -149,11 +155,13 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
             feeder.feed()  # the last batches of events and dead letters
             writer.submit(store.set_as_of, day)
             clients = 0
-            for message in _gather(conns, procs, "done", progress, None, lambda: None):
+            for message in _gather(conns, procs, "done", lambda: None):
                 clients += message[1]
             feeder.feed(tuple(columns.RESULT_SPECS))
             writer.wait()  # the spool folder goes away when this block ends
         finally:
+            for sender in senders:
+                sender.close()
             for proc in procs:
                 if proc.is_alive():
                     proc.kill()
@@ -161,8 +169,62 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
     return _report(counts, clients, day, workers)
 
 
-def _gather(conns: list[Connection], procs: list[Any], expect: str, progress: Any,
-            on_progress: Callable[[int], None] | None,
+def _route(path: Path, key: bytes | None, partitions: int, spool: Path, senders: list["_Sender"],
+           feeder: "_Feeder", on_progress: Callable[[int], None] | None) -> None:
+    """Read the file once, sending each worker the lines of its first partition (partition k <
+    workers belongs to worker k) while it reads, and spilling the other partitions to files.
+    Routing here, not in the workers, means no worker looks at a line it does not own."""
+    spills: dict[int, BinaryIO] = {}
+    try:
+        for k in range(len(senders), partitions):
+            spills[k] = (spool / f"lines.{k}").open("wb")
+        for split in batches(path, partitions, key, on_progress):
+            for k, batch in enumerate(split):
+                if batch[0]:
+                    if k < len(senders):
+                        senders[k].send(frame(batch))
+                    else:
+                        write_frame(spills[k], frame(batch))
+            feeder.feed(wait=False)
+    finally:
+        for f in spills.values():
+            f.close()
+        for sender in senders:
+            sender.close()  # the end of the pipe: the workers go on to their spilled lines
+
+
+class _Sender:
+    """Writes frames to one worker's pipe from a thread, so that a worker busy with its last
+    frame does not hold up reading the file for the others."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.thread = threading.Thread(target=self._run, name="jatkumo-route", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        broken = False
+        while (data := self.queue.get()) is not None:
+            if not broken:
+                try:
+                    self.conn.send_bytes(data)
+                except OSError:  # the worker is gone; its own message says why
+                    broken = True
+        with contextlib.suppress(OSError):
+            self.conn.send_bytes(b"")  # the end
+        self.conn.close()
+
+    def send(self, data: bytes) -> None:
+        self.queue.put(data)
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+
+def _gather(conns: list[Connection], procs: list[Any], expect: str,
             on_tick: Callable[[], None]) -> list[tuple[Any, ...]]:
     """One message of kind `expect` from every worker; a worker's error is raised here.
     `on_tick` runs between waits (it hands finished batches to the writer)."""
@@ -177,8 +239,6 @@ def _gather(conns: list[Connection], procs: list[Any], expect: str, progress: An
             if message[0] == "error":
                 raise JatkumoError(f"a replay worker failed; nothing was written:\n{message[1]}")
             got[i] = message
-        if on_progress is not None:
-            on_progress(progress.value)
         on_tick()
     return [got[i] for i in range(len(conns))]
 
@@ -189,13 +249,28 @@ class _Feeder:
     def __init__(self, spool: Path, writer: BackgroundWriter, store: Store) -> None:
         self.spool, self.writer, self.store = spool, writer, store
         self.fed: set[Path] = set()
+        self.pending = 0  # files handed over and not inserted yet
+        self.lock = threading.Lock()
 
-    def feed(self, relations: tuple[str, ...] = replay_worker.STREAMED) -> None:
+    def feed(self, relations: tuple[str, ...] = replay_worker.STREAMED, wait: bool = True) -> None:
+        """With `wait=False` (while the file is read and routed) hand over only what the
+        writer can take without blocking: the workers must not wait for their lines."""
         for relation in relations:
             for path in sorted(self.spool.glob(f"{relation}.*.arrow")):
                 if path not in self.fed:
+                    if not wait and self.pending >= WRITER_ROOM:
+                        return
                     self.fed.add(path)
-                    self.writer.submit(_insert_file, self.store, relation, path)
+                    with self.lock:
+                        self.pending += 1
+                    self.writer.submit(self._insert, relation, path)
+
+    def _insert(self, relation: str, path: Path) -> None:
+        try:
+            _insert_file(self.store, relation, path)
+        finally:
+            with self.lock:
+                self.pending -= 1
 
 
 def _insert_file(store: Store, relation: str, path: Path) -> None:

@@ -1,27 +1,28 @@
-"""One worker process of a parallel replay. It owns some partitions of the clients; it reads the
-event file once, loads its first partition and spills the lines of the others to disk, then loads
-those one by one. It tells the parent its counts and latest effective date, gets the as-of date,
-evaluates, and leaves Arrow IPC files for the parent, which is the one DuckDB writer.
+"""One worker process of a parallel replay. It owns some partitions of the clients. The parent
+reads the event file once and routes every line: the lines of this worker's first partition
+arrive through a pipe while the file is being read, those of its other partitions are spilled to
+files it loads one by one afterwards. It tells the parent its counts and latest effective date,
+gets the as-of date, evaluates, and leaves Arrow IPC files for the parent, which is the one
+DuckDB writer.
 
 Memory holds one partition's states at a time, except when the as-of date is only known after
 every partition is loaded: then finished partitions wait, pickled, in the spool folder."""
 
-import contextlib
 import gc
 import pickle
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from multiprocessing.connection import Connection
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 import pyarrow as pa
 
 from analytics import columns
 from services.loader import LoadCounts, load
-from services.partition import numbered, route, spilled
+from services.partition import Numbered, read_frames, unframe
 from streams.core import ClientState, Rules, evaluate
 
 CHUNK = 20_000  # clients evaluated per batch of result tables
@@ -29,13 +30,13 @@ CHUNK = 20_000  # clients evaluated per batch of result tables
 
 @dataclass(frozen=True)
 class Job:
-    path: Path
+    path: Path  # the event file, named in dead letters' origin
     key: bytes | None
     worker: int
     workers: int
     parts: int  # partitions k with k % workers == worker are this worker's
     rules: Rules
-    spool: Path  # folder for the Arrow IPC files, spilled lines and pickled states
+    spool: Path  # folder for the Arrow IPC files, spilled lines (`lines.K`), pickled states
     as_of: date | None  # None: the latest effective date over all workers, from the parent
 
 
@@ -87,30 +88,23 @@ def evaluate_all(states: Iterable[ClientState], as_of: date, rules: Rules, emit:
         emit(relation, tbl)
 
 
-def run(job: Job, conn: Connection, progress: Synchronized | None) -> None:  # type: ignore[type-arg]
+def run(job: Job, conn: Connection, lines: Connection) -> None:
     """Process entry point. Messages to the parent: ("loaded", counts), ("done", clients) or
-    ("error", text); from the parent: the as-of date."""
+    ("error", text); from the parent: the as-of date on `conn`, line frames on `lines`."""
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
         spool = _Spool(job.spool, job.worker)
-
-        def report(done: int) -> None:
-            if progress is not None:
-                progress.value = done
-
         mine = list(range(job.worker, job.parts, job.workers))
-        spill_paths = {k: job.spool / f"lines.{k}" for k in mine[1:]}
         total, parked, evaluated = LoadCounts(), [], 0
         states: dict[str, ClientState] = {}
         for index, k in enumerate(mine):
-            if index == 0:  # one read of the whole file: keep ours, spill our other partitions
-                with contextlib.ExitStack() as stack:
-                    spill = {j: stack.enter_context(p.open("wb")) for j, p in spill_paths.items()}
-                    lines = route(numbered(job.path, report), job.parts, job.key, k, spill)
-                    states, counts = load(lines, str(job.path), job.key, spool)
-            else:
-                states, counts = load(spilled(spill_paths[k]), str(job.path), job.key, spool)
-                spill_paths[k].unlink()
+            spilled = job.spool / f"lines.{k}"
+            # The spill files are complete once the pipe has ended: the first is read then.
+            source: Numbered = (received(lines) if index == 0
+                                else chain.from_iterable(map(unframe, read_frames(spilled))))
+            states, counts = load(source, str(job.path), job.key, spool)
+            if index > 0:
+                spilled.unlink()
             total.merge(counts)
             if index < len(mine) - 1:  # free the memory before the next partition
                 if job.as_of is not None:
@@ -130,6 +124,17 @@ def run(job: Job, conn: Connection, progress: Synchronized | None) -> None:  # t
         conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()
+        lines.close()
+
+
+def received(lines: Connection) -> Numbered:
+    """The numbered lines of the frames arriving on `lines`, up to the empty end message."""
+    return chain.from_iterable(map(unframe, _frames(lines)))
+
+
+def _frames(lines: Connection) -> Iterator[bytes]:
+    while data := lines.recv_bytes():
+        yield data
 
 
 def _park(states: dict[str, ClientState], path: Path) -> Path:

@@ -120,47 +120,64 @@ def _put(table: dict[Any, Versions], key: Any, rank: Rank, fact: Any) -> None:
 def apply(state: ClientState, event: Event, rank: Rank | None = None) -> ClientState:
     """Add one validated event's fact to the client's state (in place; returns the state).
     `rank` may be passed when the caller has computed it already."""
-    if rank is None:
-        rank = rank_of(event)
+    add_fact(state, event, rank_of(event) if rank is None else rank)
+    return state
+
+
+def add_fact(state: ClientState, event: Event, rank: Rank) -> int:
+    """`apply`, returning the event's effective day (ordinal), which every fact records anyway:
+    a replay needs it per event, and the property on the event costs more than the fact."""
     pl: Any = event.payload
-    if isinstance(event, ev.AttendanceRecorded):
-        days = state.attendance.setdefault(pl.contract_id, {})
-        day = pl.date.toordinal()
+    if isinstance(event, ev.AttendanceRecorded):  # most events: first, and no setdefault
+        day: int = pl.date.toordinal()
+        days = state.attendance.get(pl.contract_id)
+        if days is None:
+            days = state.attendance[pl.contract_id] = {}
         current = days.get(day)
         if current is None or rank > current[0]:
             days[day] = (rank, pl.present)
-    elif isinstance(event, ev.ContractSigned):
-        _put(state.signed, pl.contract_id, rank, Signed(
+        return day
+    fact: Any
+    if isinstance(event, ev.ContractSigned):
+        fact = Signed(
             rank, pl.start_date.toordinal(), pl.service, pl.organizer, _producer(pl.producer),
-            _ord(pl.planned_end_date), pl.days_per_week, pl.hours_per_day))
+            _ord(pl.planned_end_date), pl.days_per_week, pl.hours_per_day)
+        _put(state.signed, pl.contract_id, rank, fact)
     elif isinstance(event, ev.ContractAmended):
-        _put(state.amended, pl.contract_id, rank, Amended(
+        fact = Amended(
             rank, pl.amended_on.toordinal(), _ord(pl.planned_end_date), pl.days_per_week,
-            pl.hours_per_day, None if pl.producer is None else _producer(pl.producer)))
+            pl.hours_per_day, None if pl.producer is None else _producer(pl.producer))
+        _put(state.amended, pl.contract_id, rank, fact)
     elif isinstance(event, ev.ContractSuspended):
-        _put(state.suspensions, pl.contract_id, rank, Toggle(rank, pl.from_date.toordinal(), True))
+        fact = Toggle(rank, pl.from_date.toordinal(), True)
+        _put(state.suspensions, pl.contract_id, rank, fact)
     elif isinstance(event, ev.ContractResumed):
-        _put(state.suspensions, pl.contract_id, rank, Toggle(rank, pl.on_date.toordinal(), False))
+        fact = Toggle(rank, pl.on_date.toordinal(), False)
+        _put(state.suspensions, pl.contract_id, rank, fact)
     elif isinstance(event, ev.ContractEnded):
-        _put(state.ended, pl.contract_id, rank, Ended(rank, pl.end_date.toordinal(), pl.reason))
+        fact = Ended(rank, pl.end_date.toordinal(), pl.reason)
+        _put(state.ended, pl.contract_id, rank, fact)
     elif isinstance(event, ev.ResponsibilityTransferred):
-        _put(state.transfers, pl.contract_id, rank, Transfer(
-            rank, pl.effective_date.toordinal(), pl.from_organizer, pl.to_organizer))
+        fact = Transfer(rank, pl.effective_date.toordinal(), pl.from_organizer, pl.to_organizer)
+        _put(state.transfers, pl.contract_id, rank, fact)
     elif isinstance(event, ev.WorkerAssigned | ev.WorkerUnassigned):
         on = isinstance(event, ev.WorkerAssigned)
-        key = (pl.worker_id, pl.organization)
-        _put(state.assignments, key, rank, Toggle(rank, pl.on_date.toordinal(), on))
+        fact = Toggle(rank, pl.on_date.toordinal(), on)
+        _put(state.assignments, (pl.worker_id, pl.organization), rank, fact)
     elif isinstance(event, ev.ReferralMade):
-        mark = Mark(rank, pl.made_on.toordinal(), pl.target)
-        _put(state.referrals_made, pl.referral_id, rank, mark)
+        fact = Mark(rank, pl.made_on.toordinal(), pl.target)
+        _put(state.referrals_made, pl.referral_id, rank, fact)
     elif isinstance(event, ev.ReferralStarted):
-        mark = Mark(rank, pl.started_on.toordinal(), "")
-        _put(state.referrals_started, pl.referral_id, rank, mark)
+        fact = Mark(rank, pl.started_on.toordinal(), "")
+        _put(state.referrals_started, pl.referral_id, rank, fact)
     elif isinstance(event, ev.ReferralClosed):
-        mark = Mark(rank, pl.closed_on.toordinal(), pl.outcome)
-        _put(state.referrals_closed, pl.referral_id, rank, mark)
+        fact = Mark(rank, pl.closed_on.toordinal(), pl.outcome)
+        _put(state.referrals_closed, pl.referral_id, rank, fact)
     elif isinstance(event, ev.ClientRegistered):
-        state.registrations.setdefault(rank[1], Registration(
-            rank, pl.registered_on.toordinal(), pl.birth_year, pl.home_municipality,
-            pl.referred_by))
-    return state
+        fact = Registration(rank, pl.registered_on.toordinal(), pl.birth_year,
+                            pl.home_municipality, pl.referred_by)
+        state.registrations.setdefault(rank[1], fact)
+    else:
+        raise TypeError(f"not an event: {type(event).__name__}")
+    effective: int = fact.day
+    return effective
