@@ -57,8 +57,9 @@ def _add_missing_views(con: duckdb.DuckDBPyConnection) -> None:
     for name in _dash_views():
         if name not in have:
             sql = resources.files("analytics").joinpath("sql", "views", f"{name}.sql")
+            # A file may hold a view and the count view beneath it (dash_*_counts).
             con.execute(sql.read_text(encoding="utf-8").replace(
-                "CREATE VIEW", "CREATE TEMP VIEW", 1))
+                "CREATE VIEW", "CREATE TEMP VIEW"))
 
 
 Rows = list[tuple[Any, ...]]

@@ -1,11 +1,14 @@
 -- dash_gaps_weekly: continuity gaps open at the end of each ISO week (its Sunday, or the as-of
 -- date in the last week), by gap type, for the manager's weekly series. Computed from +1/-1
 -- deltas at started_on/ended_on and a running sum, so a decade of gaps costs no range join.
--- open_gaps is suppressed ('<5' for 1 to 4); the chart leaves such weeks out.
+-- open_gaps is suppressed ('<k' for 1 to k-1, k = the connection variable
+-- jatkumo_suppress_below, default 5); the chart leaves such weeks out.
 -- grain: one row per (week, gap_type), week = the Monday, from the first gap's week to the
 -- as-of date's week.
 CREATE VIEW dash_gaps_weekly AS
-WITH deltas AS (
+WITH lim AS (
+    SELECT coalesce(TRY_CAST(getvariable('jatkumo_suppress_below') AS INTEGER), 5) AS k
+), deltas AS (
     SELECT gap_type, started_on AS d, 1 AS x FROM continuity_gaps
     UNION ALL
     SELECT gap_type, ended_on, -1 FROM continuity_gaps WHERE ended_on IS NOT NULL
@@ -28,5 +31,5 @@ WITH deltas AS (
     LEFT JOIN per_week p ON p.week = w.week AND p.gap_type = t.gap_type
 )
 SELECT week, gap_type,
-       CASE WHEN n BETWEEN 1 AND 4 THEN '<5' ELSE CAST(n AS VARCHAR) END AS open_gaps
-FROM running;
+       CASE WHEN n BETWEEN 1 AND k - 1 THEN '<' || k ELSE CAST(n AS VARCHAR) END AS open_gaps
+FROM running CROSS JOIN lim;
