@@ -63,10 +63,16 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     allowed = PERMISSIONS[s.role] if s else frozenset()
     page = ctx(request).templates.get_template(template)
     html = page.render(
-        t=lambda key: translate(key, lang), lang=lang, langs=LANG_NAMES, session=s,
+        t=lambda key: _threshold(translate(key, lang), ctx(request).settings.suppress_below),
+        lang=lang, langs=LANG_NAMES, session=s,
         nav=[(n, NAV_PATH[n]) for n in NAV if n in allowed], path=request.path,
         partial=request.headers.get("HX-Request") == "true", **values)
     return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+
+
+def _threshold(text: str, k: int) -> str:
+    """The suppression threshold in a text: '<{k}' and '1–{m}' (m = k - 1)."""
+    return text.replace("{k}", str(k)).replace("{m}", str(k - 1)) if "{" in text else text
 
 
 def needs(permission: str) -> Callable[[Handler], Handler]:

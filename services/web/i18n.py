@@ -33,11 +33,11 @@ _T: dict[str, tuple[str, str, str]] = {
                          "Öppna avbrott per vecka"),
     "gap_type": ("Katkoksen tyyppi", "Gap type", "Typ av avbrott"),
     "count": ("Määrä", "Count", "Antal"),
-    "suppressed_note": ("Määrät 1–4 näytetään muodossa <5 (pienten lukujen suoja); .. = "
+    "suppressed_note": ("Määrät 1–{m} näytetään muodossa <{k} (pienten lukujen suoja); .. = "
                         "piilotettu, jottei pieni luku paljastu summasta.",
-                        "Counts from 1 to 4 are shown as <5 (small-number protection); .. = "
+                        "Counts from 1 to {m} are shown as <{k} (small-number protection); .. = "
                         "hidden so that a total does not give a small count away.",
-                        "Antal 1–4 visas som <5 (skydd av små tal); .. = dolt så att en summa "
+                        "Antal 1–{m} visas som <{k} (skydd av små tal); .. = dolt så att en summa "
                         "inte röjer ett litet tal."),
     "handoff": ("Siirto hyvinvointialueelle 1.1.2023", "Handoff to the wellbeing area 1.1.2023",
                 "Överföring till välfärdsområdet 1.1.2023"),
@@ -153,9 +153,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "not_found": ("Sivua ei löydy.", "Page not found.", "Sidan finns inte."),
     "chart_table": ("Kaavion luvut taulukkona", "The chart's numbers as a table",
                     "Diagrammets siffror som tabell"),
-    "suppressed_weeks": ("Viikot, joiden luku on <5, puuttuvat viivasta.",
-                         "Weeks whose count is <5 are left out of the line.",
-                         "Veckor med <5 saknas i linjen."),
+    "suppressed_weeks": ("Viikot, joiden luku on <{k}, puuttuvat viivasta.",
+                         "Weeks whose count is <{k} are left out of the line.",
+                         "Veckor med <{k} saknas i linjen."),
 }
 
 

@@ -1,14 +1,12 @@
--- dash_gaps_weekly: continuity gaps open at the end of each ISO week (its Sunday, or the as-of
--- date in the last week), by gap type, for the manager's weekly series. Computed from +1/-1
--- deltas at started_on/ended_on and a running sum, so a decade of gaps costs no range join.
--- open_gaps is suppressed ('<k' for 1 to k-1, k = the connection variable
--- jatkumo_suppress_below, default 5); the chart leaves such weeks out.
+-- dash_gaps_weekly_counts: continuity gaps open at the end of each ISO week (its Sunday, or the
+-- as-of date in the last week), by gap type, for the manager's weekly series. Computed from
+-- +1/-1 deltas at started_on/ended_on and a running sum, so a decade of gaps costs no range join.
+-- Not suppressed (dash_gaps_weekly is what a manager sees); a replayed file keeps it as a
+-- table (analytics.dashboard.materialise).
 -- grain: one row per (week, gap_type), week = the Monday, from the first gap's week to the
 -- as-of date's week.
-CREATE VIEW dash_gaps_weekly AS
-WITH lim AS (
-    SELECT coalesce(TRY_CAST(getvariable('jatkumo_suppress_below') AS INTEGER), 5) AS k
-), deltas AS (
+CREATE VIEW dash_gaps_weekly_counts AS
+WITH deltas AS (
     SELECT gap_type, started_on AS d, 1 AS x FROM continuity_gaps
     UNION ALL
     SELECT gap_type, ended_on, -1 FROM continuity_gaps WHERE ended_on IS NOT NULL
@@ -30,6 +28,17 @@ WITH lim AS (
     FROM weeks w CROSS JOIN types t
     LEFT JOIN per_week p ON p.week = w.week AND p.gap_type = t.gap_type
 )
+SELECT week, gap_type, n FROM running;
+
+-- dash_gaps_weekly: dash_gaps_weekly_counts as a manager sees it: open_gaps is suppressed
+-- ('<k' for 1 to k-1, k = the connection variable jatkumo_suppress_below, default 5); the
+-- chart leaves such weeks out. No total is shown beside these counts.
+-- grain: one row per (week, gap_type), week = the Monday, from the first gap's week to the
+-- as-of date's week.
+CREATE VIEW dash_gaps_weekly AS
+WITH lim AS (
+    SELECT coalesce(TRY_CAST(getvariable('jatkumo_suppress_below') AS INTEGER), 5) AS k
+)
 SELECT week, gap_type,
        CASE WHEN n BETWEEN 1 AND k - 1 THEN '<' || k ELSE CAST(n AS VARCHAR) END AS open_gaps
-FROM running CROSS JOIN lim;
+FROM dash_gaps_weekly_counts CROSS JOIN lim;

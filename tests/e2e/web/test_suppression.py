@@ -127,3 +127,43 @@ def test_without_the_second_cells_subtraction_would_give_counts_away(
     primary_only = {c: true[c] if v == ".." else v for c, v in shown.items()}
     found = recover(primary_only, sums)
     assert found and all(1 <= v < k and str(v) == true[c] for c, v in found.items())
+
+
+def test_the_dashboard_setting_sets_the_threshold_of_every_page(web_db: Path,
+                                                               tmp_path: Path) -> None:
+    """JATKUMO_SUPPRESS_BELOW=10 through the real app and HTTP: pages show '<10', never '<5'
+    and never a count from 1 to 9, and the note says so."""
+    import asyncio
+    import re
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from services.config import load_web
+    from services.web.auth import User, hash_password
+    from services.web.db import file_connector
+    from services.web.server import build_app
+    from services.web.webstore import WebStore
+
+    settings = load_web({"JATKUMO_SUPPRESS_BELOW": "10", "JATKUMO_ALERT_SYNC_SECONDS": "3600"})
+    assert settings.suppress_below == 10
+    users = {"maija": User("maija", "manager", hash_password("pw"))}
+
+    async def pages() -> list[str]:
+        app = build_app(web_db, settings, users, file_connector(web_db),
+                        store=WebStore(tmp_path / "web.duckdb"))
+        async with TestClient(TestServer(app)) as client:
+            r = await client.post("/login", data={"username": "maija", "password": "pw"})
+            assert r.status == 200
+            got = []
+            for path in ("/", "/map", "/gaps", "/gaps.csv"):
+                r = await client.get(path)
+                assert r.status == 200, path
+                got.append(await r.text())
+            return got
+
+    texts = asyncio.run(pages())
+    cells = [c for t in texts[:3] for c in re.findall(r'<td class="n">([^<]*)</td>', t)]
+    cells += [line.rsplit(",", 1)[-1] for line in texts[3].splitlines()[1:]]
+    assert "&lt;10" in cells or "<10" in cells
+    assert not [c for c in cells if c in ("&lt;5", "<5") or (c.isdigit() and 1 <= int(c) < 10)]
+    assert "1–9" in texts[0] and "&lt;10" in texts[0]
