@@ -1,5 +1,6 @@
 """Bootstrap: build the dashboard application from settings, and run it."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -66,7 +67,9 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
 
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
+        warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
         yield
+        warming.cancel()
         await stop(task)
         store.close()
 

@@ -64,8 +64,9 @@ def run_query(request: web.Request, sql: str, limit: int | None
 
 async def redacted(request: web.Request, sql: str) -> str:
     """The query as logged: a client id typed as a literal becomes its reference."""
-    known = await ctx(request).refs.known_ids()
-    for lit in set(literals(sql)):
+    found = set(literals(sql))
+    known = await ctx(request).refs.known_ids(sorted(found))
+    for lit in found:
         if lit in known:
             sql = sql.replace(f"'{lit}'", f"'ref:{known[lit]}'")
     return sql
