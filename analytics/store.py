@@ -15,6 +15,12 @@ from analytics.relations import create_all
 from schemas.errors import StoreError
 from schemas.reference import municipalities
 
+# Rows per transaction of a rebuild's appends. DuckDB writes the row groups of a big transaction
+# straight to the file; small autocommitted inserts go through the write-ahead log and its
+# checkpoints as well, which measured twice the CPU. One transaction for a whole national file
+# would hold too much in memory, hence batches.
+TX_ROWS = 200_000
+
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     try:
@@ -30,6 +36,7 @@ class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None) -> None:
         self.path = Path(path)
         self.con = connect(path)
+        self._tx_rows: int | None = None  # rows in the open append transaction, if any
         if memory_limit:
             # Without a limit DuckDB keeps a whole replay's transaction in memory (6 GiB on the
             # national file); with one it writes row groups to the file and spills the rest.
@@ -83,7 +90,24 @@ class Store:
             else:
                 self.insert(relation, tbl)
 
+    def append(self, tables: dict[str, pa.Table]) -> None:
+        """insert_tables in transactions of about TX_ROWS rows (see there); `commit_appends`
+        ends the last one. For a rebuild that began without a transaction of its own."""
+        if self._tx_rows is None:
+            self.con.begin()
+            self._tx_rows = 0
+        self.insert_tables(tables)
+        self._tx_rows += sum(t.num_rows for t in tables.values())
+        if self._tx_rows >= TX_ROWS:
+            self.commit_appends()
+
+    def commit_appends(self) -> None:
+        if self._tx_rows is not None:
+            self._tx_rows = None
+            self.con.commit()
+
     def checkpoint(self) -> None:
+        self.commit_appends()
         self.con.execute("CHECKPOINT")
 
     def commit(self) -> None:

@@ -36,6 +36,9 @@ PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs 
 # size keep each worker under 1 GiB, so two workers and the writer stay under 4 GiB nationally.
 PARTITION_BYTES = 256 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
+# Frames (about a MiB of the file over the workers) queued per worker: while the workers start
+# (half a second of imports) the parent reads this far ahead, then keeps pace with them.
+SENDER_FRAMES = 48
 WRITER_ROOM = 3  # inserts queued at once while routing: fewer than BackgroundWriter's depth
 
 
@@ -106,7 +109,7 @@ def _report(counts: LoadCounts, clients: int, as_of: date, workers: int) -> Repl
 def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
             as_of: date | None, on_progress: Callable[[int], None] | None) -> ReplayReport:
     def emit(relation: str, tbl: pa.Table) -> None:
-        writer.submit(store.insert_tables, {relation: tbl})
+        writer.submit(store.append, {relation: tbl})
 
     states, counts = load(numbered(path, on_progress), str(path), settings.pseudonym_key, emit)
     day = as_of or counts.latest or date.today()
@@ -115,9 +118,9 @@ def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settin
     for state in states.values():
         chunk.append(evaluate(state, day, settings.rules))
         if len(chunk) >= RESULT_CHUNK:
-            writer.submit(store.insert_tables, columns.result_tables(chunk))
+            writer.submit(store.append, columns.result_tables(chunk))
             chunk = []
-    writer.submit(store.insert_tables, columns.result_tables(chunk))
+    writer.submit(store.append, columns.result_tables(chunk))
     return _report(counts, len(states), day, 1)
 
 
@@ -199,7 +202,7 @@ class _Sender:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=SENDER_FRAMES)
         self.thread = threading.Thread(target=self._run, name="jatkumo-route", daemon=True)
         self.thread.start()
 
@@ -276,5 +279,5 @@ class _Feeder:
 def _insert_file(store: Store, relation: str, path: Path) -> None:
     with pa.memory_map(str(path)) as source:
         for batch in pa.ipc.open_stream(source):
-            store.insert_tables({relation: pa.Table.from_batches([batch])})
+            store.append({relation: pa.Table.from_batches([batch])})
     path.unlink()  # the disk it took is free again for the next batches

@@ -1,0 +1,72 @@
+"""Routing a file's lines to partitions: every line of one client (as the door sees it) lands in
+one partition, and the frames that carry them give back the same numbered lines."""
+
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+
+from schemas.door import DeadLetter, admit
+from services.partition import batches, frame, read_frames, unframe, write_frame
+
+KEY = b"partition-test"
+HETU = "131052-308T"  # valid identity code (the SPEC's example)
+
+
+def _event(client: dict[str, str], n: int) -> dict[str, object]:
+    return {"event_id": f"00000000-0000-4000-8000-{n:012d}", "event_type": "referral.made",
+            "schema_version": 1, "occurred_at": "2023-01-02T10:00:00+02:00", "source": "s",
+            **client, "payload": {"referral_id": f"r{n}", "target": "health",
+                                  "made_on": "2023-01-02"}}
+
+
+def _pseudonym() -> str:
+    event = admit(orjson.dumps(_event({"client_hetu": HETU}, 0)), "", KEY)
+    assert not isinstance(event, DeadLetter)
+    return event.client
+
+
+def _lines(client: str) -> list[bytes]:
+    """One client written every way a sender might: plain, spaced, escaped, and a line whose
+    client_id comes twice (JSON parsers, the door's included, keep the last)."""
+    plain = orjson.dumps(_event({"client_id": client}, 1))
+    spaced = plain.replace(b'"client_id":', b'"client_id" : ')
+    escaped = plain.replace(b'"client_id":"p:', b'"client_id":"p\\u003a')
+    twice = orjson.dumps(_event({"client_id": "someone-else"}, 4)).replace(
+        b'"client_id":"someone-else"', b'"client_id":"someone-else","client_id":"' +
+        client.encode() + b'"')
+    return [plain, spaced, escaped, twice]
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_every_line_of_a_client_lands_in_one_partition(tmp_path: Path, parts: int) -> None:
+    client = _pseudonym()
+    lines = [orjson.dumps(_event({"client_hetu": HETU}, 0)), *_lines(client)]
+    for line in lines:  # each of them is an event of this client at the door
+        event = admit(line, "", KEY)
+        assert not isinstance(event, DeadLetter) and event.client == client, line
+    others = [orjson.dumps(_event({"client_id": f"c{i}"}, 10 + i)) for i in range(50)]
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(others[:25] + lines + others[25:] + [b"not json", b""]))
+    owner: dict[int, int] = {}
+    for split in batches(path, parts, KEY):
+        assert len(split) == parts
+        for k, (numbers, _) in enumerate(split):
+            owner.update((n, k) for n in numbers)
+    assert sorted(owner) == list(range(1, len(others) + len(lines) + 2))  # every line once
+    assert len({owner[26 + i] for i in range(len(lines))}) == 1
+
+
+def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n  \n{"b": 2}\r\nlast line without newline')
+    got = []
+    spill = io.BytesIO()
+    for split in batches(path, 1, None):
+        got += list(unframe(frame(split[0])))
+        write_frame(spill, frame(split[0]))
+    assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}\r'),
+                   (5, b"last line without newline")]
+    (tmp_path / "spill").write_bytes(spill.getvalue())
+    assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got
