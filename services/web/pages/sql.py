@@ -22,6 +22,21 @@ EXAMPLE = ("SELECT gap_type, count(*) AS gaps\nFROM continuity_gaps\nWHERE is_op
            "GROUP BY gap_type\nORDER BY gaps DESC")
 
 
+def _headers(text: str) -> list[tuple[str, str]]:
+    """(name, header comment) of each relation a file creates (a dash_* file also creates the
+    count view beneath it); comments inside a statement are not part of its header."""
+    out, head = [], []
+    for line in text.splitlines():
+        if line.startswith("--"):
+            head.append(line[2:].strip())
+        elif m := re.match(r"CREATE (?:TABLE|VIEW) (\w+)", line):
+            out.append((m.group(1), " ".join(head)))
+            head = []
+        elif line.strip():
+            head = []
+    return out
+
+
 def relation_docs() -> list[tuple[str, str]]:
     """Each relation with its header comment (what it holds and its grain)."""
     docs = []
@@ -31,8 +46,7 @@ def relation_docs() -> list[tuple[str, str]]:
                 continue  # continuity_gaps is the view to read
             text = resources.files("analytics").joinpath("sql", kind, f"{name}.sql").read_text(
                 encoding="utf-8")
-            head = [ln[2:].strip() for ln in text.splitlines() if ln.startswith("--")]
-            docs.append((name, " ".join(head)))
+            docs += _headers(text)
     docs.append(("access_log", ACCESS_LOG_DOC))
     return docs
 
