@@ -93,12 +93,11 @@ def attendance_silence(state: ClientState, k: Contract, as_of: int) -> Spans | N
     records = state.attendance.get(k.contract_id)
     if not records:
         return None
-    shown = [(day, rec) for day, rec in records.items() if day <= as_of]
-    if not shown:
+    present = sorted(day for day, (_rank, here) in records.items() if here and day <= as_of)
+    if not present and all(day > as_of for day in records):
         return None
-    present = iv.from_days(day for day, (_rank, here) in shown if here)
     quiet = iv.subtract(k.active(as_of), k.suspended)
-    return iv.subtract(quiet, present)
+    return iv.without_days(quiet, present)
 
 
 def referral_stalled(state: ClientState, as_of: int) -> list[tuple[str, str, Spans]]:

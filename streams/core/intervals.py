@@ -73,6 +73,26 @@ def from_days(days: Iterable[int]) -> Spans:
     return out
 
 
+def without_days(spans: Spans, days: list[int]) -> Spans:
+    """`subtract(spans, from_days(days))` for sorted, distinct `days`, in one sweep: the
+    attendance rule's hot path (a record per day of most contracts)."""
+    out: Spans = []
+    i, n = 0, len(days)
+    for s, e in spans:
+        cur = s
+        while i < n and days[i] < s:
+            i += 1
+        while i < n and days[i] < e:
+            day = days[i]
+            if day > cur:
+                out.append((cur, day))
+            cur = day + 1
+            i += 1
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
 def step_spans(changes: Iterable[tuple[int, bool]], end: int) -> Spans:
     """Days on which a state is on, from (day, on) changes already sorted so that the last
     change of a day is the one that holds from that day on."""

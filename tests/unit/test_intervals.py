@@ -100,3 +100,10 @@ def test_step_spans_match_a_day_by_day_model(changes: list[tuple[int, bool]], en
     out = iv.step_spans(changes, end)
     assert is_normal(out)
     assert days(out) == model
+
+
+@given(raw_spans, day_sets)
+def test_without_days_is_subtracting_the_runs_of_those_days(a: Spans, ds: frozenset[int]) -> None:
+    out = iv.without_days(iv.normalize(a), sorted(ds))
+    assert out == iv.subtract(iv.normalize(a), iv.from_days(ds))
+    assert is_normal(out)
