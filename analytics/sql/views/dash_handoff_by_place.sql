@@ -9,7 +9,9 @@ WITH h AS (
            h.status
     FROM handoff_status h LEFT JOIN municipalities m ON m.code = h.municipality
 )
-SELECT internal_area, municipality, any_value(name_fi) AS municipality_name,
+SELECT internal_area, municipality,
+       CASE WHEN grouping(internal_area, municipality) = 0 THEN any_value(name_fi) END
+           AS municipality_name,
        CAST(grouping(internal_area, municipality) AS INTEGER) AS level,
        count(*) AS cohort,
        count(*) FILTER (WHERE status = 'transferred') AS transferred,
