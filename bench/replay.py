@@ -103,10 +103,9 @@ def main() -> None:
     print(f"baseline (validate only): {base:6.2f} s  {n / base:12,.0f} events/s")
     print(f"replay (everything):      {took:6.2f} s  {n / took:12,.0f} events/s")
     print(f"ratio replay/baseline:    {base / took:6.2f}   (target >= 0.5)")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS:                 {peak:6.0f} MiB in this process, {children:.0f} MiB in the "
-          f"largest worker; {report.workers} worker(s); clients {report.clients:,}; "
-          f"taken {report.taken:,}")
+    print(f"peak RSS:                 {peak:6.0f} MiB in this process, "
+          f"{report.worker_peak_mib:.0f} MiB in the largest worker; {report.workers} worker(s); "
+          f"clients {report.clients:,}; taken {report.taken:,}")
 
 
 if __name__ == "__main__":

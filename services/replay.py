@@ -47,6 +47,8 @@ class ReplayReport(LoadCounts):
     clients: int = 0
     as_of: date | None = None
     workers: int = 1
+    worker_peak_mib: float = 0.0  # the largest peak RSS of a worker process, if any
+    worker_cpu_s: float = 0.0  # CPU time of the worker processes together
 
 
 def default_workers(path: Path) -> int:
@@ -161,9 +163,7 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
                 conn.send(day)
             feeder.feed()  # the last batches of events and dead letters
             writer.submit(store.set_as_of, day)
-            clients = 0
-            for message in _gather(conns, procs, "done", lambda: None):
-                clients += message[1]
+            done = _gather(conns, procs, "done", lambda: None)
             feeder.feed(tuple(columns.RESULT_SPECS))
             writer.wait()  # the spool folder goes away when this block ends
         finally:
@@ -173,7 +173,10 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
                 if proc.is_alive():
                     proc.kill()
                 proc.join()
-    return _report(counts, clients, day, workers)
+    report = _report(counts, sum(m[1] for m in done), day, workers)
+    report.worker_peak_mib = max(m[2] for m in done)
+    report.worker_cpu_s = sum(m[3] for m in done)
+    return report
 
 
 def _route(path: Path, key: bytes | None, partitions: int, spool: Path, senders: list["_Sender"],

@@ -10,6 +10,7 @@ every partition is loaded: then finished partitions wait, pickled, in the spool 
 
 import gc
 import pickle
+import resource
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -89,8 +90,9 @@ def evaluate_all(states: Iterable[ClientState], as_of: date, rules: Rules, emit:
 
 
 def run(job: Job, conn: Connection, lines: Connection) -> None:
-    """Process entry point. Messages to the parent: ("loaded", counts), ("done", clients) or
-    ("error", text); from the parent: the as-of date on `conn`, line frames on `lines`."""
+    """Process entry point. Messages to the parent: ("loaded", counts), ("done", clients, peak
+    RSS in MiB, CPU seconds) or ("error", text); from the parent: the as-of date on `conn`,
+    line frames on `lines`."""
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
         spool = _Spool(job.spool, job.worker)
@@ -119,7 +121,10 @@ def run(job: Job, conn: Connection, lines: Connection) -> None:
             evaluated += _evaluate_parked(path, as_of, job.rules, spool)
         evaluate_all(states.values(), as_of, job.rules, spool)
         spool.close()
-        conn.send(("done", evaluated + len(states)))
+        use = resource.getrusage(resource.RUSAGE_SELF)
+        # Reported, because the parent's RUSAGE_CHILDREN does not see the fork server's children.
+        conn.send(("done", evaluated + len(states), use.ru_maxrss / 1024,
+                   use.ru_utime + use.ru_stime))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
     finally:
