@@ -159,7 +159,8 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
             feeder = _Feeder(spool, writer, store)
             _route(path, settings.pseudonym_key, partitions, spool, senders, feeder, on_progress)
             counts = LoadCounts()
-            for message in _gather(conns, procs, "loaded", feeder.feed):
+            # Not waiting for the writer here: each worker waits for the as-of date.
+            for message in _gather(conns, procs, "loaded", lambda: feeder.feed(wait=False)):
                 counts.merge(message[1])
             day = as_of or counts.latest or date.today()
             for conn in conns:
