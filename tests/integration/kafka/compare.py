@@ -45,8 +45,9 @@ def differences(a: Path, b: Path) -> dict[str, str]:
     diffs = {}
     for name in RELATIONS:
         if ra[name] != rb[name]:
-            only_a = [r for r in ra[name] if r not in set(rb[name])][:3]
-            only_b = [r for r in rb[name] if r not in set(ra[name])][:3]
+            in_a, in_b = set(ra[name]), set(rb[name])
+            only_a = [r for r in ra[name] if r not in in_b][:3]
+            only_b = [r for r in rb[name] if r not in in_a][:3]
             diffs[name] = (f"{len(ra[name])} vs {len(rb[name])} rows; only in first: {only_a}; "
                            f"only in second: {only_b}")
     return diffs
