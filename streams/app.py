@@ -6,7 +6,7 @@ from typing import Any
 
 import faust
 
-from streams import tables, topics
+from streams import batching, tables, topics
 from streams.agents import events, refresh
 from streams.agents.context import AsOfClock, Context
 from streams.core import Rules
@@ -20,8 +20,7 @@ def broker_url(bootstrap: str) -> str:
 
 def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rules,
                key: bytes | None, as_of: str, web_port: int, datadir: Path,
-               batch_size: int = 20_000, batch_within: float = 0.25,
-               refresh_seconds: float = 30.0) -> tuple[Any, Context]:
+               batch_size: int = 20_000, refresh_seconds: float = 30.0) -> tuple[Any, Context]:
     app = faust.App(
         APP_ID,
         broker=broker_url(bootstrap),
@@ -41,18 +40,19 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         broker_session_timeout=15.0,
         broker_rebalance_timeout=20.0,  # dead members leave a rebalance after this, not 60 s
         broker_heartbeat_interval=3.0,
-        broker_max_poll_records=batch_size,
-        stream_buffer_maxsize=batch_size * 2,
+        broker_max_poll_records=batch_size,  # the most one fetched batch hands to the core
+        producer_max_batch_size=512 * 1024,  # record batches of the outbox (context.flush)
         # faust's web server listens on every interface by default: loopback only
         web_enabled=web_port > 0,
         web_bind="127.0.0.1",
         web_port=web_port or 6066,
         web_host="127.0.0.1",
     )
+    app.transport = batching.batch_transport(app)  # events by the batch, not one by one
     ctx = Context(app=app, topics=topics.declare(app, partitions),
                   table=tables.declare(app, partitions), rules=rules, key=key,
-                  clock=AsOfClock(as_of), partitions=partitions, batch_size=batch_size,
-                  batch_within=batch_within, refresh_seconds=refresh_seconds)
+                  clock=AsOfClock(as_of), partitions=partitions,
+                  refresh_seconds=refresh_seconds)
     events.register(ctx)
     refresh.register(ctx)
     return app, ctx

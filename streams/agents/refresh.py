@@ -5,11 +5,10 @@ a gap that opens because nothing happened is found without waiting for another e
 
 import asyncio
 import time
-from typing import Any
 
 from streams.agents import results
 from streams.agents.context import Context, log
-from streams.tables import pack, unpack
+from streams.tables import pack
 
 
 def register(ctx: Context) -> None:
@@ -28,18 +27,16 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     if recovered:
         ctx.cache.clear()
     owned = ctx.owned()
-    keys = [str(k).encode() for k in list(ctx.table.keys())]
-    keys = [k for k in keys if ctx.partition_of(k) in owned]
-    entries: list[tuple[bytes, Any]] = []
-    for key in keys:
-        raw = ctx.get(key)
-        if raw is not None:
-            entries.append((key, unpack(raw)))
+    keys = [k for k in (str(k).encode() for k in list(ctx.table.keys()))
+            if ctx.partition_of(k) in owned]
     if recovered:  # the latest date seen survives a restart through the entries
-        for _key, entry in entries:
-            ctx.clock.see(entry.latest_day)
+        for key in keys:
+            ctx.clock.see(ctx.entry(key).latest_day)
     as_of = ctx.clock.current()
-    for n, (key, entry) in enumerate(entries, start=1):
+    for n, key in enumerate(keys, start=1):
+        # the cached entry, taken again after every await: events handled meanwhile changed
+        # that same entry, so nothing is published or stored from an older copy
+        entry = ctx.entry(key)
         if results.publish(ctx, key, entry, as_of, 0):
             ctx.put(key, pack(entry))
         if n % 200 == 0:
@@ -47,6 +44,5 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
             await asyncio.sleep(0)
     await ctx.flush()
     ctx.refreshed_as_of = as_of
-    log.info("refreshed %d clients as of %s in %.1f s", len(entries), as_of,
-                time.monotonic() - started)
-
+    log.info("refreshed %d clients as of %s in %.1f s", len(keys), as_of,
+             time.monotonic() - started)
