@@ -66,11 +66,13 @@ def caught_up(cons: Any, tps: list[Any], done: dict[tuple[str, int], int]) -> bo
 
 
 def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
-             should_stop: Callable[[], bool] = lambda: False, until_caught_up: bool = False,
+             should_stop: Callable[[], bool] = lambda: False,
+             until_caught_up: bool | Callable[[], bool] = False,
              batch_seconds: float = 0.2, batch_records: int = 50_000,
              on_open: Callable[[Writer], None] | None = None) -> SinkReport:
     """Consume and write until should_stop() (or, with until_caught_up, until every input
-    partition has been written up to its end offset). `on_open` gets the writer once the file
+    partition has been written up to its end offset; given a function, only once it also
+    says True, e.g. once the workers are done). `on_open` gets the writer once the file
     is open: live mode serves the dashboard from its connection (one writer per file)."""
     from services.kafka_broker import ensure_topics
 
@@ -96,7 +98,8 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
                 done.update(batch.offsets)
                 report.batches += 1
                 report.records += batch.size
-            elif until_caught_up and caught_up(cons, tps, done):
+            elif (until_caught_up is True or (until_caught_up and until_caught_up())) \
+                    and caught_up(cons, tps, done):
                 break
     finally:
         cons.close()
