@@ -25,6 +25,12 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
     # then every debug line of aiokafka and faust is formatted into a record and dropped,
     # which cost a tenth of the worker's time. No spinner: the root logger keeps `loglevel`.
     worker.spinner = None
-    # our own progress lines (counts and dates only, never client ids) at INFO
-    logging.getLogger("jatkumo").setLevel(logging.INFO)
+    # our own progress lines (counts, dates and partitions, never client ids) at INFO, on a
+    # handler of their own: faust's root handler passes only `loglevel` and up
+    ours = logging.getLogger("jatkumo")
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] %(message)s"))
+    ours.addHandler(handler)
     worker.execute_from_commandline()

@@ -67,11 +67,13 @@ class Context:
 
     def put(self, key: bytes, value: bytes) -> None:
         """Write the table and its changelog. faust's recovery decodes changelog keys and
-        values as JSON whatever the table's serializers say, so the key goes as a JSON string
-        (the table's keys are str) and the partition is named: the client's events partition."""
-        client = key.decode()
-        self.table.data[client] = value
-        self.send(self.table.changelog_topic_name, orjson.dumps(client), value,
+        values as JSON whatever the table's serializers say, and then makes the key the
+        table's key type, bytes: so the key goes as a JSON string, and the table is keyed by
+        the same bytes here (a str key written live would miss the recovered bytes key, and
+        a restarted worker would start its clients afresh). The partition is named: the
+        client's events partition."""
+        self.table.data[key] = value
+        self.send(self.table.changelog_topic_name, orjson.dumps(key.decode()), value,
                   partition=self.partition_of(key))
 
     def entry(self, key: bytes) -> Entry:
@@ -79,7 +81,7 @@ class Context:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        raw = self.table.get(key.decode())  # bytes written here, a document when recovered
+        raw = self.table.get(key)  # bytes written here, a document when recovered
         entry = Entry(ClientState(key.decode()))
         if raw is not None:
             try:

@@ -27,8 +27,7 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     if recovered:
         ctx.cache.clear()
     owned = ctx.owned()
-    keys = [k for k in (str(k).encode() for k in list(ctx.table.keys()))
-            if ctx.partition_of(k) in owned]
+    keys = [k for k in list(ctx.table.keys()) if ctx.partition_of(k) in owned]  # bytes
     if recovered:  # the latest date seen survives a restart through the entries
         for key in keys:
             ctx.clock.see(ctx.entry(key).latest_day)
@@ -44,5 +43,5 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
             await asyncio.sleep(0)
     await ctx.flush()
     ctx.refreshed_as_of = as_of
-    log.info("refreshed %d clients as of %s in %.1f s", len(keys), as_of,
-             time.monotonic() - started)
+    log.info("refreshed %d clients of partitions %s as of %s in %.1f s", len(keys),
+             sorted(owned), as_of, time.monotonic() - started)
