@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from streams.core import ClientState
-from streams.core.codec import from_doc, to_doc
+from streams.core.codec import dumps, from_doc, to_doc
 
 TABLE = "client-state"
 
@@ -29,7 +29,7 @@ class Entry:
 
 
 def pack(entry: Entry) -> bytes:
-    return orjson.dumps({
+    return dumps({
         "state": to_doc(entry.state), "latest_day": entry.latest_day,
         "gaps": [[t, s, d, e] for (t, s, d), e in entry.gaps.items()],
         "handoffs": entry.handoffs,

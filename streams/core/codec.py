@@ -36,11 +36,12 @@ class CodecError(ValueError):
     """A stored state could not be read back (corrupt, or written by an unknown format)."""
 
 
-def _plain(value: Any) -> Any:
-    # NamedTuples (facts, Producer) and ranks become arrays; orjson writes the rest natively.
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
+def dumps(doc: Any) -> bytes:
+    """JSON of a document holding facts: orjson writes plain tuples (ranks) as arrays itself
+    and NamedTuples (facts, Producer) through `default`, as arrays in field order too. Far
+    cheaper than copying every fact into lists first: the worker packs every client it
+    touches, in every batch."""
+    return orjson.dumps(doc, default=tuple)
 
 
 def _fact(cls: type[NamedTuple], row: list[Any]) -> Any:
@@ -53,24 +54,22 @@ def _fact(cls: type[NamedTuple], row: list[Any]) -> Any:
 
 
 def encode(state: ClientState) -> bytes:
-    return orjson.dumps(to_doc(state))
+    return dumps(to_doc(state))
 
 
 def to_doc(state: ClientState) -> dict[str, Any]:
-    """The state as plain JSON-able data (for embedding in a larger document)."""
+    """The state as a document for `dumps` (for embedding in a larger document)."""
     doc: dict[str, Any] = {
         "v": FORMAT,
         "client_id": state.client_id,
-        "registrations": [_plain(f) for f in state.registrations.values()],
-        "assignments": [[w, o, [_plain(f) for f in vs.values()]]
-                        for (w, o), vs in state.assignments.items()],
-        "attendance": {k: [[day, _plain(rank), present]
-                           for day, (rank, present) in days.items()]
+        "registrations": list(state.registrations.values()),
+        "assignments": [[w, o, list(vs.values())] for (w, o), vs in state.assignments.items()],
+        "attendance": {k: [[day, rank, present] for day, (rank, present) in days.items()]
                        for k, days in state.attendance.items()},
     }
     for name in _NESTED:
         table: dict[str, dict[str, Any]] = getattr(state, name)
-        doc[name] = {k: [_plain(f) for f in vs.values()] for k, vs in table.items()}
+        doc[name] = {k: list(vs.values()) for k, vs in table.items()}
     return doc
 
 
