@@ -119,12 +119,18 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
     """Publish -> the client's rows with the gap on jatkumo.client-results (what the sink
     writes in its next transaction, at most its 0.2 s batch window later)."""
     import orjson
-    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
     worker = start_worker(bootstrap, "2023-03-31", work / "wl")
-    cons = KafkaConsumer("jatkumo.client-results", bootstrap_servers=bootstrap,
-                         auto_offset_reset="latest", group_id=None)
-    cons.poll(timeout_ms=1000)
+    cons = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    # every partition's position fixed at its end now: a position resolved lazily at the
+    # first fetch would skip what was written before it, and those clients never be "seen"
+    tps = [TopicPartition("jatkumo.client-results", p)
+           for p in sorted(cons.partitions_for_topic("jatkumo.client-results") or ())]
+    cons.assign(tps)
+    cons.seek_to_end(*tps)
+    for tp in tps:
+        cons.position(tp)
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
     done = [False]
