@@ -42,6 +42,14 @@ def start_worker(bootstrap: str, as_of: str, folder: Path) -> "subprocess.Popen[
                             stdout=log, stderr=subprocess.STDOUT)
 
 
+def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
+    """`jatkumo publish FILE` as a user runs it; fails the test if it does not exit 0."""
+    done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
+                           "--quiet"], cwd=ROOT, env=env(bootstrap, as_of), capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]":
     log = (db.parent / "sink.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],

@@ -16,6 +16,7 @@ from tests.integration.kafka.compare import differences
 from tests.integration.kafka.pipeline import (
     ROOT,
     env,
+    publish_file,
     replay_db,
     sink_all,
     start_sink,
@@ -28,13 +29,6 @@ EVENTS = int(os.environ.get("JATKUMO_CRASH_EVENTS", "200000"))
 AS_OF = "2024-06-30"
 
 
-def _publish(kafka: str, events: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
-                           "--quiet"], cwd=ROOT, env=env(kafka, AS_OF), capture_output=True,
-                          text=True)
-    assert done.returncode == 0, done.stderr
-
-
 def test_a_worker_killed_between_two_halves_goes_on_from_its_recovered_state(
         kafka: str, work: Path) -> None:
     """Every client's first events go to a worker that is then killed; its successor must take
@@ -45,14 +39,14 @@ def test_a_worker_killed_between_two_halves_goes_on_from_its_recovered_state(
     halves = (work / "first.jsonl", work / "second.jsonl")
     halves[0].write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
     halves[1].write_text("".join(lines[len(lines) // 2:]), encoding="utf-8")
-    _publish(kafka, halves[0])
+    publish_file(kafka, AS_OF, halves[0])
     worker = start_worker(kafka, AS_OF, work / "first")
     try:
         wait_workers_done(kafka)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    _publish(kafka, halves[1])
+    publish_file(kafka, AS_OF, halves[1])
     worker = start_worker(kafka, AS_OF, work / "second")
     try:
         wait_workers_done(kafka)

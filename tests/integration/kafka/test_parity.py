@@ -3,8 +3,6 @@ relations, row for row (a dead letter's origin excepted: file:line against topic
 offset)."""
 
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from tests.integration.kafka import generate
 from tests.integration.kafka.compare import differences
 from tests.integration.kafka.pipeline import (
     ROOT,
-    env,
+    publish_file,
     replay_db,
     retry_until,
     sink_all,
@@ -27,10 +25,7 @@ pytestmark = pytest.mark.kafka
 
 def _through_kafka(kafka: str, events: Path, as_of: str, work: Path, workers: int = 1,
                    until: Callable[[], bool] = lambda: True) -> Path:
-    done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
-                           "--quiet"], cwd=ROOT, env=env(kafka, as_of), capture_output=True,
-                          text=True)
-    assert done.returncode == 0, done.stderr
+    publish_file(kafka, as_of, events)
     procs = [start_worker(kafka, as_of, work / f"worker-{i}") for i in range(workers)]
     try:
         wait_workers_done(kafka)
