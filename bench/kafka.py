@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # this file is called kafka.py: its own folder on sys.path would shadow kafka-python
@@ -115,13 +116,12 @@ def signed(client: str, n: int) -> dict[str, object]:
                 "start_date": "2022-09-01"}}
 
 
-def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
-    """Publish -> the client's rows with the gap on jatkumo.client-results (what the sink
-    writes in its next transaction, at most its 0.2 s batch window later)."""
+def watch(bootstrap: str, ready: Any, warm: Any, stop: Any, count: Any, out: Any) -> None:
+    """In a process of its own (in a thread it shared the GIL with the sender and came late):
+    the monotonic time at which each client's rows first hold a gap."""
     import orjson
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka import KafkaConsumer, TopicPartition
 
-    worker = start_worker(bootstrap, "2023-03-31", work / "wl")
     cons = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     # every partition's position fixed at its end now: a position resolved lazily at the
     # first fetch would skip what was written before it, and those clients never be "seen"
@@ -131,27 +131,42 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
     cons.seek_to_end(*tps)
     for tp in tps:
         cons.position(tp)
-    sent: dict[str, float] = {}
+    ready.set()
     seen: dict[str, float] = {}
-    done = [False]
+    while not stop.is_set():
+        for records in cons.poll(timeout_ms=100).values():
+            now = time.monotonic()
+            for r in records:
+                doc = orjson.loads(r.value)
+                if doc["rows"]["gap_rows"] and doc["client_id"] not in seen:
+                    seen[doc["client_id"]] = now
+                    count.value += 1
+                    if doc["client_id"] == "warm":
+                        warm.set()
+    cons.close()
+    out.put(seen)
 
-    def watch() -> None:
-        while not done[0]:
-            for records in cons.poll(timeout_ms=100).values():
-                now = time.monotonic()
-                for r in records:
-                    doc = orjson.loads(r.value)
-                    if doc["rows"]["gap_rows"] and doc["client_id"] not in seen:
-                        seen[doc["client_id"]] = now
 
-    watcher = threading.Thread(target=watch, daemon=True)
+def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
+    """Publish -> the client's rows with the gap on jatkumo.client-results (what the sink
+    writes in its next transaction, at most its 0.2 s batch window later)."""
+    import multiprocessing
+
+    import orjson
+    from kafka import KafkaProducer
+
+    mp = multiprocessing.get_context("fork")
+    ready, warm, stop, count, out = mp.Event(), mp.Event(), mp.Event(), mp.Value("i", 0), \
+        mp.Queue()
+    watcher = mp.Process(target=watch, args=(bootstrap, ready, warm, stop, count, out))
     watcher.start()
+    ready.wait(60)
+    worker = start_worker(bootstrap, "2023-03-31", work / "wl")
     prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     # warm up: the worker joins its group and takes a first client
     prod.send("jatkumo.events", key=b"warm", value=orjson.dumps(signed("warm", 10**9)))
-    deadline = time.monotonic() + 120
-    while "warm" not in seen and time.monotonic() < deadline:
-        time.sleep(0.1)
+    warm.wait(120)
+    sent: dict[str, float] = {}
     begin = time.monotonic()
     for i in range(rate * seconds):
         due = begin + i / rate
@@ -162,9 +177,10 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int) -> None:
         sent[client] = time.monotonic()
     prod.flush()
     deadline = time.monotonic() + 30
-    while len(seen) < len(sent) + 1 and time.monotonic() < deadline:
+    while count.value < len(sent) + 1 and time.monotonic() < deadline:
         time.sleep(0.1)
-    done[0] = True
+    stop.set()
+    seen: dict[str, float] = out.get(timeout=60)
     watcher.join()
     worker.terminate()
     worker.wait()
