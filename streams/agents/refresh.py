@@ -4,6 +4,7 @@ as-of date moves (the daily timer of a live worker, or a backfill moving the lat
 a gap that opens because nothing happened is found without waiting for another event."""
 
 import asyncio
+import gc
 import time
 
 from streams.agents import results
@@ -43,5 +44,9 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
             await asyncio.sleep(0)
     await ctx.flush()
     ctx.refreshed_as_of = as_of
+    if recovered:
+        # The recovered states live as long as the worker: out of the collector's sight, so
+        # that its full collections do not walk them again and again (pauses of a second)
+        gc.freeze()
     log.info("refreshed %d clients of partitions %s as of %s in %.1f s", len(keys),
              sorted(owned), as_of, time.monotonic() - started)
