@@ -27,7 +27,7 @@ BatchHandler = Callable[[list[Any]], Awaitable[None]]
 class BatchConsumer(driver.Consumer):
     """faust's aiokafka consumer whose drain loop hands batch topics over a batch at a time."""
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover (in a thread)
+    async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
         handlers: dict[str, BatchHandler] = self.transport.batch_handlers  # type: ignore[attr-defined]
         callback = self.callback
         read_offset = self._read_offset
