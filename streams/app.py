@@ -20,7 +20,8 @@ def broker_url(bootstrap: str) -> str:
 
 def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rules,
                key: bytes | None, as_of: str, web_port: int, datadir: Path,
-               batch_size: int = 20_000, refresh_seconds: float = 30.0) -> tuple[Any, Context]:
+               batch_size: int = 20_000, batch_events: int = 100_000,
+               refresh_seconds: float = 30.0) -> tuple[Any, Context]:
     app = faust.App(
         APP_ID,
         broker=broker_url(bootstrap),
@@ -40,7 +41,9 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         broker_session_timeout=15.0,
         broker_rebalance_timeout=20.0,  # dead members leave a rebalance after this, not 60 s
         broker_heartbeat_interval=3.0,
-        broker_max_poll_records=batch_size,  # the most one fetched batch hands to the core
+        broker_max_poll_records=batch_size,  # the most one fetch hands over
+        # prefetched per partition: what a batch of a backlog can gather (streams.batching)
+        consumer_max_fetch_size=4 * 1024 * 1024,
         producer_max_batch_size=512 * 1024,  # record batches of the outbox (context.flush)
         # faust's web server listens on every interface by default: loopback only
         web_enabled=web_port > 0,
@@ -48,7 +51,8 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         web_port=web_port or 6066,
         web_host="127.0.0.1",
     )
-    app.transport = batching.batch_transport(app)  # events by the batch, not one by one
+    # events by the batch, not one by one
+    app.transport = batching.batch_transport(app, batch_events)
     ctx = Context(app=app, topics=topics.declare(app, partitions),
                   table=tables.declare(app, partitions), rules=rules, key=key,
                   clock=AsOfClock(as_of), partitions=partitions,

@@ -4,59 +4,68 @@ faust hands every consumed message to its conductor on its own (two tasks and an
 `asyncio.wait` each), wraps it in an event, queues it to a stream and takes it back out:
 about 140 µs of a core per message here, a ceiling of some 7,000 messages a second before any
 work is done, whatever `stream.take` batches afterwards. A topic given a batch handler here
-skips all that: each batch the consumer fetches goes to the handler as a list of messages,
-and they are acknowledged only after the handler has returned, so faust's commit (which
-flushes the producer first) never commits past work not done. Everything else is faust's
-own: the consumer group and its assignor, the tables with their changelogs and recovery,
-rebalances (which wait for every tracked message to be acknowledged), timers, and the
-message-at-a-time path for every other topic (changelogs during recovery among them).
+skips all that: what the consumer has fetched goes to the handler as a list of the client
+library's own records (aiokafka's ConsumerRecord: topic, partition, offset, timestamp in ms,
+key, value, headers), not wrapped in faust messages, and is acknowledged a partition at a
+time after the handler has returned, so faust's commit (which flushes the producer first)
+never commits past work not done. A batch also takes whatever else has already been
+prefetched, up to `batch_events`: every client touched is evaluated once per
+batch, so a backlog is worked off in fewer, larger batches; when caught up, a batch is what
+one fetch returned and nothing waits.
+
+Everything else is faust's own: the consumer group and its assignor, the tables with their
+changelogs and recovery, rebalances (which wait for the batch in hand to be acknowledged),
+timers, and the message-at-a-time path for every other topic (changelogs during recovery
+among them).
 
     app.transport = batch_transport(app)      # before app.consumer is first used
-    handle_batches(app, topic, handler)       # handler(list of messages) -> awaitable
+    handle_batches(app, topic, handler)       # handler(list of records) -> awaitable
 """
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
+GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
+
+
+class InFlight:
+    """Stands for a batch in faust's set of unacknowledged messages: a rebalance waits until
+    it is gone, so no partition is handed over while its batch is half done."""
+
+    __slots__ = ("__weakref__", "acked", "refcount", "size")
+
+    def __init__(self, size: int) -> None:
+        self.acked = False
+        self.refcount = size  # what faust's wait_empty logs while it waits
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"<batch of {self.size} records in flight>"
 
 
 class BatchConsumer(driver.Consumer):
     """faust's aiokafka consumer whose drain loop hands batch topics over a batch at a time."""
 
+    batch_events = 100_000  # the most records gathered into one batch
+
     async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
-        handlers: dict[str, BatchHandler] = self.transport.batch_handlers  # type: ignore[attr-defined]
-        callback = self.callback
-        read_offset = self._read_offset
-        acks_enabled_for = self.app.topics.acks_enabled_for
         fetcher_stopped = fetcher._stopped.is_set
         try:
             while not (self._stopped.is_set() or fetcher_stopped()):
                 self.diag.set_flag(CONSUMER_FETCHING)
-                batches: dict[str, list[Any]] = {}
                 await self.sleep(0)  # as faust does: getmany may not yield to the loop
                 if self.should_stop:
                     break
-                async for tp, message in self.getmany(timeout=1.0):
-                    offset = message.offset
-                    r_offset = read_offset[tp]
-                    if r_offset is not None and offset < r_offset:
-                        continue  # seen before a seek back: faust drops these too
-                    if r_offset and offset - r_offset > 1 and acks_enabled_for(message.topic):
-                        await self._add_gap(tp, r_offset + 1, offset)  # e.g. compaction
-                    if message.topic in handlers:
-                        self.track_message(message)  # a rebalance waits for its ack
-                        batches.setdefault(message.topic, []).append(message)
-                    else:
-                        await self.wait_first(callback(message), self.suspend_flow.wait())
-                    read_offset[tp] = offset
-                for topic, messages in batches.items():
-                    await handlers[topic](messages)
-                    for message in messages:
-                        self.ack(message)
+                batches = await self._gather()
+                if batches:
+                    await self._hand_over(batches)
                 if self._commit_every is not None and self._n_acked >= self._commit_every:
                     self._n_acked = 0
                     await self.commit()
@@ -68,6 +77,105 @@ class BatchConsumer(driver.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
+    async def _gather(self) -> dict[Any, list[Any]]:
+        """Records of batch topics by partition: one fetch's worth, then whatever is already
+        prefetched (a backlog). Records of other topics go to
+        faust's callback here and now, one at a time, in order. Empty if the consumer group
+        changed meanwhile: the new assignment seeks to the committed offsets, and the records
+        gathered are read again from there."""
+        handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
+        generation = self.app.consumer_generation_id
+        batches: dict[Any, list[Any]] = {}
+        size, timeout, started = 0, 1.0, time.monotonic()
+        while True:
+            records, active = await self._wait_next_records(timeout)
+            if not records or self.should_stop:
+                break
+            if not self.flow_active:  # faust's getmany: a paused flow reads again later
+                await self.perform_seek()
+                return {}
+            if self.app.consumer_generation_id != generation:
+                return {}
+            got = 0
+            for tp, recs in records.items():
+                if not (active is None or tp in active or tp in self._buffered_partitions):
+                    continue
+                self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+                if tp.topic in handlers:
+                    kept = await self._new_records(tp, recs)
+                    batches.setdefault(tp, []).extend(kept)
+                    got += len(kept)
+                else:
+                    await self._one_at_a_time(tp, recs)
+            size += got
+            if size >= self.batch_events or time.monotonic() - started > GATHER_SECONDS:
+                break
+            timeout = 0.0  # then only what has been prefetched already: nothing waits
+        return batches
+
+    async def _new_records(self, tp: Any, recs: list[Any]) -> list[Any]:
+        """Records past the partition's read offset (a seek back re-reads; faust drops those
+        too), noting skipped offsets (compaction, transaction markers) as gaps so the commit
+        can pass them."""
+        read_offset = self._read_offset
+        kept = []
+        for record in recs:
+            offset = record.offset
+            r_offset = read_offset[tp]
+            if r_offset is not None and offset < r_offset:
+                continue
+            if r_offset and offset - r_offset > 1:
+                await self._add_gap(tp, r_offset + 1, offset)
+            read_offset[tp] = offset
+            kept.append(record)
+        return kept
+
+    async def _one_at_a_time(self, tp: Any, recs: list[Any]) -> None:
+        """faust's own path: a message each, through its conductor."""
+        read_offset = self._read_offset
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        for record in recs:
+            offset = record.offset
+            r_offset = read_offset[tp]
+            if r_offset is not None and offset < r_offset:
+                continue
+            if r_offset and offset - r_offset > 1 and acks_enabled_for(tp.topic):
+                await self._add_gap(tp, r_offset + 1, offset)
+            await self.wait_first(self.callback(self._to_message(tp, record)),
+                                  self.suspend_flow.wait())
+            read_offset[tp] = offset
+
+    async def _hand_over(self, batches: dict[Any, list[Any]]) -> None:
+        handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
+        by_topic: dict[str, list[Any]] = {}
+        for tp, recs in batches.items():
+            by_topic.setdefault(tp.topic, []).extend(recs)
+        token = InFlight(sum(len(r) for r in batches.values()))
+        self._unacked_messages.add(token)
+        try:
+            for topic, recs in by_topic.items():
+                await handlers[topic](recs)
+            for tp, recs in batches.items():
+                self._ack_offsets(tp, [r.offset for r in recs])
+        finally:
+            token.acked = True
+            self._unacked_messages.discard(token)
+            notify(self._waiting_for_ack)
+
+    def _ack_offsets(self, tp: Any, offsets: list[int]) -> None:
+        """faust's ack() for a partition's records at once: the offsets join the acknowledged
+        ones, from which its commit takes the contiguous run."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return
+        with ack_lock:
+            committed = self._committed_offset[tp]
+            index = self._acked_index[tp]
+            new = [o for o in offsets if (committed is None or o >= committed)
+                   and o not in index]
+            index.update(new)
+            self._acked[tp].extend(new)
+            self._n_acked += len(new)
+
 
 class BatchTransport(driver.Transport):
     Consumer = BatchConsumer
@@ -77,11 +185,15 @@ class BatchTransport(driver.Transport):
         self.batch_handlers: dict[str, BatchHandler] = {}
 
 
-def batch_transport(app: Any) -> BatchTransport:
-    return BatchTransport(app.conf.broker_consumer, app)
+def batch_transport(app: Any, batch_events: int | None = None) -> BatchTransport:
+    transport = BatchTransport(app.conf.broker_consumer, app)
+    if batch_events is not None:
+        transport.Consumer = type("BatchConsumer", (BatchConsumer,),  # type: ignore[misc]
+                                  {"batch_events": batch_events})
+    return transport
 
 
 def handle_batches(app: Any, topic: Any, handler: BatchHandler) -> None:
-    """Subscribe to `topic` (a faust topic) and give its messages to `handler` by the batch."""
+    """Subscribe to `topic` (a faust topic) and give its records to `handler` by the batch."""
     app.transport.batch_handlers.update({name: handler for name in topic.topics})
     app.topics.add(topic)

@@ -50,7 +50,7 @@ def handle(ctx: Context, batch: list[Any]) -> None:
             continue
         entry = touched.get(key) or ctx.entry(key)
         touched[key] = apply_event(ctx, entry, got)
-        stamp = max(stamp, int(msg.timestamp * 1000) if msg.timestamp else 0)
+        stamp = max(stamp, msg.timestamp or 0)  # ms
     as_of = ctx.clock.current()
     for key, entry in touched.items():
         results.publish(ctx, key, entry, as_of, stamp)
