@@ -53,8 +53,6 @@ class InFlight:
 class BatchConsumer(driver.Consumer):
     """faust's aiokafka consumer whose drain loop hands batch topics over a batch at a time."""
 
-    batch_events = 100_000  # the most records gathered into one batch
-
     async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
         fetcher_stopped = fetcher._stopped.is_set
         try:
@@ -84,6 +82,7 @@ class BatchConsumer(driver.Consumer):
         changed meanwhile: the new assignment seeks to the committed offsets, and the records
         gathered are read again from there."""
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
+        most: int = self.transport.batch_events  # type: ignore[attr-defined]
         generation = self.app.consumer_generation_id
         batches: dict[Any, list[Any]] = {}
         size, timeout, started = 0, 1.0, time.monotonic()
@@ -108,7 +107,7 @@ class BatchConsumer(driver.Consumer):
                 else:
                     await self._one_at_a_time(tp, recs)
             size += got
-            if size >= self.batch_events or time.monotonic() - started > GATHER_SECONDS:
+            if size >= most or time.monotonic() - started > GATHER_SECONDS:
                 break
             timeout = 0.0  # then only what has been prefetched already: nothing waits
         return batches
@@ -151,7 +150,7 @@ class BatchConsumer(driver.Consumer):
         for tp, recs in batches.items():
             by_topic.setdefault(tp.topic, []).extend(recs)
         token = InFlight(sum(len(r) for r in batches.values()))
-        self._unacked_messages.add(token)
+        self._unacked_messages.add(token)  # type: ignore[arg-type]
         try:
             for topic, recs in by_topic.items():
                 await handlers[topic](recs)
@@ -159,7 +158,7 @@ class BatchConsumer(driver.Consumer):
                 self._ack_offsets(tp, [r.offset for r in recs])
         finally:
             token.acked = True
-            self._unacked_messages.discard(token)
+            self._unacked_messages.discard(token)  # type: ignore[arg-type]
             notify(self._waiting_for_ack)
 
     def _ack_offsets(self, tp: Any, offsets: list[int]) -> None:
@@ -180,17 +179,14 @@ class BatchConsumer(driver.Consumer):
 class BatchTransport(driver.Transport):
     Consumer = BatchConsumer
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, batch_events: int = 100_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.batch_handlers: dict[str, BatchHandler] = {}
+        self.batch_events = batch_events  # the most records gathered into one batch
 
 
-def batch_transport(app: Any, batch_events: int | None = None) -> BatchTransport:
-    transport = BatchTransport(app.conf.broker_consumer, app)
-    if batch_events is not None:
-        transport.Consumer = type("BatchConsumer", (BatchConsumer,),  # type: ignore[misc]
-                                  {"batch_events": batch_events})
-    return transport
+def batch_transport(app: Any, batch_events: int = 100_000) -> BatchTransport:
+    return BatchTransport(app.conf.broker_consumer, app, batch_events=batch_events)
 
 
 def handle_batches(app: Any, topic: Any, handler: BatchHandler) -> None:
