@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.integration.kafka.conftest import _free_pair  # noqa: E402
 from tests.integration.kafka.pipeline import (  # noqa: E402
+    WorkerLag,
     settings,
     start_worker,
-    worker_lag,
 )
 
 
@@ -92,9 +92,11 @@ def throughput(bootstrap: str, work: Path, n: int, order: str) -> None:
     started = time.monotonic()
     worker = start_worker(bootstrap, "2024-12-31", work / "w")
     sink.start()
-    while worker_lag(bootstrap) != 0:
-        time.sleep(0.5)
+    lag = WorkerLag(bootstrap)
+    while lag() != 0:
+        time.sleep(0.1)
     worker_seconds = time.monotonic() - started
+    lag.close()
     workers_done.set()
     sink.join()
     ours = count / (time.monotonic() - started)

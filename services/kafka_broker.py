@@ -178,9 +178,11 @@ def down(nodes: list[Node], timeout: float = 30.0) -> None:
         node.pid_file.unlink(missing_ok=True)
 
 
-def ensure_topics(bootstrap: str, partitions: int, replication: int = 1) -> None:
+def ensure_topics(bootstrap: str, partitions: int, replication: int = 1,
+                  timeout: float = 30.0) -> dict[str, list[int]]:
     """Create jatkumo's topics if missing, so publisher, workers and sink agree on partitions
-    (the worker's table changelog must have as many partitions as jatkumo.events)."""
+    (the worker's table changelog must have as many partitions as jatkumo.events). Returns
+    each topic's partition numbers, once the broker knows them all."""
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
@@ -196,5 +198,13 @@ def ensure_topics(bootstrap: str, partitions: int, replication: int = 1) -> None
             with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics([NewTopic(name, partitions, replication,
                                               topic_configs=config)])
+        deadline = time.monotonic() + timeout
+        while True:  # a topic just made has no partitions in the metadata for a moment
+            found = {t["name"]: sorted(p["partition_index"] for p in t["partitions"]
+                                       if p["error_code"] == 0)
+                     for t in admin.describe_topics(list(topics.ALL))}
+            if all(found.get(name) for name in topics.ALL) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
     finally:
         admin.close()

@@ -15,7 +15,7 @@ from streams import topics
 from streams.agents import results
 from streams.agents.context import Context
 from streams.batching import handle_batches
-from streams.core import apply
+from streams.core.state import add_fact, rank_of
 from streams.tables import Entry, pack
 
 
@@ -58,8 +58,7 @@ def handle(ctx: Context, batch: list[Any]) -> None:
 
 
 def apply_event(ctx: Context, entry: Entry, event: Any) -> Entry:
-    apply(entry.state, event)
-    day = event.effective_date.toordinal()
+    day = add_fact(entry.state, event, rank_of(event))  # the event's effective day
     entry.latest_day = max(entry.latest_day, day)
     ctx.clock.see(day)
     return entry

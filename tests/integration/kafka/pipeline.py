@@ -65,22 +65,36 @@ def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.5)
 
 
+class WorkerLag:
+    """Messages of jatkumo.events not yet committed by the worker group (-1: unknown yet),
+    asked of the broker with clients kept open (a poll every 0.1 s costs little)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        self.cons = KafkaConsumer(bootstrap_servers=bootstrap)
+
+    def __call__(self) -> int:
+        try:
+            parts = self.cons.partitions_for_topic(topics.EVENTS) or set()
+            tps = [TopicPartition(topics.EVENTS, p) for p in parts]
+            ends = self.cons.end_offsets(tps)
+            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+        except KafkaError:
+            return -1
+        return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0
+                                 else 0)) for tp, end in ends.items())
+
+    def close(self) -> None:
+        self.cons.close()
+        self.admin.close()
+
+
 def worker_lag(bootstrap: str) -> int:
-    """Messages of jatkumo.events not yet committed by the worker group (-1: unknown yet)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    cons = KafkaConsumer(bootstrap_servers=bootstrap)
+    lag = WorkerLag(bootstrap)
     try:
-        parts = cons.partitions_for_topic(topics.EVENTS) or set()
-        tps = [TopicPartition(topics.EVENTS, p) for p in parts]
-        ends = cons.end_offsets(tps)
-        done = admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
-    except KafkaError:
-        return -1
+        return lag()
     finally:
-        cons.close()
-        admin.close()
-    return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0 else 0))
-               for tp, end in ends.items())
+        lag.close()
 
 
 def wait_workers_done(bootstrap: str, timeout: float = 240) -> None:
