@@ -26,6 +26,7 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         APP_ID,
         broker=broker_url(bootstrap),
         store="memory://",
+        TableManager=tables.TableManager,
         # raw bytes everywhere (the door parses): also what table recovery reads back
         key_serializer="raw",
         value_serializer="raw",  # recovery is from the changelog topic, not local files

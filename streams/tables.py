@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from faust import tables as faust_tables
 
 from streams.core import ClientState
 from streams.core.codec import dumps, from_doc, to_doc
@@ -40,6 +41,17 @@ def unpack(data: bytes | dict[str, Any]) -> Entry:
     doc = orjson.loads(data) if isinstance(data, bytes | str) else data
     return Entry(from_doc(doc["state"]), doc["latest_day"],
                  {(t, s, d): e for t, s, d, e in doc["gaps"]}, dict(doc["handoffs"]))
+
+
+class TableManager(faust_tables.TableManager):
+    """faust's table manager without its start-up second: faust sleeps a second before it
+    starts recovery, to let tables declared late register. Ours are all declared before the
+    app starts (streams.app.create_app), and the second was a third of a worker's start."""
+
+    async def on_start(self) -> None:
+        if not self.should_stop:
+            await self._update_channels()
+            await self.recovery.start()
 
 
 def declare(app: Any, partitions: int) -> Any:
