@@ -51,12 +51,12 @@ RESULT_SPECS = {"contracts": CONTRACTS, "gap_rows": GAPS, "handoff_status": HAND
                 "clients": CLIENTS, "referrals": REFERRALS}
 
 
-def event_lines(event_id: list[str], event_type: list[str], occurred_us: list[int],
-                effective_day: list[int], source: list[str], client_id: list[str],
-                line: list[bytes]) -> pa.Table:
+def event_lines(event_id: Sequence[str], event_type: Sequence[str],
+                occurred_us: Sequence[int], effective_day: Sequence[int], source: Sequence[str],
+                client_id: Sequence[str], line: Sequence[bytes | str]) -> pa.Table:
     """Valid events: envelope columns, and the JSON line whose payload DuckDB cuts out. Times
     come as UTC microseconds and days as ordinals (what the core computes anyway); lines as
-    bytes, cast to text in one vectorised step (built as text, they cost 1 µs each)."""
+    bytes (or text), cast to text in one vectorised step (built as text, they cost 1 µs each)."""
     days = pc.subtract(pa.array(effective_day, type=pa.int32()), _EPOCH_ORDINAL)
     return pa.table({
         "event_id": pa.array(event_id, type=pa.string()),

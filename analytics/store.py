@@ -49,17 +49,21 @@ class Store:
             self.con.execute(f"INSERT INTO {relation} SELECT * FROM _batch")
             self.con.unregister("_batch")
 
-    def insert_events(self, tbl: pa.Table) -> None:
-        """Append valid, pseudonymised events (columns.EVENT_LINES). DuckDB cuts the payload
-        out of the event's JSON line (vectorised) instead of Python re-serialising it."""
+    def insert_events(self, tbl: pa.Table, only_new: bool = False) -> None:
+        """Append valid, pseudonymised events (columns.event_lines). DuckDB cuts the payload
+        out of the event's JSON line (vectorised) instead of Python re-serialising it.
+        `only_new`: skip events whose event_id is there already (the live sink, which may
+        be given an event again)."""
         if not tbl.num_rows:
             return
         self.con.register("_batch", tbl)
-        self.con.execute("""
+        self.con.execute(f"""
             INSERT INTO events
             SELECT event_id, event_type, occurred_at, effective_date, source, client_id,
                    json_extract(line, '$.payload')
-            FROM _batch""")
+            FROM _batch b
+            {"WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id)"
+             if only_new else ""}""").fetchall()
         self.con.unregister("_batch")
 
     def latest_effective_date(self) -> date | None:

@@ -102,6 +102,25 @@ def wait_workers_done(bootstrap: str, timeout: float = 240) -> None:
                 timeout)
 
 
+def topic_bytes(bootstrap: str, topic: str) -> bytes:
+    """Every key, value and header of a topic, end to end (to look for what must not be there)."""
+    cons = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or ())]
+        cons.assign(tps)
+        cons.seek_to_beginning(*tps)
+        ends = cons.end_offsets(tps)
+        out: list[bytes] = []
+        while any(cons.position(tp) < end for tp, end in ends.items()):
+            for records in cons.poll(timeout_ms=500).values():
+                for r in records:
+                    out += [r.key or b"", r.value or b""]
+                    out += [k.encode() + (v or b"") for k, v in r.headers or ()]
+        return b"\n".join(out)
+    finally:
+        cons.close()
+
+
 def sink_all(bootstrap: str, as_of: str, db: Path) -> None:
     s, k = settings(bootstrap, as_of)
     run_sink(db, s, k, until_caught_up=True)  # type: ignore[arg-type]

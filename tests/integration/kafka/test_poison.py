@@ -8,9 +8,17 @@ import duckdb
 import pytest
 from kafka import KafkaProducer
 
+from schemas.hetu import pseudonymise
 from services.kafka_broker import ensure_topics
+from streams import topics
 from tests.integration.kafka.generate import temporary_hetu
-from tests.integration.kafka.pipeline import sink_all, start_worker, wait_workers_done
+from tests.integration.kafka.pipeline import (
+    KEY,
+    sink_all,
+    start_worker,
+    topic_bytes,
+    wait_workers_done,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -31,6 +39,11 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
     by_code = {**SIGNED, "event_id": "1b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
                "client_id": None, "client_hetu": hetu}
     del by_code["client_id"]
+    # the same code again, keyed already by its pseudonym (a producer that knows the key):
+    # the event is taken where it is, and its code must still go no further
+    other = temporary_hetu(random.Random(2))
+    keyed = {**by_code, "event_id": "3b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
+             "client_hetu": other}
     bad_place = {**SIGNED, "event_id": "2b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
                  "payload": {**SIGNED["payload"], "organizer": "municipality:999"}}
     prod = KafkaProducer(bootstrap_servers=kafka)
@@ -40,6 +53,8 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
     prod.send("jatkumo.events", key=b"c1", value=None)  # a tombstone: no value at all
     prod.send("jatkumo.events", key=hetu.encode(), value=json.dumps(by_code).encode())
     prod.send("jatkumo.events", key=b"c1", value=json.dumps(SIGNED).encode())
+    prod.send("jatkumo.events", key=pseudonymise(other, KEY.encode()).encode(),
+              value=json.dumps(keyed).encode())
     prod.flush()
     prod.close()
     worker = start_worker(kafka, "2023-03-31", work / "worker")
@@ -54,10 +69,19 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
     con = duckdb.connect(str(db), read_only=True)
     dead = con.execute("SELECT raw, reason, origin FROM dead_letters").fetchall()
     clients = sorted(r[0] for r in con.execute("SELECT client_id FROM contracts").fetchall())
+    events = con.execute("SELECT event_id, client_id, payload->>'contract_id' FROM events "
+                         "ORDER BY event_id").fetchall()
     log = (work / "worker" / "worker.log").read_text()
     con.close()
     assert len(dead) == len(poison) + 1
     assert all(origin.startswith("jatkumo.events/") for _r, _reason, origin in dead)
     assert any("organizer" in reason for _r, reason, _o in dead)
-    assert len(clients) == 2 and "c1" in clients and clients[1].startswith("p:")
-    assert hetu not in log and "Traceback" not in log
+    assert len(clients) == 3 and "c1" in clients and clients[1].startswith("p:")
+    # every valid event once in the events relation, under its pseudonym
+    assert [(e, c.startswith("p:"), k) for e, c, k in events] == [
+        (SIGNED["event_id"], False, "k1"), (by_code["event_id"], True, "k1"),
+        (keyed["event_id"], True, "k1")]
+    assert hetu not in log and other not in log and "Traceback" not in log
+    # nowhere after the door: not in the file, nor in any topic the worker writes
+    stored = [db.read_bytes()] + [topic_bytes(kafka, t) for t in topics.ALL if t != topics.EVENTS]
+    assert not [n for n, b in enumerate(stored) if hetu.encode() in b or other.encode() in b]
