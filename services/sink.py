@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,12 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
     try:
         if on_open is not None:
             on_open(writer)
-        return asyncio.run(_consume(writer, settings, kafka, partitions, should_stop,
-                                    until_caught_up, batch_seconds, batch_records))
+        # asyncio.run on a thread of its own: the caller's thread may be running an event
+        # loop already (a test next to a browser driver; an application embedding the sink)
+        with ThreadPoolExecutor(1, thread_name_prefix="jatkumo-sink") as pool:
+            return pool.submit(asyncio.run, _consume(
+                writer, settings, kafka, partitions, should_stop, until_caught_up,
+                batch_seconds, batch_records)).result()
     finally:
         writer.close()
 

@@ -79,8 +79,9 @@ class BatchConsumer(driver.Consumer):
         """Records of batch topics by partition: one fetch's worth, then whatever is already
         prefetched (a backlog). Records of other topics go to
         faust's callback here and now, one at a time, in order. Empty if the consumer group
-        changed meanwhile: the new assignment seeks to the committed offsets, and the records
-        gathered are read again from there."""
+        changed meanwhile: every rebalance ends in faust's recovery seeking to the committed
+        offsets (resetting the read offsets too), and the records gathered are read again
+        from there."""
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
         most: int = self.transport.batch_events  # type: ignore[attr-defined]
         generation = self.app.consumer_generation_id
@@ -88,7 +89,9 @@ class BatchConsumer(driver.Consumer):
         size, timeout, started = 0, 1.0, time.monotonic()
         while True:
             records, active = await self._wait_next_records(timeout)
-            if not records or self.should_stop:
+            if self.should_stop:  # not acknowledged: read again after the restart
+                return {}
+            if not records:
                 break
             if not self.flow_active:  # faust's getmany: a paused flow reads again later
                 await self.perform_seek()
