@@ -8,10 +8,10 @@ skips all that: what the consumer has fetched goes to the handler as a list of t
 library's own records (aiokafka's ConsumerRecord: topic, partition, offset, timestamp in ms,
 key, value, headers), not wrapped in faust messages, and is acknowledged a partition at a
 time after the handler has returned, so faust's commit (which flushes the producer first)
-never commits past work not done. A batch also takes whatever else has already been
-prefetched, up to `batch_events`: every client touched is evaluated once per
-batch, so a backlog is worked off in fewer, larger batches; when caught up, a batch is what
-one fetch returned and nothing waits.
+never commits past work not done. While a fetch round brings many records (a backlog), a
+batch also takes whatever else has already been prefetched, up to `batch_events`: every
+client touched is evaluated once per batch, so a backlog is worked off in fewer, larger
+batches; when caught up, a batch is what one fetch returned and nothing waits.
 
 Everything else is faust's own: the consumer group and its assignor, the tables with their
 changelogs and recovery, rebalances (which wait for the batch in hand to be acknowledged),
@@ -33,6 +33,7 @@ from mode.utils.futures import notify
 
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
+BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
 
 
 class InFlight:
@@ -110,7 +111,9 @@ class BatchConsumer(driver.Consumer):
                 else:
                     await self._one_at_a_time(tp, recs)
             size += got
-            if size >= most or time.monotonic() - started > GATHER_SECONDS:
+            # a round that brought little means no backlog: hand over now (live events trickle
+            # in a few at a time, and gathering them for GATHER_SECONDS would be pure delay)
+            if got < BACKLOG or size >= most or time.monotonic() - started > GATHER_SECONDS:
                 break
             timeout = 0.0  # then only what has been prefetched already: nothing waits
         return batches
