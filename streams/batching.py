@@ -77,10 +77,10 @@ class BatchConsumer(driver.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
     async def _gather(self) -> dict[Any, list[Any]]:
-        """Records of batch topics by partition: one fetch's worth, then whatever is already
-        prefetched (a backlog). Records of other topics go to
-        faust's callback here and now, one at a time, in order. Empty if the consumer group
-        changed meanwhile: every rebalance ends in faust's recovery seeking to the committed
+        """Records of batch topics by partition: one fetch's worth, then, while rounds bring a
+        backlog, whatever is already prefetched. Records of other topics go to faust's
+        callback here and now, one at a time, in order. Empty if the consumer group changed
+        meanwhile: every rebalance ends in faust's recovery seeking to the committed
         offsets (resetting the read offsets too), and the records gathered are read again
         from there."""
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
@@ -118,37 +118,33 @@ class BatchConsumer(driver.Consumer):
             timeout = 0.0  # then only what has been prefetched already: nothing waits
         return batches
 
+    async def _is_new(self, tp: Any, offset: int, note_gaps: bool = True) -> bool:
+        """Whether a record is past the partition's read offset (a seek back re-reads; faust
+        drops those too), noting skipped offsets (compaction, transaction markers) as gaps so
+        the commit can pass them."""
+        r_offset = self._read_offset[tp]
+        if r_offset is not None and offset < r_offset:
+            return False
+        if note_gaps and r_offset and offset - r_offset > 1:
+            await self._add_gap(tp, r_offset + 1, offset)
+        return True
+
     async def _new_records(self, tp: Any, recs: list[Any]) -> list[Any]:
-        """Records past the partition's read offset (a seek back re-reads; faust drops those
-        too), noting skipped offsets (compaction, transaction markers) as gaps so the commit
-        can pass them."""
-        read_offset = self._read_offset
         kept = []
         for record in recs:
-            offset = record.offset
-            r_offset = read_offset[tp]
-            if r_offset is not None and offset < r_offset:
-                continue
-            if r_offset and offset - r_offset > 1:
-                await self._add_gap(tp, r_offset + 1, offset)
-            read_offset[tp] = offset
-            kept.append(record)
+            if await self._is_new(tp, record.offset):
+                self._read_offset[tp] = record.offset
+                kept.append(record)
         return kept
 
     async def _one_at_a_time(self, tp: Any, recs: list[Any]) -> None:
         """faust's own path: a message each, through its conductor."""
-        read_offset = self._read_offset
-        acks_enabled_for = self.app.topics.acks_enabled_for
+        acks = self.app.topics.acks_enabled_for(tp.topic)
         for record in recs:
-            offset = record.offset
-            r_offset = read_offset[tp]
-            if r_offset is not None and offset < r_offset:
-                continue
-            if r_offset and offset - r_offset > 1 and acks_enabled_for(tp.topic):
-                await self._add_gap(tp, r_offset + 1, offset)
-            await self.wait_first(self.callback(self._to_message(tp, record)),
-                                  self.suspend_flow.wait())
-            read_offset[tp] = offset
+            if await self._is_new(tp, record.offset, note_gaps=acks):
+                await self.wait_first(self.callback(self._to_message(tp, record)),
+                                      self.suspend_flow.wait())
+                self._read_offset[tp] = record.offset
 
     async def _hand_over(self, batches: dict[Any, list[Any]]) -> None:
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
@@ -191,7 +187,7 @@ class BatchTransport(driver.Transport):
         self.batch_events = batch_events  # the most records gathered into one batch
 
 
-def batch_transport(app: Any, batch_events: int = 100_000) -> BatchTransport:
+def batch_transport(app: Any, batch_events: int) -> BatchTransport:
     return BatchTransport(app.conf.broker_consumer, app, batch_events=batch_events)
 
 
