@@ -37,14 +37,17 @@ def consumer(bootstrap: str) -> Any:
     # aiokafka, not kafka-python, for reading: its record decoding is compiled, kafka-python's
     # is pure Python (70% of the sink's time, some 30 µs a record). No group: the sink is one
     # process and keeps its offsets in DuckDB, not in Kafka.
+    # earliest: an offset no longer in the log (retention) resumes at the oldest one kept,
+    # never at the end
     return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                             group_id=None, client_id="jatkumo-sink",
+                            auto_offset_reset="earliest",
                             max_partition_fetch_bytes=8 * 1024 * 1024)
 
 
 def assign(cons: Any, partitions: dict[str, list[int]],
            stored: dict[tuple[str, int], int]) -> list[Any]:
-    """Every partition of the inputs, each at the offset stored with the rows (or its
+    """Every partition of the inputs, each at the offset stored with the rows (or 0: the
     beginning)."""
     from aiokafka import TopicPartition
 
