@@ -54,6 +54,20 @@ def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLette
     return pseudonymised(event, raw, origin, key)
 
 
+def admitted(raw: str | bytes, key: bytes | None) -> Event | None:
+    """`admit` for a reader that leaves dead letters to another (the sink: the worker writes
+    them): the valid, pseudonymised event, or None where `admit` gives a dead letter. No
+    origin is formatted and no reason is put together for what is thrown away anyway."""
+    try:
+        event = validate_json(raw)
+    except ValidationError:
+        return None
+    if event.client_hetu is None:
+        return event
+    got = pseudonymised(event, raw, "", key)
+    return None if isinstance(got, DeadLetter) else got
+
+
 def refused(raw: str | bytes, error: ValidationError, origin: str) -> DeadLetter:
     return dead_letter(raw, _reason(error), origin)
 

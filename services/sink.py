@@ -99,23 +99,27 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
     try:
         done = writer.offsets()
         tps = assign(cons, partitions, done)
+        def finishing() -> bool:  # nothing more is coming: stop once caught up
+            return until_caught_up is True or bool(until_caught_up and until_caught_up())
+
         while not should_stop():
             batch = Batch(settings.pseudonym_key)
             deadline = time.monotonic() + batch_seconds
             while batch.size < batch_records and time.monotonic() < deadline:
                 polled = await cons.getmany(timeout_ms=50,
                                             max_records=batch_records - batch.size)
-                for records in polled.values():
-                    for record in records:
-                        batch.add(record)
+                for tp, records in polled.items():
+                    batch.add(tp.topic, tp.partition, records)
+                if not polled and batch.size and finishing():
+                    break  # the last rows: no waiting out the window for more
             if batch.size:
                 # in a thread: DuckDB lets go of the GIL, and the consumer fetches meanwhile
                 await asyncio.to_thread(writer.write, batch)
                 done.update(batch.offsets)
                 report.batches += 1
                 report.records += batch.size
-            elif (until_caught_up is True or (until_caught_up and until_caught_up())) \
-                    and await caught_up(cons, tps, done):
+            # asked after a write too: the last rows need no idle window after them
+            if finishing() and await caught_up(cons, tps, done):
                 break
     finally:
         await cons.stop()

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from analytics.columns import event_lines
 from analytics.store import Store
-from schemas.door import DeadLetter, admit
+from schemas.door import admitted
 from streams import topics
 from streams.core.state import rank_of
 
@@ -50,30 +50,42 @@ class Batch:
         self.offsets: dict[tuple[str, int], int] = {}
         self.size = 0
 
-    def add(self, record: Any) -> None:
-        self.size += 1
-        self.offsets[(record.topic, record.partition)] = record.offset + 1
-        origin = f"{record.topic}/{record.partition}/{record.offset}"
-        if record.topic == topics.CLIENT_RESULTS:
-            try:
-                doc = orjson.loads(record.value)
-                self.results[doc["client_id"]] = doc
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                log.warning("skipped an unreadable client result at %s", origin)
-        elif record.topic == topics.EVENTS and record.value is not None:
+    def add(self, topic: str, partition: int, records: list[Any]) -> None:
+        """One partition's records of a fetch, in offset order."""
+        if not records:
+            return
+        self.size += len(records)
+        self.offsets[(topic, partition)] = records[-1].offset + 1
+        if topic == topics.EVENTS:
+            self._events(records)
+        elif topic == topics.CLIENT_RESULTS:
+            for record in records:
+                try:
+                    doc = orjson.loads(record.value)
+                    self.results[doc["client_id"]] = doc
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    log.warning("skipped an unreadable client result at %s/%d/%d", topic,
+                                partition, record.offset)
+        elif topic == topics.DEAD_LETTERS:
+            for record in records:
+                raw = (record.value or b"").decode("utf-8", errors="replace")
+                origin = _header(record, "origin") or f"{topic}/{partition}/{record.offset}"
+                self.dead.setdefault(origin, (raw, _header(record, "reason") or "unknown",
+                                              origin))
+
+    def _events(self, records: list[Any]) -> None:
+        events, key = self.events, self.key
+        for record in records:
             raw = record.value
-            event = admit(raw, origin, self.key)
             # the worker dead-letters what is not valid; a repeated event_id is written once
-            if not isinstance(event, DeadLetter) and event.event_id not in self.events:
-                if b"client_hetu" in raw:  # a code stops at the door: the line as re-written
-                    raw = event.model_dump_json(exclude_none=True).encode()
-                self.events[event.event_id] = (
-                    event.event_id, event.event_type, rank_of(event)[0],
-                    event.effective_date.toordinal(), event.source, event.client, raw)
-        elif record.topic == topics.DEAD_LETTERS:
-            raw = (record.value or b"").decode("utf-8", errors="replace")
-            origin = _header(record, "origin") or origin
-            self.dead.setdefault(origin, (raw, _header(record, "reason") or "unknown", origin))
+            event = None if raw is None else admitted(raw, key)
+            if event is None or event.event_id in events:
+                continue
+            if b"client_hetu" in raw:  # a code stops at the door: the line as re-written
+                raw = event.model_dump_json(exclude_none=True).encode()
+            events[event.event_id] = (
+                event.event_id, event.event_type, rank_of(event)[0],
+                event.effective_date.toordinal(), event.source, event.client, raw)
 
 
 class Writer:
