@@ -10,7 +10,7 @@ pseudonym and taken from there, so each client's state lives in exactly one part
 
 from typing import Any
 
-from schemas.door import DeadLetter, admit, dead_letter
+from schemas.door import DeadLetter, admit, admitted, dead_letter
 from streams import topics
 from streams.agents import results
 from streams.agents.context import Context
@@ -34,31 +34,35 @@ def send_dead_letter(ctx: Context, d: DeadLetter) -> None:
 
 def handle(ctx: Context, batch: list[Any]) -> None:
     touched: dict[bytes, Entry] = {}
-    stamp = 0
+    stamp = latest = 0  # the newest record timestamp (ms) and effective day (ordinal)
     for msg in batch:
-        origin = f"{msg.topic}/{msg.partition}/{msg.offset}"
-        if msg.value is None:
-            send_dead_letter(ctx, dead_letter(b"", "event: empty message", origin))
-            continue
-        got = admit(msg.value, origin, ctx.key)
-        if isinstance(got, DeadLetter):
-            send_dead_letter(ctx, got)
+        got = admitted(msg.value, ctx.key) if msg.value is not None else None
+        if got is None:  # asked again for the reason: only bad input pays for it
+            send_dead_letter(ctx, refusal(ctx, msg))
             continue
         key = got.client.encode()
         if msg.key != key:
             ctx.send(topics.EVENTS, key, got.model_dump_json(exclude_none=True).encode())
             continue
-        entry = touched.get(key) or ctx.entry(key)
-        touched[key] = apply_event(ctx, entry, got)
-        stamp = max(stamp, msg.timestamp or 0)  # ms
+        entry = touched.get(key)
+        if entry is None:
+            entry = touched[key] = ctx.entry(key)
+        day = add_fact(entry.state, got, rank_of(got))  # the event's effective day
+        if day > entry.latest_day:
+            entry.latest_day = day
+        latest = max(latest, day)
+        stamp = max(stamp, msg.timestamp or 0)
+    ctx.clock.see(latest)
     as_of = ctx.clock.current()
     for key, entry in touched.items():
         results.publish(ctx, key, entry, as_of, stamp)
         ctx.put(key, pack(entry))
 
 
-def apply_event(ctx: Context, entry: Entry, event: Any) -> Entry:
-    day = add_fact(entry.state, event, rank_of(event))  # the event's effective day
-    entry.latest_day = max(entry.latest_day, day)
-    ctx.clock.see(day)
-    return entry
+def refusal(ctx: Context, msg: Any) -> DeadLetter:
+    origin = f"{msg.topic}/{msg.partition}/{msg.offset}"
+    if msg.value is None:
+        return dead_letter(b"", "event: empty message", origin)
+    got = admit(msg.value, origin, ctx.key)
+    assert isinstance(got, DeadLetter)  # the door gives the same verdict twice
+    return got
