@@ -84,6 +84,14 @@ class WorkerLag:
         return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0
                                  else 0)) for tp, end in ends.items())
 
+    def group_stable(self) -> bool:
+        """Whether the worker group has members and their partitions (joined and synced)."""
+        try:
+            info = self.admin.describe_groups([APP_ID]).get(APP_ID, {})
+        except KafkaError:
+            return False
+        return info.get("group_state") == "Stable" and bool(info.get("members"))
+
     def close(self) -> None:
         self.cons.close()
         self.admin.close()
