@@ -34,6 +34,11 @@ from mode.utils.futures import notify
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
 BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
+# How long the broker may hold a fetch that finds nothing new. faust builds the consumer with
+# 1,500 ms; at a steady 1,000 events/s fetches were seen held that long although events kept
+# arriving, and the worker then ran 1-2.5 s behind for the rest of the run (7 latency runs of
+# 9). With 100 ms: 3 of 3 runs p99 under 0.4 s. An idle worker asks 10 times a second.
+FETCH_MAX_WAIT_MS = 100
 
 
 class InFlight:
@@ -56,6 +61,8 @@ class BatchConsumer(driver.Consumer):
 
     async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
         fetcher_stopped = fetcher._stopped.is_set
+        # aiokafka reads this attribute for every fetch request it builds
+        self._thread._ensure_consumer()._fetcher._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
         try:
             while not (self._stopped.is_set() or fetcher_stopped()):
                 self.diag.set_flag(CONSUMER_FETCHING)
