@@ -18,8 +18,9 @@ class Thread:
     def __init__(self) -> None:
         self.to_beginning: list[Any] = []
 
-    async def seek_to_beginning(self, *tps: Any) -> None:
-        self.to_beginning += tps
+    def seek(self, tp: Any, offset: int) -> None:
+        assert offset == 0
+        self.to_beginning.append(tp)
 
 
 def _consumer(committed: dict[Any, int | None]) -> Any:
