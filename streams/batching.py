@@ -22,12 +22,10 @@ among them).
     handle_batches(app, topic, handler)       # handler(list of records) -> awaitable
 """
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka.errors import IllegalStateError
 from faust.transport.consumer import CONSUMER_FETCHING, ensure_TP
 from faust.transport.drivers import aiokafka as driver
 from faust.types.tuples import ack_lock
@@ -36,11 +34,6 @@ from mode.utils.futures import notify
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
 BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
-# How long the broker may hold a fetch that finds nothing new. faust builds the consumer with
-# 1,500 ms; at a steady 1,000 events/s fetches were seen held that long although events kept
-# arriving, and the worker then ran 1-2.5 s behind for the rest of the run (7 latency runs of
-# 9). With 100 ms: 3 of 3 runs p99 under 0.4 s. An idle worker asks 10 times a second.
-FETCH_MAX_WAIT_MS = 100
 
 
 class InFlight:
@@ -63,8 +56,6 @@ class BatchConsumer(driver.Consumer):
 
     async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
         fetcher_stopped = fetcher._stopped.is_set
-        # aiokafka reads this attribute for every fetch request it builds
-        self._thread._ensure_consumer()._fetcher._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
         try:
             while not (self._stopped.is_set() or fetcher_stopped()):
                 self.diag.set_flag(CONSUMER_FETCHING)
@@ -89,7 +80,7 @@ class BatchConsumer(driver.Consumer):
         """Records of batch topics by partition: one fetch's worth, then, while rounds bring a
         backlog, whatever is already prefetched. Records of other topics go to faust's
         callback here and now, one at a time, in order. Empty if a rebalance began or
-        happened meanwhile: every partition goes back to its committed offset (or its
+        happened meanwhile: then every partition goes back to its committed offset (or its
         beginning), and the records gathered are read again from there."""
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
         most: int = self.transport.batch_events  # type: ignore[attr-defined]
@@ -102,11 +93,11 @@ class BatchConsumer(driver.Consumer):
                 return {}
             if not records:
                 break
-            if not self.flow_active:  # faust's getmany: a paused flow reads again later
+            if not self.flow_active or self.app.consumer_generation_id != generation:
+                # a rebalance has begun (or happened): what was gathered is not handed over,
+                # and is read again from the committed offsets (see perform_seek)
                 await self.perform_seek()
                 return {}
-            if self.app.consumer_generation_id != generation:
-                return {}  # the new assignment starts from the committed offsets
             got = 0
             for tp, recs in records.items():
                 if not (active is None or tp in active or tp in self._buffered_partitions):
@@ -139,12 +130,8 @@ class BatchConsumer(driver.Consumer):
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
         unset = [tp for tp, offset in committed.items()
                  if tp.topic in handlers and (offset is None or offset <= 0)]
-        for tp in unset:
-            # a plain seek, not seek_to_beginning: that awaits an offset reset in the
-            # consumer's thread, which a rebalance in progress holds up (a worker hung so);
-            # offset 0 below the log start resets to the earliest kept (auto_offset_reset)
-            with contextlib.suppress(IllegalStateError):  # no longer assigned: it starts afresh
-                self._thread.seek(tp, 0)
+        if unset:
+            await self._thread.seek_to_beginning(*unset)
         self._read_offset.update({tp: offset if offset is not None and offset >= 0 else None
                                   for tp, offset in committed.items()})
         self._committed_offset.update({ensure_TP(tp): offset or None

@@ -18,9 +18,8 @@ class Thread:
     def __init__(self) -> None:
         self.to_beginning: list[Any] = []
 
-    def seek(self, tp: Any, offset: int) -> None:
-        assert offset == 0
-        self.to_beginning.append(tp)
+    async def seek_to_beginning(self, *tps: Any) -> None:
+        self.to_beginning += tps
 
 
 def _consumer(committed: dict[Any, int | None]) -> Any:
