@@ -7,6 +7,7 @@ from schemas.door import DeadLetter, admit, admitted
 from tests.helpers import KEY, attendance, event, line, signed
 
 HETU = "131052-308T"  # valid identity code (the SPEC's example)
+BAD_CODE = "010190-900X"  # a test-range code (individual number 900) with a wrong check character
 
 
 def _with_hetu(e: dict[str, object]) -> dict[str, object]:
@@ -19,7 +20,7 @@ LINES = [
     line(signed("k1", "2022-09-01")),
     line(attendance("k1", "2022-09-02")),
     line(_with_hetu(attendance("k1", "2022-09-03"))),  # pseudonymised at the door
-    line(_with_hetu(attendance("k1", "2022-09-04"))).replace(HETU, "131052-308X"),  # bad code
+    line(_with_hetu(attendance("k1", "2022-09-04"))).replace(HETU, BAD_CODE),
     line({**attendance("k1", "2022-09-05"), "payload": {  # strict: "yes" is not a bool
         "contract_id": "k1", "date": "2022-09-05", "present": "yes"}}),
     line(event("no.such.type", {})),
