@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faust.transport.consumer import CONSUMER_FETCHING, ensure_TP
+from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
 from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
@@ -79,9 +79,10 @@ class BatchConsumer(driver.Consumer):
     async def _gather(self) -> dict[Any, list[Any]]:
         """Records of batch topics by partition: one fetch's worth, then, while rounds bring a
         backlog, whatever is already prefetched. Records of other topics go to faust's
-        callback here and now, one at a time, in order. Empty if a rebalance began or
-        happened meanwhile: then every partition goes back to its committed offset (or its
-        beginning), and the records gathered are read again from there."""
+        callback here and now, one at a time, in order. Empty if the consumer group changed
+        meanwhile: every rebalance ends in faust's recovery seeking to the committed
+        offsets (resetting the read offsets too), and the records gathered are read again
+        from there."""
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
         most: int = self.transport.batch_events  # type: ignore[attr-defined]
         generation = self.app.consumer_generation_id
@@ -93,10 +94,10 @@ class BatchConsumer(driver.Consumer):
                 return {}
             if not records:
                 break
-            if not self.flow_active or self.app.consumer_generation_id != generation:
-                # a rebalance has begun (or happened): what was gathered is not handed over,
-                # and is read again from the committed offsets (see perform_seek)
+            if not self.flow_active:  # faust's getmany: a paused flow reads again later
                 await self.perform_seek()
+                return {}
+            if self.app.consumer_generation_id != generation:
                 return {}
             got = 0
             for tp, recs in records.items():
@@ -116,27 +117,6 @@ class BatchConsumer(driver.Consumer):
                 break
             timeout = 0.0  # then only what has been prefetched already: nothing waits
         return batches
-
-    async def perform_seek(self) -> None:
-        """faust's seek back to the committed offsets, which records fetched but not handed
-        over rely on to be read again; and, where a partition of a batch topic has nothing
-        committed yet, back to its beginning (auto_offset_reset "earliest", where a new
-        worker starts). aiokafka's seek_to_committed leaves such a partition where it is:
-        after the gathered records, which were then never handled. A crash test caught it:
-        a worker whose group had not committed yet dropped a gather when its flow stopped
-        and went on past 13,000 events. Reading events again is harmless (the core ignores
-        an event_id it has)."""
-        committed = await self.seek_to_committed()
-        handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
-        unset = [tp for tp, offset in committed.items()
-                 if tp.topic in handlers and (offset is None or offset <= 0)]
-        if unset:
-            await self._thread.seek_to_beginning(*unset)
-        self._read_offset.update({tp: offset if offset is not None and offset >= 0 else None
-                                  for tp, offset in committed.items()})
-        self._committed_offset.update({ensure_TP(tp): offset or None
-                                       for tp, offset in committed.items()
-                                       if offset is not None})
 
     async def _is_new(self, tp: Any, offset: int, note_gaps: bool = True) -> bool:
         """Whether a record is past the partition's read offset (a seek back re-reads; faust
