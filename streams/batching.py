@@ -22,6 +22,7 @@ among them).
     handle_batches(app, topic, handler)       # handler(list of records) -> awaitable
 """
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +32,7 @@ from faust.transport.drivers import aiokafka as driver
 from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
 
+log = logging.getLogger("jatkumo.batching")
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
 BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
@@ -64,6 +66,27 @@ class BatchConsumerThread(driver.AIOKafkaConsumerThread):
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
         return consumer
 
+    async def fetch_again(self, offsets: dict[Any, int]) -> None:
+        """Move partitions back to the first of the records a fetch brought but the drain
+        loop did not take, because faust had paused the partition meanwhile (its recovery
+        pauses a new assignment's partitions after the fetch of them may have begun). faust
+        drops such records and counts on the seek to the committed offsets at the end of
+        recovery, which does not move a partition nothing was committed for yet: the
+        records were lost (a restarted worker whose predecessor died before its first
+        commit skipped thousands of events). Runs in the consumer's thread, where aiokafka
+        lives; a partition no longer assigned is left alone (a new assignment starts at
+        the committed offset anyway)."""
+        log.info("read again from %s: paused while their fetch was under way",
+                 ", ".join(f"{tp.topic}/{tp.partition}@{o}" for tp, o in sorted(offsets.items())))
+        await self.call_thread(self._seek_assigned, offsets)
+
+    async def _seek_assigned(self, offsets: dict[Any, int]) -> None:
+        consumer = self._ensure_consumer()
+        assigned = consumer.assignment()
+        for tp, offset in offsets.items():
+            if tp in assigned:
+                consumer.seek(tp, offset)
+
 
 class BatchConsumer(driver.Consumer):
     """faust's aiokafka consumer whose drain loop hands batch topics over a batch at a time.
@@ -78,6 +101,8 @@ class BatchConsumer(driver.Consumer):
     generation skip records as already read; what a fresh fetch dropped was gone, since the
     position had moved past it: early events lost, or a recovery waiting forever for the
     changelog records it had been sent."""
+
+    _thread: BatchConsumerThread
 
     def _new_consumer_thread(self) -> BatchConsumerThread:
         return BatchConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -137,14 +162,18 @@ class BatchConsumer(driver.Consumer):
             if not self._holds(generation):  # a rebalance has begun: all is read again
                 return {}, generation
             got = 0
+            paused: dict[Any, int] = {}
             for tp, recs in records.items():
                 if not (active is None or tp in active or tp in self._buffered_partitions):
+                    paused[tp] = recs[0].offset
                     continue
                 self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
                 if tp.topic in handlers:
                     got += self._unread(tp, recs, batches)
                 elif not await self._one_at_a_time(tp, recs, generation):
                     return {}, generation
+            if paused:
+                await self._thread.fetch_again(paused)
             size += got
             # a round that brought little means no backlog: hand over now (live events trickle
             # in a few at a time, and gathering them for GATHER_SECONDS would be pure delay)
