@@ -200,13 +200,11 @@ class BatchConsumer(driver.Consumer):
     async def _one_at_a_time(self, tp: Any, recs: list[Any], generation: int) -> bool:
         """faust's own path: a message each, through its conductor. False when the
         generation stopped holding on the way (the rest is read again after the rebalance)."""
-        acks = self.app.topics.acks_enabled_for(tp.topic)
         for record in recs:
             r_offset = self._read_offset[tp]
             if r_offset is not None and record.offset < r_offset:
                 continue
-            if acks and r_offset and record.offset - r_offset > 1:
-                await self._add_gap(tp, r_offset + 1, record.offset)
+            await self._note_gaps(tp, [record])
             if not self._holds(generation):
                 return False
             await self.wait_first(self.callback(self._to_message(tp, record)),
