@@ -18,3 +18,7 @@ REGISTRY += [serve.register]
 from services.commands import demo, simulate  # noqa: E402  (the simulator's commands)
 
 REGISTRY += [simulate.register, demo.register]
+
+from services.commands import import_  # noqa: E402  (spreadsheet exports as events)
+
+REGISTRY += [import_.register]
