@@ -200,6 +200,20 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class IngestSettings:
+    """`serve --ingest` (JATKUMO_INGEST_*)."""
+
+    events_per_second: float = 2_000.0  # per token; a bucket holds ten seconds of them
+    read_seconds: float = 30.0  # a request body slower than this is answered 408
+
+
+def load_ingest(env: Mapping[str, str] | None = None) -> IngestSettings:
+    env = os.environ if env is None else env
+    return IngestSettings(_number(env, "JATKUMO_INGEST_EVENTS_PER_SECOND", 2_000.0),
+                          _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0))
+
+
 def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
     env = os.environ if env is None else env
     secret = env.get("JATKUMO_WEB_SECRET") or None

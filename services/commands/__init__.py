@@ -19,6 +19,6 @@ from services.commands import demo, simulate  # noqa: E402  (the simulator's com
 
 REGISTRY += [simulate.register, demo.register]
 
-from services.commands import import_  # noqa: E402  (spreadsheet exports as events)
+from services.commands import import_, token  # noqa: E402  (sources without Kafka)
 
-REGISTRY += [import_.register]
+REGISTRY += [import_.register, token.register]

@@ -16,7 +16,9 @@ from services.web.i18n import LANG_NAMES, LANGS, translate
 from services.web.webstore import WebStore
 
 HERE = Path(__file__).parent
-PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/", "/favicon.ico")
+# /api/v1/ is for source systems: a bearer token per request, no cookie, so no session and no
+# CSRF token (a browser cannot be tricked into sending the bearer header)
+PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/", "/favicon.ico", "/api/v1/")
 NAV = ("overview", "map", "gaps", "alerts", "timeline", "sql", "access_log")
 NAV_PATH = {"overview": "/", "map": "/map", "gaps": "/gaps", "alerts": "/alerts",
             "timeline": "/timeline", "sql": "/sql", "access_log": "/access-log"}
