@@ -19,6 +19,6 @@ from services.commands import demo, simulate  # noqa: E402  (the simulator's com
 
 REGISTRY += [simulate.register, demo.register]
 
-from services.commands import import_, token  # noqa: E402  (sources without Kafka)
+from services.commands import import_, ingest, token  # noqa: E402  (sources over HTTP, CSV)
 
-REGISTRY += [import_.register, token.register]
+REGISTRY += [import_.register, token.register, ingest.register]
