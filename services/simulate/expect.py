@@ -10,6 +10,7 @@ must be here, with the same start and end, or the comparison names the differenc
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from services.simulate.clock import iso
@@ -179,14 +180,20 @@ class ClientTruth:
         out = []
         for k in self.contracts:
             span = self.active(k)
-            records = [(d, p) for d, p in k.records if d <= self.a]
+            records = k.records  # written up to the window's end: all within A
             if span is None or not records:
                 continue
-            blocked = [(d, d) for d, present in records if present]
-            blocked += [(first, min(back - 1, self.a)) for first, back, _ in k.suspensions
-                        if first <= self.a]
-            out += self._rows("ATTENDANCE_SILENCE", k.id, subtract(span, merge(blocked)),
-                              self.t.gaps["ATTENDANCE_SILENCE"])
+            # Runs between present days first (a suspension only shortens a run, so runs
+            # already within T are dropped early: this is the truth's hot loop).
+            limit = self.t.gaps["ATTENDANCE_SILENCE"]
+            a, b = span
+            bounds = [a - 1, *sorted(d for d, present in records if present and a <= d <= b),
+                      b + 1]
+            suspended = merge((first, min(back - 1, self.a)) for first, back, _ in
+                              k.suspensions if first <= self.a)
+            runs = [piece for x, y in pairwise(bounds) if y - x - 1 > limit
+                    for piece in subtract((x + 1, y - 1), suspended)]
+            out += self._rows("ATTENDANCE_SILENCE", k.id, runs, limit)
         return out
 
     def stalled(self) -> list[dict[str, Any]]:
