@@ -17,7 +17,7 @@ from rich.console import Console
 
 from schemas.errors import UsageError
 from services import config
-from services.commands.simulate import second_handoff
+from services.commands.simulate import count, second_handoff
 from services.replay import replay
 from services.simulate import RATES, SimConfig, simulate
 from services.simulate.config import SimHandoff
@@ -45,6 +45,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--second-handoff", type=second_handoff, metavar="YYYY-MM-DD",
                    help="KTT moves back to the municipalities on this date (SOSKU stays): the "
                    "region lives through both handoffs, and the window runs a year past it")
+    p.add_argument("--clients", type=count, metavar="N",
+                   help="young people (default ≈ 5,000 for 2021-2024, more for a longer window)")
     p.add_argument("--clean-clients", type=int, default=1000, metavar="N",
                    help="young people in the failure-free run (default 1000; 0 skips it)")
     p.add_argument("--serve", action="store_true",
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, pseudonym_key=key)
     # The truth is derived with the thresholds the replay will use (JATKUMO_THRESHOLDS).
     limits = Thresholds(settings.rules.thresholds, settings.rules.referral_thresholds)
-    cfg = SimConfig(seed=args.seed, second_handoff=args.second_handoff)
+    cfg = SimConfig(seed=args.seed, clients=args.clients, second_handoff=args.second_handoff)
     settings = _rules_for(settings, cfg.handoffs)
     (out / "handoffs.toml").write_text(cfg.handoffs_toml(), encoding="utf-8")
     first, last = cfg.window
