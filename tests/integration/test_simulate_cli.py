@@ -54,8 +54,8 @@ def test_demo_simulates_replays_and_proves_every_row(tmp_path: Path) -> None:
     assert "SERVICE_BREAK" in scores and "HANDOFF_MISSING" in scores
     for name, (truth, found, exact, recall, precision) in scores.items():
         assert truth == found == exact and recall == precision == "100.0 %", name
-    found = _table(done.stdout, lambda c: c.replace(" ", "_") in FAILURE_KINDS, 3)
-    assert len(found) >= 6 and all(n == exact for n, exact in found.values()), found
+    failures = _table(done.stdout, lambda c: c.replace(" ", "_") in FAILURE_KINDS, 3)
+    assert len(failures) >= 6 and all(n == exact for n, exact in failures.values()), failures
 
 
 def test_demo_exits_1_when_the_truth_differs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
