@@ -112,6 +112,10 @@ def test_bad_simulate_arguments_exit_2_with_what_to_do(tmp_path: Path) -> None:
     assert rate.returncode == 2 and "between 0 and 1" in rate.stderr
     clients = _jatkumo("simulate", "--out", out, "--clients", "many")
     assert clients.returncode == 2 and "whole number" in clients.stderr
+    close = _jatkumo("simulate", "--out", out, "--second-handoff", "2023-03-01")
+    assert close.returncode == 2 and "too close to the 2023 handoff" in close.stderr
+    bad_date = _jatkumo("demo", "--second-handoff", "1.1.2025")
+    assert bad_date.returncode == 2 and "give YYYY-MM-DD" in bad_date.stderr
     folder = _jatkumo("simulate", "--out", str(tmp_path / "missing" / "e.jsonl"))
     assert folder.returncode == 2 and "does not exist" in folder.stderr
 
