@@ -204,3 +204,17 @@ def _core(h: Any) -> Any:
 
     return Handoff(h.name, h.services, h.from_kind, h.to_kind, date.fromordinal(h.day),
                    h.grace_days)
+
+
+def test_a_violation_date_or_a_handoff_status_that_differs_is_named(run: Run) -> None:
+    truth = [dict(r) for r in run.truth]
+    violation = next(r for r in truth if r.get("expect") == "violation")
+    violation["on_date"] = "2020-01-01"
+    status = next(r for r in truth if r.get("expect") == "handoff_status"
+                  and r["status"] == "transferred")
+    status["status"], status["transferred_on"] = "pending", None
+    c = run.compare(truth)
+    assert sorted((d.what, d.relation) for d in c.differences) == [
+        ("differs", "compliance_violations"), ("differs", "handoff_status")]
+    text = " ".join(str(d) for d in c.differences)
+    assert "expected on 2020-01-01" in text and "expected pending, found transferred" in text
