@@ -235,7 +235,7 @@ def test_events_effective_after_the_as_of_day_are_stored_but_left_out(rel: Repla
 
 def test_the_default_as_of_date_is_the_latest_effective_date(rel: Replay) -> None:
     evs = [signed("k1", "2022-09-01", occurred_at="2024-01-01T00:00:00+00:00"),
-           transferred("k1", "2023-02-20", occurred_at="2022-01-01T00:00:00+00:00"),
+           transferred("k1", "2023-02-20", occurred_at="2022-06-01T00:00:00+00:00"),
            attendance("k1", "2023-01-05")]
     r = rel(evs)
     assert r["as_of"] == [(D("2023-02-20"),)]
