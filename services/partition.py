@@ -31,6 +31,14 @@ def partition_of(line: bytes, n: int, parts: int, key: bytes | None) -> int:
     it (the top-level client_id; for an identity code its pseudonym, so a client sent both ways
     stays together). A line with no client at all goes by its number (it will be a dead letter,
     written once)."""
+    client = client_of(line, key)
+    if client is None:
+        return n % parts
+    return zlib.crc32(client.encode("utf-8", "surrogatepass")) % parts
+
+
+def client_of(line: bytes, key: bytes | None) -> str | None:
+    """The client of a line as the door will see it, or None where none can be told."""
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -38,16 +46,16 @@ def partition_of(line: bytes, n: int, parts: int, key: bytes | None) -> int:
     if not isinstance(doc, dict):  # not JSON to orjson: as close to the door as a regex gets
         m = _CLIENT.search(line)
         if m is None or b"\\" in m.group(2):
-            return n % parts
+            return None
         doc = {f"client_{m.group(1).decode()}": m.group(2).decode("utf-8", "replace")}
     client, hetu = doc.get("client_id"), doc.get("client_hetu")
     if isinstance(client, str):
-        return zlib.crc32(client.encode("utf-8", "surrogatepass")) % parts
+        return client
     if isinstance(hetu, str):
         if key is not None and hetu_problem(hetu) is None:
             hetu = pseudonymise(hetu, key)
-        return zlib.crc32(hetu.encode("utf-8", "surrogatepass")) % parts
-    return n % parts
+        return hetu
+    return None
 
 
 def numbered(path: Path, on_progress: Callable[[int], None] | None = None) -> Numbered:
