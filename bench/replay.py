@@ -5,6 +5,11 @@ Writes N synthetic events (default 1,000,000; mostly attendance, as in life), ti
 validation (`validate_json` of the event model) over the same lines and nothing else.
 Prints events/s, the ratio replay/baseline (target >= 0.5) and peak RSS.
 
+Then the cost of the door's checks for identity codes and keys given twice (schemas.door:
+the byte pre-scan of every line and the closer look at the lines it flags): the same file
+replayed in one process with and without them (the checks switched off in this process only,
+for the measurement), and how many lines the pre-scan sent to the closer look.
+
     .venv/bin/python bench/replay.py [--events N] [--keep DIR]
 """
 
@@ -22,8 +27,11 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from schemas import door
 from schemas.events import EVENT_ADAPTER
+from services import loader
 from services.config import Settings
+from services.partition import numbered
 from services.replay import replay
 
 MUNICIPALITIES = ["564", "244", "678", "305", "977", "139"]
@@ -80,11 +88,34 @@ def baseline(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def one_process(events: Path, db: Path, scan: bool) -> float:
+    """Seconds of an in-process replay, with the door's extra checks or without them."""
+    if not scan:
+        loader.needs_look = lambda line, event: False  # type: ignore[assignment]
+    try:
+        t = time.perf_counter()
+        replay(events, db, Settings(pseudonym_key=b"bench"), None, workers=1)
+        return time.perf_counter() - t
+    finally:
+        loader.needs_look = door.needs_look
+
+
+def flagged(events: Path) -> tuple[int, int]:
+    """(lines, lines the pre-scan sends to the closer look)."""
+    lines = hits = 0
+    for _n, line in numbered(events):
+        lines += 1
+        hits += door.needs_look(line, door.validate_json(line))
+    return lines, hits
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
     ap.add_argument("--keep", type=Path, help="folder for the event file and DuckDB file")
+    ap.add_argument("--scan-events", type=int, default=300_000,
+                    help="events for the in-process comparison with and without the checks")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jatkumo-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,6 +137,19 @@ def main() -> None:
     print(f"peak RSS:                 {peak:6.0f} MiB in this process, "
           f"{report.worker_peak_mib:.0f} MiB in the largest worker; {report.workers} worker(s); "
           f"clients {report.clients:,}; taken {report.taken:,}")
+    small = folder / "scan.jsonl"
+    m = write_events(small, args.scan_events, seed=8)
+    withs, withouts = [], []
+    for _ in range(args.rounds):
+        withouts.append(one_process(small, folder / "scan.duckdb", scan=False))
+        withs.append(one_process(small, folder / "scan.duckdb", scan=True))
+    on, off = min(withs), min(withouts)
+    lines, hits = flagged(small)
+    print(f"in one process, {m:,} events:")
+    print(f"  without the code/duplicate-key checks: {off:6.2f} s  {m / off:12,.0f} events/s")
+    print(f"  with them (as shipped):                {on:6.2f} s  {m / on:12,.0f} events/s")
+    print(f"  ratio with/without:                    {off / on:6.3f}   "
+          f"(pre-scan flagged {hits:,} of {lines:,} lines, {100 * hits / lines:.2f} %)")
 
 
 if __name__ == "__main__":
