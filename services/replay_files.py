@@ -47,12 +47,13 @@ def check_paths(events: Path, db: Path) -> None:
     if not folder.is_dir():
         raise UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
                          "create it or give another path")
+    probe = db.with_name(f".{db.name}.probe-{os.getpid()}")  # touches no file in use
     try:
-        fd = os.open(building, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except OSError as e:
         raise _os_error(e, db) from e
     os.close(fd)
-    building.unlink(missing_ok=True)
+    probe.unlink(missing_ok=True)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -101,6 +101,8 @@ def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
                        separators=(",", ":")).encode()
     assert not needs_look(plain, validate_json(plain))
     for suspect in (plain.replace(b"PAJA-1", b"131052-308T"), plain.replace(b"k1", b"k\\u0031"),
-                    plain.replace(b'"source":', b'"source" :')):
+                    plain.replace(b'"source":', b'"source" :"x",\t"source"\r\n :')):
         assert needs_look(suspect, validate_json(suspect)), suspect
     assert closer_look(plain) is None
+    spaced = plain.replace(b'"source":', b'"source" \t:')  # counted all the same: no look
+    assert not needs_look(spaced, validate_json(spaced))
