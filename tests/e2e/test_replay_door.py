@@ -229,10 +229,8 @@ def test_a_byte_order_mark_at_the_start_of_the_file_is_no_dead_letter(tmp_path: 
     assert not [v for _n, v in verdicts(src, h.KEY) if not hasattr(v, "event_id")]
 
 
-def test_publish_refuses_each_line_with_the_reason_replay_gives(tmp_path: Path) -> None:
-    """publish judged a line with its newline on: an unfinished line got another column in
-    its reason than replay's parallel reader gave. Now both read lines the same way."""
-    src = tmp_path / "noisy.jsonl"
+def _noisy(tmp: Path) -> Path:
+    src = tmp / "noisy.jsonl"
     write_events(src, 3000, seed=3)
     lines = src.read_bytes().splitlines()
     for i in range(0, len(lines), 97):  # cut lines short, break types, add codes and CRs
@@ -242,9 +240,29 @@ def test_publish_refuses_each_line_with_the_reason_replay_gives(tmp_path: Path) 
     for i in range(7, len(lines), 151):
         lines[i] = lines[i].replace(b'"source":"', b'"source":"131052-308T ') + b"\r"
     src.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines))
+    return src
+
+
+def _simulated(tmp: Path) -> Path:
+    """The region simulator's own noise (cut lines, bad dates, wrong versions, unknown types),
+    on fewer young people than `jatkumo simulate --region pohjois-pohjanmaa`."""
+    from services.simulate import SimConfig, simulate
+
+    src = tmp / "simulated.jsonl"
+    simulate(SimConfig(seed=1, clients=400), src, tmp / "truth.jsonl")
+    return src
+
+
+@pytest.mark.parametrize("make", [_noisy, _simulated], ids=["noisy", "simulated"])
+def test_publish_refuses_each_line_with_the_reason_replay_gives(tmp_path: Path, make: Any
+                                                                ) -> None:
+    """publish judged a line with its newline on: an unfinished line got another column in
+    its reason than replay's parallel reader gave (122 of 453 dead letters of the region
+    file). Now both read lines the same way."""
+    src = make(tmp_path)
     published = {v.origin: (v.raw, v.reason) for _n, v in verdicts(src, h.KEY)
                  if v is not None and not hasattr(v, "event_id")}
-    assert len(published) > 50
+    assert len(published) > 20
     for mode, kw in MODES.items():
         db = tmp_path / f"{mode.replace(' ', '-')}.duckdb"
         replay(src, db, Settings(pseudonym_key=h.KEY), **kw)
