@@ -127,9 +127,14 @@ def _versions(path: Path, ids: set[str], key: bytes | None,
 
 
 def _version(event: Event, line: bytes) -> Version:
+    """The content as the door passes it on: the identity code replaced by the pseudonym
+    (door_object), and the event id in lower case, as the model writes it (an id sent in
+    capitals and again in small letters is one id with one content, not a conflict)."""
     micros = round(event.occurred_at.timestamp() * 1_000_000)
     client = event.client
-    return Version(micros, canonical(door_object(orjson.loads(line), client)), client)
+    obj = orjson.loads(line)
+    obj["event_id"] = event.event_id
+    return Version(micros, canonical(door_object(obj, client)), client)
 
 
 def _client(line: bytes, key: bytes | None) -> str | None:
