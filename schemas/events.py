@@ -14,12 +14,13 @@ from schemas.types import FIRST_DAY, ClientId, EventId, Source
 # SPEC.md 1.4 "impossible date", for the dates that say when something happened or holds:
 # - occurred_at is when the source recorded the fact: a record made in the future cannot exist
 #   (a day of clock skew is allowed);
-# - the effective date may lie ahead of the record (a contract signed to start next month), but
-#   not by more than a year: the simulated region's largest lead is 30 days. Without this bound
-#   one event dated 9999-12-31 moved the default as-of date (SPEC.md 5: the latest effective
-#   date) to 9999 and broke every timeline.
+# - the effective date may lie ahead of the record (a contract signed to start next month, a
+#   transfer for a handoff fixed by law years ahead, like KTT's return to the municipalities on
+#   1.1.2027), but not by more than five years (the simulated region's largest lead is 30 days).
+# So the default as-of date (SPEC.md 5: the latest effective date) is at most five years from
+# today: one event dated 9999-12-31 had moved it to 9999 and broken every timeline.
 CLOCK_SKEW_S = 86_400
-LEAD = timedelta(days=366)
+LEAD = timedelta(days=5 * 366)
 _EARLIEST = datetime(FIRST_DAY.year, 1, 1).timestamp()
 
 
@@ -47,8 +48,8 @@ class Envelope(BaseModel):
         if at > time.time() + CLOCK_SKEW_S or at < _EARLIEST:
             raise ValueError("occurred_at: impossible date: in the future or before 1900")
         if self.effective_date > self.occurred_at.date() + LEAD:
-            raise ValueError(f"payload.{self.effective_field}: impossible date: more than a "
-                             "year after occurred_at")
+            raise ValueError(f"payload.{self.effective_field}: impossible date: more than "
+                             "five years after occurred_at")
         return self
 
     @property
