@@ -27,11 +27,10 @@ import pyarrow.compute as pc
 from analytics import columns
 from analytics.store import Store
 from schemas.door import DeadLetter, admit
-from schemas.events import Event
 from services.loader import LoadCounts, load
 from services.partition import client_of, numbered
 from streams.core import Rules, evaluate
-from streams.core.event_ids import CONFLICT, Version, canonical, choose, door_object
+from streams.core.event_ids import CONFLICT, Version, choose, version_of
 
 # Relations with one client's rows (as_of, dead_letters and municipalities have none).
 CLIENT_RELATIONS = ("events", "contracts", "gap_rows", "handoff_status", "compliance_violations",
@@ -122,19 +121,8 @@ def _versions(path: Path, ids: set[str], key: bytes | None,
         event = admit(line, "", key)
         if isinstance(event, DeadLetter) or event.event_id not in ids:
             continue
-        out[event.event_id].append((_version(event, line), n))
+        out[event.event_id].append((version_of(event, orjson.loads(line)), n))
     return out
-
-
-def _version(event: Event, line: bytes) -> Version:
-    """The content as the door passes it on: the identity code replaced by the pseudonym
-    (door_object), and the event id in lower case, as the model writes it (an id sent in
-    capitals and again in small letters is one id with one content, not a conflict)."""
-    micros = round(event.occurred_at.timestamp() * 1_000_000)
-    client = event.client
-    obj = orjson.loads(line)
-    obj["event_id"] = event.event_id
-    return Version(micros, canonical(door_object(obj, client)), client)
 
 
 def _client(line: bytes, key: bytes | None) -> str | None:

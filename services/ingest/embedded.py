@@ -26,7 +26,7 @@ from schemas.events import Event
 from services.config import Settings
 from services.ingest.ledger import Ledger, Verdict
 from streams.core import ClientState, evaluate
-from streams.core.event_ids import CONFLICT, Version, canonical, door_object
+from streams.core.event_ids import CONFLICT, Version, version_of
 from streams.core.results import ClientResult, IssueRow
 from streams.core.state import add_fact, rank_of, retract
 
@@ -173,8 +173,7 @@ class Embedded:
 
     def _see(self, event: Event, obj: dict[str, Any]) -> tuple[Verdict, Version | None]:
         client = event.client
-        v = Version(rank_of(event)[0], canonical(door_object(obj, client)), client)
-        verdict, dethroned = self.ledger.see(event.event_id, v)
+        verdict, dethroned = self.ledger.see(event.event_id, version_of(event, obj))
         if dethroned is not None:
             old = self.states.get(dethroned.client)
             if old is not None:
