@@ -1,0 +1,175 @@
+"""Statistical disclosure control for everything a manager can see: one set of linked cells,
+suppressed once and jointly.
+
+Every figure the dashboard shows a manager is a cell here: a count of a cube (open gaps by type,
+place and service; handoff contracts by place and status; ...) or a marginal of that same cube.
+`relations` states every published sum: parent = sum(children). Suppression is
+
+- primary: a count from 1 to k-1 is hidden, shown as '<k' (a reader knows 1 <= x <= k-1);
+- secondary (complementary): while a published sum would give a hidden cell away, one more
+  cell of that sum is hidden, shown as '..'. Only counts >= k are chosen, so a reader knows
+  '..' >= k (and zeros stay shown: hiding one would protect nothing, and a reader could tell);
+- withdrawn: where a sum has no cell >= k left to hide (a month's region total '<5' over four
+  areas of '<5' says each is 1), its pinned small cells are not published at all, shown as '–':
+  a reader then knows only that they are >= 0.
+
+"Would give away" is checked across all relations together, not per table: the bounds a reader
+can derive are tightened over every relation until nothing changes (interval propagation, the
+bound-tightening step of an LP), and a relation needs one more hidden cell when
+
+- it holds exactly one hidden cell (plain subtraction), or
+- a hidden cell of it has lower bound == upper bound (e.g. '<5' + '..' = 6 pins both at 1 and
+  5; two '<5' cells that sum to 2 are both 1).
+
+The LP audit in tests/e2e/web/test_suppression.py solves the whole published system (min and
+max of every hidden cell) and checks that none is pinned; this module is the cheap runtime side
+that makes it so (tau-ARGUS does the same split: a heuristic to choose cells, an audit to check).
+"""
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+INF = float("inf")
+PRIMARY, SECONDARY, WITHDRAWN = "<", "..", "–"
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Relation:
+    parent: Key
+    children: tuple[Key, ...]
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """The published face of the cells: each key's text ('17', '<5' or '..') and value (the
+    count where shown, else None). The true counts of hidden cells are not kept here."""
+    k: int
+    text: dict[Key, str]
+
+    def value(self, key: Key) -> int | None:
+        t = self.text.get(key, "0")
+        return int(t) if t.isdigit() else None
+
+    def shown(self, key: Key) -> str:
+        return self.text.get(key, "0")
+
+
+def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
+             max_rounds: int = 200) -> Suppressed:
+    """Primary and secondary suppression of `counts`, totals included (the caller sums each
+    total from its cells; a key missing from counts is 0 and published as 0). Returns the
+    published texts."""
+    k = max(int(k), 1)
+    for r in relations:  # every key of a relation is a cell
+        for key in (r.parent, *r.children):
+            counts.setdefault(key, 0)
+    hidden: dict[Key, str] = {key: PRIMARY for key, n in counts.items() if 1 <= n < k}
+    by_cell: dict[Key, list[int]] = {}
+    for i, r in enumerate(relations):
+        for key in (r.parent, *r.children):
+            by_cell.setdefault(key, []).append(i)
+    for _ in range(max_rounds):
+        lo, hi = _bounds(counts, relations, hidden, by_cell, k)
+        more: set[Key] = set()
+        withdraw: set[Key] = set()
+        for i in _needy(relations, hidden, lo, hi, by_cell):
+            r = relations[i]
+            pick = _pick(r, counts, hidden, more, k)
+            if pick is not None:
+                more.add(pick)
+            elif not any(key in more for key in (r.parent, *r.children)):
+                # the pinned parts first: the total then keeps its '<k'
+                kids = [key for key in r.children if hidden.get(key) == PRIMARY]
+                pinned = [key for key in kids if lo[key] >= hi[key]]
+                if not pinned and hidden.get(r.parent) == PRIMARY:
+                    pinned = [r.parent]
+                withdraw.update(pinned or kids)
+        if not more and not withdraw:
+            break
+        hidden.update({key: SECONDARY for key in more})
+        hidden.update({key: WITHDRAWN for key in withdraw})
+    text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
+                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()}
+    return Suppressed(k, text)
+
+
+def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
+           hi: dict[Key, float], by_cell: dict[Key, list[int]]) -> Iterable[int]:
+    """Relations that need one more hidden cell."""
+    exposed = {key for key in hidden if lo[key] >= hi[key]}
+    seen: set[int] = set()
+    for i, r in enumerate(relations):
+        if sum(1 for key in (r.parent, *r.children) if key in hidden) == 1:
+            seen.add(i)
+            yield i
+    for key in exposed:  # pinned: widen it through every sum it is in
+        for i in by_cell.get(key, []):
+            if i not in seen:
+                seen.add(i)
+                yield i
+
+
+def _pick(r: Relation, counts: dict[Key, int], hidden: dict[Key, str], more: set[Key],
+          k: int) -> Key | None:
+    """The cell to hide next in relation r: the smallest shown child >= k (the sum's other
+    parts), else the parent; None if one was already picked this round or none is left."""
+    keys = (*r.children, r.parent)
+    if any(key in more for key in keys):
+        return None
+    kids = [key for key in r.children if key not in hidden and counts[key] >= k]
+    if kids:
+        # > k first: '..' = k exactly is what a reader's lower bound would pin.
+        return min(kids, key=lambda key: (counts[key] == k, counts[key], repr(key)))
+    if r.parent not in hidden and counts[r.parent] >= k:
+        return r.parent
+    return None
+
+
+def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[Key, str],
+            by_cell: dict[Key, list[int]], k: int, rounds: int = 60
+            ) -> tuple[dict[Key, float], dict[Key, float]]:
+    """What a reader can derive about each hidden cell from every published sum at once:
+    bounds tightened over all relations until they stop changing."""
+    lo: dict[Key, float] = {}
+    hi: dict[Key, float] = {}
+    for key, kind in hidden.items():
+        lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
+                            WITHDRAWN: (0.0, INF)}[kind]
+
+    def b(key: Key) -> tuple[float, float]:
+        if key in hidden:
+            return lo[key], hi[key]
+        return float(counts[key]), float(counts[key])
+
+    active = sorted({i for key in hidden for i in by_cell.get(key, [])})
+    for _ in range(rounds):
+        changed = False
+        for i in active:
+            r = relations[i]
+            kids = [b(c) for c in r.children]
+            slo = sum(x for x, _ in kids)
+            inf_hi = sum(1 for _, y in kids if y == INF)
+            fin_hi = sum(y for _, y in kids if y != INF)
+            plo, phi = b(r.parent)
+            if r.parent in hidden:
+                nlo = max(plo, slo)
+                nhi = min(phi, INF if inf_hi else fin_hi)
+                if (nlo, nhi) != (plo, phi):
+                    lo[r.parent], hi[r.parent] = nlo, nhi
+                    plo, phi, changed = nlo, nhi, True
+            for c, (clo, chi) in zip(r.children, kids, strict=True):
+                if c not in hidden:
+                    continue
+                others_lo = slo - clo
+                rest_inf = inf_hi - (1 if chi == INF else 0)
+                others_hi = INF if rest_inf else fin_hi - (0 if chi == INF else chi)
+                nlo = max(clo, plo - others_hi)
+                nhi = min(chi, phi - others_lo)
+                if (nlo, nhi) != (clo, chi):
+                    lo[c], hi[c] = nlo, nhi
+                    slo += nlo - clo
+                    changed = True
+        if not changed:
+            break
+    return lo, hi
