@@ -156,6 +156,31 @@ _T: dict[str, tuple[str, str, str]] = {
     "suppressed_weeks": ("Viikot, joiden luku on <{k}, puuttuvat viivasta.",
                          "Weeks whose count is <{k} are left out of the line.",
                          "Veckor med <{k} saknas i linjen."),
+    "suppressed_months": ("Kuukaudet, joiden luku on piilotettu (<{k} tai ..), puuttuvat "
+                          "viivasta.", "Months whose count is hidden (<{k} or ..) are left out "
+                          "of the line.", "Månader med dolt tal (<{k} eller ..) saknas i linjen."),
+    "suppressed_share": ("Osuus näytetään vain, kun näytetyt luvut määräävät sen.",
+                         "A share is shown only where the shown counts determine it.",
+                         "Andelen visas bara där de visade talen bestämmer den."),
+    "open_gaps_monthly": ("Avoimet katkokset kuukauden lopussa", "Open gaps at each month end",
+                          "Öppna avbrott vid månadens slut"),
+    "handoff_monthly": ("Siirretty osuus kuukausittain (%)", "Share transferred by month (%)",
+                        "Andel överförd per månad (%)"),
+    "month_end": ("Päivä", "Day", "Dag"),
+    "month": ("Kuukausi", "Month", "Månad"),
+    "all": ("kaikki", "all", "alla"),
+    "alert_counts": ("Laukeavat hälytykset alueittain", "Firing alerts by area",
+                     "Aktiva larm per område"),
+    "alert_counts_intro": (
+        "Palvelupäällikkö näkee hälytykset määrinä (yksi hälytys = yksi avoin katkos); "
+        "yksittäiset hälytykset näkevät analyytikot.",
+        "Managers see alerts as counts (one alert = one open gap); analysts see the single "
+        "alerts.", "Servicechefer ser larmen som antal (ett larm = ett öppet avbrott); "
+        "analytiker ser de enskilda larmen."),
+    "gaps_manager_intro": (
+        "Avoimet katkokset tyypeittäin, alueittain, kunnittain ja palveluittain; kaikki = "
+        "summa.", "Open gaps by type, area, municipality and service; all = the sum.",
+        "Öppna avbrott per typ, område, kommun och tjänst; alla = summan."),
 }
 
 
