@@ -7,7 +7,7 @@ data changes with every batch."""
 import duckdb
 
 # In dependency order: a count view reads gaps_by_place, so that one is stored first.
-MATERIALISED = ("gaps_by_place", "dash_gap_cells", "dash_gap_months", "dash_handoff_cells",
+MATERIALISED = ("gaps_by_place", "dash_gap_cells", "dash_handoff_cells",
                 "dash_service_cells")
 
 

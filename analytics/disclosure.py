@@ -65,6 +65,41 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
         for key in (r.parent, *r.children):
             counts.setdefault(key, 0)
     hidden: dict[Key, str] = {key: PRIMARY for key, n in counts.items() if 1 <= n < k}
+    # Sums that share no cell cannot give each other's cells away: each group of linked sums
+    # (one gap type's places, one month's areas, the handoff) is protected on its own.
+    for group in _linked(relations):
+        if any(key in hidden for r in group for key in (r.parent, *r.children)):
+            _protect(group, counts, hidden, k, max_rounds)
+    text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
+                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()}
+    return Suppressed(k, text)
+
+
+def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
+    """The relations grouped by shared cells (connected components)."""
+    parent: dict[Key, Key] = {}
+
+    def find(x: Key) -> Key:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in relations:
+        root = find(r.parent)
+        for c in r.children:
+            other = find(c)
+            if other != root:
+                parent[other] = root
+    groups: dict[Key, list[Relation]] = {}
+    for r in relations:
+        groups.setdefault(find(r.parent), []).append(r)
+    return list(groups.values())
+
+
+def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
+             k: int, max_rounds: int) -> None:
+    """Secondary suppression and withdrawal in one group of linked sums, in place."""
     by_cell: dict[Key, list[int]] = {}
     for i, r in enumerate(relations):
         for key in (r.parent, *r.children):
@@ -86,18 +121,15 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
                     pinned = [r.parent]
                 withdraw.update(pinned or kids)
         if not more and not withdraw:
-            break
+            return
         hidden.update({key: SECONDARY for key in more})
         hidden.update({key: WITHDRAWN for key in withdraw})
-    text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
-                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()}
-    return Suppressed(k, text)
 
 
 def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
            hi: dict[Key, float], by_cell: dict[Key, list[int]]) -> Iterable[int]:
     """Relations that need one more hidden cell."""
-    exposed = {key for key in hidden if lo[key] >= hi[key]}
+    exposed = {key for key in lo if lo[key] >= hi[key]}
     seen: set[int] = set()
     for i, r in enumerate(relations):
         if sum(1 for key in (r.parent, *r.children) if key in hidden) == 1:
@@ -133,16 +165,18 @@ def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[
     bounds tightened over all relations until they stop changing."""
     lo: dict[Key, float] = {}
     hi: dict[Key, float] = {}
-    for key, kind in hidden.items():
-        lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
-                            WITHDRAWN: (0.0, INF)}[kind]
+    for key in by_cell:
+        kind = hidden.get(key)
+        if kind is not None:
+            lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
+                                WITHDRAWN: (0.0, INF)}[kind]
 
     def b(key: Key) -> tuple[float, float]:
         if key in hidden:
             return lo[key], hi[key]
         return float(counts[key]), float(counts[key])
 
-    active = sorted({i for key in hidden for i in by_cell.get(key, [])})
+    active = sorted({i for key in lo for i in by_cell[key]})
     for _ in range(rounds):
         changed = False
         for i in active:

@@ -43,9 +43,8 @@ TREND_MONTHS = 24
 QUERIES = {
     "k": f"SELECT coalesce(TRY_CAST(getvariable('{SUPPRESS_VAR}') AS INTEGER), 5)",
     "as_of": "SELECT max(as_of_date) FROM as_of",
-    "gaps": "SELECT gap_type, internal_area, municipality, municipality_name, service, n "
-            "FROM dash_gap_cells",
-    "trend": "SELECT month_end, gap_type, internal_area, n FROM dash_gap_months",
+    "gaps": "SELECT month_end, gap_type, internal_area, municipality, municipality_name, "
+            "service, n FROM dash_gap_cells",
     "handoff": "SELECT internal_area, municipality, municipality_name, status, "
                "transferred_month, n FROM dash_handoff_cells",
     "service": "SELECT internal_area, municipality, municipality_name, service, "
@@ -181,13 +180,16 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
     # Open gaps now: type x area x municipality x service, summed up the place hierarchy.
     munis: dict[str, set[str]] = defaultdict(set)
     services: dict[str, set[str]] = defaultdict(set)
-    for t, a, m, name, s, n in got["gaps"]:
+    trend_rows = [r for r in got["gaps"] if r[0] is not None]
+    for month_end, t, a, m, name, s, n in got["gaps"]:
+        if month_end is not None:
+            continue
         counts[("gap", t, a, m, s)] += n
         munis[a].add(m)
         services[m].add(s)
         names[m] = name or m
     areas = sorted(munis)
-    trend_areas = sorted({r[2] for r in got["trend"]} | set(areas))
+    trend_areas = sorted({r[2] for r in trend_rows} | set(areas))
     for t in GAP_TYPES:
         for a in areas:
             for m in munis[a]:
@@ -200,7 +202,7 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
 
     # The trend: open at each month end by type and area, with the region.
     months = _month_ends(as_of)
-    for m_end, t, a, n in got["trend"]:
+    for m_end, t, a, _, _, _, n in trend_rows:
         counts[("trend", m_end.isoformat(), t, a)] += n
     for m_end in months:
         for t in GAP_TYPES:
@@ -342,6 +344,11 @@ class Published:
             if stamp is not None:
                 self._cache = (stamp, cube)
             return cube
+
+    def clear(self) -> None:
+        """Forget the cube (bench/pages.py times cold views)."""
+        with self._lock:
+            self._cache = None
 
     async def cube(self) -> Cube:
         return await asyncio.to_thread(self.cube_sync)

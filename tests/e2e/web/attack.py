@@ -351,8 +351,13 @@ def true_cells(db: str) -> dict[Var, int]:
                 "coalesce(service, '-'), count(*) FROM gaps_by_place WHERE is_open "
                 "GROUP BY ALL").fetchall():
             got[("G", t, a, m, svc)] = int(n)
-        for d, t, a, n in con.execute("SELECT month_end, gap_type, internal_area, n "
-                                      "FROM dash_gap_months").fetchall():
+        for d, t, a, n in con.execute(  # gaps open at a month end: the trend's cells
+                "SELECT e.d, gap_type, coalesce(internal_area, '-'), count(*) "
+                "FROM gaps_by_place, (SELECT last_day(CAST(unnest(generate_series("
+                "DATE '2000-01-01', (SELECT max(as_of_date) FROM as_of), INTERVAL 1 MONTH)) "
+                "AS DATE)) AS d) e "
+                "WHERE started_on <= e.d AND (ended_on IS NULL OR ended_on > e.d) "
+                "GROUP BY ALL").fetchall():
             got[("T", f"{d.day}.{d.month}.{d.year}", t, a)] = int(n)
         for a, m, st, month, n in con.execute(
                 "SELECT internal_area, municipality_name, status, transferred_month, n "
