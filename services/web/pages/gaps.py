@@ -62,8 +62,7 @@ class Filters:
         if self.status in ("open", "closed"):
             parts.append("is_open" if self.status == "open" else "NOT is_open")
         if self.start:
-            parts.append(f"{date_col} >= date_trunc('month', ?::DATE)"
-                         if date_col == "started_month" else f"{date_col} >= ?")
+            parts.append(f"{date_col} >= ?")
             params.append(self.start)
         if self.end:
             parts.append(f"{date_col} <= ?")
