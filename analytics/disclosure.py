@@ -119,7 +119,7 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
                 pinned = [key for key in kids if lo[key] >= hi[key]]
                 if not pinned and hidden.get(r.parent) == PRIMARY:
                     pinned = [r.parent]
-                withdraw.update(pinned or kids)
+                withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
         if not more and not withdraw:
             return
         hidden.update({key: SECONDARY for key in more})
