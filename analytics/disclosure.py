@@ -26,6 +26,7 @@ max of every hidden cell) and checks that none is pinned; this module is the che
 that makes it so (tau-ARGUS does the same split: a heuristic to choose cells, an audit to check).
 """
 
+from collections import deque
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -171,39 +172,48 @@ def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[
             lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
                                 WITHDRAWN: (0.0, INF)}[kind]
 
-    def b(key: Key) -> tuple[float, float]:
-        if key in hidden:
-            return lo[key], hi[key]
-        return float(counts[key]), float(counts[key])
-
+    # Per sum: the total of its shown parts (fixed) and its hidden parts, so a visit costs
+    # the hidden cells only (an area of 280 municipalities has a handful hidden).
     active = sorted({i for key in lo for i in by_cell[key]})
-    for _ in range(rounds):
-        changed = False
-        for i in active:
-            r = relations[i]
-            kids = [b(c) for c in r.children]
-            slo = sum(x for x, _ in kids)
-            inf_hi = sum(1 for _, y in kids if y == INF)
-            fin_hi = sum(y for _, y in kids if y != INF)
-            plo, phi = b(r.parent)
-            if r.parent in hidden:
-                nlo = max(plo, slo)
-                nhi = min(phi, INF if inf_hi else fin_hi)
-                if (nlo, nhi) != (plo, phi):
-                    lo[r.parent], hi[r.parent] = nlo, nhi
-                    plo, phi, changed = nlo, nhi, True
-            for c, (clo, chi) in zip(r.children, kids, strict=True):
-                if c not in hidden:
-                    continue
-                others_lo = slo - clo
-                rest_inf = inf_hi - (1 if chi == INF else 0)
-                others_hi = INF if rest_inf else fin_hi - (0 if chi == INF else chi)
-                nlo = max(clo, plo - others_hi)
-                nhi = min(chi, phi - others_lo)
-                if (nlo, nhi) != (clo, chi):
-                    lo[c], hi[c] = nlo, nhi
-                    slo += nlo - clo
-                    changed = True
-        if not changed:
-            break
+    prep: dict[int, tuple[list[Key], float]] = {}
+    for i in active:
+        r = relations[i]
+        prep[i] = ([c for c in r.children if c in lo],
+                   float(sum(counts[c] for c in r.children if c not in lo)))
+    # A worklist: a sum is visited again only when a bound of one of its cells changed.
+    queue, queued = deque(active), set(active)
+    budget = rounds * len(active)
+    while queue and budget > 0:
+        budget -= 1
+        i = queue.popleft()
+        queued.discard(i)
+        r = relations[i]
+        kids, fixed = prep[i]
+        slo = fixed + sum(lo[c] for c in kids)
+        inf_hi = sum(1 for c in kids if hi[c] == INF)
+        fin_hi = fixed + sum(hi[c] for c in kids if hi[c] != INF)
+        moved: list[Key] = []
+        if r.parent in lo:
+            plo, phi = lo[r.parent], hi[r.parent]
+            nlo, nhi = max(plo, slo), min(phi, INF if inf_hi else fin_hi)
+            if (nlo, nhi) != (plo, phi):
+                lo[r.parent], hi[r.parent] = plo, phi = nlo, nhi
+                moved.append(r.parent)
+        else:
+            plo = phi = float(counts[r.parent])
+        for c in kids:
+            clo, chi = lo[c], hi[c]
+            others_lo = slo - clo
+            rest_inf = inf_hi - (1 if chi == INF else 0)
+            others_hi = INF if rest_inf else fin_hi - (0 if chi == INF else chi)
+            nlo, nhi = max(clo, plo - others_hi), min(chi, phi - others_lo)
+            if (nlo, nhi) != (clo, chi):
+                lo[c], hi[c] = nlo, nhi
+                slo += nlo - clo
+                moved.append(c)
+        for key in moved:
+            for j in by_cell[key]:
+                if j not in queued:
+                    queue.append(j)
+                    queued.add(j)
     return lo, hi
