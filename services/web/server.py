@@ -14,6 +14,7 @@ from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
 from services.config import WebSettings
+from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User
 from services.web.db import Connect, Reader, Refs, file_stamp, with_threshold
@@ -68,8 +69,10 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
+        cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
         yield
         warming.cancel()
+        cube.cancel()
         await stop(task)
         store.close()
 
