@@ -1,0 +1,279 @@
+"""Analyst SQL in a process of its own, one process per query.
+
+A filter in front of a powerful connection is one bypass away from nothing, so the power is
+taken away instead. The child process:
+
+- opens the data file read-only, with external access off (no file, URL, ATTACH, COPY TO,
+  extension), its own memory limit, one thread and a temporary folder of its own, and then
+  locks its configuration (`lock_configuration`), so a statement cannot undo any of it;
+- runs only a single SELECT (or EXPLAIN) statement, as DuckDB's own parser sees it;
+- is capped by the kernel as well: its data size (a string bomb allocates outside DuckDB's
+  buffer manager) and CPU time, and runs at a lower priority than the pages;
+- sees no secret: its environment is a few harmless variables.
+
+The parent kills it at the time limit (DuckDB cannot always interrupt a function in the middle),
+lets each user run a capped number of queries at once and caps the number of processes, so the
+pages (which read in the server process) keep their CPU. Results come back as Arrow IPC, which
+carries data only (no pickle)."""
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from services.web.sqlguard import Refused, reason
+
+if TYPE_CHECKING:  # the child process does not import the settings (nor what they import)
+    from services.config import WebSettings
+
+# A SELECT in all its forms (WITH, FROM-first, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE) parses
+# to SELECT; EXPLAIN only reads too. PIVOT as a statement parses to MULTI (it creates types).
+READING = frozenset({"SELECT", "EXPLAIN"})
+STARTUP_SECONDS = 1.0  # a fresh interpreter's imports, not counted against the query's time
+BATCH_ROWS = 2048
+
+
+class Busy(Exception):
+    """The query was not started; the message says what to wait for."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TimedOut(Exception):
+    """The query's process was killed at the time limit."""
+
+
+class QueryError(Exception):
+    """DuckDB refused or failed the query; the message is DuckDB's, shortened."""
+
+
+@dataclass(frozen=True)
+class Result:
+    names: list[str]
+    rows: list[tuple[Any, ...]]
+    cut: bool
+
+
+def one_statement(sql: str) -> str:
+    """The text of the one reading statement in `sql`, as DuckDB's parser splits it (DuckDB
+    nests /* */ comments, for one thing, which a hand-written tokenizer got wrong)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as e:
+        raise QueryError(short(e)) from None
+    if not statements:
+        raise Refused("the query is empty")
+    if len(statements) > 1:
+        raise Refused("one statement at a time: remove the ';' in the middle")
+    kind = statements[0].type.name
+    if kind == "MULTI":
+        raise Refused("a PIVOT statement creates types first; write SELECT * FROM (PIVOT …)")
+    if kind not in READING:
+        raise Refused(reason(sql) or f"only queries that read run here, not {kind}")
+    return str(statements[0].query)
+
+
+def short(e: BaseException) -> str:
+    return re.sub(r"\s+", " ", str(e))[:400]
+
+
+def memory_bytes(limit: str) -> int:
+    """'512MB', '1GB', '256MiB' in bytes (config.load_web accepts only these forms)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([MG])i?B\s*", limit, re.I)
+    if m is None:
+        raise ValueError(f"not a memory size: {limit!r}")
+    return int(m.group(1)) * 2 ** (20 if m.group(2).upper() == "M" else 30)
+
+
+class SqlRunner:
+    """Runs analysts' queries, each in a fresh child process, within the limits of the web
+    settings. `db` is a callable so live mode can point at the newest snapshot."""
+
+    def __init__(self, db: Callable[[], Path], settings: "WebSettings") -> None:
+        self.db, self.settings = db, settings
+        self._running: Counter[str] = Counter()
+        self._slots: asyncio.Semaphore | None = None
+
+    def _slot(self) -> asyncio.Semaphore:
+        # Made on first use: in live mode the app is built before its event loop runs.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.sql_processes)
+        return self._slots
+
+    async def run(self, user: str, sql: str, limit: int | None,
+                  access_log: Callable[[], pa.Table] | None = None) -> Result:
+        statement = one_statement(sql)
+        s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
+        if self._running[user] >= s.sql_per_user:
+            raise Busy(f"you have {self._running[user]} quer{'y' if s.sql_per_user == 1 else 'ies'}"
+                       f" running: wait until it is done (at most {wait} s)", wait)
+        self._running[user] += 1
+        try:
+            slots = self._slot()
+            try:
+                # Waiting for a free process is not the query's time; a bounded wait.
+                await asyncio.wait_for(slots.acquire(), s.sql_timeout_seconds)
+            except TimeoutError:
+                raise Busy("other analysts' queries are running: try again in a moment",
+                           wait) from None
+            try:
+                table = access_log() if access_log and "access_log" in sql.lower() else None
+                return await self._child(statement, limit, table)
+            finally:
+                slots.release()
+        finally:
+            self._running[user] -= 1
+            if not self._running[user]:
+                del self._running[user]
+
+    async def _child(self, statement: str, limit: int | None, table: pa.Table | None
+                     ) -> Result:
+        s = self.settings
+        tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
+        header = {"db": str(self.db()), "sql": statement, "limit": limit, "tmp": tmp,
+                  "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
+                  "cpu_seconds": math.ceil(s.sql_timeout_seconds + STARTUP_SECONDS) + 1,
+                  "access_log": table is not None}
+        payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp,
+            env=_child_env(tmp))
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(payload),
+                                              s.sql_timeout_seconds + STARTUP_SECONDS)
+        except TimeoutError:
+            raise TimedOut() from None
+        finally:
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
+        return _answer(proc.returncode, out, err)
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _child_env(tmp: str) -> dict[str, str]:
+    """No JATKUMO_* (the reference secret, the pseudonym key) and no credentials of any kind:
+    only what the interpreter needs to start and import jatkumo."""
+    root = str(Path(__file__).resolve().parents[2])
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "TMPDIR": tmp,
+            "LANG": "C.UTF-8", "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _answer(code: int | None, out: bytes, err: bytes) -> Result:
+    line, _, rest = out.partition(b"\n")
+    try:
+        head = json.loads(line) if line else None
+    except ValueError:
+        head = None
+    if not isinstance(head, dict):
+        # Killed by the kernel (address space, CPU time) or crashed before it could answer.
+        raise QueryError("the query stopped without an answer: it needed more memory or CPU "
+                         f"than an analyst query may use (exit {code})")
+    if not head.get("ok"):
+        message = str(head.get("message", "the query failed"))
+        if head.get("kind") == "refused":
+            raise Refused(message)
+        raise QueryError(message)
+    table = pa.ipc.open_stream(pa.BufferReader(rest)).read_all()
+    columns = [c.to_pylist() for c in table.columns]
+    return Result(list(table.column_names), list(zip(*columns, strict=True)),
+                  bool(head.get("cut")))
+
+
+# ---- the child ---------------------------------------------------------------------------
+
+def _limit_self(header: dict[str, Any]) -> None:
+    """Kernel limits first, before DuckDB opens anything: they hold whatever DuckDB does."""
+    # Data, not address space: DuckDB and Arrow reserve far more address space than they use.
+    room = memory_bytes(str(header["memory_limit"])) + 2**29  # the interpreter and libraries
+    resource.setrlimit(resource.RLIMIT_DATA, (room, room))
+    cpu = int(header["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    os.nice(10)  # the pages' threads come first
+
+
+def _open(header: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    from services.web.views import add_missing_views
+
+    con = duckdb.connect(str(header["db"]), read_only=True, config={
+        "enable_external_access": False, "memory_limit": str(header["memory_limit"]),
+        "threads": 1, "temp_directory": str(header["tmp"]), "max_temp_directory_size": "1GB",
+        "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+        "allow_community_extensions": False})
+    add_missing_views(con)
+    con.execute(f"SET VARIABLE jatkumo_suppress_below = {int(header['suppress_below'])}")
+    if header.get("access_log"):
+        # The dashboard's access log, as a snapshot the parent sent: the web file is not
+        # opened here (its writer is the server).
+        con.register("access_log", pa.ipc.open_stream(sys.stdin.buffer).read_all())
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
+           ) -> tuple[pa.Table, bool]:
+    statements = duckdb.extract_statements(sql)  # checked again, here where it runs
+    if len(statements) != 1 or statements[0].type.name not in READING:
+        raise Refused("only one statement that reads runs here")
+    rel = con.sql(sql)
+    if rel is None:
+        raise Refused("only one statement that reads runs here")
+    reader = rel.to_arrow_reader(BATCH_ROWS)
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        batches.append(batch)
+        rows += batch.num_rows
+        if limit is not None and rows > limit:
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    cut = limit is not None and table.num_rows > limit
+    return (table.slice(0, limit) if cut else table), cut
+
+
+def main() -> int:
+    out = sys.stdout.buffer
+    header = json.loads(sys.stdin.buffer.readline())
+    _limit_self(header)
+    try:
+        con = _open(header)
+        table, cut = _query(con, str(header["sql"]), header["limit"])
+    except Refused as e:
+        out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())
+        return 0
+    except (duckdb.Error, pa.ArrowException, MemoryError) as e:
+        out.write(json.dumps({"ok": False, "kind": "error", "message": short(e)}).encode())
+        return 0
+    out.write(json.dumps({"ok": True, "cut": cut}).encode() + b"\n")
+    out.write(_ipc(table))
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
