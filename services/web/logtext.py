@@ -5,8 +5,10 @@ references (or `[client]`), identity codes are masked. The log proves who looked
 import re
 from typing import Protocol
 
-from schemas.hetu import mask_codes
+from schemas.hetu import MASK, mask_codes
 
+# Also a code glued to other text (x131052-308T): in a log, masking too much costs nothing.
+GLUED_CODE = re.compile(r"(?i)\d{6}[-+a-fu-y]\d{3}[0-9a-z]")
 PSEUDONYM = re.compile(r"p:[0-9a-fA-F]{16}")
 # Words that may be a client id: source systems' ids are letters, digits and - _ : .
 WORD = re.compile(r"[\w:.\-]{3,64}")
@@ -18,7 +20,7 @@ class KnownIds(Protocol):
 
 
 async def hide_clients(refs: KnownIds, text: str) -> str:
-    text = mask_codes(text)
+    text = GLUED_CODE.sub(MASK, mask_codes(text))
     words = sorted({w for w in WORD.findall(text)})[:MAX_LOOKUPS]
     known = await refs.known_ids(words) if words else {}
 

@@ -43,7 +43,10 @@ if TYPE_CHECKING:  # the child process does not import the settings (nor what th
 # A SELECT in all its forms (WITH, FROM-first, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE) parses
 # to SELECT; EXPLAIN only reads too. PIVOT as a statement parses to MULTI (it creates types).
 READING = frozenset({"SELECT", "EXPLAIN"})
-STARTUP_SECONDS = 1.0  # a fresh interpreter's imports, not counted against the query's time
+# A fresh interpreter's imports and the open of the file are not the query's time: the child
+# says "ready" before the query, and the time limit starts then. Startup has a bound of its own.
+STARTUP_SECONDS = 20.0
+READY = b"ready\n"
 BATCH_ROWS = 2048
 
 
@@ -148,25 +151,35 @@ class SqlRunner:
         tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
         header = {"db": str(self.db()), "sql": statement, "limit": limit, "tmp": tmp,
                   "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
-                  "cpu_seconds": math.ceil(s.sql_timeout_seconds + STARTUP_SECONDS) + 1,
+                  "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
                   "access_log": table is not None}
         payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=tmp,
             env=_child_env(tmp))
+        assert proc.stdin is not None and proc.stdout is not None
         try:
-            out, err = await asyncio.wait_for(proc.communicate(payload),
-                                              s.sql_timeout_seconds + STARTUP_SECONDS)
+            proc.stdin.write(payload)
+            await proc.stdin.drain()
+            proc.stdin.close()
+            first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
+            if first != READY:  # it could not open the file: the answer says why
+                out = first + await asyncio.wait_for(proc.stdout.read(), STARTUP_SECONDS)
+            else:
+                out = await asyncio.wait_for(proc.stdout.read(), s.sql_timeout_seconds)
+            await asyncio.wait_for(proc.wait(), STARTUP_SECONDS)
         except TimeoutError:
             raise TimedOut() from None
+        except (BrokenPipeError, ConnectionResetError):
+            out = b""  # it died before reading its input: answered below
         finally:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
             shutil.rmtree(tmp, ignore_errors=True)
-        return _answer(proc.returncode, out, err)
+        return _answer(proc.returncode, out)
 
 
 def _ipc(table: pa.Table) -> bytes:
@@ -184,7 +197,7 @@ def _child_env(tmp: str) -> dict[str, str]:
             "LANG": "C.UTF-8", "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def _answer(code: int | None, out: bytes, err: bytes) -> Result:
+def _answer(code: int | None, out: bytes) -> Result:
     line, _, rest = out.partition(b"\n")
     try:
         head = json.loads(line) if line else None
@@ -262,6 +275,8 @@ def main() -> int:
     _limit_self(header)
     try:
         con = _open(header)
+        out.write(READY)
+        out.flush()
         table, cut = _query(con, str(header["sql"]), header["limit"])
     except Refused as e:
         out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())

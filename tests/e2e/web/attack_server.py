@@ -15,7 +15,7 @@ PASSWORD = "hyökkäys-2026-salasana"
 ANALYSTS = [f"a{i}" for i in range(1, 9)]
 USERS = {"maija": "manager", "antti": "analyst", "root": "admin",
          **dict.fromkeys(ANALYSTS, "analyst")}
-LIMITS = {"JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "2",
+LIMITS = {"JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "3",
           "JATKUMO_SQL_MEMORY_LIMIT": "256MB", "JATKUMO_SQL_PER_USER": "1",
           "JATKUMO_SQL_PROCESSES": "2"}
 

@@ -102,14 +102,15 @@ def test_settings_attach_and_extensions_are_out_of_reach(attacked: str, query: s
 
 
 def test_string_bomb_is_stopped_at_the_limit(attacked: str) -> None:
-    """It ran 53 s and took 4 GiB before; the limit in these tests is 2 s."""
+    """It ran 53 s and took 4 GiB before; the limit in these tests is 3 s."""
     got = analyst(attacked).sql(BOMB)
-    assert got.status == 400 and got.seconds < 8, (got.status, got.seconds)
+    assert got.status == 400 and got.seconds < 12, (got.status, got.seconds)
 
 
 def test_long_query_is_killed_at_the_time_limit(attacked: str) -> None:
     got = analyst(attacked).sql(HEAVY)
-    assert got.status == 400 and "2 s" in got.body and got.seconds < 8, got.seconds
+    assert got.status == 400 and "stopped after 3 s" in got.body and got.seconds < 12, \
+        got.seconds
 
 
 def test_one_query_at_a_time_per_user(attacked: str) -> None:
