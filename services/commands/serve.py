@@ -19,7 +19,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "The dashboard keeps its access log and alert state in FILE.web.duckdb beside FILE.",
         epilog="environment: JATKUMO_USERS (users file), JATKUMO_WEB_SECRET, "
         "JATKUMO_ALERTMANAGER_URL, JATKUMO_PUBLIC_URL, JATKUMO_SQL_ROW_LIMIT, "
-        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_ALERT_RESEND_SECONDS")
+        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_SQL_MEMORY_LIMIT, JATKUMO_SQL_PER_USER, "
+        "JATKUMO_SQL_PROCESSES, JATKUMO_ALERT_RESEND_SECONDS")
     p.add_argument("--db", type=existing_db, metavar="FILE.duckdb",
                    help="the DuckDB file a replay or the sink writes")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")

@@ -1,7 +1,7 @@
 """Reading the main DuckDB file for the dashboard: read-only, external access off, opened per
 request so the file is never held between requests (a replay can rebuild it in between) and
-never opened for writing (one writer per file). In live mode the sink passes its own cursor
-factory instead, and the pages read the live file through it."""
+never opened for writing (one writer per file). In live mode the file is the read-only snapshot
+the sink publishes (services/web/live.py), never the sink's own connection."""
 
 import asyncio
 import hashlib

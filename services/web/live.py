@@ -41,6 +41,8 @@ class Snapshot:
         self.db, self.path, self.every = db, snapshot_path(db), every_seconds
         self._last = float("-inf")
         self._stale = False  # committed since the last copy
+        for old in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            old.unlink(missing_ok=True)  # left by a sink killed in the middle of a copy
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CHECKPOINT")  # everything committed is in the main file, none in the WAL

@@ -75,8 +75,12 @@ def test_live_sql_reads_no_file_writes_nothing_and_changes_no_setting(
     c, db, _ = live
     before = events(c)
     target = tmp_path / "copied.csv"
+    host = tmp_path / "host-secret.csv"  # any file DuckDB can read by its name
+    host.write_text("user,secret\nroot:x:0:0,/bin/sh\n", encoding="utf-8")
     attacks = [
-        "SELECT * FROM '/etc/passwd'",  # before: the file's lines, no bypass needed
+        f'SELECT * FROM "{host}"',  # before: the file's rows, no bypass needed
+        "SELECT * FROM \"/etc/passwd\"",
+        "SELECT * FROM '/etc/passwd'",
         "SELECT * FROM read_text('/etc/passwd')",
         BYPASS.format("SELECT * FROM read_text('/etc/passwd')"),
         f"SELECT * FROM read_csv('{db}')", f"SELECT * FROM '{db}'",
