@@ -95,7 +95,7 @@ class Throttle:
     being checked. A key is forgotten `forget` seconds after its last failure, and a success
     clears it. Keys are hashed: a password typed in the name box is not kept, not even here."""
 
-    MAX_KEYS = 10_000
+    MAX_KEYS = 100_000  # some 20 MB; a flood of names would otherwise push a victim's out
 
     def __init__(self, free: int, base: float = 30.0, cap: float = 900.0,
                  forget: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:

@@ -19,6 +19,7 @@ carries data only (no pickle)."""
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -40,6 +41,7 @@ from services.web.sqlguard import Refused, reason
 if TYPE_CHECKING:  # the child process does not import the settings (nor what they import)
     from services.config import WebSettings
 
+log = logging.getLogger("jatkumo.web")
 # A SELECT in all its forms (WITH, FROM-first, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE) parses
 # to SELECT; EXPLAIN only reads too. PIVOT as a statement parses to MULTI (it creates types).
 READING = frozenset({"SELECT", "EXPLAIN"})
@@ -47,6 +49,7 @@ READING = frozenset({"SELECT", "EXPLAIN"})
 # says "ready" before the query, and the time limit starts then. Startup has a bound of its own.
 STARTUP_SECONDS = 20.0
 READY = b"ready\n"
+MAX_ANSWER_BYTES = 256 * 2**20  # an export bigger than this is refused, not held in memory
 BATCH_ROWS = 2048
 
 
@@ -154,10 +157,11 @@ class SqlRunner:
                   "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
                   "access_log": table is not None}
         payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=tmp,
-            env=_child_env(tmp))
+        errors = Path(tmp) / "stderr"
+        with errors.open("wb") as err:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=err, cwd=tmp, env=_child_env(tmp))
         assert proc.stdin is not None and proc.stdout is not None
         try:
             proc.stdin.write(payload)
@@ -165,21 +169,36 @@ class SqlRunner:
             proc.stdin.close()
             first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
             if first != READY:  # it could not open the file: the answer says why
-                out = first + await asyncio.wait_for(proc.stdout.read(), STARTUP_SECONDS)
+                out = first + await asyncio.wait_for(_read(proc.stdout), STARTUP_SECONDS)
             else:
-                out = await asyncio.wait_for(proc.stdout.read(), s.sql_timeout_seconds)
+                out = await asyncio.wait_for(_read(proc.stdout), s.sql_timeout_seconds)
             await asyncio.wait_for(proc.wait(), STARTUP_SECONDS)
         except TimeoutError:
             raise TimedOut() from None
         except (BrokenPipeError, ConnectionResetError):
             out = b""  # it died before reading its input: answered below
         finally:
-            if proc.returncode is None:
+            killed = proc.returncode is None
+            if killed:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
+            if proc.returncode and not killed:  # a crash or a kernel limit: worth a line
+                log.warning("analyst SQL process exited %s: %s", proc.returncode,
+                            errors.read_bytes()[-2000:].decode("utf-8", "replace").strip())
             shutil.rmtree(tmp, ignore_errors=True)
         return _answer(proc.returncode, out)
+
+
+async def _read(stream: asyncio.StreamReader) -> bytes:
+    chunks, size = [], 0
+    while chunk := await stream.read(1 << 20):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise QueryError(f"the answer is over {MAX_ANSWER_BYTES >> 20} MiB: select fewer "
+                             "columns or rows")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _ipc(table: pa.Table) -> bytes:

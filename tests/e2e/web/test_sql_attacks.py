@@ -125,23 +125,28 @@ def test_one_query_at_a_time_per_user(attacked: str) -> None:
 
 def test_a_manager_page_stays_fast_while_eight_analysts_run_heavy_queries(
         attacked: str) -> None:
-    """Before: 8 such queries slowed a manager's page to 9 s."""
+    """Before: 8 such queries slowed a manager's page to 9 s. Each page is one nothing has
+    cached yet (a filter not asked before), so each one reads the file."""
     analysts = [analyst(attacked, u) for u in ANALYSTS]
     manager = Client(attacked)
     manager.sign_in("maija", PASSWORD)
-    paths = ["/", "/map", "/gaps", "/alerts"] + [
-        f"/gaps?gap_type={t}" for t in ("HANDOFF_MISSING", "ATTENDANCE_SILENCE", "SERVICE_BREAK",
-                                        "NO_RESPONSIBLE_WORKER", "REFERRAL_STALLED")]
+
+    def pages(month: int) -> list[float]:
+        times = []
+        for day in range(1, 10):
+            got = manager.get(f"/gaps?status=open&from=2022-{month:02d}-{day:02d}")
+            assert got.status == 200
+            times.append(got.seconds)
+        return times
+
+    quiet = pages(1)
     with cf.ThreadPoolExecutor(len(analysts)) as pool:
         heavy = [pool.submit(a.sql, HEAVY) for a in analysts]
         time.sleep(1.0)
-        times = []
-        for path in paths:
-            got = manager.get(path)
-            assert got.status == 200, path
-            times.append(got.seconds)
+        loaded = pages(2)
         statuses = [f.result().status for f in heavy]
-    print(f"manager pages under load: max {max(times):.3f} s, "
-          f"mean {sum(times) / len(times):.3f} s; analysts' answers {sorted(statuses)}")
-    assert max(times) < 2.5, times
+    print(f"manager pages, quiet: max {max(quiet):.3f} s, median {sorted(quiet)[4]:.3f} s; "
+          f"under load: max {max(loaded):.3f} s, median {sorted(loaded)[4]:.3f} s; "
+          f"analysts' answers {sorted(statuses)}")
+    assert max(loaded) < 2.5, loaded
     assert all(s in (400, 429) for s in statuses)
