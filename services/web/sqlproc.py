@@ -127,8 +127,9 @@ class SqlRunner:
         statement = one_statement(sql)
         s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
         if self._running[user] >= s.sql_per_user:
-            raise Busy(f"you have {self._running[user]} quer{'y' if s.sql_per_user == 1 else 'ies'}"
-                       f" running: wait until it is done (at most {wait} s)", wait)
+            n = self._running[user]
+            raise Busy(f"you have {'a query' if n == 1 else f'{n} queries'} running: wait "
+                       f"until it is done (at most {wait} s)", wait)
         self._running[user] += 1
         try:
             slots = self._slot()

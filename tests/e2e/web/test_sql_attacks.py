@@ -113,6 +113,14 @@ def test_long_query_is_killed_at_the_time_limit(attacked: str) -> None:
         got.seconds
 
 
+def test_a_function_duckdb_cannot_interrupt_is_killed_at_the_limit(attacked: str) -> None:
+    """repeat() does not look at DuckDB's interrupt: before, it ran to its end (8 s or more
+    for this one, under the data cap) whatever the time limit; now its process is killed."""
+    got = analyst(attacked).sql("SELECT length(repeat('x', 300000000)) AS n")
+    assert got.status == 400 and "stopped after 3 s" in got.body and got.seconds < 12, \
+        got.seconds
+
+
 def test_one_query_at_a_time_per_user(attacked: str) -> None:
     first, second = analyst(attacked, "a1"), analyst(attacked, "a1")
     with cf.ThreadPoolExecutor(1) as pool:
