@@ -71,9 +71,11 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
+        c.analyst_sql().warm()  # nor the first query
         yield
         warming.cancel()
         await stop(task)
+        await c.analyst_sql().close()
         c.hasher.shutdown(wait=False)
         store.close()
 

@@ -1,4 +1,5 @@
-"""Analyst SQL in a process of its own, one process per query.
+"""Analyst SQL in a process of its own, one process per query (started ahead, so the analyst does
+not wait for an interpreter to start; it then runs that one query and exits).
 
 A filter in front of a powerful connection is one bypass away from nothing, so the power is
 taken away instead. The child process:
@@ -115,6 +116,10 @@ class SqlRunner:
         self.db, self.settings = db, settings
         self._running: Counter[str] = Counter()
         self._slots: asyncio.Semaphore | None = None
+        # Children started ahead, each waiting for its one query: the interpreter's start and
+        # imports are not paid while the analyst waits. A spare holds no file open.
+        self._spares: list[_Spare] = []
+        self._filling: asyncio.Task[None] | None = None
 
     def _slot(self) -> asyncio.Semaphore:
         # Made on first use: in live mode the app is built before its event loop runs.
@@ -149,20 +154,63 @@ class SqlRunner:
             if not self._running[user]:
                 del self._running[user]
 
+    async def _spawn(self) -> "_Spare":
+        tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
+        try:
+            with (Path(tmp) / "stderr").open("wb") as err:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE, stderr=err, cwd=tmp, env=_child_env(tmp))
+        except BaseException:  # cancelled as the server stops, or no process to be had
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return _Spare(proc, tmp)
+
+    async def _take(self) -> "_Spare":
+        while self._spares:
+            spare = self._spares.pop()
+            if spare.proc.returncode is None:
+                break
+            shutil.rmtree(spare.tmp, ignore_errors=True)  # died waiting: not used
+        else:
+            spare = await self._spawn()
+        return spare
+
+    def warm(self) -> None:
+        """Start the spares (when the server starts)."""
+        self._refill()
+
+    def _refill(self) -> None:
+        """After a query, not during it: a starting interpreter would take its CPU."""
+        if self._filling is None or self._filling.done():
+            self._filling = asyncio.create_task(self._fill())
+
+    async def _fill(self) -> None:
+        while len(self._spares) < self.settings.sql_processes:
+            self._spares.append(await self._spawn())
+
+    async def close(self) -> None:
+        """Stop the spare children (the server is stopping)."""
+        if self._filling is not None:
+            self._filling.cancel()
+        for spare in self._spares:
+            with contextlib.suppress(ProcessLookupError):
+                spare.proc.kill()
+            await spare.proc.wait()
+            shutil.rmtree(spare.tmp, ignore_errors=True)
+        self._spares.clear()
+
     async def _child(self, statement: str, limit: int | None, table: pa.Table | None
                      ) -> Result:
         s = self.settings
-        tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
+        spare = await self._take()
+        proc, tmp = spare.proc, spare.tmp
         header = {"db": str(self.db()), "sql": statement, "limit": limit, "tmp": tmp,
                   "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
                   "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
                   "access_log": table is not None}
         payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
         errors = Path(tmp) / "stderr"
-        with errors.open("wb") as err:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=err, cwd=tmp, env=_child_env(tmp))
         assert proc.stdin is not None and proc.stdout is not None
         try:
             proc.stdin.write(payload)
@@ -188,6 +236,7 @@ class SqlRunner:
                 log.warning("analyst SQL process exited %s: %s", proc.returncode,
                             errors.read_bytes()[-2000:].decode("utf-8", "replace").strip())
             shutil.rmtree(tmp, ignore_errors=True)
+            self._refill()
         return _answer(proc.returncode, out)
 
 
@@ -200,6 +249,12 @@ async def _read(stream: asyncio.StreamReader) -> bytes:
                              "columns or rows")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class _Spare:
+    proc: asyncio.subprocess.Process
+    tmp: str  # its own folder: working directory, HOME, DuckDB's temporary files
 
 
 def _ipc(table: pa.Table) -> bytes:
@@ -291,7 +346,10 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
 
 def main() -> int:
     out = sys.stdout.buffer
-    header = json.loads(sys.stdin.buffer.readline())
+    line = sys.stdin.buffer.readline()  # a spare waits here, imports done
+    if not line:
+        return 0  # the server stopped before it needed this one
+    header = json.loads(line)
     _limit_self(header)
     try:
         con = _open(header)
