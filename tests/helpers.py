@@ -213,7 +213,7 @@ SECTION_5 = {
     "continuity_gaps": "client_id, gap_type, subject_id, started_on, ended_on, length_days, "
                        "is_open",
     "handoff_status": "contract_id, client_id, service, municipality, producer_id, status, "
-                      "transferred_on",
+                      "transferred_on, handoff",
     "compliance_violations": "client_id, contract_id, violation_type, on_date",
     "data_issues": "event_id, issue",
 }

@@ -26,6 +26,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="evaluate on this date (default: the latest effective date seen)")
     p.add_argument("--cutover", type=iso_date, metavar="YYYY-MM-DD",
                    help="the handoff date C (default 2023-01-01 or JATKUMO_CUTOVER)")
+    p.add_argument("--handoffs", metavar="FILE.toml",
+                   help="the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS or the 2023 one)")
     p.add_argument("--thresholds", metavar="NAME=DAYS,…",
                    help="override gap thresholds, e.g. SERVICE_BREAK=45")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         rules = replace(rules, cutover=args.cutover)
     if args.thresholds:
         rules = config.parse_thresholds(args.thresholds, rules)
+    rules = config.with_handoffs(rules, args.handoffs)
     settings = replace(settings, rules=rules)
     console = Console(stderr=True)
     if args.quiet:

@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,38 @@ class Snapshot:
         self._stale = self._stale or wrote
         if self._stale and time.monotonic() - self._last >= self.every:
             self.publish(con)
+
+
+def publishing(snapshot: Snapshot, lock: threading.Lock,
+               con: Callable[[], duckdb.DuckDBPyConnection], version: Callable[[], object]
+               ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """For a writer inside the web server (`serve --ingest`): every `snapshot.every` seconds,
+    when `version()` has moved, publish under the writer's `lock` (between two batches)."""
+
+    def publish() -> object:
+        with lock:
+            seen = version()
+            snapshot.publish(con())
+            return seen
+
+    async def loop() -> None:
+        seen = version()
+        while True:
+            await asyncio.sleep(snapshot.every)
+            if version() != seen:
+                try:
+                    seen = await asyncio.to_thread(publish)
+                except (OSError, duckdb.Error) as e:  # a full disk: the pages lag, say so
+                    log.warning("the dashboard's snapshot was not published: %s", e)
+
+    async def ctx(_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
 
 
 class LiveServer:

@@ -66,6 +66,8 @@ def to_doc(state: ClientState) -> dict[str, Any]:
         "assignments": [[w, o, list(vs.values())] for (w, o), vs in state.assignments.items()],
         "attendance": {k: [[day, rank, present] for day, (rank, present) in days.items()]
                        for k, days in state.attendance.items()},
+        "overruled": [[k, day, [[rank, present] for rank, present in aside]]
+                      for (k, day), aside in state.overruled.items()],
     }
     for name in _NESTED:
         table: dict[str, dict[str, Any]] = getattr(state, name)
@@ -92,6 +94,8 @@ def from_doc(doc: Any) -> ClientState:
         state.attendance = {k: {day: ((rank[0], rank[1]), present)
                                 for day, rank, present in days}
                             for k, days in doc["attendance"].items()}
+        state.overruled = {(k, day): [((r[0], r[1]), present) for r, present in aside]
+                           for k, day, aside in doc.get("overruled", ())}
         for name, cls in _NESTED.items():
             setattr(state, name, {k: {f[0][1]: _fact(cls, f) for f in facts}
                                   for k, facts in doc[name].items()})

@@ -110,6 +110,9 @@ class ClientState:
     referrals_made: dict[str, Versions] = field(default_factory=dict)
     referrals_started: dict[str, Versions] = field(default_factory=dict)
     referrals_closed: dict[str, Versions] = field(default_factory=dict)
+    # Attendance keeps the winning record of a day; the records it overruled are kept here
+    # (rare: only corrections) so that `retract` can bring the runner-up back.
+    overruled: dict[tuple[str, int], list[tuple[Rank, bool]]] = field(default_factory=dict)
 
 
 def _put(table: dict[Any, Versions], key: Any, rank: Rank, fact: Any) -> None:
@@ -134,8 +137,16 @@ def add_fact(state: ClientState, event: Event, rank: Rank) -> int:
         if days is None:
             days = state.attendance[pl.contract_id] = {}
         current = days.get(day)
-        if current is None or rank > current[0]:
+        if current is None:
             days[day] = (rank, pl.present)
+        elif rank != current[0]:  # a correction: the later rank wins, the other is kept aside
+            won = rank > current[0]
+            if won:
+                days[day] = (rank, pl.present)
+            lost = current if won else (rank, pl.present)
+            aside = state.overruled.setdefault((pl.contract_id, day), [])
+            if lost not in aside:
+                aside.append(lost)
         return day
     fact: Any
     if isinstance(event, ev.ContractSigned):
@@ -181,3 +192,40 @@ def add_fact(state: ClientState, event: Event, rank: Rank) -> int:
         raise TypeError(f"not an event: {type(event).__name__}")
     effective: int = fact.day
     return effective
+
+
+_VERSIONED = ("signed", "amended", "suspensions", "ended", "transfers", "assignments",
+              "referrals_made", "referrals_started", "referrals_closed")
+
+
+def retract(state: ClientState, event_id: str) -> bool:
+    """Take back the fact of one event (SPEC.md 1.4: another content under its id won), as if
+    it had never been applied. Returns whether the state held it. Rare, so a scan is fine."""
+    found = state.registrations.pop(event_id, None) is not None
+    for name in _VERSIONED:
+        table: dict[Any, Versions] = getattr(state, name)
+        for key in [k for k, vs in table.items() if event_id in vs]:
+            del table[key][event_id]
+            found = True
+            if not table[key]:
+                del table[key]
+    for (contract_id, day), aside in list(state.overruled.items()):
+        kept = [r for r in aside if r[0][1] != event_id]
+        found = found or len(kept) < len(aside)
+        if kept:
+            state.overruled[(contract_id, day)] = kept
+        else:
+            del state.overruled[(contract_id, day)]
+    for contract_id, days in list(state.attendance.items()):
+        for day in [d for d, (rank, _p) in days.items() if rank[1] == event_id]:
+            found = True
+            del days[day]
+            aside = state.overruled.pop((contract_id, day), [])
+            if aside:  # the best overruled record is the day's winner again
+                best = max(aside)
+                days[day] = best
+                if len(aside) > 1:
+                    state.overruled[(contract_id, day)] = [r for r in aside if r != best]
+        if not days:
+            del state.attendance[contract_id]
+    return found

@@ -70,6 +70,7 @@ class WorkerLag:
     asked of the broker with clients kept open (a poll every 0.1 s costs little)."""
 
     def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
         self.admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         self.cons = KafkaConsumer(bootstrap_servers=bootstrap)
 
@@ -81,8 +82,25 @@ class WorkerLag:
             done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
         except KafkaError:
             return -1
-        return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0
-                                 else 0)) for tp, end in ends.items())
+        lag = 0
+        for tp, end in ends.items():
+            start = done[tp].offset if tp in done and done[tp].offset >= 0 else 0
+            if 0 < end - start <= 2 and not self._records_from(tp, start, end):
+                continue  # only a transaction's commit marker is left: no record to take
+            lag += max(0, end - start)
+        return lag
+
+    def _records_from(self, tp: TopicPartition, start: int, end: int) -> bool:
+        """Whether a record (not a control marker) lies in [start, end) of a partition."""
+        peek = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                             enable_auto_commit=False, consumer_timeout_ms=1000)
+        try:
+            peek.assign([tp])
+            peek.seek(tp, start)
+            return any(r.offset < end for batch in peek.poll(timeout_ms=1000).values()
+                       for r in batch)
+        finally:
+            peek.close()
 
     def group_stable(self) -> bool:
         """Whether the worker group has members and their partitions (joined and synced)."""

@@ -1,0 +1,58 @@
+"""SPEC.md 1.4: events that share an `event_id` count as one, whatever their order and whichever
+clients or partitions they belong to.
+
+Identical ones (the same text after parsing) are taken once, the rest counted as duplicates. If
+their contents differ, the one with the latest `occurred_at` is taken, ties broken by the greatest
+canonical JSON text, and every other content is a data issue `conflicting_event_id`.
+
+A choice is a pure function of the set of versions (a maximum under a total order), so every
+driver reaches the same one: replay in one process, replay's partitions, the Kafka stage keyed by
+event id. The canonical text is taken after the door, with an identity code already replaced by
+its pseudonym (`client_id`), so no driver ever has to keep or send a code to compare versions.
+"""
+
+from typing import Any, NamedTuple
+
+import orjson
+
+CONFLICT = "conflicting_event_id"
+
+
+class Version(NamedTuple):
+    """One content seen under an event id. Ordered so that `max` is the version taken."""
+
+    micros: int  # occurred_at in UTC microseconds
+    canonical: str  # keys sorted at every depth, no spaces
+    client: str
+
+
+def canonical(obj: Any) -> str:
+    """The canonical JSON text of a parsed event: keys sorted, no spaces, UTF-8 as it is."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def door_object(obj: dict[str, Any], client: str) -> dict[str, Any]:
+    """A parsed event as the door passes it on: an identity code replaced by the pseudonym."""
+    if "client_hetu" not in obj:
+        return obj
+    out = {k: v for k, v in obj.items() if k != "client_hetu"}
+    out["client_id"] = client
+    return out
+
+
+class Choice(NamedTuple):
+    taken: Version
+    duplicates: int  # versions identical to one already counted
+    losers: tuple[Version, ...]  # distinct contents not taken: one data issue each
+
+
+def choose(versions: list[Version]) -> Choice:
+    """The version taken among all seen under one id, the duplicates and the losing contents."""
+    distinct = sorted(set(versions))
+    taken = distinct[-1]
+    return Choice(taken, len(versions) - len(distinct), tuple(distinct[:-1]))
+
+
+def beats(new: Version, current: Version) -> bool:
+    """Whether a version seen later replaces the one taken so far (a streaming `choose`)."""
+    return new > current
