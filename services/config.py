@@ -182,6 +182,14 @@ class WebSettings:
     alert_sync_seconds: float = 30.0  # how often the gaps are re-read for new or ended alerts
     sql_row_limit: int = 1000
     sql_timeout_seconds: float = 10.0
+    # Analyst SQL runs in processes of its own (services/web/sqlproc.py): each with this
+    # DuckDB memory limit (and the kernel's data-size cap 512 MiB above it), at most
+    # sql_per_user at once per user and sql_processes in all, so the pages keep their CPU.
+    sql_memory_limit: str = "512MB"
+    sql_per_user: int = 1
+    sql_processes: int = 2
+    # Live mode: how often (at most) the sink publishes the read-only snapshot the pages read.
+    snapshot_seconds: float = 5.0
     # Counts from 1 to suppress_below - 1 are shown to managers as "<N" (the dash_* views read
     # it from the connection variable jatkumo_suppress_below, which the dashboard sets).
     suppress_below: int = 5
@@ -226,6 +234,10 @@ def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
         alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
         sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
         sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0),
+        sql_memory_limit=_sql_memory(env, "JATKUMO_SQL_MEMORY_LIMIT", "512MB"),
+        sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1) or 1,
+        sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2) or 1,
+        snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0),
         suppress_below=_whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1,
     )
 
@@ -242,6 +254,13 @@ class KafkaSettings:
     as_of: str = "latest"
     worker_web_port: int = 6066  # faust's web server, on 127.0.0.1 only; 0 turns it off
     worker_dir: str = "var/worker"  # faust's data folder (one per worker on a machine)
+
+
+def _sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
+    text = (env.get(name) or default).strip()
+    if not re.fullmatch(r"\d+\s*[MG]i?B", text, re.I) or not int(re.sub(r"\D", "", text)):
+        raise ConfigError(f"{name} must be a size such as 512MB or 2GB, got {text!r}")
+    return text
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

@@ -19,7 +19,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "The dashboard keeps its access log and alert state in FILE.web.duckdb beside FILE.",
         epilog="environment: JATKUMO_USERS (users file), JATKUMO_WEB_SECRET, "
         "JATKUMO_ALERTMANAGER_URL, JATKUMO_PUBLIC_URL, JATKUMO_SQL_ROW_LIMIT, "
-        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_ALERT_RESEND_SECONDS")
+        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_SQL_MEMORY_LIMIT, JATKUMO_SQL_PER_USER, "
+        "JATKUMO_SQL_PROCESSES, JATKUMO_SNAPSHOT_SECONDS (--ingest), "
+        "JATKUMO_ALERT_RESEND_SECONDS")
     p.add_argument("--db", type=Path, metavar="FILE.duckdb",
                    help="the DuckDB file a replay or the sink writes")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
@@ -73,16 +75,25 @@ def _serve_ingest(args: argparse.Namespace, web_settings: config.WebSettings,
 
     from services.ingest import live
     from services.ingest.tokens import TokenStore
-    from services.web.live import cursor_connector
+    from services.web.live import Snapshot, publishing
     from services.web.server import build_app
     from services.web.server import run as run_server
+    from services.web.webstore import WebStore, web_path
 
     settings = config.load()
     settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
     ingest = config.load_ingest()
     embedded = live.open_embedded(args.db, settings)
-    app = build_app(args.db, web_settings, users, cursor_connector(embedded.con),
-                    stamp=live.stamp(embedded))
+    # The pages and analysts' SQL never use the writer's connection: they read a read-only
+    # snapshot, published under the writer's lock (between two batches) when the data changed.
+    snapshot = Snapshot(args.db, web_settings.snapshot_seconds)
+    with embedded.lock:
+        snapshot.publish(embedded.con)
+    app = build_app(snapshot.path, web_settings, users, file_connector(snapshot.path),
+                    store=WebStore(web_path(args.db)))
     live.attach(app, embedded, TokenStore(live.tokens_path(args.db, args.tokens)), ingest)
+    # After attach: its cleanup (which closes the writer) runs after this one stops.
+    app.cleanup_ctx.append(publishing(snapshot, embedded.lock, lambda: embedded.con,
+                                      live.stamp(embedded)))
     run_server(app, args.host, args.port)
     return 0

@@ -1,6 +1,7 @@
 """`jatkumo serve --db FILE --ingest`: the dashboard and the ingest API in one process, which is
-the one writer of FILE (services.ingest.embedded). The pages read it through cursors of the
-writer's connection; the as-of date moves to today at midnight Europe/Helsinki."""
+the one writer of FILE (services.ingest.embedded). The pages read a read-only snapshot of it
+(services.web.live, published by serve under the writer's lock), never the writer's connection;
+the as-of date moves to today at midnight Europe/Helsinki."""
 
 import asyncio
 import contextlib

@@ -20,6 +20,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "password": ("Salasana", "Password", "Lösenord"),
     "bad_login": ("Väärä käyttäjätunnus tai salasana.", "Wrong user name or password.",
                   "Fel användarnamn eller lösenord."),
+    "login_locked": ("Liian monta epäonnistunutta kirjautumista. Yritä uudelleen {s} sekunnin "
+                     "kuluttua.", "Too many failed sign-ins. Try again in {s} seconds.",
+                     "För många misslyckade inloggningar. Försök igen om {s} sekunder."),
     "signed_in_as": ("Kirjautunut", "Signed in as", "Inloggad som"),
     "role_manager": ("palvelupäällikkö", "manager", "servicechef"),
     "role_analyst": ("analyytikko", "analyst", "analytiker"),

@@ -4,7 +4,6 @@ clients); analysts and admins get one row per gap with an opaque client referenc
 travel in the query string: they never hold a client id."""
 
 import asyncio
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from services.csvsafe import write_csv
 from services.web import published
 from services.web.app import ctx, needs, render, session
 from services.web.auth import PERMISSIONS
@@ -148,9 +148,7 @@ async def gaps_csv(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
     cols, rows, _ = await fetch(request, f, None, choices=False)
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(cols)
-    w.writerows([["" if r[k] is None else r[k] for k in cols] for r in rows])
+    write_csv(out, cols, [[r[k] for k in cols] for r in rows])  # formulas neutralised
     s = session(request)
     ctx(request).store.log(s.user, s.role, "export", "gaps.csv",
                            detail=request.query_string or None, row_count=len(rows))
