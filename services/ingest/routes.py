@@ -25,6 +25,9 @@ log = logging.getLogger("jatkumo.ingest")
 Taker = Callable[[Sequence[Item]], list[Answer]]
 
 
+GROUP_EVENTS = 20_000  # at most this many events of waiting requests in one transaction
+
+
 @dataclass
 class Ingest:
     take: Taker  # Embedded.take, or the Kafka publisher's
@@ -35,6 +38,45 @@ class Ingest:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="ingest"))
     requests: int = 0
     read_seconds: float = 30.0  # a body slower than this is answered 408: it holds a connection
+    waiting: list[tuple[list[Item], "asyncio.Future[list[Answer]]"]] = field(
+        default_factory=list)
+    busy: bool = False
+    drainer: "asyncio.Task[None] | None" = None
+
+    async def submit(self, items: list[Item]) -> list[Answer]:
+        """Group commit: requests that arrive while a transaction runs are taken together in
+        the next one (each still whole: a group commits or fails as one), so concurrent
+        sources share a transaction's fixed cost instead of queueing behind it one by one."""
+        future: asyncio.Future[list[Answer]] = asyncio.get_running_loop().create_future()
+        self.waiting.append((items, future))
+        if not self.busy:
+            self.busy = True
+            self.drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.waiting:
+                group: list[tuple[list[Item], asyncio.Future[list[Answer]]]] = []
+                size = 0
+                while self.waiting and (not group or size + len(self.waiting[0][0])
+                                        <= GROUP_EVENTS):
+                    group.append(self.waiting.pop(0))
+                    size += len(group[-1][0])
+                items = [i for its, _f in group for i in its]
+                try:
+                    answers = await loop.run_in_executor(self.executor, self.take, items)
+                except Exception as e:  # every request of the group learns it
+                    for _its, f in group:
+                        f.set_exception(e)
+                    continue
+                start = 0
+                for its, f in group:
+                    f.set_result(answers[start:start + len(its)])
+                    start += len(its)
+        finally:
+            self.busy = False
 
 
 INGEST = web.AppKey("ingest", Ingest)
@@ -79,9 +121,8 @@ async def post_events(request: web.Request) -> web.StreamResponse:
     ingest.requests += 1
     origin = f"http:{token.name}:{ingest.requests}"
     items = [Item(raw, f"{origin}:{i}", token.source) for i, raw in enumerate(raws)]
-    loop = asyncio.get_running_loop()
     try:
-        answers = await loop.run_in_executor(ingest.executor, ingest.take, items)
+        answers = await ingest.submit(items)
     except Exception as e:  # nothing of the request was stored (one transaction)
         log.error("ingest: a batch of %d events failed and was not stored: %s",
                   len(items), type(e).__name__)
