@@ -1,5 +1,5 @@
 """jatkumo ingest --bootstrap HOST:PORT: the ingest API alone, in front of Kafka. Events sent to
-POST /api/v1/events go through the door and onto jatkumo.events in one transaction a request;
+POST /api/v1/events go through the door and onto jatkumo.events (acks=all) before the answer;
 the workers and the sink do the rest. Without a broker use `jatkumo serve --ingest`."""
 
 import argparse
@@ -23,8 +23,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="the source systems' tokens ('jatkumo token add NAME --tokens FILE')")
     p.add_argument("--port", type=int, default=8090, help="TCP port (default 8090)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--name", help="this gateway's name, unique per running gateway (its Kafka "
-                   "transactional id; default the host name)")
+    p.add_argument("--name", help="this gateway's name in the broker's client id (default the "
+                   "host name)")
     p.set_defaults(run=run)
     return p
 

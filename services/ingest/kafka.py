@@ -1,8 +1,11 @@
 """Ingest in front of Kafka: each request's events are published to jatkumo.events (keyed by
-client, after the door) and its dead letters to jatkumo.dead-letters in ONE Kafka transaction
-with acks=all, committed before the answer. The workers and the sink read committed records
-only, so a request is taken whole or not at all, and a retried one is de-duplicated by event id
-downstream (SPEC.md 1.4); here every valid event is answered `accepted`."""
+client, after the door) and its dead letters to jatkumo.dead-letters with acks=all and an
+idempotent producer, every send confirmed before the answer; here every valid event is
+answered `accepted`. If a send fails the request is answered 503 and part of it may be on the
+topic: sending it again is safe, as the workers count a second copy of an event id as a
+duplicate (SPEC.md 1.4). (One Kafka transaction a request would make it all-or-nothing, but
+the workers and the sink on main read uncommitted records and stop at a transaction's marker
+as if it were a record: that waits for the transactional pipeline.)"""
 
 import socket
 from collections.abc import Sequence
@@ -19,16 +22,13 @@ class KafkaTaker:
         from kafka import KafkaProducer
 
         self.key = key
-        # Stable per gateway: a restarted gateway fences its own unfinished transaction.
-        tid = f"jatkumo-ingest-{name or socket.gethostname()}"
         self.producer: Any = KafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-            transactional_id=tid, linger_ms=5, client_id="jatkumo-ingest")
-        self.producer.init_transactions()
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+            client_id=f"jatkumo-ingest-{name or socket.gethostname()}")
 
     def take(self, items: Sequence[Item]) -> list[Answer]:
         answers: list[Answer] = []
-        self.producer.begin_transaction()
+        sent = []
         try:
             for item in items:
                 got = admit(item.raw, item.origin, self.key)
@@ -38,16 +38,17 @@ class KafkaTaker:
                                       "system of the token", item.origin)
                 if isinstance(got, DeadLetter):
                     value, headers = dead_letter_message(got)
-                    self.producer.send(topics.DEAD_LETTERS, value=value, headers=headers)
+                    sent.append(self.producer.send(topics.DEAD_LETTERS, value=value,
+                                                   headers=headers))
                     answers.append(Answer("dead_letter", None, got.reason))
                     continue
                 key, value = event_message(got)
-                self.producer.send(topics.EVENTS, key=key, value=value)
+                sent.append(self.producer.send(topics.EVENTS, key=key, value=value))
                 answers.append(Answer("accepted", got.event_id))
-            self.producer.commit_transaction()  # flushes; waits for every in-sync replica
-        except BaseException:
-            self.producer.abort_transaction()
-            raise
+        finally:
+            self.producer.flush()
+        for future in sent:
+            future.get(timeout=60)  # raises if any in-sync replica did not take it: a 503
         return answers
 
     def close(self) -> None:
