@@ -68,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout.buffer:
             out.close()
-    console = Console(stderr=True)
+    # plain lines, never wrapped: FILE:LINE: reason is what editors and grep understand
     for line, reason in report.bad[:SHOWN]:
-        console.print(f"{args.file}:{line}: {reason}", markup=False, highlight=False)
+        print(f"{args.file}:{line}: {reason}", file=sys.stderr)
     if len(report.bad) > SHOWN:
-        console.print(f"… and {len(report.bad) - SHOWN} more bad rows", markup=False)
+        print(f"… and {len(report.bad) - SHOWN} more bad rows", file=sys.stderr)
+    console = Console(stderr=True)
     if args.errors:
         with open(args.errors, "w", encoding="utf-8") as f:
             f.writelines(f"{line};{reason}\n" for line, reason in report.bad)
