@@ -2,14 +2,12 @@
 attacks neither wait on nor disturb the browser tests' server."""
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from services.web.auth import hash_password
-from tests.e2e.web.conftest import free_port, wait_up
+from tests.e2e.web.conftest import free_port, serving
 
 PASSWORD = "hyökkäys-2026-salasana"
 ANALYSTS = [f"a{i}" for i in range(1, 9)]
@@ -33,15 +31,5 @@ def serve(db: Path, users: Path, **extra: str) -> Iterator[str]:
     env = {**os.environ, "JATKUMO_USERS": str(users), "JATKUMO_WEB_SECRET": "attack-secret",
            "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}",
            **LIMITS, **extra}
-    log = (db.parent / f"serve-{port}.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
-                             "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(url, proc)
+    with serving(db, port, env, db.parent / f"serve-{port}.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()

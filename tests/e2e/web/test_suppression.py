@@ -9,8 +9,6 @@ replaced by its true count, which the test reads from the file) it recovers coun
 import html
 import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ import duckdb
 import pytest
 
 from tests.e2e.web.attack import Browser, collect, primary_only, true_cells
-from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, wait_up
+from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, serving
 
 THRESHOLDS = (5, 10)
 
@@ -42,16 +40,8 @@ def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Ite
            "JATKUMO_METRICS_TOKEN": token}
     copy = tmp / db.name  # its own web file beside it
     copy.write_bytes(db.read_bytes())
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(copy),
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(url, proc)
+    with serving(copy, port, env) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="module", params=[(f, k) for f in ("synthetic", "region")
