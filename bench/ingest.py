@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from services.config import Settings  # noqa: E402
 from services.ingest.embedded import Embedded, Item  # noqa: E402
-from tests.integration.ingest.server import cli, start  # noqa: E402
+from tests.integration.ingest.server import add_token, start  # noqa: E402
 
 SOURCE = "bench:ingest"
 
@@ -97,8 +97,7 @@ def main() -> None:
         folder = Path(tmp)
         base = baseline(batches, folder)
         db = folder / "live.duckdb"
-        token = cli("token", "add", "bench", "--source", SOURCE, "--db", str(db)
-                    ).stdout.split()[0]
+        token = add_token(db, SOURCE, "bench")
         server = start(db, JATKUMO_INGEST_EVENTS_PER_SECOND=str(a.rate * 10))
         try:
             lat, took = asyncio.run(load(server.url + "/api/v1/events", token, per_client,

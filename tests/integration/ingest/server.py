@@ -37,6 +37,13 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def add_token(db: Path, source: str, name: str = "paja") -> str:
+    """`jatkumo token add` for the file `db`: the new token (shown once)."""
+    made = cli("token", "add", name, "--source", source, "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    return made.stdout.splitlines()[0]
+
+
 @dataclass
 class Server:
     db: Path

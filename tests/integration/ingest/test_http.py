@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import read_relations, replay_db
-from tests.integration.ingest.server import KEY, Server, cli, start
+from tests.integration.ingest.server import KEY, Server, add_token, cli, start
 from tests.integration.kafka.generate import lines
 
 SOURCE = "workshop:PAJA-1"
@@ -33,9 +33,7 @@ def _as_source(raw: str, source: str = SOURCE) -> str:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     db = tmp_path / "live.duckdb"
-    made = cli("token", "add", "paja", "--source", SOURCE, "--db", str(db))
-    assert made.returncode == 0, made.stderr
-    token = made.stdout.splitlines()[0]
+    token = add_token(db, SOURCE)
     s = start(db, JATKUMO_INGEST_READ_SECONDS="2")
     yield s, token
     s.stop()
@@ -106,7 +104,7 @@ def test_bad_requests_get_a_clear_4xx_and_the_server_keeps_serving(
 
 def test_too_many_events_a_second_get_429_with_retry_after(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
-    token = cli("token", "add", "t", "--source", SOURCE, "--db", str(db)).stdout.split()[0]
+    token = add_token(db, SOURCE, "t")
     s = start(db, JATKUMO_INGEST_EVENTS_PER_SECOND="2")  # a bucket of 20 events
     try:
         raws = [_as_source(r) for r in lines(12, seed=4)][:25]
@@ -128,7 +126,7 @@ def test_openapi_31_is_served(server: tuple[Server, str]) -> None:
 
 def test_kill_9_loses_nothing_accepted_and_the_file_equals_replay(tmp_path: Path) -> None:
     db = tmp_path / "live.duckdb"
-    token = cli("token", "add", "t", "--source", SOURCE, "--db", str(db)).stdout.split()[0]
+    token = add_token(db, SOURCE, "t")
     raws = [_as_source(r) for r in lines(40, seed=9, malformed=3)]
     s = start(db)
     accepted = []

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.web.attack_server import LIMITS, PASSWORD, write_users
 from tests.e2e.web.client import Client
-from tests.integration.ingest.server import Server, cli, start
+from tests.integration.ingest.server import Server, add_token, start
 from tests.integration.kafka.generate import lines
 from tests.integration.kafka.pipeline import retry_until
 
@@ -23,9 +23,7 @@ BYPASS = "SELECT 1 AS a /* /* */ \" */ ; {} -- \""
 @pytest.fixture
 def ingesting(tmp_path: Path) -> Iterator[tuple[Server, Client]]:
     db = tmp_path / "live.duckdb"
-    made = cli("token", "add", "paja", "--source", SOURCE, "--db", str(db))
-    assert made.returncode == 0, made.stderr
-    token = made.stdout.splitlines()[0]
+    token = add_token(db, SOURCE)
     users = write_users(tmp_path / "users.toml")
     s = start(db, JATKUMO_USERS=str(users), JATKUMO_SNAPSHOT_SECONDS="1", **LIMITS)
     try:
