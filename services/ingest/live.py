@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,9 @@ def today_in_helsinki() -> date:
 def seconds_to_midnight(now: datetime | None = None) -> float:
     now = now or datetime.now(HELSINKI)
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), HELSINKI)
-    return max(1.0, (midnight - now).total_seconds())
+    # in UTC: a difference of two times in one zone is of wall clocks, an hour off on the
+    # nights the clocks turn
+    return max(1.0, (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
 
 
 def open_embedded(db: Path, settings: Settings,

@@ -107,3 +107,31 @@ def test_events_sharing_an_id_end_as_in_replay_whatever_the_batches(
     for name in want:
         if name != "dead_letters":
             assert got[name] == want[name], name
+
+
+def test_the_daily_move_gives_what_replay_gives_on_the_new_day(tmp_path: Path) -> None:
+    raws = list(lines(30, seed=8))
+    db = tmp_path / "live.duckdb"
+    e = _embedded(db)
+    _feed(e, raws, random.Random(8))
+    later = date(2024, 7, 31)
+    e.move_as_of(later)
+    e.close()
+    want = replay_db(tmp_path, raws, later, key=KEY)
+    got = read_relations(db)
+    assert got["as_of"] == [(later,)]
+    for name in want:
+        if name != "dead_letters":
+            assert got[name] == want[name], name
+
+
+def test_midnight_is_counted_in_helsinki_time() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from services.ingest.live import seconds_to_midnight
+
+    hki = ZoneInfo("Europe/Helsinki")
+    assert seconds_to_midnight(datetime(2024, 3, 30, 23, 59, 0, tzinfo=hki)) == 60
+    # the night the clocks go forward (31.3.2024, 03:00 -> 04:00) is an hour short
+    assert seconds_to_midnight(datetime(2024, 3, 31, 0, 0, 0, tzinfo=hki)) == 23 * 3600
