@@ -1,6 +1,7 @@
 """jatkumo worker: run one stream worker (faust) against Kafka."""
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from services import config
@@ -22,10 +23,15 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--web-port", type=int, metavar="PORT",
                    help="faust's web server on 127.0.0.1 (0: off; default 6066)")
     p.add_argument("--data-dir", metavar="DIR", help="faust's data folder (default var/worker)")
+    p.add_argument("--handoffs", metavar="FILE.toml",
+                   help="the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS or the 2023 one): "
+                   "give every worker the same file")
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    run_worker(config.load(), kafka_settings(args))
+    settings = config.load()
+    settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
+    run_worker(settings, kafka_settings(args))
     return 0

@@ -34,10 +34,11 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
     return load(e), load_kafka(e)
 
 
-def start_worker(bootstrap: str, as_of: str, folder: Path) -> "subprocess.Popen[bytes]":
+def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str
+                 ) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args], cwd=ROOT,
                             env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)),
                             stdout=log, stderr=subprocess.STDOUT)
 
