@@ -148,3 +148,19 @@ def test_kill_9_loses_nothing_accepted_and_the_file_equals_replay(tmp_path: Path
         if name != "dead_letters":
             assert got[name] == want[name], name
     assert isinstance(as_of, date)
+
+
+def test_a_code_in_another_field_and_a_deeply_nested_body_are_dead_letters_not_stored(
+        server: tuple[Server, str]) -> None:
+    s, token = server
+    obj = json.loads(_as_source(next(iter(lines(1, seed=6)))))
+    obj["payload"] = {**obj["payload"], "contract_id": "k-131052-308T"}
+    nested = ("[" * 5000 + "]" * 5000).encode()
+    status, body, _ = s.post(json.dumps(obj).encode(), token)
+    assert status == 200 and body["results"][0]["status"] == "dead_letter"
+    assert "131052-308T" not in json.dumps(body)
+    status, body, _ = s.post(b"[" + nested + b"]", token)
+    assert status == 200 and body["dead_letter"] == 1
+    assert s.get("/healthz")[0] == 200
+    s.stop()
+    assert b"131052-308T" not in s.db.read_bytes()

@@ -153,6 +153,19 @@ def sink_all(bootstrap: str, as_of: str, db: Path) -> None:
     run_sink(db, s, k, until_caught_up=True)  # type: ignore[arg-type]
 
 
+def work_through(bootstrap: str, as_of: str, work: Path, *worker_args: str) -> Path:
+    """One worker until every event is committed, then the sink: the relations' file."""
+    worker = start_worker(bootstrap, as_of, work / "worker-0", *worker_args)
+    try:
+        wait_workers_done(bootstrap)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    db = work / "kafka.duckdb"
+    sink_all(bootstrap, as_of, db)
+    return db
+
+
 def replay_db(path: Path, as_of: str, db: Path) -> None:
     s, _k = settings("unused:1", as_of)
     from datetime import date

@@ -14,9 +14,7 @@ from tests.integration.kafka.compare import differences
 from tests.integration.kafka.pipeline import (
     KEY,
     publish_file,
-    sink_all,
-    start_worker,
-    wait_workers_done,
+    work_through,
 )
 
 pytestmark = pytest.mark.kafka
@@ -50,14 +48,7 @@ def test_a_worker_with_two_handoffs_equals_replay_with_the_same_file(
         h.signed("k4", "2027-02-01", client="c4", **IN_WBA),
         h.signed("k5", "2022-09-01", client="c5"), h.ended("k5", "2023-02-28", client="c5")])
     publish_file(kafka, as_of, events)
-    worker = start_worker(kafka, as_of, work / "worker-0", "--handoffs", str(conf))
-    try:
-        wait_workers_done(kafka)
-    finally:
-        worker.terminate()
-        worker.wait(60)
-    db = work / "kafka.duckdb"
-    sink_all(kafka, as_of, db)
+    db = work_through(kafka, as_of, work, "--handoffs", str(conf))
     rules = Rules(configured_handoffs=read_handoffs(str(conf)))
     replay(events, work / "replay.duckdb", Settings(pseudonym_key=KEY.encode(), rules=rules),
            date.fromisoformat(as_of))

@@ -17,9 +17,7 @@ from tests.integration.kafka.pipeline import (
     ROOT,
     env,
     replay_db,
-    sink_all,
-    start_worker,
-    wait_workers_done,
+    work_through,
 )
 
 pytestmark = pytest.mark.kafka
@@ -81,13 +79,6 @@ def test_events_posted_to_the_kafka_gateway_equal_replay(kafka: str, work: Path)
     finally:
         gateway.terminate()
         gateway.wait(30)
-    worker = start_worker(kafka, as_of, work / "worker-0")
-    try:
-        wait_workers_done(kafka)
-    finally:
-        worker.terminate()
-        worker.wait(60)
-    db = work / "kafka.duckdb"
-    sink_all(kafka, as_of, db)
+    db = work_through(kafka, as_of, work)
     replay_db(events, as_of, work / "replay.duckdb")
     assert differences(work / "replay.duckdb", db) == {}
