@@ -1,5 +1,7 @@
 """The dashboard's words in Finnish (first), English and Swedish. A missing key shows itself."""
 
+from services.web.i18n_worklist import WORDS as WORKLIST_WORDS
+
 LANGS = ("fi", "en", "sv")
 LANG_NAMES = {"fi": "suomi", "en": "English", "sv": "svenska"}
 
@@ -188,6 +190,8 @@ _T: dict[str, tuple[str, str, str]] = {
         "summa.", "Open gaps by type, area, municipality and service; all = the sum.",
         "Öppna avbrott per typ, område, kommun och tjänst; alla = summan."),
 }
+
+_T.update(WORKLIST_WORDS)  # the alert work list and scopes
 
 
 def translate(key: str, lang: str) -> str:

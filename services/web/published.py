@@ -16,9 +16,17 @@ The cube (keys; '*' is "all"):
 - ("transfer", month, area, column): transfers on time and late by month, by area and region,
   adding up to the handoff table's columns;
 - ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
+
+A user with a scope (services/web/scope.py) gets the cells of the one cube whose place lies
+wholly inside their scope, and nothing else: `Published.cube()` applies the scope of the
+request at this one place, so no page can forget it. A subset of the jointly suppressed cube
+tells nothing the cube does not (the cube is never suppressed again per scope: two scopes'
+patterns could then be differenced). A total outside the scope (the region's, for an area's
+user) is not published to them: `Cube.text` gives OUT for it.
 """
 
 import asyncio
+import dataclasses
 import threading
 import weakref
 from collections import defaultdict
@@ -30,8 +38,10 @@ import duckdb
 
 from analytics.disclosure import Key, Relation, Suppressed, suppress
 from services.web.db import SUPPRESS_VAR, Reader
+from services.web.scope import WHOLE, Scope, current
 
 ALL = "*"
+OUT = "–"  # a cell outside the user's scope: not published to them
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
 SERVICES = ("KTT", "SOSKU", "NUPA", "-")
@@ -68,16 +78,87 @@ class Cube:
     handoff_munis: dict[str, list[str]]
     transfer_months: list[str]
     map_rows: list[dict[str, Any]] = field(default_factory=list)
+    scope: Scope = WHOLE
 
     def text(self, *key: object) -> str:
-        return self.cells.shown(tuple(key))
+        return self.cells.shown(tuple(key)) if self.in_scope(key) else OUT
 
     def value(self, *key: object) -> int | None:
-        return self.cells.value(tuple(key))
+        return self.cells.value(tuple(key)) if self.in_scope(key) else None
+
+    # --- the scope -------------------------------------------------------------------------
+    def in_scope(self, key: Key) -> bool:
+        """The cell's place (its area and municipality, ALL where summed) lies wholly inside
+        the scope."""
+        if self.scope.whole:
+            return True
+        if not isinstance(key, tuple) or not key:
+            return False
+        kind = key[0]
+        if kind == "gap" and len(key) == 5:
+            place = (key[2], key[3])
+        elif kind == "trend" and len(key) == 4:
+            place = (key[3], ALL)
+        elif kind == "handoff" and len(key) == 4:
+            place = (key[1], key[2])
+        elif kind == "transfer" and len(key) == 4:
+            place = (key[2], ALL)
+        elif kind in ("clients", "workshops") and len(key) == 4:
+            place = (key[1], key[2])
+        else:
+            return False  # a kind of cell this filter does not know is not shown
+        return self.scope.allows_place(str(place[0]), str(place[1]))
+
+    def scoped(self, scope: Scope) -> "Cube":
+        """The cells of `scope` only, with the lists of places cut to it."""
+        if scope.whole:
+            return self
+        ok = scope.allows_place
+
+        def area_seen(a: str) -> bool:
+            return ok(a, ALL) or any(ok(a, m) for m in (*self.munis.get(a, []),
+                                                        *self.handoff_munis.get(a, [])))
+        munis = {a: [m for m in ms if ok(a, m)] for a, ms in self.munis.items() if area_seen(a)}
+        h_munis = {a: [m for m in ms if ok(a, m)] for a, ms in self.handoff_munis.items()
+                   if area_seen(a)}
+        seen = {m for ms in (*munis.values(), *h_munis.values()) for m in ms}
+        cube = dataclasses.replace(
+            self, scope=scope, cells=Suppressed(self.cells.k, {}),
+            areas=[a for a in self.areas if area_seen(a)], munis=munis,
+            names={m: n for m, n in self.names.items() if m in seen},
+            gap_services={m: s for m, s in self.gap_services.items() if m in seen},
+            handoff_areas=[a for a in self.handoff_areas if area_seen(a)],
+            handoff_munis=h_munis,
+            map_rows=[r for r in self.map_rows
+                      if ok(r["area_key"], r["municipality"])])
+        cube.cells = Suppressed(self.cells.k, {key: v for key, v in self.cells.text.items()
+                                               if cube.in_scope(key)})
+        return cube
+
+    def top(self) -> tuple[str, str] | None:
+        """The place whose totals are the scope's own: the region for the whole area, the
+        area or municipality of a scope of one; None for a scope of several (their sum is
+        not a cell of the cube)."""
+        if self.scope.whole:
+            return (ALL, ALL)
+        if len(self.scope.areas) == 1 and not self.scope.municipalities:
+            return (next(iter(self.scope.areas)), ALL)
+        if len(self.scope.municipalities) == 1 and not self.scope.areas:
+            m = next(iter(self.scope.municipalities))
+            for a, ms in self.munis.items():
+                if m in ms:
+                    return (a, m)
+        return None
+
+    def _totals(self, areas: list[str]) -> list[str]:
+        """ALL and `areas`, those whose totals are in scope."""
+        return [a for a in (ALL, *areas) if self.scope.allows_place(a, ALL)]
 
     # --- what the pages show -------------------------------------------------------------
     def open_now(self) -> list[dict[str, Any]]:
-        return [{"gap_type": t, "open_gaps": self.text("gap", t, ALL, ALL, ALL)}
+        top = self.top()
+        return [{"gap_type": t,
+                 "open_gaps": self.text("gap", t, *top, ALL) if top is not None else OUT}
                 for t in GAP_TYPES]
 
     def gap_rows(self, gap_type: str = "", area: str = "", municipality: str = ""
@@ -97,6 +178,8 @@ class Cube:
             for a, m, s in places:
                 if (area and a != area) or (municipality and m != municipality):
                     continue
+                if not self.scope.allows_place(a, m):
+                    continue
                 shown = self.text("gap", t, a, m, s)
                 if shown != "0":
                     out.append({"gap_type": t, "internal_area": a, "municipality": m,
@@ -108,11 +191,11 @@ class Cube:
         """(month end, area or '*', {type: text}) for each month end and the as-of date."""
         out = []
         for m in self.trend_months:
-            for a in (ALL, *self.areas):
+            for a in self._totals(self.areas):
                 out.append((m, a, {t: self.text("trend", m.isoformat(), t, a)
                                    for t in GAP_TYPES}))
         if self.as_of is not None:
-            for a in (ALL, *self.areas):
+            for a in self._totals(self.areas):
                 out.append((self.as_of, a, {t: self.text("gap", t, a, ALL, ALL)
                                             for t in GAP_TYPES}))
         return out
@@ -125,6 +208,8 @@ class Cube:
             places += [(a, m, 0) for m in sorted(self.handoff_munis.get(a, []),
                                                  key=lambda m: self.names.get(m, m))]
         for a, m, level in places:
+            if not self.scope.allows_place(a, m):
+                continue
             rows.append({"internal_area": None if a == ALL else a,
                          "municipality": None if m == ALL else m,
                          "municipality_name": self.names.get(m) if m != ALL else None,
@@ -137,7 +222,7 @@ class Cube:
         where the shown counts determine it (all months up to it shown, or the column total
         and all later months shown): a function of shown counts, so it tells nothing more."""
         rows: list[dict[str, Any]] = []
-        for a in (ALL, *self.handoff_areas):
+        for a in self._totals(self.handoff_areas):
             cohort = self.value("handoff", a, ALL, "cohort")
             totals = [self.value("handoff", a, ALL, c) for c in TRANSFER_COLS]
             per = [[self.value("transfer", m, a, c) for c in TRANSFER_COLS]
@@ -155,7 +240,7 @@ class Cube:
         """Firing alerts (= open gaps) by area and type: the same cells as the Gaps page."""
         return [{"internal_area": a, **{t: self.text("gap", t, a, ALL, ALL)
                                         for t in GAP_TYPES}}
-                for a in (ALL, *self.areas)]
+                for a in self._totals(self.areas)]
 
 
 def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -> int | None:
@@ -330,13 +415,27 @@ class Published:
         self.reader = reader
         self._lock = threading.Lock()
         self._cache: tuple[object, Cube] | None = None
+        self._scoped: dict[str, tuple[object, Cube]] = {}
 
-    def cube_sync(self) -> Cube:
+    def cube_sync(self, scope: Scope | None = None) -> Cube:
+        """The cube for `scope`, by default the current request's (services/web/scope.py):
+        the one place where the scope filter applies to published figures."""
+        scope = scope or current()
+        whole = self._whole_sync()
+        if scope.whole:
+            return whole
+        with self._lock:
+            got = self._scoped.get(scope.key)
+            if got is None or got[0] is not whole:
+                got = self._scoped[scope.key] = (whole, whole.scoped(scope))
+            return got[1]
+
+    def _whole_sync(self) -> Cube:
         stamp = self.reader.stamp() if self.reader.stamp else None
         with self._lock:
             if stamp is not None and self._cache is not None and self._cache[0] == stamp:
                 return self._cache[1]
-            con = self.reader.connect()
+            con = self.reader.connect()  # the main file: the cube is of the whole area
             try:
                 cube = build(con)
             finally:
@@ -349,9 +448,10 @@ class Published:
         """Forget the cube (bench/pages.py times cold views)."""
         with self._lock:
             self._cache = None
+            self._scoped.clear()
 
-    async def cube(self) -> Cube:
-        return await asyncio.to_thread(self.cube_sync)
+    async def cube(self, scope: Scope | None = None) -> Cube:
+        return await asyncio.to_thread(self.cube_sync, scope or current())
 
 
 _BY_READER: "weakref.WeakKeyDictionary[Reader, Published]" = weakref.WeakKeyDictionary()

@@ -10,6 +10,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from services import config
 from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
@@ -17,10 +18,11 @@ from services.config import WebSettings
 from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User, dummy_hash
-from services.web.db import Connect, Reader, Refs, file_stamp, with_threshold
+from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
+from services.web.scopedb import ScopedFiles, folder_for
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path
 
@@ -42,11 +44,14 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     `stamp` tells one version of the data from the next (cached answers are kept per
     version): the file's mtime and size by default."""
     stamp = stamp or file_stamp(db)
-    reader = Reader(with_threshold(connect, settings.suppress_below), stamp)
     store = store or WebStore(web_path(db))
+    # Each scope's rows in a file of its own, beside the web file (services/web/scopedb.py).
+    scoped = ScopedFiles(lambda: db, stamp, folder_for(web_path(db)))
+    reader = Reader(with_threshold(connect, settings.suppress_below), stamp,
+                    scoped_connector(scoped, settings.suppress_below))
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, stamp),
             store=store, users=users, settings=settings,
-            analyst=SqlRunner(lambda: db, settings), dummy_hash=dummy_hash(users))
+            analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
     metrics = app[METRICS] = Metrics(reader)
@@ -67,7 +72,8 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     secret = store.secret(settings.secret)
     manager = Alertmanager(settings.alertmanager_url) if settings.alertmanager_url else None
     c.extras["alerts"] = AlertService(AlertState(store, secret), reader, c.refs.of, settings,
-                                      manager, metrics.processing_seconds.labels("alert_round"))
+                                      manager, metrics.processing_seconds.labels("alert_round"),
+                                      config.load().rules)
 
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
