@@ -108,6 +108,18 @@ def parse(name: str, entry: Mapping[str, Any], where: str) -> Scope:
     return Scope(got["areas"], got["municipalities"])
 
 
+def describe(scope: Scope, lang: str) -> str:
+    """The scope in words for the page header: areas, then municipalities by name."""
+    from schemas.reference import municipalities  # reference data, read once
+
+    names = municipalities()
+
+    def name(code: str) -> str:
+        m = names.get(code)
+        return code if m is None else (m.name_sv if lang == "sv" and m.name_sv else m.name_fi)
+    return ", ".join([*sorted(scope.areas), *sorted(name(m) for m in scope.municipalities)])
+
+
 # The scope of the request being answered (set by the sign-in middleware).
 CURRENT: contextvars.ContextVar[Scope] = contextvars.ContextVar("jatkumo_scope", default=WHOLE)
 

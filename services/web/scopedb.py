@@ -21,7 +21,7 @@ A relation the main file does not have is left out; nothing else is copied."""
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -79,6 +79,7 @@ def build(source: Path, target: Path, scope: Scope) -> None:
     building.unlink(missing_ok=True)
     con = duckdb.connect(str(building))
     try:
+        con.execute("SET enable_progress_bar = false")  # the server's console stays quiet
         quoted = str(source).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS src (READ_ONLY)")
         have = {r[0] for r in con.execute(
@@ -135,6 +136,14 @@ class ScopedFiles:
                 got[1].unlink(missing_ok=True)
             self._built[scope.key] = (stamp, target)
             return target
+
+    def warm(self, scopes: Iterable[Scope]) -> None:
+        """Build the files of these scopes for the current data, ahead of their users' first
+        page (the server calls it at start and every few seconds: a file already built for
+        this version is only looked up)."""
+        for scope in scopes:
+            if not scope.whole:
+                self.path(scope)
 
 
 def folder_for(web_file: Path) -> Path:

@@ -22,10 +22,12 @@ from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector,
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
+from services.web.scope import describe
 from services.web.scopedb import ScopedFiles, folder_for
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path
 
+SCOPE_CHECK_SECONDS = 5.0
 PAGES = [session_pages, overview, gaps, sql, timeline, service_map, access, alerts]
 
 
@@ -54,6 +56,7 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
             analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
+    c.templates.globals["scope_text"] = describe  # the header names the user's scope
     metrics = app[METRICS] = Metrics(reader)
     app.router.add_get("/metrics", metrics.handler)
     app.router.add_static("/static/", HERE / "static")
@@ -75,14 +78,29 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
                                       manager, metrics.processing_seconds.labels("alert_round"),
                                       config.load().rules)
 
+    scopes = {u.scope for u in users.values() if not u.scope.whole}
+
+    async def keep_scopes() -> None:
+        # Each scope's file is rebuilt soon after the data changes, not on its user's next
+        # page (which would wait for it: seconds on a large file).
+        while True:
+            try:
+                await asyncio.to_thread(scoped.warm, scopes)
+            except Exception as e:  # a file being replaced: the next round retries
+                logging.getLogger("jatkumo.web").warning("scope files not built: %s", e)
+            await asyncio.sleep(SCOPE_CHECK_SECONDS)
+
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
+        scoping = asyncio.create_task(keep_scopes()) if scopes else None
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
         cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
         c.analyst_sql().warm()  # nor the first query
         yield
         warming.cancel()
         cube.cancel()
+        if scoping is not None:
+            scoping.cancel()
         await stop(task)
         await c.analyst_sql().close()
         c.hasher.shutdown(wait=False)

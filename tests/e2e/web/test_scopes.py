@@ -9,8 +9,10 @@ import io
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from services.web.auth import hash_password
 from tests.e2e.web.client import Answer, Client
 from tests.e2e.web.conftest import PASSWORD, free_port, serving
+from tests.e2e.web.test_pages import shot
 
 # user: (role, scope lines of the users file)
 USERS = {
@@ -47,6 +50,11 @@ def scoped(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
            "JATKUMO_SQL_ROW_LIMIT": "5000", "JATKUMO_SQL_TIMEOUT_SECONDS": "10",
            "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     with serving(db, port, env, log=d / "serve.log") as url:
+        root = signed(url, "root")
+        for _ in range(300):  # the first alert round runs as the server starts
+            if 'id="alerts-firing"' in root.get("/alerts").body:
+                break
+            time.sleep(0.1)
         yield url, db
 
 
@@ -240,3 +248,100 @@ def test_an_analysts_sql_reaches_no_other_scope_by_any_name(scoped: tuple[str, P
     # only their own lines of the access log (which echo what they asked for themselves)
     got = sql(c, "SELECT DISTINCT user_name FROM access_log")
     assert cells(got) == ["olli"]
+
+
+# --- the work list, in the browser -----------------------------------------------------------
+
+def browser(context: Any, url: str, user: str) -> Any:
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(url + "/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
+
+
+def overs(page: Any) -> list[int]:
+    """Days over the threshold of the rows nobody has handled yet, in page order."""
+    out = []
+    for row in page.locator("#alerts-firing tbody tr").all():
+        if not row.locator("td.handled").inner_text().strip():
+            out.append(int(row.locator("td.over").inner_text().split()[0]))
+    return out
+
+
+def test_the_work_list_pages_sorts_filters_and_says_who_acted(context: Any,
+                                                              scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    page = browser(context, url, "root")
+    page.goto(url + "/alerts")
+    total = int(page.locator("#alert-total").inner_text().split()[0])
+    assert total > 50  # more than one page
+    assert page.locator("#alerts-firing tbody tr").count() == 50
+    first = overs(page)
+    assert first == sorted(first, reverse=True) and first[0] > first[-1]
+    page.click("#next-page")
+    page.wait_for_url(re.compile(r"page=2"))
+    second = overs(page)
+    assert second and max(second) <= min(first)
+    assert "Sivu 2" in page.locator("#alert-total").inner_text()
+    # filter by municipality (chosen by name): every row is of it, the total is its own
+    page.goto(url + "/alerts")
+    page.select_option("#a-mun", label="Kempele")
+    page.click("#alert-filter")
+    page.wait_for_url(re.compile(r"municipality=244"))
+    assert set(page.locator("#alerts-firing td.municipality").all_inner_texts()) == {"Kempele"}
+    assert int(page.locator("#alert-total").inner_text().split()[0]) < total
+    # in words: what is missing, since when, the threshold, who acts
+    page.locator("#alerts-firing tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/alerts/[0-9a-f]{20}$"))
+    ref = page.url.rsplit("/", 1)[1]
+    sentence = page.locator("#alert-sentence").inner_text()
+    assert "raja" in sentence and "Toimijana: Kempele (kunta)" in sentence, sentence
+    page.fill("#ack-comment", "Soitettu Kempeleen työpajalle")
+    page.click("#ack-form button")
+    assert "root" in page.locator("#alert-ack").inner_text()
+    page.goto(url + "/alerts?municipality=244")
+    row = page.locator(f'#alerts-firing tr[data-ref="{ref}"]')
+    handled = row.locator("td.handled").inner_text()
+    assert "root" in handled and "Soitettu Kempeleen työpajalle" in handled
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", handled)  # when
+    # handled rows go after those nobody has handled
+    handled_flags = [bool(r.locator("td.handled").inner_text().strip())
+                     for r in page.locator("#alerts-firing tbody tr").all()]
+    assert handled_flags == sorted(handled_flags)
+    shot(page, "worklist")
+    page.close()
+
+
+def test_a_caseworker_works_their_own_list_and_a_manager_sees_counts(
+        context: Any, scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    page = browser(context, url, "kaisa")
+    page.goto(url + "/alerts")
+    areas = page.locator("#alerts-firing tbody tr td:nth-child(2)").all_inner_texts()
+    assert areas and set(areas) == {"Oulunkaari"}
+    names = page.locator("#alerts-firing td.municipality").all_inner_texts()
+    assert names and not [n for n in names if n.isdigit()]  # by name, not code
+    page.locator("#alerts-firing tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/alerts/[0-9a-f]{20}$"))
+    alert = page.url
+    for lang, words in (("sv", "Ska agera"), ("en", "Expected to act"), ("fi", "Toimijana")):
+        page.goto(url + f"/lang/{lang}")
+        page.goto(alert)
+        assert words in page.locator("#alert-sentence").inner_text()
+    page.click("#alert-timeline")
+    page.wait_for_selector("#timeline-chart svg")
+    shot(page, "worklist-caseworker")
+    page.close()
+    page = browser(context, url, "leena")
+    page.goto(url + "/alerts")
+    assert page.locator("#alert-counts").count() == 1
+    assert page.locator("#alert-cells tbody tr").count() > 0
+    assert page.locator("#alerts-firing").count() == 0
+    assert not [v for v in page.locator("td.n").all_inner_texts() if v in {"1", "2", "3", "4"}]
+    assert page.locator('a[href^="/alerts/"]').count() == 0
+    shot(page, "worklist-manager")
+    page.close()
