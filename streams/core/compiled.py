@@ -12,7 +12,7 @@ from pathlib import Path
 # The hot path of a replay and of a worker: facts in, rules evaluated. Not this module, not
 # `codec` (orjson, I/O-shaped) and not `__init__`.
 COMPILED_MODULES = ("intervals", "timeline", "rules", "results", "handoff", "gaps", "state",
-                    "evaluate", "event_ids")
+                    "evaluate", "event_ids", "horizon")
 MANIFEST = "manifest.json"
 PURE = "pure"
 
