@@ -149,7 +149,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             and not request.path.startswith("/api/v1/")):
         # Before anything else, sign-in included: a cross-site form is refused outright.
         # (/api/v1/ carries a bearer token, nothing a browser adds by itself: no CSRF there.)
-        raise web.HTTPForbidden(text="cross-site request refused")
+        raise web.HTTPForbidden(text=translate("cross_site", lang_of(request)))
     if request.path == "/" or not request.path.startswith(PUBLIC):
         s = ctx(request).sessions.get(request.cookies.get("session"))
         if s is None:
@@ -160,12 +160,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                     back.set_cookie("next", request.path, httponly=True, samesite="Lax",
                                     path="/", max_age=600)
                 raise back
-            raise web.HTTPUnauthorized(text="sign in again at /login")
+            raise web.HTTPUnauthorized(text=translate("sign_in_again", lang_of(request)))
         request["session"] = s
         if request.method == "POST":
             form = await request.post()
             if form.get("_csrf") != s.csrf:
-                raise web.HTTPForbidden(text="stale form: reload the page and try again")
+                raise web.HTTPForbidden(text=translate("stale_form", lang_of(request)))
     response = await handler(request)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

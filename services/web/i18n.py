@@ -259,7 +259,7 @@ _T: dict[str, tuple[str, str, str]] = {
                         "Alerts could not be delivered to Alertmanager",
                         "Larmen kunde inte levereras till Alertmanager"),
     # --- SQL page: errors (a translated lead; DuckDB's own message follows as it is) ---
-    "sql_failed": ("Kysely epäonnistui", "The query failed", "Frågan misslyckades"),
+    "sql_failed": ("Kysely epäonnistui:", "The query failed:", "Frågan misslyckades:"),
     "sql_timeout": ("Kysely pysäytettiin {s} sekunnin jälkeen: rajaa kyselyä.",
                     "The query was stopped after {s} seconds: narrow it down.",
                     "Frågan stoppades efter {s} sekunder: avgränsa den."),
@@ -431,6 +431,23 @@ _T: dict[str, tuple[str, str, str]] = {
                        "klientuppgifter loggas); målet är en sida eller en ogenomskinlig "
                        "referens, aldrig en klients id. Granularitet: en rad per visning, fråga, "
                        "nedladdning eller åtgärd."),
+    # --- plain-text refusals of the request guard (services/web/app.py) ---
+    "cross_site": ("Toiselta sivustolta tullut pyyntö hylättiin.", "Cross-site request refused.",
+                   "En begäran från en annan webbplats avvisades."),
+    "sign_in_again": ("Kirjaudu uudelleen: /login", "Sign in again at /login",
+                      "Logga in igen: /login"),
+    "stale_form": ("Lomake on vanhentunut: lataa sivu uudelleen ja yritä uudestaan.",
+                   "Stale form: reload the page and try again.",
+                   "Formuläret är föråldrat: ladda om sidan och försök igen."),
+    "sql_killed": ("Kysely pysähtyi ilman vastausta: se tarvitsi enemmän muistia tai "
+                   "suoritinaikaa kuin analyytikon kysely saa käyttää.",
+                   "The query stopped without an answer: it needed more memory or CPU than "
+                   "an analyst query may use.",
+                   "Frågan stannade utan svar: den behövde mer minne eller processortid än en "
+                   "analytikerfråga får använda."),
+    "sql_too_big": ("Vastaus on liian suuri: valitse vähemmän rivejä tai sarakkeita.",
+                    "The answer is too large: select fewer rows or columns.",
+                    "Svaret är för stort: välj färre rader eller kolumner."),
 }
 
 

@@ -17,7 +17,7 @@ from services.web import formats
 from services.web.export import Table, csv_people, csv_plain, xlsx
 from services.web.formats import day, month, num, pct, when
 from services.web.i18n import _T, LANGS, translate
-from services.web.pages.sql import reason, relation_names
+from services.web.pages.sql import failure, reason, relation_names
 
 
 @pytest.mark.parametrize(("lang", "text"), [("fi", "31.12.2024"), ("sv", "31.12.2024"),
@@ -123,3 +123,13 @@ def test_the_export_forms_of_one_table() -> None:
     assert [c.data_type for c in ws[2]][-1] == "s"  # a string, not a formula
     assert [c.value for c in ws[3]][:2] == ["Palvelu katkesi", "<5"]
     assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_failed_query_leads_in_words_and_keeps_duckdbs_message() -> None:
+    assert failure("Binder Error: column x not found") == {
+        "error": "sql_failed", "detail": "Binder Error: column x not found"}
+    assert failure("the query stopped without an answer: it needed more memory or CPU than "
+                   "an analyst query may use (exit -9)") == {"error": "sql_killed",
+                                                             "detail": "exit -9"}
+    assert failure("the answer is over 256 MiB: select fewer columns or rows")["error"] == (
+        "sql_too_big")

@@ -34,6 +34,17 @@ def reason(message: str) -> tuple[str, str | None]:
     return key, detail if key != "refuse_other" else message
 
 
+def failure(message: str) -> dict[str, str | None]:
+    """A failed query in words: our own two limits by name (the exit status kept), else a
+    translated lead with DuckDB's own message after it, as it is (as code)."""
+    if message.startswith("the query stopped without an answer"):
+        code = re.search(r"exit -?\d+", message)
+        return {"error": "sql_killed", "detail": code.group(0) if code else None}
+    if message.startswith("the answer is over"):
+        return {"error": "sql_too_big", "detail": None}
+    return {"error": "sql_failed", "detail": message}
+
+
 EXAMPLE = ("SELECT gap_type, count(*) AS gaps\nFROM continuity_gaps\nWHERE is_open\n"
            "GROUP BY gap_type\nORDER BY gaps DESC")
 
@@ -111,9 +122,7 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
                       seconds=c.settings.sql_timeout_seconds, **values)
     except QueryError as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="error")
-        # A translated lead; DuckDB's own message follows as it is (as code).
-        return render(request, "sql.html", status=400, error="sql_failed", detail=str(e),
-                      **values)
+        return render(request, "sql.html", status=400, **failure(str(e)), **values)
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
                 row_count=len(got.rows))
     if as_csv:  # the analyst's own column names head every form

@@ -121,7 +121,7 @@ def test_a_function_duckdb_cannot_interrupt_is_killed_at_the_limit(attacked: str
     # stopped either way: killed at the time limit, or at the process's memory cap first
     # (which one comes first depends on how busy the machine is)
     stopped = any(words in got.body for words in (
-        "pysäytettiin 3 sekunnin", "needed more memory or CPU", "Out of Memory Error"))
+        "pysäytettiin 3 sekunnin", "enemmän muistia tai suoritinaikaa", "Out of Memory Error"))
     shown = re.findall(r'class="error[^<]*', got.body)[:1]
     assert got.status == 400 and stopped and got.seconds < 12, shown
 
