@@ -448,6 +448,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "sql_too_big": ("Vastaus on liian suuri: valitse vähemmän rivejä tai sarakkeita.",
                     "The answer is too large: select fewer rows or columns.",
                     "Svaret är för stort: välj färre rader eller kolumner."),
+    "unknown_user": ("tuntematon käyttäjä", "unknown user", "okänd användare"),
 }
 
 
