@@ -176,3 +176,22 @@ def test_the_check_catches_codes_and_english() -> None:
     assert foreign("Tila: completed · view sign_in worker.assigned", vocab) == {
         "completed", "view", "sign", "in", "worker", "assigned"}
     assert foreign("Avoimet katkokset nyt · Oulu · joulukuu 2024 · klo 14.05 EET", vocab) == set()
+
+
+def test_the_crawler_reads_what_a_person_can_reach_and_skips_only_code(context: Any) -> None:
+    """The page reader in Chromium: closed <details>, options, chart tooltips, aria-labels and
+    the title count; <code> and translate="no" do not."""
+    page = context.new_page()
+    try:
+        page.set_content(
+            "<title>Yleiskuva</title><main><p>Tila: completed</p>"
+            "<details><summary>Näytä</summary>view</details>"
+            "<select><option>sign_in</option></select>"
+            "<svg><rect><title>worker.assigned</title></rect></svg>"
+            "<button aria-label='forbidden'>x</button>"
+            "<code>continuity_gaps</code><span translate='no'>maija</span></main>")
+        text = page.evaluate(TEXT_JS)
+    finally:
+        page.close()
+    assert foreign(text, vocabulary("fi", set())) == {
+        "completed", "view", "sign", "in", "worker", "assigned", "forbidden"}
