@@ -24,7 +24,7 @@ from aiohttp import web
 from schemas.reference import municipalities
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
-from services.web import published
+from services.web import formats, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
@@ -107,8 +107,9 @@ def organizer_text(organizer: str | None, lang: str) -> str:
     return organizer
 
 
-def local_time(t: datetime | None) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if t else ""
+def local_time(t: datetime | None, lang: str) -> str:
+    """Helsinki's wall clock with its zone (services/web/formats.py)."""
+    return formats.when(t, lang) if t else ""
 
 
 def described(a: dict[str, Any], as_of: date | None, lang: str) -> dict[str, Any]:
@@ -124,17 +125,17 @@ def described(a: dict[str, Any], as_of: date | None, lang: str) -> dict[str, Any
     r["what"] = translate(f"alert_what_{r['gap_type']}", lang)
     sentence = translate("alert_sentence" if r["over_days"] is not None
                          else "alert_sentence_resolved", lang)
-    for key, value in (("what", r["what"]), ("since", r["started_on"].isoformat()),
+    for key, value in (("what", r["what"]), ("since", formats.day(r["started_on"], lang)),
                        ("threshold", "–" if threshold is None else str(threshold)),
                        ("over", str(r["over_days"])), ("who", r["who_acts"])):
         sentence = sentence.replace("{" + key + "}", value)
     r["sentence"] = sentence
     r["acked_line"] = (translate("acked_line", lang).replace("{who}", r["ack_by"])
-                       .replace("{when}", local_time(r["ack_at"]))
+                       .replace("{when}", local_time(r["ack_at"], lang))
                        .replace("{note}", r["ack_comment"] or "")) if r["ack_by"] else ""
     r["silenced_line"] = (translate("silenced_line", lang).replace("{who}", r["silence_by"])
-                          .replace("{when}", local_time(r["silence_at"]))
-                          .replace("{until}", local_time(r["silenced_until"]))
+                          .replace("{when}", local_time(r["silence_at"], lang))
+                          .replace("{until}", local_time(r["silenced_until"], lang))
                           .replace("{note}", r["silence_comment"] or "")
                           ) if r.get("silence_by") else ""
     return r
