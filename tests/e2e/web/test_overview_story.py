@@ -11,6 +11,8 @@ serve` as a real process on a real replayed file:
 
 import os
 import re
+import subprocess
+import sys
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterator
@@ -173,3 +175,16 @@ def test_the_story_in_chromium(context: Any, two_server: str, lang: str) -> None
         page.screenshot(path=str(SHOTS / f"overview-story-{lang}.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_serve_refuses_a_bad_handoffs_file(tmp_path: Path, users_file: Path) -> None:
+    bad = tmp_path / "h.toml"
+    bad.write_text('[[handoff]]\nname = "x"\n', encoding="utf-8")
+    db = tmp_path / "none.duckdb"
+    db.write_bytes(b"")
+    done = subprocess.run([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
+                           "--handoffs", str(bad), "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "JATKUMO_USERS": str(users_file)})
+    assert done.returncode == 2
+    assert "missing keys" in done.stderr
