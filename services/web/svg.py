@@ -138,8 +138,9 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     out += _x_labels(xs, px)
     # Hidden days: one hatched band over the plot per day where any series is hidden.
     hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
+    at = {d: i for i, d in enumerate(xs)}
     for d in hidden_days:
-        i = xs.index(d)
+        i = at[d]
         x0 = (px(xs[i - 1]) + px(d)) / 2 if i else px(d) - 3
         x1 = (px(xs[i + 1]) + px(d)) / 2 if i + 1 < len(xs) else px(d) + 3
         out.append(f'<rect x="{x0:.1f}" y="{top_y}" width="{max(x1 - x0, 2):.1f}" '

@@ -80,12 +80,13 @@ def _gap_series(trend: list[tuple[date, str, dict[str, str]]], area: str) -> Ser
     return {g: [(d, count_value(v[g])) for d, a, v in trend if a == area] for g in GAP_TYPES}
 
 
-def _charts(cube: Cube, h: HandoffPart, lang: str) -> dict[str, Any]:
+def _charts(cube: Cube, h: HandoffPart, lang: str,
+            trend: list[tuple[date, str, dict[str, str]]],
+            in_service: list[tuple[date, str, dict[str, str]]],
+            transfers: list[dict[str, Any]]) -> dict[str, Any]:
     labels = {g: translate(g, lang) for g in GAP_TYPES} | {REGION: translate("all_areas", lang)}
     hidden = translate("hidden_legend", lang)
     markers = _markers(cube)
-    trend = cube.trend()
-    in_service = cube.in_service()
     service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service if a == ALL]
                               for s in STORY_SERVICES}
     note = began_note(cube, h, lang)
@@ -96,7 +97,7 @@ def _charts(cube: Cube, h: HandoffPart, lang: str) -> dict[str, Any]:
                                            ident=f"a{i}")}
              for i, a in enumerate(cube.areas)]
     share: Series = {}
-    for r in cube.transfers(h.name):
+    for r in transfers:
         if r["month"] == "?":
             continue
         share.setdefault(r["internal_area"] or REGION, []).append(
@@ -124,22 +125,24 @@ async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
     cube = await published.of(c.reader).cube()
     h = cube.handoff_part(request.query.get("handoff", ""))
-    trend = cube.trend()
-    places = cube.handoff_places(h.name)
+    # each read once: the tables and the charts draw the same cells
+    trend, in_service = cube.trend(), cube.in_service()
+    transfers, places = cube.transfers(h.name), cube.handoff_places(h.name)
     c.store.log(s.user, s.role, "view", "overview")
     return render(
         request, "overview.html", as_of=cube.as_of, now=cube.open_now(),
         headline=cube.headline(),
         previous=cube.trend_months[-1] if cube.trend_months else None,
         trend=sorted(trend, key=lambda x: (x[0], x[1] != ALL, x[1]), reverse=True),
-        in_service=sorted(cube.in_service(), key=lambda x: (x[0], x[1] != ALL, x[1]),
+        in_service=sorted(in_service, key=lambda x: (x[0], x[1] != ALL, x[1]),
                           reverse=True),
         services=STORY_SERVICES, gap_types=GAP_TYPES, all_key=ALL,
         handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()],
         picked=h.name, picked_label=handoff_label(h, lang) if h.name else "",
         intro=handoff_intro(h, lang),
         region=places[0] if places else None, began=cube.began(h.name),
-        handoff=cube.transfers(h.name), places=places, **_charts(cube, h, lang))
+        handoff=transfers, places=places,
+        **_charts(cube, h, lang, trend, in_service, transfers))
 
 
 def setup(app: web.Application) -> None:
