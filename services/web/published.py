@@ -240,7 +240,7 @@ def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -
 def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) -> Cube:
     """Read the unsuppressed cells, sum the marginals from them, suppress all at once.
     `handoffs` is the configuration (SPEC.md 4.1): its order and dates."""
-    got = {name: con.execute(sql).fetchall() for name, sql in QUERIES.items()}
+    got = {name: _read(con, name, sql, handoffs) for name, sql in QUERIES.items()}
     k = int(got["k"][0][0])
     as_of: date | None = got["as_of"][0][0] if got["as_of"] else None
     counts: dict[Key, int] = defaultdict(int)
@@ -307,6 +307,23 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) ->
     return cube
 
 
+def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
+          handoffs: tuple[Handoff, ...]) -> list[Any]:
+    """One query's rows. A file replayed before the story (its dash_* tables stored without
+    the handoff column or dash_story_cells) still serves: with no story cells, and its one
+    handoff's cells under the first configured name (such a file has only `2023`)."""
+    try:
+        return con.execute(sql).fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        if name == "story":
+            return []
+        if name == "handoff":
+            first = handoffs[0].name if handoffs else "2023"
+            rows = con.execute(sql.replace("SELECT handoff, ", "SELECT ")).fetchall()
+            return [(first, *r) for r in rows]
+        raise
+
+
 def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[Key, int],
                    rels: list[Relation], names: dict[str, str]) -> dict[str, HandoffPart]:
     """Each handoff's sub-cube: place x status (with the cohort), and transfers by month and
@@ -360,7 +377,8 @@ def _story_cells(rows: list[Any], as_of: date | None, months: list[date],
     """Young people in KTT and SOSKU by day and area (with the region), and the gaps open now
     split at each configured handoff's date (adding up to the open-gap cells). Returns the
     story's days: the month ends and the as-of date."""
-    days = [*months, *([as_of] if as_of is not None else [])]
+    # no rows at all: a file replayed before the story (not a region with no one in service)
+    days = [*months, *([as_of] if as_of is not None else [])] if rows else []
     began: dict[tuple[str, str], list[tuple[date, int]]] = defaultdict(list)
     for kind, day, key, a, n in rows:
         if kind == "in_service":

@@ -103,8 +103,8 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     labels = labels or {}
     lines = _wrap(note, 95) if note else []
     top_y = T + 15 * len(lines)  # the plot starts under the note
-    xs = sorted({d for pts in series.values() for d, _ in pts}
-                | {d for d, _ in markers if series})
+    points = {d for pts in series.values() for d, _ in pts}
+    xs = sorted(points | {d for d, _ in markers if points})
     values = [v for pts in series.values() for _, v in pts if v is not None]
     if not xs:
         return ""

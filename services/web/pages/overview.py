@@ -47,8 +47,8 @@ def handoff_intro(h: HandoffPart, lang: str) -> str:
 
 
 def _markers(cube: Cube) -> list[tuple[date, str]]:
-    first = cube.story_days[0] if cube.story_days else None
-    last = cube.story_days[-1] if cube.story_days else None
+    first = cube.trend_months[0] if cube.trend_months else None
+    last = cube.as_of
     return [(h.first_day, fi_date(h.first_day)) for h in cube.handoffs.values()
             if h.first_day is not None and first is not None and last is not None
             and first <= h.first_day <= last]

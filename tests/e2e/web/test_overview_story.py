@@ -188,3 +188,30 @@ def test_serve_refuses_a_bad_handoffs_file(tmp_path: Path, users_file: Path) -> 
                           env={**os.environ, "JATKUMO_USERS": str(users_file)})
     assert done.returncode == 2
     assert "missing keys" in done.stderr
+
+
+def test_a_file_replayed_before_the_story_still_serves(web_db: Path, tmp_path: Path) -> None:
+    """Its dash_* tables have no handoff column and no dash_story_cells: the cube is built
+    with its one handoff under the configured name and no story cells, and the handoff
+    figures are those of a current file."""
+    from services.web import published
+
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(web_db.read_bytes())
+    con = duckdb.connect(str(old))
+    try:
+        now = published.build(con, published.configured_handoffs())
+        con.execute("CREATE TABLE h_old AS SELECT * EXCLUDE (handoff) FROM dash_handoff_cells")
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE "
+                           "table_name = 'dash_story_cells'").fetchone()
+        assert kind is not None
+        for name in ("dash_story_cells", "dash_handoff_cells"):
+            con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
+        con.execute("ALTER TABLE h_old RENAME TO dash_handoff_cells")
+        then = published.build(con, published.configured_handoffs())
+    finally:
+        con.close()
+    assert list(then.handoffs) == ["2023"] and then.in_service() == []
+    assert then.handoff_places() == now.handoff_places()
+    assert then.transfers() == now.transfers()
+    assert now.in_service() != []
