@@ -243,6 +243,7 @@ _T: dict[str, tuple[str, str, str]] = {
                          "Började före överföringsdagen"),
     "began_since_col": ("Alkoi siirtopäivänä tai sen jälkeen", "Began on or after it",
                         "Började på eller efter den"),
+    "in_service_now": ("Nuoria palvelussa", "Young people in service", "Unga i tjänsten"),
     "other_gap_types": ("Muut katkostyypit", "The other gap types", "Övriga typer av avbrott"),
     "per_area": ("Avoimet katkokset alueittain", "Open gaps by area", "Öppna avbrott per område"),
 }

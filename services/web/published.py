@@ -206,6 +206,22 @@ class Cube:
                  "since": self.text("began", h.name, t, a, "since")}
                 for t in GAP_TYPES for a in (ALL, *self.areas)]
 
+    def headline_in_service(self) -> list[dict[str, Any]]:
+        """Young people in KTT and SOSKU on the as-of date, the month end before and the
+        change (from shown cells only), as headline() for the gaps."""
+        if len(self.story_days) < 2:
+            return []
+        now_d, prev_d = self.story_days[-1].isoformat(), self.story_days[-2].isoformat()
+        out: list[dict[str, Any]] = []
+        for svc in STORY_SERVICES:
+            now = self.value("in_service", now_d, svc, ALL)
+            before = self.value("in_service", prev_d, svc, ALL)
+            out.append({"service": svc, "now": self.text("in_service", now_d, svc, ALL),
+                        "previous": self.text("in_service", prev_d, svc, ALL),
+                        "change": (now - before if now is not None and before is not None
+                                   else None)})
+        return out
+
     def headline(self) -> list[dict[str, Any]]:
         """Open gaps now by type, with the previous month end's figure and the change: a
         difference of two shown cells (none where either is hidden)."""

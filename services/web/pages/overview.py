@@ -131,7 +131,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
     c.store.log(s.user, s.role, "view", "overview")
     return render(
         request, "overview.html", as_of=cube.as_of, now=cube.open_now(),
-        headline=cube.headline(),
+        headline=cube.headline(), headline_service=cube.headline_in_service(),
         previous=cube.trend_months[-1] if cube.trend_months else None,
         trend=sorted(trend, key=lambda x: (x[0], x[1] != ALL, x[1]), reverse=True),
         in_service=sorted(in_service, key=lambda x: (x[0], x[1] != ALL, x[1]),

@@ -264,7 +264,7 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             else:
                 cells = [("T", day, t, area)]
             s.figure(cells, value, f"trend {day} {area} {t}")
-    _in_service(s, page["in-service"])
+    _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
     for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
         hp = {tid: rs for tid, _, rs in tables(b.get("/?handoff=" + urllib.parse.quote(h)))}
@@ -299,12 +299,19 @@ def _day(text: str) -> tuple[int, ...]:
     return int(y), int(m), int(d)
 
 
-def _in_service(s: System, rows: list[tuple[str, list[str]]]) -> None:
-    """Young people in KTT and SOSKU by day and area; the region's row sums the areas."""
+def _in_service(s: System, rows: list[tuple[str, list[str]]],
+                headline: list[tuple[str, list[str]]]) -> None:
+    """Young people in KTT and SOSKU by day and area; the region's row sums the areas. The
+    headline repeats the region's last two days."""
     areas: dict[str, list[str]] = defaultdict(list)
     for _, (day, area, *_) in body(rows):
         if area != ALL_AREAS:
             areas[day].append(area)
+    days = sorted(areas, key=_day)
+    for _, (svc, now, before, _) in body(headline) if len(days) >= 2 else []:
+        for day, value in ((days[-1], now), (days[-2], before)):
+            s.figure([("S", day, svc, a) for a in areas[day]], value,
+                     f"in service now {day} {svc}")
     for _, (day, area, *values) in body(rows):
         for svc, value in zip(("KTT", "SOSKU"), values, strict=True):
             cells = ([("S", day, svc, a) for a in areas[day]] if area == ALL_AREAS

@@ -112,6 +112,7 @@ def test_nothing_of_either_handoff_gives_a_hidden_count_away(two_server: str) ->
     assert any(n.startswith("handoff ktt-back") for n in names)
     assert any(n.startswith("began ktt-back") for n in names)
     assert any(n.startswith("in service") for n in names)
+    assert any(n.startswith("in service now") for n in names)
     hidden, recovered = system.audit()
     print(f"two handoffs, k=5: {hidden} hidden figures, {len(system.constraints)} published "
           f"figures, recovered {len(recovered)}")
@@ -165,6 +166,7 @@ def test_the_story_in_chromium(context: Any, two_server: str, lang: str) -> None
         assert areas and {page.locator(f'figure.area-chart[data-area="{a}"] svg').count()
                           for a in areas} == {1}
         assert page.locator("#open-now tbody tr").count() == 5
+        assert page.locator("#in-service-now tbody tr").count() == 2
         # pick the second handoff: its own figures, labelled in the page's language
         page.select_option("#handoff", "ktt-back")
         page.click("#handoff-picker button[type=submit]")
