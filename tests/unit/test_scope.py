@@ -94,3 +94,58 @@ def test_the_work_list_puts_what_needs_action_first(tmp_path: Path) -> None:
         assert got["silence_comment"] == "lomalla"
     finally:
         store.close()
+
+
+def test_a_scoped_cube_holds_the_cells_of_its_scope_and_nothing_else() -> None:
+    """Every kind of cell the cube publishes, for a scope of one area and one of one
+    municipality: the texts are the whole cube's, cells outside are OUT, and a kind of cell
+    the filter does not know is not shown."""
+    from analytics.disclosure import Suppressed
+    from services.web.published import OUT, Cube, HandoffPart
+
+    texts = {
+        ("gap", "SERVICE_BREAK", ALL, ALL, ALL): "40",
+        ("gap", "SERVICE_BREAK", "Lakeus", ALL, ALL): "12",
+        ("gap", "SERVICE_BREAK", "Lakeus", "244", ALL): "..",
+        ("gap", "SERVICE_BREAK", "Lakeus", "244", "KTT"): "<5",
+        ("gap", "SERVICE_BREAK", "Oulu", "564", ALL): "28",
+        ("gap", "SERVICE_BREAK", "Rannikko", "678", ALL): "7",
+        ("trend", "2023-03-31", "SERVICE_BREAK", "Lakeus"): "9",
+        ("trend", "2023-03-31", "SERVICE_BREAK", ALL): "30",
+        ("handoff", "2023", "Lakeus", "244", "cohort"): "6",
+        ("handoff", "2023", "Oulu", "564", "cohort"): "60",
+        ("transfer", "2023", "2023-01", "Lakeus", "transferred"): "5",
+        ("transfer", "2023", "2023-01", ALL, "transferred"): "50",
+        ("in_service", "2023-03-31", "KTT", "Lakeus"): "33",
+        ("in_service", "2023-03-31", "KTT", "Oulu"): "300",
+        ("began", "2023", "SERVICE_BREAK", "Lakeus", "before"): "<5",
+        ("clients", "Lakeus", "244", "KTT"): "20",
+        ("clients", "Rannikko", "678", "KTT"): "8",
+        ("new_kind", "Lakeus"): "3",
+    }
+    whole = Cube(k=5, as_of=date(2023, 4, 30), cells=Suppressed(5, texts),
+                 areas=["Lakeus", "Oulu", "Rannikko"],
+                 munis={"Lakeus": ["244"], "Oulu": ["564"], "Rannikko": ["678"]},
+                 names={"244": "Kempele", "564": "Oulu", "678": "Raahe"},
+                 gap_services={"244": ["KTT"]}, trend_months=[date(2023, 3, 31)],
+                 handoffs={"2023": HandoffPart("2023", ["Lakeus", "Oulu"],
+                                               {"Lakeus": ["244"], "Oulu": ["564"]})})
+    lakeus = whole.scoped(Scope(frozenset({"Lakeus"})))
+    assert {k for k in texts if lakeus.in_scope(k)} == {k for k in texts if k != ("new_kind",
+                                                                               "Lakeus")
+                                                        and "Lakeus" in k}
+    assert all(lakeus.text(*k) == texts[k] for k in texts if lakeus.in_scope(k))
+    assert lakeus.text("gap", "SERVICE_BREAK", ALL, ALL, ALL) == OUT
+    assert lakeus.value("in_service", "2023-03-31", "KTT", "Oulu") is None
+    assert lakeus.text("new_kind", "Lakeus") == OUT  # fail closed
+    assert lakeus.areas == ["Lakeus"] and lakeus.names == {"244": "Kempele"}
+    assert lakeus.handoffs["2023"].areas == ["Lakeus"]
+    assert [r["open_gaps"] for r in lakeus.open_now()][1] == "12"  # the area's own total
+    assert {r["internal_area"] for r in lakeus.gap_rows()} == {"Lakeus"}
+    raahe = whole.scoped(Scope(municipalities=frozenset({"678"})))
+    assert raahe.text("gap", "SERVICE_BREAK", "Rannikko", "678", ALL) == "7"
+    assert raahe.text("gap", "SERVICE_BREAK", "Rannikko", ALL, ALL) == OUT
+    assert raahe.text("clients", "Rannikko", "678", "KTT") == "8"
+    assert raahe.text("trend", "2023-03-31", "SERVICE_BREAK", "Lakeus") == OUT
+    assert [r["open_gaps"] for r in raahe.open_now()][1] == "7"
+    assert whole.scoped(WHOLE) is whole
