@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from services.alerts.alertmanager import Alertmanager, AlertmanagerError, payload
+from services.alerts.ports import RelationReader
 from services.alerts.state import AlertState, OpenGap
 from services.config import WebSettings
-from services.web.db import Reader
 
 log = logging.getLogger("jatkumo.alerts")
 BATCH = 1000  # alerts per POST: Alertmanager takes any number, but not in one huge body
@@ -28,7 +28,7 @@ OPEN_GAPS = ("SELECT client_id, gap_type, subject_id, started_on, internal_area,
 
 
 class AlertService:
-    def __init__(self, state: AlertState, reader: Reader, client_ref: Callable[[str], str],
+    def __init__(self, state: AlertState, reader: RelationReader, client_ref: Callable[[str], str],
                  settings: WebSettings, manager: Alertmanager | None,
                  timer: Observer | None = None) -> None:
         self.state, self.reader, self.client_ref = state, reader, client_ref

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from services.web.webstore import WebStore
+from services.alerts.ports import StateStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -44,7 +44,7 @@ def alert_ref(secret: bytes, g: OpenGap) -> str:
 
 
 class AlertState:
-    def __init__(self, store: WebStore, secret: bytes) -> None:
+    def __init__(self, store: StateStore, secret: bytes) -> None:
         self.store, self.secret = store, secret
         store.execute(SCHEMA)
 
