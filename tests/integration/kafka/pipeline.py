@@ -37,10 +37,11 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
 def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str
                  ) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
-    log = (folder / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args], cwd=ROOT,
-                            env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)),
-                            stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "worker.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args],
+                                cwd=ROOT, env=env(bootstrap, as_of,
+                                                  JATKUMO_WORKER_DIR=str(folder)),
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
@@ -52,10 +53,10 @@ def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
 
 
 def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]":
-    log = (db.parent / "sink.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
-                            cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
-                            stderr=subprocess.STDOUT)
+    with (db.parent / "sink.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
+                                cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
