@@ -47,14 +47,6 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
     })
 
 
-def result_rows(result: ClientResult, relation: rel.Relation) -> Sequence[Sequence[Any]]:
-    """One client's rows of one of rel.RESULTS, values in declared column order."""
-    if relation.result_attr is None:  # clients: one row per client, even unregistered
-        return [result.client or (result.client_id, None, None, None, None)]
-    rows: Sequence[Sequence[Any]] = getattr(result, relation.result_attr)
-    return rows
-
-
 def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:
     """The rows of many clients' results, one Arrow table per relation."""
     rows: dict[str, list[Any]] = {r.name: [] for r in rel.RESULTS}

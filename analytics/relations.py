@@ -120,6 +120,18 @@ class Relation:
                          (f"{self.name}: {self.description}", f"grain: {self.grain}."))
         return f"{head}\nCREATE TABLE {self.name} (\n{body}\n)"
 
+    def comments(self) -> list[str]:
+        """COMMENT ON statements: the description (with the grain) and the column notes, kept
+        in the file so that an analyst sees them (duckdb_tables(), duckdb_columns())."""
+        def quote(text: str) -> str:
+            return "'" + text.replace("'", "''") + "'"
+
+        out = [f"COMMENT ON TABLE {self.name} IS "
+               f"{quote(f'{self.description} Grain: {self.grain}.')}"]
+        out += [f"COMMENT ON COLUMN {self.name}.{c.name} IS {quote(c.note)}"
+                for c in self.columns if c.note]
+        return out
+
 
 def _c(name: str, type_: str, nullable: bool = False, note: str = "") -> Column:
     return Column(name, type_, nullable, note)
@@ -226,5 +238,7 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     for rel in DECLARED:
         con.execute(f"DROP TABLE IF EXISTS {rel.name}")
         con.execute(rel.ddl())
+        for comment in rel.comments():
+            con.execute(comment)
     for name in VIEWS:
         con.execute(view_sql(name))

@@ -83,6 +83,14 @@ def test_a_replayed_file_has_exactly_the_declared_tables(tmp_path: Path) -> None
         assert tables == set(rel.TABLES)
         for relation in rel.DECLARED:
             _declared_in_file(con, relation)
+        # the descriptions and column notes are in the file, for analysts
+        comments = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()"
+                                    ).fetchall())
+        assert comments["gap_rows"] == (f"{rel.GAP_ROWS.description} Grain: one row per "
+                                        "(client_id, gap_type, subject_id, started_on).")
+        notes = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE "
+                                 "table_name = 'contracts'").fetchall())
+        assert notes["end_reason"] == "an ended reason, or 'expired'"
         for name in rel.RESULTS:  # rows went in by name, into the right columns
             assert con.execute(f"SELECT count(*) FROM {name.name}").fetchall()[0][0] > 0
     finally:
