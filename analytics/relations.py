@@ -8,9 +8,10 @@ Views are SQL (analytics/sql/views/*.sql): they are queries over these tables, n
 
 The grain is not a PRIMARY KEY constraint in the DDL: DuckDB keeps an ART index per key in
 memory and checks it on every insert, which a national rebuild (tens of millions of rows) pays
-for in memory and time; and a delete followed by an insert of the same key in one transaction
-(the sink's whole-client replace) is refused by it. The grain is checked after the fact by
-`jatkumo audit` instead, the way dbt and sqlmesh test unique and not-null keys.
+for in memory and time; and a grain may hold a nullable column (gap_rows.subject_id), which a
+PRIMARY KEY forbids and a UNIQUE constraint would not compare (NULLs are distinct there). The
+grain is checked after the fact by `jatkumo audit` instead, the way dbt and sqlmesh test
+unique and not-null keys (GROUP BY compares NULLs as equal).
 `kafka_offsets` is the one enforced key: the sink upserts it with INSERT OR REPLACE.
 
 pyarrow and duckdb are imported only where used: the Kafka worker encodes client results from
