@@ -153,3 +153,15 @@ def test_the_ddl_is_derived_from_the_declaration() -> None:
             ("c", 3)]
     finally:
         con.close()
+
+
+def test_the_sql_page_documents_each_relation_from_its_declaration() -> None:
+    from services.web.pages.sql import relation_docs
+
+    docs = dict(relation_docs())
+    assert set(docs) == ({*rel.TABLES, *rel.VIEWS, "access_log"} - {"gap_rows"})
+    for relation in rel.DECLARED:
+        if relation.name != "gap_rows":
+            assert docs[relation.name] == (f"{relation.name}: {relation.description} "
+                                           f"grain: {relation.grain}.")
+    assert all("grain:" in docs[v] for v in rel.VIEWS)
