@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
 from schemas.door import admitted
@@ -18,18 +19,6 @@ from streams.core.state import rank_of
 log = logging.getLogger("jatkumo.sink")
 EPOCH = date(1970, 1, 1)
 
-OFFSETS_DDL = """
--- kafka_offsets: the next offset the sink will read, per input partition; written in the same
--- transaction as the rows those offsets produced. grain: one row per (topic, partition).
-CREATE TABLE IF NOT EXISTS kafka_offsets (
-    topic       VARCHAR NOT NULL,
-    partition   INTEGER NOT NULL,
-    next_offset BIGINT NOT NULL,
-    PRIMARY KEY (topic, partition)
-)"""
-_ARROW = {"DATE": pa.date32(), "VARCHAR": pa.string(), "INTEGER": pa.int32(),
-          "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "JSON": pa.string(),
-          "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC")}
 
 
 def _header(record: Any, name: str) -> str | None:
@@ -96,25 +85,12 @@ class Writer:
                                                  ).fetchall()}
         if "kafka_offsets" not in known:  # a new file: create the relations once
             self.store.begin_rebuild()
-            self.con.execute(OFFSETS_DDL)
+            self.con.execute(rel.KAFKA_OFFSETS.ddl())
             self.store.commit()
-        self.types = {name: self._types(name) for name in topics.RESULT_FIELDS}
-        self.types["dead_letters"] = self._types("dead_letters")
-
-    def _types(self, table: str) -> dict[str, pa.DataType]:
-        rows = self.con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                "WHERE table_name = ?", [table]).fetchall()
-        return {name: _ARROW.get(kind, pa.string()) for name, kind in rows}
 
     def offsets(self) -> dict[tuple[str, int], int]:
         rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
         return {(t, p): o for t, p, o in rows.fetchall()}
-
-    def _table(self, relation: str, names: tuple[str, ...], rows: list[Any]) -> pa.Table:
-        types = self.types[relation]
-        cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        return pa.table({n: pa.array(list(c), type=types[n])
-                         for n, c in zip(names, cols, strict=True) if n in types})
 
     def _insert(self, sql: str, tbl: pa.Table) -> None:
         if tbl.num_rows:
@@ -133,9 +109,9 @@ class Writer:
                                          only_new=True)
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
-                         self._table("dead_letters", ("raw", "reason", "origin"),
-                                     list(batch.dead.values())))
-            con.executemany("INSERT OR REPLACE INTO kafka_offsets VALUES (?, ?, ?)",
+                         rel.DEAD_LETTERS.table(list(batch.dead.values())))
+            con.executemany("INSERT OR REPLACE INTO kafka_offsets (topic, partition, next_offset) "
+                            "VALUES (?, ?, ?)",
                             [(t, p, o) for (t, p), o in batch.offsets.items()])
             con.commit()
         except BaseException:
@@ -148,16 +124,16 @@ class Writer:
         con = self.con
         clients = pa.table({"client_id": pa.array(list(batch.results), type=pa.string())})
         con.register("_clients", clients)
-        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_FIELDS}
+        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
         for doc in batch.results.values():
             for name, relation_rows in doc["rows"].items():
                 if name in rows:
                     rows[name] += relation_rows
-        for name, fields in topics.RESULT_FIELDS.items():
+        for name, relation in topics.RESULT_RELATIONS.items():
             con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)"
                         ).fetchall()
             self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
-                         self._table(name, fields, rows[name]))
+                         relation.table(rows[name]))
         con.unregister("_clients")
         # as_of: the latest date any client was evaluated on
         new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))

@@ -1,5 +1,6 @@
-"""The worker's one table: per client (key = pseudonym as bytes), its state and what was last
-published for it. Stored as JSON bytes; the table's changelog topic is the recovery log.
+"""The worker's one table: per client (key = pseudonym as bytes), its state and the latest
+effective date among its events. Stored as JSON bytes; the table's changelog topic is the
+recovery log.
 
 `use_partitioner=True`: a changelog record goes to the partition the producer's partitioner
 picks for the key, which is the partition the publisher's partitioner picked for the client's
@@ -7,7 +8,7 @@ events (both murmur2 of the same key bytes). So the table stays co-partitioned w
 jatkumo.events, and timers (which have no current event) may write it too.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -18,29 +19,21 @@ from streams.core.codec import dumps, from_doc, to_doc
 
 TABLE = "client-state"
 
-GapKey = tuple[str, str | None, int]  # gap_type, subject_id, started_on (ordinal)
-
-
 @dataclass(slots=True)
 class Entry:
     state: ClientState
     latest_day: int = 0  # the latest effective date (ordinal) among the client's events
-    gaps: dict[GapKey, int | None] = field(default_factory=dict)  # -> ended_on last published
-    handoffs: dict[str, str] = field(default_factory=dict)  # contract -> status last published
 
 
 def pack(entry: Entry) -> bytes:
-    return dumps({
-        "state": to_doc(entry.state), "latest_day": entry.latest_day,
-        "gaps": [[t, s, d, e] for (t, s, d), e in entry.gaps.items()],
-        "handoffs": entry.handoffs,
-    })
+    return dumps({"state": to_doc(entry.state), "latest_day": entry.latest_day})
 
 
 def unpack(data: bytes | dict[str, Any]) -> Entry:
+    """An entry; one written before the change feeds were removed has "gaps" and "handoffs"
+    too (what was last sent on them), which are ignored."""
     doc = orjson.loads(data) if isinstance(data, bytes | str) else data
-    return Entry(from_doc(doc["state"]), doc["latest_day"],
-                 {(t, s, d): e for t, s, d, e in doc["gaps"]}, dict(doc["handoffs"]))
+    return Entry(from_doc(doc["state"]), doc["latest_day"])
 
 
 class TableManager(faust_tables.TableManager):

@@ -4,8 +4,10 @@ them without faust); `declare(app)` makes the faust topic objects the agents rea
     jatkumo.events           input, keyed by client (pseudonym), partitioned by client
     jatkumo.dead-letters     what could not be taken: value = masked raw, headers reason/origin
     jatkumo.client-results   compacted: per client, its complete evaluated rows (the sink's input)
-    jatkumo.gap-changes      gap lifecycle: opened, changed, closed, withdrawn (for alerting)
-    jatkumo.handoff-changes  a handoff_status row that appeared or changed status
+
+There is no separate feed of gap or handoff changes: the alerts read the open gaps from the
+relations the sink writes (services/alerts/service.py), the one source of truth, within a
+second of the worker's result. Two such topics were produced and never read; they are gone.
 """
 
 from dataclasses import dataclass
@@ -14,23 +16,13 @@ from typing import Any
 
 import orjson
 
-from streams.core.results import (
-    ClientResult,
-    ClientRow,
-    ContractRow,
-    GapRow,
-    HandoffRow,
-    IssueRow,
-    ReferralRow,
-    ViolationRow,
-)
+from analytics import relations
+from streams.core.results import ClientResult, ClientRow
 
 EVENTS = "jatkumo.events"
 DEAD_LETTERS = "jatkumo.dead-letters"
 CLIENT_RESULTS = "jatkumo.client-results"
-GAP_CHANGES = "jatkumo.gap-changes"
-HANDOFF_CHANGES = "jatkumo.handoff-changes"
-ALL = (EVENTS, DEAD_LETTERS, CLIENT_RESULTS, GAP_CHANGES, HANDOFF_CHANGES)
+ALL = (EVENTS, DEAD_LETTERS, CLIENT_RESULTS)
 COMPACTED = frozenset({CLIENT_RESULTS})  # only the latest value per client matters
 
 
@@ -39,8 +31,6 @@ class Topics:
     events: Any
     dead_letters: Any
     client_results: Any
-    gap_changes: Any
-    handoff_changes: Any
 
 
 def declare(app: Any, partitions: int) -> Topics:
@@ -54,37 +44,34 @@ def declare(app: Any, partitions: int) -> Topics:
         events=topic(EVENTS),
         dead_letters=topic(DEAD_LETTERS),
         client_results=topic(CLIENT_RESULTS, compacting=True),
-        gap_changes=topic(GAP_CHANGES),
-        handoff_changes=topic(HANDOFF_CHANGES),
     )
 
 
 # ---- the value of a jatkumo.client-results message: one client's complete evaluated rows ----
 # {"client_id", "as_of": days since 1970-01-01, "t": ms timestamp of the newest source event,
-#  "rows": {relation: [[column values in the row's field order], ...]}}; dates as epoch days.
+#  "rows": {relation: [[values in the relation's declared column order], ...]}}; dates as epoch
+# days. The relations and their columns are analytics/relations.py's RESULTS: the sink turns
+# the rows back into Arrow tables with the same declarations (Relation.table) and inserts them
+# by name.
 
 _EPOCH = date(1970, 1, 1).toordinal()
+RESULT_RELATIONS = {r.name: r for r in relations.RESULTS}
 
 
 def _value(v: Any) -> Any:
     return v.toordinal() - _EPOCH if isinstance(v, date) else v
 
 
+def result_rows(result: ClientResult, relation: relations.Relation) -> list[tuple[Any, ...]]:
+    """One client's rows of a relation in RESULTS, values in declared column order."""
+    if relation.result_attr is None:  # clients: one row per client, registered or not
+        return [result.client or ClientRow(result.client_id, None, None, None, None)]
+    rows: list[tuple[Any, ...]] = getattr(result, relation.result_attr)
+    return rows
+
+
 def result_message(result: ClientResult, as_of: date, stamp_ms: int) -> bytes:
-    client = result.client or (result.client_id, None, None, None, None)
-    rows: dict[str, list[list[Any]]] = {"clients": [[_value(v) for v in client]]}
-    for relation, attr in RESULT_RELATIONS.items():
-        rows[relation] = [[_value(v) for v in row] for row in getattr(result, attr)]
+    rows = {r.name: [[_value(v) for v in row] for row in result_rows(result, r)]
+            for r in relations.RESULTS}
     return orjson.dumps({"client_id": result.client_id, "as_of": as_of.toordinal() - _EPOCH,
                          "t": stamp_ms, "rows": rows})
-
-
-# relation in DuckDB -> ClientResult attribute holding its rows
-RESULT_RELATIONS = {"contracts": "contracts", "gap_rows": "gaps", "handoff_status": "handoffs",
-                    "compliance_violations": "violations", "data_issues": "issues",
-                    "referrals": "referrals"}
-RESULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "clients": ClientRow._fields, "contracts": ContractRow._fields, "gap_rows": GapRow._fields,
-    "handoff_status": HandoffRow._fields, "compliance_violations": ViolationRow._fields,
-    "data_issues": IssueRow._fields, "referrals": ReferralRow._fields,
-}

@@ -37,10 +37,11 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
 def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str
                  ) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
-    log = (folder / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args], cwd=ROOT,
-                            env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)),
-                            stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "worker.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args],
+                                cwd=ROOT, env=env(bootstrap, as_of,
+                                                  JATKUMO_WORKER_DIR=str(folder)),
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
@@ -52,10 +53,10 @@ def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
 
 
 def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]":
-    log = (db.parent / "sink.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
-                            cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
-                            stderr=subprocess.STDOUT)
+    with (db.parent / "sink.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
+                                cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
@@ -80,7 +81,7 @@ class WorkerLag:
             parts = self.cons.partitions_for_topic(topics.EVENTS) or set()
             tps = [TopicPartition(topics.EVENTS, p) for p in parts]
             ends = self.cons.end_offsets(tps)
-            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+            done = self.admin.list_consumer_group_offsets(APP_ID)
         except KafkaError:
             return -1
         lag = 0
@@ -106,10 +107,10 @@ class WorkerLag:
     def group_stable(self) -> bool:
         """Whether the worker group has members and their partitions (joined and synced)."""
         try:
-            info = self.admin.describe_groups([APP_ID]).get(APP_ID, {})
+            info = self.admin.describe_consumer_groups([APP_ID])[0]
         except KafkaError:
             return False
-        return info.get("group_state") == "Stable" and bool(info.get("members"))
+        return bool(info.state == "Stable" and info.members)
 
     def close(self) -> None:
         self.cons.close()
@@ -171,3 +172,14 @@ def replay_db(path: Path, as_of: str, db: Path) -> None:
     from datetime import date
 
     replay(path, db, s, date.fromisoformat(as_of))  # type: ignore[arg-type]
+
+
+def assert_audited(db: Path) -> str:
+    """`jatkumo audit --db FILE` as CI runs it after a Kafka run: exit 0, every declared
+    relation's grain holds (analytics/audit.py). Returns what it printed."""
+    done = subprocess.run([sys.executable, "-m", "services.cli", "audit", "--db", str(db)],
+                          cwd=ROOT, env=env("unused:1", "2024-01-01"), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "hold their declared grain" in done.stdout
+    return done.stdout
