@@ -142,8 +142,25 @@ def _lane_name(name: str, y: int) -> str:
             f'{escape(shown)}</text>')
 
 
+def pack(bars: Sequence[Bar], first: date, last: date) -> list[list[Bar]]:
+    """The bars inside [first, last] in rows, each in the first row where it overlaps none
+    (in time order): overlapping bars never cover each other."""
+    rows: list[list[Bar]] = []
+    for b in sorted(bars, key=lambda b: (b.start, b.end)):
+        if min(b.end, last) < max(b.start, first):
+            continue
+        for row in rows:
+            if row[-1].end < b.start:
+                row.append(b)
+                break
+        else:
+            rows.append([b])
+    return rows
+
+
 def draw(c: Chart) -> str:
-    rows = len(c.lanes) + (1 if c.attendance else 0)
+    packed = [pack(lane.bars, c.first, c.last) for lane in c.lanes]
+    rows = sum(max(len(p), 1) for p in packed) + (1 if c.attendance else 0)
     if rows == 0:
         return ""
     span = max((c.last - c.first).days + 1, 1)
@@ -178,32 +195,32 @@ def draw(c: Chart) -> str:
             out.append(f'<text x="{at:.1f}" y="{bottom + 18}" class="tl-month" '
                        f'text-anchor="middle">{escape(label(m))}</text>')
     out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{bottom}" y2="{bottom}" class="axis"/>')
-    # Lanes.
-    for i, lane in enumerate(c.lanes):
-        y = TOP + i * LANE
+    # Lanes: a lane whose bars overlap in time (two workers at once) gets a row for each.
+    y = TOP
+    for lane, lane_rows in zip(c.lanes, packed, strict=True):
+        height_of = LANE * max(len(lane_rows), 1)
         out.append(f'<g class="tl-lane" data-lane="{escape(lane.kind)}">'
                    f'{_lane_name(lane.name, y)}'
-                   f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y + LANE}" y2="{y + LANE}" '
-                   'class="grid"/>')
-        for b in lane.bars:
+                   f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y + height_of}" '
+                   f'y2="{y + height_of}" class="grid"/>')
+        for r, b in ((r, b) for r, row in enumerate(lane_rows) for b in row):
             start, end = max(b.start, c.first), min(b.end, c.last)
-            if end < start:
-                continue
             x0, x1 = x(start), x(end + timedelta(days=1))
             w = max(x1 - x0, 2.0)
             colour = STYLES[b.style][0]
-            out.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{w:.1f}" height="{LANE - 8}" '
+            out.append(f'<rect x="{x0:.1f}" y="{y + r * LANE + 4}" width="{w:.1f}" '
+                       f'height="{LANE - 8}" '
                        f'fill="{fill_of(b.style)}" stroke="{colour}" stroke-width="1.5" '
                        f'data-mark="{escape(colour)}" data-style="{b.style}">'
                        f'<title>{escape(b.label)}</title></rect>')
             if b.text and len(b.text) * CHAR_PX + 8 <= w and not STYLES[b.style][1]:
                 ink = "dark" if INK.get(b.style, WHITE) == BLACK else "light"
-            out.append(f'<text x="{x0 + 4:.1f}" y="{y + 18}" '
-                       f'class="tl-in ink-{ink}">{escape(b.text)}</text>')
+                out.append(f'<text x="{x0 + 4:.1f}" y="{y + r * LANE + 18}" '
+                           f'class="tl-in ink-{ink}">{escape(b.text)}</text>')
         out.append("</g>")
+        y += height_of
     # The attendance strip: one mark per recorded day.
     if c.attendance:
-        y = TOP + len(c.lanes) * LANE
         day_w = max(plot / span, 1.0)
         out.append(f'<g class="tl-lane" data-lane="attendance">'
                    f'{_lane_name(c.attendance_lane, y)}')

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from services.web.pages import timeline as page
-from services.web.timeline_svg import CHAR_PX, Chart, Lane, draw, month_step
+from services.web.timeline_svg import CHAR_PX, Bar, Chart, Lane, draw, month_step
 
 AS_OF = date(2023, 4, 30)
 
@@ -141,3 +141,18 @@ def test_event_texts_are_words_not_codes() -> None:
     assert texts[3] == "k1: Kunta Oulu → hyvinvointialue"
     assert texts[4] == "k1: sairaus"
     assert w.maybe("tl_event", "worker.assigned") == "Vastuutyöntekijä nimetty"
+
+
+def test_overlapping_bars_of_a_lane_get_rows_of_their_own_and_text_only_where_it_fits() -> None:
+    first = date(2023, 1, 1)
+    bars = (Bar(first, date(2023, 6, 30), "worker", "w-1", "w-1"),
+            Bar(date(2023, 3, 1), date(2023, 12, 31), "worker", "w-2", "w-2"),
+            Bar(date(2023, 7, 1), date(2023, 7, 2), "worker", "w-3", "a long name here"))
+    svg = draw(Chart("t", first, date(2023, 12, 31), (Lane("workers", "worker", bars),)))
+    rects = [(float(x), int(y), float(x) + float(w)) for x, y, w in re.findall(
+        r'<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="\d+" fill=', svg)]
+    assert len({y for _, y, _ in rects}) == 2  # w-1 and w-3 share a row, w-2 has its own
+    for i, (x0, y0, x1) in enumerate(rects):
+        for a0, b0, a1 in rects[i + 1:]:
+            assert y0 != b0 or x1 <= a0 or a1 <= x0
+    assert ">w-1</text>" in svg and ">w-2</text>" in svg and "a long name" not in svg
