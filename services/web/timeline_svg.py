@@ -45,6 +45,7 @@ class Bar:
     style: str
     label: str  # the tooltip: what, who and when, in words
     text: str = ""  # written inside the bar where it fits
+    code: bool = False  # label and text name an identifier (a worker id): translate="no"
 
 
 @dataclass(frozen=True)
@@ -208,15 +209,16 @@ def draw(c: Chart) -> str:
             x0, x1 = x(start), x(end + timedelta(days=1))
             w = max(x1 - x0, 2.0)
             colour = STYLES[b.style][0]
+            no = ' translate="no"' if b.code else ""
             out.append(f'<rect x="{x0:.1f}" y="{y + r * LANE + 4}" width="{w:.1f}" '
                        f'height="{LANE - 8}" '
                        f'fill="{fill_of(b.style)}" stroke="{colour}" stroke-width="1.5" '
-                       f'data-mark="{escape(colour)}" data-style="{b.style}">'
+                       f'data-mark="{escape(colour)}" data-style="{b.style}"{no}>'
                        f'<title>{escape(b.label)}</title></rect>')
             if b.text and len(b.text) * CHAR_PX + 8 <= w and not STYLES[b.style][1]:
                 ink = "dark" if INK.get(b.style, WHITE) == BLACK else "light"
                 out.append(f'<text x="{x0 + 4:.1f}" y="{y + r * LANE + 18}" '
-                           f'class="tl-in ink-{ink}">{escape(b.text)}</text>')
+                           f'class="tl-in ink-{ink}"{no}>{escape(b.text)}</text>')
         out.append("</g>")
         y += height_of
     # The attendance strip: one mark per recorded day.

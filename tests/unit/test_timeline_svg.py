@@ -138,8 +138,9 @@ def test_month_step_grows_as_months_get_narrow() -> None:
 def test_event_texts_are_words_not_codes() -> None:
     w = page.Words("fi")
     texts = [page.event_text(e, w) for e in facts()["events"][:6]]
-    assert texts[3] == "k1: Kunta Oulu → hyvinvointialue"
-    assert texts[4] == "k1: sairaus"
+    assert texts[1] == ("w-1", "Kunta Oulu")
+    assert texts[3] == ("k1", "Kunta Oulu → hyvinvointialue")
+    assert texts[4] == ("k1", "sairaus")
     assert w.maybe("tl_event", "worker.assigned") == "Vastuutyöntekijä nimetty"
 
 

@@ -153,10 +153,11 @@ def chart(f: dict[str, Any], lang: str) -> Chart:
                 last = e["effective_date"] - timedelta(days=1)
                 workers.append(Bar(start, last, "worker", f"{p['worker_id']} "
                                    f"({w.organiser(p['organization'])}) "
-                                   f"{fi_date(start)}–{fi_date(last)}", p["worker_id"]))
+                                   f"{fi_date(start)}–{fi_date(last)}", p["worker_id"],
+                                   code=True))
     for (worker, org), start in open_workers.items():
         workers.append(Bar(start, as_of, "worker", f"{worker} ({w.organiser(org)}) "
-                           f"{fi_date(start)}–", worker))
+                           f"{fi_date(start)}–", worker, code=True))
     if workers:
         lanes.append(Lane(w("workers"), "worker", tuple(workers)))
     referrals = []
@@ -201,27 +202,28 @@ def legend(c: Chart, lang: str) -> list[tuple[str, str]]:
     return [(swatch(s), translate(f"tl_legend_{s}", lang)) for s in order if s in styles]
 
 
-def event_text(e: dict[str, Any], w: Words) -> str:
-    """What an event says, in words: no payload field is shown raw."""
+def event_text(e: dict[str, Any], w: Words) -> tuple[str, str]:
+    """What an event says: the identifier it is about (a contract, worker or referral: shown
+    as code, translate="no") and the rest in words; no payload field is shown raw."""
     p, kind = e["payload"], e["event_type"]
-    cid = p.get("contract_id", "")
+    cid = str(p.get("contract_id", ""))
     if kind == "attendance.recorded":
-        return f"{cid}: {w('tl_present') if p.get('present') else w('tl_absent')}"
+        return cid, w("tl_present") if p.get("present") else w("tl_absent")
     if kind in ("worker.assigned", "worker.unassigned"):
-        return f"{p.get('worker_id', '')} ({w.organiser(p.get('organization', ''))})"
+        return str(p.get("worker_id", "")), w.organiser(p.get("organization", ""))
     if kind == "responsibility.transferred":
-        return (f"{cid}: {w.organiser(p.get('from_organizer', ''))} → "
-                f"{w.organiser(p.get('to_organizer', ''))}")
+        return cid, (f"{w.organiser(p.get('from_organizer', ''))} → "
+                     f"{w.organiser(p.get('to_organizer', ''))}")
     if kind == "contract.signed":
-        return f"{cid} {p.get('service', '')}: {w.organiser(p.get('organizer', ''))}"
+        return cid, f"{p.get('service', '')}, {w.organiser(p.get('organizer', ''))}"
     if kind in ("contract.suspended", "contract.ended"):
-        return f"{cid}: {w.maybe('tl_reason', p.get('reason'))}"
+        return cid, w.maybe("tl_reason", p.get("reason"))
     if kind.startswith("referral."):
-        extra = w.maybe("tl_target", p.get("target")) or w.maybe("tl_outcome", p.get("outcome"))
-        return f"{p.get('referral_id', '')} {extra}".strip()
+        return str(p.get("referral_id", "")), (w.maybe("tl_target", p.get("target"))
+                                               or w.maybe("tl_outcome", p.get("outcome")))
     if kind == "client.registered":
-        return w.organiser(f"municipality:{p.get('home_municipality', '')}")
-    return str(cid)
+        return "", w.organiser(f"municipality:{p.get('home_municipality', '')}")
+    return cid, ""
 
 
 @needs("timeline")
@@ -245,7 +247,7 @@ async def timeline(request: web.Request) -> web.StreamResponse:
     w = Words(lang)
     pic = chart(f, lang)
     events = [{"on": fi_date(e["effective_date"]), "what": w.maybe("tl_event", e["event_type"]),
-               "detail": event_text(e, w)} for e in f["events"]]
+               "detail": event_text(e, w)} for e in f["events"]]  # detail: (ident, words)
     return render(request, "timeline.html", page="timeline", ref=ref, f=f, svg=draw(pic),
                   legend=legend(pic, lang), events=events, day=fi_date, w=w,
                   first=fi_date(pic.first), last=fi_date(pic.last))
