@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies; its orange and sky
+# blue darkened (#C27C00 3.4:1, #2E8BC0 3.77:1) so every line is >= 3:1 on white (WCAG 1.4.11).
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#C27C00", "#2E8BC0", "#000000")
 W, H, L, R, T, B = 720, 260, 48, 170, 12, 28
 
 

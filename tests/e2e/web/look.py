@@ -162,3 +162,15 @@ def focus_rings(page: Any, steps: int = 30) -> list[dict[str, Any]]:
         ring["contrast"] = contrast(ring["colour"], ring["background"])
         seen.append(ring)
     return seen
+
+
+def faint_chart_marks(page: Any) -> list[str]:
+    """Chart marks under 3:1 against white (WCAG 2.1 1.4.11): the lines of every line chart
+    (`svg.chart`, services/web/svg.py) and every mark of the client timeline."""
+    marks = page.evaluate("""() => [
+        ...[...document.querySelectorAll('svg.chart path[fill="none"]')]
+            .map(e => getComputedStyle(e).stroke),
+        ...[...document.querySelectorAll('#timeline-chart [data-mark]')]
+            .map(e => e.dataset.mark)]""")
+    return sorted({f"{c} {contrast(c, '#ffffff'):.2f}:1" for c in marks
+                   if c.startswith(("rgb", "hsl", "#")) and contrast(c, "#ffffff") < 3})
