@@ -142,9 +142,18 @@ _FOCUS = """() => {
         p = p.parentElement;
     }
     const text = (e.textContent || '').trim().slice(0, 20);
-    return {what: e.tagName + (e.id ? '#' + e.id : '') + ' ' + text,
-            style: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor,
-            background: bg};
+    const what = e.tagName + (e.id ? '#' + e.id : '') + ' ' + text;
+    if (s.outlineStyle === 'none' && e instanceof SVGElement) {
+        // A shape in a picture (a map's municipality) may show focus by its own stroke:
+        // measured against the shape's fill, or the page around it if it has none.
+        const shape = e.querySelector('path, rect, circle, polygon') || e;
+        const g = getComputedStyle(shape);
+        const fill = g.fill && g.fill.startsWith('rgb') ? g.fill : bg;
+        return {what, style: g.stroke === 'none' ? 'none' : 'svg-stroke',
+                width: parseFloat(g.strokeWidth), colour: g.stroke, background: fill};
+    }
+    return {what, style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+            colour: s.outlineColor, background: bg};
 }"""
 
 
