@@ -138,7 +138,11 @@ def _lane_name(name: str, y: int) -> str:
     """A lane's name in the left margin; a name too long for it is cut with an ellipsis and
     given whole in its tooltip."""
     room = int((LEFT - 12) / CHAR_PX)
-    shown = name if len(name) <= room else name[:room - 1].rstrip() + "…"
+    shown = name
+    while len(shown) > room and " " in shown.strip():  # whole words only: no half-word
+        shown = shown.rstrip(" …").rsplit(" ", 1)[0] + " …"
+    if len(shown) > room:
+        shown = shown[:room - 1] + "…"
     return (f'<text x="4" y="{y + 18}" class="tl-lane-name"><title>{escape(name)}</title>'
             f'{escape(shown)}</text>')
 

@@ -157,3 +157,13 @@ def test_overlapping_bars_of_a_lane_get_rows_of_their_own_and_text_only_where_it
         for a0, b0, a1 in rects[i + 1:]:
             assert y0 != b0 or x1 <= a0 or a1 <= x0
     assert ">w-1</text>" in svg and ">w-2</text>" in svg and "a long name" not in svg
+
+
+def test_a_long_lane_name_is_cut_at_a_word_and_given_whole_in_its_tooltip() -> None:
+    name = "Ansvariga socialarbetare inom välfärdsområdet"
+    svg = draw(Chart("t", date(2023, 1, 1), date(2023, 3, 1), (Lane(name, "worker"),)))
+    shown = re.search(r'class="tl-lane-name"><title>([^<]+)</title>([^<]+)</text>', svg)
+    assert shown is not None and shown.group(1) == name
+    cut = shown.group(2)
+    assert cut.endswith(" …") and name.startswith(cut[:-2] + " ")  # whole words, then …
+    assert len(cut) * CHAR_PX <= 230 - 12
