@@ -16,6 +16,7 @@ from aiohttp import web
 from schemas.reference import municipalities
 from services import config
 from services.web.app import ctx, lang_of, needs, render, session
+from services.web.formats import day as format_day
 from services.web.i18n import translate
 from services.web.timeline_svg import Bar, Chart, Lane, Marker, draw, fi_date, swatch
 
@@ -60,6 +61,10 @@ class Words:
 
     def __call__(self, key: str) -> str:
         return translate(key, self.lang)
+
+    def day(self, d: date) -> str:
+        """A date as the page's language writes it (Babel, services/web/formats.py)."""
+        return format_day(d, self.lang)
 
     def organiser(self, organiser: str) -> str:
         kind, _, rest = organiser.partition(":")
@@ -114,7 +119,7 @@ def _suspensions(f: dict[str, Any], ends: dict[str, date], w: Words) -> list[Bar
 def _suspension(cid: str, start: date, end: date, reason: str, w: Words) -> Bar:
     return Bar(start, end, "suspension",
                f"{w('tl_suspensions')} {cid}: {w.maybe('tl_reason', reason)} "
-               f"{fi_date(start)}–{fi_date(end)}")
+               f"{w.day(start)}–{w.day(end)}")
 
 
 def chart(f: dict[str, Any], lang: str) -> Chart:
@@ -136,7 +141,7 @@ def chart(f: dict[str, Any], lang: str) -> Chart:
                 last = min(on - timedelta(days=1), end)
                 bars.append(Bar(since, last, _style(org),
                                 f"{k['service']} {k['contract_id']}: {w.organiser(org)} "
-                                f"{fi_date(since)}–{fi_date(last)}", w.organiser(org)))
+                                f"{w.day(since)}–{w.day(last)}", w.organiser(org)))
             org, since = to or org, max(on, since)
         lanes.append(Lane(f"{k['service']} {k['contract_id']}", "contract", tuple(bars)))
     if suspended := _suspensions(f, ends, w):
@@ -153,11 +158,11 @@ def chart(f: dict[str, Any], lang: str) -> Chart:
                 last = e["effective_date"] - timedelta(days=1)
                 workers.append(Bar(start, last, "worker", f"{p['worker_id']} "
                                    f"({w.organiser(p['organization'])}) "
-                                   f"{fi_date(start)}–{fi_date(last)}", p["worker_id"],
+                                   f"{w.day(start)}–{w.day(last)}", p["worker_id"],
                                    code=True))
     for (worker, org), start in open_workers.items():
         workers.append(Bar(start, as_of, "worker", f"{worker} ({w.organiser(org)}) "
-                           f"{fi_date(start)}–", worker, code=True))
+                           f"{w.day(start)}–", worker, code=True))
     if workers:
         lanes.append(Lane(w("workers"), "worker", tuple(workers)))
     referrals = []
@@ -165,28 +170,28 @@ def chart(f: dict[str, Any], lang: str) -> Chart:
         end = (r["started_on"] - timedelta(days=1) if r["started_on"]
                else r["closed_on"] or as_of)
         referrals.append(Bar(r["made_on"], max(end, r["made_on"]), "referral",
-                             f"{w.maybe('tl_target', r['target'])} {fi_date(r['made_on'])}–"
-                             f"{fi_date(end)}", w.maybe("tl_target", r["target"])))
+                             f"{w.maybe('tl_target', r['target'])} {w.day(r['made_on'])}–"
+                             f"{w.day(end)}", w.maybe("tl_target", r["target"])))
     if referrals:
         lanes.append(Lane(w("referrals"), "referral", tuple(referrals)))
     by_type: dict[str, list[Bar]] = {}
     for g in f["gaps"]:
         end = g["ended_on"] - timedelta(days=1) if g["ended_on"] else as_of
         by_type.setdefault(g["gap_type"], []).append(
-            Bar(g["started_on"], end, "gap", f"{w(g['gap_type'])} {fi_date(g['started_on'])}–"
-                f"{fi_date(end) if g['ended_on'] else w('open')}"))
+            Bar(g["started_on"], end, "gap", f"{w(g['gap_type'])} {w.day(g['started_on'])}–"
+                f"{w.day(end) if g['ended_on'] else w('open')}"))
     for gap_type in sorted(by_type, key=lambda t: GAP_ORDER.index(t) if t in GAP_ORDER else 9):
         lanes.append(Lane(w(gap_type), "gap", tuple(by_type[gap_type])))
     attendance = tuple(
         (e["effective_date"], bool(e["payload"]["present"]),
-         f"{fi_date(e['effective_date'])} {e['payload'].get('contract_id', '')}: "
+         f"{w.day(e['effective_date'])} {e['payload'].get('contract_id', '')}: "
          f"{w('tl_present') if e['payload']['present'] else w('tl_absent')}")
         for e in f["events"] if e["event_type"] == "attendance.recorded")
     first = _first_day(f, marks)
     return Chart(
-        title=f"{w('timeline')} {fi_date(first)}–{fi_date(as_of)}", first=first, last=as_of,
+        title=f"{w('timeline')} {w.day(first)}–{w.day(as_of)}", first=first, last=as_of,
         lanes=tuple(lanes), attendance_lane=w("attendance"), attendance=attendance,
-        markers=tuple(Marker(d, fi_date(d)) for d, _ in marks),
+        markers=tuple(Marker(d, fi_date(d)) for d, _ in marks),  # 1.1.2023 in every language
         months=tuple(w(f"tl_month_{i}") for i in range(1, 13)))
 
 
@@ -246,11 +251,11 @@ async def timeline(request: web.Request) -> web.StreamResponse:
     lang = lang_of(request)
     w = Words(lang)
     pic = chart(f, lang)
-    events = [{"on": fi_date(e["effective_date"]), "what": w.maybe("tl_event", e["event_type"]),
+    events = [{"on": w.day(e["effective_date"]), "what": w.maybe("tl_event", e["event_type"]),
                "detail": event_text(e, w)} for e in f["events"]]  # detail: (ident, words)
     return render(request, "timeline.html", page="timeline", ref=ref, f=f, svg=draw(pic),
-                  legend=legend(pic, lang), events=events, day=fi_date, w=w,
-                  first=fi_date(pic.first), last=fi_date(pic.last))
+                  legend=legend(pic, lang), events=events, day=w.day, w=w,
+                  first=w.day(pic.first), last=w.day(pic.last))
 
 
 def setup(app: web.Application) -> None:
