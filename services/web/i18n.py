@@ -1,5 +1,7 @@
 """The dashboard's words in Finnish (first), English and Swedish. A missing key shows itself."""
 
+from services.web.i18n_worklist import WORDS as WORKLIST_WORDS
+
 LANGS = ("fi", "en", "sv")
 LANG_NAMES = {"fi": "suomi", "en": "English", "sv": "svenska"}
 
@@ -411,6 +413,18 @@ _T: dict[str, tuple[str, str, str]] = {
                                "handoff cube.",
                                "Överföringskohorten per område och avtalskommun, status och "
                                "överföringsmånad. Inte skyddad: överföringskubens finaste cell."),
+    "rel_dash_story_cells": ("Yleiskuvan siirtotarinan solut: nuoret KTT:ssä ja SOSKUssa "
+                             "kunkin kuukauden lopussa alueittain ja palveluittain, sekä nyt "
+                             "avoimet katkokset alkamiskuukauden mukaan. Ei suojattu; "
+                             "palvelupäällikkö näkee vain suojatun julkaisun.",
+                             "The cells of the overview's handoff story: young people in KTT "
+                             "and SOSKU at each month end by area and service, and the gaps "
+                             "open now by the month they began. Not suppressed; managers see "
+                             "only the suppressed publication.",
+                             "Cellerna i översiktens överföringsberättelse: unga i KTT och "
+                             "SOSKU vid varje månadsslut per område och tjänst, samt nu öppna "
+                             "avbrott efter den månad de började. Inte skyddade; servicechefer "
+                             "ser bara den skyddade publiceringen."),
     "rel_dash_service_cells": ("Missä nuoria palvellaan tilannepäivänä: aktiiviset asiakkaat ja "
                                "työpajat tuottajan kunnan ja palvelun mukaan, tuottajien tyypit. "
                                "Ei suojattu.",
@@ -509,6 +523,8 @@ _T: dict[str, tuple[str, str, str]] = {
     "other_gap_types": ("Muut katkostyypit", "The other gap types", "Övriga typer av avbrott"),
     "per_area": ("Avoimet katkokset alueittain", "Open gaps by area", "Öppna avbrott per område"),
 }
+
+_T.update(WORKLIST_WORDS)  # the alert work list and scopes
 
 
 def translate(key: str, lang: str) -> str:
