@@ -38,7 +38,7 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
         # that same entry, so nothing is published or stored from an older copy
         entry = ctx.entry(key)
         if results.publish(ctx, key, entry, as_of, 0):
-            ctx.put(key, pack(entry))
+            ctx.put(ctx.table, key, pack(entry), ctx.partition_of(key))
         if n % 200 == 0:
             await ctx.flush()  # also lets the consumer's heartbeats and fetches run
             await asyncio.sleep(0)

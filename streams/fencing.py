@@ -1,0 +1,154 @@
+"""Kafka transactions, one transactional producer per input partition: a worker that lost a
+partition cannot write state, results or offsets for it any more.
+
+The worker's inputs (jatkumo.events, jatkumo.event-ids, jatkumo.client-facts) are
+co-partitioned: faust assigns partition p of all three to one worker, and every client's and
+every event id's state lives in the table partition of the same number. So everything a batch
+does for partition p (the outputs of its records, the table changelog records of the clients
+or event ids of p, and the consumed offsets of p) goes out in ONE transaction of the producer
+whose transactional id is `jatkumo-worker-p`.
+
+Why a zombie cannot write: a worker that takes partition p over calls `init_transactions` with
+that same id before it reads p's committed offsets or recovers p's table (streams.app runs it
+first thing in the assignment, before faust's recovery). The broker then aborts whatever
+transaction of the old owner is open and bumps the producer epoch; every later send, offset
+commit or commit of the old owner fails with ProducerFenced / InvalidProducerEpoch. A
+transaction the old owner committed before that point is complete when the new owner reads
+(offsets and changelog are read with isolation_level=read_committed), so the new owner starts
+exactly where the old one left off. Readers (the worker's own consumer, the sink) see only
+committed transactions, so the aborted batch of a zombie never existed for anyone.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    InvalidTxnState,
+    ProducerFenced,
+    TransactionCoordinatorFenced,
+)
+
+log = logging.getLogger("jatkumo.worker")
+# what the broker answers a producer whose transactional id another has initialised since
+FENCING = (ProducerFenced, InvalidProducerEpoch, TransactionCoordinatorFenced, InvalidTxnState)
+
+# topic, key, value, partition, headers, timestamp (ms; None: now)
+Output = tuple[str, bytes | None, bytes, int, Any, int | None]
+
+
+class Fenced(Exception):
+    """The partition belongs to another worker now: this one's batch for it was dropped."""
+
+
+class Transactions:
+    """The transactional producers of the partitions this worker holds."""
+
+    def __init__(self, bootstrap: str, group: str, *, linger_ms: int = 5,
+                 max_batch_size: int = 512 * 1024) -> None:
+        self.bootstrap = bootstrap
+        self.group = group
+        self.linger_ms = linger_ms
+        self.max_batch_size = max_batch_size
+        self.producers: dict[int, AIOKafkaProducer] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
+
+    def transactional_id(self, partition: int) -> str:
+        return f"{self.group}-{partition}"
+
+    async def hold(self, partitions: set[int]) -> set[int]:
+        """Make the producers match the partitions assigned now: a new partition's producer
+        is started (init_transactions fences its previous owner), a lost one's stopped.
+        Returns the partitions that were given up."""
+        lost = set(self.producers) - partitions
+        for p in sorted(lost):
+            await self._drop(p)
+        new = sorted(partitions - set(self.producers))
+        started = await asyncio.gather(*(self._start(p) for p in new), return_exceptions=True)
+        for p, producer in zip(new, started, strict=True):
+            if isinstance(producer, BaseException):
+                raise producer
+            self.producers[p] = producer
+            self.locks.setdefault(p, asyncio.Lock())
+        return lost
+
+    async def _start(self, partition: int) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
+            transactional_id=self.transactional_id(partition), enable_idempotence=True,
+            acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size)
+        await producer.start()  # init_transactions: from here the old owner is fenced
+        return producer
+
+    async def _drop(self, partition: int) -> None:
+        producer = self.producers.pop(partition, None)
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception as e:  # a fenced producer may fail to say goodbye
+                log.debug("stopping the producer of partition %d: %s", partition, e)
+
+    async def close(self) -> None:
+        for p in list(self.producers):
+            await self._drop(p)
+
+    async def commit(self, partition: int, outputs: Iterable[Output],
+                     offsets: dict[Any, int]) -> None:
+        """Send `outputs` and commit `offsets` (TopicPartition -> next offset) of the group in
+        one transaction of the partition's producer. Raises Fenced when the partition is
+        not held (any more): nothing of it was written."""
+        lock = self.locks.setdefault(partition, asyncio.Lock())
+        async with lock:
+            held = self.producers.get(partition)
+            if held is None:
+                raise Fenced(partition)
+            producer: AIOKafkaProducer = held
+            try:
+                await producer.begin_transaction()
+                await _send(producer, outputs)
+                if offsets:
+                    await producer.send_offsets_to_transaction(offsets, self.group)
+                await producer.commit_transaction()
+            except FENCING as e:
+                # another worker holds the partition now and the broker aborted this
+                # transaction: give the partition up here (its records are read again by
+                # whoever holds it, from the last committed offsets)
+                await self._forsake(partition, producer)
+                raise Fenced(partition) from e
+            except BaseException:
+                # anything else leaves the transaction in doubt: abort it, and let the error
+                # stop the worker (nothing of the batch is committed; a restart reads it again)
+                await self._forsake(partition, producer)
+                raise
+
+    async def _forsake(self, partition: int, producer: AIOKafkaProducer) -> None:
+        if self.producers.get(partition) is producer:
+            del self.producers[partition]
+        with contextlib.suppress(Exception):  # fenced producers refuse even this
+            await producer.abort_transaction()
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+
+async def _send(producer: AIOKafkaProducer, outputs: Iterable[Output]) -> None:
+    """A record batch per topic partition: aiokafka's send() costs some 30 µs a message in
+    futures and awaits, appending to a batch a few."""
+    batches: dict[tuple[str, int], Any] = {}
+    futures = []
+    for topic, key, value, partition, headers, timestamp in outputs:
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[topic, partition] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=timestamp,
+                        headers=headers or []) is None:
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[topic, partition] = producer.create_batch()
+            batch.append(key=key, value=value, timestamp=timestamp, headers=headers or [])
+    for (topic, partition), batch in batches.items():
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+    if futures:
+        await asyncio.gather(*futures)  # a failed send fails the transaction here
