@@ -28,7 +28,11 @@ class WorkerApp(faust.App):
         ctx = self.jatkumo
         if ctx is not None and not self.should_stop:
             held = {tp.partition for tp in assigned if tp.topic in topics.INPUTS}
-            lost = await ctx.transactions.hold(held)
+            try:
+                lost = await ctx.transactions.hold(held)
+            except Exception as exc:  # the broker would not give us the producers
+                await self.crash(exc)
+                return
             if lost:
                 ctx.forget(lost)
                 log.info("gave up partitions %s; holding %s", sorted(lost), sorted(held))

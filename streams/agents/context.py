@@ -126,9 +126,9 @@ class Context:
                 log.warning(
                     "FENCED: partitions %s of %s belong to another worker now (this one "
                     "stalled past its session timeout, or lost them in a rebalance): dropped "
-                    "this batch's %d records and outputs for them, and their local state; "
-                    "nothing of it was written", sorted(fenced), ", ".join(topics.INPUTS),
-                    sum(1 for tp in (offsets or {}) if tp.partition in fenced))
+                    "this batch's work and local state for them, nothing of it was written; "
+                    "their new holder goes on from their last committed transaction",
+                    sorted(fenced), ", ".join(topics.INPUTS))
                 self.forget(fenced)
                 # a rebalance settles who holds them (and where they are read from), even if
                 # it was not a takeover that fenced them
