@@ -28,6 +28,8 @@ class WorkerApp(faust.App):
         ctx = self.jatkumo
         if ctx is not None and not self.should_stop:
             held = {tp.partition for tp in assigned if tp.topic in topics.INPUTS}
+            log.info("assigned partitions %s: taking their transactional producers",
+                     sorted(held))
             try:
                 lost = await ctx.transactions.hold(held)
             except Exception as exc:  # the broker would not give us the producers

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
@@ -56,6 +56,7 @@ class Transactions:
         self.max_batch_size = max_batch_size
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.locks: dict[int, asyncio.Lock] = {}
+        self.closed = False
 
     def transactional_id(self, partition: int) -> str:
         return f"{self.group}-{partition}"
@@ -69,10 +70,16 @@ class Transactions:
             await self._drop(p)
         new = sorted(partitions - set(self.producers))
         started = await asyncio.gather(*(self._start(p) for p in new), return_exceptions=True)
+        failed = [e for e in started if isinstance(e, BaseException)]
+        if failed or self.closed:  # a stop came meanwhile, or the broker refused
+            for producer in started:
+                if isinstance(producer, AIOKafkaProducer):
+                    await self._stop(producer)
+            if failed:
+                raise failed[0]
+            return lost
         for p, producer in zip(new, started, strict=True):
-            if isinstance(producer, BaseException):
-                raise producer
-            self.producers[p] = producer
+            self.producers[p] = cast(AIOKafkaProducer, producer)
             self.locks.setdefault(p, asyncio.Lock())
         return lost
 
@@ -81,8 +88,17 @@ class Transactions:
             bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
             transactional_id=self.transactional_id(partition), enable_idempotence=True,
             acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size)
-        await producer.start()  # init_transactions: from here the old owner is fenced
+        try:
+            await producer.start()  # init_transactions: from here the old owner is fenced
+        except BaseException:
+            await self._stop(producer)
+            raise
         return producer
+
+    @staticmethod
+    async def _stop(producer: AIOKafkaProducer) -> None:
+        with contextlib.suppress(Exception):
+            await producer.stop()
 
     async def _drop(self, partition: int) -> None:
         producer = self.producers.pop(partition, None)
@@ -93,6 +109,7 @@ class Transactions:
                 log.debug("stopping the producer of partition %d: %s", partition, e)
 
     async def close(self) -> None:
+        self.closed = True
         for p in list(self.producers):
             await self._drop(p)
 
