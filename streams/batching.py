@@ -125,6 +125,14 @@ class BatchConsumer(driver.Consumer):
         return got
 
     @property
+    def committed_to(self) -> dict[Any, int]:
+        """Per input partition, the offset last handed to the handler to commit."""
+        got: dict[Any, int] | None = self.__dict__.get("_committed_to")
+        if got is None:
+            got = self.__dict__["_committed_to"] = {}
+        return got
+
+    @property
     def fetched_last(self) -> dict[Any, int]:
         """Per partition, the offset of the last record a fetch brought."""
         got: dict[Any, int] | None = self.__dict__.get("_fetched_last")
@@ -146,6 +154,8 @@ class BatchConsumer(driver.Consumer):
                 batches, generation = await self._gather()
                 if batches:
                     await self._hand_over(batches, generation)
+                else:
+                    await self._pass_markers(generation)
                 if self._commit_every is not None and self._n_acked >= self._commit_every:
                     self._n_acked = 0
                     await self.commit()
@@ -251,7 +261,8 @@ class BatchConsumer(driver.Consumer):
             self._read_offset[tp] = record.offset
         return True
 
-    async def _hand_over(self, batches: dict[Any, list[Any]], generation: int) -> None:
+    async def _hand_over(self, batches: dict[Any, list[Any]], generation: int,
+                         markers: dict[Any, int] | None = None) -> None:
         if not self._holds(generation):  # read again after the rebalance (see _holds)
             return
         # from here a rebalance waits for the batch: the stand-in joins faust's set of
@@ -264,16 +275,36 @@ class BatchConsumer(driver.Consumer):
                 self._read_offset[tp] = recs[-1].offset
             # the next offset of each partition: the consumer's position when it is past the
             # last record (transaction markers after it), so that the group's lag can be 0
-            offsets = {tp: max(recs[-1].offset + 1, self._position(tp))
-                       for tp, recs in batches.items()}
+            offsets = dict(markers or {})
+            offsets.update({tp: max(recs[-1].offset + 1, self._position(tp))
+                            for tp, recs in batches.items()})
             handler: BatchHandler = self.transport.batch_handler  # type: ignore[attr-defined]
             # the handler commits the offsets itself, in its transactions (streams.fencing):
             # faust's commit never sees these partitions
             await handler(batches, offsets)
+            self.committed_to.update(offsets)
         finally:
             token.acked = True
             self._unacked_messages.discard(token)  # type: ignore[arg-type]
             notify(self._waiting_for_ack)
+
+    async def _pass_markers(self, generation: int) -> None:
+        """When nothing came: commit the positions that passed transaction markers only (the
+        marker after a partition's last record often comes in a fetch of its own). Without
+        this the group's committed offset stays one short of the end for ever, and its lag
+        (what an operator and the tests watch) never reaches 0."""
+        if not self._holds(generation):
+            return
+        handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
+        committed = self.committed_to
+        offsets = {}
+        for tp in self._active_partitions or ():
+            if tp.topic in handlers and tp not in self.rereading and tp in committed:
+                position = self._position(tp)
+                if position > committed[tp]:
+                    offsets[tp] = position
+        if offsets:
+            await self._hand_over({}, generation, offsets)
 
     async def _note_gaps(self, tp: Any, recs: list[Any]) -> None:
         """Offsets skipped before or between the records (compaction, transaction markers) go

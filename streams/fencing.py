@@ -26,23 +26,17 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import (
-    InvalidProducerEpoch,
-    InvalidTxnState,
-    ProducerFenced,
-    TransactionCoordinatorFenced,
-)
+from aiokafka.errors import IllegalOperation, KafkaError
 
 log = logging.getLogger("jatkumo.worker")
-# what the broker answers a producer whose transactional id another has initialised since
-FENCING = (ProducerFenced, InvalidProducerEpoch, TransactionCoordinatorFenced, InvalidTxnState)
 
 # topic, key, value, partition, headers, timestamp (ms; None: now)
 Output = tuple[str, bytes | None, bytes, int, Any, int | None]
 
 
 class Fenced(Exception):
-    """The partition belongs to another worker now: this one's batch for it was dropped."""
+    """The partition's transaction did not happen (another worker holds it now, or the
+    producer failed): this one's batch for it was dropped. Args: partition, the cause."""
 
 
 class Transactions:
@@ -122,7 +116,7 @@ class Transactions:
         async with lock:
             held = self.producers.get(partition)
             if held is None:
-                raise Fenced(partition)
+                raise Fenced(partition, LookupError("partition not held"))
             producer: AIOKafkaProducer = held
             try:
                 await producer.begin_transaction()
@@ -130,17 +124,15 @@ class Transactions:
                 if offsets:
                     await producer.send_offsets_to_transaction(offsets, self.group)
                 await producer.commit_transaction()
-            except FENCING as e:
-                # another worker holds the partition now and the broker aborted this
-                # transaction: give the partition up here (its records are read again by
-                # whoever holds it, from the last committed offsets)
+            except (KafkaError, IllegalOperation) as e:
+                # ProducerFenced / InvalidProducerEpoch (another worker holds the partition
+                # now and the broker aborted this transaction), or any other error that
+                # leaves the transaction undone (a send refused after the producer saw its
+                # epoch bumped, a timeout): give the partition up here. Its records are read
+                # again from the last committed offsets, by whoever holds it after the
+                # rebalance the caller asks for (this worker too, if it still does).
                 await self._forsake(partition, producer)
-                raise Fenced(partition) from e
-            except BaseException:
-                # anything else leaves the transaction in doubt: abort it, and let the error
-                # stop the worker (nothing of the batch is committed; a restart reads it again)
-                await self._forsake(partition, producer)
-                raise
+                raise Fenced(partition, e) from e
 
     async def _forsake(self, partition: int, producer: AIOKafkaProducer) -> None:
         if self.producers.get(partition) is producer:

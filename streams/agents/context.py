@@ -116,10 +116,11 @@ class Context:
             done = await asyncio.gather(
                 *(self.transactions.commit(p, out.get(p, ()), by_partition.get(p, {}))
                   for p in parts), return_exceptions=True)
-            fenced = set()
+            fenced, causes = set(), set()
             for p, result in zip(parts, done, strict=True):
                 if isinstance(result, Fenced):
                     fenced.add(p)
+                    causes.add(type(result.args[-1]).__name__)
                 elif isinstance(result, BaseException):
                     raise result
             if fenced:
@@ -127,8 +128,8 @@ class Context:
                     "FENCED: partitions %s of %s belong to another worker now (this one "
                     "stalled past its session timeout, or lost them in a rebalance): dropped "
                     "this batch's work and local state for them, nothing of it was written; "
-                    "their new holder goes on from their last committed transaction",
-                    sorted(fenced), ", ".join(topics.INPUTS))
+                    "their new holder goes on from their last committed transaction (%s)",
+                    sorted(fenced), ", ".join(topics.INPUTS), ", ".join(sorted(causes)))
                 self.forget(fenced)
                 # a rebalance settles who holds them (and where they are read from), even if
                 # it was not a takeover that fenced them
@@ -144,6 +145,14 @@ class Context:
                 del table.data[key]
         for key in [k for k in self.cache if self.partition_of(k) in partitions]:
             del self.cache[key]
+        # faust recovers the tables of newly assigned partitions only: if these come back
+        # in the next assignment (or stay), they are new to it, so recovered
+        committed = getattr(self.app.consumer, "committed_to", {})
+        for tp in [tp for tp in committed if tp.partition in partitions]:
+            del committed[tp]  # nothing of theirs counts as committed by this worker
+        assignment = getattr(self.app, "_assignment", None)
+        if assignment is not None:
+            self.app._assignment = {tp for tp in assignment if tp.partition not in partitions}
 
     def owned(self) -> set[int]:
         """Partitions of the inputs this worker holds now."""
