@@ -28,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka import TopicPartition
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.futures import notify
@@ -301,8 +302,8 @@ class BatchConsumer(driver.Consumer):
         for tp in self._active_partitions or ():
             if tp.topic in handlers and tp not in self.rereading and tp in committed:
                 position = self._position(tp)
-                if position > committed[tp]:
-                    offsets[tp] = position
+                if position > committed[tp]:  # aiokafka's TopicPartition, not faust's TP
+                    offsets[TopicPartition(tp.topic, tp.partition)] = position
         if offsets:
             await self._hand_over({}, generation, offsets)
 
