@@ -145,14 +145,9 @@ class Context:
                 del table.data[key]
         for key in [k for k in self.cache if self.partition_of(k) in partitions]:
             del self.cache[key]
-        # faust recovers the tables of newly assigned partitions only: if these come back
-        # in the next assignment (or stay), they are new to it, so recovered
         committed = getattr(self.app.consumer, "committed_to", {})
         for tp in [tp for tp in committed if tp.partition in partitions]:
             del committed[tp]  # nothing of theirs counts as committed by this worker
-        assignment = getattr(self.app, "_assignment", None)
-        if assignment is not None:
-            self.app._assignment = {tp for tp in assignment if tp.partition not in partitions}
 
     def owned(self) -> set[int]:
         """Partitions of the inputs this worker holds now."""
