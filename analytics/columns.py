@@ -31,7 +31,7 @@ CONTRACTS = {"contract_id": "str", "client_id": "str", "service": "str", "organi
 GAPS = {"client_id": "str", "gap_type": "str", "subject_id": "str", "started_on": "date",
         "ended_on": "date", "length_days": "int"}
 HANDOFFS = {"contract_id": "str", "client_id": "str", "service": "str", "municipality": "str",
-            "producer_id": "str", "status": "str", "transferred_on": "date"}
+            "producer_id": "str", "status": "str", "transferred_on": "date", "handoff": "str"}
 VIOLATIONS = {"client_id": "str", "contract_id": "str", "violation_type": "str",
               "on_date": "date"}
 ISSUES = {"event_id": "str", "client_id": "str", "issue": "str"}

@@ -1,15 +1,14 @@
 """The dashboard's heavy aggregates as tables: at the end of a replay the file no longer
 changes, so the views a page would recompute on every cold view (gaps placed by municipality,
-and the unsuppressed counts beneath the dash_* views) are stored once. Each keeps its name and
-columns; only the suppressing dash_* views stay views, so the threshold (a connection
-variable) still applies when a page reads them. A file the sink writes keeps them as views:
-its data changes with every batch."""
+and the unsuppressed dash_* cells the dashboard suppresses in services/web/published.py) are
+stored once. Each keeps its name and columns. A file the sink writes keeps them as views: its
+data changes with every batch."""
 
 import duckdb
 
 # In dependency order: a count view reads gaps_by_place, so that one is stored first.
-MATERIALISED = ("gaps_by_place", "dash_gaps_summary_counts", "dash_service_map_counts",
-                "dash_handoff_by_place_counts", "dash_gaps_weekly_counts")
+MATERIALISED = ("gaps_by_place", "dash_gap_cells", "dash_handoff_cells",
+                "dash_service_cells")
 
 
 def materialise(con: duckdb.DuckDBPyConnection) -> None:

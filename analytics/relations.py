@@ -9,8 +9,7 @@ TABLES = (
     "compliance_violations", "data_issues", "clients", "referrals", "municipalities",
 )
 VIEWS = ("continuity_gaps", "gaps_by_place",  # in dependency order
-         "dash_open_gaps", "dash_gaps_weekly", "dash_gaps_summary", "dash_handoff_by_place",
-         "dash_handoff_weekly", "dash_service_map")
+         "dash_gap_cells", "dash_handoff_cells", "dash_service_cells")
 # Relations rebuilt by every evaluation (events and dead letters accumulate instead).
 DERIVED = ("as_of", "contracts", "gap_rows", "handoff_status", "compliance_violations",
            "data_issues", "clients", "referrals")

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from services.alerts.service import AlertService  # noqa: E402
 from services.config import WebSettings  # noqa: E402
+from services.web import published  # noqa: E402
 from services.web.app import CTX  # noqa: E402
 from services.web.auth import User, hash_password  # noqa: E402
 from services.web.db import file_connector  # noqa: E402
@@ -125,6 +126,7 @@ async def bench(db: Path, warm: int, rounds: int) -> None:
             colds = []
             for _ in range(rounds):
                 c.reader._cache.clear()  # a cold view: no answer kept from an earlier page
+                published.of(c.reader).clear()  # nor the published (suppressed) cube
                 colds.append(await client.fetch(method, path, form))
             cold = statistics.median(colds)
             warms = [await client.fetch(method, path, form) for _ in range(warm)]

@@ -5,6 +5,11 @@ Writes N synthetic events (default 1,000,000; mostly attendance, as in life), ti
 validation (`validate_json` of the event model) over the same lines and nothing else.
 Prints events/s, the ratio replay/baseline (target >= 0.5) and peak RSS.
 
+Then the cost of the door's checks for identity codes and keys given twice (schemas.door:
+the byte pre-scan of every line and the closer look at the lines it flags): the same file
+replayed in one process with and without them (the checks switched off in this process only,
+for the measurement), and how many lines the pre-scan sent to the closer look.
+
     .venv/bin/python bench/replay.py [--events N] [--keep DIR]
 """
 
@@ -22,8 +27,11 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from schemas import door
 from schemas.events import EVENT_ADAPTER
+from services import loader
 from services.config import Settings
+from services.partition import numbered
 from services.replay import replay
 
 MUNICIPALITIES = ["564", "244", "678", "305", "977", "139"]
@@ -80,11 +88,49 @@ def baseline(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def one_process(events: Path, db: Path, scan: bool) -> tuple[float, float]:
+    """Seconds (wall, CPU of this process) of an in-process replay, with the door's extra
+    checks or without them. CPU time is the steadier figure on a shared machine."""
+    if not scan:
+        loader.needs_look = lambda line, event: False  # type: ignore[assignment]
+    try:
+        t, c = time.perf_counter(), time.process_time()
+        replay(events, db, Settings(pseudonym_key=b"bench"), None, workers=1)
+        return time.perf_counter() - t, time.process_time() - c
+    finally:
+        loader.needs_look = door.needs_look
+
+
+def loading_cpu(events: Path, scan: bool) -> float:
+    """CPU seconds of loading alone (the door and the states; Arrow batches built and dropped),
+    with the door's extra checks or without them: the steadiest figure on a shared machine."""
+    lines = list(numbered(events))
+    loader.needs_look = door.needs_look if scan else (  # type: ignore[assignment]
+        lambda line, event: False)
+    try:
+        c = time.process_time()
+        loader.load(lines, str(events), b"bench", lambda relation, table: None)
+        return time.process_time() - c
+    finally:
+        loader.needs_look = door.needs_look
+
+
+def flagged(events: Path) -> tuple[int, int]:
+    """(lines, lines the pre-scan sends to the closer look)."""
+    lines = hits = 0
+    for _n, line in numbered(events):
+        lines += 1
+        hits += door.needs_look(line, door.validate_json(line))
+    return lines, hits
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
     ap.add_argument("--keep", type=Path, help="folder for the event file and DuckDB file")
+    ap.add_argument("--scan-events", type=int, default=300_000,
+                    help="events for the in-process comparison with and without the checks")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jatkumo-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,6 +152,29 @@ def main() -> None:
     print(f"peak RSS:                 {peak:6.0f} MiB in this process, "
           f"{report.worker_peak_mib:.0f} MiB in the largest worker; {report.workers} worker(s); "
           f"clients {report.clients:,}; taken {report.taken:,}")
+    small = folder / "scan.jsonl"
+    m = write_events(small, args.scan_events, seed=8)
+    withs, withouts = [], []
+    for _ in range(args.rounds):
+        withouts.append(one_process(small, folder / "scan.duckdb", scan=False))
+        withs.append(one_process(small, folder / "scan.duckdb", scan=True))
+    lines, hits = flagged(small)
+    load_on, load_off = [], []
+    for _ in range(args.rounds):
+        load_off.append(loading_cpu(small, scan=False))
+        load_on.append(loading_cpu(small, scan=True))
+    on, off = min(load_on), min(load_off)
+    print(f"loading alone, {m:,} events, CPU: without the checks {off:6.2f} s, with them "
+          f"{on:6.2f} s; ratio with/without {off / on:5.3f} (+{(on - off) / m * 1e6:.2f} µs "
+          "an event)")
+    print(f"in one process, {m:,} events (best of {args.rounds}; wall, then CPU time):")
+    for i, what in enumerate(("wall", "CPU")):
+        on, off = min(w[i] for w in withs), min(w[i] for w in withouts)
+        print(f"  {what:4s} without the code/duplicate-key checks: {off:6.2f} s "
+              f"{m / off:10,.0f} events/s; with them (as shipped): {on:6.2f} s "
+              f"{m / on:10,.0f} events/s; ratio with/without {off / on:5.3f}")
+    print(f"  the pre-scan sent {hits:,} of {lines:,} lines ({100 * hits / lines:.2f} %) to the "
+          "closer look")
 
 
 if __name__ == "__main__":

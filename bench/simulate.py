@@ -11,6 +11,7 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -43,12 +44,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "e.jsonl"
         rows = []
-        for label, cfg in (
-            ("region (pohjois-pohjanmaa, 5,000)", SimConfig(seed=args.seed)),
+        truth = Path(tmp) / "t.jsonl"
+        for label, cfg, with_truth in (
+            ("region (pohjois-pohjanmaa, 5,000)", SimConfig(seed=args.seed), False),
+            ("  with the truth of every gap", SimConfig(seed=args.seed), True),
+            ("  two handoffs (2025), with truth",
+             SimConfig(seed=args.seed, second_handoff=date(2025, 1, 1)), True),
             (f"national sample ({args.national_clients:,})",
-             SimConfig(seed=args.seed, scale="national", clients=args.national_clients)),
+             SimConfig(seed=args.seed, scale="national", clients=args.national_clients), True),
         ):
-            report = simulate(cfg, out, Path(tmp) / "t.jsonl")
+            report = simulate(cfg, out, truth if with_truth else None)
             size = out.stat().st_size
             rows.append((label, report.clients, report.events, report.seconds, size))
         base = baseline(out, 1_000_000)
@@ -60,9 +65,9 @@ def main() -> None:
               f"{size / 1e6:>7.0f} {eps / base:>11.2f}")
     print(f"{'baseline: orjson.dumps + write':36} {'':>9} {1_000_000:>11,} {'':>7} "
           f"{base:>10,.0f}")
-    per_client = rows[1][2] / rows[1][1]
+    per_client = rows[-1][2] / rows[-1][1]
     print(f"national at 250,000 young people ≈ {per_client * 250_000 / 1e6:.1f} M events, "
-          f"≈ {250_000 * per_client / (rows[1][2] / rows[1][3]) / 60:.1f} min at this speed")
+          f"≈ {250_000 * per_client / (rows[-1][2] / rows[-1][3]) / 60:.1f} min at this speed")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,50 @@
 """The door: every path into jatkumo (file, Kafka, HTTP) turns one raw JSON text into either a
-validated, pseudonymised event or a dead letter. Identity codes do not get past this module."""
+validated, pseudonymised event or a dead letter. Identity codes do not get past this module.
 
+The verdict on a line, in this order (the first that applies):
+1. an identity code anywhere but the top-level `client_hetu` (in any string, key or value, glued
+   to other text or written with JSON escapes): `identity_code_in_FIELD`;
+2. a key given twice in one object (at any depth): `duplicate key: NAME`. The model would read
+   the last one and DuckDB the first: the line would mean two things;
+3. the model's own verdict (SPEC.md 1.1-1.4).
+
+Both extra checks need the parsed JSON, which costs as much as the validation again, so one
+byte-level look at the raw line (`needs_look`) decides whether a line can hold either at all;
+only such lines (codes, escapes, spacing before a colon, more key tokens than fields) pay for
+the closer look (`closer_look`). Every driver calls `admit`/`admitted` or, in the replay's hot
+loop, exactly the same steps (services/loader.py), so they all give the same verdict."""
+
+import json
+import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
-from schemas.hetu import mask_codes, pseudonymise
+from schemas.hetu import has_code, mask_codes, pseudonymise
 
 NO_KEY_REASON = (
     "client_hetu: refused: JATKUMO_PSEUDONYM_KEY is not set, so identity codes cannot be "
     "pseudonymised; set it (the same key on every jatkumo process) and send the event again"
 )
+UNREADABLE = "event: not JSON that every reader reads alike"
+BOM = b"\xef\xbb\xbf"
+
+# Lines that need the closer look: an identity code's shape (six digits, a century sign, three
+# digits), any backslash (a JSON escape can hide a code's character or a key's letter), or more
+# `":` than the event has fields (a key given twice). Plain bytes operations in C (a regular
+# expression cost as much as the validation): one translation maps digits to 0, century signs
+# to s and a backslash to B, keeps `"` and `:`, and drops JSON's whitespace (so a key spaced
+# from its colon is counted too; dropping can only add matches, never hide one).
+_SHAPE = bytes(ord("0") if c in b"0123456789" else ord("s") if c in b"-+ABCDEFUVWXY"
+               else ord("B") if c == ord("\\") else c if c in b'":' else ord(".")
+               for c in range(256))
+_WHITESPACE = b" \t\r\n"
+_CODE_SHAPE = b"000000s000"
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,33 +75,126 @@ def _reason(error: ValidationError) -> str:
 validate_json: Callable[[str | bytes], Event] = EVENT_ADAPTER.validator.validate_json
 
 
+def line_bytes(raw: str | bytes) -> bytes:
+    """The text the door judges: bytes, without the line end (a file's lines keep theirs, a
+    Kafka message has none: both must get one verdict)."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    return raw.rstrip(b"\r\n")
+
+
+def key_count(event: Event) -> int:
+    """How many keys the event's JSON had: the fields it set (extra keys are refused)."""
+    pl: Any = event.payload
+    fields = pl.__pydantic_fields_set__  # model_fields_set, without the property's call
+    n = len(event.__pydantic_fields_set__) + len(fields)
+    if "producer" in fields and pl.producer is not None:  # no getattr default: it is slow
+        n += len(pl.producer.__pydantic_fields_set__)
+    return n
+
+
+def needs_look(line: bytes, event: Event) -> bool:
+    """Whether a line the model accepted could hold an identity code or a duplicate key. Sound:
+    without a backslash every `"` delimits a string, so each key ends in `"`, whitespace, `:`;
+    without the whitespace, counting `":` gives at least the number of key tokens, and that
+    count equal to the fields taken (extra keys are refused) means no key came twice."""
+    shape = line.translate(_SHAPE, _WHITESPACE)
+    return (b"B" in shape or _CODE_SHAPE in shape
+            or shape.count(b'":') != key_count(event))
+
+
+def closer_look(line: bytes) -> str | None:
+    """The reason a line is refused before the model is asked (identity code, duplicate key),
+    UNREADABLE if Python's JSON parser cannot read it, or None."""
+    dups: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for k, v in items:
+            if k in obj:
+                dups.append(k)
+            obj[k] = v
+        return obj
+
+    try:
+        doc = json.loads(line, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+        return UNREADABLE
+    field = code_field(doc)
+    if field is not None:
+        return f"identity_code_in_{field}"
+    if dups:
+        return f"duplicate key: {dups[0]}"
+    return None
+
+
+def code_field(doc: Any) -> str | None:
+    """The dotted path of the first string (key or value) holding a valid identity code, except
+    the top-level `client_hetu` (the door pseudonymises that one) and a UUID-form `event_id`
+    (random hex: one in about 60,000 holds a valid-looking code by chance, and it is not a
+    place where a code can be told; refusing those would lose valid events). Iterative: a deeply
+    nested line must not exhaust the stack."""
+    todo: deque[tuple[tuple[str, ...], Any]] = deque([((), doc)])
+    while todo:
+        path, value = todo.popleft()
+        if isinstance(value, str):
+            if has_code(value):
+                return ".".join(path) or "event"
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if has_code(k):
+                    return ".".join((*path, mask_codes(k)))
+                if not path and (k == "client_hetu" or (
+                        k == "event_id" and isinstance(v, str) and _UUID.match(v))):
+                    continue
+                todo.append(((*path, k), v))
+        elif isinstance(value, list):
+            todo.extend(((*path, str(i)), v) for i, v in enumerate(value))
+    return None
+
+
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:
     """Validate one raw event text; pseudonymise its identity code if it carries one."""
+    line = line_bytes(raw)
     try:
-        event = validate_json(raw)
+        event = validate_json(line)
     except ValidationError as error:
-        return refused(raw, error, origin)
+        return refused(line, error, origin)
+    if needs_look(line, event):
+        reason = closer_look(line)
+        if reason is not None:
+            return dead_letter(line, reason, origin)
     if event.client_hetu is None:
         return event
-    return pseudonymised(event, raw, origin, key)
+    return pseudonymised(event, line, origin, key)
 
 
 def admitted(raw: str | bytes, key: bytes | None) -> Event | None:
     """`admit` for a reader that leaves dead letters to another (the sink: the worker writes
     them): the valid, pseudonymised event, or None where `admit` gives a dead letter. No
     origin is formatted and no reason is put together for what is thrown away anyway."""
+    line = line_bytes(raw)
     try:
-        event = validate_json(raw)
+        event = validate_json(line)
     except ValidationError:
+        return None
+    if needs_look(line, event) and closer_look(line) is not None:
         return None
     if event.client_hetu is None:
         return event
-    got = pseudonymised(event, raw, "", key)
+    got = pseudonymised(event, line, "", key)
     return None if isinstance(got, DeadLetter) else got
 
 
 def refused(raw: str | bytes, error: ValidationError, origin: str) -> DeadLetter:
-    return dead_letter(raw, _reason(error), origin)
+    """The dead letter of a line the model refused: an identity code or a duplicate key found
+    by the closer look is the reason, else the model's. A line no parser reads is the model's
+    case (`closer_look` is UNREADABLE there too)."""
+    line = line_bytes(raw)
+    reason = closer_look(line)
+    if reason is None or reason == UNREADABLE:
+        reason = _reason(error)
+    return dead_letter(line, reason, origin)
 
 
 def pseudonymised(event: Event, raw: str | bytes, origin: str,

@@ -1,14 +1,22 @@
 """The event envelope (SPEC.md 1.1) and one envelope class per event type, joined into a
 discriminated union on `event_type` so one pydantic call validates a whole line."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, TypeAlias, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from schemas import payloads as p
 from schemas.hetu import hetu_problem
-from schemas.types import ClientId, EventId, Source
+from schemas.types import FIRST_DAY, LAST_DAY, ClientId, EventId, Source
+
+# SPEC.md 1.4 "impossible date": every date of an event lies in 1900-2100 (schemas.types.Day),
+# and so does occurred_at. A fixed horizon, not the wall clock: the same file must get the same
+# verdict on any day (a replay next year, a test written for the 2027 handoff). It is what keeps
+# the default as-of date (the latest effective date) sane: one `made_on: 9999-12-31` had moved
+# it to 9999 and broken every timeline.
+_EARLIEST = datetime(FIRST_DAY.year, 1, 1, tzinfo=UTC).timestamp()
+_LATEST = datetime(LAST_DAY.year + 1, 1, 1, tzinfo=UTC).timestamp()
 
 
 class Envelope(BaseModel):
@@ -31,6 +39,8 @@ class Envelope(BaseModel):
             problem = hetu_problem(self.client_hetu)
             if problem is not None:
                 raise ValueError(f"client_hetu: invalid identity code: {problem}")
+        if not _EARLIEST <= self.occurred_at.timestamp() < _LATEST:
+            raise ValueError("occurred_at: impossible date: before 1900 or after 2100")
         return self
 
     @property

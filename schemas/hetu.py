@@ -6,6 +6,7 @@ only place that understands the format; everything else sees `p:` pseudonyms or 
 
 import hashlib
 import hmac
+import json
 import re
 from datetime import date
 
@@ -14,10 +15,29 @@ CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U"
            "A": 2000, "B": 2000, "C": 2000, "D": 2000, "E": 2000, "F": 2000}
 MASK = "******-****"
 
-_FORMAT = re.compile(r"^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])$")
-# Anything that looks like a code, valid or not, any case: used only to mask raw text.
-_LOOSE = re.compile(r"(?i)(?<![0-9A-Za-z])\d{6}[-+a-fu-y]\d{3}[0-9a-z](?![0-9A-Za-z])")
-_HETU_FIELD = re.compile(r'("client_hetu"\s*:\s*)"(?:[^"\\]|\\.)*"')
+# ASCII digits only: `\d` would take other scripts' digits, which int() reads as well.
+_FORMAT = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])$")
+# Where a code can hide in a string: every place where one starts (overlapping, no boundaries, so
+# a code glued to letters or digits is found too). Each candidate is then validated.
+_CANDIDATE = re.compile(r"(?=([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]))")
+_CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
+
+# Masking works on raw text, which may be JSON with escapes: each character of a code may be
+# written as itself or as a \u00XX escape (`240399\u002d957A`). Anything code-shaped is masked,
+# valid or not, any case, glued to other text or not.
+_DIGIT = r"(?:[0-9]|\\u003[0-9])"
+_SIGN = r"(?:[-+A-Fa-fU-Yu-y]|\\u00[0-9A-Fa-f]{2})"
+_CHECK = r"(?:[0-9A-Za-z]|\\u00[0-9A-Fa-f]{2})"
+_LOOSE = re.compile(rf"{_DIGIT}{{6}}{_SIGN}{_DIGIT}{{3}}{_CHECK}")
+# A UUID (an event id) is hex, and a tenth of random ones hold something code-shaped: inside one,
+# only a valid code is masked, so that the event ids of dead letters stay readable.
+_UUID_OR_LOOSE = re.compile(
+    r"(?<![0-9A-Za-z])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    rf"[0-9a-fA-F]{{12}})(?![0-9A-Za-z])|{_LOOSE.pattern}")
+# A JSON string, and a key followed by its string value: the key is unescaped before it is
+# compared, so `client\u005fhetu` is found as well.
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEY_VALUE = re.compile(rf"({_STRING})(\s*:\s*){_STRING}")
 
 
 def hetu_problem(code: str) -> str | None:
@@ -42,7 +62,36 @@ def pseudonymise(code: str, key: bytes) -> str:
     return "p:" + hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()[:16]
 
 
+def has_code(text: str) -> bool:
+    """Whether a valid identity code occurs anywhere in `text` (glued to other text or not)."""
+    return len(text) >= 11 and any(
+        hetu_problem(m.group(1)) is None for m in _CANDIDATE.finditer(text))
+
+
+def _unescaped(key: str) -> str | None:
+    try:
+        value = json.loads(key)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _mask_hetu_value(m: re.Match[str]) -> str:
+    if _unescaped(m.group(1)) == "client_hetu":
+        return f'{m.group(1)}{m.group(2)}"{MASK}"'
+    return m.group(0)
+
+
 def mask_codes(text: str) -> str:
     """Text with every identity-code-like string (and any client_hetu value) masked."""
-    text = _HETU_FIELD.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
-    return _LOOSE.sub(MASK, text)
+    if "hetu" in text or "\\u" in text:  # the key, possibly escaped
+        text = _KEY_VALUE.sub(_mask_hetu_value, text)
+    return _UUID_OR_LOOSE.sub(_mask_loose, text)
+
+
+def _mask_loose(m: re.Match[str]) -> str:
+    uuid = m.group(1)
+    if uuid is None:
+        return MASK
+    return _CANDIDATE_TEXT.sub(
+        lambda c: MASK if hetu_problem(c.group(0)) is None else c.group(0), uuid)

@@ -1,12 +1,11 @@
 """Payload models of the thirteen event types (SPEC.md 1.3): frozen, strict, unknown fields
 forbidden. Dates are ISO `YYYY-MM-DD`; strict mode keeps `"1"` from passing as 1."""
 
-import datetime as dt
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from schemas.types import (
+    BirthYear,
+    Day,
     DaysPerWeek,
     EndReason,
     HoursPerDay,
@@ -33,10 +32,10 @@ class Producer(Payload):
 
 
 class ClientRegistered(Payload):
-    birth_year: int
+    birth_year: BirthYear
     home_municipality: MunicipalityCode
     referred_by: ReferredBy
-    registered_on: date
+    registered_on: Day
 
 
 class ContractSigned(Payload):
@@ -44,16 +43,16 @@ class ContractSigned(Payload):
     service: Service
     organizer: OrganizerId
     producer: Producer
-    start_date: date
-    planned_end_date: date | None = None
+    start_date: Day
+    planned_end_date: Day | None = None
     days_per_week: DaysPerWeek | None = None
     hours_per_day: HoursPerDay | None = None
 
 
 class ContractAmended(Payload):
     contract_id: Ident
-    amended_on: date
-    planned_end_date: date | None = None
+    amended_on: Day
+    planned_end_date: Day | None = None
     days_per_week: DaysPerWeek | None = None
     hours_per_day: HoursPerDay | None = None
     producer: Producer | None = None
@@ -72,18 +71,18 @@ class ContractAmended(Payload):
 
 class ContractSuspended(Payload):
     contract_id: Ident
-    from_date: date
+    from_date: Day
     reason: SuspensionReason
 
 
 class ContractResumed(Payload):
     contract_id: Ident
-    on_date: date
+    on_date: Day
 
 
 class ContractEnded(Payload):
     contract_id: Ident
-    end_date: date
+    end_date: Day
     reason: EndReason
 
 
@@ -91,39 +90,39 @@ class ResponsibilityTransferred(Payload):
     contract_id: Ident
     from_organizer: OrganizerId
     to_organizer: OrganizerId
-    effective_date: date
+    effective_date: Day
 
 
 class WorkerAssigned(Payload):
     worker_id: Ident
     organization: OrganizerId
-    on_date: date
+    on_date: Day
 
 
 class WorkerUnassigned(Payload):
     worker_id: Ident
     organization: OrganizerId
-    on_date: date
+    on_date: Day
 
 
 class AttendanceRecorded(Payload):
     contract_id: Ident
-    date: dt.date
+    date: Day
     present: bool
 
 
 class ReferralMade(Payload):
     referral_id: Ident
     target: ReferralTarget
-    made_on: date
+    made_on: Day
 
 
 class ReferralStarted(Payload):
     referral_id: Ident
-    started_on: date
+    started_on: Day
 
 
 class ReferralClosed(Payload):
     referral_id: Ident
-    closed_on: date
+    closed_on: Day
     outcome: ReferralOutcome

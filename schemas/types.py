@@ -1,6 +1,7 @@
 """Constrained field types shared by the event models (SPEC.md 1.1 and 1.3)."""
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -37,6 +38,14 @@ Source = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 EventId = Annotated[str, StringConstraints(
     pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     to_lower=True)]
+# SPEC.md 1.4: an impossible date is a dead letter. No fact about a young person's service in
+# this system lies before 1900 or after 2100; the bound also keeps date arithmetic (an as-of date
+# plus thresholds, a timeline's axis) far from the calendar's end at 9999-12-31.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+# SPEC.md 1.3 says only "int"; a person born outside these years is no client of KTT or SOSKU,
+# and the bound keeps the value inside the relation's INTEGER (1099511627776 crashed a replay).
+BirthYear = Annotated[int, Field(ge=1900, le=2100)]
 DaysPerWeek = Annotated[int, Field(ge=1, le=5)]
 HoursPerDay = Annotated[int, Field(ge=1, le=8)]
 

@@ -4,13 +4,21 @@ in jatkumo reads the environment, and nothing connects at import time."""
 import csv
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from schemas import reference
 from schemas.errors import ConfigError
-from streams.core.rules import DEFAULT_REFERRAL_THRESHOLDS, DEFAULT_THRESHOLDS, GAP_TYPES, Rules
+from streams.core.rules import (
+    DEFAULT_REFERRAL_THRESHOLDS,
+    DEFAULT_THRESHOLDS,
+    GAP_TYPES,
+    ORGANIZER_KINDS,
+    Handoff,
+    Rules,
+)
 
 KEY_VAR = "JATKUMO_PSEUDONYM_KEY"
 
@@ -81,6 +89,64 @@ def parse_thresholds(text: str, rules: Rules) -> Rules:
     return replace(rules, thresholds=gaps, referral_thresholds=referrals)
 
 
+SERVICES = ("KTT", "SOSKU", "NUPA")
+_HANDOFF_KEYS = {"name", "services", "from", "to", "date", "grace_days"}
+
+
+def read_handoffs(path: str) -> tuple[Handoff, ...]:
+    """The handoffs of a TOML file (SPEC.md 4.1): `[[handoff]]` tables with name, services,
+    from, to, date and optionally grace_days. Every mistake is named with what to write."""
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read the handoffs file {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}") from None
+    tables = doc.get("handoff")
+    if not isinstance(tables, list) or not tables or set(doc) != {"handoff"}:
+        raise ConfigError(f"{path} must hold one or more [[handoff]] tables and nothing else")
+    out = [_handoff(path, i, t) for i, t in enumerate(tables, 1)]
+    names = [h.name for h in out]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"{path}: handoff names must be unique, got {names}")
+    return tuple(out)
+
+
+def _handoff(path: str, i: int, t: object) -> Handoff:
+    where = f"{path}: handoff {i}"
+    if not isinstance(t, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(t) - _HANDOFF_KEYS
+    missing = _HANDOFF_KEYS - {"grace_days"} - set(t)
+    if unknown or missing:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)} / missing keys "
+                          f"{sorted(missing)}; use {sorted(_HANDOFF_KEYS)}")
+    name, services, day = t["name"], t["services"], t["date"]
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
+        raise ConfigError(f"{where}: name must be 1-40 of A-Z a-z 0-9 _ . -, got {name!r}")
+    if (not isinstance(services, list) or not services
+            or not all(isinstance(s, str) and s in SERVICES for s in services)):
+        raise ConfigError(f"{where}: services must be a list of {', '.join(SERVICES)}")
+    for key in ("from", "to"):
+        if t[key] not in ORGANIZER_KINDS:
+            raise ConfigError(f"{where}: {key} must be one of {', '.join(ORGANIZER_KINDS)}")
+    if t["from"] == t["to"]:
+        raise ConfigError(f"{where}: from and to must differ")
+    if isinstance(day, str):
+        day = parse_date(day, f"{where}: date")
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ConfigError(f"{where}: date must be a date such as 2023-01-01")
+    grace = t.get("grace_days", 14)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 3650:
+        raise ConfigError(f"{where}: grace_days must be a whole number of days (0-3650)")
+    return Handoff(name, frozenset(services), t["from"], t["to"], day, grace)
+
+
+def with_handoffs(rules: Rules, path: str | None) -> Rules:
+    return rules if not path else replace(rules, configured_handoffs=read_handoffs(path))
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     key = env.get(KEY_VAR) or None
@@ -94,6 +160,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         if not grace.isdigit():
             raise ConfigError(f"JATKUMO_HANDOFF_GRACE_DAYS must be a whole number, got {grace!r}")
         rules = replace(rules, handoff_grace_days=int(grace))
+    rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"))
     return Settings(
         pseudonym_key=key.encode("utf-8") if key else None,
         rules=rules,
@@ -115,6 +182,14 @@ class WebSettings:
     alert_sync_seconds: float = 30.0  # how often the gaps are re-read for new or ended alerts
     sql_row_limit: int = 1000
     sql_timeout_seconds: float = 10.0
+    # Analyst SQL runs in processes of its own (services/web/sqlproc.py): each with this
+    # DuckDB memory limit (and the kernel's data-size cap 512 MiB above it), at most
+    # sql_per_user at once per user and sql_processes in all, so the pages keep their CPU.
+    sql_memory_limit: str = "512MB"
+    sql_per_user: int = 1
+    sql_processes: int = 2
+    # Live mode: how often (at most) the sink publishes the read-only snapshot the pages read.
+    snapshot_seconds: float = 5.0
     # Counts from 1 to suppress_below - 1 are shown to managers as "<N" (the dash_* views read
     # it from the connection variable jatkumo_suppress_below, which the dashboard sets).
     suppress_below: int = 5
@@ -133,6 +208,20 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class IngestSettings:
+    """`serve --ingest` (JATKUMO_INGEST_*)."""
+
+    events_per_second: float = 2_000.0  # per token; a bucket holds ten seconds of them
+    read_seconds: float = 30.0  # a request body slower than this is answered 408
+
+
+def load_ingest(env: Mapping[str, str] | None = None) -> IngestSettings:
+    env = os.environ if env is None else env
+    return IngestSettings(_number(env, "JATKUMO_INGEST_EVENTS_PER_SECOND", 2_000.0),
+                          _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0))
+
+
 def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
     env = os.environ if env is None else env
     secret = env.get("JATKUMO_WEB_SECRET") or None
@@ -145,6 +234,10 @@ def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
         alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
         sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
         sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0),
+        sql_memory_limit=_sql_memory(env, "JATKUMO_SQL_MEMORY_LIMIT", "512MB"),
+        sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1) or 1,
+        sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2) or 1,
+        snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0),
         suppress_below=_whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1,
     )
 
@@ -167,6 +260,13 @@ class KafkaSettings:
     worker_dir: str = ""
     # seconds without a heartbeat after which a worker loses its partitions to the others
     worker_session_timeout: float = 15.0
+
+
+def _sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
+    text = (env.get(name) or default).strip()
+    if not re.fullmatch(r"\d+\s*[MG]i?B", text, re.I) or not int(re.sub(r"\D", "", text)):
+        raise ConfigError(f"{name} must be a size such as 512MB or 2GB, got {text!r}")
+    return text
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

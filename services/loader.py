@@ -11,7 +11,15 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from analytics import columns
-from schemas.door import DeadLetter, pseudonymised, refused, validate_json
+from schemas.door import (
+    DeadLetter,
+    closer_look,
+    dead_letter,
+    needs_look,
+    pseudonymised,
+    refused,
+    validate_json,
+)
 from services.partition import Numbered
 from streams.core import ClientState
 from streams.core.state import add_fact
@@ -28,12 +36,21 @@ class LoadCounts:
     blank: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
     latest: date | None = None  # the latest effective date among valid events
+    # SPEC.md 1.4, events that share an id. While loading, a line whose id was seen with other
+    # text is not applied: it is counted here and its id noted; services/event_ids.py decides
+    # afterwards which content is taken, over all partitions.
+    pending: int = 0
+    conflicted: set[str] = field(default_factory=set)
+    conflicts: int = 0  # contents not taken (data issues conflicting_event_id), once decided
 
     def merge(self, other: "LoadCounts") -> None:
         self.lines += other.lines
         self.taken += other.taken
         self.duplicates += other.duplicates
         self.blank += other.blank
+        self.pending += other.pending
+        self.conflicted |= other.conflicted
+        self.conflicts += other.conflicts
         self.dead_letters.update(other.dead_letters)
         if other.latest is not None and (self.latest is None or other.latest > self.latest):
             self.latest = other.latest
@@ -68,12 +85,13 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit,
     and the buffer's appends inline, and no attribute looked up twice."""
     states: dict[str, ClientState] = {}
     counts = LoadCounts()
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # event id -> hash of the line that brought it
     buf = _Buffer(emit)
     ids, types, times, days, sources, clients, raws = (c.append for c in buf.columns)
     full = buf.columns[-1]
     latest = 0
     read = 0
+    conflicted = counts.conflicted
     for n, line in lines:
         read += 1
         try:
@@ -84,6 +102,12 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit,
             else:
                 _dead(buf, counts, refused(line, error, ""), origin, n)
             continue
+        if needs_look(line, event):  # an identity code or a key given twice? (schemas.door)
+            reason = closer_look(line)
+            if reason is not None:
+                _dead(buf, counts, dead_letter(line, reason, ""), origin, n)
+                continue
+        text = hash(line)
         if event.client_hetu is not None:
             admitted = pseudonymised(event, line, "", key)
             if isinstance(admitted, DeadLetter):
@@ -94,10 +118,15 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit,
             # re-serialised.
             line = event.model_dump_json(exclude_none=True).encode()
         event_id = event.event_id
-        if event_id in seen:
-            counts.duplicates += 1
+        first = seen.get(event_id)
+        if first is not None:
+            if first == text:  # the same line again: a duplicate (SPEC.md 1.4)
+                counts.duplicates += 1
+            else:  # other text under the id: decided after loading, over every partition
+                counts.pending += 1
+                conflicted.add(event_id)
             continue
-        seen.add(event_id)
+        seen[event_id] = text
         client = event.client_id
         state = states.get(client)  # type: ignore[arg-type]
         if state is None:

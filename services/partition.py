@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import orjson
 
+from schemas.door import BOM
 from schemas.hetu import hetu_problem, pseudonymise
 
 Numbered = Iterable[tuple[int, bytes]]
@@ -30,6 +31,14 @@ def partition_of(line: bytes, n: int, parts: int, key: bytes | None) -> int:
     it (the top-level client_id; for an identity code its pseudonym, so a client sent both ways
     stays together). A line with no client at all goes by its number (it will be a dead letter,
     written once)."""
+    client = client_of(line, key)
+    if client is None:
+        return n % parts
+    return zlib.crc32(client.encode("utf-8", "surrogatepass")) % parts
+
+
+def client_of(line: bytes, key: bytes | None) -> str | None:
+    """The client of a line as the door will see it, or None where none can be told."""
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -37,16 +46,16 @@ def partition_of(line: bytes, n: int, parts: int, key: bytes | None) -> int:
     if not isinstance(doc, dict):  # not JSON to orjson: as close to the door as a regex gets
         m = _CLIENT.search(line)
         if m is None or b"\\" in m.group(2):
-            return n % parts
+            return None
         doc = {f"client_{m.group(1).decode()}": m.group(2).decode("utf-8", "replace")}
     client, hetu = doc.get("client_id"), doc.get("client_hetu")
     if isinstance(client, str):
-        return zlib.crc32(client.encode("utf-8", "surrogatepass")) % parts
+        return client
     if isinstance(hetu, str):
         if key is not None and hetu_problem(hetu) is None:
             hetu = pseudonymise(hetu, key)
-        return zlib.crc32(hetu.encode("utf-8", "surrogatepass")) % parts
-    return n % parts
+        return hetu
+    return None
 
 
 def numbered(path: Path, on_progress: Callable[[int], None] | None = None) -> Numbered:
@@ -58,49 +67,72 @@ def numbered(path: Path, on_progress: Callable[[int], None] | None = None) -> Nu
 def _numbered_chunks(path: Path, on_progress: Callable[[int], None] | None,
                      ) -> Iterator[Iterable[tuple[int, bytes]]]:
     n = 1
+    for lines, done in read_lines(path):
+        yield zip(range(n, n + len(lines)), lines, strict=True)
+        n += len(lines)
+        if on_progress is not None:
+            on_progress(done)
+
+
+def read_lines(path: Path) -> Iterator[tuple[list[bytes], int]]:
+    """The lines of a file about a MiB at a time, with the bytes read so far. Every reader of an
+    event file (replay in one process or many, publish) gets its lines from here, so the door
+    sees the same text from each: without the line end (`\n`, `\r\n`) and without a UTF-8
+    byte order mark at the start of the file (editors on Windows write one)."""
+    done = 0
+    rest = b""
     with path.open("rb") as f:
-        while lines := f.readlines(READ_BYTES):
-            yield zip(range(n, n + len(lines)), lines, strict=True)
-            n += len(lines)
-            if on_progress is not None:
-                on_progress(f.tell())
+        while chunk := f.read(READ_BYTES):
+            if not done and chunk.startswith(BOM):
+                chunk = chunk[len(BOM):]
+            done += len(chunk)
+            data = rest + chunk
+            lines = data.split(b"\n")
+            rest = lines.pop()  # an unfinished line: the next chunk ends it
+            if lines:
+                yield (_without_cr(lines) if b"\r" in data else lines), done
+    if rest:
+        yield _without_cr([rest]), done
+
+
+def _without_cr(lines: list[bytes]) -> list[bytes]:
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
 def batches(path: Path, parts: int, key: bytes | None,
             on_progress: Callable[[int], None] | None = None) -> Iterator[list[Batch]]:
     """The file a MiB at a time, each piece split into `parts` batches (index = partition)."""
     n = 0
-    with path.open("rb") as f:
-        while lines := f.readlines(READ_BYTES):
-            split: list[Batch] = [([], []) for _ in range(parts)]
-            for line in lines:
-                n += 1
-                # The usual line has one `"client_id":"…"` without escapes: it is hashed inline.
-                # Every other line (identity codes, spacing, escapes, no client, the key twice:
-                # the door takes the last) goes through partition_of. (Arrow's string kernels
-                # were slower than this loop, ~1 µs a line.)
-                i = line.find(_ID)
-                end = line.find(b'"', i + 13)
-                client = line[i + 13:end]
-                if (i >= 0 and end > 0 and line[i + 11:i + 13] == b':"' and b"\\" not in client
-                        and line.find(_ID, end) < 0):
-                    k = zlib.crc32(client) % parts
-                else:
-                    k = partition_of(line, n, parts, key)
-                numbers, kept = split[k]
-                numbers.append(n)
-                kept.append(line)
-            yield split
-            if on_progress is not None:
-                on_progress(f.tell())
+    for lines, done in read_lines(path):
+        split: list[Batch] = [([], []) for _ in range(parts)]
+        for line in lines:
+            n += 1
+            # The usual line has one `"client_id":"…"` without escapes: it is hashed inline.
+            # Every other line (identity codes, spacing, escapes, no client, the key twice:
+            # the door takes the last) goes through partition_of. (Arrow's string kernels
+            # were slower than this loop, ~1 µs a line.)
+            i = line.find(_ID)
+            end = line.find(b'"', i + 13)
+            client = line[i + 13:end]
+            if (i >= 0 and end > 0 and line[i + 11:i + 13] == b':"' and b"\\" not in client
+                    and line.find(_ID, end) < 0):
+                k = zlib.crc32(client) % parts
+            else:
+                k = partition_of(line, n, parts, key)
+            numbers, kept = split[k]
+            numbers.append(n)
+            kept.append(line)
+        yield split
+        if on_progress is not None:
+            on_progress(done)
 
 
 def frame(batch: Batch) -> bytes:
-    """One batch as bytes: its size, the line numbers, then the lines, each ending in \\n."""
+    """One batch as bytes: its size, the line numbers, then the lines (which have no line end
+    of their own, see read_lines), each ending in \\n."""
     numbers, lines = batch
-    if not lines[-1].endswith(b"\n"):  # the file's last line may have none
-        lines[-1] += b"\n"
-    return _HEADER.pack(len(numbers)) + array("q", numbers).tobytes() + b"".join(lines)
+    return (_HEADER.pack(len(numbers)) + array("q", numbers).tobytes() + b"\n".join(lines)
+            + b"\n")
 
 
 def unframe(data: bytes) -> Iterable[tuple[int, bytes]]:

@@ -3,7 +3,7 @@ identity code is pseudonymised before anything is sent and never enters Kafka; w
 refuses goes to jatkumo.dead-letters (reason and origin in headers), not to jatkumo.events."""
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,9 @@ import orjson
 
 from schemas.door import DeadLetter, admit
 from schemas.errors import JatkumoError
+from schemas.events import Event
 from services.config import KafkaSettings, Settings
+from services.partition import numbered
 from streams import topics
 from streams.core.event_ids import door_object
 
@@ -58,6 +60,19 @@ def dead_letter_message(d: DeadLetter) -> tuple[bytes, list[tuple[str, bytes]]]:
     return d.raw.encode(), [("reason", d.reason.encode()), ("origin", d.origin.encode())]
 
 
+def verdicts(path: Path, key: bytes | None,
+             on_progress: Callable[[int], None] | None = None,
+             ) -> Iterator[tuple[int, Event | DeadLetter | None]]:
+    """The door's verdict on each line of a file (None: a blank line), from the same reader
+    as replay's (services.partition.read_lines: no line end, no byte order mark), so that a
+    line publish refuses is a dead letter with the reason replay gives it."""
+    for n, line in numbered(path, on_progress):
+        if not line or line.isspace():
+            yield n, None
+        else:
+            yield n, admit(line, f"{path}:{n}", key)
+
+
 def publish(path: Path, settings: Settings, kafka: KafkaSettings,
             on_progress: Callable[[int], None] | None = None) -> PublishReport:
     report = PublishReport()
@@ -67,24 +82,20 @@ def publish(path: Path, settings: Settings, kafka: KafkaSettings,
 
     prod = producer(kafka.bootstrap)
     try:
-        with path.open("rb") as f:
-            for n, line in enumerate(f, start=1):
-                report.lines = n
-                if on_progress is not None and n % 10_000 == 0:
-                    on_progress(f.tell())
-                if not line.strip():
-                    report.blank += 1
-                    continue
-                event = admit(line, f"{path}:{n}", settings.pseudonym_key)
-                if isinstance(event, DeadLetter):
-                    value, headers = dead_letter_message(event)
-                    prod.send(topics.DEAD_LETTERS, value=value, headers=headers).add_errback(
-                        failed)
-                    report.dead_letters += 1
-                else:
-                    key, value = event_message(event, line)
-                    prod.send(topics.EVENTS, key=key, value=value).add_errback(failed)
-                    report.events += 1
+        for n, line in numbered(path, on_progress):
+            report.lines = n
+            if not line or line.isspace():
+                report.blank += 1
+                continue
+            event = admit(line, f"{path}:{n}", settings.pseudonym_key)
+            if isinstance(event, DeadLetter):
+                value, headers = dead_letter_message(event)
+                prod.send(topics.DEAD_LETTERS, value=value, headers=headers).add_errback(failed)
+                report.dead_letters += 1
+            else:
+                key, value = event_message(event, line)
+                prod.send(topics.EVENTS, key=key, value=value).add_errback(failed)
+                report.events += 1
         prod.flush()
     finally:
         prod.close()

@@ -11,7 +11,6 @@ import gc
 import multiprocessing as mp
 import os
 import queue
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +24,21 @@ import pyarrow as pa
 from analytics import columns
 from analytics.store import Store
 from analytics.writer import BackgroundWriter
-from schemas.errors import JatkumoError
+from schemas.errors import JatkumoError, StoreError, UsageError
 from services import replay_worker
 from services.config import Settings
 from services.loader import LoadCounts, load
 from services.partition import batches, frame, numbered, write_frame
+from services.replay_files import (
+    building_path,
+    check_paths,
+    clean_stale,
+    disk_full,
+    is_disk_full,
+    is_unwritable,
+    spool_folder,
+)
+from services.resolve import multi_partition_ids, resolve
 from streams.core import evaluate
 
 PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
@@ -73,7 +82,10 @@ def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
     # then replaces the target in one rename, so a failed run leaves the old file as it was and
     # readers (the dashboard) see either the old relations or the new ones.
     db = Path(db)
-    building = db.with_name(f".{db.name}.replaying")
+    check_paths(path, db)
+    for folder in {db.parent, path.parent}:  # the events' folder: where spools were kept before
+        clean_stale(folder)
+    building = building_path(db)
     _remove_db(building)
     store = Store(building, settings.duckdb_memory)
     writer = BackgroundWriter()
@@ -83,22 +95,60 @@ def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
         if partitions == 1:
             report = _inline(path, store, writer, settings, as_of, on_progress)
         else:
-            report = _parallel(path, store, writer, settings, as_of, on_progress, workers,
+            report = _parallel(path, db, store, writer, settings, as_of, on_progress, workers,
                                partitions)
+        moved = _event_ids(path, store, writer, settings, report, partitions > 1)
+        if as_of is None and moved is not None and moved != report.as_of:
+            raise _AsOfMoved(moved)
         writer.submit(store.checkpoint)
         writer.close()
         store.close()
         _remove_db(db, keep_main=True)  # a stale write-ahead log must not meet the new file
         os.replace(building, db)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(BaseException):
             writer.close()
         store.close()
         _remove_db(building)
+        if isinstance(error, _AsOfMoved):
+            # The versions not taken held the latest effective date, or the one taken moved
+            # it: the default as-of date (SPEC.md 5) is another day. Rare; done again with it.
+            return replay(path, db, settings, error.day, on_progress, workers, partitions)
+        if isinstance(error, Exception) and not isinstance(error, UsageError):
+            if is_disk_full(error):
+                raise disk_full(db) from error
+            if is_unwritable(error):
+                raise StoreError(f"cannot write in the folder of {db}: {error}") from error
         raise
     finally:
         gc.enable()
     return report
+
+
+class _AsOfMoved(Exception):  # a signal inside replay, not an error
+    def __init__(self, day: date) -> None:
+        super().__init__(day)
+        self.day = day
+
+
+def _event_ids(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
+               report: "ReplayReport", parallel: bool) -> date | None:
+    """SPEC.md 1.4 over the whole file (services/resolve.py): the ids some loader saw with
+    other text, and in a parallel replay the ids more than one partition took. Returns the
+    latest effective date of the events taken when anything was decided, else None."""
+    writer.wait()
+    store.commit_appends()
+    ids = set(report.conflicted)
+    if parallel:
+        ids |= multi_partition_ids(store)
+    if not ids:
+        return None
+    assert report.as_of is not None
+    done = resolve(path, store, settings.pseudonym_key, settings.rules, report.as_of, report,
+                   ids)
+    row = store.con.execute("SELECT count(*) FROM clients").fetchone()
+    report.clients = row[0] if row else 0
+    return done.as_of
 
 
 def _remove_db(path: Path, keep_main: bool = False) -> None:
@@ -128,7 +178,7 @@ def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settin
     return _report(counts, len(states), day, 1)
 
 
-def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Settings,
+def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, settings: Settings,
               as_of: date | None, on_progress: Callable[[int], None] | None,
               workers: int, partitions: int) -> ReplayReport:
     # Not fork: forking this process, with pyarrow's and DuckDB's threads, can deadlock. A fork
@@ -138,8 +188,8 @@ def _parallel(path: Path, store: Store, writer: BackgroundWriter, settings: Sett
     ctx.set_forkserver_preload(["services.replay_worker"])
     # The workers use every core; a DuckDB thread per core on top of them only adds switching.
     writer.submit(store.con.execute, "SET threads = 1")
-    with tempfile.TemporaryDirectory(prefix=".jatkumo-replay-", dir=path.parent) as tmp:
-        spool = Path(tmp)
+    # Beside the DuckDB file, whose folder must be writable anyway (the events' may not be).
+    with spool_folder(db.parent) as spool:
         procs, conns, senders = [], [], []
         try:
             for part in range(workers):

@@ -75,11 +75,14 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
              should_stop: Callable[[], bool] = lambda: False,
              until_caught_up: bool | Callable[[], bool] = False,
              batch_seconds: float = 0.2, batch_records: int = 50_000,
-             on_open: Callable[[Writer], None] | None = None) -> SinkReport:
+             on_open: Callable[[Writer], None] | None = None,
+             after_batch: Callable[[Writer, bool], None] | None = None) -> SinkReport:
     """Consume and write until should_stop() (or, with until_caught_up, until every input
     partition has been written up to its end offset; given a function, only once it also
     says True, e.g. once the workers are done). `on_open` gets the writer once the file
-    is open: live mode serves the dashboard from its connection (one writer per file)."""
+    is open, and `after_batch` gets it after each round of the loop (with whether it
+    committed a batch), between transactions: live mode publishes the dashboard's read-only
+    snapshot there."""
     from services.kafka_broker import ensure_topics
 
     partitions = ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
@@ -92,7 +95,7 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
         with ThreadPoolExecutor(1, thread_name_prefix="jatkumo-sink") as pool:
             return pool.submit(asyncio.run, _consume(
                 writer, settings, kafka, partitions, should_stop, until_caught_up,
-                batch_seconds, batch_records)).result()
+                batch_seconds, batch_records, after_batch)).result()
     finally:
         writer.close()
 
@@ -100,7 +103,8 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
 async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                    partitions: dict[str, list[int]], should_stop: Callable[[], bool],
                    until_caught_up: bool | Callable[[], bool],
-                   batch_seconds: float, batch_records: int) -> SinkReport:
+                   batch_seconds: float, batch_records: int,
+                   after_batch: Callable[[Writer, bool], None] | None = None) -> SinkReport:
     report = SinkReport()
     cons = consumer(kafka.bootstrap)
     await cons.start()
@@ -129,6 +133,8 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                 done.update(batch.offsets)
                 report.batches += 1
                 report.records += batch.size
+            if after_batch is not None:  # between transactions: nothing is writing
+                await asyncio.to_thread(after_batch, writer, bool(batch.size))
             # asked after a write too: the last rows need no idle window after them
             if finishing() and await caught_up(cons, tps, done):
                 break

@@ -30,6 +30,8 @@ def print_summary(report: ReplayReport, db: str, console: Console) -> None:
     t.add_row("lines read", f"{report.lines:,}")
     t.add_row("events taken", f"{report.taken:,}")
     t.add_row("duplicates ignored", f"{report.duplicates:,}")
+    if report.conflicts:
+        t.add_row("other contents under a taken event_id", f"{report.conflicts:,}")
     t.add_row("dead letters", f"{sum(report.dead_letters.values()):,}")
     t.add_row("clients", f"{report.clients:,}")
     t.add_row("data issues", f"{issues[0] if issues else 0:,}")

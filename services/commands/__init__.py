@@ -18,3 +18,7 @@ REGISTRY += [serve.register]
 from services.commands import demo, simulate  # noqa: E402  (the simulator's commands)
 
 REGISTRY += [simulate.register, demo.register]
+
+from services.commands import import_, ingest, token  # noqa: E402  (sources over HTTP, CSV)
+
+REGISTRY += [import_.register, token.register, ingest.register]

@@ -1,7 +1,12 @@
 """jatkumo replay FILE --db DB [--as-of DATE]: the embedded pipeline, no broker."""
 
 import argparse
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
+from types import FrameType
 from typing import Any
 
 from rich.console import Console
@@ -26,6 +31,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="evaluate on this date (default: the latest effective date seen)")
     p.add_argument("--cutover", type=iso_date, metavar="YYYY-MM-DD",
                    help="the handoff date C (default 2023-01-01 or JATKUMO_CUTOVER)")
+    p.add_argument("--handoffs", metavar="FILE.toml",
+                   help="the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS or the 2023 one)")
     p.add_argument("--thresholds", metavar="NAME=DAYS,…",
                    help="override gap thresholds, e.g. SERVICE_BREAK=45")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
@@ -40,8 +47,33 @@ def run(args: argparse.Namespace) -> int:
         rules = replace(rules, cutover=args.cutover)
     if args.thresholds:
         rules = config.parse_thresholds(args.thresholds, rules)
+    rules = config.with_handoffs(rules, args.handoffs)
     settings = replace(settings, rules=rules)
     console = Console(stderr=True)
+    with terminated_as_interrupt():
+        return _run(args, settings, console)
+
+
+@contextlib.contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager's stop, `kill`) as KeyboardInterrupt, so that a replay stopped
+    either way removes its unfinished DuckDB file and spool folder (the `finally`s of
+    services/replay.py) instead of dying in place."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _run(args: argparse.Namespace, settings: config.Settings, console: Console) -> int:
     if args.quiet:
         report = replay(args.file, args.db, settings, args.as_of)
         return 0

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services import config
 from services.commands.common import add_bootstrap
 from services.commands.sink import add_serve, stop_flag
 
@@ -22,6 +23,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, type=Path, metavar="FILE.duckdb")
     add_bootstrap(p)
     p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD", help="the worker's as-of")
+    p.add_argument("--handoffs", metavar="FILE.toml", help="the worker's handoffs (SPEC.md 4.1)")
     add_serve(p)
     p.set_defaults(run=run)
     return p
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     worker = [sys.executable, "-m", "services.cli", "worker", *common]
     if args.as_of:
         worker += ["--as-of", args.as_of]
+    if args.handoffs:
+        config.read_handoffs(args.handoffs)  # a bad file is a usage error here, not in a child
+        worker += ["--handoffs", args.handoffs]
     sink = [sys.executable, "-m", "services.cli", "sink", "--db", str(args.db), *common]
     if args.serve:  # the dashboard lives in the sink: the one process that may open the file
         sink += ["--serve", "--port", str(args.port), "--host", args.host]

@@ -3,10 +3,10 @@
 import argparse
 import getpass
 import sys
+from pathlib import Path
 from typing import Any
 
 from services import config
-from services.commands.common import existing_db
 from services.web.auth import hash_password, load_users
 from services.web.db import file_connector
 
@@ -19,12 +19,21 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "The dashboard keeps its access log and alert state in FILE.web.duckdb beside FILE.",
         epilog="environment: JATKUMO_USERS (users file), JATKUMO_WEB_SECRET, "
         "JATKUMO_ALERTMANAGER_URL, JATKUMO_PUBLIC_URL, JATKUMO_SQL_ROW_LIMIT, "
-        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_ALERT_RESEND_SECONDS")
-    p.add_argument("--db", type=existing_db, metavar="FILE.duckdb",
+        "JATKUMO_SQL_TIMEOUT_SECONDS, JATKUMO_SQL_MEMORY_LIMIT, JATKUMO_SQL_PER_USER, "
+        "JATKUMO_SQL_PROCESSES, JATKUMO_SNAPSHOT_SECONDS (--ingest), "
+        "JATKUMO_ALERT_RESEND_SECONDS")
+    p.add_argument("--db", type=Path, metavar="FILE.duckdb",
                    help="the DuckDB file a replay or the sink writes")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--ingest", action="store_true",
+                   help="also take events on POST /api/v1/events and be the one writer of "
+                   "--db (created if missing): live, with no broker")
+    p.add_argument("--tokens", metavar="FILE.json",
+                   help="--ingest: the source systems' tokens (default FILE.tokens.json)")
+    p.add_argument("--handoffs", metavar="FILE.toml",
+                   help="--ingest: the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS)")
     p.add_argument("--hash-password", action="store_true",
                    help="read a password (prompted, or one line on stdin) and print the hash "
                    "to put in the users file, then exit")
@@ -47,6 +56,44 @@ def run(args: argparse.Namespace) -> int:
 
     settings = config.load_web()
     users = load_users(settings.users_file)
-    app = build_app(args.db, settings, users, file_connector(args.db))
+    if args.ingest:
+        return _serve_ingest(args, settings, users)
+    if not args.db.is_file():
+        print(f"jatkumo serve: error: no DuckDB file at {args.db}; make one with 'jatkumo "
+              f"replay FILE --db {args.db}', or add --ingest to start an empty live one",
+              file=sys.stderr)
+        return 2
+    db = args.db
+    app = build_app(db, settings, users, file_connector(db))
+    run_server(app, args.host, args.port)
+    return 0
+
+
+def _serve_ingest(args: argparse.Namespace, web_settings: config.WebSettings,
+                  users: dict[str, Any]) -> int:
+    from dataclasses import replace
+
+    from services.ingest import live
+    from services.ingest.tokens import TokenStore
+    from services.web.live import Snapshot, publishing
+    from services.web.server import build_app
+    from services.web.server import run as run_server
+    from services.web.webstore import WebStore, web_path
+
+    settings = config.load()
+    settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
+    ingest = config.load_ingest()
+    embedded = live.open_embedded(args.db, settings)
+    # The pages and analysts' SQL never use the writer's connection: they read a read-only
+    # snapshot, published under the writer's lock (between two batches) when the data changed.
+    snapshot = Snapshot(args.db, web_settings.snapshot_seconds)
+    with embedded.lock:
+        snapshot.publish(embedded.con)
+    app = build_app(snapshot.path, web_settings, users, file_connector(snapshot.path),
+                    store=WebStore(web_path(args.db)))
+    live.attach(app, embedded, TokenStore(live.tokens_path(args.db, args.tokens)), ingest)
+    # After attach: its cleanup (which closes the writer) runs after this one stops.
+    app.cleanup_ctx.append(publishing(snapshot, embedded.lock, lambda: embedded.con,
+                                      live.stamp(embedded)))
     run_server(app, args.host, args.port)
     return 0

@@ -1,7 +1,9 @@
-"""jatkumo simulate --seed N --out FILE [--truth FILE] [--scale national] [--rate-NAME X …]:
-a synthetic cohort of young people as a JSONL event file, with injected failures."""
+"""jatkumo simulate --seed N --out FILE [--truth FILE] [--scale national] [--second-handoff DATE]
+[--handoffs-out FILE.toml] [--rate-NAME X …]: a synthetic cohort of young people as a JSONL
+event file, with injected failures, the truth of every gap, and the handoffs to replay with."""
 
 import argparse
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from schemas.errors import UsageError
 from services.simulate import RATES, SimConfig, SimReport, simulate
+from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
 
 
 def rate(text: str) -> float:
@@ -22,6 +25,21 @@ def rate(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a rate; give a share between 0 and 1, e.g. 0.05 (0 turns it off)")
     return value
+
+
+def second_handoff(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or len(text) != 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD, e.g. "
+                                         "2025-01-01")
+    if (day - date(2023, 1, 1)).days < MIN_DAYS_BETWEEN_HANDOFFS:
+        raise argparse.ArgumentTypeError(
+            f"{text} is too close to the 2023 handoff; give a date at least "
+            f"{MIN_DAYS_BETWEEN_HANDOFFS} days after 2023-01-01, e.g. 2025-01-01")
+    return day
 
 
 def count(text: str) -> int:
@@ -39,6 +57,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "area — with failures injected at configurable rates. Synthetic data only. The same "
         "seed always gives the same file.",
         epilog="examples:\n  jatkumo simulate --seed 7 --out events.jsonl --truth truth.jsonl\n"
+        "  jatkumo simulate --second-handoff 2025-01-01 --out e.jsonl --truth t.jsonl "
+        "--handoffs-out h.toml\n    && jatkumo replay e.jsonl --db g.duckdb --handoffs h.toml "
+        "--as-of 2025-12-31\n"
         "  jatkumo simulate --scale national --out national.jsonl\n"
         "  jatkumo simulate --out clean.jsonl --no-noise --rate-late-transfer 0",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,7 +73,17 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="number of young people (default: the scale's)")
     p.add_argument("--out", required=True, metavar="FILE.jsonl", help="event file to write")
     p.add_argument("--truth", metavar="FILE.jsonl",
-                   help="also write every injected failure and noise line, one JSON a line")
+                   help="also write the truth, one JSON a line: every gap, violation and "
+                   "handoff status jatkumo must find (as of the window's end, default "
+                   "thresholds), each with its cause (an injected failure or natural), and "
+                   "every noise line")
+    p.add_argument("--second-handoff", type=second_handoff, metavar="YYYY-MM-DD",
+                   help="KTT moves back from the wellbeing areas to the municipalities on this "
+                   "date (SOSKU stays; SPEC.md 4.1's ktt-back); the window then runs a year "
+                   "past it")
+    p.add_argument("--handoffs-out", metavar="FILE.toml",
+                   help="write the handoffs this run lives through, for replay --handoffs "
+                   "(default with --second-handoff: beside --out, as FILE.handoffs.toml)")
     p.add_argument("--no-noise", action="store_true",
                    help="no malformed lines and no duplicate deliveries")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
@@ -67,7 +98,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
 def config_from(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
         seed=args.seed, scale=args.scale, region=args.region, clients=args.clients,
-        rates={name: getattr(args, f"rate_{name}") for name in RATES}, noise=not args.no_noise)
+        rates={name: getattr(args, f"rate_{name}") for name in RATES}, noise=not args.no_noise,
+        second_handoff=args.second_handoff)
 
 
 def _writable(text: str | None) -> Path | None:
@@ -85,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     out, truth = _writable(args.out), _writable(args.truth)
     assert out is not None
+    handoffs = _writable(args.handoffs_out)
+    if handoffs is None and args.second_handoff is not None:
+        handoffs = out.with_name(out.stem + ".handoffs.toml")
+    if handoffs is not None:
+        handoffs.write_text(cfg.handoffs_toml(), encoding="utf-8")
     if args.quiet:
         simulate(cfg, out, truth)
         return 0
@@ -94,11 +131,12 @@ def run(args: argparse.Namespace) -> int:
                   transient=True) as progress:
         task = progress.add_task("simulating young people", total=cfg.n_clients)
         report = simulate(cfg, out, truth, lambda n: progress.update(task, completed=n))
-    print_report(report, out, truth, Console())
+    print_report(report, out, truth, Console(), handoffs, cfg.window[1])
     return 0
 
 
-def print_report(report: SimReport, out: Path, truth: Path | None, console: Console) -> None:
+def print_report(report: SimReport, out: Path, truth: Path | None, console: Console,
+                 handoffs: Path | None = None, as_of: date | None = None) -> None:
     t = Table(title="jatkumo simulate", show_header=False)
     t.add_row("young people", f"{report.clients:,}")
     t.add_row("  sent with an identity code", f"{report.hetu_clients:,}")
@@ -119,5 +157,7 @@ def print_report(report: SimReport, out: Path, truth: Path | None, console: Cons
         f.add_row(kind, f"{n:,}")
     console.print(f)
     where = f" and the truth to [bold]{truth}[/bold]" if truth else ""
+    flags = f" --handoffs {handoffs}" if handoffs else ""
+    flags += f" --as-of {as_of.isoformat()}" if as_of else ""
     console.print(f"Events written to [bold]{out}[/bold]{where}. Next: "
-                  f"[bold]jatkumo replay {out} --db gaps.duckdb[/bold]")
+                  f"[bold]jatkumo replay {out} --db gaps.duckdb{flags}[/bold]")

@@ -28,8 +28,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 def add_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serve", action="store_true",
-                   help="also serve the dashboard from this process (live mode: it reads the "
-                   "file the sink writes, through the sink's own connection)")
+                   help="also serve the dashboard from this process (live mode: it reads a "
+                   "read-only snapshot of the file, FILE.snapshot.duckdb, which the sink "
+                   "publishes every JATKUMO_SNAPSHOT_SECONDS, default 5)")
     p.add_argument("--port", type=int, default=8080, help="dashboard TCP port (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="dashboard address to bind (default 127.0.0.1: this machine only)")
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_sink(args.db, settings, kafka, should_stop=should_stop,
                           until_caught_up=args.until_caught_up,
-                          on_open=None if live is None else lambda w: live.attach(w.con))
+                          on_open=None if live is None else lambda w: live.attach(w.con),
+                          after_batch=None if live is None else live.after_batch)
     finally:
         if live is not None:
             live.stop()

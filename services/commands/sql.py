@@ -1,7 +1,6 @@
 """jatkumo sql "SELECT …" --db FILE [--csv]: ask the relations a question, read-only."""
 
 import argparse
-import csv
 import sys
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.table import Table
 from analytics.store import connect
 from schemas.errors import JatkumoError
 from services.commands.common import existing_db
+from services.csvsafe import write_csv
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -40,9 +40,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.csv:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(names)
-        w.writerows(["" if v is None else v for v in row] for row in rows)
+        write_csv(sys.stdout, names, rows)  # formulas neutralised (services/csvsafe.py)
         return 0
     table = Table(show_lines=False)
     for n in names:

@@ -1,6 +1,7 @@
 """jatkumo worker: run one stream worker (faust) against Kafka."""
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from services import config
@@ -26,10 +27,15 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--data-dir", metavar="DIR",
                    help="faust's data folder (default: a temporary folder of the worker's "
                    "own, removed at exit; also JATKUMO_WORKER_DIR)")
+    p.add_argument("--handoffs", metavar="FILE.toml",
+                   help="the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS or the 2023 one): "
+                   "give every worker the same file")
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    run_worker(config.load(), kafka_settings(args))
+    settings = config.load()
+    settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
+    run_worker(settings, kafka_settings(args))
     return 0

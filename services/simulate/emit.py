@@ -60,7 +60,8 @@ def emit(world: World, plan: ClientPlan, rng: random.Random) -> list[Line]:
     for k in plan.contracts:
         _contract(ev, k, rng, end)
     supply = world.supply_of(plan.area)
-    for on, assigned, worker, org in worker_events(rng, plan, supply, end):
+    plan.workers = worker_events(rng, plan, supply, end)
+    for on, assigned, worker, org in plan.workers:
         ev.add(on, "worker.assigned" if assigned else "worker.unassigned", org, on,
                {"worker_id": worker, "organization": org, "on_date": iso(on)})
     for r in plan.referrals:
@@ -88,23 +89,28 @@ def _contract(ev: Events, k: ContractPlan, rng: random.Random, end: int) -> None
     signed["days_per_week"] = k.days_per_week
     signed["hours_per_day"] = k.hours_per_day
     ev.add(k.start, "contract.signed", src, k.start - rng.randint(0, 14), signed)
+    k.planned_final = k.planned_end
     if k.extended_to is not None and k.planned_end is not None:
         on = max(k.start + 1, k.planned_end - rng.randint(5, 30))
         if on <= end:
             ev.add(on, "contract.amended", src, on, {
                 "contract_id": k.id, "amended_on": iso(on),
                 "planned_end_date": iso(k.extended_to)})
+            k.planned_final = k.extended_to
     records, suspensions = attendance(rng, k, end)
+    k.records, k.suspensions = records, suspensions
     for first, back, reason in suspensions:
         ev.add(first, "contract.suspended", src, first,
                {"contract_id": k.id, "from_date": iso(first), "reason": reason})
         ev.add(back, "contract.resumed", src, back, {"contract_id": k.id, "on_date": iso(back)})
     ev.attendance(k, records)
-    if k.transfer_on is not None and k.transfer_on <= end and k.transfer_to is not None:
-        ev.add(k.transfer_on, "responsibility.transferred", k.transfer_to,
-               k.transfer_recorded or k.transfer_on,
-               {"contract_id": k.id, "from_organizer": k.organizer,
-                "to_organizer": k.transfer_to, "effective_date": iso(k.transfer_on)})
+    for t in k.transfers:
+        if t.on <= end:
+            ev.add(t.on, "responsibility.transferred", t.to_organizer, t.recorded,
+                   {"contract_id": k.id, "from_organizer": t.from_organizer,
+                    "to_organizer": t.to_organizer, "effective_date": iso(t.on)})
+    k.ended = None
     if k.record_end and k.last <= end:
         ev.add(k.last, "contract.ended", src, k.last + rng.randint(0, 10),
                {"contract_id": k.id, "end_date": iso(k.last), "reason": k.end_reason})
+        k.ended = (k.last, k.end_reason)

@@ -1,23 +1,35 @@
-"""The 1.1.2023 handoff: every KTT or SOSKU contract organised by a municipality and running on
-the cutover day is transferred to the wellbeing area, mostly effective on the day itself,
-some a few days later (still within SPEC.md's 14-day grace, so no gap and status transferred)."""
+"""A handoff (SPEC.md 4.1): every contract of its services running on its day and organised by
+the kind it moves from is transferred to the kind it moves to — mostly effective on the day
+itself, some a few days later, a few on the last day of the grace (still on time: a 14-day run
+of HANDOFF_MISSING is one day short of a gap, which keeps the threshold honest)."""
 
 import random
 
-from services.simulate.plan import ClientPlan
+from services.simulate.config import SimHandoff
+from services.simulate.plan import ClientPlan, Transfer
 
 ON_TIME = 0.85
 LATE_WITHIN_GRACE = (1, 10)
+AT_GRACE = 0.15  # of the late ones within the grace, the share effective on its last day
 
 
-def plan_handoff(rng: random.Random, plan: ClientPlan, cutover: int) -> None:
+def organizer_of_kind(plan: ClientPlan, kind: str) -> str:
+    return plan.area.organizer if kind == "wellbeing_area" else f"municipality:{plan.home.code}"
+
+
+def plan_handoff(rng: random.Random, plan: ClientPlan, h: SimHandoff) -> None:
     for k in plan.contracts:
-        if not (k.handed_over and k.start < cutover <= k.last):
+        if k.service not in h.services or not k.start < h.day <= k.last:
             continue
-        k.transfer_to = plan.area.organizer
+        before = k.organizer_on(h.day - 1)
+        if before.split(":", 1)[0] != h.from_kind:
+            continue
         if rng.random() < ON_TIME:
-            k.transfer_on = cutover
-            k.transfer_recorded = cutover - rng.randint(3, 30)  # decided in December
+            on = h.day
+            recorded = h.day - rng.randint(3, 30)  # decided the month before
         else:
-            k.transfer_on = min(k.last, cutover + rng.randint(*LATE_WITHIN_GRACE))
-            k.transfer_recorded = k.transfer_on - rng.randint(0, 5)
+            late = h.grace_days if rng.random() < AT_GRACE else rng.randint(*LATE_WITHIN_GRACE)
+            on = min(k.last, h.day + late)
+            recorded = on - rng.randint(0, 5)
+        k.transfers.append(Transfer(h.name, on, before, organizer_of_kind(plan, h.to_kind),
+                                    recorded))

@@ -15,6 +15,7 @@ import orjson
 from services.simulate import failures
 from services.simulate.config import SimConfig
 from services.simulate.emit import emit
+from services.simulate.expect import Thresholds, expected_rows
 from services.simulate.handoff import plan_handoff
 from services.simulate.lifecourse import plan_client
 from services.simulate.plan import ClientPlan
@@ -51,12 +52,21 @@ def _count(report: SimReport, plan: ClientPlan, first_year: tuple[int, int]) -> 
                 and k.start <= hi and k.last >= lo):
             municipal = True
     report.municipal_first_year += municipal
-    for row in plan.truth:
-        report.failures[row["kind"]] += 1
+    for inj in plan.injections:
+        report.failures[failure_label(inj.kind, inj.handoff)] += 1
+
+
+def failure_label(kind: str, handoff: str | None) -> str:
+    """`late_transfer` of the 2023 handoff, `late_transfer@ktt-back` of a later one."""
+    return kind if handoff in (None, "2023") else f"{kind}@{handoff}"
 
 
 def simulate(config: SimConfig, out: Path, truth: Path | None = None,
-             on_progress: Callable[[int], None] | None = None) -> SimReport:
+             on_progress: Callable[[int], None] | None = None,
+             thresholds: Thresholds | None = None) -> SimReport:
+    """Write the events to `out` and, if asked, the truth to `truth`: every gap, violation and
+    handoff status jatkumo must find (by SPEC.md's default thresholds unless `thresholds`),
+    each with its cause, and the noise lines."""
     began = time.perf_counter()
     world = World(config)
     year = config.window[0].year
@@ -72,14 +82,16 @@ def simulate(config: SimConfig, out: Path, truth: Path | None = None,
                 rng = random.Random(f"{config.seed}/client/{index}")
                 plan = plan_client(world, index, rng)
                 failures.before_handoff(world, plan, rng)
-                plan_handoff(rng, plan, world.cutover)
-                failures.after_handoff(world, plan, rng)
+                for h in world.handoffs:  # in date order: a handoff moves what the last left
+                    plan_handoff(rng, plan, h)
+                    failures.after_handoff(world, plan, rng, h)
+                failures.referrals(world, plan, rng)
                 lines = emit(world, plan, rng)
                 writer.write(lines)
                 report.events += len(lines)
                 _count(report, plan, first_year)
                 if truth_file is not None:
-                    for row in plan.truth + writer.noise:
+                    for row in expected_rows(world, plan, thresholds) + writer.noise:
                         truth_file.write(orjson.dumps(row) + b"\n")
                 if on_progress is not None and index % 1000 == 999:
                     on_progress(index + 1)

@@ -1,8 +1,10 @@
 """Responsible workers of a young person: one per organiser while a KTT or SOSKU contract runs
-under it, the wellbeing area's worker from the transfer on (or weeks later, if injected).
+under it, the new organiser's worker from each transfer on (or weeks later, if injected).
 
 Coverage is per organisation (SPEC.md 2, worker(c, o, d)), so the days each organiser is
-responsible for are merged first and each merged span gets its assignment and unassignment."""
+responsible for are merged first and each merged span gets its assignment and unassignment.
+A span whose worker comes late is never merged into the one before it: the worker before is
+unassigned, so the injected weeks without one really happen."""
 
 import random
 
@@ -10,25 +12,30 @@ from services.simulate.plan import ClientPlan
 from services.simulate.workshops import AreaSupply
 
 WorkerEvent = tuple[int, bool, str, str]  # (on_date, assigned?, worker_id, organisation)
+Span = tuple[int, int, int]  # (first day, last day, worker delay)
 
 
-def _responsibility(plan: ClientPlan, end: int) -> dict[str, list[tuple[int, int, int]]]:
+def _responsibility(plan: ClientPlan, end: int) -> dict[str, list[Span]]:
     """Per organiser, merged (first day, last day, worker delay) spans of responsibility."""
-    pieces: dict[str, list[tuple[int, int, int]]] = {}
+    pieces: dict[str, list[Span]] = {}
     for k in plan.contracts:
         if k.service == "NUPA":
             continue
         top = min(k.last, end)
-        if k.transfer_on is not None and k.transfer_to is not None and k.transfer_on <= top:
-            pieces.setdefault(k.organizer, []).append((k.start, k.transfer_on - 1, 0))
-            pieces.setdefault(k.transfer_to, []).append((k.transfer_on, top, k.worker_delay))
-        else:
-            pieces.setdefault(k.organizer, []).append((k.start, top, 0))
-    merged: dict[str, list[tuple[int, int, int]]] = {}
+        org, first, delay = k.organizer, k.start, 0
+        for t in sorted(k.transfers, key=lambda t: t.on):
+            if t.on > top:
+                break
+            if first <= t.on - 1:
+                pieces.setdefault(org, []).append((first, t.on - 1, delay))
+            org, first, delay = t.to_organizer, t.on, t.worker_delay
+        if first <= top:
+            pieces.setdefault(org, []).append((first, top, delay))
+    merged: dict[str, list[Span]] = {}
     for org, spans in pieces.items():  # dicts keep insertion order: deterministic
-        out: list[tuple[int, int, int]] = []
+        out: list[Span] = []
         for s, e, delay in sorted(spans):
-            if out and s <= out[-1][1] + 1:
+            if out and s <= out[-1][1] + 1 and not delay:
                 out[-1] = (out[-1][0], max(out[-1][1], e), out[-1][2])
             else:
                 out.append((s, e, delay))

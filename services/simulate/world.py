@@ -1,11 +1,11 @@
-"""The fixed setting of a run: window, cutover, areas with their producers and workers, and the
+"""The fixed setting of a run: window, handoffs, areas with their producers and workers, and the
 municipalities that kept signing KTT after the cutover. Built once from the seed."""
 
 import bisect
 import random
 from itertools import accumulate
 
-from services.simulate.config import SimConfig
+from services.simulate.config import SimConfig, SimHandoff
 from services.simulate.geography import Area, Place, national, region
 from services.simulate.workshops import AreaSupply
 
@@ -16,6 +16,7 @@ class World:
         first, last = config.window
         self.start, self.end = first.toordinal(), last.toordinal()
         self.cutover = config.cutover.toordinal()
+        self.handoffs: tuple[SimHandoff, ...] = config.handoffs
         areas = national() if config.scale == "national" else (region(config.region),)
         self.supplies = [AreaSupply(a, config.seed) for a in areas]
         self._by_slug = {s.area.slug: s for s in self.supplies}
@@ -41,3 +42,17 @@ class World:
 
     def supply_of(self, area: Area) -> AreaSupply:
         return self._by_slug[area.slug]
+
+    def responsible(self, service: str, day: int) -> str | None:
+        """responsible(s, d) of SPEC.md 4.1: the kind that organises `service` on `day`."""
+        kind = None
+        for h in self.handoffs:  # in date order
+            if service in h.services and h.day <= day:
+                kind = h.to_kind
+        return kind
+
+    def organizer(self, service: str, day: int, plan_home: Place, area: Area) -> str:
+        """Whom a contract of `service` starting on `day` is signed with, done right."""
+        if self.responsible(service, day) == "wellbeing_area":
+            return area.organizer
+        return f"municipality:{plan_home.code}"

@@ -1,22 +1,27 @@
 """The dashboard application: wiring (bootstrap) and the middlewares every page shares —
-sign-in, role limits, CSRF on POST, security headers, language."""
+sign-in, role limits, same-origin and CSRF checks on POST, security headers, language."""
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
 
 from services.config import WebSettings
-from services.web.auth import PERMISSIONS, Session, Sessions, User
+from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
 from services.web.i18n import LANG_NAMES, LANGS, translate
+from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore
 
 HERE = Path(__file__).parent
-PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/", "/favicon.ico")
+# /api/v1/ is for source systems: a bearer token per request, no cookie, so no session and no
+# CSRF token (a browser cannot be tricked into sending the bearer header)
+PUBLIC = ("/static/", "/login", "/metrics", "/healthz", "/lang/", "/favicon.ico", "/api/v1/")
 NAV = ("overview", "map", "gaps", "alerts", "timeline", "sql", "access_log")
 NAV_PATH = {"overview": "/", "map": "/map", "gaps": "/gaps", "alerts": "/alerts",
             "timeline": "/timeline", "sql": "/sql", "access_log": "/access-log"}
@@ -37,6 +42,21 @@ class Ctx:
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
         trim_blocks=True, lstrip_blocks=True))
     extras: dict[str, Any] = field(default_factory=dict)  # alerts service, metrics
+    analyst: SqlRunner | None = None
+    # Sign-in: failures per typed name (any name: a locked unknown name must look like a
+    # locked known one) and per address (looser: people share an address behind a NAT).
+    names: Throttle = field(default_factory=lambda: Throttle(free=5))
+    addresses: Throttle = field(default_factory=lambda: Throttle(free=20))
+    # scrypt off the event loop, on threads of its own: a flood of sign-ins neither stalls
+    # /healthz nor takes the threads the pages read on.
+    hasher: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        2, thread_name_prefix="jatkumo-scrypt"))
+    dummy_hash: str = ""
+
+    def analyst_sql(self) -> SqlRunner:
+        if self.analyst is None:
+            raise RuntimeError("build_app gives every dashboard its analyst SQL runner")
+        return self.analyst
 
 
 CTX = web.AppKey("ctx", Ctx)
@@ -75,6 +95,39 @@ def _threshold(text: str, k: int) -> str:
     return text.replace("{k}", str(k)).replace("{m}", str(k - 1)) if "{" in text else text
 
 
+def own_origins(request: web.Request) -> set[str]:
+    public = urlsplit(ctx(request).settings.public_url)
+    return {f"{request.scheme}://{request.host}", f"{public.scheme}://{public.netloc}"}
+
+
+def same_origin(request: web.Request) -> bool:
+    """A POST from this site's own pages. Every current browser sends Origin with a POST
+    (`null` when it hides it, which is refused); an older one may send only Referer. A request
+    with neither is not a browser's cross-site form (a script or curl, which carries no
+    victim's cookies), so it passes here: the CSRF token still guards every signed-in POST,
+    and sign-in is rate-limited."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin in own_origins(request)
+    referer = request.headers.get("Referer")
+    if referer is not None:
+        p = urlsplit(referer)
+        return f"{p.scheme}://{p.netloc}" in own_origins(request)
+    return True
+
+
+def local_path(target: str | None) -> str:
+    """`target` if it is a path of this site, else "/": one leading "/", not "//" (another
+    host), no backslash (browsers read "/\\evil" as "//evil"), no control character or
+    space (browsers drop tabs and line breaks from URLs), no scheme or host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
 def needs(permission: str) -> Callable[[Handler], Handler]:
     """Role limit on a handler; a refused attempt is logged like any other access."""
     def wrap(handler: Handler) -> Handler:
@@ -90,6 +143,11 @@ def needs(permission: str) -> Callable[[Handler], Handler]:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request)
+            and not request.path.startswith("/api/v1/")):
+        # Before anything else, sign-in included: a cross-site form is refused outright.
+        # (/api/v1/ carries a bearer token, nothing a browser adds by itself: no CSRF there.)
+        raise web.HTTPForbidden(text="cross-site request refused")
     if request.path == "/" or not request.path.startswith(PUBLIC):
         s = ctx(request).sessions.get(request.cookies.get("session"))
         if s is None:

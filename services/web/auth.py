@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,17 @@ def hash_password(password: str, n: int = 2**14, r: int = 8, p: int = 1) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def dummy_hash(users: dict[str, "User"]) -> str:
+    """A hash with the same cost as the users' own (the first one's parameters), of a password
+    nobody knows: an unknown name is checked against it, so it answers in the same time."""
+    params = next(iter(users.values())).password_hash.split("$") if users else []
+    try:
+        n, r, p = (int(x) for x in params[1:4])
+    except ValueError:
+        n, r, p = 2**14, 8, 1
+    return hash_password(secrets.token_urlsafe(16), n, r, p)
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -74,6 +86,49 @@ def load_users(path: str | None) -> dict[str, User]:
     if not users:
         raise ConfigError(f"{path} lists no [users.NAME] entries")
     return users
+
+
+class Throttle:
+    """Failed sign-ins per key (a user name, known or not; or an address). From the `free`-th
+    failure on, each failure locks the key for base * 2**k seconds (k = 0, 1, …; at most
+    `cap`); while a key is locked even the right password is refused, answered 429 without
+    being checked. A key is forgotten `forget` seconds after its last failure, and a success
+    clears it. Keys are hashed: a password typed in the name box is not kept, not even here."""
+
+    MAX_KEYS = 100_000  # some 20 MB; a flood of names would otherwise push a victim's out
+
+    def __init__(self, free: int, base: float = 30.0, cap: float = 900.0,
+                 forget: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base, self.cap, self.forget, self.clock = free, base, cap, forget, clock
+        self._keys: dict[str, tuple[int, float, float]] = {}  # failures, locked until, last
+
+    @staticmethod
+    def key(value: str) -> str:
+        return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+    def wait(self, value: str) -> float:
+        """Seconds until `value` may try again (0: now)."""
+        now = self.clock()
+        return max(0.0, self._get(self.key(value), now)[1] - now)
+
+    def failed(self, value: str) -> None:
+        now, k = self.clock(), self.key(value)
+        failures = self._get(k, now)[0] + 1
+        over = failures - self.free
+        until = now + min(self.cap, self.base * 2 ** over) if over >= 0 else 0.0
+        self._keys.pop(k, None)
+        self._keys[k] = (failures, until, now)  # newest last
+        while len(self._keys) > self.MAX_KEYS:  # a flood of names: the oldest go first
+            self._keys.pop(next(iter(self._keys)))
+
+    def succeeded(self, value: str) -> None:
+        self._keys.pop(self.key(value), None)
+
+    def _get(self, k: str, now: float) -> tuple[int, float, float]:
+        got = self._keys.get(k)
+        if got is None or (now - got[2] > self.forget and now >= got[1]):
+            return (0, 0.0, now)
+        return got
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Reading the main DuckDB file for the dashboard: read-only, external access off, opened per
 request so the file is never held between requests (a replay can rebuild it in between) and
-never opened for writing (one writer per file). In live mode the sink passes its own cursor
-factory instead, and the pages read the live file through it."""
+never opened for writing (one writer per file). In live mode the file is the read-only snapshot
+the sink publishes (services/web/live.py), never the sink's own connection."""
 
 import asyncio
 import hashlib
@@ -9,23 +9,18 @@ import hmac
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from analytics.relations import VIEWS
 from analytics.store import connect as open_store
+from services.web.views import add_missing_views
 
 Connect = Callable[[], duckdb.DuckDBPyConnection]
 SUPPRESS_VAR = "jatkumo_suppress_below"
 READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False}
-
-
-def _dash_views() -> list[str]:
-    return [v for v in VIEWS if v.startswith("dash_")]
 
 
 def file_connector(path: Path) -> Connect:
@@ -35,7 +30,7 @@ def file_connector(path: Path) -> Connect:
         except duckdb.Error:
             # Let the store word the error (what to do when a writer holds the file).
             return open_store(path, read_only=True)
-        _add_missing_views(con)
+        add_missing_views(con)
         return con
     return connect
 
@@ -48,20 +43,6 @@ def with_threshold(connect: Connect, below: int) -> Connect:
         con.execute(f"SET VARIABLE {SUPPRESS_VAR} = {int(below)}")
         return con
     return threshold_connect
-
-
-def _add_missing_views(con: duckdb.DuckDBPyConnection) -> None:
-    """A file written before the dash_* views (or the count views beneath them) existed gets
-    them as temporary views, so serve works on it without a rebuild (a read-only file cannot
-    take new views)."""
-    have = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() UNION ALL "
-                                      "SELECT table_name FROM duckdb_tables()").fetchall()}
-    for name in _dash_views():
-        sql = resources.files("analytics").joinpath("sql", "views", f"{name}.sql")
-        for statement in sql.read_text(encoding="utf-8").split("CREATE VIEW ")[1:]:
-            view = statement.split(None, 1)[0]
-            if view not in have:
-                con.execute("CREATE TEMP VIEW " + statement)
 
 
 Rows = list[tuple[Any, ...]]

@@ -20,6 +20,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "password": ("Salasana", "Password", "Lösenord"),
     "bad_login": ("Väärä käyttäjätunnus tai salasana.", "Wrong user name or password.",
                   "Fel användarnamn eller lösenord."),
+    "login_locked": ("Liian monta epäonnistunutta kirjautumista. Yritä uudelleen {s} sekunnin "
+                     "kuluttua.", "Too many failed sign-ins. Try again in {s} seconds.",
+                     "För många misslyckade inloggningar. Försök igen om {s} sekunder."),
     "signed_in_as": ("Kirjautunut", "Signed in as", "Inloggad som"),
     "role_manager": ("palvelupäällikkö", "manager", "servicechef"),
     "role_analyst": ("analyytikko", "analyst", "analytiker"),
@@ -34,11 +37,14 @@ _T: dict[str, tuple[str, str, str]] = {
     "gap_type": ("Katkoksen tyyppi", "Gap type", "Typ av avbrott"),
     "count": ("Määrä", "Count", "Antal"),
     "suppressed_note": ("Määrät 1–{m} näytetään muodossa <{k} (pienten lukujen suoja); .. = "
-                        "piilotettu, jottei pieni luku paljastu summasta.",
+                        "piilotettu, jottei pieni luku paljastu summasta; – = ei julkaista, "
+                        "koska summa paljastaisi sen tarkasti.",
                         "Counts from 1 to {m} are shown as <{k} (small-number protection); .. = "
-                        "hidden so that a total does not give a small count away.",
+                        "hidden so that a total does not give a small count away; – = not "
+                        "published, as a total would give it away exactly.",
                         "Antal 1–{m} visas som <{k} (skydd av små tal); .. = dolt så att en summa "
-                        "inte röjer ett litet tal."),
+                        "inte röjer ett litet tal; – = publiceras inte, eftersom en summa skulle "
+                        "röja det exakt."),
     "handoff": ("Siirto hyvinvointialueelle 1.1.2023", "Handoff to the wellbeing area 1.1.2023",
                 "Överföring till välfärdsområdet 1.1.2023"),
     "handoff_intro": (
@@ -156,6 +162,31 @@ _T: dict[str, tuple[str, str, str]] = {
     "suppressed_weeks": ("Viikot, joiden luku on <{k}, puuttuvat viivasta.",
                          "Weeks whose count is <{k} are left out of the line.",
                          "Veckor med <{k} saknas i linjen."),
+    "suppressed_months": ("Kuukaudet, joiden luku on piilotettu (<{k} tai ..), puuttuvat "
+                          "viivasta.", "Months whose count is hidden (<{k} or ..) are left out "
+                          "of the line.", "Månader med dolt tal (<{k} eller ..) saknas i linjen."),
+    "suppressed_share": ("Osuus näytetään vain, kun näytetyt luvut määräävät sen.",
+                         "A share is shown only where the shown counts determine it.",
+                         "Andelen visas bara där de visade talen bestämmer den."),
+    "open_gaps_monthly": ("Avoimet katkokset kuukauden lopussa", "Open gaps at each month end",
+                          "Öppna avbrott vid månadens slut"),
+    "handoff_monthly": ("Siirretty osuus kuukausittain (%)", "Share transferred by month (%)",
+                        "Andel överförd per månad (%)"),
+    "month_end": ("Päivä", "Day", "Dag"),
+    "month": ("Kuukausi", "Month", "Månad"),
+    "all": ("kaikki", "all", "alla"),
+    "alert_counts": ("Laukeavat hälytykset alueittain", "Firing alerts by area",
+                     "Aktiva larm per område"),
+    "alert_counts_intro": (
+        "Palvelupäällikkö näkee hälytykset määrinä (yksi hälytys = yksi avoin katkos); "
+        "yksittäiset hälytykset näkevät analyytikot.",
+        "Managers see alerts as counts (one alert = one open gap); analysts see the single "
+        "alerts.", "Servicechefer ser larmen som antal (ett larm = ett öppet avbrott); "
+        "analytiker ser de enskilda larmen."),
+    "gaps_manager_intro": (
+        "Avoimet katkokset tyypeittäin, alueittain, kunnittain ja palveluittain; kaikki = "
+        "summa.", "Open gaps by type, area, municipality and service; all = the sum.",
+        "Öppna avbrott per typ, område, kommun och tjänst; alla = summan."),
 }
 
 

@@ -1,9 +1,18 @@
 """/metrics in Prometheus format. Labels stay low-cardinality and never name a client: gap type,
 page, topic and partition only. Counts that live in DuckDB are read at scrape time (in a worker
 thread); the live process (sink, worker) sets consumer lag and observes processing latency on
-the same registry through `Metrics`."""
+the same registry through `Metrics`.
+
+Counts of people (open gaps by type) are exact only for a scraper that sends
+`Authorization: Bearer $JATKUMO_METRICS_TOKEN`. Without it they are the published cube's cells
+(services/web/published.py, the figures a manager sees): a hidden one is left out and marked in
+jatkumo_open_gaps_suppressed instead. A wrong token is refused (401), so a misconfigured
+scraper notices."""
 
 import asyncio
+import contextvars
+import hmac
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -13,7 +22,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
+from services.web import published
 from services.web.db import Reader
+
+# Set per scrape: the token was right, so counts of people are exact.
+EXACT: contextvars.ContextVar[bool] = contextvars.ContextVar("jatkumo_metrics_exact",
+                                                             default=False)
 
 STORE_SQL = (
     ("events", "SELECT count(*) FROM events"),
@@ -43,20 +57,34 @@ class StoreCollector(Collector):
         events.add_metric([], float(str(got["events"][0][0])) if got["events"] else 0.0)
         dead = CounterMetricFamily("jatkumo_dead_letters", "Input that could not be taken")
         dead.add_metric([], float(str(got["dead_letters"][0][0])) if got["dead_letters"] else 0.0)
-        gaps = GaugeMetricFamily("jatkumo_open_gaps", "Continuity gaps open on the as-of date",
+        gaps = GaugeMetricFamily("jatkumo_open_gaps", "Continuity gaps open on the as-of date "
+                                 "(without the token: as published, hidden ones left out)",
                                  labels=["gap_type"])
-        for gap_type, n in got["open_gaps"]:
-            gaps.add_metric([str(gap_type)], float(str(n)))
+        hidden = GaugeMetricFamily("jatkumo_open_gaps_suppressed", "1 where the count of open "
+                                   "gaps is hidden by small-number suppression (no token)",
+                                   labels=["gap_type"])
+        if EXACT.get():
+            for gap_type, n in got["open_gaps"]:
+                gaps.add_metric([str(gap_type)], float(str(n)))
+        else:
+            for row in published.of(self.reader).cube_sync().open_now():
+                value = row["open_gaps"]
+                if value.isdigit():
+                    gaps.add_metric([row["gap_type"]], float(value))
+                else:
+                    hidden.add_metric([row["gap_type"]], 1.0)
         offsets = GaugeMetricFamily("jatkumo_sink_next_offset", "Next Kafka offset the sink "
                                     "will write, per input partition",
                                     labels=["topic", "partition"])
         for topic, partition, offset in got["offsets"]:
             offsets.add_metric([str(topic), str(partition)], float(str(offset)))
-        return [events, dead, gaps, offsets]
+        return [events, dead, gaps, hidden, offsets]
 
 
 class Metrics:
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, token: str | None = None) -> None:
+        # The token that unlocks exact counts: JATKUMO_METRICS_TOKEN unless given.
+        self.token = token if token is not None else os.environ.get("JATKUMO_METRICS_TOKEN", "")
         self.registry = CollectorRegistry()
         self.registry.register(StoreCollector(reader))
         self.page_seconds = Histogram("jatkumo_page_seconds", "Time to answer a dashboard page",
@@ -70,7 +98,17 @@ class Metrics:
                                   "set by the live process", ["topic", "partition"],
                                   registry=self.registry)
 
-    async def handler(self, _: web.Request) -> web.Response:
+    async def handler(self, request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization")
+        exact = False
+        if given is not None:
+            scheme, _, token = given.partition(" ")
+            if not (self.token and scheme.lower() == "bearer"
+                    and hmac.compare_digest(token.strip().encode(), self.token.encode())):
+                raise web.HTTPUnauthorized(text="wrong metrics token",
+                                           headers={"WWW-Authenticate": "Bearer"})
+            exact = True
+        EXACT.set(exact)  # to_thread copies this context into the worker thread
         body = await asyncio.to_thread(generate_latest, self.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -14,12 +14,14 @@ from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
 from services.config import WebSettings
+from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
-from services.web.auth import User
+from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, with_threshold
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
+from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path
 
 PAGES = [session_pages, overview, gaps, sql, timeline, service_map, access, alerts]
@@ -36,13 +38,15 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 def build_app(db: Path, settings: WebSettings, users: dict[str, User],
               connect: Connect, store: WebStore | None = None,
               stamp: Callable[[], object] | None = None) -> web.Application:
-    """`stamp` tells one version of the data from the next (cached answers are kept per
-    version): the file's mtime and size by default; live mode passes the sink's offsets."""
+    """`db` is the file the pages and analysts read (in live mode the sink's snapshot);
+    `stamp` tells one version of the data from the next (cached answers are kept per
+    version): the file's mtime and size by default."""
     stamp = stamp or file_stamp(db)
     reader = Reader(with_threshold(connect, settings.suppress_below), stamp)
     store = store or WebStore(web_path(db))
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, stamp),
-            store=store, users=users, settings=settings)
+            store=store, users=users, settings=settings,
+            analyst=SqlRunner(lambda: db, settings), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
     metrics = app[METRICS] = Metrics(reader)
@@ -68,9 +72,14 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
+        cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
+        c.analyst_sql().warm()  # nor the first query
         yield
         warming.cancel()
+        cube.cancel()
         await stop(task)
+        await c.analyst_sql().close()
+        c.hasher.shutdown(wait=False)
         store.close()
 
     app.cleanup_ctx.append(background)

@@ -1,7 +1,7 @@
-"""Which SQL the SQL page runs: one read-only statement. Deliberately conservative — a query is
-refused on any sign of writing, file or network access, or extension loading, even where DuckDB
-itself would refuse it too (the connection is read-only with external access off: this check
-is the first of two locks, and the one that explains the refusal)."""
+"""Friendlier words for a refused query. This is not a lock: what runs is decided by DuckDB's own
+parser and by the analyst's process (services/web/sqlproc.py: read-only file, external access
+off, configuration locked). This tokenizer only finds the reason to show when DuckDB's parser
+has refused a statement, and the string literals of a query for the access log."""
 
 import re
 from dataclasses import dataclass
@@ -43,10 +43,7 @@ def tokens(sql: str) -> list[Token]:
             j = sql.find("\n", i)
             i = n if j < 0 else j + 1
         elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            if j < 0:
-                raise Refused("a comment /* is never closed")
-            i = j + 2
+            i = _comment_end(sql, i)
         elif ch in "'\"":
             j, buf = i + 1, []
             while True:
@@ -74,6 +71,30 @@ def tokens(sql: str) -> list[Token]:
             out.append(Token("symbol", ch))
             i += 1
     return out
+
+
+def _comment_end(sql: str, i: int) -> int:
+    """Where the /* comment at i ends: DuckDB nests them (/* /* */ */ is one comment)."""
+    depth, j = 0, i
+    while j < len(sql):
+        if sql.startswith("/*", j):
+            depth, j = depth + 1, j + 2
+        elif sql.startswith("*/", j):
+            depth, j = depth - 1, j + 2
+            if depth == 0:
+                return j
+        else:
+            j += 1
+    raise Refused("a comment /* is never closed")
+
+
+def reason(sql: str) -> str | None:
+    """Why check() would refuse `sql`, or None."""
+    try:
+        check(sql)
+    except Refused as e:
+        return str(e)
+    return None
 
 
 def check(sql: str) -> str:

@@ -21,8 +21,7 @@ from streams import topics
 from streams.agents import facts, ids
 from streams.agents.context import Context
 from streams.batching import handle_batches
-from streams.core.event_ids import canonical, door_object
-from streams.core.state import rank_of
+from streams.core.event_ids import version_of
 
 
 def register(ctx: Context) -> None:
@@ -61,9 +60,10 @@ def handle(ctx: Context, batch: Any) -> None:
                 msg.value, "event: its canonical JSON text cannot be made (SPEC.md 1.4)",
                 f"{msg.topic}/{msg.partition}/{msg.offset}"))
             continue
-        text = canonical(door_object(obj, client)).encode()
-        ctx.send(msg.partition, topics.EVENT_IDS, got.event_id.encode(), text,
-                 [("t", str(rank_of(got)[0]).encode()), ("c", client.encode())],
+        version = version_of(got, obj)  # as replay compares them (SPEC.md 1.4)
+        ctx.send(msg.partition, topics.EVENT_IDS, got.event_id.encode(),
+                 version.canonical.encode(),
+                 [("t", str(version.micros).encode()), ("c", client.encode())],
                  partition=ctx.partition_of_id(got.event_id.encode()),
                  timestamp=msg.timestamp)
 

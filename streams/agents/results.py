@@ -44,13 +44,15 @@ def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) 
         _send_gap(ctx, owner, key, "withdrawn", gk, entry.gaps[gk], as_of)
         changed = True
     entry.gaps = gaps
-    handoffs = {h.contract_id: h.status for h in result.handoffs}
-    for contract, status in handoffs.items() | {
+    # keyed "handoff/contract": a contract can go through several handoffs (SPEC.md 4.1)
+    handoffs = {f"{h.handoff}/{h.contract_id}": h.status for h in result.handoffs}
+    for hk, status in handoffs.items() | {
             (c, "withdrawn") for c in entry.handoffs.keys() - handoffs.keys()}:
-        if entry.handoffs.get(contract) != status:
+        if entry.handoffs.get(hk) != status:
+            handoff, contract = hk.split("/", 1)
             ctx.send(owner, topics.HANDOFF_CHANGES, key, orjson.dumps({
-                "contract_id": contract, "status": status,
-                "previous": entry.handoffs.get(contract), "as_of": as_of.isoformat()}))
+                "handoff": handoff, "contract_id": contract, "status": status,
+                "previous": entry.handoffs.get(hk), "as_of": as_of.isoformat()}))
             changed = True
     entry.handoffs = handoffs
     return changed

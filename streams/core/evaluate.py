@@ -6,7 +6,7 @@ from datetime import date
 
 from streams.core import gaps as g
 from streams.core import intervals as iv
-from streams.core.handoff import handoff_status, violations
+from streams.core.handoff import handoff_statuses, violations
 from streams.core.results import ClientResult, ClientRow, ContractRow, IssueRow, ReferralRow
 from streams.core.rules import Rules
 from streams.core.state import ClientState, Mark, Registration
@@ -33,9 +33,7 @@ def evaluate(state: ClientState, as_of_date: date, rules: Rules) -> ClientResult
             contracts.append(k)
     for k in contracts:
         out.contracts.append(_contract_row(cid, k, a))
-        row = handoff_status(state, cid, k, a, rules)
-        if row is not None:
-            out.handoffs.append(row)
+        out.handoffs += handoff_statuses(state, cid, k, a, rules)
         out.violations += violations(cid, k, rules)
 
     t = rules.thresholds

@@ -15,6 +15,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from schemas.events import Event
+from streams.core.state import rank_of
+
 CONFLICT = "conflicting_event_id"
 
 
@@ -38,6 +41,14 @@ def door_object(obj: dict[str, Any], client: str) -> dict[str, Any]:
     out = {k: v for k, v in obj.items() if k != "client_hetu"}
     out["client_id"] = client
     return out
+
+
+def version_of(event: Event, obj: dict[str, Any]) -> Version:
+    """The content of a valid event as the door passes it on: `obj` (its parsed JSON) with the
+    identity code replaced by the pseudonym and the event id as the model writes it (in small
+    letters: an id sent in capitals and again in small letters is one id, one content)."""
+    obj = {**obj, "event_id": event.event_id}
+    return Version(rank_of(event)[0], canonical(door_object(obj, event.client)), event.client)
 
 
 class Choice(NamedTuple):

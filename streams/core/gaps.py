@@ -9,7 +9,7 @@ from datetime import date
 from streams.core import intervals as iv
 from streams.core.intervals import Spans
 from streams.core.results import GapRow
-from streams.core.rules import SETTLED_END_REASONS, Rules
+from streams.core.rules import SETTLED_END_REASONS, WORKER_SERVICES, Rules, kind_of
 from streams.core.state import ClientState, Mark, Toggle
 from streams.core.timeline import Contract, by_day, winner
 
@@ -26,13 +26,18 @@ def runs_to_gaps(
 
 
 def handoff_missing(contracts: Iterable[Contract], as_of: int, rules: Rules) -> Spans:
+    """Days on which a contract is organised by another kind than responsible(s, d) names."""
     days: Spans = []
     for k in contracts:
-        if k.signed.service not in rules.handoff_services:
+        steps = rules.responsible.get(k.signed.service)
+        if not steps:
             continue
-        for s, e in iv.clip(k.active(as_of), rules.cutover_day, as_of + 1):
-            days += [(ps, pe) for ps, pe, org in k.organizer_spans(s, e)
-                     if org.startswith(rules.handoff_from)]
+        active = k.active(as_of)
+        for i, (since, kind) in enumerate(steps):
+            until = steps[i + 1][0] if i + 1 < len(steps) else as_of + 1
+            for s, e in iv.clip(active, since, min(until, as_of + 1)):
+                days += [(ps, pe) for ps, pe, org in k.organizer_spans(s, e)
+                         if kind_of(org) != kind]
     return iv.normalize(days)
 
 
@@ -52,7 +57,7 @@ def no_responsible_worker(
     cover = worker_coverage(state, as_of)
     days: Spans = []
     for k in contracts:
-        if k.signed.service not in rules.handoff_services:
+        if k.signed.service not in WORKER_SERVICES:
             continue
         for s, e in k.active(as_of):
             for ps, pe, org in k.organizer_spans(s, e):

@@ -1,37 +1,58 @@
-"""Handoff status and compliance checks of SPEC.md 4, for one contract as of a date."""
+"""Handoff status and compliance checks of SPEC.md 4 and 4.1, for one contract as of a date."""
 
 from datetime import date
 
 from streams.core.results import HandoffRow, ViolationRow
-from streams.core.rules import Rules
+from streams.core.rules import Handoff, Rules, kind_of
 from streams.core.state import ClientState, Transfer
 from streams.core.timeline import Contract, by_day
 
+# SPEC.md 4.1: the violation named by the kind of organiser signed against the responsible one.
+WRONG_ORGANIZER = {"municipality": "MUNICIPAL_ORGANIZER_AFTER_CUTOVER",
+                   "wellbeing_area": "WELLBEING_AREA_ORGANIZER_AFTER_HANDOFF"}
+
+
+def handoff_statuses(
+    state: ClientState, client: str, k: Contract, as_of: int, rules: Rules
+) -> list[HandoffRow]:
+    """One row per handoff the contract had to go through (SPEC.md 4.1)."""
+    rows = []
+    for h in rules.handoffs:
+        row = handoff_status(state, client, k, as_of, h)
+        if row is not None:
+            rows.append(row)
+    return rows
+
 
 def handoff_status(
-    state: ClientState, client: str, k: Contract, as_of: int, rules: Rules
+    state: ClientState, client: str, k: Contract, as_of: int, h: Handoff
 ) -> HandoffRow | None:
-    """The row of a contract that had to be handed over, or None if it did not have to be."""
-    c = rules.cutover_day
+    """The row of a contract that had to be handed over in `h`, or None if it did not have to:
+    a service of `h`, started before and active on its day, signed with an organiser of the
+    from kind or organised by one the day before."""
+    c = h.day
     signed = k.signed
-    if (signed.service not in rules.handoff_services
-            or not signed.organizer.startswith(rules.handoff_from)
-            or not k.start < c or not k.active_on(c)):
+    if signed.service not in h.services or not k.start < c or not k.active_on(c):
+        return None
+    if kind_of(signed.organizer) != h.from_kind and kind_of(k.organizer_on(c - 1)) != h.from_kind:
         return None
     transfers: list[Transfer] = by_day(state.transfers.get(k.contract_id, {}).values(), as_of)
-    first = next((t for t in transfers if t.to_organizer.startswith(rules.handoff_to)), None)
+    first = next((t for t in transfers if kind_of(t.from_organizer) == h.from_kind
+                  and kind_of(t.to_organizer) == h.to_kind), None)
     if first is not None:
-        late = first.day > c + rules.handoff_grace_days
+        late = first.day > c + h.grace_days
         status = "transferred_late" if late else "transferred"
     elif k.last_day is not None and k.last_day <= as_of:
         status = "ended_untransferred"
     else:
         status = "pending"
+    if kind_of(signed.organizer) == "municipality":  # the code of municipality:NNN
+        municipality = signed.organizer.split(":", 1)[1]
+    else:
+        municipality = signed.producer.municipality
     return HandoffRow(
-        k.contract_id, client, signed.service,
-        signed.organizer.split(":", 1)[1],  # the three-digit code of municipality:NNN
-        signed.producer.id, status,
-        None if first is None else date.fromordinal(first.day),
+        k.contract_id, client, signed.service, municipality, signed.producer.id, status,
+        None if first is None else date.fromordinal(first.day), h.name,
     )
 
 
@@ -47,9 +68,9 @@ def violations(client: str, k: Contract, rules: Rules) -> list[ViolationRow]:
         if bad is not None:
             out.append(ViolationRow(client, cid, "KTT_SCHEDULE_OUT_OF_LIMITS",
                                     date.fromordinal(bad)))
-    if (service in rules.handoff_services and k.signed.organizer.startswith(rules.handoff_from)
-            and k.start >= rules.cutover_day):
-        out.append(ViolationRow(client, cid, "MUNICIPAL_ORGANIZER_AFTER_CUTOVER",
+    signed_kind = kind_of(k.signed.organizer)
+    responsible = rules.responsible_on(service, k.start)
+    if responsible is not None and responsible != signed_kind and signed_kind in WRONG_ORGANIZER:
+        out.append(ViolationRow(client, cid, WRONG_ORGANIZER[signed_kind],
                                 date.fromordinal(k.start)))
     return out
-

@@ -38,6 +38,7 @@ class HandoffRow(NamedTuple):
     producer_id: str
     status: str
     transferred_on: date | None
+    handoff: str  # the name of the handoff (SPEC.md 4.1), "2023" by default
 
 
 class ViolationRow(NamedTuple):

@@ -156,14 +156,18 @@ def test_a_second_event_with_the_same_event_id_is_ignored(rel: Replay) -> None:
     assert r["contracts"][0][8:] == (D("2023-01-31"), "completed")
 
 
-def test_a_duplicate_event_id_with_other_content_is_ignored_too(rel: Replay) -> None:
+def test_an_event_id_with_other_content_takes_the_later_and_lists_the_other(rel: Replay
+                                                                            ) -> None:
+    """SPEC.md 1.4 (it changed: the first seen no longer wins, whatever the order)."""
     k = signed("k1", "2023-01-01", organizer=WBA)
     end = ended("k1", "2023-01-31")
     other = ended("k1", "2023-02-28", reason="education", event_id=end["event_id"],
                   occurred_at="2023-03-01T00:00:00+00:00")
-    r = rel([k, end, other], as_of="2023-03-31")
-    assert len(r["events"]) == 2
-    assert r["contracts"][0][8:] == (D("2023-01-31"), "completed")
+    for order in ([k, end, other], [k, other, end]):
+        r = rel(order, as_of="2023-03-31")
+        assert len(r["events"]) == 2
+        assert r["contracts"][0][8:] == (D("2023-02-28"), "education")
+        assert r["data_issues"] == [(end["event_id"], "conflicting_event_id")]
 
 
 def test_of_two_contract_ended_the_later_occurred_at_wins(rel: Replay) -> None:
@@ -235,7 +239,7 @@ def test_events_effective_after_the_as_of_day_are_stored_but_left_out(rel: Repla
 
 def test_the_default_as_of_date_is_the_latest_effective_date(rel: Replay) -> None:
     evs = [signed("k1", "2022-09-01", occurred_at="2024-01-01T00:00:00+00:00"),
-           transferred("k1", "2023-02-20", occurred_at="2022-01-01T00:00:00+00:00"),
+           transferred("k1", "2023-02-20", occurred_at="2022-06-01T00:00:00+00:00"),
            attendance("k1", "2023-01-05")]
     r = rel(evs)
     assert r["as_of"] == [(D("2023-02-20"),)]

@@ -180,10 +180,14 @@ def test_a_parallel_replay_leaves_the_same_relations_as_an_inline_one(tmp_path: 
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_an_event_id_seen_before_is_ignored_even_for_another_client(tmp_path: Path, workers: int
-                                                                    ) -> None:
+def test_an_event_id_seen_before_for_another_client_is_one_event(tmp_path: Path, workers: int
+                                                                 ) -> None:
+    """SPEC.md 1.4: the later occurred_at is taken, whichever came first and in whichever
+    partition; the other content is a data issue."""
     first = h.signed("k1", "2022-09-01", client="c1")
-    again = h.signed("k7", "2022-09-01", client="c2", event_id=first["event_id"])
+    again = h.signed("k7", "2022-09-01", client="c2", event_id=first["event_id"],
+                     occurred_at="2023-01-01T13:00:00+00:00")
     rel = h.replay_db(tmp_path, [first, again], "2023-03-31", workers=workers)
-    assert [(e[0], e[5]) for e in rel["events"]] == [(first["event_id"], "c1")]
-    assert [c[:2] for c in rel["contracts"]] == [("k1", "c1")]
+    assert [(e[0], e[5]) for e in rel["events"]] == [(first["event_id"], "c2")]
+    assert [c[:2] for c in rel["contracts"]] == [("k7", "c2")]
+    assert rel["data_issues"] == [(first["event_id"], "conflicting_event_id")]

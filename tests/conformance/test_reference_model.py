@@ -166,11 +166,17 @@ class Model:
         out = []
         for k in self.ktt_sosku():
             s = self.signed(k)
-            if not (s["organizer"].startswith("municipality:") and day(s["start_date"]) < C
-                    and self.active(k, C)):
+            # SPEC.md 4.1 under the default handoff: signed with a municipality, or organised
+            # by one the day before C (its words: "save for a contract signed with a wellbeing
+            # area before C and moved to a municipality before C"), and only transfers from a
+            # municipality to a wellbeing area count.
+            municipal = (s["organizer"].startswith("municipality:")
+                         or self.organizer(k, C - timedelta(days=1)).startswith("municipality:"))
+            if not (municipal and day(s["start_date"]) < C and self.active(k, C)):
                 continue
             ts = sorted((e for e in self.of("responsibility.transferred", contract_id=k)
-                         if e["payload"]["to_organizer"].startswith("wellbeing_area:")),
+                         if e["payload"]["to_organizer"].startswith("wellbeing_area:")
+                         and e["payload"]["from_organizer"].startswith("municipality:")),
                         key=lambda e: (eff(e), rank(e)))
             last, _ = self.last_day(k)
             if ts:

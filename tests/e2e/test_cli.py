@@ -181,11 +181,13 @@ def test_no_command_is_a_usage_error() -> None:
     assert "--help" in done.stderr
 
 
-def test_a_db_that_cannot_be_written_is_a_failure_with_exit_1(tmp_path: Path) -> None:
+def test_a_db_in_a_missing_folder_is_a_usage_error_with_exit_2(tmp_path: Path) -> None:
+    """A wrong argument (issue 12, point 7): exit 2, saying what to do. A full disk is the
+    failure (exit 1): tests/e2e/test_replay_door.py."""
     src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
     done = cli("replay", str(src), "--db", str(tmp_path / "no" / "such" / "dir" / "x.duckdb"))
-    assert done.returncode == 1
-    assert "x.duckdb" in done.stderr
+    assert done.returncode == 2
+    assert "x.duckdb" in done.stderr and "create it or give another path" in done.stderr
 
 
 def test_client_hetu_without_a_key_is_refused_with_a_hint(tmp_path: Path) -> None:

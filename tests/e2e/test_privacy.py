@@ -175,3 +175,53 @@ def test_the_cli_prints_no_identity_code(tmp_path: Path) -> None:
     assert sql.returncode == 0, sql.stderr
     assert "******-****" in sql.stdout and code not in sql.stdout
     assert_no_code(all_bytes(tmp_path / "e.duckdb"), [code])
+
+
+# --- issue 12, point 3: a code anywhere but client_hetu ----------------------------------------
+
+def codes_elsewhere() -> tuple[list[str], list[str]]:
+    """Lines with a valid code in each field a source fills, plainly, glued and escaped; and
+    the codes with the forms they might take in bytes."""
+    code, glued, escaped = "131052-308T", "131052-9085", "240399-957A"
+    base = h.signed("k1", "2022-09-01")
+    pl = base["payload"]
+    lines = [
+        json.dumps({**base, "client_id": code}),
+        json.dumps({**base, "source": f"paja {code}"}),
+        json.dumps({**base, "payload": {**pl, "contract_id": code}}),
+        json.dumps({**base, "payload": {**pl, "producer": h.producer(pid=code)}}),
+        json.dumps(h.referral_made(code, "2022-09-02")),
+        json.dumps({**base, "source": "id" + glued}),
+        json.dumps({**base, "source": escaped}).replace("-957A", "\\u002d957A"),
+        json.dumps({**base, "client_id": "x"}).replace('"client_id": "x"',
+                                                      '"client\\u005fid": "' + code + '"'),
+    ]
+    codes = [code, glued, escaped]
+    return lines, [*codes, *(c.replace("-", "\\u002d") for c in codes), *(c.replace(
+        "-", "") for c in codes)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_code_in_any_other_field_is_a_dead_letter_and_in_no_byte_of_the_file(
+        tmp_path: Path, workers: int) -> None:
+    from services.config import Settings
+    from services.replay import replay
+
+    lines, forms = codes_elsewhere()
+    src = h.write_jsonl(tmp_path / "codes.jsonl", [h.signed("k0", "2022-09-01"), *lines])
+    db = tmp_path / "codes.duckdb"
+    report = replay(src, db, Settings(pseudonym_key=h.KEY), None, workers=workers,
+                    partitions=workers)
+    assert report.taken == 1
+    con = duckdb.connect(str(db))
+    reasons = sorted(r[0] for r in con.execute("SELECT reason FROM dead_letters").fetchall())
+    con.execute("CHECKPOINT")
+    con.close()
+    assert reasons == sorted([
+        "identity_code_in_client_id", "identity_code_in_source", "identity_code_in_source",
+        "identity_code_in_source", "identity_code_in_payload.contract_id",
+        "identity_code_in_payload.producer.id", "identity_code_in_payload.referral_id",
+        "identity_code_in_client_id"])
+    data = all_bytes(db)
+    for form in forms:
+        assert form.encode() not in data, form

@@ -28,15 +28,21 @@ def _pseudonym() -> str:
 
 
 def _lines(client: str) -> list[bytes]:
-    """One client written every way a sender might: plain, spaced, escaped, and a line whose
-    client_id comes twice (JSON parsers, the door's included, keep the last)."""
+    """One client written every way a sender might: plain, spaced, escaped. (A line whose
+    client_id comes twice is a dead letter: see test_a_key_given_twice_is_a_dead_letter.)"""
     plain = orjson.dumps(_event({"client_id": client}, 1))
     spaced = plain.replace(b'"client_id":', b'"client_id" : ')
     escaped = plain.replace(b'"client_id":"p:', b'"client_id":"p\\u003a')
+    return [plain, spaced, escaped]
+
+
+def test_a_key_given_twice_is_a_dead_letter() -> None:
+    """The model reads the last client_id, DuckDB's json_extract and a router may read the
+    first: such a line means two things, so the door refuses it."""
     twice = orjson.dumps(_event({"client_id": "someone-else"}, 4)).replace(
-        b'"client_id":"someone-else"', b'"client_id":"someone-else","client_id":"' +
-        client.encode() + b'"')
-    return [plain, spaced, escaped, twice]
+        b'"client_id":"someone-else"', b'"client_id":"someone-else","client_id":"c2"')
+    got = admit(twice, "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "duplicate key: client_id"
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
@@ -66,7 +72,7 @@ def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) ->
     for split in batches(path, 1, None):
         got += list(unframe(frame(split[0])))
         write_frame(spill, frame(split[0]))
-    assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}\r'),
+    assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}'),
                    (5, b"last line without newline")]
     (tmp_path / "spill").write_bytes(spill.getvalue())
     assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got

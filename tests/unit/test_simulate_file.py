@@ -32,8 +32,8 @@ def test_with_noise_exactly_the_lines_named_in_the_truth_are_malformed(tmp_path:
     rates = dict.fromkeys(RATES, 0.0) | {"malformed_line": 0.01, "duplicate_delivery": 0.01}
     report = simulate(SimConfig(seed=4, clients=300, rates=rates), out, truth)
     rows = [orjson.loads(x) for x in _lines(truth)]
-    bad = {r["line"] for r in rows if r["kind"] == "malformed_line"}
-    again = {r["line"]: r["event_id"] for r in rows if r["kind"] == "duplicate_delivery"}
+    bad = {r["line"] for r in rows if r.get("kind") == "malformed_line"}
+    again = {r["line"]: r["event_id"] for r in rows if r.get("kind") == "duplicate_delivery"}
     assert len(bad) == report.malformed > 0 and len(again) == report.duplicates > 0
     seen: set[str] = set()
     for n, line in enumerate(_lines(out), start=1):

@@ -1,5 +1,10 @@
 """Alerts: firing and resolved, acknowledge with a comment, silence for a period. The page an
-Alertmanager notification links to (/alerts/REF) resolves the opaque reference after sign-in."""
+Alertmanager notification links to (/alerts/REF) resolves the opaque reference after sign-in.
+
+A single alert is a single gap (its place, service and start date), so only roles that may see
+gap rows (analysts, admins) see, acknowledge or silence single alerts. Managers see firing
+alerts as counts by area and gap type: cells of the published cube (services/web/published.py),
+suppressed with everything else they can reach."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +12,10 @@ from aiohttp import web
 
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
+from services.web import published
 from services.web.app import ctx, needs, render, session
+from services.web.auth import PERMISSIONS
+from services.web.published import ALL, GAP_TYPES
 
 SILENCE_HOURS = (1, 4, 24, 72, 168)
 
@@ -22,6 +30,11 @@ async def alerts(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
     state = service(request).state
     c.store.log(s.user, s.role, "view", "alerts")
+    if "gap_rows" not in PERMISSIONS[s.role]:
+        cube = await published.of(c.reader).cube()
+        return render(request, "alerts.html", page="alerts", counts=cube.alert_counts(),
+                      gap_types=GAP_TYPES, all_key=ALL, firing=[], resolved=[],
+                      delivery_error=service(request).last_error)
     return render(request, "alerts.html", page="alerts", firing=state.rows("state = 'firing'"),
                   resolved=state.rows("state = 'resolved'", limit=100), hours=SILENCE_HOURS,
                   now=datetime.now(UTC), delivery_error=service(request).last_error)
@@ -30,6 +43,8 @@ async def alerts(request: web.Request) -> web.StreamResponse:
 @needs("alerts")
 async def alert(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
+    if "gap_rows" not in PERMISSIONS[s.role]:  # a manager from a notification: the counts
+        raise web.HTTPSeeOther("/alerts")
     ref = request.match_info["ref"]
     a = service(request).state.get(ref)
     c.store.log(s.user, s.role, "view", "alert", detail=ref,
@@ -40,7 +55,7 @@ async def alert(request: web.Request) -> web.StreamResponse:
                   now=datetime.now(UTC))
 
 
-@needs("alerts")
+@needs("gap_rows")
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
     ref = request.match_info["ref"]
@@ -50,7 +65,7 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/alerts/{ref}")
 
 
-@needs("alerts")
+@needs("gap_rows")
 async def silence(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
     ref = request.match_info["ref"]

@@ -1,9 +1,9 @@
-"""Gaps: filter, sort and export. Managers get dash_gaps_summary (counted, suppressed, no
+"""Gaps: filter, sort and export. Managers get the open-gap cells of the published cube
+(counted, suppressed once with everything else they can reach: services/web/published.py; no
 clients); analysts and admins get one row per gap with an opaque client reference. Filters
 travel in the query string: they never hold a client id."""
 
 import asyncio
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -11,14 +11,17 @@ from typing import Any
 
 from aiohttp import web
 
+from services.csvsafe import write_csv
+from services.web import published
 from services.web.app import ctx, needs, render, session
 from services.web.auth import PERMISSIONS
+from services.web.published import Cube
 
 LIMIT = 500
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
 SUMMARY_COLS = ("gap_type", "internal_area", "municipality", "municipality_name", "service",
-                "producer_kind", "is_open", "started_month", "gaps")
+                "gaps")
 ROW_COLS = ("client_ref", "gap_type", "internal_area", "municipality", "municipality_name",
             "service", "producer_kind", "producer_id", "subject_id", "started_on", "ended_on",
             "length_days", "is_open")
@@ -59,8 +62,7 @@ class Filters:
         if self.status in ("open", "closed"):
             parts.append("is_open" if self.status == "open" else "NOT is_open")
         if self.start:
-            parts.append(f"{date_col} >= date_trunc('month', ?::DATE)"
-                         if date_col == "started_month" else f"{date_col} >= ?")
+            parts.append(f"{date_col} >= ?")
             params.append(self.start)
         if self.end:
             parts.append(f"{date_col} <= ?")
@@ -70,29 +72,40 @@ class Filters:
 
 def _order(f: Filters, cols: tuple[str, ...], default: str) -> str:
     col = f.sort if f.sort in cols and f.sort != "client_ref" else default
-    if col == "gaps":  # suppressed text: '<5' sorts as the smallest non-zero count
-        col = "coalesce(try_cast(gaps AS INTEGER), 1)"
     return f"{col} {'DESC' if f.desc else 'ASC'} NULLS LAST"
 
 
-def query(rows_mode: bool, f: Filters, limit: int | None
-          ) -> tuple[tuple[str, ...], str, list[Any]]:
+def query(f: Filters, limit: int | None) -> tuple[tuple[str, ...], str, list[Any]]:
     lim = f" LIMIT {int(limit)}" if limit else ""
-    if not rows_mode:
-        where, params = f.where("started_month")
-        return SUMMARY_COLS, (
-            f"SELECT {', '.join(SUMMARY_COLS)} FROM dash_gaps_summary WHERE {where} "
-            f"ORDER BY {_order(f, SUMMARY_COLS, 'started_month')}{lim}"), params
     where, params = f.where("started_on")
     return ROW_COLS, (
         f"SELECT client_id, {', '.join(ROW_COLS[1:])} FROM gaps_by_place WHERE {where} "
         f"ORDER BY {_order(f, ROW_COLS, 'started_on')}, client_id{lim}"), params
 
 
-# The places and producer kinds that have gaps: no counts, so from the unsuppressed count view
-# (the suppressed one would redo its suppression just to list names).
+# The places and producer kinds that have gaps, for an analyst's filters.
 CHOICES = ("SELECT DISTINCT internal_area, municipality, municipality_name, producer_kind "
-           "FROM dash_gaps_summary_counts")
+           "FROM gaps_by_place")
+
+
+def counted(cube: Cube, f: Filters, limit: int | None) -> list[dict[str, Any]]:
+    """A manager's rows: the published open-gap cells matching the filters, sorted."""
+    rows = cube.gap_rows(f.gap_type, f.area, f.municipality)
+    if f.sort in SUMMARY_COLS:
+        def key(r: dict[str, Any]) -> tuple[Any, ...]:
+            v = r[f.sort]
+            if f.sort == "gaps":  # suppressed text: '<5' and '..' sort as unknown, low
+                return (int(v) if v.isdigit() else 1,)
+            return (str(v),)
+        rows.sort(key=key, reverse=f.desc)
+    return rows[:limit] if limit else rows
+
+
+def manager_choices(cube: Cube) -> dict[str, Any]:
+    return {"areas": list(cube.areas),
+            "municipalities": sorted((cube.names.get(m, m), m) for ms in cube.munis.values()
+                                     for m in ms),
+            "producers": []}
 
 
 async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bool = True
@@ -100,7 +113,10 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
     """The rows and the filter choices, side by side (two connections, so a cold view uses
     both cores); the choices are cached apart from the rows, as every filter shares them."""
     c, s = ctx(request), session(request)
-    cols, sql, params = query("gap_rows" in PERMISSIONS[s.role], f, limit)
+    if "gap_rows" not in PERMISSIONS[s.role]:
+        cube = await published.of(c.reader).cube()
+        return SUMMARY_COLS, counted(cube, f, limit), manager_choices(cube)
+    cols, sql, params = query(f, limit)
     none: list[list[dict[str, Any]]] = [[]]
     (cached,), (options,) = await asyncio.gather(
         c.reader.many((sql, params)),
@@ -132,9 +148,7 @@ async def gaps_csv(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
     cols, rows, _ = await fetch(request, f, None, choices=False)
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(cols)
-    w.writerows([["" if r[k] is None else r[k] for k in cols] for r in rows])
+    write_csv(out, cols, [[r[k] for k in cols] for r in rows])  # formulas neutralised
     s = session(request)
     ctx(request).store.log(s.user, s.role, "export", "gaps.csv",
                            detail=request.query_string or None, row_count=len(rows))

@@ -1,47 +1,42 @@
-"""Overview: open gaps now and by week; the handoff of 1.1.2023 by week, area and municipality.
-Reads only dash_* views, so every number a manager sees is already suppressed."""
+"""Overview: open gaps now and at each month end; the handoff of 1.1.2023 by month, area and
+municipality. Every figure is a cell of the published cube (services/web/published.py),
+suppressed once with everything else a manager can reach."""
 
 from datetime import date
 
 from aiohttp import web
 
+from services.web import published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.i18n import translate
+from services.web.published import ALL, GAP_TYPES
 from services.web.svg import count_value, line_chart
-
-WEEKS_SHOWN = 52
-GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
-             "REFERRAL_STALLED")
 
 
 @needs("overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
-    as_of, now, weekly, handoff, places = await c.reader.many(
-        ("SELECT max(as_of_date) AS d FROM as_of", ()),
-        ("SELECT * FROM dash_open_gaps", ()),
-        ("SELECT * FROM dash_gaps_weekly WHERE week >= (SELECT max(week) FROM dash_gaps_weekly)"
-         f" - INTERVAL {WEEKS_SHOWN} WEEK ORDER BY week", ()),
-        ("SELECT * FROM dash_handoff_weekly ORDER BY week", ()),
-        ("SELECT * FROM dash_handoff_by_place ORDER BY internal_area NULLS FIRST, "
-         "level DESC, municipality_name", ()))
+    cube = await published.of(c.reader).cube()
+    trend = cube.trend()
     series: dict[str, list[tuple[date, float | None]]] = {
-        translate(g, lang): [] for g in GAP_TYPES}
-    pivot: dict[date, dict[str, str]] = {}
-    for r in weekly:
-        series[translate(r["gap_type"], lang)].append((r["week"], count_value(r["open_gaps"])))
-        pivot.setdefault(r["week"], {})[r["gap_type"]] = r["open_gaps"]
+        translate(g, lang): [(d, count_value(v[g])) for d, a, v in trend if a == ALL]
+        for g in GAP_TYPES}
+    transfers = cube.transfers()
     share: dict[str, list[tuple[date, float | None]]] = {}
-    for r in handoff:
+    for r in transfers:
+        if r["month"] == "?":
+            continue
         name = r["internal_area"] or translate("all_areas", lang)
-        share.setdefault(name, []).append((r["week"], r["transferred_pct"]))
+        share.setdefault(name, []).append((date.fromisoformat(r["month"] + "-01"),
+                                           r["transferred_pct"]))
     c.store.log(s.user, s.role, "view", "overview")
     return render(
-        request, "overview.html", as_of=as_of[0]["d"] if as_of else None, now=now,
-        weekly=sorted(pivot.items(), reverse=True), gap_types=GAP_TYPES,
-        weekly_svg=line_chart(translate("open_gaps_weekly", lang), series),
-        handoff=handoff, places=places,
-        handoff_svg=line_chart(translate("handoff_weekly", lang), share, counts=False,
+        request, "overview.html", as_of=cube.as_of, now=cube.open_now(),
+        trend=sorted(trend, key=lambda x: (x[0], x[1] != ALL, x[1]), reverse=True),
+        gap_types=GAP_TYPES, all_key=ALL,
+        weekly_svg=line_chart(translate("open_gaps_monthly", lang), series),
+        handoff=transfers, places=cube.handoff_places(),
+        handoff_svg=line_chart(translate("handoff_monthly", lang), share, counts=False,
                                top=100.0))
 
 

@@ -1,10 +1,16 @@
 """Sign-in, sign-out and the language choice."""
 
+import asyncio
+import math
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
-from services.web.app import ctx, lang_of, render
+from services.web.app import ctx, lang_of, local_path, own_origins, render
 from services.web.auth import verify_password
 from services.web.i18n import LANGS
+
+UNKNOWN = "unknown user"
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -16,14 +22,28 @@ async def login(request: web.Request) -> web.StreamResponse:
     name, password = str(form.get("username", "")), str(form.get("password", ""))
     c = ctx(request)
     user = c.users.get(name)
-    if user is None or not verify_password(password, user.password_hash):
-        c.store.log(name[:64] or "-", "-", "sign_in", outcome="refused")
+    # Only a configured name is logged: what was typed may be a password in the wrong box.
+    logged = user.name if user else UNKNOWN
+    address = request.remote or "-"
+    wait = max(c.names.wait(name), c.addresses.wait(address))
+    if wait > 0:
+        c.store.log(logged, "-", "sign_in", outcome="locked")
+        response = render(request, "login.html", status=429, locked=math.ceil(wait),
+                          username=name)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    # An unknown name costs the same scrypt as a known one (the dummy hash), on threads of
+    # its own, so neither the answer's time nor a stalled event loop tells them apart.
+    ok = await asyncio.get_running_loop().run_in_executor(
+        c.hasher, verify_password, password, user.password_hash if user else c.dummy_hash)
+    if user is None or not ok:
+        c.names.failed(name)
+        c.addresses.failed(address)
+        c.store.log(logged, "-", "sign_in", outcome="refused")
         return render(request, "login.html", status=401, error=True, username=name)
+    c.names.succeeded(name)
     c.store.log(user.name, user.role, "sign_in")
-    target = request.cookies.get("next", "/")
-    # Only a local path: never an open redirect.
-    response = web.HTTPSeeOther(target if target.startswith("/") and "//" not in target
-                                else "/")
+    response = web.HTTPSeeOther(local_path(request.cookies.get("next")))
     response.del_cookie("next", path="/")
     response.set_cookie("session", c.sessions.start(user), httponly=True, samesite="Strict",
                         path="/")
@@ -37,12 +57,17 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+def back_to(request: web.Request) -> str:
+    """The page the language link was on, when the Referer is this site; else "/"."""
+    p = urlsplit(request.headers.get("Referer", ""))
+    if f"{p.scheme}://{p.netloc}" not in own_origins(request):
+        return "/"
+    return local_path(p.path + (f"?{p.query}" if p.query else ""))
+
+
 async def language(request: web.Request) -> web.StreamResponse:
     code = request.match_info["code"]
-    back = request.headers.get("Referer", "/")
-    # Only a path on this site: never an open redirect.
-    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/"
-    response = web.HTTPSeeOther(path)
+    response = web.HTTPSeeOther(back_to(request))
     response.set_cookie("lang", code if code in LANGS else lang_of(request), samesite="Lax",
                         path="/", max_age=365 * 86400)
     raise response

@@ -1,21 +1,20 @@
-"""SQL: an analyst's own read-only questions over the relations, with a row limit, a time
-limit (the query is interrupted), CSV export, and every query in the access log."""
+"""SQL: an analyst's own read-only questions over the relations, in a process of their own
+(services/web/sqlproc.py) with a row limit, a time limit (the process is killed), a memory
+limit and a per-user cap; CSV export neutralised against formula injection; every query in
+the access log with ids and codes hidden."""
 
-import asyncio
-import contextlib
-import csv
-import io
 import re
-import threading
 from importlib import resources
 from typing import Any
 
-import duckdb
 from aiohttp import web
 
 from analytics.relations import TABLES, VIEWS
+from services.csvsafe import csv_text
 from services.web.app import ctx, needs, render, session
-from services.web.sqlguard import Refused, check, literals
+from services.web.logtext import hide_clients
+from services.web.sqlguard import Refused
+from services.web.sqlproc import Busy, QueryError, TimedOut
 from services.web.webstore import ACCESS_LOG_DOC
 
 EXAMPLE = ("SELECT gap_type, count(*) AS gaps\nFROM continuity_gaps\nWHERE is_open\n"
@@ -51,39 +50,10 @@ def relation_docs() -> list[tuple[str, str]]:
     return docs
 
 
-def run_query(request: web.Request, sql: str, limit: int | None
-              ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
-    c = ctx(request)
-    con = c.reader.connect()
-    # The dashboard's access log joins the relations as a snapshot (the web file is not
-    # attached: that would open it a second time).
-    con.register("access_log", c.store.arrow("SELECT * FROM access_log"))
-    timer = threading.Timer(c.settings.sql_timeout_seconds, con.interrupt)
-    timer.start()
-    # A third lock for live mode, where the connection may be a cursor of the sink's writer:
-    # whatever the statement did is rolled back.
-    con.begin()
-    try:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description or []]
-        rows = cur.fetchmany(limit + 1) if limit else cur.fetchall()
-    finally:
-        timer.cancel()
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
-        con.close()
-    cut = bool(limit) and len(rows) > (limit or 0)
-    return names, rows[:limit] if limit else rows, cut
-
-
 async def redacted(request: web.Request, sql: str) -> str:
-    """The query as logged: a client id typed as a literal becomes its reference."""
-    found = set(literals(sql))
-    known = await ctx(request).refs.known_ids(sorted(found))
-    for lit in found:
-        if lit in known:
-            sql = sql.replace(f"'{lit}'", f"'ref:{known[lit]}'")
-    return sql
+    """The query as logged: client ids and pseudonyms become references, identity codes are
+    masked (services/web/logtext.py)."""
+    return await hide_clients(ctx(request).refs, sql)
 
 
 @needs("sql")
@@ -98,31 +68,32 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
     text, as_csv = str(form.get("query", "")), form.get("format") == "csv"
     logged = await redacted(request, text)
     values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_docs()}
+    limit = None if as_csv else c.settings.sql_row_limit
     try:
-        statement = check(text)
-        limit = None if as_csv else c.settings.sql_row_limit
-        names, rows, cut = await asyncio.to_thread(run_query, request, statement, limit)
+        got = await c.analyst_sql().run(s.user, text, limit,
+                                        lambda: c.store.arrow("SELECT * FROM access_log"))
     except Refused as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="refused")
         return render(request, "sql.html", status=400, refused=str(e), **values)
-    except duckdb.InterruptException:
+    except Busy as e:
+        c.store.log(s.user, s.role, "query", "sql", logged, outcome="busy")
+        response = render(request, "sql.html", status=429, error=str(e), **values)
+        response.headers["Retry-After"] = str(e.retry_after)
+        return response
+    except TimedOut:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="timeout")
         return render(request, "sql.html", status=400, error=(
             f"stopped after {c.settings.sql_timeout_seconds:g} s: narrow the query"), **values)
-    except duckdb.Error as e:
+    except QueryError as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="error")
-        message = re.sub(r"\s+", " ", str(e))[:400]
-        return render(request, "sql.html", status=400, error=message, **values)
+        return render(request, "sql.html", status=400, error=str(e), **values)
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
-                row_count=len(rows))
+                row_count=len(got.rows))
     if as_csv:
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(names)
-        w.writerows([["" if v is None else v for v in r] for r in rows])
-        return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
+        return web.Response(text=csv_text(got.names, got.rows), content_type="text/csv",
+                            charset="utf-8",
                             headers={"Content-Disposition": 'attachment; filename="query.csv"'})
-    return render(request, "sql.html", names=names, rows=rows, cut=cut,
+    return render(request, "sql.html", names=got.names, rows=got.rows, cut=got.cut,
                   limit=c.settings.sql_row_limit, **values)
 
 

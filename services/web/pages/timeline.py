@@ -1,6 +1,7 @@
 """Client timeline: one pseudonymous client's contracts, organisers, workers, attendance,
 referrals and gaps. The client is named by an opaque reference in a POST body; the view is
-logged with that reference, never with the pseudonym."""
+logged with that reference, never with the pseudonym, and a box that names no client is logged
+as "not found", never with what was typed."""
 
 import json
 from datetime import date, timedelta
@@ -92,7 +93,8 @@ async def timeline(request: web.Request) -> web.StreamResponse:
     ref = str((await request.post()).get("ref", "")).strip()
     client_id = await c.refs.resolve(ref) if ref else None
     if client_id is None:
-        c.store.log(s.user, s.role, "view", "timeline", detail=ref[:40], outcome="unknown")
+        # What was typed may be a client id or a pseudonym: it is not kept.
+        c.store.log(s.user, s.role, "view", "timeline", detail="not found", outcome="unknown")
         return render(request, "timeline.html", status=404, page="timeline", ref=ref,
                       unknown=True)
     f = await facts(request, client_id)

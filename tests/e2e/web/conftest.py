@@ -2,6 +2,7 @@
 real process on a free loopback port, and Debian's Chromium driven by Playwright (its system
 binary: no browser is ever downloaded)."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -66,15 +67,16 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 20) -> Non
     raise RuntimeError(f"serve did not answer at {url} in {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def server(web_db: Path, users_file: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
-           "JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "2",
-           "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(web_db),
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+@contextlib.contextmanager
+def serving(db: Path, port: int, env: dict[str, str], log: Path | None = None
+            ) -> Iterator[str]:
+    """`jatkumo serve --db DB` as a real process on `port`: its URL once /healthz answers;
+    stopped on leaving. Its output goes to `log` if given."""
+    out = log.open("ab") if log is not None else None
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
+                             "--port", str(port)], env=env,
+                            stdout=out or subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT if out else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_up(url, proc)
@@ -82,6 +84,18 @@ def server(web_db: Path, users_file: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+        if out is not None:
+            out.close()
+
+
+@pytest.fixture(scope="session")
+def server(web_db: Path, users_file: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "2",
+           "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    with serving(web_db, port, env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,172 +1,146 @@
-"""Small-number suppression as a manager sees it (the dash_* views the pages show verbatim):
-no count from 1 to k-1 is shown, the threshold k is the dashboard's setting, and where a total
-stands beside its parts, no hidden count can be got back by subtracting shown ones — not even
-by solving one sum, filling it in, and going on with the next (the attack below)."""
+"""Small-number suppression, attacked as a manager would: sign in over HTTP to `jatkumo serve`
+on a real replayed file, collect every figure a manager can reach (every page's tables, the
+chart tables, the Gaps CSV, the alert counts, /metrics), write them as one linear system and
+solve it (tests/e2e/web/attack.py) for the least and greatest value of every hidden figure.
+Nothing may be recovered exactly, at thresholds 5 and 10, on the synthetic file and on the
+simulated region. And the attack has teeth: with only the primary cells hidden (each '..'
+replaced by its true count, which the test reads from the file) it recovers counts."""
 
+import html
+import os
+import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
-from services.web.db import SUPPRESS_VAR
+from tests.e2e.web.attack import Browser, collect, primary_only, true_cells
+from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, serving
 
-STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
-Cell = tuple[str, ...]
-Sum = tuple[Cell, list[Cell]]  # (total, parts)
-
-
-@pytest.fixture(params=[5, 10, 20])
-def con(request: pytest.FixtureRequest, web_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect(str(web_db), read_only=True)
-    c.execute(f"SET VARIABLE {SUPPRESS_VAR} = {int(request.param)}")
-    yield c
-    c.close()
+THRESHOLDS = (5, 10)
 
 
-def dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description or []]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+@pytest.fixture(scope="session")
+def region_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulated North Ostrobothnia region (`jatkumo simulate`), replayed."""
+    d = tmp_path_factory.mktemp("region")
+    jatkumo("simulate", "--region", "pohjois-pohjanmaa", "--seed", "1", "--out",
+            str(d / "events.jsonl"), "--truth", str(d / "truth.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "region.duckdb"), "--quiet")
+    return d / "region.duckdb"
 
 
-def recover(shown: dict[Cell, str], sums: list[Sum]) -> dict[Cell, int]:
-    """Everything subtraction gives: solve any sum with one unknown cell, take that cell as
-    known, repeat until nothing changes. Returns the hidden cells it found."""
-    known = {c: int(v) for c, v in shown.items() if v.isdigit()}
-    found: dict[Cell, int] = {}
-    progress = True
-    while progress:
-        progress = False
-        for total, parts in sums:
-            unknown = [c for c in (total, *parts) if c not in known]
-            if len(unknown) != 1:
-                continue
-            (cell,) = unknown
-            rest = sum(known[p] for p in parts if p in known)
-            known[cell] = found[cell] = rest if cell == total else known[total] - rest
-            progress = True
-    return found
+def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_SUPPRESS_BELOW": str(k), "JATKUMO_ALERTMANAGER_URL": "",
+           "JATKUMO_METRICS_TOKEN": token}
+    copy = tmp / db.name  # its own web file beside it
+    copy.write_bytes(db.read_bytes())
+    with serving(copy, port, env) as url:
+        yield url
 
 
-def handoff_by_place(con: duckdb.DuckDBPyConnection, view: str
-                     ) -> tuple[dict[Cell, str], list[Sum]]:
-    rows = dicts(con, f"SELECT * FROM {view}")
-    shown: dict[Cell, str] = {}
-    sums: list[Sum] = []
-    for r in rows:
-        key = (str(r["level"]), str(r["internal_area"]), str(r["municipality"]))
-        for col in ("cohort", *STATUSES):
-            shown[(*key, col)] = str(r[col])
-        sums.append(((*key, "cohort"), [(*key, s) for s in STATUSES]))
-    for col in ("cohort", *STATUSES):
-        region = ("3", "None", "None", col)
-        sums.append((region, [("1", str(r["internal_area"]), "None", col)
-                              for r in rows if r["level"] == 1]))
-        for a in (r for r in rows if r["level"] == 1):
-            sums.append((("1", str(a["internal_area"]), "None", col), [
-                ("0", str(r["internal_area"]), str(r["municipality"]), col)
-                for r in rows if r["level"] == 0 and r["internal_area"] == a["internal_area"]]))
-    return shown, sums
+@pytest.fixture(scope="module", params=[(f, k) for f in ("synthetic", "region")
+                                        for k in THRESHOLDS],
+                ids=lambda p: f"{p[0]}-k{p[1]}")
+def attacked(request: pytest.FixtureRequest, users_file: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
+    which, k = request.param
+    db = request.getfixturevalue("web_db" if which == "synthetic" else "region_db")
+    for url in serve(db, users_file, k, tmp_path_factory.mktemp(f"{which}{k}"),
+                     token="metrics-secret"):
+        yield url, k, db
 
 
-def handoff_weekly(con: duckdb.DuckDBPyConnection) -> tuple[dict[Cell, str], list[Sum]]:
-    rows = dicts(con, "SELECT * FROM dash_handoff_weekly")
-    shown = {(str(r["week"]), str(r["internal_area"]), col): str(r[col])
-             for r in rows for col in ("transferred", "transferred_late")}
-    sums = [((week, "None", col), [(w, a, c) for (w, a, c) in shown
-                                   if w == week and c == col and a != "None"])
-            for (week, area, col) in shown if area == "None"]
-    return shown, sums
+def test_nothing_a_manager_can_reach_gives_a_hidden_count_away(
+        attacked: tuple[str, int, Path]) -> None:
+    url, k, _ = attacked
+    system = collect(url, "maija", PASSWORD, k)
+    hidden, recovered = system.audit()
+    print(f"k={k}: {hidden} hidden figures, {len(system.constraints)} published figures, "
+          f"recovered {len(recovered)}")
+    assert hidden > 20, "too little is hidden: the audit would prove nothing"
+    assert recovered == {}
 
 
-def gaps_summary(con: duckdb.DuckDBPyConnection) -> tuple[dict[Cell, str], list[Sum]]:
-    """The open gaps of a type on the Gaps page add up to the overview's count of the type."""
-    rows = dicts(con, "SELECT * FROM dash_gaps_summary WHERE is_open")
-    shown = {tuple(str(v) for v in r.values()): str(r["gaps"]) for r in rows}
-    sums = []
-    for t in dicts(con, "SELECT * FROM dash_open_gaps"):
-        total = ("total", t["gap_type"])
-        shown[total] = str(t["open_gaps"])
-        sums.append((total, [c for c in shown if c[0] == t["gap_type"]]))
-    return shown, sums
+def test_the_attack_recovers_counts_when_only_small_ones_are_hidden(
+        attacked: tuple[str, int, Path]) -> None:
+    """The same audit on the same pages, with every '..' and '–' replaced by the true count
+    (read from the file, as an analyst could): primary suppression alone gives counts away."""
+    url, k, db = attacked
+    system = collect(url, "maija", PASSWORD, k)
+    weaker = primary_only(system, true_cells(str(db)))
+    hidden, recovered = weaker.audit()
+    print(f"k={k}, primary only: {hidden} hidden figures, recovered {len(recovered)}")
+    assert recovered, "the attack found nothing even without secondary suppression"
 
 
-def test_no_count_a_manager_sees_is_below_the_threshold(con: duckdb.DuckDBPyConnection
-                                                        ) -> None:
-    k = con.execute(f"SELECT getvariable('{SUPPRESS_VAR}')").fetchone()[0]  # type: ignore
-    seen = [v for view, cols in (
-        ("dash_open_gaps", ("open_gaps",)), ("dash_gaps_weekly", ("open_gaps",)),
-        ("dash_gaps_summary", ("gaps",)), ("dash_handoff_by_place", ("cohort", *STATUSES)),
-        ("dash_handoff_weekly", ("transferred", "transferred_late")),
-        ("dash_service_map", ("active_clients", "workshops")))
-        for r in dicts(con, f"SELECT * FROM {view}") for v in (r[c] for c in cols)]
+def _true_open_gaps(db: Path) -> dict[tuple[object, ...], int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT gap_type, coalesce(internal_area, '-'), municipality_name, "
+            "coalesce(service, '-'), count(*) FROM gaps_by_place WHERE is_open "
+            "GROUP BY ALL").fetchall()
+    finally:
+        con.close()
+    return {tuple(r[:4]): int(r[4]) for r in rows}
+
+
+def test_no_figure_a_manager_sees_is_below_the_threshold(
+        attacked: tuple[str, int, Path]) -> None:
+    url, k, _ = attacked
+    b = Browser(url)
+    b.sign_in("maija", PASSWORD)
+    seen = [html.unescape(cell) for path in ("/", "/map", "/gaps", "/alerts",
+                                             "/gaps?sort=gaps&dir=asc")
+            for cell in re.findall(r'<td class="n">([^<]*)</td>', b.get(path))]
+    seen += [line.rsplit(",", 1)[-1] for line in b.get("/gaps.csv").splitlines()[1:]]
+    assert len(seen) > 100
     assert f"<{k}" in seen and ".." in seen
-    assert not [v for v in seen if str(v).isdigit() and 1 <= int(v) < k]
+    assert not [v for v in seen if v.isdigit() and 1 <= int(v) < k]
+    assert "<5" not in seen or k == 5
 
 
-@pytest.mark.parametrize("table", ["handoff_by_place", "handoff_weekly", "gaps_summary"])
-def test_no_hidden_count_can_be_recovered_by_subtraction(con: duckdb.DuckDBPyConnection,
-                                                         table: str) -> None:
-    shown, sums = {"handoff_by_place": lambda: handoff_by_place(con, "dash_handoff_by_place"),
-                   "handoff_weekly": lambda: handoff_weekly(con),
-                   "gaps_summary": lambda: gaps_summary(con)}[table]()
-    hidden = [c for c, v in shown.items() if not v.isdigit()]
-    assert hidden, "nothing is suppressed: the test would prove nothing"
-    assert recover(shown, sums) == {}
+def test_managers_get_alert_counts_not_single_alerts(attacked: tuple[str, int, Path]) -> None:
+    url, _, _ = attacked
+    b = Browser(url)
+    b.sign_in("maija", PASSWORD)
+    page = b.get("/alerts")
+    assert 'id="alert-counts"' in page and 'id="alerts-firing"' not in page
+    assert "/alerts/" not in page.replace('href="/alerts"', "")
+    analyst = Browser(url)
+    analyst.sign_in("antti", PASSWORD)
+    assert 'id="alerts-firing"' in analyst.get("/alerts")
 
 
-def test_without_the_second_cells_subtraction_would_give_counts_away(
-        con: duckdb.DuckDBPyConnection) -> None:
-    """The attack has teeth: with only the small counts hidden (the '..' cells shown as
-    their true counts), it recovers some of them."""
-    shown, sums = handoff_by_place(con, "dash_handoff_by_place")
-    true, _ = handoff_by_place(con, "dash_handoff_by_place_counts")
-    k = con.execute(f"SELECT getvariable('{SUPPRESS_VAR}')").fetchone()[0]  # type: ignore
-    primary_only = {c: true[c] if v == ".." else v for c, v in shown.items()}
-    found = recover(primary_only, sums)
-    assert found and all(1 <= v < k and str(v) == true[c] for c, v in found.items())
-
-
-def test_the_dashboard_setting_sets_the_threshold_of_every_page(web_db: Path,
-                                                               tmp_path: Path) -> None:
-    """JATKUMO_SUPPRESS_BELOW=10 through the real app and HTTP: pages show '<10', never '<5'
-    and never a count from 1 to 9, and the note says so."""
-    import asyncio
-    import re
-    from concurrent.futures import ThreadPoolExecutor
-
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from services.config import load_web
-    from services.web.auth import User, hash_password
-    from services.web.db import file_connector
-    from services.web.server import build_app
-    from services.web.webstore import WebStore
-
-    settings = load_web({"JATKUMO_SUPPRESS_BELOW": "10", "JATKUMO_ALERT_SYNC_SECONDS": "3600"})
-    assert settings.suppress_below == 10
-    users = {"maija": User("maija", "manager", hash_password("pw"))}
-
-    async def pages() -> list[str]:
-        app = build_app(web_db, settings, users, file_connector(web_db),
-                        store=WebStore(tmp_path / "web.duckdb"))
-        async with TestClient(TestServer(app)) as client:
-            r = await client.post("/login", data={"username": "maija", "password": "pw"})
-            assert r.status == 200
-            got = []
-            for path in ("/", "/map", "/gaps", "/gaps.csv"):
-                r = await client.get(path)
-                assert r.status == 200, path
-                got.append(await r.text())
-            return got
-
-    # On a thread of its own: Playwright's sync API may hold this thread's event loop.
-    with ThreadPoolExecutor(1) as pool:
-        texts = pool.submit(asyncio.run, pages()).result()
-    cells = [c for t in texts[:3] for c in re.findall(r'<td class="n">([^<]*)</td>', t)]
-    cells += [line.rsplit(",", 1)[-1] for line in texts[3].splitlines()[1:]]
-    assert "&lt;10" in cells or "<10" in cells
-    assert not [c for c in cells if c in ("&lt;5", "<5") or (c.isdigit() and 1 <= int(c) < 10)]
-    assert "1–9" in texts[0] and "&lt;10" in texts[0]
+def test_metrics_are_suppressed_without_the_token_and_exact_with_it(
+        attacked: tuple[str, int, Path]) -> None:
+    url, k, db = attacked
+    true = {t: n for (t, *_), n in _true_open_gaps(db).items()}
+    exact: dict[str, int] = {}
+    for (t, *_), n in _true_open_gaps(db).items():
+        exact[t] = exact.get(t, 0) + n
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
+        public = r.read().decode()
+    for t, n in exact.items():
+        line = f'jatkumo_open_gaps{{gap_type="{t}"}} {float(n)}'
+        assert (line in public) == (n >= k or n == 0) or f'gap_type="{t}"' in public
+        if 1 <= n < k:
+            assert f'jatkumo_open_gaps{{gap_type="{t}"}}' not in public
+            assert f'jatkumo_open_gaps_suppressed{{gap_type="{t}"}} 1.0' in public
+    req = urllib.request.Request(url + "/metrics",
+                                 headers={"Authorization": "Bearer metrics-secret"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        private = r.read().decode()
+    for t, n in exact.items():
+        assert f'jatkumo_open_gaps{{gap_type="{t}"}} {float(n)}' in private
+    bad = urllib.request.Request(url + "/metrics", headers={"Authorization": "Bearer wrong"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(bad, timeout=10)
+    assert refused.value.code == 401
+    assert true  # the file has open gaps at all

@@ -34,11 +34,11 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
     return load(e), load_kafka(e)
 
 
-def start_worker(bootstrap: str, as_of: str, folder: Path,
+def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str,
                  **extra: str) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args], cwd=ROOT,
                             env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder), **extra),
                             stdout=log, stderr=subprocess.STDOUT)
 
@@ -74,6 +74,7 @@ class WorkerLag:
     batch's outputs and offsets are one transaction)."""
 
     def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
         self.admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         self.cons = KafkaConsumer(bootstrap_servers=bootstrap)
 
@@ -85,8 +86,25 @@ class WorkerLag:
             ends = self.cons.end_offsets(tps)
         except KafkaError:
             return -1
-        return sum(max(0, end - (done[tp].offset if tp in done and done[tp].offset >= 0
-                                 else 0)) for tp, end in ends.items())
+        lag = 0
+        for tp, end in ends.items():
+            start = done[tp].offset if tp in done and done[tp].offset >= 0 else 0
+            if 0 < end - start <= 2 and not self._records_from(tp, start, end):
+                continue  # only a transaction's commit marker is left: no record to take
+            lag += max(0, end - start)
+        return lag
+
+    def _records_from(self, tp: TopicPartition, start: int, end: int) -> bool:
+        """Whether a record (not a control marker) lies in [start, end) of a partition."""
+        peek = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                             enable_auto_commit=False, consumer_timeout_ms=1000)
+        try:
+            peek.assign([tp])
+            peek.seek(tp, start)
+            return any(r.offset < end for batch in peek.poll(timeout_ms=1000).values()
+                       for r in batch)
+        finally:
+            peek.close()
 
     def committed(self) -> int:
         """The sum of the group's committed offsets over its inputs (-1: unknown)."""
@@ -152,6 +170,19 @@ def topic_bytes(bootstrap: str, topic: str) -> bytes:
 def sink_all(bootstrap: str, as_of: str, db: Path) -> None:
     s, k = settings(bootstrap, as_of)
     run_sink(db, s, k, until_caught_up=True)  # type: ignore[arg-type]
+
+
+def work_through(bootstrap: str, as_of: str, work: Path, *worker_args: str) -> Path:
+    """One worker until every event is committed, then the sink: the relations' file."""
+    worker = start_worker(bootstrap, as_of, work / "worker-0", *worker_args)
+    try:
+        wait_workers_done(bootstrap)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    db = work / "kafka.duckdb"
+    sink_all(bootstrap, as_of, db)
+    return db
 
 
 def replay_db(path: Path, as_of: str, db: Path) -> None:

@@ -1,0 +1,219 @@
+"""Statistical disclosure control for everything a manager can see: one set of linked cells,
+suppressed once and jointly.
+
+Every figure the dashboard shows a manager is a cell here: a count of a cube (open gaps by type,
+place and service; handoff contracts by place and status; ...) or a marginal of that same cube.
+`relations` states every published sum: parent = sum(children). Suppression is
+
+- primary: a count from 1 to k-1 is hidden, shown as '<k' (a reader knows 1 <= x <= k-1);
+- secondary (complementary): while a published sum would give a hidden cell away, one more
+  cell of that sum is hidden, shown as '..'. Only counts >= k are chosen, so a reader knows
+  '..' >= k (and zeros stay shown: hiding one would protect nothing, and a reader could tell);
+- withdrawn: where a sum has no cell >= k left to hide (a month's region total '<5' over four
+  areas of '<5' says each is 1), its pinned small cells are not published at all, shown as '–':
+  a reader then knows only that they are >= 0.
+
+"Would give away" is checked across all relations together, not per table: the bounds a reader
+can derive are tightened over every relation until nothing changes (interval propagation, the
+bound-tightening step of an LP), and a relation needs one more hidden cell when
+
+- it holds exactly one hidden cell (plain subtraction), or
+- a hidden cell of it has lower bound == upper bound (e.g. '<5' + '..' = 6 pins both at 1 and
+  5; two '<5' cells that sum to 2 are both 1).
+
+The LP audit in tests/e2e/web/test_suppression.py solves the whole published system (min and
+max of every hidden cell) and checks that none is pinned; this module is the cheap runtime side
+that makes it so (tau-ARGUS does the same split: a heuristic to choose cells, an audit to check).
+"""
+
+from collections import deque
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+INF = float("inf")
+PRIMARY, SECONDARY, WITHDRAWN = "<", "..", "–"
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Relation:
+    parent: Key
+    children: tuple[Key, ...]
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """The published face of the cells: each key's text ('17', '<5' or '..') and value (the
+    count where shown, else None). The true counts of hidden cells are not kept here."""
+    k: int
+    text: dict[Key, str]
+
+    def value(self, key: Key) -> int | None:
+        t = self.text.get(key, "0")
+        return int(t) if t.isdigit() else None
+
+    def shown(self, key: Key) -> str:
+        return self.text.get(key, "0")
+
+
+def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
+             max_rounds: int = 200) -> Suppressed:
+    """Primary and secondary suppression of `counts`, totals included (the caller sums each
+    total from its cells; a key missing from counts is 0 and published as 0). Returns the
+    published texts."""
+    k = max(int(k), 1)
+    for r in relations:  # every key of a relation is a cell
+        for key in (r.parent, *r.children):
+            counts.setdefault(key, 0)
+    hidden: dict[Key, str] = {key: PRIMARY for key, n in counts.items() if 1 <= n < k}
+    # Sums that share no cell cannot give each other's cells away: each group of linked sums
+    # (one gap type's places, one month's areas, the handoff) is protected on its own.
+    for group in _linked(relations):
+        if any(key in hidden for r in group for key in (r.parent, *r.children)):
+            _protect(group, counts, hidden, k, max_rounds)
+    text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
+                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()}
+    return Suppressed(k, text)
+
+
+def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
+    """The relations grouped by shared cells (connected components)."""
+    parent: dict[Key, Key] = {}
+
+    def find(x: Key) -> Key:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in relations:
+        root = find(r.parent)
+        for c in r.children:
+            other = find(c)
+            if other != root:
+                parent[other] = root
+    groups: dict[Key, list[Relation]] = {}
+    for r in relations:
+        groups.setdefault(find(r.parent), []).append(r)
+    return list(groups.values())
+
+
+def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
+             k: int, max_rounds: int) -> None:
+    """Secondary suppression and withdrawal in one group of linked sums, in place."""
+    by_cell: dict[Key, list[int]] = {}
+    for i, r in enumerate(relations):
+        for key in (r.parent, *r.children):
+            by_cell.setdefault(key, []).append(i)
+    for _ in range(max_rounds):
+        lo, hi = _bounds(counts, relations, hidden, by_cell, k)
+        more: set[Key] = set()
+        withdraw: set[Key] = set()
+        for i in _needy(relations, hidden, lo, hi, by_cell):
+            r = relations[i]
+            pick = _pick(r, counts, hidden, more, k)
+            if pick is not None:
+                more.add(pick)
+            elif not any(key in more for key in (r.parent, *r.children)):
+                # the pinned parts first: the total then keeps its '<k'
+                kids = [key for key in r.children if hidden.get(key) == PRIMARY]
+                pinned = [key for key in kids if lo[key] >= hi[key]]
+                if not pinned and hidden.get(r.parent) == PRIMARY:
+                    pinned = [r.parent]
+                withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
+        if not more and not withdraw:
+            return
+        hidden.update({key: SECONDARY for key in more})
+        hidden.update({key: WITHDRAWN for key in withdraw})
+
+
+def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
+           hi: dict[Key, float], by_cell: dict[Key, list[int]]) -> Iterable[int]:
+    """Relations that need one more hidden cell."""
+    exposed = {key for key in lo if lo[key] >= hi[key]}
+    seen: set[int] = set()
+    for i, r in enumerate(relations):
+        if sum(1 for key in (r.parent, *r.children) if key in hidden) == 1:
+            seen.add(i)
+            yield i
+    for key in exposed:  # pinned: widen it through every sum it is in
+        for i in by_cell.get(key, []):
+            if i not in seen:
+                seen.add(i)
+                yield i
+
+
+def _pick(r: Relation, counts: dict[Key, int], hidden: dict[Key, str], more: set[Key],
+          k: int) -> Key | None:
+    """The cell to hide next in relation r: the smallest shown child >= k (the sum's other
+    parts), else the parent; None if one was already picked this round or none is left."""
+    keys = (*r.children, r.parent)
+    if any(key in more for key in keys):
+        return None
+    kids = [key for key in r.children if key not in hidden and counts[key] >= k]
+    if kids:
+        # > k first: '..' = k exactly is what a reader's lower bound would pin.
+        return min(kids, key=lambda key: (counts[key] == k, counts[key], repr(key)))
+    if r.parent not in hidden and counts[r.parent] >= k:
+        return r.parent
+    return None
+
+
+def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[Key, str],
+            by_cell: dict[Key, list[int]], k: int, rounds: int = 60
+            ) -> tuple[dict[Key, float], dict[Key, float]]:
+    """What a reader can derive about each hidden cell from every published sum at once:
+    bounds tightened over all relations until they stop changing."""
+    lo: dict[Key, float] = {}
+    hi: dict[Key, float] = {}
+    for key in by_cell:
+        kind = hidden.get(key)
+        if kind is not None:
+            lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
+                                WITHDRAWN: (0.0, INF)}[kind]
+
+    # Per sum: the total of its shown parts (fixed) and its hidden parts, so a visit costs
+    # the hidden cells only (an area of 280 municipalities has a handful hidden).
+    active = sorted({i for key in lo for i in by_cell[key]})
+    prep: dict[int, tuple[list[Key], float]] = {}
+    for i in active:
+        r = relations[i]
+        prep[i] = ([c for c in r.children if c in lo],
+                   float(sum(counts[c] for c in r.children if c not in lo)))
+    # A worklist: a sum is visited again only when a bound of one of its cells changed.
+    queue, queued = deque(active), set(active)
+    budget = rounds * len(active)
+    while queue and budget > 0:
+        budget -= 1
+        i = queue.popleft()
+        queued.discard(i)
+        r = relations[i]
+        kids, fixed = prep[i]
+        slo = fixed + sum(lo[c] for c in kids)
+        inf_hi = sum(1 for c in kids if hi[c] == INF)
+        fin_hi = fixed + sum(hi[c] for c in kids if hi[c] != INF)
+        moved: list[Key] = []
+        if r.parent in lo:
+            plo, phi = lo[r.parent], hi[r.parent]
+            nlo, nhi = max(plo, slo), min(phi, INF if inf_hi else fin_hi)
+            if (nlo, nhi) != (plo, phi):
+                lo[r.parent], hi[r.parent] = plo, phi = nlo, nhi
+                moved.append(r.parent)
+        else:
+            plo = phi = float(counts[r.parent])
+        for c in kids:
+            clo, chi = lo[c], hi[c]
+            others_lo = slo - clo
+            rest_inf = inf_hi - (1 if chi == INF else 0)
+            others_hi = INF if rest_inf else fin_hi - (0 if chi == INF else chi)
+            nlo, nhi = max(clo, plo - others_hi), min(chi, phi - others_lo)
+            if (nlo, nhi) != (clo, chi):
+                lo[c], hi[c] = nlo, nhi
+                slo += nlo - clo
+                moved.append(c)
+        for key in moved:
+            for j in by_cell[key]:
+                if j not in queued:
+                    queue.append(j)
+                    queued.add(j)
+    return lo, hi

@@ -1,0 +1,73 @@
+"""Reading a CSV export as it comes out of a register: the delimiter and the encoding are found,
+not asked for, because a person exporting from Excel rarely knows either."""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schemas.errors import UsageError
+
+DELIMITERS = ";,\t"
+MAX_BYTES = 512 * 2**20  # an export larger than this is not a spreadsheet
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, cells by column)
+    encoding: str
+    delimiter: str
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of an export and its encoding: UTF-8 (a BOM is dropped), else Windows-1252,
+    which Finnish Excel writes by default and which decodes any byte but five."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as e:
+        raise UsageError(f"the file is neither UTF-8 nor Windows-1252 (byte {e.start}); save it "
+                         "from the spreadsheet as 'CSV UTF-8'") from None
+
+
+def delimiter_of(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        raise UsageError("the header line has no ';', ',' or tab: is this a CSV export?")
+    return best
+
+
+def read_table(path: Path) -> Table:
+    if path.stat().st_size > MAX_BYTES:
+        raise UsageError(f"{path} is over {MAX_BYTES // 2**20} MiB; split the export")
+    text, encoding = decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = delimiter_of(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise UsageError(f"{path} is empty: export it with a header line") from None
+    if len(set(header)) < len(header):
+        raise UsageError(f"{path}: the header names a column twice: {header}")
+    return Table(header, list(_rows(reader, header)), encoding, delimiter)
+
+
+def _rows(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    start = reader.line_num + 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue  # blank lines between blocks, as spreadsheets leave them
+        padded = cells + [""] * (len(header) - len(cells))
+        row = dict(zip(header, (c.strip() for c in padded), strict=False))
+        if len(cells) > len(header):
+            row["\0extra"] = "1"  # more cells than columns: reported by the caller
+        yield line, row

@@ -1,0 +1,247 @@
+"""The live embedded mode: one process is the one writer of a DuckDB file. Every valid version
+of every event is kept in `event_log`; the relations are those of replay (SPEC.md 5) for the
+as-of date, updated for the clients each batch touches, with the same door and pure core.
+
+A batch is one transaction: its log rows, events, dead letters and the touched clients' rows
+commit together or not at all, and the caller answers only after the commit, so an event
+answered `accepted` survives `kill -9` (DuckDB's write-ahead log). A restart reads the log back
+through the door and the ledger (SPEC.md 1.4 is order-independent) and rewrites every derived
+relation, so the file is again what replay of the same events gives."""
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from analytics import columns
+from analytics.relations import DERIVED
+from analytics.store import Store
+from schemas.door import DeadLetter, admit, dead_letter
+from schemas.events import Event
+from services.config import Settings
+from services.ingest.ledger import Ledger, Verdict
+from streams.core import ClientState, evaluate
+from streams.core.event_ids import CONFLICT, Version, version_of
+from streams.core.results import ClientResult, IssueRow
+from streams.core.state import add_fact, rank_of, retract
+
+LOG_DDL = """CREATE TABLE IF NOT EXISTS event_log (
+    seq BIGINT NOT NULL, event_id VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
+    line VARCHAR NOT NULL)"""
+CLIENT_KEYED = tuple(r for r in DERIVED if r != "as_of")
+
+
+@dataclass(frozen=True)
+class Item:
+    raw: bytes
+    origin: str
+    source: str | None = None  # the token's source; the event's must equal it
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str  # accepted, duplicate, dead_letter
+    event_id: str | None = None
+    reason: str | None = None
+    issue: str | None = None  # conflicting_event_id: kept, listed in data_issues, not taken
+
+
+class Embedded:
+    def __init__(self, path: Path, settings: Settings, today: Callable[[], date]) -> None:
+        self.settings, self.today = settings, today
+        self.store = Store(path)
+        self.con = self.store.con
+        self.lock = threading.Lock()  # one batch at a time: the ledger and states are shared
+        self.ledger = Ledger()
+        self.states: dict[str, ClientState] = {}
+        self.as_of = today()
+        self.seq = 0
+
+    # --- start and the daily move ------------------------------------------------------------
+
+    def open(self) -> int:
+        """Create the relations if the file has none, else rebuild the state from the log and
+        rewrite every derived relation. Returns the number of events in the log."""
+        with self.lock:
+            tables = {r[0] for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+            self.con.begin()
+            if "event_log" not in tables:
+                self.store.begin_rebuild(transaction=False)
+                self.con.execute(LOG_DDL)
+            taken = self._load_log()
+            self.con.execute("DELETE FROM events")
+            _events_table(self.store, taken.values())
+            self._rewrite_all()
+            self.con.commit()
+            return self.seq
+
+    def _load_log(self) -> dict[str, tuple[Event, bytes]]:
+        """Ledger and states from the stored log; the taken version's event and line by id."""
+        self.ledger, self.states, self.seq = Ledger(), {}, 0
+        taken: dict[str, tuple[Event, bytes]] = {}
+        for seq, line in self.con.execute("SELECT seq, line FROM event_log ORDER BY seq"
+                                          ).fetchall():
+            raw = line.encode()
+            event = admit(raw, "event_log", self.settings.pseudonym_key)
+            assert not isinstance(event, DeadLetter), "the log holds only valid events"
+            if self._see(event, orjson.loads(raw))[0] is Verdict.TAKEN:
+                taken[event.event_id] = (event, raw)
+            self.seq = seq
+        return taken
+
+    def move_as_of(self, day: date) -> None:
+        with self.lock:
+            self.as_of = day
+            self.con.begin()
+            self._rewrite_all()
+            self.con.commit()
+
+    def _rewrite_all(self) -> None:
+        self.store.set_as_of(self.as_of)
+        for relation in CLIENT_KEYED:
+            self.con.execute(f"DELETE FROM {relation}")
+        clients = set(self.states) | {v.client for vs in self.ledger.losers.values()
+                                      for v in vs.values()}
+        self.store.insert_tables(columns.result_tables(self._results(clients)))
+
+    # --- a batch -----------------------------------------------------------------------------
+
+    def take(self, items: Sequence[Item]) -> list[Answer]:
+        """Take a batch in one transaction; the answers say exactly what was stored."""
+        with self.lock:
+            try:
+                self.con.begin()
+                answers = self._take(items)
+                self.con.commit()
+                return answers
+            except BaseException:
+                self.store.rollback_quietly()
+                # Nothing of the batch was stored: the memory is read back from the file.
+                self._load_log()
+                raise
+
+    def _take(self, items: Sequence[Item]) -> list[Answer]:
+        key = self.settings.pseudonym_key
+        answers: list[Answer] = []
+        touched: set[str] = set()
+        taken: dict[str, tuple[Event, bytes]] = {}  # event id -> its version taken now
+        replaced: set[str] = set()  # ids whose earlier taken version lost to one taken now
+        dead: list[tuple[str, str, str]] = []
+        log: list[tuple[int, str, str, str]] = []
+        for item in items:
+            got = admit(item.raw, item.origin, key)
+            if not isinstance(got, DeadLetter) and item.source is not None \
+                    and got.source != item.source:
+                got = dead_letter(item.raw, f"source: must be {item.source!r}, the source "
+                                  "system of the token", item.origin)
+            if isinstance(got, DeadLetter):
+                dead.append((got.raw, got.reason, got.origin))
+                answers.append(Answer("dead_letter", None, got.reason))
+                continue
+            obj = orjson.loads(item.raw)
+            # what replay stores: the line, or the event re-serialised if it carried a code
+            line = (got.model_dump_json(exclude_none=True).encode() if "client_hetu" in obj
+                    else item.raw.strip())
+            verdict, dethroned = self._see(got, obj)
+            if verdict is Verdict.DUPLICATE:
+                answers.append(Answer("duplicate", got.event_id))
+                continue
+            self.seq += 1
+            log.append((self.seq, got.event_id, got.client, line.decode()))
+            touched.add(got.client)
+            if dethroned is not None:
+                touched.add(dethroned.client)
+                replaced.add(got.event_id)
+            if verdict is Verdict.TAKEN:
+                taken[got.event_id] = (got, line)
+            issue = CONFLICT if verdict is Verdict.LOSER else None
+            answers.append(Answer("accepted", got.event_id, None, issue))
+        if log:  # an Arrow batch: executemany costs a millisecond a row
+            seqs, ids, clients, lines = zip(*log, strict=True)
+            self.store.insert("event_log", pa.table({
+                "seq": pa.array(seqs, pa.int64()), "event_id": pa.array(ids, pa.string()),
+                "client_id": pa.array(clients, pa.string()),
+                "line": pa.array(lines, pa.string())}))
+        if dead:
+            self.store.insert_rows("dead_letters", columns.DEAD_LETTERS, dead)
+        if replaced:  # only a version that beat a taken one has a row to replace (rare)
+            self.con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))",
+                             [sorted(replaced)])
+        if taken:
+            _events_table(self.store, taken.values())
+        self._rewrite(touched)
+        return answers
+
+    def _see(self, event: Event, obj: dict[str, Any]) -> tuple[Verdict, Version | None]:
+        client = event.client
+        verdict, dethroned = self.ledger.see(event.event_id, version_of(event, obj))
+        if dethroned is not None:
+            old = self.states.get(dethroned.client)
+            if old is not None:
+                retract(old, event.event_id)
+                if old == ClientState(old.client_id):  # nothing left of that client
+                    del self.states[dethroned.client]
+        if verdict is Verdict.TAKEN:
+            state = self.states.get(client)
+            if state is None:
+                state = self.states[client] = ClientState(client)
+            add_fact(state, event, rank_of(event))
+        return verdict, dethroned
+
+    def _rewrite(self, clients: set[str]) -> None:
+        """The derived rows of the touched clients, replaced."""
+        if not clients:
+            return
+        ids = sorted(clients)
+        for relation in CLIENT_KEYED:
+            self.con.execute(f"DELETE FROM {relation} WHERE client_id IN (SELECT unnest(?))",
+                             [ids])
+        self.store.insert_tables(columns.result_tables(self._results(ids)))
+
+    def _results(self, clients: Iterable[str]) -> list[ClientResult]:
+        out = []
+        for client in sorted(clients):
+            state = self.states.get(client)
+            issues = [IssueRow(eid, client, CONFLICT) for eid in self.ledger.losers_of(client)]
+            if state is not None:
+                r = evaluate(state, self.as_of, self.settings.rules)
+            elif issues:  # a client known only by versions that lost
+                r = ClientResult(client)
+            else:
+                continue
+            r.issues = sorted(r.issues + issues)
+            out.append(r)
+        return out
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _events_table(store: Store, taken: Iterable[tuple[Event, bytes]]) -> None:
+    """Insert the taken versions into the events relation, as replay's loader does."""
+    ids: list[str] = []
+    types: list[str] = []
+    times: list[int] = []
+    days: list[int] = []
+    sources: list[str] = []
+    clients: list[str] = []
+    raws: list[bytes] = []
+    for event, line in taken:
+        ids.append(event.event_id)
+        types.append(event.event_type)
+        times.append(rank_of(event)[0])
+        days.append(event.effective_date.toordinal())
+        sources.append(event.source)
+        clients.append(event.client)
+        raws.append(line)
+    store.insert_events(columns.event_lines(ids, types, times, days, sources, clients, raws))

@@ -1,0 +1,148 @@
+"""The files a replay writes besides its DuckDB file, and the checks on its paths, so that each
+mistake is a clear usage error (exit 2) or failure (exit 1), never a traceback:
+
+- `--db` must not be the event file (nor its building file or write-ahead log: the replay
+  removes those), through any symlink or hard link;
+- `--db` must name a file in a folder that exists and can be written;
+- a full disk is a failure that says so;
+- a parallel replay's spool folder (`.jatkumo-replay-*`, beside the DuckDB file) holds a lock
+  for as long as its replay runs: a folder whose lock nobody holds was left by a killed run and
+  is removed by the next one.
+"""
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from schemas.errors import StoreError, UsageError
+
+SPOOL_PREFIX = ".jatkumo-replay-"
+LOCK = "owner.lock"
+# A spool folder without a lock file is from a version before locks or is a moment old: the
+# older ones are taken as left behind.
+UNLOCKED_STALE_S = 3600
+
+
+def building_path(db: Path) -> Path:
+    return db.with_name(f".{db.name}.replaying")
+
+
+def check_paths(events: Path, db: Path) -> None:
+    """Refuse a `--db` that would destroy the input or cannot be written."""
+    if db.is_dir():
+        raise UsageError(f"--db {db} is a folder; give the path of a DuckDB file in it, "
+                         f"e.g. --db {db / 'gaps.duckdb'}")
+    building = building_path(db)
+    for path in (db, building, *(p.with_name(p.name + ".wal") for p in (db, building))):
+        if _same_file(path, events):
+            raise UsageError(f"--db {db} would overwrite the event file {events}; give the "
+                             "DuckDB file another name, e.g. --db gaps.duckdb")
+    folder = db.parent
+    if not folder.is_dir():
+        raise UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
+                         "create it or give another path")
+    probe = db.with_name(f".{db.name}.probe-{os.getpid()}")  # touches no file in use
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as e:
+        raise _os_error(e, db) from e
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except OSError:  # a missing file is no other file
+        return False
+
+
+def _os_error(e: OSError, db: Path) -> Exception:
+    if e.errno == errno.ENOSPC:
+        return disk_full(db)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return UsageError(f"cannot write in the folder of --db {db} ({e.strerror}); give a "
+                          "path in a folder you can write")
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
+                          "create it or give another path")
+    return StoreError(f"cannot write {db}: {e.strerror}")
+
+
+def disk_full(db: Path) -> StoreError:
+    return StoreError(f"no space left on the disk of {db.parent}: the replay stopped and "
+                      f"{db} was left as it was. Free some space (a replay needs about twice "
+                      "the event file while it runs) and run it again")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether an error (from DuckDB, Arrow, a worker's message, or the OS) is a full disk."""
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(e) or "not enough space" in str(e).lower():
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def is_unwritable(error: BaseException) -> bool:
+    text = str(error)
+    return (isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EROFS)) or (
+        "Permission denied" in text or "Read-only file system" in text)
+
+
+@contextlib.contextmanager
+def spool_folder(folder: Path) -> Iterator[Path]:
+    """A new spool folder in `folder`, locked while in use and removed afterwards (also on
+    KeyboardInterrupt and on SIGTERM, which the command turns into one)."""
+    clean_stale(folder)
+    path = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=folder))
+    try:
+        # Locked before it gets its name: a cleaner never sees the lock file unlocked.
+        with (path / f"{LOCK}.new").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.write(f"{os.getpid()}\n")
+            lock.flush()
+            (path / f"{LOCK}.new").rename(path / LOCK)
+            yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove the spool folders in `folder` left by replays that are gone; returns them."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for path in folder.glob(f"{SPOOL_PREFIX}*"):
+            if path.is_dir() and _stale(path):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def _stale(path: Path) -> bool:
+    try:
+        lock = (path / LOCK).open("r")
+    except FileNotFoundError:
+        try:
+            return time.time() - path.stat().st_mtime > UNLOCKED_STALE_S
+        except OSError:
+            return False
+    except OSError:
+        return False
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its replay runs
+            return False
+        return True

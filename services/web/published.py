@@ -1,0 +1,367 @@
+"""What a manager can see, in one place: the published cube.
+
+Every figure a manager can reach — the overview, the trend, the handoff tables, the service
+map, the Gaps page and its CSV, the alert counts, /metrics without a token — is a cell of the
+cube built here from the unsuppressed dash_* cells, and every marginal is summed here from
+those same cells. All of it is suppressed once and jointly by analytics.disclosure, with the
+threshold k of the connection variable jatkumo_suppress_below. Pages only format these cells;
+a rate is computed from shown counts only (so it says nothing the counts do not).
+
+The cube (keys; '*' is "all"):
+- ("gap", type, area, municipality, service): gaps open on the as-of date, with the sums
+  over services, over the municipalities of an area, and over areas;
+- ("trend", month_end, type, area): gaps open at each month end (24 months), with the region;
+- ("handoff", area, municipality, column): the handoff cohort and its four statuses, by
+  municipality, area and region;
+- ("transfer", month, area, column): transfers on time and late by month, by area and region,
+  adding up to the handoff table's columns;
+- ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
+"""
+
+import asyncio
+import threading
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+
+from analytics.disclosure import Key, Relation, Suppressed, suppress
+from services.web.db import SUPPRESS_VAR, Reader
+
+ALL = "*"
+GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
+             "REFERRAL_STALLED")
+SERVICES = ("KTT", "SOSKU", "NUPA", "-")
+STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
+HANDOFF_COLS = ("cohort", *STATUSES)
+TRANSFER_COLS = ("transferred", "transferred_late")
+TREND_MONTHS = 24
+
+QUERIES = {
+    "k": f"SELECT coalesce(TRY_CAST(getvariable('{SUPPRESS_VAR}') AS INTEGER), 5)",
+    "as_of": "SELECT max(as_of_date) FROM as_of",
+    "gaps": "SELECT month_end, gap_type, internal_area, municipality, municipality_name, "
+            "service, n FROM dash_gap_cells",
+    "handoff": "SELECT internal_area, municipality, municipality_name, status, "
+               "transferred_month, n FROM dash_handoff_cells",
+    "service": "SELECT internal_area, municipality, municipality_name, service, "
+               "producer_kinds, clients, workshops FROM dash_service_cells",
+}
+
+
+@dataclass
+class Cube:
+    """The published cube: texts of suppressed cells, and the lists of places, months and
+    services that say which cells exist (a cell not listed is 0)."""
+    k: int
+    as_of: date | None
+    cells: Suppressed
+    areas: list[str]
+    munis: dict[str, list[str]]  # area -> municipality codes with an open gap
+    names: dict[str, str]
+    gap_services: dict[str, list[str]]  # municipality -> services
+    trend_months: list[date]
+    handoff_areas: list[str]
+    handoff_munis: dict[str, list[str]]
+    transfer_months: list[str]
+    map_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def text(self, *key: object) -> str:
+        return self.cells.shown(tuple(key))
+
+    def value(self, *key: object) -> int | None:
+        return self.cells.value(tuple(key))
+
+    # --- what the pages show -------------------------------------------------------------
+    def open_now(self) -> list[dict[str, Any]]:
+        return [{"gap_type": t, "open_gaps": self.text("gap", t, ALL, ALL, ALL)}
+                for t in GAP_TYPES]
+
+    def gap_rows(self, gap_type: str = "", area: str = "", municipality: str = ""
+                 ) -> list[dict[str, Any]]:
+        """Every published open-gap cell that is not 0, totals first: the region, each area,
+        each municipality, then its services."""
+        out: list[dict[str, Any]] = []
+        for t in GAP_TYPES:
+            if gap_type and t != gap_type:
+                continue
+            places: list[tuple[str, str, str]] = [(ALL, ALL, ALL)]
+            for a in self.areas:
+                places.append((a, ALL, ALL))
+                for m in self.munis.get(a, []):
+                    places.append((a, m, ALL))
+                    places += [(a, m, s) for s in self.gap_services.get(m, [])]
+            for a, m, s in places:
+                if (area and a != area) or (municipality and m != municipality):
+                    continue
+                shown = self.text("gap", t, a, m, s)
+                if shown != "0":
+                    out.append({"gap_type": t, "internal_area": a, "municipality": m,
+                                "municipality_name": self.names.get(m, "") if m != ALL else "",
+                                "service": s, "gaps": shown})
+        return out
+
+    def trend(self) -> list[tuple[date, str, dict[str, str]]]:
+        """(month end, area or '*', {type: text}) for each month end and the as-of date."""
+        out = []
+        for m in self.trend_months:
+            for a in (ALL, *self.areas):
+                out.append((m, a, {t: self.text("trend", m.isoformat(), t, a)
+                                   for t in GAP_TYPES}))
+        if self.as_of is not None:
+            for a in (ALL, *self.areas):
+                out.append((self.as_of, a, {t: self.text("gap", t, a, ALL, ALL)
+                                            for t in GAP_TYPES}))
+        return out
+
+    def handoff_places(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        places = [(ALL, ALL, 3)]
+        for a in self.handoff_areas:
+            places.append((a, ALL, 1))
+            places += [(a, m, 0) for m in sorted(self.handoff_munis.get(a, []),
+                                                 key=lambda m: self.names.get(m, m))]
+        for a, m, level in places:
+            rows.append({"internal_area": None if a == ALL else a,
+                         "municipality": None if m == ALL else m,
+                         "municipality_name": self.names.get(m) if m != ALL else None,
+                         "level": level,
+                         **{c: self.text("handoff", a, m, c) for c in HANDOFF_COLS}})
+        return rows
+
+    def transfers(self) -> list[dict[str, Any]]:
+        """Transfers by month and area, with the cumulative share of the cohort transferred,
+        where the shown counts determine it (all months up to it shown, or the column total
+        and all later months shown): a function of shown counts, so it tells nothing more."""
+        rows: list[dict[str, Any]] = []
+        for a in (ALL, *self.handoff_areas):
+            cohort = self.value("handoff", a, ALL, "cohort")
+            totals = [self.value("handoff", a, ALL, c) for c in TRANSFER_COLS]
+            per = [[self.value("transfer", m, a, c) for c in TRANSFER_COLS]
+                   for m in self.transfer_months]
+            for i, m in enumerate(self.transfer_months):
+                done = _cumulative(per, totals, i)
+                pct = (round(100.0 * done / cohort, 1) if done is not None and cohort
+                       else None)
+                rows.append({"month": m, "internal_area": None if a == ALL else a,
+                             **{c: self.text("transfer", m, a, c) for c in TRANSFER_COLS},
+                             "transferred_pct": pct})
+        return rows
+
+    def alert_counts(self) -> list[dict[str, Any]]:
+        """Firing alerts (= open gaps) by area and type: the same cells as the Gaps page."""
+        return [{"internal_area": a, **{t: self.text("gap", t, a, ALL, ALL)
+                                        for t in GAP_TYPES}}
+                for a in (ALL, *self.areas)]
+
+
+def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -> int | None:
+    upto = [v for row in per[:i + 1] for v in row]
+    if all(v is not None for v in upto):
+        return sum(v for v in upto if v is not None)
+    later = [v for row in per[i + 1:] for v in row]
+    if all(v is not None for v in (*totals, *later)):
+        return sum(v for v in totals if v is not None) - sum(v for v in later if v is not None)
+    return None
+
+
+def build(con: duckdb.DuckDBPyConnection) -> Cube:
+    """Read the unsuppressed cells, sum the marginals from them, suppress all at once."""
+    got = {name: con.execute(sql).fetchall() for name, sql in QUERIES.items()}
+    k = int(got["k"][0][0])
+    as_of: date | None = got["as_of"][0][0] if got["as_of"] else None
+    counts: dict[Key, int] = defaultdict(int)
+    rels: list[Relation] = []
+    names: dict[str, str] = {}
+
+    # Open gaps now: type x area x municipality x service, summed up the place hierarchy.
+    munis: dict[str, set[str]] = defaultdict(set)
+    services: dict[str, set[str]] = defaultdict(set)
+    trend_rows = [r for r in got["gaps"] if r[0] is not None]
+    for month_end, t, a, m, name, s, n in got["gaps"]:
+        if month_end is not None:
+            continue
+        counts[("gap", t, a, m, s)] += n
+        munis[a].add(m)
+        services[m].add(s)
+        names[m] = name or m
+    areas = sorted(munis)
+    trend_areas = sorted({r[2] for r in trend_rows} | set(areas))
+    for t in GAP_TYPES:
+        for a in areas:
+            for m in munis[a]:
+                rels.append(Relation(("gap", t, a, m, ALL),
+                                     tuple(("gap", t, a, m, s) for s in sorted(services[m]))))
+            rels.append(Relation(("gap", t, a, ALL, ALL),
+                                 tuple(("gap", t, a, m, ALL) for m in sorted(munis[a]))))
+        rels.append(Relation(("gap", t, ALL, ALL, ALL),
+                             tuple(("gap", t, a, ALL, ALL) for a in trend_areas)))
+
+    # The trend: open at each month end by type and area, with the region.
+    months = _month_ends(as_of)
+    for m_end, t, a, _, _, _, n in trend_rows:
+        counts[("trend", m_end.isoformat(), t, a)] += n
+    for m_end in months:
+        for t in GAP_TYPES:
+            rels.append(Relation(("trend", m_end.isoformat(), t, ALL),
+                                 tuple(("trend", m_end.isoformat(), t, a) for a in trend_areas)))
+
+    # The handoff: place x status (with the cohort), and transfers by month and area.
+    h_munis: dict[str, set[str]] = defaultdict(set)
+    t_months: set[str] = set()
+    for a, m, name, status, month, n in got["handoff"]:
+        counts[("handoff", a, m, status)] += n
+        h_munis[a].add(m)
+        names.setdefault(m, name or m)
+        if status in TRANSFER_COLS:
+            mk = month.isoformat()[:7] if month else "?"
+            counts[("transfer", mk, a, status)] += n
+            t_months.add(mk)
+    h_areas = sorted(h_munis)
+    for a in h_areas:
+        for m in h_munis[a]:
+            rels.append(Relation(("handoff", a, m, "cohort"),
+                                 tuple(("handoff", a, m, s) for s in STATUSES)))
+    for a in (*h_areas, ALL):
+        rels.append(Relation(("handoff", a, ALL, "cohort"),
+                             tuple(("handoff", a, ALL, s) for s in STATUSES)))
+    for c in (*STATUSES, "cohort"):
+        for a in h_areas:
+            rels.append(Relation(("handoff", a, ALL, c),
+                                 tuple(("handoff", a, m, c) for m in sorted(h_munis[a]))))
+        rels.append(Relation(("handoff", ALL, ALL, c),
+                             tuple(("handoff", a, ALL, c) for a in h_areas)))
+    tm = sorted(t_months)
+    for c in TRANSFER_COLS:
+        for mk in tm:
+            rels.append(Relation(("transfer", mk, ALL, c),
+                                 tuple(("transfer", mk, a, c) for a in h_areas)))
+        for a in (*h_areas, ALL):
+            rels.append(Relation(("handoff", a, ALL, c),
+                                 tuple(("transfer", mk, a, c) for mk in tm)))
+
+    # The service map: cells on their own (no sums shown beside them).
+    map_rows = []
+    for a, m, name, s, kinds, clients, workshops in got["service"]:
+        area = a or "-"
+        names.setdefault(m, name or m)
+        if s is not None:
+            counts[("clients", area, m, s)] = clients
+            counts[("workshops", area, m, s)] = workshops
+        map_rows.append({"internal_area": a, "area_key": area, "municipality": m,
+                         "municipality_name": name or m, "service": s,
+                         "producer_kinds": list(kinds or [])})
+
+    _sum_up(counts, rels)
+    cube = Cube(k=k, as_of=as_of, cells=suppress(dict(counts), rels, k), areas=trend_areas,
+                munis={a: sorted(ms, key=lambda m: names.get(m, m)) for a, ms in munis.items()},
+                names=names,
+                gap_services={m: sorted(s, key=lambda x: (x not in SERVICES, SERVICES.index(x)
+                                                          if x in SERVICES else 0, x))
+                              for m, s in services.items()},
+                trend_months=months, handoff_areas=h_areas,
+                handoff_munis={a: sorted(ms) for a, ms in h_munis.items()},
+                transfer_months=tm)
+    cube.map_rows = _map(cube, map_rows)
+    return cube
+
+
+def _sum_up(counts: dict[Key, int], rels: list[Relation]) -> None:
+    """Fill every total from its parts (the cube's cells), bottom-up: a total is never read
+    from anywhere else, so all published figures agree with the cells."""
+    children = {r.parent: r.children for r in rels}
+    done: dict[Key, int] = {}
+
+    def total(key: Key) -> int:
+        if key in done:
+            return done[key]
+        v = sum(total(c) for c in children[key]) if key in children else counts.get(key, 0)
+        done[key] = v
+        return v
+
+    for r in rels:  # a total in two sums (by place, by month) is the same either way
+        counts[r.parent] = total(r.parent)
+
+
+def _month_ends(as_of: date | None) -> list[date]:
+    if as_of is None:
+        return []
+    first = as_of.replace(day=1)
+    out = []
+    for _ in range(TREND_MONTHS):
+        end = first - timedelta(days=1)
+        out.append(end)
+        first = end.replace(day=1)
+    return sorted(out)
+
+
+def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Service map rows: suppressed clients and workshops; gaps per 100 active clients from
+    shown counts only (every gap type's cell and the clients shown), else none."""
+    local: dict[str, bool] = defaultdict(bool)
+    for r in rows:
+        if r["service"] is not None:
+            local[r["municipality"]] |= cube.value(
+                "workshops", r["area_key"], r["municipality"], r["service"]) != 0
+    out = []
+    for r in rows:
+        a, m, s = r["area_key"], r["municipality"], r["service"]
+        clients = cube.value("clients", a, m, s) if s is not None else 0
+        gaps = [cube.value("gap", t, a, m, s) for t in GAP_TYPES] if s else []
+        rate = None
+        if s is not None and clients and all(g is not None for g in gaps):
+            rate = round(100.0 * sum(g for g in gaps if g is not None) / clients, 1)
+        out.append({**r, "has_local_workshop": local[m],
+                    "active_clients": cube.text("clients", a, m, s) if s else "0",
+                    "workshops": cube.text("workshops", a, m, s) if s else "0",
+                    "gaps_per_100": rate})
+    return out
+
+
+class Published:
+    """The cube of one reader, built once per version of the data and threshold (building
+    it takes a fraction of a second on a national file) and shared by every page and
+    /metrics."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._lock = threading.Lock()
+        self._cache: tuple[object, Cube] | None = None
+
+    def cube_sync(self) -> Cube:
+        stamp = self.reader.stamp() if self.reader.stamp else None
+        with self._lock:
+            if stamp is not None and self._cache is not None and self._cache[0] == stamp:
+                return self._cache[1]
+            con = self.reader.connect()
+            try:
+                cube = build(con)
+            finally:
+                con.close()
+            if stamp is not None:
+                self._cache = (stamp, cube)
+            return cube
+
+    def clear(self) -> None:
+        """Forget the cube (bench/pages.py times cold views)."""
+        with self._lock:
+            self._cache = None
+
+    async def cube(self) -> Cube:
+        return await asyncio.to_thread(self.cube_sync)
+
+
+_BY_READER: "weakref.WeakKeyDictionary[Reader, Published]" = weakref.WeakKeyDictionary()
+_REG_LOCK = threading.Lock()
+
+
+def of(reader: Reader) -> Published:
+    """The one Published of a reader (the pages and /metrics share it)."""
+    with _REG_LOCK:
+        p = _BY_READER.get(reader)
+        if p is None:
+            p = _BY_READER[reader] = Published(reader)
+        return p

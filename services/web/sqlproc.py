@@ -1,0 +1,372 @@
+"""Analyst SQL in a process of its own, one process per query (started ahead, so the analyst does
+not wait for an interpreter to start; it then runs that one query and exits).
+
+A filter in front of a powerful connection is one bypass away from nothing, so the power is
+taken away instead. The child process:
+
+- opens the data file read-only, with external access off (no file, URL, ATTACH, COPY TO,
+  extension), its own memory limit, one thread and a temporary folder of its own, and then
+  locks its configuration (`lock_configuration`), so a statement cannot undo any of it;
+- runs only a single SELECT (or EXPLAIN) statement, as DuckDB's own parser sees it;
+- is capped by the kernel as well: its data size (a string bomb allocates outside DuckDB's
+  buffer manager) and CPU time, and runs at a lower priority than the pages;
+- sees no secret: its environment is a few harmless variables.
+
+The parent kills it at the time limit (DuckDB cannot always interrupt a function in the middle),
+lets each user run a capped number of queries at once and caps the number of processes, so the
+pages (which read in the server process) keep their CPU. Results come back as Arrow IPC, which
+carries data only (no pickle)."""
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from services.web.sqlguard import Refused, reason
+
+if TYPE_CHECKING:  # the child process does not import the settings (nor what they import)
+    from services.config import WebSettings
+
+log = logging.getLogger("jatkumo.web")
+# A SELECT in all its forms (WITH, FROM-first, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE) parses
+# to SELECT; EXPLAIN only reads too. PIVOT as a statement parses to MULTI (it creates types).
+READING = frozenset({"SELECT", "EXPLAIN"})
+# A fresh interpreter's imports and the open of the file are not the query's time: the child
+# says "ready" before the query, and the time limit starts then. Startup has a bound of its own.
+STARTUP_SECONDS = 20.0
+READY = b"ready\n"
+MAX_ANSWER_BYTES = 256 * 2**20  # an export bigger than this is refused, not held in memory
+BATCH_ROWS = 2048
+
+
+class Busy(Exception):
+    """The query was not started; the message says what to wait for."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TimedOut(Exception):
+    """The query's process was killed at the time limit."""
+
+
+class QueryError(Exception):
+    """DuckDB refused or failed the query; the message is DuckDB's, shortened."""
+
+
+@dataclass(frozen=True)
+class Result:
+    names: list[str]
+    rows: list[tuple[Any, ...]]
+    cut: bool
+
+
+def one_statement(sql: str) -> str:
+    """The text of the one reading statement in `sql`, as DuckDB's parser splits it (DuckDB
+    nests /* */ comments, for one thing, which a hand-written tokenizer got wrong)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as e:
+        raise QueryError(short(e)) from None
+    if not statements:
+        raise Refused("the query is empty")
+    if len(statements) > 1:
+        raise Refused("one statement at a time: remove the ';' in the middle")
+    kind = statements[0].type.name
+    if kind == "MULTI":
+        raise Refused("a PIVOT statement creates types first; write SELECT * FROM (PIVOT …)")
+    if kind not in READING:
+        raise Refused(reason(sql) or f"only queries that read run here, not {kind}")
+    return str(statements[0].query)
+
+
+def short(e: BaseException) -> str:
+    return re.sub(r"\s+", " ", str(e))[:400]
+
+
+def memory_bytes(limit: str) -> int:
+    """'512MB', '1GB', '256MiB' in bytes (config.load_web accepts only these forms)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([MG])i?B\s*", limit, re.I)
+    if m is None:
+        raise ValueError(f"not a memory size: {limit!r}")
+    return int(m.group(1)) * 2 ** (20 if m.group(2).upper() == "M" else 30)
+
+
+class SqlRunner:
+    """Runs analysts' queries, each in a fresh child process, within the limits of the web
+    settings. `db` is a callable so live mode can point at the newest snapshot."""
+
+    def __init__(self, db: Callable[[], Path], settings: "WebSettings") -> None:
+        self.db, self.settings = db, settings
+        self._running: Counter[str] = Counter()
+        self._slots: asyncio.Semaphore | None = None
+        # Children started ahead, each waiting for its one query: the interpreter's start and
+        # imports are not paid while the analyst waits. A spare holds no file open.
+        self._spares: list[_Spare] = []
+        self._filling: asyncio.Task[None] | None = None
+
+    def _slot(self) -> asyncio.Semaphore:
+        # Made on first use: in live mode the app is built before its event loop runs.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.sql_processes)
+        return self._slots
+
+    async def run(self, user: str, sql: str, limit: int | None,
+                  access_log: Callable[[], pa.Table] | None = None) -> Result:
+        statement = one_statement(sql)
+        s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
+        if self._running[user] >= s.sql_per_user:
+            n = self._running[user]
+            raise Busy(f"you have {'a query' if n == 1 else f'{n} queries'} running: wait "
+                       f"until it is done (at most {wait} s)", wait)
+        self._running[user] += 1
+        try:
+            slots = self._slot()
+            try:
+                # Waiting for a free process is not the query's time; a bounded wait.
+                await asyncio.wait_for(slots.acquire(), s.sql_timeout_seconds)
+            except TimeoutError:
+                raise Busy("other analysts' queries are running: try again in a moment",
+                           wait) from None
+            try:
+                table = access_log() if access_log and "access_log" in sql.lower() else None
+                return await self._child(statement, limit, table)
+            finally:
+                slots.release()
+        finally:
+            self._running[user] -= 1
+            if not self._running[user]:
+                del self._running[user]
+
+    async def _spawn(self) -> "_Spare":
+        tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
+        try:
+            with (Path(tmp) / "stderr").open("wb") as err:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "services.web.sqlproc", stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE, stderr=err, cwd=tmp, env=_child_env(tmp))
+        except BaseException:  # cancelled as the server stops, or no process to be had
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return _Spare(proc, tmp)
+
+    async def _take(self) -> "_Spare":
+        while self._spares:
+            spare = self._spares.pop()
+            if spare.proc.returncode is None:
+                break
+            shutil.rmtree(spare.tmp, ignore_errors=True)  # died waiting: not used
+        else:
+            spare = await self._spawn()
+        return spare
+
+    def warm(self) -> None:
+        """Start the spares (when the server starts)."""
+        self._refill()
+
+    def _refill(self) -> None:
+        """After a query, not during it: a starting interpreter would take its CPU."""
+        if self._filling is None or self._filling.done():
+            self._filling = asyncio.create_task(self._fill())
+
+    async def _fill(self) -> None:
+        while len(self._spares) < self.settings.sql_processes:
+            self._spares.append(await self._spawn())
+
+    async def close(self) -> None:
+        """Stop the spare children (the server is stopping)."""
+        if self._filling is not None:
+            self._filling.cancel()
+        for spare in self._spares:
+            with contextlib.suppress(ProcessLookupError):
+                spare.proc.kill()
+            await spare.proc.wait()
+            shutil.rmtree(spare.tmp, ignore_errors=True)
+        self._spares.clear()
+
+    async def _child(self, statement: str, limit: int | None, table: pa.Table | None
+                     ) -> Result:
+        s = self.settings
+        spare = await self._take()
+        proc, tmp = spare.proc, spare.tmp
+        header = {"db": str(self.db()), "sql": statement, "limit": limit, "tmp": tmp,
+                  "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
+                  "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
+                  "access_log": table is not None}
+        payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
+        errors = Path(tmp) / "stderr"
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(payload)
+            await proc.stdin.drain()
+            proc.stdin.close()
+            first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
+            if first != READY:  # it could not open the file: the answer says why
+                out = first + await asyncio.wait_for(_read(proc.stdout), STARTUP_SECONDS)
+            else:
+                out = await asyncio.wait_for(_read(proc.stdout), s.sql_timeout_seconds)
+            await asyncio.wait_for(proc.wait(), STARTUP_SECONDS)
+        except TimeoutError:
+            raise TimedOut() from None
+        except (BrokenPipeError, ConnectionResetError):
+            out = b""  # it died before reading its input: answered below
+        finally:
+            killed = proc.returncode is None
+            if killed:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+            if proc.returncode and not killed:  # a crash or a kernel limit: worth a line
+                log.warning("analyst SQL process exited %s: %s", proc.returncode,
+                            errors.read_bytes()[-2000:].decode("utf-8", "replace").strip())
+            shutil.rmtree(tmp, ignore_errors=True)
+            self._refill()
+        return _answer(proc.returncode, out)
+
+
+async def _read(stream: asyncio.StreamReader) -> bytes:
+    chunks, size = [], 0
+    while chunk := await stream.read(1 << 20):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise QueryError(f"the answer is over {MAX_ANSWER_BYTES >> 20} MiB: select fewer "
+                             "columns or rows")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class _Spare:
+    proc: asyncio.subprocess.Process
+    tmp: str  # its own folder: working directory, HOME, DuckDB's temporary files
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _child_env(tmp: str) -> dict[str, str]:
+    """No JATKUMO_* (the reference secret, the pseudonym key) and no credentials of any kind:
+    only what the interpreter needs to start and import jatkumo."""
+    root = str(Path(__file__).resolve().parents[2])
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "TMPDIR": tmp,
+            "LANG": "C.UTF-8", "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _answer(code: int | None, out: bytes) -> Result:
+    line, _, rest = out.partition(b"\n")
+    try:
+        head = json.loads(line) if line else None
+    except ValueError:
+        head = None
+    if not isinstance(head, dict):
+        # Killed by the kernel (address space, CPU time) or crashed before it could answer.
+        raise QueryError("the query stopped without an answer: it needed more memory or CPU "
+                         f"than an analyst query may use (exit {code})")
+    if not head.get("ok"):
+        message = str(head.get("message", "the query failed"))
+        if head.get("kind") == "refused":
+            raise Refused(message)
+        raise QueryError(message)
+    table = pa.ipc.open_stream(pa.BufferReader(rest)).read_all()
+    columns = [c.to_pylist() for c in table.columns]
+    return Result(list(table.column_names), list(zip(*columns, strict=True)),
+                  bool(head.get("cut")))
+
+
+# ---- the child ---------------------------------------------------------------------------
+
+def _limit_self(header: dict[str, Any]) -> None:
+    """Kernel limits first, before DuckDB opens anything: they hold whatever DuckDB does."""
+    # Data, not address space: DuckDB and Arrow reserve far more address space than they use.
+    room = memory_bytes(str(header["memory_limit"])) + 2**29  # the interpreter and libraries
+    resource.setrlimit(resource.RLIMIT_DATA, (room, room))
+    cpu = int(header["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    os.nice(10)  # the pages' threads come first
+
+
+def _open(header: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    from services.web.views import add_missing_views
+
+    con = duckdb.connect(str(header["db"]), read_only=True, config={
+        "enable_external_access": False, "memory_limit": str(header["memory_limit"]),
+        "threads": 1, "temp_directory": str(header["tmp"]), "max_temp_directory_size": "1GB",
+        "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+        "allow_community_extensions": False})
+    add_missing_views(con)
+    con.execute(f"SET VARIABLE jatkumo_suppress_below = {int(header['suppress_below'])}")
+    if header.get("access_log"):
+        # The dashboard's access log, as a snapshot the parent sent: the web file is not
+        # opened here (its writer is the server).
+        con.register("access_log", pa.ipc.open_stream(sys.stdin.buffer).read_all())
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
+           ) -> tuple[pa.Table, bool]:
+    statements = duckdb.extract_statements(sql)  # checked again, here where it runs
+    if len(statements) != 1 or statements[0].type.name not in READING:
+        raise Refused("only one statement that reads runs here")
+    rel = con.sql(sql)
+    if rel is None:
+        raise Refused("only one statement that reads runs here")
+    reader = rel.to_arrow_reader(BATCH_ROWS)
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        batches.append(batch)
+        rows += batch.num_rows
+        if limit is not None and rows > limit:
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    cut = limit is not None and table.num_rows > limit
+    return (table.slice(0, limit) if cut else table), cut
+
+
+def main() -> int:
+    out = sys.stdout.buffer
+    line = sys.stdin.buffer.readline()  # a spare waits here, imports done
+    if not line:
+        return 0  # the server stopped before it needed this one
+    header = json.loads(line)
+    _limit_self(header)
+    try:
+        con = _open(header)
+        out.write(READY)
+        out.flush()
+        table, cut = _query(con, str(header["sql"]), header["limit"])
+    except Refused as e:
+        out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())
+        return 0
+    except (duckdb.Error, pa.ArrowException, MemoryError) as e:
+        out.write(json.dumps({"ok": False, "kind": "error", "message": short(e)}).encode())
+        return 0
+    out.write(json.dumps({"ok": True, "cut": cut}).encode() + b"\n")
+    out.write(_ipc(table))
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

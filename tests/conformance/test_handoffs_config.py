@@ -1,0 +1,163 @@
+"""SPEC.md 4.1: handoffs as configuration. Two handoffs: the 2023 one and KTT back to the
+municipalities on 2027-01-01; every status in both directions at C_H + G_H and a day later, two
+handoffs of one contract in sequence, services in no handoff, and the compliance rule."""
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from schemas.errors import ConfigError
+from services.config import read_handoffs
+from streams.core.rules import Handoff, Rules
+from tests.helpers import OULU, WBA, assigned, ended, gaps_of, signed, transferred, write_jsonl
+
+from .conftest import Replay
+
+D = date.fromisoformat
+H2023 = Handoff("2023", frozenset({"KTT", "SOSKU"}), "municipality", "wellbeing_area",
+                D("2023-01-01"), 14)
+BACK = Handoff("ktt-back", frozenset({"KTT"}), "wellbeing_area", "municipality",
+               D("2027-01-01"), 14)
+TWO = Rules(configured_handoffs=(H2023, BACK))
+A = "2027-03-31"
+IN_WBA = {"organizer": WBA, "kind": "wellbeing_area", "producer_municipality": "139"}
+
+
+def rows(rel: Replay, events: list[dict[str, object]], rules: Rules = TWO, as_of: str = A
+         ) -> list[tuple[object, ...]]:
+    """(handoff, contract, municipality, status, transferred_on) of handoff_status."""
+    got = rel(events, as_of, rules=rules)["handoff_status_41"]
+    return sorted((r[0], r[1], r[4], r[6], r[7]) for r in got)
+
+
+@pytest.mark.parametrize(("on", "status"), [("2027-01-15", "transferred"),
+                                            ("2027-01-16", "transferred_late")])
+def test_ktt_back_to_a_municipality_is_on_time_by_c_plus_g_and_late_a_day_after(
+        rel: Replay, on: str, status: str) -> None:
+    evs = [signed("k1", "2025-06-01", **IN_WBA), transferred("k1", on, frm=WBA, to=OULU)]
+    assert rows(rel, evs) == [("ktt-back", "k1", "139", status, D(on))]
+
+
+@pytest.mark.parametrize(("on", "status"), [("2023-01-15", "transferred"),
+                                            ("2023-01-16", "transferred_late")])
+def test_the_2023_handoff_in_a_configured_list_is_on_time_by_c_plus_g_and_late_a_day_after(
+        rel: Replay, on: str, status: str) -> None:
+    evs = [signed("k1", "2022-09-01", planned_end="2026-06-30"), transferred("k1", on)]
+    assert rows(rel, evs) == [("2023", "k1", "564", status, D(on))]
+
+
+def test_ktt_back_ended_untransferred_and_pending(rel: Replay) -> None:
+    evs = [signed("k1", "2025-06-01", **IN_WBA), ended("k1", "2027-02-28"),
+           signed("k2", "2025-06-01", **IN_WBA)]
+    assert rows(rel, evs) == [("ktt-back", "k1", "139", "ended_untransferred", None),
+                              ("ktt-back", "k2", "139", "pending", None)]
+
+
+def test_a_transfer_in_the_wrong_direction_does_not_count_for_ktt_back(rel: Replay) -> None:
+    evs = [signed("k1", "2025-06-01", **IN_WBA),
+           transferred("k1", "2027-01-05", frm=WBA, to="wellbeing_area:other")]
+    assert rows(rel, evs) == [("ktt-back", "k1", "139", "pending", None)]
+
+
+def test_two_handoffs_of_one_contract_in_sequence_give_two_rows_and_no_gap(rel: Replay) -> None:
+    evs = [signed("k1", "2022-09-01"), transferred("k1", "2023-01-10"),
+           transferred("k1", "2027-01-10", frm=WBA, to=OULU),
+           assigned("w1", OULU, "2022-09-01"), assigned("w2", WBA, "2023-01-10"),
+           assigned("w3", OULU, "2027-01-10")]
+    got = rel(evs, A, rules=TWO)
+    assert sorted((r[0], r[6], r[7]) for r in got["handoff_status_41"]) == [
+        ("2023", "transferred", D("2023-01-10")), ("ktt-back", "transferred", D("2027-01-10"))]
+    assert gaps_of(got, "HANDOFF_MISSING") == []  # 9 days each time: under the threshold
+
+
+def test_handoff_missing_after_ktt_back_counts_from_its_day_and_sosku_stays(rel: Replay) -> None:
+    evs = [signed("k1", "2025-06-01", **IN_WBA),
+           signed("k2", "2025-06-01", service="SOSKU", **IN_WBA)]
+    got = rel(evs, A, rules=TWO)
+    assert gaps_of(got, "HANDOFF_MISSING") == [(None, D("2027-01-01"), None, 90, True)]
+
+
+def test_a_transfer_back_ends_the_gap_at_its_effective_date(rel: Replay) -> None:
+    evs = [signed("k1", "2025-06-01", **IN_WBA), transferred("k1", "2027-02-01", frm=WBA, to=OULU)]
+    got = rel(evs, A, rules=TWO)
+    assert gaps_of(got, "HANDOFF_MISSING") == [(None, D("2027-01-01"), D("2027-02-01"), 31, False)]
+
+
+def test_a_service_in_no_handoff_has_no_status_no_gap_and_no_violation(rel: Replay) -> None:
+    only_back = Rules(configured_handoffs=(BACK,))
+    evs = [signed("k1", "2022-09-01", service="SOSKU"), signed("k2", "2024-02-01", service="SOSKU"),
+           signed("k3", "2022-09-01", service="NUPA")]
+    got = rel(evs, A, rules=only_back)
+    assert got["handoff_status_41"] == []
+    assert gaps_of(got, "HANDOFF_MISSING") == []
+    assert got["compliance_violations"] == []
+
+
+def test_signing_with_the_kind_no_longer_responsible_is_a_violation_of_that_kind(
+        rel: Replay) -> None:
+    evs = [signed("k1", "2027-02-01", **IN_WBA),  # KTT with a wellbeing area after ktt-back
+           signed("k2", "2027-02-01"),  # KTT with a municipality after ktt-back: right
+           signed("k3", "2027-02-01", service="SOSKU"),  # SOSKU still belongs to the area
+           signed("k4", "2024-03-01")]  # KTT with a municipality between the two
+    got = rel(evs, A, rules=TWO)
+    assert sorted((r[1], r[2], r[3]) for r in got["compliance_violations"]) == [
+        ("k1", "WELLBEING_AREA_ORGANIZER_AFTER_HANDOFF", D("2027-02-01")),
+        ("k3", "MUNICIPAL_ORGANIZER_AFTER_CUTOVER", D("2027-02-01")),
+        ("k4", "MUNICIPAL_ORGANIZER_AFTER_CUTOVER", D("2024-03-01"))]
+
+
+def test_the_default_cohort_takes_a_contract_moved_to_a_municipality_before_c(
+        rel: Replay) -> None:
+    # SPEC.md 4.1: "save for a contract signed with a wellbeing area before C and moved to a
+    # municipality before C" — under the default list it is in the cohort.
+    evs = [signed("k1", "2022-09-01", **IN_WBA),
+           transferred("k1", "2022-11-01", frm=WBA, to=OULU)]
+    got = rel(evs, "2023-03-31")
+    assert [(r[0], r[1], r[4], r[6]) for r in got["handoff_status_41"]] == [
+        ("2023", "k1", "139", "pending")]
+
+
+def test_the_handoffs_file_of_the_spec_reads_and_bad_files_say_what_to_write(
+        tmp_path: Path) -> None:
+    good = tmp_path / "handoffs.toml"
+    good.write_text('[[handoff]]\nname = "2023"\nservices = ["KTT", "SOSKU"]\n'
+                    'from = "municipality"\nto = "wellbeing_area"\ndate = 2023-01-01\n'
+                    'grace_days = 14\n\n[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\n'
+                    'from = "wellbeing_area"\nto = "municipality"\ndate = 2027-01-01\n')
+    assert read_handoffs(str(good)) == (H2023, BACK)
+    for text, words in [("[[handoff]]\nname = 'x'\n", "missing keys"),
+                        ("x = 1", "[[handoff]]"),
+                        ("[[handoff]]\nname='a'\nservices=['KTT']\nfrom='municipality'\n"
+                         "to='county'\ndate=2027-01-01\n", "to must be one of"),
+                        ("[[handoff]]\nname='a'\nservices=['XYZ']\nfrom='municipality'\n"
+                         "to='wellbeing_area'\ndate=2027-01-01\n", "services must be"),
+                        ("[[handoff", "not valid TOML")]:
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=words.replace("[", r"\[")):
+            read_handoffs(str(bad))
+
+
+def test_replay_takes_handoffs_from_the_command_line_and_refuses_a_bad_file(
+        tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text('[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\nfrom = "wellbeing_area"'
+                    '\nto = "municipality"\ndate = 2027-01-01\n')
+    src = write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+    jatkumo = [sys.executable, "-m", "services.cli"]
+    ok = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "x.duckdb"),
+                         "--as-of", A, "--handoffs", str(conf), "--quiet"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    import duckdb
+    con = duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True)
+    assert con.execute("SELECT handoff, status FROM handoff_status").fetchall() == [
+        ("ktt-back", "pending")]
+    con.close()
+    conf.write_text("[[handoff]]\nname = 'x'\n")
+    bad = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "y.duckdb"),
+                          "--handoffs", str(conf)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "missing keys" in bad.stderr

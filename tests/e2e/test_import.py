@@ -1,0 +1,117 @@
+"""`jatkumo import`: register exports as events, through a subprocess and then replay. The
+exports are written the way Finnish spreadsheets write them: `;`, Windows-1252 or UTF-8 with a
+BOM, dates 31.12.2024; every bad row is named by its line; a second import adds nothing."""
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from tests.e2e.test_cli import cli
+
+MAPPING = """
+[attendance]
+client_id = "Asiakas"
+date = "Päivä"
+present = "Läsnä"
+empty_is_absent = true
+
+[contracts]
+client_hetu = "Henkilötunnus"
+contract_id = "Sopimus"
+service = "Palvelu"
+producer_id = "Tuottaja"
+producer_kind = "Tuottajatyyppi"
+producer_municipality = "Kunta"
+start_date = "Alkaa"
+end_date = "Päättyi"
+end_reason = "Syy"
+[contracts.constants]
+organizer = "municipality:564"
+"""
+
+
+def _files(tmp: Path) -> tuple[Path, Path, Path]:
+    mapping = tmp / "map.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    attendance = tmp / "läsnäolot.csv"
+    attendance.write_bytes(("Asiakas;Päivä;Läsnä\r\n"
+                            "c1;2.1.2023;x\r\n"
+                            "c1;3.1.2023;\r\n"
+                            "\r\n"
+                            "c1;31.2.2023;x\r\n"  # line 5: no such day
+                            "c1;4.1.2023;ehkä\r\n"  # line 6: neither yes nor no
+                            "c9;4.1.2023;x\r\n"  # line 7: no contract on the map
+                            "c1;5.1.2023;kyllä\r\n").encode("cp1252"))
+    contracts = tmp / "contracts.csv"
+    contracts.write_text("client_id,contract_id,start_date,end_date\n"
+                         "c1,k1,2022-09-01,\n", encoding="utf-8")
+    return mapping, attendance, contracts
+
+
+def test_an_attendance_export_becomes_events_and_a_second_import_adds_nothing(
+        tmp_path: Path) -> None:
+    mapping, attendance, contracts = _files(tmp_path)
+    out = tmp_path / "events.jsonl"
+    args = ["import", "attendance", str(attendance), "--mapping", str(mapping), "--source",
+            "workshop:PAJA-1", "--contract-map", str(contracts)]
+    done = cli(*args, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text().splitlines()
+    events = [json.loads(x) for x in lines]
+    assert [(e["payload"]["date"], e["payload"]["present"], e["payload"]["contract_id"])
+            for e in events] == [("2023-01-02", True, "k1"), ("2023-01-03", False, "k1"),
+                                 ("2023-01-05", True, "k1")]
+    assert "windows-1252" in done.stderr and "3 events written, 3 bad rows" in done.stderr
+    for line, words in ((5, "not a day of the calendar"), (6, "not yes or no"),
+                        (7, "no contract")):
+        assert f"{attendance}:{line}: " in done.stderr and words in done.stderr
+    again = cli(*args, "--out", str(tmp_path / "again.jsonl"))
+    assert again.returncode == 0
+    assert (tmp_path / "again.jsonl").read_text().splitlines() == lines
+    both = tmp_path / "both.jsonl"
+    both.write_text("\n".join(lines + lines) + "\n")
+    db = tmp_path / "x.duckdb"
+    assert cli("replay", str(both), "--db", str(db), "--quiet").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (3,)
+    con.close()
+
+
+def test_a_contract_register_with_identity_codes_becomes_pseudonymised_events(
+        tmp_path: Path) -> None:
+    mapping, _, _ = _files(tmp_path)
+    export = tmp_path / "sopimukset.csv"
+    export.write_bytes("\ufeffHenkilötunnus;Sopimus;Palvelu;Tuottaja;Tuottajatyyppi;Kunta;Alkaa;"
+                       "Päättyi;Syy\n"
+                       "131052-308T;k1;KTT;PAJA-1;municipal;564;1.9.2022;31.3.2023;completed\n"
+                       "131052-308T;k2;KTT;PAJA-1;municipal;999;1.9.2022;;\n"
+                       .encode("utf-8"))
+    out = tmp_path / "events.jsonl"
+    done = cli("import", "contracts", str(export), "--mapping", str(mapping), "--source",
+               "register:oulu", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "131052-308T" not in text and "131052-308T" not in done.stderr
+    events = [json.loads(x) for x in text.splitlines()]
+    assert [e["event_type"] for e in events] == ["contract.signed", "contract.ended"]
+    assert {e["client_id"] for e in events} == {events[0]["client_id"]}
+    assert events[0]["client_id"].startswith("p:")
+    assert f"{export}:3: " in done.stderr and "municipality" in done.stderr  # 999: unknown
+    db = tmp_path / "x.duckdb"
+    assert cli("replay", str(out), "--db", str(db), "--quiet").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT contract_id, last_day::VARCHAR, end_reason FROM contracts"
+                       ).fetchall() == [("k1", "2023-03-31", "completed")]
+    con.close()
+
+
+def test_a_mapping_that_misses_a_column_is_a_usage_error_that_names_it(tmp_path: Path) -> None:
+    export = tmp_path / "a.csv"
+    export.write_text("client_id,day,present\nc1,2023-01-02,1\n")
+    done = cli("import", "attendance", str(export), "--source", "s", "--out",
+               str(tmp_path / "o.jsonl"))
+    assert done.returncode == 2
+    assert "date" in done.stderr and "--mapping" in done.stderr
+    same = cli("import", "attendance", str(export), "--source", "s", "--out", str(export))
+    assert same.returncode == 2 and "--out is the export itself" in same.stderr

@@ -1,0 +1,408 @@
+"""The attacker of small-count suppression: a manager who collects everything the dashboard
+shows them over HTTP, writes every figure as a linear statement about the counts beneath it,
+and asks a linear program for the least and greatest value of every hidden figure.
+
+Variables are the finest cells the pages reveal (open gaps by type, area, municipality and
+service; gaps open at a month end by type and area; handoff contracts by area, municipality,
+status and month of transfer), all >= 0. Each figure on a page, in a CSV, in /metrics or in
+the alert counts is the sum of the cells it covers: a shown number fixes that sum, '<k' puts it
+in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as '..'), and a rate bounds its
+numerator. A hidden figure is recovered when its LP range, rounded inward to integers, is a
+single value. `collect_main` reads the pages as they were before the published cube (main at
+5664f49), so the same audit can be pointed at them."""
+
+import csv
+import http.cookiejar
+import io
+import math
+import re
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+from services.web.i18n import translate
+
+GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
+             "REFERRAL_STALLED")
+STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
+ALL_AREAS = translate("all_areas", "fi")
+TYPE_OF = {translate(t, "fi"): t for t in GAP_TYPES}
+Var = tuple[object, ...]
+
+
+# --- over HTTP, as a signed-in manager -------------------------------------------------------
+class Browser:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> str:
+        req = urllib.request.Request(self.url + path, headers={"Accept": "text/html",
+                                                               **(headers or {})})
+        with self.http.open(req, timeout=30) as r:
+            text: str = r.read().decode()
+            return text
+
+    def sign_in(self, user: str, password: str) -> None:
+        form = {"username": user, "password": password}
+        found = re.search(r'name="_csrf" value="([^"]+)"', self.get("/login"))
+        if found:  # a sign-in form that carries a CSRF token
+            form["_csrf"] = found.group(1)
+        req = urllib.request.Request(self.url + "/login",
+                                     data=urllib.parse.urlencode(form).encode(),
+                                     headers={"Origin": self.url, "Referer": self.url + "/login"})
+        with self.http.open(req, timeout=30) as r:
+            assert r.url.rstrip("/") == self.url.rstrip("/"), f"sign-in failed: {r.url}"
+
+
+class Tables(HTMLParser):
+    """Every <table> of a page: its id, class, and rows as (row class, [cell texts])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, str, list[tuple[str, list[str]]]]] = []
+        self._cell: list[str] | None = None
+        self._row: tuple[str, list[str]] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table":
+            self.tables.append((a.get("id") or "", a.get("class") or "", []))
+        elif tag == "tr" and self.tables:
+            self._row = (a.get("class") or "", [])
+            self.tables[-1][2].append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag in ("span", "caption", "svg"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row[1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag in ("span", "caption", "svg"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._skip:
+            self._cell.append(data)
+
+
+def tables(html: str) -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
+    p = Tables()
+    p.feed(html)
+    return p.tables
+
+
+def body(rows: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    return rows[1:]  # the first row is the header
+
+
+# --- the linear system ----------------------------------------------------------------------
+@dataclass
+class System:
+    k: int
+    constraints: list[tuple[dict[Var, float], float, float]] = field(default_factory=list)
+    targets: dict[frozenset[Var], str] = field(default_factory=dict)  # hidden figures
+    figures: list[tuple[list[Var], str, str]] = field(default_factory=list)  # as collected
+    bounds: list[tuple[list[Var], float, float]] = field(default_factory=list)
+
+    def figure(self, cells: Iterable[Var], text: str, name: str) -> None:
+        """A published figure: the sum of `cells` is `text`."""
+        cells = list(cells)
+        self.figures.append((cells, text, name))
+        coeffs = {c: 1.0 for c in cells}
+        text = text.strip()
+        if text.isdigit():
+            lo = hi = float(text)
+        elif text.startswith("<"):
+            lo, hi = 1.0, float(int(text[1:]) - 1)
+        elif text == "..":
+            lo, hi = float(self.k), math.inf
+        else:
+            return  # '–': not published
+        if not coeffs:
+            assert lo == 0, f"{name}: {text} but no cell beneath it"
+            return
+        self.constraints.append((coeffs, lo, hi))
+        if not text.isdigit():
+            self.targets.setdefault(frozenset(coeffs), name)
+
+    def bound(self, cells: Iterable[Var], lo: float, hi: float) -> None:
+        cells = list(cells)
+        self.bounds.append((cells, lo, hi))
+        coeffs = {c: 1.0 for c in cells}
+        if coeffs:
+            self.constraints.append((coeffs, lo, hi))
+
+    def audit(self) -> tuple[int, dict[str, tuple[int, int]]]:
+        """(hidden figures, {figure: (min, max)} of those recovered exactly)."""
+        parent: dict[Var, Var] = {}
+
+        def find(v: Var) -> Var:
+            while parent.setdefault(v, v) != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        for coeffs, _, _ in self.constraints:
+            first, *rest = coeffs
+            for v in rest:
+                parent[find(v)] = find(first)
+        parts: dict[Var, list[int]] = defaultdict(list)
+        for i, (coeffs, _, _) in enumerate(self.constraints):
+            parts[find(next(iter(coeffs)))].append(i)
+        found: dict[str, tuple[int, int]] = {}
+        solved: dict[Var, tuple[list[Var], csr_matrix, np.ndarray, csr_matrix | None,
+                                np.ndarray | None]] = {}
+        for cells, name in self.targets.items():
+            root = find(next(iter(cells)))
+            if root not in solved:
+                solved[root] = self._matrices(parts[root])
+            names, a_ub, b_ub, a_eq, b_eq = solved[root]
+            index = {v: i for i, v in enumerate(names)}
+            c = np.zeros(len(names))
+            for v in cells:
+                c[index[v]] = 1.0
+            lo = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+                         method="highs")
+            hi = linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+                         method="highs")
+            assert lo.status == 0, f"{name}: the published figures contradict: {lo.message}"
+            low = math.ceil(lo.fun - 1e-6)
+            high = math.inf if hi.status == 3 else math.floor(-hi.fun + 1e-6)
+            if low == high:
+                found[name] = (low, int(high))
+        return len(self.targets), found
+
+    def _matrices(self, rows: list[int]) -> tuple[list[Var], csr_matrix, np.ndarray,
+                                                  csr_matrix | None, np.ndarray | None]:
+        names = sorted({v for i in rows for v in self.constraints[i][0]}, key=repr)
+        index = {v: i for i, v in enumerate(names)}
+        ub: list[tuple[dict[Var, float], float]] = []
+        eq: list[tuple[dict[Var, float], float]] = []
+        for i in rows:
+            coeffs, lo, hi = self.constraints[i]
+            if lo == hi:
+                eq.append((coeffs, lo))
+                continue
+            if lo > 0:
+                ub.append(({v: -x for v, x in coeffs.items()}, -lo))
+            if hi != math.inf:
+                ub.append((coeffs, hi))
+
+        def matrix(got: list[tuple[dict[Var, float], float]]
+                   ) -> tuple[csr_matrix | None, np.ndarray | None]:
+            if not got:
+                return None, None
+            data, r, c = [], [], []
+            for j, (coeffs, _) in enumerate(got):
+                for v, x in coeffs.items():
+                    data.append(x)
+                    r.append(j)
+                    c.append(index[v])
+            return (csr_matrix((data, (r, c)), shape=(len(got), len(names))),
+                    np.array([b for _, b in got]))
+
+        a_ub, b_ub = matrix(ub)
+        a_eq, b_eq = matrix(eq)
+        if a_ub is None:  # linprog wants something to bound
+            a_ub, b_ub = csr_matrix((1, len(names))), np.zeros(1)
+        assert b_ub is not None
+        return names, a_ub, b_ub, a_eq, b_eq
+
+
+# --- what a manager sees today ----------------------------------------------------------------
+def collect(url: str, user: str, password: str, k: int) -> System:
+    b = Browser(url)
+    b.sign_in(user, password)
+    s = System(k)
+    # The Gaps page's CSV: every open-gap cell, at every level ('*' = all).
+    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv"))))
+    finest = [(r["gap_type"], r["internal_area"], r["municipality_name"], r["service"])
+              for r in rows if r["municipality"] != "*" and r["service"] != "*"]
+    gap: dict[Var, str] = {("G", *c): r["gaps"] for c, r in zip(
+        finest, (r for r in rows if r["municipality"] != "*" and r["service"] != "*"),
+        strict=True)}
+
+    def gaps(t: str | None = None, area: str | None = None, muni: str | None = None,
+             service: str | None = None) -> list[Var]:
+        return [v for v in gap if (t is None or v[1] == t) and (area is None or v[2] == area)
+                and (muni is None or v[3] == muni) and (service is None or v[4] == service)]
+
+    for r in rows:
+        s.figure(gaps(r["gap_type"], None if r["internal_area"] == "*" else r["internal_area"],
+                      None if r["municipality"] == "*" else r["municipality_name"],
+                      None if r["service"] == "*" else r["service"]), r["gaps"],
+                 f"gaps.csv {r['gap_type']} {r['internal_area']} {r['municipality_name']} "
+                 f"{r['service']}")
+    # The overview.
+    page = {tid: rs for tid, _, rs in tables(b.get("/"))}
+    for _, (name, value) in body(page["open-now"]):
+        s.figure(gaps(TYPE_OF[name]), value, f"overview now {name}")
+    days = sorted({r[0] for _, r in body(page["trend"])}, key=_day)
+    last = days[-1] if days else None
+    for _, (day, area, *values) in body(page["trend"]):
+        for t, value in zip(GAP_TYPES, values, strict=True):
+            if day == last:  # the as-of date: the open-gap cells
+                cells = gaps(t, None if area == ALL_AREAS else area)
+            elif area == ALL_AREAS:
+                cells = [("T", day, t, a) for d, a, *_ in (r for _, r in body(page["trend"]))
+                         if d == day and a != ALL_AREAS]
+            else:
+                cells = [("T", day, t, area)]
+            s.figure(cells, value, f"trend {day} {area} {t}")
+    _handoff(s, page["handoff-places"], page["transfers"])
+    # The service map: clients and workshops, and gaps per 100 clients bounds the gaps.
+    for _, cls, rs in tables(b.get("/map")):
+        if "map" not in cls.split():
+            continue
+        for _, (muni, service, _, clients, workshops, rate) in body(rs):
+            s.figure([("C", muni, service)], clients, f"map clients {muni} {service}")
+            s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
+            if rate not in ("–", "") and clients.isdigit():
+                r, c = float(rate), int(clients)
+                s.bound(gaps(muni=muni, service=service), (r - 0.05) * c / 100,
+                        (r + 0.05) * c / 100)
+    # The alert counts.
+    alerts = {tid: rs for tid, _, rs in tables(b.get("/alerts"))}
+    for _, (area, *values) in body(alerts["alert-counts"]):
+        for t, value in zip(GAP_TYPES, values, strict=True):
+            s.figure(gaps(t, None if area == ALL_AREAS else area), value, f"alerts {area} {t}")
+    # /metrics without a token.
+    for t, value in re.findall(r'^jatkumo_open_gaps\{gap_type="(\w+)"\} (\S+)$',
+                               b.get("/metrics"), re.M):
+        s.figure(gaps(t), str(int(float(value))), f"metrics {t}")
+    return s
+
+
+def _day(text: str) -> tuple[int, ...]:
+    d, m, y = text.split(".")
+    return int(y), int(m), int(d)
+
+
+def _handoff(s: System, places: list[tuple[str, list[str]]],
+             transfers: list[tuple[str, list[str]]]) -> None:
+    """The handoff by place and status and transfers by month and area, over cells (area,
+    municipality, status, month of transfer)."""
+    months = sorted({r[0] for _, r in body(transfers)})
+    munis: dict[str, list[str]] = defaultdict(list)
+    for cls, (area, muni, *_) in body(places):
+        if cls == "level0":
+            munis[area].append(muni)
+
+    def cells(area: str | None, muni: str | None, status: str, month: str | None = None
+              ) -> list[Var]:
+        out: list[Var] = []
+        for a, ms in munis.items():
+            for m in ms:
+                if area not in (None, a) or muni not in (None, m):
+                    continue
+                if status in ("transferred", "transferred_late"):
+                    out += [("H", a, m, status, mo) for mo in months if month in (None, mo)]
+                elif month is None:
+                    out.append(("H", a, m, status))
+        return out
+
+    for cls, (area, muni, *values) in body(places):
+        a = None if area == ALL_AREAS else area
+        m = muni if cls == "level0" else None
+        for col, value in zip(("cohort", *STATUSES), values, strict=True):
+            got = ([c for st in STATUSES for c in cells(a, m, st)] if col == "cohort"
+                   else cells(a, m, col))
+            s.figure(got, value, f"handoff {area} {muni} {col}")
+    for _, (month, area, on_time, late, _) in body(transfers):
+        a = None if area == ALL_AREAS else area
+        s.figure(cells(a, None, "transferred", month), on_time, f"transfers {month} {area}")
+        s.figure(cells(a, None, "transferred_late", month), late,
+                 f"transfers late {month} {area}")
+
+
+def primary_only(s: System, true: dict[Var, int]) -> System:
+    """The same figures with only the primary cells hidden: every '..' and '–' replaced by
+    its true count (the sum of the true cells beneath it)."""
+    out = System(s.k)
+    for cells, text, name in s.figures:
+        if text.strip() in ("..", "–") and all(c in true or c[0] == "G" for c in cells):
+            text = str(sum(true.get(c, 0) for c in cells))
+        out.figure(cells, text, name)
+    for cells, lo, hi in s.bounds:
+        out.bound(cells, lo, hi)
+    return out
+
+
+def true_cells(db: str) -> dict[Var, int]:
+    """The true finest cells, read from the file (as an analyst could)."""
+    import duckdb
+    con = duckdb.connect(db, read_only=True)
+    try:
+        got: dict[Var, int] = {}
+        for t, a, m, svc, n in con.execute(
+                "SELECT gap_type, coalesce(internal_area, '-'), municipality_name, "
+                "coalesce(service, '-'), count(*) FROM gaps_by_place WHERE is_open "
+                "GROUP BY ALL").fetchall():
+            got[("G", t, a, m, svc)] = int(n)
+        for d, t, a, n in con.execute(  # gaps open at a month end: the trend's cells
+                "SELECT e.d, gap_type, coalesce(internal_area, '-'), count(*) "
+                "FROM gaps_by_place, (SELECT last_day(CAST(unnest(generate_series("
+                "DATE '2000-01-01', (SELECT max(as_of_date) FROM as_of), INTERVAL 1 MONTH)) "
+                "AS DATE)) AS d) e "
+                "WHERE started_on <= e.d AND (ended_on IS NULL OR ended_on > e.d) "
+                "GROUP BY ALL").fetchall():
+            got[("T", f"{d.day}.{d.month}.{d.year}", t, a)] = int(n)
+        for a, m, st, month, n in con.execute(
+                "SELECT internal_area, municipality_name, status, transferred_month, n "
+                "FROM dash_handoff_cells").fetchall():
+            key: Var = (("H", a, m, st, month.isoformat()[:7]) if month is not None
+                        else ("H", a, m, st))
+            got[key] = got.get(key, 0) + int(n)
+        return got
+    finally:
+        con.close()
+
+
+# --- what a manager saw before the published cube (main at 5664f49) ---------------------------
+def collect_main(url: str, user: str, password: str, k: int) -> System:
+    """The issue's attack on the old pages: the Gaps CSV (cells by type, place, service,
+    producer kind, open or closed and start month), the overview's open gaps by type, exact
+    /metrics, and the service map (active clients x gaps per 100 = the open gaps of a place,
+    service and producer kind)."""
+    b = Browser(url)
+    b.sign_in(user, password)
+    s = System(k)
+    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv"))))
+    cell = {("G", r["gap_type"], r["internal_area"], r["municipality_name"], r["service"],
+             r["producer_kind"], r["is_open"], r["started_month"]): r["gaps"] for r in rows}
+    for v, text in cell.items():
+        s.figure([v], text, "gaps.csv " + " ".join(map(str, v[1:])))
+
+    def open_cells(t: str | None = None, muni: str | None = None, service: str | None = None,
+                   kind: str | None = None) -> list[Var]:
+        return [v for v in cell if v[6] == "True" and t in (None, v[1]) and muni in (None, v[3])
+                and service in (None, v[4]) and kind in (None, v[5])]
+
+    page = {tid: rs for tid, _, rs in tables(b.get("/"))}
+    for _, (name, value) in body(page["open-now"]):
+        s.figure(open_cells(TYPE_OF[name]), value, f"overview now {name}")
+    kinds = {translate(x, "fi"): x for x in ("municipal", "third_sector", "company")}
+    for _, cls, rs in tables(b.get("/map")):
+        if "map" not in cls.split():
+            continue
+        for _, (muni, service, kind, clients, _, rate) in body(rs):
+            if rate not in ("–", "") and clients.isdigit():
+                r, c = float(rate), int(clients)
+                s.bound(open_cells(muni=muni, service=service, kind=kinds.get(kind, kind)),
+                        (r - 0.05) * c / 100, (r + 0.05) * c / 100)
+    for t, value in re.findall(r'^jatkumo_open_gaps\{gap_type="(\w+)"\} (\S+)$',
+                               b.get("/metrics"), re.M):
+        s.figure(open_cells(t), str(int(float(value))), f"metrics {t}")
+    return s

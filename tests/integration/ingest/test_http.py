@@ -1,0 +1,166 @@
+"""POST /api/v1/events through real HTTP against a running `jatkumo serve --ingest`: per-event
+answers, idempotency, tokens, every kind of bad request, kill -9 and the parity with replay."""
+
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import read_relations, replay_db
+from tests.integration.ingest.server import KEY, Server, add_token, cli, start
+from tests.integration.kafka.generate import lines
+
+SOURCE = "workshop:PAJA-1"
+
+
+def _as_source(raw: str, source: str = SOURCE) -> str:
+    """The event as sent by the token's source system (malformed lines as they are)."""
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(obj, dict) or "source" not in obj:
+        return raw
+    obj["source"] = source
+    return json.dumps(obj)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    db = tmp_path / "live.duckdb"
+    token = add_token(db, SOURCE)
+    s = start(db, JATKUMO_INGEST_READ_SECONDS="2")
+    yield s, token
+    s.stop()
+
+
+def test_one_event_an_array_and_ndjson_are_taken_and_a_retry_is_a_duplicate(
+        server: tuple[Server, str]) -> None:
+    s, token = server
+    raws = [_as_source(r) for r in lines(4, seed=11)]
+    status, body, _ = s.post(raws[0].encode(), token)
+    assert status == 200 and body["accepted"] == 1, body
+    array = ("[" + ",\n".join(raws[1:6]) + ", 42]").encode()
+    status, body, _ = s.post(array, token)
+    assert status == 200, body
+    assert [r["status"] for r in body["results"]][-1] == "dead_letter"
+    ndjson = "\n".join(raws[6:]).encode()
+    status, body, _ = s.post(ndjson, token, "application/x-ndjson")
+    assert status == 200 and body["dead_letter"] == 0
+    again, body, _ = s.post(ndjson, token, "application/x-ndjson")
+    assert again == 200 and body["accepted"] == 0
+    assert body["duplicate"] == len(raws) - 6
+
+
+def test_wrong_revoked_and_missing_tokens_get_401_and_the_token_is_never_logged(
+        server: tuple[Server, str]) -> None:
+    s, token = server
+    raw = _as_source(next(iter(lines(1, seed=2)))).encode()
+    assert s.post(raw, None)[0] == 401
+    assert s.post(raw, "jtk_not-a-token")[0] == 401
+    assert cli("token", "revoke", "paja", "--db", str(s.db)).returncode == 0
+    status, _body, headers = s.post(raw, token)
+    assert status == 401 and headers.get("WWW-Authenticate") == "Bearer"
+    assert token not in s.log.read_text() and "jtk_not-a-token" not in s.log.read_text()
+    listed = cli("token", "list", "--db", str(s.db)).stdout
+    assert "paja" in listed and "revoked" in listed and token not in listed
+    assert token not in (s.db.with_name(s.db.name + ".tokens.json")).read_text()
+
+
+def test_an_event_of_another_source_is_a_dead_letter(server: tuple[Server, str]) -> None:
+    s, token = server
+    raw = _as_source(next(iter(lines(1, seed=3))), "workshop:SOMEONE-ELSE").encode()
+    status, body, _ = s.post(raw, token)
+    assert status == 200 and body["results"][0]["status"] == "dead_letter"
+    assert "source" in body["results"][0]["reason"]
+
+
+def test_bad_requests_get_a_clear_4xx_and_the_server_keeps_serving(
+        server: tuple[Server, str]) -> None:
+    s, token = server
+    assert s.post(b"[{", token)[0] == 400
+    assert s.post(b"", token)[0] == 400
+    assert s.post(b"<xml/>", token, "application/xml")[0] == 415
+    big = b"[" + b",".join([b'{"pad": "' + b"x" * 1000 + b'"}'] * 11_000) + b"]"
+    assert s.post(big, token)[0] == 413
+    # a slow body: headers, then a trickle that never ends -> 408 after READ_SECONDS (2 s),
+    # while another client is served at once
+    with socket.create_connection(("127.0.0.1", s.port)) as slow:
+        slow.sendall(b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 100000\r\nAuthorization: Bearer " + token.encode()
+                     + b"\r\n\r\n[")
+        t0 = time.monotonic()
+        assert s.get("/healthz")[0] == 200
+        assert time.monotonic() - t0 < 1.5
+        slow.settimeout(30)
+        answer = slow.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_too_many_events_a_second_get_429_with_retry_after(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    token = add_token(db, SOURCE, "t")
+    s = start(db, JATKUMO_INGEST_EVENTS_PER_SECOND="2")  # a bucket of 20 events
+    try:
+        raws = [_as_source(r) for r in lines(12, seed=4)][:25]
+        assert s.post(("[" + ",".join(raws[:15]) + "]").encode(), token)[0] == 200
+        status, _body, headers = s.post(("[" + ",".join(raws[15:25]) + "]").encode(), token)
+        assert status == 429 and int(headers["Retry-After"]) >= 1
+    finally:
+        s.stop()
+
+
+def test_openapi_31_is_served(server: tuple[Server, str]) -> None:
+    s, _ = server
+    status, text = s.get("/api/v1/openapi.json")
+    doc = json.loads(text)
+    assert status == 200 and doc["openapi"] == "3.1.0"
+    assert "/api/v1/events" in doc["paths"]
+    assert "contract.signed" in doc["components"]["schemas"]
+
+
+def test_kill_9_loses_nothing_accepted_and_the_file_equals_replay(tmp_path: Path) -> None:
+    db = tmp_path / "live.duckdb"
+    token = add_token(db, SOURCE, "t")
+    raws = [_as_source(r) for r in lines(40, seed=9, malformed=3)]
+    s = start(db)
+    accepted = []
+    try:
+        for i in range(0, len(raws), 25):
+            status, body, _ = s.post(("\n".join(raws[i:i + 25])).encode(), token,
+                                     "application/x-ndjson")
+            assert status == 200
+            accepted += [r["event_id"] for r in body["results"] if r["status"] == "accepted"]
+    finally:
+        s.stop(signal.SIGKILL)
+    s = start(db)  # the restart reads the log back
+    s.stop()
+    got = read_relations(db)
+    assert {r[0] for r in got["events"]} == set(accepted)
+    as_of = got["as_of"][0][0]
+    want = replay_db(tmp_path, raws, as_of, key=KEY.encode())
+    for name in want:
+        if name != "dead_letters":
+            assert got[name] == want[name], name
+    assert isinstance(as_of, date)
+
+
+def test_a_code_in_another_field_and_a_deeply_nested_body_are_dead_letters_not_stored(
+        server: tuple[Server, str]) -> None:
+    s, token = server
+    obj = json.loads(_as_source(next(iter(lines(1, seed=6)))))
+    obj["payload"] = {**obj["payload"], "contract_id": "k-131052-308T"}
+    nested = ("[" * 5000 + "]" * 5000).encode()
+    status, body, _ = s.post(json.dumps(obj).encode(), token)
+    assert status == 200 and body["results"][0]["status"] == "dead_letter"
+    assert "131052-308T" not in json.dumps(body)
+    status, body, _ = s.post(b"[" + nested + b"]", token)
+    assert status == 200 and body["dead_letter"] == 1
+    assert s.get("/healthz")[0] == 200
+    s.stop()
+    assert b"131052-308T" not in s.db.read_bytes()

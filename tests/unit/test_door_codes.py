@@ -1,0 +1,108 @@
+"""Issue 12, point 3: an identity code anywhere but client_hetu is a dead letter at the door, found
+on the raw bytes and after JSON unescaping; dead letters mask every code-shaped string."""
+
+import json
+from typing import Any
+
+import pytest
+
+from schemas.door import DeadLetter, admit, admitted, closer_look, needs_look, validate_json
+from schemas.hetu import has_code, mask_codes
+from tests.helpers import KEY, producer, referral_made, signed
+
+CODE = "131052-308T"  # the SPEC's published example
+GLUED = "131052-9085"  # test range (908), sent glued to letters: id131052-9085
+ESCAPED = "240399-957A"  # test range (957), sent as 240399\u002d957A
+
+
+def _dump(e: dict[str, Any]) -> str:
+    return json.dumps(e)
+
+
+def _where() -> list[tuple[str, str, str]]:
+    """(expected field, line, code) for a code put in every string field a source fills."""
+    base = signed("k1", "2023-01-02")
+    cases = [
+        ("client_id", _dump({**base, "client_id": CODE}), CODE),
+        ("source", _dump({**base, "source": f"workshop:{CODE}"}), CODE),
+        ("payload.contract_id", _dump({**base, "payload": {**base["payload"],
+                                                          "contract_id": CODE}}), CODE),
+        ("payload.producer.id", _dump({**base, "payload": {
+            **base["payload"], "producer": producer(pid=CODE)}}), CODE),
+        ("payload.referral_id", _dump(referral_made(CODE, "2023-01-02")), CODE),
+        ("source", _dump({**base, "source": "id" + GLUED}), GLUED),
+        ("source", _dump({**base, "source": "x9" + CODE + "y"}), CODE),
+        ("source", _dump({**base, "source": ESCAPED}).replace("-957A", "\\u002d957A"), ESCAPED),
+        ("source", _dump({**base, "source": ESCAPED}).replace("2403", "\\u00324\\u0030\\u0033"),
+         ESCAPED),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize(("field", "text", "code"), _where())
+def test_a_code_in_any_field_but_client_hetu_is_a_dead_letter(field: str, text: str,
+                                                               code: str) -> None:
+    got = admit(text, "f:1", KEY)
+    assert isinstance(got, DeadLetter), text
+    assert got.reason == f"identity_code_in_{field}"
+    assert code not in got.raw and code.replace("-", "\\u002d") not in got.raw
+    assert "******-****" in got.raw
+    assert admitted(text, KEY) is None
+
+
+def test_an_escaped_client_hetu_key_is_the_client_hetu_and_is_masked_in_dead_letters() -> None:
+    e = signed("k1", "2023-01-02")
+    del e["client_id"]
+    text = _dump({**e, "client_hetu": CODE}).replace('"client_hetu"', '"client\\u005fhetu"')
+    got = admit(text, "f:1", KEY)  # the model unescapes the key: pseudonymised like any other
+    assert not isinstance(got, DeadLetter) and got.client.startswith("p:")
+    bad = text.replace('"payload"', '"payload_x"')  # a dead letter: its raw keeps no code
+    dead = admit(bad, "f:1", KEY)
+    assert isinstance(dead, DeadLetter)
+    assert CODE not in dead.raw and '"client\\u005fhetu": "******-****"' in dead.raw
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("id131052-9085", "id******-****"),  # glued to letters
+    ("9131052-308Tx", "9******-****x"),  # glued to digits
+    ("240399\\u002d957A", "******-****"),  # an escaped century sign
+    ("\\u0031\\u0033\\u0031\\u0030\\u0035\\u0032-308T", "******-****"),  # escaped digits
+    ('{"client\\u005fhetu": "whatever"}', '{"client\\u005fhetu": "******-****"}'),
+    ("131052-308t", "******-****"),  # not valid (lower case), still code-shaped: masked
+    ("010190-900X", "******-****"),  # a wrong check character: masked all the same
+])
+def test_mask_codes_masks_glued_escaped_and_invalid_codes(text: str, masked: str) -> None:
+    assert mask_codes(text) == masked
+
+
+def test_masking_leaves_event_ids_readable_but_not_a_valid_code_inside_one() -> None:
+    assert mask_codes("e0000000-0000-0000-0000-00000000001c") == (
+        "e0000000-0000-0000-0000-00000000001c")
+    assert mask_codes("00131052-9085-4000-8000-000000000000") == (
+        "00******-****-4000-8000-000000000000")
+
+
+def test_a_valid_code_is_found_glued_and_overlapping_but_not_in_lower_case() -> None:
+    assert has_code("id131052-9085") and has_code("1" + CODE) and has_code(CODE + "0")
+    assert not has_code(CODE.lower()) and not has_code("010190-900X")
+    # other scripts' digits are not the ASCII digits of a code (int() would read them)
+    assert not has_code("１３１０５２-３０８T")
+
+
+def test_a_random_uuid_event_id_holding_a_code_shape_is_not_refused() -> None:
+    e = signed("k1", "2023-01-02", event_id="00131052-9085-4000-8000-000000000000")
+    got = admit(_dump(e), "f:1", KEY)
+    assert not isinstance(got, DeadLetter)
+
+
+def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
+    """The closer look (a second parse) is paid only by lines that could need it."""
+    plain = json.dumps(signed("k1", "2023-01-02", event_id="25bc148f-7a6e-44b1-8d32-3b69e349439a"),
+                       separators=(",", ":")).encode()
+    assert not needs_look(plain, validate_json(plain))
+    for suspect in (plain.replace(b"PAJA-1", b"131052-308T"), plain.replace(b"k1", b"k\\u0031"),
+                    plain.replace(b'"source":', b'"source" :"x",\t"source"\r\n :')):
+        assert needs_look(suspect, validate_json(suspect)), suspect
+    assert closer_look(plain) is None
+    spaced = plain.replace(b'"source":', b'"source" \t:')  # counted all the same: no look
+    assert not needs_look(spaced, validate_json(spaced))

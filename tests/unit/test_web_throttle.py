@@ -1,0 +1,55 @@
+"""The sign-in throttle's back-off, on a clock the test moves (services/web/auth.Throttle), and
+which redirect targets count as this site's own paths (services/web/app.local_path)."""
+
+import pytest
+
+from services.web.app import local_path
+from services.web.auth import Throttle
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lock_starts_at_the_fifth_failure_and_doubles_up_to_the_cap() -> None:
+    clock = Clock()
+    t = Throttle(free=5, base=30.0, cap=900.0, clock=clock)
+    waits = []
+    for _ in range(12):
+        t.failed("antti")
+        waits.append(t.wait("antti"))
+        clock.now += waits[-1]  # the attacker waits out each lock exactly
+    assert waits == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]
+    assert t.wait("someone-else") == 0
+
+
+def test_success_clears_and_an_hour_of_quiet_forgets() -> None:
+    clock = Clock()
+    t = Throttle(free=2, base=10.0, forget=3600.0, clock=clock)
+    for _ in range(3):
+        t.failed("a")
+        t.failed("b")
+    t.succeeded("a")
+    assert t.wait("a") == 0 and t.wait("b") > 0
+    clock.now += 3601
+    t.failed("b")
+    assert t.wait("b") == 0  # counted afresh: one failure
+
+
+def test_names_are_not_kept_in_clear() -> None:
+    t = Throttle(free=5)
+    t.failed("a password typed as a name")
+    assert "a password typed as a name" not in repr(t.__dict__)
+
+
+@pytest.mark.parametrize(("target", "path"), [
+    ("/gaps?gap_type=X", "/gaps?gap_type=X"), ("/alerts/abc", "/alerts/abc"),
+    ("//evil", "/"), ("/\\evil", "/"), ("http://evil//evil/x", "/"), ("evil", "/"),
+    ("/\t/evil", "/"), ("/\n/evil", "/"), ("", "/"), (None, "/"), ("javascript:x", "/"),
+])
+def test_only_paths_of_this_site_are_redirect_targets(target: str | None, path: str) -> None:
+    assert local_path(target) == path
