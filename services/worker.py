@@ -54,6 +54,8 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
 def _worker_class() -> Any:
     from faust import Worker
 
+    from streams.fencing import FENCED_EXIT, FencedExit
+
     class StoppableWorker(Worker):
         """faust's worker, for which a stop asked by a signal is a stop, not a crash.
 
@@ -62,7 +64,8 @@ def _worker_class() -> Any:
         as a crash (exit 1). Every batch is one transaction per partition (streams.fencing),
         so a worker may stop at any point without losing or doubling anything: what failed
         after the stop was asked is a consequence of stopping, said as such, and the exit
-        status is 0. A crash before any signal stays a crash."""
+        status is 0. A crash before any signal stays a crash. A fenced worker exits with
+        FENCED_EXIT (75), for its supervisor to start it again (streams.fencing)."""
 
         def _shutdown_loop(self) -> None:
             if self._signal_stop_time and self.crash_reason is not None:
@@ -70,7 +73,12 @@ def _worker_class() -> Any:
                          "other workers take the partitions over",
                          type(self.crash_reason).__name__, self.crash_reason)
                 self.crash_reason = None
+            fenced = isinstance(self.crash_reason, FencedExit)
+            if fenced:  # said in the FENCED line already: no traceback, its own status
+                self.crash_reason = None
             super()._shutdown_loop()
+            if fenced:
+                raise SystemExit(FENCED_EXIT)
             if self._signal_stop_time:
                 log.info("worker stopped")
 

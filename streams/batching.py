@@ -85,14 +85,6 @@ class BatchConsumerThread(driver.AIOKafkaConsumerThread):
                  ", ".join(f"{tp.topic}/{tp.partition}@{o}" for tp, o in sorted(offsets.items())))
         await self.call_thread(self._seek_assigned, offsets)
 
-    async def rejoin(self) -> None:
-        """Ask for a rebalance: after this worker found a partition fenced, the group's
-        assignment (and the committed offsets it starts from) settles who holds it."""
-        await self.call_thread(self._rejoin)
-
-    async def _rejoin(self) -> None:
-        self._ensure_consumer()._coordinator.request_rejoin()
-
     async def _seek_assigned(self, offsets: dict[Any, int]) -> None:
         consumer = self._ensure_consumer()
         assigned = consumer.assignment()

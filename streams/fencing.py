@@ -17,6 +17,12 @@ transaction the old owner committed before that point is complete when the new o
 (offsets and changelog are read with isolation_level=read_committed), so the new owner starts
 exactly where the old one left off. Readers (the worker's own consumer, the sink) see only
 committed transactions, so the aborted batch of a zombie never existed for anyone.
+
+After a fence the worker exits (crash-only, status FENCED_EXIT): its tables in memory hold the
+dropped batch's changes, and faust recovers a table partition only from where it had read it,
+not again from the start, when the worker gets that partition back. Forcing that recovery
+would take faust's private recovery state into our hands; a new process needs nothing of the
+kind, and is the path every restart already takes (tests/integration/kafka/test_crash.py).
 """
 
 import asyncio
@@ -37,6 +43,16 @@ Output = tuple[str, bytes | None, bytes, int, Any, int | None]
 class Fenced(Exception):
     """The partition's transaction did not happen (another worker holds it now, or the
     producer failed): this one's batch for it was dropped. Args: partition, the cause."""
+
+
+# The exit status of a fenced worker: EX_TEMPFAIL, "try again". Its supervisor (systemd's
+# Restart=on-failure, a container's restart policy) starts it again.
+FENCED_EXIT = 75
+
+
+class FencedExit(Exception):
+    """This worker was fenced (args: the partitions) and stops: a fresh process recovers from
+    the committed state, the one sound source after a fence (see Context.flush)."""
 
 
 class Transactions:

@@ -12,7 +12,7 @@ from aiokafka.partitioner import murmur2
 from streams import topics
 from streams.core import ClientState, Rules
 from streams.core.codec import CodecError
-from streams.fencing import Fenced, Output, Transactions
+from streams.fencing import FENCED_EXIT, Fenced, FencedExit, Output, Transactions
 from streams.tables import Entry, unpack
 
 log = logging.getLogger("jatkumo.worker")
@@ -127,13 +127,17 @@ class Context:
                 log.warning(
                     "FENCED: partitions %s of %s belong to another worker now (this one "
                     "stalled past its session timeout, or lost them in a rebalance): dropped "
-                    "this batch's work and local state for them, nothing of it was written; "
-                    "their new holder goes on from their last committed transaction (%s)",
-                    sorted(fenced), ", ".join(topics.INPUTS), ", ".join(sorted(causes)))
+                    "this batch's work for them, nothing of it was written; their new holder "
+                    "goes on from their last committed transaction (%s). This worker exits "
+                    "with status %d: restarted, it recovers its partitions from the changelogs "
+                    "like any new worker", sorted(fenced), ", ".join(topics.INPUTS),
+                    ", ".join(sorted(causes)), FENCED_EXIT)
                 self.forget(fenced)
-                # a rebalance settles who holds them (and where they are read from), even if
-                # it was not a takeover that fenced them
-                await self.app.consumer._thread.rejoin()
+                # Crash-only: whatever this process holds in memory may be older than the
+                # committed state (the batch it dropped had changed its tables already, and
+                # faust would not read a changelog again for a partition it gets back).
+                # A fresh process starts from the committed state alone.
+                await self.app.crash(FencedExit(sorted(fenced)))
             return fenced
 
     def forget(self, partitions: set[int]) -> None:

@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 from streams import topics
 from streams.core.event_ids import CONFLICT, Version, canonical, choose
 from tests.integration.kafka import generate
-from tests.integration.kafka.compare import RELATIONS, relations
+from tests.integration.kafka.compare import RELATIONS, differences, relations
 from tests.integration.kafka.pipeline import (
     publish_file,
     replay_db,
@@ -135,3 +135,7 @@ def test_events_sharing_an_id_across_partitions_count_as_one_in_any_order(
     for e in shared:
         winner = choose([_version(v) for v in by_id[e["event_id"]]]).taken
         assert rows[e["event_id"]] == winner.client
+    # and exactly what `jatkumo replay` gives for the same events in one file
+    _write(work / "everything.jsonl", first + second + copies, rng)
+    replay_db(work / "everything.jsonl", AS_OF, work / "replay.duckdb")
+    assert differences(work / "replay.duckdb", db) == {}
