@@ -2,11 +2,12 @@
 them without faust); `declare(app)` makes the faust topic objects the agents read and write.
 
     jatkumo.events           input, keyed by client (pseudonym), partitioned by client
-    jatkumo.event-ids        what the door let through, keyed by event id (SPEC.md 1.4's stage):
+    jatkumo.event-ids        claims: what the client stage applied, keyed by event id (SPEC 1.4):
                              value = the canonical text, headers t (occurred_at in µs), c (client)
-    jatkumo.client-facts     the id stage's verdicts, keyed by client: headers op = a (apply the
-                             canonical text in the value), r (retract the event id in the value),
-                             i (a conflicting_event_id issue: value event id, header d = digest)
+    jatkumo.client-facts     the id stage's corrections, keyed by client: headers op = a (apply
+                             the canonical text in the value), r (retract the event id in the
+                             value), i (a conflicting_event_id issue: value event id, header d =
+                             digest); e: an event that came in another partition (header t)
     jatkumo.dead-letters     what could not be taken: value = masked raw, headers reason/origin
     jatkumo.client-results   compacted: per client, its complete evaluated rows (the sink's input)
     jatkumo.gap-changes      gap lifecycle: opened, changed, closed, withdrawn (for alerting)

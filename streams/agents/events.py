@@ -1,9 +1,18 @@
 """The worker's handler: each fetched batch of its three co-partitioned inputs, whole.
 
-    jatkumo.events        the door: a valid event goes on to its event id's partition of
-                          jatkumo.event-ids as its canonical text; the rest are dead letters
-    jatkumo.event-ids     the id stage (streams.agents.ids): which content of an id is taken
-    jatkumo.client-facts  the client stage (streams.agents.facts): apply, retract, issues
+    jatkumo.events        the door, then the client stage: a valid event is applied to its
+                          client's state at once (optimistically: almost every event id is
+                          unique) and claimed at the id stage (jatkumo.event-ids, keyed by
+                          event id, in the same transaction)
+    jatkumo.event-ids     the id stage (streams.agents.ids): which content of an id is taken;
+                          it writes to jatkumo.client-facts only when an id has more than one
+                          content, to undo what a client stage applied
+    jatkumo.client-facts  the id stage's corrections (retract, apply, issue) and events that
+                          came in another client's partition (forwarded), for the client stage
+
+An event passes through Kafka twice in the common case (its input and its claim); before, each
+also went through jatkumo.client-facts, with the door run on it again there (issue 12: the
+throughput fell to a fifth). Why the optimism is safe is in streams.agents.ids.
 
 Everything a batch did for input partition p (outputs, table changelogs, consumed offsets)
 is committed in one transaction of p's producer (streams.fencing), so a batch is done
@@ -29,9 +38,11 @@ def register(ctx: Context) -> None:
         by_topic: dict[str, list[Any]] = {}
         for tp, recs in batches.items():
             by_topic.setdefault(tp.topic, []).extend(recs)
-        handle(ctx, by_topic.get(topics.EVENTS, ()))
+        work = facts.Work()
+        handle(ctx, by_topic.get(topics.EVENTS, ()), work)
+        facts.handle(ctx, by_topic.get(topics.CLIENT_FACTS, ()), work)
         ids.handle(ctx, by_topic.get(topics.EVENT_IDS, ()))
-        facts.handle(ctx, by_topic.get(topics.CLIENT_FACTS, ()))
+        facts.publish(ctx, work)
         await ctx.flush(offsets)
 
     handle_batches(ctx.app, [ctx.topics.events, ctx.topics.event_ids, ctx.topics.client_facts],
@@ -43,16 +54,17 @@ def send_dead_letter(ctx: Context, owner: int, d: DeadLetter) -> None:
         ("reason", d.reason.encode()), ("origin", d.origin.encode())])
 
 
-def handle(ctx: Context, batch: Any) -> None:
-    """The door, for each message of jatkumo.events; the id stage gets each valid event's
-    canonical text (after the door: an identity code already replaced by the pseudonym, so
-    no code goes further), its occurred_at in µs and its client."""
+def handle(ctx: Context, batch: Any, work: "facts.Work") -> None:
+    """The door for each message of jatkumo.events. A valid event's canonical text (after the
+    door: an identity code already replaced by the pseudonym, so no code goes further) is
+    applied to its client here when the client lives in this partition, and forwarded to the
+    client's partition of jatkumo.client-facts when it does not (a producer keyed it by
+    something else); whoever applies it claims it."""
     for msg in batch:
         got = admitted(msg.value, ctx.key) if msg.value is not None else None
         if got is None:  # asked again for the reason: only bad input pays for it
             send_dead_letter(ctx, msg.partition, refusal(ctx, msg))
             continue
-        client = got.client
         try:  # what the door took is JSON; a byte order mark is not part of it
             obj = orjson.loads(msg.value.removeprefix(b"\xef\xbb\xbf"))
         except orjson.JSONDecodeError:  # the door's parser took what orjson will not
@@ -61,11 +73,15 @@ def handle(ctx: Context, batch: Any) -> None:
                 f"{msg.topic}/{msg.partition}/{msg.offset}"))
             continue
         version = version_of(got, obj)  # as replay compares them (SPEC.md 1.4)
-        ctx.send(msg.partition, topics.EVENT_IDS, got.event_id.encode(),
-                 version.canonical.encode(),
-                 [("t", str(version.micros).encode()), ("c", client.encode())],
-                 partition=ctx.partition_of_id(got.event_id.encode()),
-                 timestamp=msg.timestamp)
+        text = version.canonical.encode()
+        client = got.client.encode()
+        home = ctx.partition_of(client)
+        if home == msg.partition:
+            facts.apply_and_claim(ctx, work, msg, got, text, version.micros)
+        else:
+            ctx.send(msg.partition, topics.CLIENT_FACTS, client, text,
+                     [("op", facts.FORWARD), ("t", str(version.micros).encode())],
+                     partition=home, timestamp=msg.timestamp)
 
 
 def refusal(ctx: Context, msg: Any) -> DeadLetter:

@@ -1,6 +1,9 @@
 """The id stage (streams.agents.ids) in every arrival order: the version it ends with is the
 one `choose` takes over all of them, each distinct losing content is one issue at its client,
-and a client's applies and retractions leave exactly the taken version applied."""
+and a client's applies and retractions leave exactly the taken version applied: the client
+stage's own applies (each before its claim) and the id stage's corrections (each after the
+claim it answers), whether a client takes the corrections at once or only after it has
+applied everything else."""
 
 import itertools
 from collections import Counter
@@ -54,8 +57,11 @@ def _version(micros: int, client: str, source: str) -> Version:
                    client)
 
 
+# c2's "a" at 20 is taken (a tie with c1's "b": the greater text); c2 has two losing
+# contents too, so the taken one's own client sees its id retracted and applied again
 VERSIONS = [_version(10, "c1", "a"), _version(20, "c2", "a"), _version(20, "c1", "b"),
-            _version(5, "c3", "z"), _version(10, "c1", "a")]  # the last: a duplicate
+            _version(5, "c3", "z"), _version(15, "c2", "q"), _version(8, "c2", "m"),
+            _version(10, "c1", "a")]  # the last: a duplicate
 
 
 def test_every_arrival_order_ends_with_choose_and_one_issue_per_losing_content() -> None:
@@ -70,13 +76,35 @@ def test_every_arrival_order_ends_with_choose_and_one_issue_per_losing_content()
             issues = Counter(key.decode() for _t, key, _v, h in ctx.sent
                              if h["op"] == ids.ISSUE)
             assert issues == Counter(v.client for v in want.losers)
-            # per client, replaying its verdicts in order leaves only the taken version
-            applied: dict[str, set[bytes]] = {}
-            for _t, key, value, h in ctx.sent:
-                held = applied.setdefault(key.decode(), set())
-                if h["op"] == ids.APPLY:
-                    held.add(value)
-                elif h["op"] == ids.RETRACT:
-                    held.clear()  # one event id here: its fact goes
-            assert {c: s for c, s in applied.items() if s} == {
-                want.taken.client: {want.taken.canonical.encode()}}
+            # a client's state holds one fact per event id: each client stage applied its
+            # version before claiming it; corrections come after the claim they answer
+            for late in (False, True):
+                assert _held(order, late) == {
+                    want.taken.client: want.taken.canonical.encode()}
+
+
+def _held(order: tuple[Version, ...], late: bool) -> dict[str, bytes]:
+    """What each client holds under the id at the end: its own applies in claim order, then
+    the corrections (late), or each claim's corrections right after it."""
+    held: dict[str, bytes] = {}
+    ctx = Ctx()
+    steps: list[tuple[str, bytes, bytes, dict[str, bytes]]] = []
+    for v in order:
+        held[v.client] = v.canonical.encode()  # the client stage applies, then claims
+        before = len(ctx.sent)
+        ids.handle(ctx, [_msg(v)])  # type: ignore[arg-type]
+        if late:
+            steps += ctx.sent[before:]
+        else:
+            _correct(held, ctx.sent[before:])
+    _correct(held, steps)
+    return held
+
+
+def _correct(held: dict[str, bytes], sent: list[tuple[str, bytes, bytes, dict[str, bytes]]],
+             ) -> None:
+    for _t, key, value, h in sent:
+        if h["op"] == ids.APPLY:
+            held[key.decode()] = value
+        elif h["op"] == ids.RETRACT:
+            held.pop(key.decode(), None)
