@@ -23,6 +23,7 @@ among them).
     handle_batches(app, [topic, ...], handler)  # handler(records by tp, offsets) -> awaitable
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -155,6 +156,15 @@ class BatchConsumer(driver.Consumer):
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            # A stop (SIGTERM) cancels the fetcher wherever it waits. In a rebalance faust's
+            # fetcher takes a cancellation for a restart and crashes on it (its supervisor is
+            # None: AttributeError, a traceback in the log of a clean stop). When the app or
+            # this fetcher is stopping, the fetcher is simply done: nothing half done is left,
+            # as every batch is one transaction per partition (streams.fencing).
+            if self.transport.app.should_stop or fetcher_stopped() or self.should_stop:
                 return
             raise
         finally:

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.kafka.pipeline import ROOT, WorkerLag, env, retry_until
+from tests.integration.kafka import generate
+from tests.integration.kafka.compare import differences
+from tests.integration.kafka.pipeline import (
+    ROOT,
+    WorkerLag,
+    env,
+    publish_file,
+    replay_db,
+    retry_until,
+    work_through,
+)
 
 pytestmark = pytest.mark.kafka
 AS_OF = "2024-06-30"
@@ -56,7 +66,12 @@ def test_two_workers_on_one_machine_run_with_default_settings(kafka: str, work: 
 def test_a_worker_stopped_during_a_rebalance_exits_0_with_a_clean_message(
         kafka: str, work: Path) -> None:
     """Stopped in the middle of its assignment (producers being taken, the table being
-    recovered), which is where faust's stop used to end in a crash."""
+    recovered), which is where faust's stop used to end in a crash, while both have events
+    to work on; and nothing is left half done: a worker started afterwards goes on from what
+    they committed and the relations equal replay's."""
+    events = work / "events.jsonl"
+    generate.write(events, 300, seed=12, malformed=10, min_events=20_000)
+    publish_file(kafka, AS_OF, events)
     first = _worker(kafka, work / "first.log", work)
     lag = WorkerLag(kafka)
     second = None
@@ -83,3 +98,5 @@ def test_a_worker_stopped_during_a_rebalance_exits_0_with_a_clean_message(
         assert "Traceback" not in out, out[-3000:]
         assert "Unclosed" not in out, out[-3000:]  # every producer said goodbye
         assert "worker stopped" in out
+    replay_db(events, AS_OF, work / "replay.duckdb")
+    assert differences(work / "replay.duckdb", work_through(kafka, AS_OF, work)) == {}
