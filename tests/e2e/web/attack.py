@@ -3,13 +3,15 @@ shows them over HTTP, writes every figure as a linear statement about the counts
 and asks a linear program for the least and greatest value of every hidden figure.
 
 Variables are the finest cells the pages reveal (open gaps by type, area, municipality and
-service; gaps open at a month end by type and area; handoff contracts by area, municipality,
-status and month of transfer), all >= 0. Each figure on a page, in a CSV, in /metrics or in
-the alert counts is the sum of the cells it covers: a shown number fixes that sum, '<k' puts it
-in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as '..'), and a rate bounds its
-numerator. A hidden figure is recovered when its LP range, rounded inward to integers, is a
-single value. `collect_main` reads the pages as they were before the published cube (main at
-5664f49), so the same audit can be pointed at them."""
+service; gaps open at a month end by type and area; handoff contracts by handoff, area,
+municipality, status and month of transfer; young people in KTT and SOSKU by day, service and
+area; open gaps by handoff, type, area and whether they began before the handoff's date), all
+>= 0. Every handoff the overview's picker offers is read. Each figure on a page, in a CSV,
+in /metrics or in the alert counts is the sum of the cells it covers: a shown number fixes
+that sum, '<k' puts it in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as
+'..'), and a rate bounds its numerator. A hidden figure is recovered when its LP range,
+rounded inward to integers, is a single value. `collect_main` reads the pages as they were
+before the published cube (main at 5664f49), so the same audit can be pointed at them."""
 
 import csv
 import http.cookiejar
@@ -19,11 +21,12 @@ import re
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import numpy as np
+from babel.dates import get_month_names
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
@@ -35,6 +38,19 @@ STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
 ALL_AREAS = translate("all_areas", "fi")
 TYPE_OF = {translate(t, "fi"): t for t in GAP_TYPES}
 Var = tuple[object, ...]
+MONTHS = {name: n for n, name in get_month_names("wide", "stand-alone", "fi_FI").items()}
+
+
+def plain(text: str) -> str:
+    """A figure as the Finnish page writes it (`1 234`, `12,5`, `tammikuu 2023`), as the LP
+    reads it (`1234`, `12.5`, `2023-01`)."""
+    if re.fullmatch(r"\d{1,3}(?: \d{3})+", text):
+        return text.replace(" ", "")
+    if re.fullmatch(r"\d+,\d+", text):
+        return text.replace(",", ".")
+    if (m := re.fullmatch(r"(\w+) (\d{4})", text)) and m[1] in MONTHS:
+        return f"{m[2]}-{MONTHS[m[1]]:02d}"
+    return text
 
 
 # --- over HTTP, as a signed-in manager -------------------------------------------------------
@@ -87,7 +103,7 @@ class Tables(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row[1].append(" ".join("".join(self._cell).split()))
+            self._row[1].append(plain(" ".join("".join(self._cell).split())))
             self._cell = None
         elif tag in ("span", "caption", "svg"):
             self._skip -= 1
@@ -226,8 +242,9 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     b = Browser(url)
     b.sign_in(user, password)
     s = System(k)
-    # The Gaps page's CSV: every open-gap cell, at every level ('*' = all).
-    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv"))))
+    # The Gaps page's CSV: every open-gap cell, at every level ('*' = all); the plain form
+    # holds the same cells as the people's one, with the codes (test_export checks).
+    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv?format=csv-plain"))))
     finest = [(r["gap_type"], r["internal_area"], r["municipality_name"], r["service"])
               for r in rows if r["municipality"] != "*" and r["service"] != "*"]
     gap: dict[Var, str] = {("G", *c): r["gaps"] for c, r in zip(
@@ -246,8 +263,9 @@ def collect(url: str, user: str, password: str, k: int) -> System:
                  f"gaps.csv {r['gap_type']} {r['internal_area']} {r['municipality_name']} "
                  f"{r['service']}")
     # The overview.
-    page = {tid: rs for tid, _, rs in tables(b.get("/"))}
-    for _, (name, value) in body(page["open-now"]):
+    front = b.get("/")
+    page = {tid: rs for tid, _, rs in tables(front)}
+    for _, (name, value, *_) in body(page["open-now"]):  # then the month before and change
         s.figure(gaps(TYPE_OF[name]), value, f"overview now {name}")
     days = sorted({r[0] for _, r in body(page["trend"])}, key=_day)
     last = days[-1] if days else None
@@ -261,7 +279,13 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             else:
                 cells = [("T", day, t, area)]
             s.figure(cells, value, f"trend {day} {area} {t}")
-    _handoff(s, page["handoff-places"], page["transfers"])
+    _in_service(s, page["in-service"], page.get("in-service-now", []))
+    picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
+    for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
+        hp = {tid: rs for tid, _, rs in tables(b.get("/?handoff=" + urllib.parse.quote(h)))}
+        _handoff(s, hp["handoff-places"], hp["transfers"], h)
+        if "began" in hp:
+            _began(s, hp["began"], h, gaps)
     # The service map: clients and workshops, and gaps per 100 clients bounds the gaps.
     for _, cls, rs in tables(b.get("/map")):
         if "map" not in cls.split():
@@ -290,10 +314,48 @@ def _day(text: str) -> tuple[int, ...]:
     return int(y), int(m), int(d)
 
 
+def _in_service(s: System, rows: list[tuple[str, list[str]]],
+                headline: list[tuple[str, list[str]]]) -> None:
+    """Young people in KTT and SOSKU by day and area; the region's row sums the areas. The
+    headline repeats the region's last two days."""
+    areas: dict[str, list[str]] = defaultdict(list)
+    for _, (day, area, *_) in body(rows):
+        if area != ALL_AREAS:
+            areas[day].append(area)
+    days = sorted(areas, key=_day)
+    for _, (svc, now, before, _) in body(headline) if len(days) >= 2 else []:
+        for day, value in ((days[-1], now), (days[-2], before)):
+            s.figure([("S", day, svc, a) for a in areas[day]], value,
+                     f"in service now {day} {svc}")
+    for _, (day, area, *values) in body(rows):
+        for svc, value in zip(("KTT", "SOSKU"), values, strict=True):
+            cells = ([("S", day, svc, a) for a in areas[day]] if area == ALL_AREAS
+                     else [("S", day, svc, area)])
+            s.figure(cells, value, f"in service {day} {area} {svc}")
+
+
+def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
+           gaps: Callable[..., list[Var]]) -> None:
+    """Open gaps by type and area, split at the handoff's date: the two parts of an area add
+    up to its open-gap cells, and the region's row sums the areas."""
+    areas = sorted({area for _, (_, area, *_) in body(rows) if area != ALL_AREAS})
+    for _, (name, area, total, *values) in body(rows):
+        t = TYPE_OF[name]
+        places = areas if area == ALL_AREAS else [area]
+        s.figure(gaps(t, None if area == ALL_AREAS else area), total, f"began {h} {name} {area}")
+        for side, value in zip(("before", "since"), values, strict=True):
+            s.figure([("B", h, t, a, side) for a in places], value,
+                     f"began {h} {name} {area} {side}")
+        if area != ALL_AREAS:  # before + since = the area's open gaps of that type
+            link: dict[Var, float] = {("B", h, t, area, x): 1.0 for x in ("before", "since")}
+            link.update({c: -1.0 for c in gaps(t, area)})
+            s.constraints.append((link, 0.0, 0.0))
+
+
 def _handoff(s: System, places: list[tuple[str, list[str]]],
-             transfers: list[tuple[str, list[str]]]) -> None:
-    """The handoff by place and status and transfers by month and area, over cells (area,
-    municipality, status, month of transfer)."""
+             transfers: list[tuple[str, list[str]]], h: str = "2023") -> None:
+    """One handoff by place and status and transfers by month and area, over cells (handoff,
+    area, municipality, status, month of transfer)."""
     months = sorted({r[0] for _, r in body(transfers)})
     munis: dict[str, list[str]] = defaultdict(list)
     for cls, (area, muni, *_) in body(places):
@@ -308,9 +370,9 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
                 if area not in (None, a) or muni not in (None, m):
                     continue
                 if status in ("transferred", "transferred_late"):
-                    out += [("H", a, m, status, mo) for mo in months if month in (None, mo)]
+                    out += [("H", h, a, m, status, mo) for mo in months if month in (None, mo)]
                 elif month is None:
-                    out.append(("H", a, m, status))
+                    out.append(("H", h, a, m, status))
         return out
 
     for cls, (area, muni, *values) in body(places):
@@ -319,12 +381,13 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
         for col, value in zip(("cohort", *STATUSES), values, strict=True):
             got = ([c for st in STATUSES for c in cells(a, m, st)] if col == "cohort"
                    else cells(a, m, col))
-            s.figure(got, value, f"handoff {area} {muni} {col}")
+            s.figure(got, value, f"handoff {h} {area} {muni} {col}")
     for _, (month, area, on_time, late, _) in body(transfers):
         a = None if area == ALL_AREAS else area
-        s.figure(cells(a, None, "transferred", month), on_time, f"transfers {month} {area}")
+        s.figure(cells(a, None, "transferred", month), on_time,
+                 f"transfers {h} {month} {area}")
         s.figure(cells(a, None, "transferred_late", month), late,
-                 f"transfers late {month} {area}")
+                 f"transfers late {h} {month} {area}")
 
 
 def primary_only(s: System, true: dict[Var, int]) -> System:
@@ -359,12 +422,16 @@ def true_cells(db: str) -> dict[Var, int]:
                 "WHERE started_on <= e.d AND (ended_on IS NULL OR ended_on > e.d) "
                 "GROUP BY ALL").fetchall():
             got[("T", f"{d.day}.{d.month}.{d.year}", t, a)] = int(n)
-        for a, m, st, month, n in con.execute(
-                "SELECT internal_area, municipality_name, status, transferred_month, n "
-                "FROM dash_handoff_cells").fetchall():
-            key: Var = (("H", a, m, st, month.isoformat()[:7]) if month is not None
-                        else ("H", a, m, st))
+        for h, a, m, st, month, n in con.execute(
+                "SELECT handoff, internal_area, municipality_name, status, transferred_month, "
+                "n FROM dash_handoff_cells").fetchall():
+            key: Var = (("H", h, a, m, st, month.isoformat()[:7]) if month is not None
+                        else ("H", h, a, m, st))
             got[key] = got.get(key, 0) + int(n)
+        for d, svc, a, n in con.execute(
+                "SELECT day, key, internal_area, n FROM dash_story_cells "
+                "WHERE kind = 'in_service'").fetchall():
+            got[("S", f"{d.day}.{d.month}.{d.year}", svc, a)] = int(n)
         return got
     finally:
         con.close()
