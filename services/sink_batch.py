@@ -32,7 +32,8 @@ class Batch:
     def __init__(self, key: bytes | None) -> None:
         self.key = key
         # event_id -> (event_id, event_type, occurred_us, effective_day, source, client, line):
-        # the first one wins; DuckDB cuts the payload out of the line, as in replay
+        # the version the id stage took last (SPEC.md 1.4); DuckDB cuts the payload out of
+        # the line, as in replay
         self.events: dict[str, tuple[str, str, int, int, str, str, bytes]] = {}
         self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
         self.results: dict[str, Any] = {}  # client -> its latest snapshot
@@ -45,7 +46,7 @@ class Batch:
             return
         self.size += len(records)
         self.offsets[(topic, partition)] = records[-1].offset + 1
-        if topic == topics.EVENTS:
+        if topic == topics.EVENT_IDS_CHANGELOG:
             self._events(records)
         elif topic == topics.CLIENT_RESULTS:
             for record in records:
@@ -63,18 +64,21 @@ class Batch:
                                               origin))
 
     def _events(self, records: list[Any]) -> None:
+        """Records of the id stage's table changelog: per event id, the version taken so far
+        (a later record of an id, in the same partition, replaces an earlier one)."""
         events, key = self.events, self.key
         for record in records:
-            raw = record.value
-            # the worker dead-letters what is not valid; a repeated event_id is written once
-            event = None if raw is None else admitted(raw, key)
-            if event is None or event.event_id in events:
+            try:
+                line = orjson.loads(record.value)["x"].encode()
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                log.warning("skipped an unreadable event id record at offset %d", record.offset)
                 continue
-            if b"client_hetu" in raw:  # a code stops at the door: the line as re-written
-                raw = event.model_dump_json(exclude_none=True).encode()
+            event = admitted(line, key)  # the door's canonical text: valid, no identity code
+            if event is None:
+                continue
             events[event.event_id] = (
                 event.event_id, event.event_type, rank_of(event)[0],
-                event.effective_date.toordinal(), event.source, event.client, raw)
+                event.effective_date.toordinal(), event.source, event.client, line)
 
 
 class Writer:
@@ -104,9 +108,13 @@ class Writer:
         try:
             if batch.results:
                 self._replace_clients(batch)
-            if batch.events:  # once per event_id: a redelivered event is there already
-                self.store.insert_events(event_lines(*zip(*batch.events.values(), strict=True)),
-                                         only_new=True)
+            if batch.events:  # once per event_id: the id stage's latest choice replaces
+                tbl = event_lines(*zip(*batch.events.values(), strict=True))
+                con.register("_ids", tbl.select(["event_id"]))
+                con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _ids)"
+                            ).fetchall()
+                con.unregister("_ids")
+                self.store.insert_events(tbl)
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
                          rel.DEAD_LETTERS.table(list(batch.dead.values())))

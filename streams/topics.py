@@ -2,6 +2,12 @@
 them without faust); `declare(app)` makes the faust topic objects the agents read and write.
 
     jatkumo.events           input, keyed by client (pseudonym), partitioned by client
+    jatkumo.event-ids        claims: what the client stage applied, keyed by event id (SPEC 1.4):
+                             value = the canonical text, headers t (occurred_at in µs), c (client)
+    jatkumo.client-facts     the id stage's corrections, keyed by client: headers op = a (apply
+                             the canonical text in the value), r (retract the event id in the
+                             value), i (a conflicting_event_id issue: value event id, header d =
+                             digest); e: an event that came in another partition (header t)
     jatkumo.dead-letters     what could not be taken: value = masked raw, headers reason/origin
     jatkumo.client-results   compacted: per client, its complete evaluated rows (the sink's input)
 
@@ -20,15 +26,28 @@ from analytics import relations
 from streams.core.results import ClientResult, ClientRow
 
 EVENTS = "jatkumo.events"
+EVENT_IDS = "jatkumo.event-ids"
+CLIENT_FACTS = "jatkumo.client-facts"
 DEAD_LETTERS = "jatkumo.dead-letters"
 CLIENT_RESULTS = "jatkumo.client-results"
-ALL = (EVENTS, DEAD_LETTERS, CLIENT_RESULTS)
-COMPACTED = frozenset({CLIENT_RESULTS})  # only the latest value per client matters
+# The worker's tables' changelogs (faust names them "{app id}-{table}-changelog"): made with the
+# other topics, so the sink can read the event-id table's before any worker has started.
+CLIENT_STATE_CHANGELOG = "jatkumo-worker-client-state-changelog"
+EVENT_IDS_CHANGELOG = "jatkumo-worker-event-ids-changelog"
+ALL = (EVENTS, EVENT_IDS, CLIENT_FACTS, DEAD_LETTERS, CLIENT_RESULTS, CLIENT_STATE_CHANGELOG,
+       EVENT_IDS_CHANGELOG)
+# only the latest value per key matters
+COMPACTED = frozenset({CLIENT_RESULTS, CLIENT_STATE_CHANGELOG, EVENT_IDS_CHANGELOG})
+# The worker's inputs: co-partitioned (faust assigns partition p of each to one worker), so one
+# transactional producer per partition number covers all three (streams.fencing)
+INPUTS = (EVENTS, EVENT_IDS, CLIENT_FACTS)
 
 
 @dataclass(frozen=True)
 class Topics:
     events: Any
+    event_ids: Any
+    client_facts: Any
     dead_letters: Any
     client_results: Any
 
@@ -42,6 +61,8 @@ def declare(app: Any, partitions: int) -> Topics:
 
     return Topics(
         events=topic(EVENTS),
+        event_ids=topic(EVENT_IDS),
+        client_facts=topic(CLIENT_FACTS),
         dead_letters=topic(DEAD_LETTERS),
         client_results=topic(CLIENT_RESULTS, compacting=True),
     )

@@ -6,10 +6,16 @@ from datetime import date
 from streams import topics
 from streams.agents.context import Context
 from streams.core import evaluate
+from streams.core.event_ids import CONFLICT
+from streams.core.results import IssueRow
 from streams.tables import Entry
 
 
 def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) -> None:
     """Send the client's rows as of `as_of`."""
     result = evaluate(entry.state, as_of, ctx.rules)
-    ctx.send(topics.CLIENT_RESULTS, key, topics.result_message(result, as_of, stamp_ms))
+    if entry.conflicts:  # SPEC.md 1.4: each losing content of the client's is an issue
+        result.issues = sorted(result.issues + [
+            IssueRow(event_id, result.client_id, CONFLICT) for event_id, _d in entry.conflicts])
+    owner = ctx.partition_of(key)
+    ctx.send(owner, topics.CLIENT_RESULTS, key, topics.result_message(result, as_of, stamp_ms))

@@ -34,13 +34,13 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
     return load(e), load_kafka(e)
 
 
-def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str
-                 ) -> "subprocess.Popen[bytes]":
+def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str,
+                 **extra: str) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "worker.log").open("ab") as log:  # the child has its own copy of the fd
         return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args],
                                 cwd=ROOT, env=env(bootstrap, as_of,
-                                                  JATKUMO_WORKER_DIR=str(folder)),
+                                                  JATKUMO_WORKER_DIR=str(folder), **extra),
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -68,8 +68,11 @@ def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
 
 
 class WorkerLag:
-    """Messages of jatkumo.events not yet committed by the worker group (-1: unknown yet),
-    asked of the broker with clients kept open (a poll every 0.1 s costs little)."""
+    """Messages of the worker's inputs (jatkumo.events and the id and client stages' topics)
+    not yet committed by the worker group (-1: unknown yet), asked of the broker with clients
+    kept open (a poll every 0.1 s costs little). The group's offsets are read before the end
+    offsets: 0 then means every record there is was done, outputs of the work included (a
+    batch's outputs and offsets are one transaction)."""
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
@@ -78,10 +81,11 @@ class WorkerLag:
 
     def __call__(self) -> int:
         try:
-            parts = self.cons.partitions_for_topic(topics.EVENTS) or set()
-            tps = [TopicPartition(topics.EVENTS, p) for p in parts]
-            ends = self.cons.end_offsets(tps)
+            # group offsets before end offsets: 0 then means the work's outputs were done too
             done = self.admin.list_consumer_group_offsets(APP_ID)
+            tps = [TopicPartition(t, p) for t in topics.INPUTS
+                   for p in self.cons.partitions_for_topic(t) or set()]
+            ends = self.cons.end_offsets(tps)
         except KafkaError:
             return -1
         lag = 0
@@ -103,6 +107,22 @@ class WorkerLag:
                        for r in batch)
         finally:
             peek.close()
+
+    def committed(self) -> int:
+        """The sum of the group's committed offsets over its inputs (-1: unknown)."""
+        try:
+            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+        except KafkaError:
+            return -1
+        return sum(max(0, o.offset) for tp, o in done.items() if tp.topic in topics.INPUTS)
+
+    def members(self) -> int:
+        """Members of the worker group once it is stable (-1: not stable)."""
+        try:
+            info = self.admin.describe_consumer_groups([APP_ID])[0]
+        except KafkaError:
+            return -1
+        return len(info.members or ()) if info.state == "Stable" else -1
 
     def group_stable(self) -> bool:
         """Whether the worker group has members and their partitions (joined and synced)."""
