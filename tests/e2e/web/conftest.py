@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,18 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path.write_text("".join(f'[users.{u}]\nrole = "{r}"\npassword = "{h}"\n'
                             for u, r in USERS.items()), encoding="utf-8")
     return path
+
+
+def signed_in_page(context: Any, url: str, user: str) -> Any:
+    """A new page of `context` (its cookies cleared first), signed in as `user` at `url`."""
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(url + "/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
 
 
 def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 20) -> None:
@@ -119,15 +132,8 @@ def page_as(context: object, server: str) -> Iterator[Callable[[str], object]]:
     pages = []
 
     def sign_in(user: str) -> object:
-        ctx = context
-        ctx.clear_cookies()  # type: ignore[attr-defined]
-        page = ctx.new_page()  # type: ignore[attr-defined]
+        page = signed_in_page(context, server, user)
         pages.append(page)
-        page.goto(server + "/login")
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(server + "/")
         return page
 
     yield sign_in

@@ -19,7 +19,7 @@ import pytest
 
 from services.web.auth import hash_password
 from tests.e2e.web.client import Answer, Client
-from tests.e2e.web.conftest import PASSWORD, free_port, serving
+from tests.e2e.web.conftest import PASSWORD, free_port, serving, signed_in_page
 from tests.e2e.web.test_pages import shot
 
 # user: (role, scope lines of the users file)
@@ -256,14 +256,7 @@ def test_an_analysts_sql_reaches_no_other_scope_by_any_name(scoped: tuple[str, P
 # --- the work list, in the browser -----------------------------------------------------------
 
 def browser(context: Any, url: str, user: str) -> Any:
-    context.clear_cookies()
-    page = context.new_page()
-    page.goto(url + "/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(url + "/")
-    return page
+    return signed_in_page(context, url, user)
 
 
 def overs(page: Any) -> list[int]:
