@@ -255,6 +255,8 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
                          "municipality_name": name or m, "service": s,
                          "producer_kinds": list(kinds or [])})
 
+    rels += map_relations(munis, [(r["area_key"], r["municipality"], r["service"])
+                                  for r in map_rows if r["service"] is not None])
     _sum_up(counts, rels)
     cube = Cube(k=k, as_of=as_of, cells=suppress(dict(counts), rels, k), areas=trend_areas,
                 munis={a: sorted(ms, key=lambda m: names.get(m, m)) for a, ms in munis.items()},
@@ -267,6 +269,33 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
                 transfer_months=tm)
     cube.map_rows = _map(cube, map_rows)
     return cube
+
+
+def map_relations(munis: dict[str, set[str]], services: list[tuple[str, str, str]]
+                  ) -> list[Relation]:
+    """The choropleth's cells (services/web/pages/service_map.py), summed from the cube's own:
+    ("gapsum", area, municipality | '*') = open gaps of every type, and ("clients", area,
+    municipality | '*', '*') = young people in service over services. Suppressed jointly with
+    everything else, so a rate between two shown cells tells nothing more."""
+    rels: list[Relation] = []
+    for a, ms in sorted(munis.items()):
+        for m in sorted(ms):
+            rels.append(Relation(("gapsum", a, m),
+                                 tuple(("gap", t, a, m, ALL) for t in GAP_TYPES)))
+        rels.append(Relation(("gapsum", a, ALL),
+                             tuple(("gap", t, a, ALL, ALL) for t in GAP_TYPES)))
+        rels.append(Relation(("gapsum", a, ALL), tuple(("gapsum", a, m) for m in sorted(ms))))
+    by_place: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, m, s in sorted(set(services)):
+        by_place[(a, m)].append(s)
+    place_areas: dict[str, list[str]] = defaultdict(list)
+    for (a, m), ss in sorted(by_place.items()):
+        rels.append(Relation(("clients", a, m, ALL), tuple(("clients", a, m, s) for s in ss)))
+        place_areas[a].append(m)
+    for a, ms2 in sorted(place_areas.items()):
+        rels.append(Relation(("clients", a, ALL, ALL), tuple(("clients", a, m, ALL)
+                                                             for m in ms2)))
+    return rels
 
 
 def _sum_up(counts: dict[Key, int], rels: list[Relation]) -> None:

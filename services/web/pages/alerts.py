@@ -12,7 +12,7 @@ from aiohttp import web
 
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
-from services.web import published
+from services.web import focus, published
 from services.web.app import ctx, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.published import ALL, GAP_TYPES
@@ -31,7 +31,7 @@ async def alerts(request: web.Request) -> web.StreamResponse:
     state = service(request).state
     c.store.log(s.user, s.role, "view", "alerts")
     if "gap_rows" not in PERMISSIONS[s.role]:
-        cube = await published.of(c.reader).cube()
+        cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
         return render(request, "alerts.html", page="alerts", counts=cube.alert_counts(),
                       gap_types=GAP_TYPES, all_key=ALL, firing=[], resolved=[],
                       delivery_error=service(request).last_error)

@@ -6,7 +6,7 @@ from datetime import date
 
 from aiohttp import web
 
-from services.web import published
+from services.web import focus, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES
@@ -16,7 +16,7 @@ from services.web.svg import count_value, line_chart
 @needs("overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
-    cube = await published.of(c.reader).cube()
+    cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
     trend = cube.trend()
     series: dict[str, list[tuple[date, float | None]]] = {
         translate(g, lang): [(d, count_value(v[g])) for d, a, v in trend if a == ALL]
