@@ -24,7 +24,7 @@ from services.web.app import ctx, lang_of, local_path, needs, render, session
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
 from services.web.i18n import decimal, translate
 from services.web.pages.session import back_to
-from services.web.published import ALL, Cube
+from services.web.published import ALL, GAP_TYPES, Cube
 
 MEASURES = ("gaps", "handoff")
 LEVELS = ("municipality", "area")
@@ -43,19 +43,30 @@ class Unit:
     state: str  # "value", "hidden" (a count suppressed) or "none" (nothing to divide by)
 
 
-def keys(measure: str, area: str, muni: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The cube cells of a measure's numerator and denominator."""
+def keys(measure: str, area: str, muni: str) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+    """The cube cells whose sum is a measure's numerator, and its denominator's cell. A
+    municipality's open gaps are one cell ("gapsum"); an area's are the sum of its five type
+    cells, published only when all five are shown (no new sum: an area total over types,
+    next to the area's small type counts, would pin them)."""
     if measure == "handoff":
-        return ("handoff", area, muni, "transferred"), ("handoff", area, muni, "cohort")
-    return ("gapsum", area, muni), ("clients", area, muni, ALL)
+        return [("handoff", area, muni, "transferred")], ("handoff", area, muni, "cohort")
+    numerator: list[tuple[str, ...]] = (
+        [("gapsum", area, muni)] if muni != ALL
+        else [("gap", t, area, ALL, ALL) for t in GAP_TYPES])
+    return numerator, ("clients", area, muni, ALL)
 
 
 def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: str) -> Unit:
     if area is None:  # the cube has no cell of this place: nothing there
         return Unit(key, name, "", "0", "0", None, "none")
-    nk, dk = keys(measure, area, muni)
-    num, den = cube.value(*nk), cube.value(*dk)
-    texts = cube.text(*nk), cube.text(*dk)
+    nks, dk = keys(measure, area, muni)
+    parts = [cube.value(*k) for k in nks]
+    num = None if None in parts else sum(p for p in parts if p is not None)
+    # one cell: its own text; a sum of cells: the sum where all are shown, else '–' (not
+    # published: claiming '..' would say it is at least k)
+    num_text = cube.text(*nks[0]) if len(nks) == 1 else ("–" if num is None else str(num))
+    den = cube.value(*dk)
+    texts = num_text, cube.text(*dk)
     if den == 0:
         return Unit(key, name, area, *texts, None, "none")
     if num is None or den is None:
