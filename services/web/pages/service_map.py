@@ -45,15 +45,11 @@ class Unit:
 
 def keys(measure: str, area: str, muni: str) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     """The cube cells whose sum is a measure's numerator, and its denominator's cell. A
-    municipality's open gaps are one cell ("gapsum"); an area's are the sum of its five type
-    cells, published only when all five are shown (no new sum: an area total over types,
-    next to the area's small type counts, would pin them)."""
+    place's open gaps are the sum of its five type cells, published only when all five are
+    shown (services.web.published.map_relations says why there is no cell of that sum)."""
     if measure == "handoff":
         return [("handoff", area, muni, "transferred")], ("handoff", area, muni, "cohort")
-    numerator: list[tuple[str, ...]] = (
-        [("gapsum", area, muni)] if muni != ALL
-        else [("gap", t, area, ALL, ALL) for t in GAP_TYPES])
-    return numerator, ("clients", area, muni, ALL)
+    return [("gap", t, area, muni, ALL) for t in GAP_TYPES], ("clients", area, muni, ALL)
 
 
 def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: str) -> Unit:

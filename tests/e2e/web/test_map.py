@@ -21,6 +21,51 @@ KAINUU = sorted(c for c, m in municipalities().items() if m.region_code == "18")
 HIDDEN = {"fi": "piilotettu", "en": "hidden", "sv": "dolt"}
 
 
+def _serve(d: Path, users_file: Path, homes: list[Any] | None, seed: int) -> Iterator[str]:
+    """A synthetic file of 2,500 young people (enough for some figures to clear the
+    threshold), replayed and served."""
+    events = generate(d / "events.jsonl", clients=2500, seed=seed, homes=homes)
+    jatkumo("replay", str(events), "--db", str(d / "map.duckdb"), "--as-of", "2023-04-30",
+            "--quiet")
+    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_ALERTMANAGER_URL": ""}
+    with serving(d / "map.duckdb", free_port(), env) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
+    """North Ostrobothnia."""
+    yield from _serve(tmp_path_factory.mktemp("map"), users_file, None, 5)
+
+
+@pytest.fixture(scope="module")
+def two_areas(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
+    """Young people of North Ostrobothnia and Kainuu."""
+    homes = [m for m in municipalities().values() if m.region_code in ("17", "18")]
+    yield from _serve(tmp_path_factory.mktemp("two-areas"), users_file, homes, 11)
+
+
+@pytest.fixture
+def page_as(context: Any) -> Iterator[Callable[[str, str], Any]]:
+    pages: list[Any] = []
+
+    def sign_in(url: str, user: str = "maija") -> Any:
+        context.clear_cookies()
+        page = context.new_page()
+        pages.append(page)
+        page.goto(url + "/login")
+        page.fill("#username", user)
+        page.fill("#password", PASSWORD)
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(url + "/")
+        return page
+
+    yield sign_in
+    for p in pages:
+        p.close()
+
+
 def _codes(page: Any, selector: str = "svg.choropleth path.muni") -> list[str]:
     return sorted(page.eval_on_selector_all(
         selector, "els => els.map(e => e.getAttribute('data-code'))"))
@@ -28,8 +73,8 @@ def _codes(page: Any, selector: str = "svg.choropleth path.muni") -> list[str]:
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_map_draws_every_municipality_and_marks_hidden_ones(
-        page_as: Callable[[str], Any], server: str, lang: str) -> None:
-    page = page_as("maija")
+        page_as: Callable[[str, str], Any], server: str, lang: str) -> None:
+    page = page_as(server, "maija")
     page.goto(f"{server}/lang/{lang}")
     page.goto(server + "/map")
     assert page.locator("html").get_attribute("lang") == lang
@@ -62,9 +107,9 @@ def test_map_draws_every_municipality_and_marks_hidden_ones(
     page.screenshot(path=str(SHOTS / f"map-{lang}.png"), full_page=True)
 
 
-def test_every_measure_and_level_draws_the_area(page_as: Callable[[str], Any],
+def test_every_measure_and_level_draws_the_area(page_as: Callable[[str, str], Any],
                                                 server: str) -> None:
-    page = page_as("maija")
+    page = page_as(server, "maija")
     for measure in ("gaps", "handoff"):
         for level in ("municipality", "area"):
             page.goto(f"{server}/map?measure={measure}&level={level}")
@@ -86,9 +131,9 @@ def _gap_municipalities(page: Any) -> set[str]:
     return {c.strip() for c in cells if re.fullmatch(r"\d{3}", c.strip())}
 
 
-def test_clicking_a_municipality_focuses_the_other_pages(page_as: Callable[[str], Any],
-                                                         server: str) -> None:
-    page = page_as("maija")
+def test_clicking_a_municipality_focuses_the_other_pages(
+        page_as: Callable[[str, str], Any], server: str) -> None:
+    page = page_as(server, "maija")
     page.goto(server + "/gaps")
     before = _gap_municipalities(page)
     assert len(before) > 2
@@ -113,9 +158,9 @@ def test_clicking_a_municipality_focuses_the_other_pages(page_as: Callable[[str]
     assert _gap_municipalities(page) == before
 
 
-def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str], Any],
+def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str, str], Any],
                                              server: str) -> None:
-    page = page_as("maija")
+    page = page_as(server, "maija")
     page.goto(server + "/map")
     page.locator("svg.choropleth a[data-code='244']").focus()
     assert page.evaluate("document.activeElement.getAttribute('data-code')") == "244"
@@ -125,43 +170,20 @@ def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str], Any],
     page.goto(server + "/focus/clear")
 
 
-@pytest.fixture(scope="module")
-def two_areas(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
-    """A file whose young people live in North Ostrobothnia and Kainuu."""
-    d = tmp_path_factory.mktemp("two-areas")
-    homes = [m for m in municipalities().values() if m.region_code in ("17", "18")]
-    events = generate(d / "events.jsonl", clients=250, seed=11, homes=homes)
-    jatkumo("replay", str(events), "--db", str(d / "two.duckdb"), "--as-of", "2023-04-30",
-            "--quiet")
-    port = free_port()
-    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
-           "JATKUMO_ALERTMANAGER_URL": ""}
-    with serving(d / "two.duckdb", port, env) as url:
-        yield url
-
-
-def test_a_file_of_two_wellbeing_areas_draws_both(context: Any, two_areas: str) -> None:
-    context.clear_cookies()
-    page = context.new_page()
-    try:
-        page.goto(two_areas + "/login")
-        page.fill("#username", "maija")
-        page.fill("#password", PASSWORD)
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(two_areas + "/")
-        page.goto(two_areas + "/map")
-        assert _codes(page) == sorted(NORTH + KAINUU)
-        options = page.locator("select[name=wa] option").all_inner_texts()
-        assert "Kainuu" in options and "Pohjois-Pohjanmaa" in options
-        page.select_option("select[name=wa]", "Kainuu")
-        page.click("#map-controls button[type=submit]")
-        page.wait_for_url(re.compile(r".*wa=Kainuu.*"))
-        assert _codes(page) == KAINUU
-        names = {municipalities()[c].name_fi for c in KAINUU}
-        shown = {t.strip() for t in page.locator("#map-values tbody th").all_inner_texts()}
-        assert shown == names
-        page.goto(two_areas + "/map?wa=Kainuu&level=area")
-        assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
-        page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
-    finally:
-        page.close()
+def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], Any],
+                                                   two_areas: str) -> None:
+    page = page_as(two_areas, "maija")
+    page.goto(two_areas + "/map")
+    assert _codes(page) == sorted(NORTH + KAINUU)
+    options = page.locator("select[name=wa] option").all_inner_texts()
+    assert "Kainuu" in options and "Pohjois-Pohjanmaa" in options
+    page.select_option("select[name=wa]", "Kainuu")
+    page.click("#map-controls button[type=submit]")
+    page.wait_for_url(re.compile(r".*wa=Kainuu.*"))
+    assert _codes(page) == KAINUU
+    names = {municipalities()[c].name_fi for c in KAINUU}
+    shown = {t.strip() for t in page.locator("#map-values tbody th").all_inner_texts()}
+    assert shown == names
+    page.goto(two_areas + "/map?wa=Kainuu&level=area")
+    assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
+    page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
