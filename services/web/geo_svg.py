@@ -12,7 +12,7 @@ from services.web.geo import Layout
 # ColorBrewer's 5-class "Blues": sequential, readable with the common colour-vision
 # deficiencies and in greyscale (lightness rises steadily).
 PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-NONE_FILL = "#ffffff"
+NONE_FILL = "url(#nodata)"
 HIDDEN_FILL = "url(#hatch)"
 STROKE = "#4d4d4d"
 
@@ -36,11 +36,14 @@ def fill(cell: Cell) -> str:
 
 
 def hatch_defs() -> str:
-    """The hatch pattern for hidden figures (grey diagonal lines on light grey)."""
+    """The patterns: hatch for hidden figures (grey diagonal lines on light grey), sparse
+    dots on white for places with nothing to show (so neither is told by colour alone)."""
     return ('<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
             'patternTransform="rotate(45)"><rect width="6" height="6" fill="#e0e0e0"/>'
             '<line x1="0" y1="0" x2="0" y2="6" stroke="#5c5c5c" stroke-width="2.2"/>'
-            '</pattern></defs>')
+            '</pattern><pattern id="nodata" width="7" height="7" patternUnits="userSpaceOnUse">'
+            '<rect width="7" height="7" fill="#ffffff"/><circle cx="3.5" cy="3.5" r="1" '
+            'fill="#6b6b6b"/></pattern></defs>')
 
 
 def choropleth(layout: Layout, cells: Mapping[str, Cell], title: str) -> str:
@@ -66,8 +69,8 @@ def choropleth(layout: Layout, cells: Mapping[str, Cell], title: str) -> str:
 
 
 def swatch(fill_value: str) -> str:
-    """A legend square with the same fill as the map (the hatch is the map's own pattern:
-    one id per page)."""
+    """A legend square with the same fill as the map (the patterns are the map's own: one id
+    per page)."""
     return (f'<svg class="swatch" viewBox="0 0 18 18" width="18" height="18" aria-hidden="true">'
             f'<rect x="0.5" y="0.5" width="17" height="17" fill="{fill_value}" '
             f'stroke="{STROKE}"/></svg>')
