@@ -43,17 +43,23 @@ def get(request: web.Request) -> Focus | None:
     return of_code(request.query.get("focus")) or of_code(request.cookies.get(COOKIE))
 
 
-def area_of(cube: Cube, code: str) -> str | None:
-    """The internal area the cube files a municipality under (its open gaps, its handoff, or
-    its services), None if the cube has no cell of it."""
+def areas(cube: Cube) -> dict[str, str]:
+    """Municipality -> the internal area the cube files it under (its open gaps, its handoff
+    or its services; the first found, as they agree), for every municipality it has a cell of.
+    One pass: the map asks it for every municipality of a national file."""
+    out: dict[str, str] = {}
     for lists in (cube.munis, cube.handoff_munis):
         for a, ms in lists.items():
-            if code in ms:
-                return a
+            for m in ms:
+                out.setdefault(m, a)
     for r in cube.map_rows:
-        if r["municipality"] == code:
-            return str(r["area_key"])
-    return None
+        out.setdefault(r["municipality"], str(r["area_key"]))
+    return out
+
+
+def area_of(cube: Cube, code: str) -> str | None:
+    """The internal area of one municipality in the cube, None if it has no cell of it."""
+    return areas(cube).get(code)
 
 
 def apply(cube: Cube, focus: Focus | None) -> Cube:

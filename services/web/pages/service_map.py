@@ -109,7 +109,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         m = ref[code]
         return m.name_sv if lang == "sv" else m.name_fi
 
-    area_of = {m: focus.area_of(cube, m) for m in shown}
+    filed = focus.areas(cube)
+    area_of = {m: filed.get(m) for m in shown}
     munis = sorted((unit(cube, measure, m, name(m), area_of[m], m) for m in shown),
                    key=lambda u: u.name)
     internal = sorted({a for a in area_of.values() if a not in (None, "-")}, key=str)
