@@ -5,14 +5,18 @@ written the language's way; a click or a key press on a municipality focuses eve
 
 import os
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from schemas.reference import municipalities
 from services.web import geo
+from tests.e2e.web.attack import Browser, tables
 from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving
 from tests.e2e.web.synth import generate
 
@@ -187,3 +191,38 @@ def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], 
     page.goto(two_areas + "/map?wa=Kainuu&level=area")
     assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
     page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
+
+
+def test_focus_links_stay_on_the_site_and_take_only_municipality_codes(server: str) -> None:
+    b = Browser(server)
+    b.sign_in("maija", PASSWORD)
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        req = urllib.request.Request(f"{server}/focus/564?{urlencode({'next': target})}",
+                                     headers={"Accept": "text/html"})
+        with b.http.open(req, timeout=30) as r:
+            assert r.url.startswith(server + "/"), r.url
+    assert "focus-chip" in b.get("/gaps")  # the code was taken
+    b.get("/focus/clear")
+    assert "focus-chip" not in b.get("/gaps")
+    for bad in ("/focus/999", "/gaps?focus=999", "/gaps?focus=c-1042"):
+        assert "focus-chip" not in b.get(bad)  # not a municipality: no focus
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        b.get("/focus/c-1042")
+    assert refused.value.code == 404
+
+
+def test_an_analysts_gap_rows_follow_the_focus(server: str) -> None:
+    """Analysts get gap rows, not cube cells: the same focus narrows them to the
+    municipality (its code in the municipality column, index 3 of the row columns)."""
+    b = Browser(server)
+    b.sign_in("antti", PASSWORD)
+
+    def municipalities_listed() -> set[str]:
+        rows = {tid: rs for tid, _, rs in tables(b.get("/gaps"))}["gap-table"][1:]
+        return {cells[3] for _, cells in rows}
+
+    assert len(municipalities_listed()) > 2
+    b.get("/focus/564")
+    assert municipalities_listed() == {"564"}
+    b.get("/focus/clear")
+    assert len(municipalities_listed()) > 2
