@@ -250,6 +250,11 @@ _T: dict[str, tuple[str, str, str]] = {
     "map_no_internal_areas": ("Tälle hyvinvointialueelle ei ole määritelty sisäisiä alueita.",
                               "No internal areas are defined for this wellbeing area.",
                               "Inga interna områden har definierats för detta välfärdsområde."),
+    "map_no_internal_some": (
+        "Kunnat, joille ei ole määritelty sisäistä aluetta (muut hyvinvointialueet), näkyvät "
+        "pisteytettyinä.",
+        "Municipalities with no internal area defined (other wellbeing areas) are dotted.",
+        "Kommuner utan definierat internt område (andra välfärdsområden) visas prickade."),
     "map_values": ("Kartan luvut taulukkona", "The map's figures as a table",
                    "Kartans siffror som tabell"),
     "map_services": ("Palvelut ja tuottajat kunnittain", "Services and producers by municipality",

@@ -144,6 +144,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         svg=choropleth(geo.layout(shown), cells, title), title=title, legend=legend,
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
         no_internal=level == "area" and not areas,
+        some_without=level == "area" and bool(areas) and any(
+            a in (None, "-") for a in area_of.values()),
         rate=lambda v: decimal(v, lang), services=services, without=without,
         dec=lambda v: decimal(v, lang))
 

@@ -190,6 +190,9 @@ def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], 
     assert shown == names
     page.goto(two_areas + "/map?wa=Kainuu&level=area")
     assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
+    page.goto(two_areas + "/map?level=area")  # both: Kainuu's municipalities say why
+    assert page.locator("#some-without-area").is_visible()
+    assert page.locator("#no-internal").count() == 0
     page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
 
 
