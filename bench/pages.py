@@ -45,6 +45,7 @@ PAGES: list[tuple[str, str, str, dict[str, str]]] = [
     ("manager", "GET", "/gaps", {}),
     ("manager", "GET", "/gaps?status=open&sort=gaps", {}),
     ("manager", "GET", "/gaps.csv", {}),
+    ("manager", "GET", "/gaps.xlsx", {}),
     ("manager", "GET", "/alerts", {}),
     ("analyst", "GET", "/gaps", {}),
     ("analyst", "GET", "/gaps?gap_type=SERVICE_BREAK&status=open", {}),

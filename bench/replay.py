@@ -10,7 +10,12 @@ the byte pre-scan of every line and the closer look at the lines it flags): the 
 replayed in one process with and without them (the checks switched off in this process only,
 for the measurement), and how many lines the pre-scan sent to the closer look.
 
-    .venv/bin/python bench/replay.py [--events N] [--keep DIR]
+With `--mix` the file has the mixed shape of issue 14 instead: about 16 events a client
+(1-3 contracts each) with amendments, suspensions, transfers, referrals, worker changes and
+corrections (the same fact set twice, the later `occurred_at` winning), written out of time
+order, and replayed as of 2024-06-30 (18+ months after the first contracts).
+
+    .venv/bin/python bench/replay.py [--events N] [--mix] [--keep DIR]
 """
 
 import argparse
@@ -33,6 +38,7 @@ from services import loader
 from services.config import Settings
 from services.partition import numbered
 from services.replay import replay
+from streams.core import compiled
 
 MUNICIPALITIES = ["564", "244", "678", "305", "977", "139"]
 
@@ -77,6 +83,130 @@ def write_events(path: Path, n: int, seed: int = 7) -> int:
                     "present": rng.random() < 0.85}))
             f.write(b"\n".join(lines) + b"\n")
             written += len(lines)
+    return written
+
+
+MIX_AS_OF = date(2024, 6, 30)
+WELLBEING_AREA = "wellbeing_area:pohjois-pohjanmaa"
+
+
+def mixed_client(rng: random.Random, c: int, first: date) -> list[bytes]:
+    """One client's events in the mixed shape: registration, 1-3 contracts, each with an
+    amendment, maybe a suspension and resume, a transfer (maybe corrected), attendance, an end
+    (maybe corrected); workers assigned and changed; referrals made, started or closed."""
+    client, muni = f"m{c}", rng.choice(MUNICIPALITIES)
+    org = f"municipality:{muni}"
+    stamp = iter(range(10_000))
+
+    def ev(etype: str, day: date, payload: dict, late: int = 0) -> bytes:
+        # Corrections are recorded later (a later occurred_at wins, SPEC.md 1.5).
+        when = day + timedelta(days=late)
+        return orjson.dumps({
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "event_type": etype, "schema_version": 1,
+            "occurred_at": f"{when.isoformat()}T10:{next(stamp) % 60:02d}:00+02:00",
+            "source": "workshop:BENCH", "client_id": client, "payload": payload})
+
+    out = [ev("client.registered", first, {
+        "birth_year": rng.randrange(1995, 2006), "home_municipality": muni,
+        "referred_by": rng.choice(["te_office", "social_work", "ohjaamo", "self"]),
+        "registered_on": first.isoformat()})]
+    worker_day = first
+    out.append(ev("worker.assigned", worker_day, {
+        "worker_id": f"w{c}a", "organization": org, "on_date": worker_day.isoformat()}))
+    start = first
+    for k in range(rng.choice([1, 1, 2, 3])):
+        contract = f"m{c}k{k}"
+        producer = {"id": f"PAJA-{muni}", "kind": "municipal", "municipality": muni}
+        out.append(ev("contract.signed", start, {
+            "contract_id": contract, "service": rng.choice(["KTT", "SOSKU", "NUPA"]),
+            "organizer": org if start < date(2023, 1, 1) else WELLBEING_AREA,
+            "producer": producer, "start_date": start.isoformat(),
+            "planned_end_date": (start + timedelta(days=365)).isoformat(),
+            "days_per_week": 3, "hours_per_day": 6}))
+        amended = start + timedelta(days=rng.randrange(20, 120))
+        out.append(ev("contract.amended", amended, {
+            "contract_id": contract, "amended_on": amended.isoformat(),
+            "days_per_week": rng.randrange(1, 6)}))
+        if start < date(2023, 1, 1):
+            eff = date(2023, 1, 1) + timedelta(days=rng.choice([0, 0, 5, 20, 60]))
+            out.append(ev("responsibility.transferred", eff, {
+                "contract_id": contract, "from_organizer": org, "to_organizer": WELLBEING_AREA,
+                "effective_date": eff.isoformat()}))
+            if rng.random() < 0.4:  # corrected later to another day
+                fixed = eff - timedelta(days=rng.randrange(0, 10))
+                out.append(ev("responsibility.transferred", fixed, {
+                    "contract_id": contract, "from_organizer": org,
+                    "to_organizer": WELLBEING_AREA, "effective_date": fixed.isoformat()},
+                    late=30))
+        if rng.random() < 0.5:
+            off = start + timedelta(days=rng.randrange(30, 200))
+            out.append(ev("contract.suspended", off, {
+                "contract_id": contract, "from_date": off.isoformat(),
+                "reason": rng.choice(["illness", "leave", "other"])}))
+            back = off + timedelta(days=rng.randrange(5, 60))
+            out.append(ev("contract.resumed", back, {
+                "contract_id": contract, "on_date": back.isoformat()}))
+        day = start
+        for _ in range(rng.randrange(2, 6)):
+            day += timedelta(days=rng.randrange(1, 40))
+            out.append(ev("attendance.recorded", day, {
+                "contract_id": contract, "date": day.isoformat(),
+                "present": rng.random() < 0.8}))
+        end = start + timedelta(days=rng.randrange(150, 500))
+        if end < MIX_AS_OF:
+            out.append(ev("contract.ended", end, {
+                "contract_id": contract, "end_date": end.isoformat(),
+                "reason": rng.choice(["education", "employment", "completed", "interrupted"])}))
+            if rng.random() < 0.3:  # the end corrected later
+                fixed = end + timedelta(days=rng.randrange(1, 30))
+                out.append(ev("contract.ended", fixed, {
+                    "contract_id": contract, "end_date": fixed.isoformat(),
+                    "reason": "completed"}, late=40))
+        start = end + timedelta(days=rng.randrange(0, 90))
+        if start >= MIX_AS_OF:
+            break
+    worker_day += timedelta(days=rng.randrange(100, 500))
+    if worker_day < MIX_AS_OF:
+        organisation = org if worker_day < date(2023, 1, 1) else WELLBEING_AREA
+        out.append(ev("worker.unassigned", worker_day, {
+            "worker_id": f"w{c}a", "organization": org, "on_date": worker_day.isoformat()}))
+        new = worker_day + timedelta(days=rng.randrange(0, 40))
+        out.append(ev("worker.assigned", new, {
+            "worker_id": f"w{c}b", "organization": organisation, "on_date": new.isoformat()}))
+    for r in range(rng.choice([0, 1, 1, 2])):
+        made = first + timedelta(days=rng.randrange(10, 400))
+        ref = f"m{c}r{r}"
+        out.append(ev("referral.made", made, {
+            "referral_id": ref, "target": rng.choice(["mental_health", "education", "health"]),
+            "made_on": made.isoformat()}))
+        fate = rng.random()
+        if fate < 0.5:
+            started = made + timedelta(days=rng.randrange(5, 90))
+            out.append(ev("referral.started", started, {
+                "referral_id": ref, "started_on": started.isoformat()}))
+        elif fate < 0.7:
+            out.append(ev("referral.closed", made + timedelta(days=30), {
+                "referral_id": ref, "closed_on": (made + timedelta(days=30)).isoformat(),
+                "outcome": rng.choice(["declined", "cancelled", "not_needed"])}))
+    return out
+
+
+def write_mixed(path: Path, n: int, seed: int = 7) -> int:
+    """About n events in the mixed shape, out of time order: each block of about 25 clients'
+    events (some 400) is shuffled before it is written."""
+    rng = random.Random(seed)
+    written = c = 0
+    with path.open("wb") as f:
+        while written < n:
+            block: list[bytes] = []
+            for _ in range(25):
+                c += 1
+                first = date(2021, 1, 4) + timedelta(days=rng.randrange(700))
+                block.extend(mixed_client(rng, c, first))
+            rng.shuffle(block)
+            f.write(b"\n".join(block) + b"\n")
+            written += len(block)
     return written
 
 
@@ -127,6 +257,8 @@ def flagged(events: Path) -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--mix", action="store_true",
+                    help="the mixed shape (corrections, transfers, referrals, out of order)")
     ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
     ap.add_argument("--keep", type=Path, help="folder for the event file and DuckDB file")
     ap.add_argument("--scan-events", type=int, default=300_000,
@@ -135,14 +267,18 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jatkumo-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     events, db = folder / "events.jsonl", folder / "bench.duckdb"
-    n = write_events(events, args.events)
-    print(f"wrote {n:,} events ({events.stat().st_size / 1e6:.0f} MB) to {events}")
+    write = write_mixed if args.mix else write_events
+    as_of = MIX_AS_OF if args.mix else None
+    n = write(events, args.events)
+    shape = "mixed" if args.mix else "attendance-heavy"
+    print(f"wrote {n:,} {shape} events ({events.stat().st_size / 1e6:.0f} MB) to {events}; "
+          f"core: {compiled.which()}")
     # Interleaved and best-of, so that load from other processes hits both sides alike.
     bases, tooks = [], []
     for _ in range(args.rounds):
         bases.append(baseline(events))
         t = time.perf_counter()
-        report = replay(events, db, Settings(pseudonym_key=b"bench"), None)
+        report = replay(events, db, Settings(pseudonym_key=b"bench"), as_of)
         tooks.append(time.perf_counter() - t)
     base, took = min(bases), min(tooks)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -153,7 +289,7 @@ def main() -> None:
           f"{report.worker_peak_mib:.0f} MiB in the largest worker; {report.workers} worker(s); "
           f"clients {report.clients:,}; taken {report.taken:,}")
     small = folder / "scan.jsonl"
-    m = write_events(small, args.scan_events, seed=8)
+    m = write(small, args.scan_events, seed=8)
     withs, withouts = [], []
     for _ in range(args.rounds):
         withouts.append(one_process(small, folder / "scan.duckdb", scan=False))

@@ -18,6 +18,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[kafka,dev]"
+# The rules' hot modules compiled by mypyc (about 25 s of a core); the Python core is the
+# fallback (deploy/build_core.py, streams/core/compiled.py).
+if ! .venv/bin/python deploy/build_core.py > build-core.log 2>&1; then
+  echo "setup: the compiled core did not build (see build-core.log); the Python core is used" >&2
+fi
+tail -n 1 build-core.log
 
 if [ "$want_test" = 1 ]; then
   for extra in deploy/setup.d/*.sh; do

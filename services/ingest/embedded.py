@@ -28,6 +28,7 @@ from services.config import Settings
 from services.ingest.ledger import Ledger, Verdict
 from streams.core import ClientState, evaluate
 from streams.core.event_ids import CONFLICT, Version, version_of
+from streams.core.horizon import next_change
 from streams.core.results import ClientResult, IssueRow
 from streams.core.state import add_fact, rank_of, retract
 
@@ -60,6 +61,9 @@ class Embedded:
         self.lock = threading.Lock()  # one batch at a time: the ledger and states are shared
         self.ledger = Ledger()
         self.states: dict[str, ClientState] = {}
+        # client -> the next day its rows can change by more than open gaps growing
+        # (streams.core.horizon): the daily move re-evaluates only the clients due.
+        self.next_change: dict[str, int] = {}
         self.as_of = today()
         self.seq = 0
 
@@ -96,17 +100,38 @@ class Embedded:
             self.seq = seq
         return taken
 
-    def move_as_of(self, day: date) -> None:
+    def move_as_of(self, day: date) -> int:
+        """Move the as-of date and the relations with it; returns how many clients were
+        evaluated again. Forward (the daily move), only the clients whose next breakpoint has
+        come are; every other client's open gaps are older by the days that passed, which one
+        UPDATE says. Backward, everything is rewritten."""
         with self.lock:
+            later = day.toordinal() - self.as_of.toordinal()
             self.as_of = day
             self.con.begin()
-            self._rewrite_all()
+            if later < 0:
+                self._rewrite_all()
+                due = len(self.next_change)
+            elif later > 0:
+                self.store.set_as_of(day)
+                self.con.execute("UPDATE gap_rows SET length_days = length_days + ? "
+                                 "WHERE ended_on IS NULL", [later])
+                a = day.toordinal()
+                clients = {c for c, nxt in self.next_change.items() if nxt <= a}
+                clients |= {v.client for vs in self.ledger.losers.values() for v in vs.values()
+                            if v.client not in self.states}
+                self._rewrite(clients)
+                due = len(clients)
+            else:
+                due = 0
             self.con.commit()
+            return due
 
     def _rewrite_all(self) -> None:
         self.store.set_as_of(self.as_of)
         for relation in CLIENT_KEYED:
             self.con.execute(f"DELETE FROM {relation}")
+        self.next_change = {}
         clients = set(self.states) | {v.client for vs in self.ledger.losers.values()
                                       for v in vs.values()}
         self.store.insert_tables(columns.result_tables(self._results(clients)))
@@ -212,9 +237,13 @@ class Embedded:
             issues = [IssueRow(eid, client, CONFLICT) for eid in self.ledger.losers_of(client)]
             if state is not None:
                 r = evaluate(state, self.as_of, self.settings.rules)
+                self.next_change[client] = next_change(state, self.as_of.toordinal(),
+                                                       self.settings.rules)
             elif issues:  # a client known only by versions that lost
+                self.next_change.pop(client, None)
                 r = ClientResult(client)
             else:
+                self.next_change.pop(client, None)
                 continue
             r.issues = sorted(r.issues + issues)
             out.append(r)

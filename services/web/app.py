@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from services.config import WebSettings
-from services.web import focus
+from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
 from services.web.i18n import LANG_NAMES, LANGS, translate
@@ -39,9 +39,9 @@ class Ctx:
     users: dict[str, User]
     settings: WebSettings
     sessions: Sessions = field(default_factory=Sessions)
-    templates: jinja2.Environment = field(default_factory=lambda: jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-        trim_blocks=True, lstrip_blocks=True))
+    templates: jinja2.Environment = field(default_factory=lambda: formats.install(
+        jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                           trim_blocks=True, lstrip_blocks=True)))
     extras: dict[str, Any] = field(default_factory=dict)  # alerts service, metrics
     analyst: SqlRunner | None = None
     # Sign-in: failures per typed name (any name: a locked unknown name must look like a
@@ -83,12 +83,13 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     s: Session | None = request.get("session")
     allowed = PERMISSIONS[s.role] if s else frozenset()
     page = ctx(request).templates.get_template(template)
-    html = page.render(
-        t=lambda key: _threshold(translate(key, lang), ctx(request).settings.suppress_below),
-        lang=lang, langs=LANG_NAMES, session=s,
-        nav=[(n, NAV_PATH[n]) for n in NAV if n in allowed], path=request.path,
-        partial=request.headers.get("HX-Request") == "true",
-        focus_chip=focus.get(request) if s else None, **values)
+    with formats.speaking(lang):  # the |date, |num, |when filters write in `lang`
+        html = page.render(
+            t=lambda key: _threshold(translate(key, lang), ctx(request).settings.suppress_below),
+            lang=lang, langs=LANG_NAMES, session=s,
+            nav=[(n, NAV_PATH[n]) for n in NAV if n in allowed], path=request.path,
+            partial=request.headers.get("HX-Request") == "true",
+            focus_chip=focus.get(request) if s else None, **values)
     return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
 
 
@@ -149,7 +150,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             and not request.path.startswith("/api/v1/")):
         # Before anything else, sign-in included: a cross-site form is refused outright.
         # (/api/v1/ carries a bearer token, nothing a browser adds by itself: no CSRF there.)
-        raise web.HTTPForbidden(text="cross-site request refused")
+        raise web.HTTPForbidden(text=translate("cross_site", lang_of(request)))
     if request.path == "/" or not request.path.startswith(PUBLIC):
         s = ctx(request).sessions.get(request.cookies.get("session"))
         if s is None:
@@ -160,12 +161,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                     back.set_cookie("next", request.path, httponly=True, samesite="Lax",
                                     path="/", max_age=600)
                 raise back
-            raise web.HTTPUnauthorized(text="sign in again at /login")
+            raise web.HTTPUnauthorized(text=translate("sign_in_again", lang_of(request)))
         request["session"] = s
         if request.method == "POST":
             form = await request.post()
             if form.get("_csrf") != s.csrf:
-                raise web.HTTPForbidden(text="stale form: reload the page and try again")
+                raise web.HTTPForbidden(text=translate("stale_form", lang_of(request)))
     response = await handler(request)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

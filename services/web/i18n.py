@@ -24,9 +24,9 @@ _T: dict[str, tuple[str, str, str]] = {
                      "kuluttua.", "Too many failed sign-ins. Try again in {s} seconds.",
                      "För många misslyckade inloggningar. Försök igen om {s} sekunder."),
     "signed_in_as": ("Kirjautunut", "Signed in as", "Inloggad som"),
-    "role_manager": ("palvelupäällikkö", "manager", "servicechef"),
+    "role_manager": ("palvelupäällikkö", "service manager", "servicechef"),
     "role_analyst": ("analyytikko", "analyst", "analytiker"),
-    "role_admin": ("ylläpitäjä", "admin", "administratör"),
+    "role_admin": ("ylläpitäjä", "administrator", "administratör"),
     "language": ("Kieli", "Language", "Språk"),
     "as_of": ("Tilanne", "As of", "Läge per"),
     "forbidden": ("Roolisi ei salli tätä sivua.", "Your role does not allow this page.",
@@ -48,27 +48,30 @@ _T: dict[str, tuple[str, str, str]] = {
     "handoff": ("Siirto hyvinvointialueelle 1.1.2023", "Handoff to the wellbeing area 1.1.2023",
                 "Överföring till välfärdsområdet 1.1.2023"),
     "handoff_intro": (
-        "Kunnan järjestämät KTT- ja sosiaalisen kuntoutuksen sopimukset, jotka piti siirtää "
-        "hyvinvointialueelle. Ajallaan = siirto voimassa 14 päivän kuluessa.",
-        "KTT and social rehabilitation contracts organised by municipalities that had to move "
-        "to the wellbeing area. On time = transfer effective within 14 days.",
-        "KTT- och socialrehabiliteringsavtal som kommunerna ordnade och som skulle flyttas "
-        "till välfärdsområdet. I tid = överföringen gäller inom 14 dagar."),
+        "Kuntien järjestämät kuntouttavan työtoiminnan (KTT) ja sosiaalisen kuntoutuksen "
+        "(SOSKU) sopimukset, jotka piti siirtää hyvinvointialueelle. Ajallaan = siirto "
+        "voimassa 14 päivän kuluessa.",
+        "Contracts of rehabilitative work activity (KTT) and social rehabilitation (SOSKU) "
+        "organised by municipalities that had to move to the wellbeing area. On time = "
+        "transfer effective within 14 days.",
+        "Avtal om arbetsverksamhet i rehabiliteringssyfte (KTT) och social rehabilitering "
+        "(SOSKU) som kommunerna ordnade och som skulle flyttas till välfärdsområdet. I tid = "
+        "överföringen gäller inom 14 dagar."),
     "handoff_weekly": ("Siirretty osuus viikoittain (%)", "Share transferred by week (%)",
                        "Andel överförd per vecka (%)"),
     "week": ("Viikko", "Week", "Vecka"),
     "area": ("Alue", "Area", "Område"),
-    "all_areas": ("Koko alue", "Whole region", "Hela regionen"),
+    "all_areas": ("Koko hyvinvointialue", "Whole wellbeing area", "Hela välfärdsområdet"),
     "municipality": ("Kunta", "Municipality", "Kommun"),
-    "cohort": ("Siirrettävät", "Cohort", "Kohort"),
+    "cohort": ("Siirrettävät", "To be transferred", "Ska överföras"),
     "transferred": ("Siirretty ajallaan", "Transferred on time", "Överförd i tid"),
     "transferred_late": ("Siirretty myöhässä", "Transferred late", "Överförd sent"),
-    "pending": ("Odottaa", "Pending", "Väntar"),
+    "pending": ("Odottaa siirtoa", "Not yet transferred", "Ännu inte överförd"),
     "ended_untransferred": ("Päättyi siirtämättä", "Ended untransferred",
                             "Avslutad utan överföring"),
     "pct": ("Osuus %", "Share %", "Andel %"),
     "service": ("Palvelu", "Service", "Tjänst"),
-    "producer_kind": ("Tuottajan tyyppi", "Producer kind", "Producenttyp"),
+    "producer_kind": ("Tuottajan tyyppi", "Type of producer", "Producenttyp"),
     "producer": ("Tuottaja", "Producer", "Producent"),
     "active_clients": ("Aktiiviset nuoret", "Active young people", "Aktiva unga"),
     "workshops": ("Työpajat", "Workshops", "Verkstäder"),
@@ -109,26 +112,28 @@ _T: dict[str, tuple[str, str, str]] = {
     "no_rows": ("Ei rivejä.", "No rows.", "Inga rader."),
     "HANDOFF_MISSING": ("Siirto puuttuu", "Handoff missing", "Överföring saknas"),
     "SERVICE_BREAK": ("Palvelu katkesi", "Service break", "Avbrott i tjänsten"),
-    "NO_RESPONSIBLE_WORKER": ("Ei vastuutyöntekijää", "No responsible worker",
-                              "Ingen ansvarig arbetare"),
-    "ATTENDANCE_SILENCE": ("Ei läsnäoloja", "Attendance silence", "Ingen närvaro"),
-    "REFERRAL_STALLED": ("Lähete jumissa", "Referral stalled", "Remiss har stannat"),
+    "NO_RESPONSIBLE_WORKER": ("Ei vastuutyöntekijää", "No responsible social worker",
+                              "Ingen ansvarig socialarbetare"),
+    "ATTENDANCE_SILENCE": ("Ei läsnäolomerkintöjä", "No attendance recorded",
+                           "Ingen närvaro registrerad"),
+    "REFERRAL_STALLED": ("Lähete ei ole edennyt", "Referral not started",
+                         "Remissen har inte gått vidare"),
     "timeline_intro": ("Anna asiakasviite (katkoslistasta tai hälytyksestä). Jokainen katselu "
                        "kirjataan käyttölokiin.",
                        "Give a client reference (from the gap list or an alert). Every view is "
                        "recorded in the access log.",
                        "Ange en klientreferens (från avbrottslistan eller ett larm). Varje "
-                       "visning loggas."),
+                       "visning registreras i åtkomstloggen."),
     "unknown_ref": ("Viitettä ei löydy.", "No such reference.", "Referensen finns inte."),
     "contracts": ("Sopimukset", "Contracts", "Avtal"),
-    "workers": ("Vastuutyöntekijät", "Responsible workers", "Ansvariga arbetare"),
+    "workers": ("Vastuutyöntekijät", "Responsible social workers", "Ansvariga socialarbetare"),
     "attendance": ("Läsnäolot", "Attendance", "Närvaro"),
     "referrals": ("Lähetteet", "Referrals", "Remisser"),
     "organizers": ("Järjestäjät", "Organisers", "Anordnare"),
     "what": ("Mitä", "What", "Vad"),
     "from": ("Alkaen", "From", "Från"),
     "to": ("Asti", "To", "Till"),
-    "firing": ("Voimassa", "Firing", "Aktiva"),
+    "firing": ("Voimassa", "Active", "Aktiva"),
     "resolved": ("Päättyneet", "Resolved", "Lösta"),
     "acknowledge": ("Kuittaa", "Acknowledge", "Kvittera"),
     "comment": ("Kommentti", "Comment", "Kommentar"),
@@ -175,7 +180,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "month_end": ("Päivä", "Day", "Dag"),
     "month": ("Kuukausi", "Month", "Månad"),
     "all": ("kaikki", "all", "alla"),
-    "alert_counts": ("Laukeavat hälytykset alueittain", "Firing alerts by area",
+    "alert_counts": ("Laukeavat hälytykset alueittain", "Active alerts by area",
                      "Aktiva larm per område"),
     "alert_counts_intro": (
         "Palvelupäällikkö näkee hälytykset määrinä (yksi hälytys = yksi avoin katkos); "
@@ -270,16 +275,264 @@ _T: dict[str, tuple[str, str, str]] = {
     "focus_remove": ("Poista rajaus", "Remove focus", "Ta bort avgränsning"),
     "focus_on": ("Rajattu kuntaan", "Focused on the municipality", "Avgränsad till kommunen"),
     "focus_see": ("Katso kunnan luvut", "See the municipality's figures", "Se kommunens siffror"),
+    # --- codes of the data, shown in words (issue 13 point 6) ---
+    "id": ("Tunnus", "ID", "ID"),
+    "at_most": ("enintään", "at most", "högst"),
+    "org_municipality": ("kunta", "municipality", "kommun"),
+    "org_wellbeing_area": ("hyvinvointialue", "wellbeing area", "välfärdsområde"),
+    "event_client.registered": ("Asiakas rekisteröity", "Client registered",
+                                "Klienten registrerad"),
+    "event_contract.signed": ("Sopimus tehty", "Contract signed", "Avtal ingått"),
+    "event_contract.amended": ("Sopimusta muutettu", "Contract amended", "Avtalet ändrat"),
+    "event_contract.suspended": ("Sopimus keskeytetty", "Contract suspended",
+                                 "Avtalet avbrutet tillfälligt"),
+    "event_contract.resumed": ("Sopimus jatkuu", "Contract resumed", "Avtalet fortsätter"),
+    "event_contract.ended": ("Sopimus päättyi", "Contract ended", "Avtalet upphörde"),
+    "event_responsibility.transferred": ("Järjestämisvastuu siirtyi",
+                                         "Responsibility transferred",
+                                         "Ansvaret för att ordna överfördes"),
+    "event_worker.assigned": ("Vastuutyöntekijä nimetty", "Responsible social worker assigned",
+                              "Ansvarig socialarbetare utsedd"),
+    "event_worker.unassigned": ("Vastuutyöntekijä poistunut",
+                                "Responsible social worker unassigned",
+                                "Ansvarig socialarbetare avförd"),
+    "event_attendance.recorded": ("Läsnäolo kirjattu", "Attendance recorded",
+                                  "Närvaro registrerad"),
+    "event_referral.made": ("Lähete tehty", "Referral made", "Remiss gjord"),
+    "event_referral.started": ("Lähetteen palvelu alkoi", "Referral started",
+                               "Remissens tjänst började"),
+    "event_referral.closed": ("Lähete suljettu", "Referral closed", "Remissen avslutad"),
+    "present": ("läsnä", "present", "närvarande"),
+    "absent": ("poissa", "absent", "frånvarande"),
+    "end_education": ("siirtyi opiskelemaan", "moved on to education", "gick vidare till studier"),
+    "end_employment": ("työllistyi", "found work", "fick arbete"),
+    "end_moved_away": ("muutti pois", "moved away", "flyttade bort"),
+    "end_completed": ("päättyi suunnitellusti", "completed", "slutförd"),
+    "end_interrupted": ("keskeytyi", "interrupted", "avbruten"),
+    "end_other": ("muu syy", "other reason", "annat skäl"),
+    "target_mental_health": ("mielenterveyspalvelut", "mental health services",
+                             "mentalvårdstjänster"),
+    "target_substance_abuse": ("päihdepalvelut", "substance abuse services", "missbrukartjänster"),
+    "target_education": ("koulutus", "education", "utbildning"),
+    "target_employment": ("työllisyyspalvelut", "employment services", "sysselsättningstjänster"),
+    "target_health": ("terveyspalvelut", "health services", "hälsotjänster"),
+    "target_other": ("muu", "other", "annat"),
+    # --- the access log's values ---
+    "log_view": ("katselu", "view", "visning"),
+    "log_query": ("kysely", "query", "fråga"),
+    "log_export": ("lataus", "download", "nedladdning"),
+    "log_acknowledge": ("kuittaus", "acknowledgement", "kvittering"),
+    "log_silence": ("hiljennys", "silence", "tystnad"),
+    "log_sign_in": ("kirjautuminen", "sign-in", "inloggning"),
+    "log_sign_out": ("uloskirjautuminen", "sign-out", "utloggning"),
+    "outcome_ok": ("onnistui", "done", "klar"),
+    "outcome_forbidden": ("estetty (rooli)", "refused (role)", "nekad (roll)"),
+    "outcome_refused": ("hylätty", "refused", "avvisad"),
+    "outcome_locked": ("lukittu", "locked", "låst"),
+    "outcome_busy": ("varattu", "busy", "upptagen"),
+    "outcome_timeout": ("aikaraja ylittyi", "time limit reached", "tidsgränsen nåddes"),
+    "outcome_error": ("virhe", "error", "fel"),
+    "outcome_unknown": ("ei löytynyt", "not found", "hittades inte"),
+    "outcome_alertmanager_unreachable": ("tallennettu, Alertmanager ei vastannut",
+                                         "kept, Alertmanager did not answer",
+                                         "sparad, Alertmanager svarade inte"),
+    "gap_rows": ("Katkosrivit", "Gap rows", "Avbrottsrader"),
+    "role_none": ("tuntematon", "unknown", "okänd"),
+    "delivery_failed": ("Hälytysten välitys Alertmanageriin epäonnistui",
+                        "Alerts could not be delivered to Alertmanager",
+                        "Larmen kunde inte levereras till Alertmanager"),
+    # --- SQL page: errors (a translated lead; DuckDB's own message follows as it is) ---
+    "sql_failed": ("Kysely epäonnistui:", "The query failed:", "Frågan misslyckades:"),
+    "sql_timeout": ("Kysely pysäytettiin {s} sekunnin jälkeen: rajaa kyselyä.",
+                    "The query was stopped after {s} seconds: narrow it down.",
+                    "Frågan stoppades efter {s} sekunder: avgränsa den."),
+    "sql_busy": ("Kyselyjä on jo käynnissä: odota hetki ja yritä uudelleen.",
+                 "Queries are already running: wait a moment and try again.",
+                 "Frågor körs redan: vänta en stund och försök igen."),
+    "refuse_empty": ("kysely on tyhjä", "the query is empty", "frågan är tom"),
+    "refuse_many": ("yksi lause kerrallaan: poista välissä oleva ;",
+                    "one statement at a time: remove the ; in the middle",
+                    "en sats i taget: ta bort ; i mitten"),
+    "refuse_first": ("vain lukevat kyselyt (SELECT, WITH, DESCRIBE, SHOW) ovat sallittuja",
+                     "only read-only queries (SELECT, WITH, DESCRIBE, SHOW) run here",
+                     "endast läsande frågor (SELECT, WITH, DESCRIBE, SHOW) körs här"),
+    "refuse_word": ("kielletty sana: tämä sivu vain lukee",
+                    "a word that is not allowed: this page only reads",
+                    "ett otillåtet ord: sidan läser bara"),
+    "refuse_files": ("funktio lukee tiedostoja tai ajaa muuta SQL:ää; kysy relaatioista",
+                     "the function reads files or runs other SQL; query the relations",
+                     "funktionen läser filer eller kör annan SQL; fråga relationerna"),
+    "refuse_paths": ("tiedostopolut ja osoitteet eivät ole sallittuja; kysy relaatioista",
+                     "file paths and URLs are not allowed; query the relations",
+                     "filsökvägar och adresser är inte tillåtna; fråga relationerna"),
+    "refuse_quote": ("lainausmerkki jää sulkematta", "a quote is never closed",
+                     "ett citattecken stängs aldrig"),
+    "refuse_dollar": ("dollarilainausta ei hyväksytä; käytä '…'-merkkijonoja",
+                      "dollar-quoted text is not accepted; use '…' strings",
+                      "dollarcitat godtas inte; använd '…'-strängar"),
+    "refuse_comment": ("kommentti /* jää sulkematta", "a comment /* is never closed",
+                       "en kommentar /* stängs aldrig"),
+    "refuse_other": ("kyselyä ei ajeta", "the query is not run", "frågan körs inte"),
+    # --- downloads ---
+    "xlsx": ("Lataa Excel (XLSX)", "Download Excel (XLSX)", "Ladda ner Excel (XLSX)"),
+    "csv_plain": ("CSV ohjelmille (pilkku, desimaalipiste)",
+                  "CSV for programs (comma, decimal point)",
+                  "CSV för program (komma, decimalpunkt)"),
+    "gaps_col": ("Avoimia katkoksia", "Open gaps", "Öppna avbrott"),
+    # --- SQL page: what each relation holds and its grain; `name` is a column ---
+    "rel_as_of": ("Päivä, jonka tilanteena kaikki muut relaatiot lasketaan. Rakeisuus: tasan "
+                  "yksi rivi.", "The date every other relation is evaluated on. Grain: exactly "
+                  "one row.", "Dagen som alla andra relationer beräknas per. Granularitet: "
+                  "exakt en rad."),
+    "rel_events": ("Jokainen vastaanotettu kelvollinen tapahtuma pseudonymisoituna, "
+                   "kaksoiskappaleet poistettu `event_id`:n mukaan; myös tilannepäivän jälkeen "
+                   "voimaan tulevat. "
+                   "Rakeisuus: rivi per `event_id`.",
+                   "Every valid event taken, pseudonymised, de-duplicated by `event_id`; events "
+                   "effective after the as-of date too. Grain: one row per `event_id`.",
+                   "Varje giltig händelse som tagits emot, pseudonymiserad, dubbletter borttagna "
+                   "enligt `event_id`; även de som gäller efter lägesdagen. Granularitet: en rad "
+                   "per `event_id`."),
+    "rel_dead_letters": ("Syöte, jota ei voitu ottaa vastaan; henkilötunnukset peitetty. "
+                         "Rakeisuus: rivi per hylätty rivi tai viesti; `origin` kertoo mistä.",
+                         "Input that could not be taken, identity codes masked. Grain: one row "
+                         "per rejected line or message; `origin` says where from.",
+                         "Indata som inte kunde tas emot, personbeteckningar maskerade. "
+                         "Granularitet: en rad per avvisad rad eller meddelande; `origin` anger "
+                         "varifrån."),
+    "rel_contracts": ("Jokainen sopimus tilannepäivänä. Rakeisuus: rivi per (`client_id`, "
+                      "`contract_id`), alkanut viimeistään tilannepäivänä.",
+                      "Each contract as of the as-of date. Grain: one row per (`client_id`, "
+                      "`contract_id`) starting on or before the as-of date.",
+                      "Varje avtal per lägesdagen. Granularitet: en rad per (`client_id`, "
+                      "`contract_id`) som börjat senast lägesdagen."),
+    "rel_handoff_status": ("Sopimukset, jotka piti siirtää siirrossa (oletuksena 1.1.2023: "
+                           "kunnan järjestämät KTT ja SOSKU, voimassa 1.1.2023). Rakeisuus: "
+                           "rivi per (siirto, sopimus).",
+                           "Contracts that had to move in a handoff (by default 1.1.2023: KTT and "
+                           "SOSKU organised by a municipality, active on 1.1.2023). Grain: one "
+                           "row per (handoff, contract).",
+                           "Avtal som skulle flyttas vid en överföring (som standard 1.1.2023: "
+                           "KTT och SOSKU ordnade av en kommun, i kraft 1.1.2023). "
+                           "Granularitet: en rad per (överföring, avtal)."),
+    "rel_compliance_violations": ("Sopimukset, jotka rikkovat KTT-lakia tai siirron sääntöjä. "
+                                  "Rakeisuus: rivi per (`contract_id`, `violation_type`).",
+                                  "Contracts that break the law on KTT or the handoff. Grain: "
+                                  "one row per (`contract_id`, `violation_type`).",
+                                  "Avtal som bryter mot lagen om KTT eller överföringen. "
+                                  "Granularitet: en rad per (`contract_id`, `violation_type`)."),
+    "rel_data_issues": ("Kelvolliset tapahtumat, jotka viittaavat asiakkaalle tuntemattomaan "
+                        "sopimukseen tai lähetteeseen. Rakeisuus: rivi per (`event_id`, "
+                        "`issue`).",
+                        "Valid events that refer to a contract or referral never seen for the "
+                        "client. Grain: one row per (`event_id`, `issue`).",
+                        "Giltiga händelser som hänvisar till ett avtal eller en remiss som "
+                        "klienten inte har. Granularitet: en rad per (`event_id`, `issue`)."),
+    "rel_clients": ("Jokainen asiakas, jolla on tapahtumia, ja voimassa oleva rekisteröinti. "
+                    "Rakeisuus: rivi per `client_id` (pseudonyymi).",
+                    "Every client with any event, with the registration in force. Grain: one "
+                    "row per `client_id` (a pseudonym).",
+                    "Varje klient med någon händelse och den gällande registreringen. "
+                    "Granularitet: en rad per `client_id` (en pseudonym)."),
+    "rel_referrals": ("Tilannepäivään mennessä tehdyt lähetteet, niiden alku ja sulkeminen. "
+                      "Rakeisuus: rivi per (`client_id`, `referral_id`).",
+                      "Referrals made by the as-of date, with their start and closing. Grain: "
+                      "one row per (`client_id`, `referral_id`).",
+                      "Remisser gjorda senast lägesdagen, med start och avslut. Granularitet: "
+                      "en rad per (`client_id`, `referral_id`)."),
+    "rel_municipalities": ("Kuntaluettelo (Tilastokeskus 2023) ja hyvinvointialueen sisäiset "
+                           "alueet (muutettavissa). Rakeisuus: rivi per kolminumeroinen "
+                           "kuntanumero.",
+                           "The list of municipalities (Statistics Finland 2023) with the "
+                           "wellbeing area's internal areas (configurable). Grain: one row per "
+                           "three-digit municipality code.",
+                           "Kommunförteckningen (Statistikcentralen 2023) med välfärdsområdets "
+                           "interna områden (kan ändras). Granularitet: en rad per tresiffrig "
+                           "kommunkod."),
+    "rel_continuity_gaps": ("Päivät, joina nuorelta puuttui järjestäjä, palvelu, vastuutyöntekijä, "
+                            "läsnäolo tai alkanut lähete. `ended_on` on katkoksen jälkeinen "
+                            "ensimmäinen päivä; tyhjä ja `is_open`, kun katkos on auki "
+                            "tilannepäivänä. Rakeisuus: rivi per (`client_id`, `gap_type`, "
+                            "`subject_id`, `started_on`).",
+                            "Days on which a young person had no organiser, service, responsible "
+                            "social worker, attendance or started referral. `ended_on` is the "
+                            "first day after the gap; NULL and `is_open` while the gap is open on "
+                            "the as-of date. Grain: one row per (`client_id`, `gap_type`, "
+                            "`subject_id`, `started_on`).",
+                            "Dagar då en ung person saknade anordnare, tjänst, ansvarig "
+                            "socialarbetare, närvaro eller en påbörjad remiss. `ended_on` är "
+                            "första dagen efter avbrottet; tom och `is_open` medan avbrottet är "
+                            "öppet på lägesdagen. Granularitet: en rad per (`client_id`, "
+                            "`gap_type`, `subject_id`, `started_on`)."),
+    "rel_gaps_by_place": ("Katkokset ja paikka, jossa nuorta palvellaan (sopimuksen katkoksella "
+                          "sen sopimus, muuten asiakkaan viimeisin sopimus tai kotikunta), sekä "
+                          "kunnan alue, palvelu ja tuottaja. Rakeisuus: kuten katkoksilla.",
+                          "Continuity gaps with where the young person is served (for a "
+                          "contract's gap that contract, otherwise the client's latest contract "
+                          "or home municipality), with the municipality's area, service and "
+                          "producer. Grain: as the gaps.",
+                          "Avbrott med platsen där den unga personen betjänas (för ett avtals "
+                          "avbrott det avtalet, annars klientens senaste avtal eller "
+                          "hemkommun), med kommunens område, tjänst och producent. "
+                          "Granularitet: som avbrotten."),
+    "rel_dash_gap_cells": ("Hallintaan julkaistavan kuution avoimet katkokset: tyypeittäin, "
+                           "alueittain, kunnittain ja palveluittain, nyt ja kunkin kuukauden "
+                           "lopussa (`month_end`). Ei suojattu; palvelupäällikkö näkee vain "
+                           "suojatun julkaisun.",
+                           "The open-gap cells of the cube published to managers: by gap type, "
+                           "area, municipality and service, now and at each month end "
+                           "(`month_end`). Not suppressed; managers see only the suppressed "
+                           "publication.",
+                           "Kubens celler med öppna avbrott som publiceras för servicechefer: "
+                           "per typ, område, kommun och tjänst, nu och vid varje månadsslut "
+                           "(`month_end`). Inte skyddade; servicechefer ser bara den skyddade "
+                           "publiceringen."),
+    "rel_dash_handoff_cells": ("Siirrettävät alueittain ja järjestäneen kunnan mukaan, tila ja "
+                               "siirtokuukausi. Ei suojattu: hienoin solu siirtokuutiosta.",
+                               "The handoff cohort by area and the signing municipality, status "
+                               "and month of transfer. Not suppressed: the finest cell of the "
+                               "handoff cube.",
+                               "Överföringskohorten per område och avtalskommun, status och "
+                               "överföringsmånad. Inte skyddad: överföringskubens finaste cell."),
+    "rel_dash_service_cells": ("Missä nuoria palvellaan tilannepäivänä: aktiiviset asiakkaat ja "
+                               "työpajat tuottajan kunnan ja palvelun mukaan, tuottajien tyypit. "
+                               "Ei suojattu.",
+                               "Where young people are served on the as-of date: active clients "
+                               "and workshops by the producer's municipality and service, with "
+                               "the producer kinds. Not suppressed.",
+                               "Var unga betjänas på lägesdagen: aktiva klienter och verkstäder "
+                               "per producentens kommun och tjänst, med producenttyperna. Inte "
+                               "skyddad."),
+    "rel_access_log": ("Kuka teki mitä ja milloin (asiakastietolaki 703/2023: jokainen "
+                       "asiakastietojen käsittely kirjataan); kohde on sivu tai läpinäkymätön "
+                       "viite, ei koskaan asiakkaan tunniste. Rakeisuus: rivi per katselu, "
+                       "kysely, lataus tai toiminto.",
+                       "Who did what and when (Client Data Act 703/2023: every processing of "
+                       "client data is logged); the target is a page or an opaque reference, "
+                       "never a client id. Grain: one row per view, query, download or action.",
+                       "Vem gjorde vad och när (klientdatalagen 703/2023: all behandling av "
+                       "klientuppgifter loggas); målet är en sida eller en ogenomskinlig "
+                       "referens, aldrig en klients id. Granularitet: en rad per visning, fråga, "
+                       "nedladdning eller åtgärd."),
+    # --- plain-text refusals of the request guard (services/web/app.py) ---
+    "cross_site": ("Toiselta sivustolta tullut pyyntö hylättiin.", "Cross-site request refused.",
+                   "En begäran från en annan webbplats avvisades."),
+    "sign_in_again": ("Kirjaudu uudelleen: /login", "Sign in again at /login",
+                      "Logga in igen: /login"),
+    "stale_form": ("Lomake on vanhentunut: lataa sivu uudelleen ja yritä uudestaan.",
+                   "Stale form: reload the page and try again.",
+                   "Formuläret är föråldrat: ladda om sidan och försök igen."),
+    "sql_killed": ("Kysely pysähtyi ilman vastausta: se tarvitsi enemmän muistia tai "
+                   "suoritinaikaa kuin analyytikon kysely saa käyttää.",
+                   "The query stopped without an answer: it needed more memory or CPU than "
+                   "an analyst query may use.",
+                   "Frågan stannade utan svar: den behövde mer minne eller processortid än en "
+                   "analytikerfråga får använda."),
+    "sql_too_big": ("Vastaus on liian suuri: valitse vähemmän rivejä tai sarakkeita.",
+                    "The answer is too large: select fewer rows or columns.",
+                    "Svaret är för stort: välj färre rader eller kolumner."),
+    "unknown_user": ("tuntematon käyttäjä", "unknown user", "okänd användare"),
 }
-
-
-def decimal(value: float | None, lang: str, digits: int = 1) -> str:
-    """A rate as its language writes it: decimal comma in Finnish and Swedish, point in
-    English (thousands are not grouped: rates here stay small). None is '–'."""
-    if value is None:
-        return "–"
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−") if lang in ("fi", "sv") else text
 
 
 def translate(key: str, lang: str) -> str:

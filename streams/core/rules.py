@@ -8,6 +8,7 @@ configured list there is one handoff, `2023`, on the cutover date `C` (sections 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 GAP_TYPES = (
     "HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
@@ -54,6 +55,12 @@ class Handoff:
     def day(self) -> int:
         return self.date.toordinal()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Spelled out: compiled by mypyc, a frozen class cannot be rebuilt attribute by
+        # attribute, and the rules travel to replay's worker processes.
+        return (Handoff, (self.name, self.services, self.from_kind, self.to_kind, self.date,
+                          self.grace_days))
+
 
 @dataclass(frozen=True, slots=True)
 class Rules:
@@ -83,6 +90,11 @@ class Rules:
                 steps.setdefault(service, {})[h.day] = h.to_kind
         object.__setattr__(self, "responsible", {
             s: tuple(sorted(days.items())) for s, days in steps.items()})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As Handoff's: the derived fields are computed again from the given ones.
+        return (Rules, (self.cutover, dict(self.thresholds), dict(self.referral_thresholds),
+                        self.handoff_grace_days, self.configured_handoffs))
 
     @property
     def cutover_day(self) -> int:

@@ -3,8 +3,11 @@
 from aiohttp import web
 
 from services.web.app import ctx, needs, render, session
+from services.web.pages.session import UNKNOWN
 
 SHOWN = 500
+# Details the server itself writes (not a query, not a reference): said in words.
+PLACEHOLDERS = {"not found": "outcome_unknown"}
 
 
 @needs("access_log")
@@ -14,7 +17,8 @@ async def access_log(request: web.Request) -> web.StreamResponse:
         "SELECT logged_at, user_name, role, action, target, detail, row_count, outcome "
         f"FROM access_log ORDER BY logged_at DESC LIMIT {SHOWN}")
     c.store.log(s.user, s.role, "view", "access_log")
-    return render(request, "access_log.html", page="access_log", rows=rows)
+    return render(request, "access_log.html", page="access_log", rows=rows, unknown=UNKNOWN,
+                  placeholders=PLACEHOLDERS)
 
 
 def setup(app: web.Application) -> None:

@@ -4,17 +4,16 @@ clients); analysts and admins get one row per gap with an opaque client referenc
 travel in the query string: they never hold a client id."""
 
 import asyncio
-import io
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from services.csvsafe import write_csv
-from services.web import focus, published
-from services.web.app import ctx, needs, render, session
+from services.web import export, focus, published
+from services.web.app import ctx, lang_of, needs, render, session
 from services.web.auth import PERMISSIONS
+from services.web.i18n import translate
 from services.web.published import Cube
 
 LIMIT = 500
@@ -146,19 +145,42 @@ async def gaps(request: web.Request) -> web.StreamResponse:
                   gap_types=GAP_TYPES, query_string=request.query_string, **values)
 
 
+def words(lang: str) -> export.Words:
+    """A gap cell in the reader's words, as on the page: codes, open or closed, '*' = all."""
+    def say(name: str, value: Any) -> Any:
+        if value == "*":
+            return translate("all", lang)
+        if name in ("gap_type", "producer_kind") and value:
+            return translate(value, lang)
+        if name == "is_open":
+            return translate("open" if value else "closed", lang)
+        return value
+    return say
+
+
+def header(col: str, lang: str) -> str:
+    return translate("gaps_col" if col == "gaps" else col, lang)
+
+
 @needs("gaps")
-async def gaps_csv(request: web.Request) -> web.StreamResponse:
+async def gaps_download(request: web.Request) -> web.StreamResponse:
+    """/gaps.csv (people's CSV; ?format=csv-plain for programs) and /gaps.xlsx: the rows the
+    page shows, without its row limit, through the one export module."""
     f = Filters.of(request.query)
+    fmt = "xlsx" if request.path.endswith(".xlsx") else export.chosen(
+        request.query.get("format"))
     cols, rows, _ = await fetch(request, f, None, choices=False)
-    out = io.StringIO()
-    write_csv(out, cols, [[r[k] for k in cols] for r in rows])  # formulas neutralised
-    s = session(request)
-    ctx(request).store.log(s.user, s.role, "export", "gaps.csv",
-                           detail=request.query_string or None, row_count=len(rows))
-    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="gaps.csv"'})
+    s, lang = session(request), lang_of(request)
+    ctx(request).store.log(s.user, s.role, "export", "gaps.xlsx" if fmt == "xlsx" else
+                           "gaps.csv", detail=request.query_string or None,
+                           row_count=len(rows))
+    table = export.Table(cols, [header(c, lang) for c in cols],
+                         [[r[k] for k in cols] for r in rows], words(lang),
+                         frozenset({"gaps"}))
+    return await export.response(table, fmt, lang, "gaps", translate("gaps", lang))
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/gaps", gaps)
-    app.router.add_get("/gaps.csv", gaps_csv)
+    app.router.add_get("/gaps.csv", gaps_download)
+    app.router.add_get("/gaps.xlsx", gaps_download)

@@ -21,8 +21,9 @@ from aiohttp import web
 from schemas.reference import municipalities
 from services.web import focus, geo, published
 from services.web.app import ctx, lang_of, local_path, needs, render, session
+from services.web.formats import num
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
-from services.web.i18n import decimal, translate
+from services.web.i18n import translate
 from services.web.pages.session import back_to
 from services.web.published import ALL, GAP_TYPES, Cube
 
@@ -146,12 +147,11 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         no_internal=level == "area" and not areas,
         some_without=level == "area" and bool(areas) and any(
             a in (None, "-") for a in area_of.values()),
-        rate=lambda v: decimal(v, lang), services=services, without=without,
-        dec=lambda v: decimal(v, lang))
+        rate=lambda v: num(v, lang, 1), services=services, without=without)
 
 
 def _num(v: float, lang: str) -> str:
-    return decimal(v, lang, 0 if v == int(v) else 1)
+    return num(v, lang, 0 if v == int(v) else 1)
 
 
 def _label(name: str, u: Unit, level: str, lang: str) -> str:
@@ -160,7 +160,7 @@ def _label(name: str, u: Unit, level: str, lang: str) -> str:
         return f"{where}: {translate('map_hidden_short', lang)} ({u.num} / {u.den})"
     if u.state == "none":
         return f"{where}: {translate('map_none_short', lang)}"
-    return f"{where}: {decimal(u.rate, lang)} ({u.num} / {u.den})"
+    return f"{where}: {num(u.rate, lang, 1)} ({u.num} / {u.den})"
 
 
 # --- the focus: set by a link on the map, removed by the chip on any page ---------------------

@@ -10,12 +10,40 @@ from typing import Any
 from aiohttp import web
 
 from analytics.relations import TABLES, VIEWS
-from services.csvsafe import csv_text
-from services.web.app import ctx, needs, render, session
+from services.web import export
+from services.web.app import ctx, lang_of, needs, render, session
 from services.web.logtext import hide_clients
 from services.web.sqlguard import Refused
 from services.web.sqlproc import Busy, QueryError, TimedOut
 from services.web.webstore import ACCESS_LOG_DOC
+
+# A refusal's reason (services/web/sqlguard.py, also raised in the query's own process, so it
+# arrives as text) in the reader's language: the catalogue key of the first pattern it matches.
+REASONS = (("the query is empty", "refuse_empty"), ("one statement at a time", "refuse_many"),
+           ("only read-only queries", "refuse_first"), ("is not allowed", "refuse_word"),
+           ("reads files or runs other SQL", "refuse_files"),
+           ("file paths and URLs", "refuse_paths"), ("a quote is never closed", "refuse_quote"),
+           ("dollar-quoted", "refuse_dollar"), ("a comment /* is never closed", "refuse_comment"))
+
+
+def reason(message: str) -> tuple[str, str | None]:
+    """(catalogue key, the part of the query it names, if any) of a refusal."""
+    key = next((k for text, k in REASONS if text in message), "refuse_other")
+    named = re.search(r"not '([^']*)'|^(\w+)(?: is not allowed|\(\) reads)", message)
+    detail = next((g for g in named.groups() if g), None) if named else None
+    return key, detail if key != "refuse_other" else message
+
+
+def failure(message: str) -> dict[str, str | None]:
+    """A failed query in words: our own two limits by name (the exit status kept), else a
+    translated lead with DuckDB's own message after it, as it is (as code)."""
+    if message.startswith("the query stopped without an answer"):
+        code = re.search(r"exit -?\d+", message)
+        return {"error": "sql_killed", "detail": code.group(0) if code else None}
+    if message.startswith("the answer is over"):
+        return {"error": "sql_too_big", "detail": None}
+    return {"error": "sql_failed", "detail": message}
+
 
 EXAMPLE = ("SELECT gap_type, count(*) AS gaps\nFROM continuity_gaps\nWHERE is_open\n"
            "GROUP BY gap_type\nORDER BY gaps DESC")
@@ -34,6 +62,11 @@ def _headers(text: str) -> list[tuple[str, str]]:
         elif line.strip():
             head = []
     return out
+
+
+def relation_names() -> list[str]:
+    """The relations the page describes, each in the catalogue's words (`rel_NAME`)."""
+    return [name for name, _ in relation_docs()]
 
 
 def relation_docs() -> list[tuple[str, str]]:
@@ -58,41 +91,43 @@ async def redacted(request: web.Request, sql: str) -> str:
 
 @needs("sql")
 async def sql_form(request: web.Request) -> web.StreamResponse:
-    return render(request, "sql.html", page="sql", query=EXAMPLE, docs=relation_docs())
+    return render(request, "sql.html", page="sql", query=EXAMPLE, docs=relation_names())
 
 
 @needs("sql")
 async def sql_run(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
     form = await request.post()
-    text, as_csv = str(form.get("query", "")), form.get("format") == "csv"
+    text, fmt = str(form.get("query", "")), str(form.get("format", "table"))
+    as_csv = fmt in export.FORMATS  # a download: the people's CSV, plain CSV or XLSX
     logged = await redacted(request, text)
-    values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_docs()}
+    values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_names()}
     limit = None if as_csv else c.settings.sql_row_limit
     try:
         got = await c.analyst_sql().run(s.user, text, limit,
                                         lambda: c.store.arrow("SELECT * FROM access_log"))
     except Refused as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="refused")
-        return render(request, "sql.html", status=400, refused=str(e), **values)
+        key, detail = reason(str(e))
+        return render(request, "sql.html", status=400, refused=key, refused_detail=detail,
+                      **values)
     except Busy as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="busy")
-        response = render(request, "sql.html", status=429, error=str(e), **values)
+        response = render(request, "sql.html", status=429, error="sql_busy", **values)
         response.headers["Retry-After"] = str(e.retry_after)
         return response
     except TimedOut:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="timeout")
-        return render(request, "sql.html", status=400, error=(
-            f"stopped after {c.settings.sql_timeout_seconds:g} s: narrow the query"), **values)
+        return render(request, "sql.html", status=400, error="sql_timeout",
+                      seconds=c.settings.sql_timeout_seconds, **values)
     except QueryError as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="error")
-        return render(request, "sql.html", status=400, error=str(e), **values)
+        return render(request, "sql.html", status=400, **failure(str(e)), **values)
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
                 row_count=len(got.rows))
-    if as_csv:
-        return web.Response(text=csv_text(got.names, got.rows), content_type="text/csv",
-                            charset="utf-8",
-                            headers={"Content-Disposition": 'attachment; filename="query.csv"'})
+    if as_csv:  # the analyst's own column names head every form
+        table = export.Table(got.names, got.names, got.rows)
+        return await export.response(table, fmt, lang_of(request), "query", "SQL")
     return render(request, "sql.html", names=got.names, rows=got.rows, cut=got.cut,
                   limit=c.settings.sql_row_limit, **values)
 

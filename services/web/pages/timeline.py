@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from services.web.app import ctx, lang_of, needs, render, session
+from services.web.formats import day
 from services.web.i18n import translate
 from services.web.timeline_svg import COLOURS, Bar, Tick, draw
 
@@ -37,6 +38,12 @@ async def facts(request: web.Request, client_id: str) -> dict[str, Any]:
             "gaps": gaps, "events": events}
 
 
+def organiser(org: str, lang: str) -> str:
+    """`municipality:564` in words: `kunta 564`."""
+    kind, _, code = org.partition(":")
+    return f"{translate('org_' + kind, lang)} {code}".strip()
+
+
 def picture(f: dict[str, Any], lang: str) -> str:
     as_of: date = f["as_of"]
     bars: list[Bar] = []
@@ -51,7 +58,8 @@ def picture(f: dict[str, Any], lang: str) -> str:
         for on, to in [*cuts, (end + timedelta(days=1), None)]:
             if on > since:
                 bars.append(Bar(lane, since, min(on - timedelta(days=1), end),
-                                COLOURS.get(_kind(org), COLOURS["other"]), f"{org} {since}–"))
+                                COLOURS.get(_kind(org), COLOURS["other"]),
+                                f"{organiser(org, lang)} {day(since, lang)}–"))
             org, since = to or org, max(on, since)
     open_workers: dict[tuple[str, str], date] = {}
     for e in f["events"]:
@@ -59,7 +67,8 @@ def picture(f: dict[str, Any], lang: str) -> str:
         if e["event_type"] == "attendance.recorded":
             ticks.append(Tick(translate("attendance", lang), e["effective_date"],
                               COLOURS["present" if p["present"] else "absent"],
-                              f"{e['effective_date']} {'✓' if p['present'] else '✗'}"))
+                              f"{day(e['effective_date'], lang)} "
+                              f"{translate('present' if p['present'] else 'absent', lang)}"))
         elif e["event_type"] == "worker.assigned":
             open_workers.setdefault((p["worker_id"], p["organization"]), e["effective_date"])
         elif e["event_type"] == "worker.unassigned":
@@ -67,18 +76,20 @@ def picture(f: dict[str, Any], lang: str) -> str:
             if start is not None and e["effective_date"] > start:
                 bars.append(Bar(translate("workers", lang), start,
                                 e["effective_date"] - timedelta(days=1), COLOURS["worker"],
-                                f"{p['worker_id']} ({p['organization']})"))
+                                f"{p['worker_id']} ({organiser(p['organization'], lang)})"))
     for (worker, org), start in open_workers.items():
         bars.append(Bar(translate("workers", lang), start, as_of, COLOURS["worker"],
-                        f"{worker} ({org})"))
+                        f"{worker} ({organiser(org, lang)})"))
     for r in f["referrals"]:
         end = r["started_on"] or r["closed_on"] or as_of
         bars.append(Bar(translate("referrals", lang), r["made_on"], end, COLOURS["referral"],
-                        f"{r['target']} {r['made_on']}–{end}"))
+                        f"{translate('target_' + r['target'], lang)} "
+                        f"{day(r['made_on'], lang)}–{day(end, lang)}"))
     for g in f["gaps"]:
         end = g["ended_on"] - timedelta(days=1) if g["ended_on"] else as_of
         bars.append(Bar(translate(g["gap_type"], lang), g["started_on"], end, COLOURS["gap"],
-                        f"{g['gap_type']} {g['started_on']}–{end}"))
+                        f"{translate(g['gap_type'], lang)} "
+                        f"{day(g['started_on'], lang)}–{day(end, lang)}"))
     return draw(translate("timeline", lang), bars, ticks, as_of)
 
 

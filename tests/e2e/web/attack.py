@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import numpy as np
+from babel.dates import get_month_names
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
@@ -35,6 +36,19 @@ STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
 ALL_AREAS = translate("all_areas", "fi")
 TYPE_OF = {translate(t, "fi"): t for t in GAP_TYPES}
 Var = tuple[object, ...]
+MONTHS = {name: n for n, name in get_month_names("wide", "stand-alone", "fi_FI").items()}
+
+
+def plain(text: str) -> str:
+    """A figure as the Finnish page writes it (`1 234`, `12,5`, `tammikuu 2023`), as the LP
+    reads it (`1234`, `12.5`, `2023-01`)."""
+    if re.fullmatch(r"\d{1,3}(?: \d{3})+", text):
+        return text.replace(" ", "")
+    if re.fullmatch(r"\d+,\d+", text):
+        return text.replace(",", ".")
+    if (m := re.fullmatch(r"(\w+) (\d{4})", text)) and m[1] in MONTHS:
+        return f"{m[2]}-{MONTHS[m[1]]:02d}"
+    return text
 
 
 # --- over HTTP, as a signed-in manager -------------------------------------------------------
@@ -87,7 +101,7 @@ class Tables(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row[1].append(" ".join("".join(self._cell).split()))
+            self._row[1].append(plain(" ".join("".join(self._cell).split())))
             self._cell = None
         elif tag in ("span", "caption", "svg"):
             self._skip -= 1
@@ -226,8 +240,9 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     b = Browser(url)
     b.sign_in(user, password)
     s = System(k)
-    # The Gaps page's CSV: every open-gap cell, at every level ('*' = all).
-    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv"))))
+    # The Gaps page's CSV: every open-gap cell, at every level ('*' = all); the plain form
+    # holds the same cells as the people's one, with the codes (test_export checks).
+    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv?format=csv-plain"))))
     finest = [(r["gap_type"], r["internal_area"], r["municipality_name"], r["service"])
               for r in rows if r["municipality"] != "*" and r["service"] != "*"]
     gap: dict[Var, str] = {("G", *c): r["gaps"] for c, r in zip(
@@ -298,7 +313,8 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
             s.figure([("C", muni, service)], active, f"map clients {muni} {service}")
             s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
             if rate not in ("–", "") and active.isdigit():
-                r, c = float(rate.replace(",", ".")), int(active)
+                plain = rate.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+                r, c = float(plain), int(active)
                 s.bound(gaps(muni=muni, service=service), (r - 0.05) * c / 100,
                         (r + 0.05) * c / 100)
     statuses = ("transferred", "transferred_late", "pending", "ended_untransferred")

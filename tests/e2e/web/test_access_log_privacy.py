@@ -41,7 +41,7 @@ def test_nothing_typed_about_a_client_reaches_the_log(logged: str) -> None:
     page = root.get("/access-log").body
     for secret in (TYPED_PASSWORD, "syn-00001", "syn-00002", PSEUDONYM, CODE):
         assert secret not in page, secret
-    assert "unknown user" in page and "not found" in page
+    assert "tuntematon käyttäjä" in page and "ei löytynyt" in page  # in the reader's words
     assert "ref:" in page and "[client]" in page and "******-****" in page
     # The analysts' own view of the log (SQL over access_log) holds the same text.
     log = antti.sql("SELECT user_name, detail FROM access_log", fmt="csv").body

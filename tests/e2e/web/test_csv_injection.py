@@ -8,13 +8,18 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from services.csvsafe import csv_text, neutral
+from services.web.i18n import translate
 from tests.e2e.web.attack_server import PASSWORD, serve, write_users
 from tests.e2e.web.client import Client
 from tests.e2e.web.synth import generate
@@ -71,7 +76,7 @@ def no_formula(rows: list[list[str]]) -> None:
 def test_gaps_export_neutralises_a_producer_id(evil_server: str) -> None:
     antti = Client(evil_server)
     antti.sign_in("antti", PASSWORD)
-    rows = cells(antti.get("/gaps.csv").body)
+    rows = cells(antti.get("/gaps.csv?format=csv-plain").body)
     col = rows[0].index("producer_id")
     assert any(r[col].startswith("'=HYPERLINK(") for r in rows[1:])
     no_formula(rows)
@@ -84,12 +89,58 @@ def test_sql_export_neutralises_text_and_keeps_numbers(evil_server: str) -> None
                     "'@x' AS \"=head\" FROM gaps_by_place WHERE producer_id LIKE '=%' "
                     "UNION ALL SELECT DISTINCT '+1', worker_id, -3, '-3', -1.5, '@x' "
                     "FROM (SELECT payload->>'worker_id' AS worker_id FROM events "
-                    "WHERE event_type = 'worker.assigned') LIMIT 3", fmt="csv")
+                    "WHERE event_type = 'worker.assigned') LIMIT 3", fmt="csv-plain")
     assert got.status == 200, got.body[-500:]
     rows = cells(got.body)
     assert rows[0] == ["producer_id", "subject_id", "n", "s", "f", "'=head"]
     assert rows[1][0].startswith("'=HYPERLINK(") and rows[1][2:5] == ["-3", "'-3", "-1.5"]
     no_formula([r[:2] + r[3:4] + r[5:] for r in rows])
+
+
+def raw(c: Client, path: str, form: dict[str, str] | None = None) -> bytes:
+    data = urllib.parse.urlencode({"_csrf": c.csrf, **form}).encode() if form else None
+    req = urllib.request.Request(c.url + path, data=data, headers={"Origin": c.url})
+    with c.opener.open(req, timeout=60) as r:
+        body: bytes = r.read()
+        return body
+
+
+def xlsx_cells(body: bytes) -> list[Any]:
+    ws = load_workbook(io.BytesIO(body)).active
+    assert ws is not None
+    return [c for row in ws.iter_rows() for c in row]
+
+
+def no_xlsx_formula(cells: list[Any]) -> None:
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula cell"
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(starts)]
+
+
+def test_the_peoples_csv_and_the_xlsx_neutralise_a_producer_id(evil_server: str) -> None:
+    antti = Client(evil_server)
+    antti.sign_in("antti", PASSWORD)
+    text = raw(antti, "/gaps.csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    col = rows[0].index(translate("producer_id", "fi"))
+    assert any(r[col].startswith("'=HYPERLINK(") for r in rows[1:])
+    no_formula(rows)
+    cells = xlsx_cells(raw(antti, "/gaps.xlsx"))
+    assert any(isinstance(c.value, str) and c.value.startswith("'=HYPERLINK(") for c in cells)
+    no_xlsx_formula(cells)
+
+
+def test_sql_xlsx_neutralises_text_and_keeps_numbers(evil_server: str) -> None:
+    antti = Client(evil_server)
+    antti.sign_in("antti", PASSWORD)
+    antti.get("/sql")
+    cells = xlsx_cells(raw(antti, "/sql", {
+        "format": "xlsx", "query": "SELECT producer_id, -3 AS n, '-3' AS s, -1.5 AS f, "
+        "'@x' AS \"=head\" FROM gaps_by_place WHERE producer_id LIKE '=%' LIMIT 2"}))
+    assert [c.value for c in cells[:5]] == ["producer_id", "n", "s", "f", "'=head"]
+    assert cells[5].value.startswith("'=HYPERLINK(") and [c.value for c in cells[6:9]] == [
+        -3, "'-3", -1.5]
+    no_xlsx_formula([c for c in cells if not isinstance(c.value, int | float)])
 
 
 def test_cli_sql_csv_neutralises_text_and_keeps_numbers(evil_db: Path) -> None:

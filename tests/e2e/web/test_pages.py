@@ -21,8 +21,14 @@ def settle(page: Any) -> None:
 
 
 def csv_rows(download: Any) -> list[dict[str, str]]:
-    text = Path(download.path()).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    """The people's CSV (Finnish: `;`, UTF-8 with BOM, Finnish headers)."""
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def plain_rows(download: Any) -> list[dict[str, str]]:
+    """The plain CSV for programs (`,`, no BOM, the relation's names and codes)."""
+    return list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
 
 
 def test_a_wrong_password_is_refused_and_pages_need_sign_in(context: Any, server: str) -> None:
@@ -67,7 +73,7 @@ def test_no_count_a_manager_sees_is_between_one_and_four(page_as: Any, server: s
         seen += counts_on(page)
     with page.expect_download() as d:
         page.click("#csv")
-    seen += [r["gaps"] for r in csv_rows(d.value)]
+    seen += [r["Avoimia katkoksia"] for r in csv_rows(d.value)]
     assert "<5" in seen and len(seen) > 100
     assert not [v for v in seen if v in {"1", "2", "3", "4"}]
 
@@ -96,7 +102,7 @@ def test_gap_list_filters_sorts_and_exports(page_as: Any, server: str) -> None:
     rows = page.locator("#gap-table tbody tr")
     assert rows.count() > 5
     types = page.locator("#gap-table tbody tr td:nth-child(2)").all_inner_texts()
-    assert set(types) == {"Ei läsnäoloja"}
+    assert set(types) == {"Ei läsnäolomerkintöjä"}
     lengths = [int(x) for x in page.locator("#gap-table tbody tr td:nth-child(12)")
                .all_inner_texts()]
     assert lengths == sorted(lengths, reverse=True)
@@ -108,8 +114,8 @@ def test_gap_list_filters_sorts_and_exports(page_as: Any, server: str) -> None:
     settle(page)
     shot(page, "gaps")
     with page.expect_download() as d:
-        page.click("#csv")
-    rows_csv = csv_rows(d.value)
+        page.click("#csv-plain")
+    rows_csv = plain_rows(d.value)
     assert rows_csv and all(r["gap_type"] == "ATTENDANCE_SILENCE" and r["is_open"] == "True"
                             and r["internal_area"] == "Oulu" and r["started_on"] >= "2023-01-01"
                             for r in rows_csv)

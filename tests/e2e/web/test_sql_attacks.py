@@ -110,7 +110,7 @@ def test_string_bomb_is_stopped_at_the_limit(attacked: str) -> None:
 
 def test_long_query_is_killed_at_the_time_limit(attacked: str) -> None:
     got = analyst(attacked).sql(HEAVY)
-    assert got.status == 400 and "stopped after 3 s" in got.body and got.seconds < 12, \
+    assert got.status == 400 and "pysäytettiin 3 sekunnin" in got.body and got.seconds < 12, \
         got.seconds
 
 
@@ -121,7 +121,7 @@ def test_a_function_duckdb_cannot_interrupt_is_killed_at_the_limit(attacked: str
     # stopped either way: killed at the time limit, or at the process's memory cap first
     # (which one comes first depends on how busy the machine is)
     stopped = any(words in got.body for words in (
-        "stopped after 3 s", "needed more memory or CPU", "Out of Memory Error"))
+        "pysäytettiin 3 sekunnin", "enemmän muistia tai suoritinaikaa", "Out of Memory Error"))
     shown = re.findall(r'class="error[^<]*', got.body)[:1]
     assert got.status == 400 and stopped and got.seconds < 12, shown
 

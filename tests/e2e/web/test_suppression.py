@@ -99,7 +99,7 @@ def test_no_figure_a_manager_sees_is_below_the_threshold(
     seen = [html.unescape(cell) for path in ("/", "/map", "/gaps", "/alerts",
                                              "/gaps?sort=gaps&dir=asc")
             for cell in re.findall(r'<td class="n">([^<]*)</td>', b.get(path))]
-    seen += [line.rsplit(",", 1)[-1] for line in b.get("/gaps.csv").splitlines()[1:]]
+    seen += [line.rsplit(";", 1)[-1] for line in b.get("/gaps.csv").splitlines()[1:]]
     assert len(seen) > 100
     assert f"<{k}" in seen and ".." in seen
     assert not [v for v in seen if v.isdigit() and 1 <= int(v) < k]

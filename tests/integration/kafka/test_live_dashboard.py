@@ -84,7 +84,7 @@ def live(kafka: str, work: Path) -> Iterator[tuple[Browser, subprocess.Popen[byt
 
 
 def gap_rows(browser: Browser) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(browser.get("/gaps.csv"))))
+    return list(csv.DictReader(io.StringIO(browser.get("/gaps.csv?format=csv-plain"))))
 
 
 def test_the_sink_serves_pages_that_follow_the_live_file(

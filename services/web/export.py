@@ -1,0 +1,159 @@
+"""Every download of the dashboard (the Gaps page's and the SQL page's), in three forms:
+
+- `csv`, for people, the default: what Finnish Excel opens as a table by a double click.
+  In Finnish and Swedish `;`-separated (the comma is the decimal sign), UTF-8 with a byte order
+  mark (without it Excel reads UTF-8 as Windows-1252 and `ä` breaks), decimal comma,
+  dates `31.12.2024`; headers and codes in the reader's words. In English `,` and a decimal
+  point, ISO dates, with the BOM.
+- `csv-plain`, for programs (R, pandas, another database): `,`, no BOM, decimal point, ISO
+  dates and times, the relation's own column names and codes; the same in every language.
+- `xlsx`: typed cells (numbers as numbers, dates as dates) in the reader's words; a hidden
+  count stays the text people see (`<5`, `..`).
+
+In all three a text cell a spreadsheet would run as a formula is neutralised
+(services/csvsafe.py); in XLSX every text is also written as a string cell, which Excel never
+evaluates, whatever it begins with."""
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+from services.csvsafe import neutral
+from services.web.formats import HELSINKI, day
+
+FORMATS = ("csv", "csv-plain", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
+# What a cell says in the reader's words: (column, raw value) -> value; codes -> words.
+Words = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    names: Sequence[str]  # the relation's column names (plain CSV's header)
+    headers: Sequence[str]  # the same columns in the reader's words
+    rows: Sequence[Sequence[Any]]  # raw values: numbers, dates, codes, suppressed text
+    words: Words = lambda _name, value: value
+    counts: frozenset[str] = field(default_factory=frozenset)  # text counts ('12', '<5')
+
+
+def chosen(value: str | None) -> str:
+    """The format asked for in `?format=` (anything unknown is the people's CSV)."""
+    return value if value in FORMATS else "csv"
+
+
+def _count(value: Any) -> Any:
+    """A published count arrives as text: a number when it is one, else its text."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+def _local(value: datetime) -> datetime:
+    """A moment on Helsinki's wall clock, without zone (what a spreadsheet can hold); a time
+    without a zone (an analyst's TIMESTAMP) stays as it is."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(HELSINKI).replace(tzinfo=None)
+
+
+def _people_cell(value: Any, lang: str) -> Any:
+    comma = lang in ("fi", "sv")
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",") if comma else value
+    if isinstance(value, datetime):
+        local = _local(value)
+        return (f"{day(local, lang)} {local:%H:%M:%S}" if comma
+                else local.isoformat(sep=" ", timespec="seconds"))
+    if isinstance(value, date):
+        return day(value, lang) if comma else value.isoformat()
+    return neutral(value)
+
+
+def _plain_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return neutral(value)
+
+
+def csv_people(table: Table, lang: str) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";" if lang in ("fi", "sv") else ",", lineterminator="\r\n")
+    w.writerow([neutral(h) for h in table.headers])
+    for row in table.rows:
+        w.writerow([_people_cell(table.words(n, _count(v) if n in table.counts else v), lang)
+                    for n, v in zip(table.names, row, strict=True)])
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def csv_plain(table: Table) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([neutral(n) for n in table.names])
+    w.writerows([_plain_cell(v) for v in row] for row in table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """A typed cell. Plain values where they can be (a cell object per value costs twice the
+    time); a date needs a cell for its Finnish number format."""
+    cell: Cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(ws, _local(value))
+        cell.number_format = "d.m.yyyy h:mm:ss"
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(ws, value)  # type: ignore[arg-type]  # openpyxl takes dates
+        cell.number_format = "d.m.yyyy"
+        return cell
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(neutral(value)))
+    if text.startswith("="):  # cannot happen after neutral(); openpyxl would make a formula
+        cell = WriteOnlyCell(ws, text)
+        cell.data_type = "s"
+        return cell
+    return text
+
+
+def xlsx(table: Table, title: str) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "jatkumo")
+    ws.append([_xlsx_cell(ws, h) for h in table.headers])
+    for row in table.rows:
+        ws.append([_xlsx_cell(ws, table.words(n, _count(v) if n in table.counts else v))
+                   for n, v in zip(table.names, row, strict=True)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+async def response(table: Table, fmt: str, lang: str, stem: str, title: str
+                   ) -> web.Response:
+    """The download in format `fmt` as `stem.csv` or `stem.xlsx`, written on a worker thread:
+    the national file's 49,000 gap cells take openpyxl seconds, and pages must not wait."""
+    if fmt == "xlsx":
+        write, kind, name = partial(xlsx, table, title), XLSX_TYPE, f"{stem}.xlsx"
+    elif fmt == "csv-plain":
+        write, kind, name = partial(csv_plain, table), "text/csv; charset=utf-8", f"{stem}.csv"
+    else:
+        write, kind, name = (partial(csv_people, table, lang), "text/csv; charset=utf-8",
+                             f"{stem}.csv")
+    body = await asyncio.get_running_loop().run_in_executor(None, write)
+    return web.Response(body=body, headers={
+        "Content-Type": kind, "Content-Disposition": f'attachment; filename="{name}"'})

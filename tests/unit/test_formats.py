@@ -1,0 +1,135 @@
+"""Finnish formats (services/web/formats.py), the catalogue's completeness and the export
+module's cells, without a server."""
+
+import io
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import get_args
+
+import jinja2
+import pytest
+from openpyxl import load_workbook
+
+from schemas.events import EVENT_TYPES
+from schemas.types import EndReason, ProducerKind, ReferralTarget
+from services.web import formats
+from services.web.export import Table, csv_people, csv_plain, xlsx
+from services.web.formats import day, month, num, pct, when
+from services.web.i18n import _T, LANGS, translate
+from services.web.pages.sql import failure, reason, relation_names
+
+
+@pytest.mark.parametrize(("lang", "text"), [("fi", "31.12.2024"), ("sv", "31.12.2024"),
+                                            ("en", "31/12/2024")])
+def test_a_day_is_written_as_in_finland(lang: str, text: str) -> None:
+    assert day(date(2024, 12, 31), lang) == text
+    assert day("2024-12-31", lang) == text
+    assert day(None, lang) == "" and day("..", lang) == ".."
+
+
+def test_numbers_have_a_decimal_comma_and_thin_thousands() -> None:
+    assert num(1234567, "fi") == "1\u00a0234\u00a0567"
+    assert num(12.5, "sv") == "12,5"
+    assert num(Decimal("3.14159"), "fi", 2) == "3,14"
+    assert num("1234", "fi") == "1\u00a0234"  # a published count arrives as text
+    assert num("<5", "fi") == "<5" and num("..", "fi") == ".." and num(None, "fi") == "–"
+    assert pct(85.26, "fi") == "85,3\u00a0%" and pct(None, "fi") == "–"
+
+
+def test_a_moment_is_on_helsinkis_clock_with_the_zone() -> None:
+    winter = datetime(2024, 1, 5, 12, 5, tzinfo=UTC)
+    summer = datetime(2024, 7, 5, 11, 5, tzinfo=UTC)
+    assert when(winter, "fi") == "5.1.2024 klo 14.05 EET"
+    assert when(summer, "fi") == "5.7.2024 klo 14.05 EEST"
+    assert when(winter, "sv") == "5.1.2024 kl. 14.05 EET"
+    assert when(datetime(2024, 1, 5, 12, 5), "fi") == "5.1.2024 klo 14.05 EET"  # naive = UTC
+    assert when(None, "fi") == ""
+
+
+def test_a_month_is_named() -> None:
+    assert month("2023-01", "fi") == "tammikuu 2023"
+    assert month("2023-01", "sv") == "januari 2023"
+    assert month("?", "fi") == "?"
+
+
+def test_filters_write_in_the_pages_language_even_inside_an_imported_macro() -> None:
+    env = formats.install(jinja2.Environment(loader=jinja2.DictLoader({
+        "m.html": "{% macro n(v) %}{{ v|num }}{% endmacro %}",
+        "p.html": "{% from 'm.html' import n %}{{ n(x) }} {{ d|date }} {{ t|when }}"})))
+    page = env.get_template("p.html")
+    values = {"x": 1234.5, "d": date(2024, 12, 31), "t": datetime(2024, 1, 5, 12, 5, tzinfo=UTC)}
+    with formats.speaking("fi"):
+        assert page.render(**values) == "1\u00a0234,5 31.12.2024 5.1.2024 klo 14.05 EET"
+    with formats.speaking("en"):  # English as written in Finland (CLDR en_FI)
+        assert page.render(**values) == "1\u00a0234,5 31/12/2024 05/01/2024 14.05 EET"
+
+
+def test_every_key_has_all_three_languages_and_the_same_placeholders() -> None:
+    for key, entry in _T.items():
+        assert len(entry) == len(LANGS) and all(e.strip() for e in entry), key
+        holes = {tuple(sorted(re.findall(r"\{\w\}", e))) for e in entry}
+        assert len(holes) == 1, key
+        assert entry[0].count("`") % 2 == 0 and len({e.count("`") for e in entry}) == 1, key
+
+
+def test_every_code_the_pages_show_has_words() -> None:
+    keys = ([f"event_{e}" for e in EVENT_TYPES] + [f"end_{r}" for r in get_args(EndReason)]
+            + [f"target_{t}" for t in get_args(ReferralTarget)] + list(get_args(ProducerKind))
+            + [f"rel_{name}" for name in relation_names()]
+            + [f"log_{a}" for a in ("view", "query", "export", "acknowledge", "silence",
+                                    "sign_in")]
+            + [f"outcome_{o}" for o in ("ok", "forbidden", "refused", "locked", "busy",
+                                        "timeout", "error", "unknown",
+                                        "alertmanager_unreachable")])
+    missing = [k for k in keys if k not in _T]
+    assert not missing, missing
+
+
+def test_the_swedish_terms_are_the_ones_used_in_finland() -> None:
+    sv = " ".join(translate(k, "sv") for k in _T)
+    assert "ansvarig socialarbetare" in sv.lower() and "välfärdsområde" in sv
+    assert "arbetsverksamhet i rehabiliteringssyfte" in sv and "social rehabilitering" in sv
+    assert not re.search(r"ansvariga? arbetare", sv.lower())
+
+
+def test_a_refusal_is_said_in_words_and_keeps_what_it_names() -> None:
+    assert reason("COPY is not allowed: this page only reads") == ("refuse_word", "COPY")
+    assert reason("read_csv() reads files or runs other SQL; query the relations") == (
+        "refuse_files", "read_csv")
+    assert reason("the query is empty") == ("refuse_empty", None)
+    assert reason("something new") == ("refuse_other", "something new")
+
+
+ROWS = Table(["gap_type", "n", "share", "on", "note"], ["Tyyppi", "Määrä", "Osuus", "Päivä",
+                                                         "Huom"],
+             [["SERVICE_BREAK", "12", 0.5, date(2024, 12, 31), "=HYPERLINK(\"x\")"],
+              ["SERVICE_BREAK", "<5", None, None, "@SUM(A1)"]],
+             lambda name, v: translate(v, "fi") if name == "gap_type" else v,
+             frozenset({"n"}))
+
+
+def test_the_export_forms_of_one_table() -> None:
+    people = csv_people(ROWS, "fi").decode("utf-8")
+    assert people.startswith("\ufeffTyyppi;Määrä;Osuus;Päivä;Huom\r\n")
+    assert "Palvelu katkesi;12;0,5;31.12.2024;\"'=HYPERLINK(\"\"x\"\")\"\r\n" in people
+    assert people.endswith("Palvelu katkesi;<5;;;'@SUM(A1)\r\n")
+    plain = csv_plain(ROWS).decode("utf-8")
+    assert plain.startswith("gap_type,n,share,on,note\nSERVICE_BREAK,12,0.5,2024-12-31,")
+    ws = load_workbook(io.BytesIO(xlsx(ROWS, "Katkokset"))).active
+    assert ws is not None and ws.title == "Katkokset"
+    assert [c.value for c in ws[2]] == ["Palvelu katkesi", 12, 0.5, datetime(2024, 12, 31),
+                                        "'=HYPERLINK(\"x\")"]
+    assert [c.data_type for c in ws[2]][-1] == "s"  # a string, not a formula
+    assert [c.value for c in ws[3]][:2] == ["Palvelu katkesi", "<5"]
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_failed_query_leads_in_words_and_keeps_duckdbs_message() -> None:
+    assert failure("Binder Error: column x not found") == {
+        "error": "sql_failed", "detail": "Binder Error: column x not found"}
+    assert failure("the query stopped without an answer: it needed more memory or CPU than "
+                   "an analyst query may use (exit -9)") == {"error": "sql_killed",
+                                                             "detail": "exit -9"}
+    assert failure("the answer is over 256 MiB: select fewer columns or rows")["error"] == (
+        "sql_too_big")
