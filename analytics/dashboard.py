@@ -8,7 +8,7 @@ import duckdb
 
 # In dependency order: a count view reads gaps_by_place, so that one is stored first.
 MATERIALISED = ("gaps_by_place", "dash_gap_cells", "dash_handoff_cells",
-                "dash_service_cells")
+                "dash_service_cells", "dash_story_cells")
 
 
 def materialise(con: duckdb.DuckDBPyConnection) -> None:

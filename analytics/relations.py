@@ -9,7 +9,7 @@ TABLES = (
     "compliance_violations", "data_issues", "clients", "referrals", "municipalities",
 )
 VIEWS = ("continuity_gaps", "gaps_by_place",  # in dependency order
-         "dash_gap_cells", "dash_handoff_cells", "dash_service_cells")
+         "dash_gap_cells", "dash_handoff_cells", "dash_service_cells", "dash_story_cells")
 # Relations rebuilt by every evaluation (events and dead letters accumulate instead).
 DERIVED = ("as_of", "contracts", "gap_rows", "handoff_status", "compliance_violations",
            "data_issues", "clients", "referrals")

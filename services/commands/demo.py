@@ -147,7 +147,8 @@ def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> in
         return 0
     if not args.serve:
         console.print(f"See it in the dashboard: [bold]jatkumo demo --serve[/bold] (or "
-                      f"[bold]jatkumo serve --db {db}[/bold] with JATKUMO_USERS set).")
+                      f"[bold]jatkumo serve --db {db} --handoffs "
+                      f"{db.parent / 'handoffs.toml'}[/bold] with JATKUMO_USERS set).")
         return 0
     from services.web.auth import hash_password
 
@@ -161,8 +162,11 @@ def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> in
         console.print(f"Sign in as [bold]demo[/bold] with password [bold]{password}[/bold] "
                       f"(written hashed to {users}).")
     console.print(f"Dashboard: [bold]http://127.0.0.1:{args.port}/[/bold] — Ctrl-C stops it.")
+    # the region's handoffs (written beside the file), so the overview labels and splits each
+    handoffs = db.parent / "handoffs.toml"
+    extra = ["--handoffs", str(handoffs)] if handoffs.is_file() else []
     done = subprocess.run([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
-                           "--port", str(args.port)], env=env, check=False)
+                           "--port", str(args.port), *extra], env=env, check=False)
     return 0 if done.returncode in (0, -2, 130) else 1
 
 

@@ -2,10 +2,12 @@
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from schemas.errors import ConfigError
 from services import config
 from services.web.auth import hash_password, load_users
 from services.web.db import file_connector
@@ -33,7 +35,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--tokens", metavar="FILE.json",
                    help="--ingest: the source systems' tokens (default FILE.tokens.json)")
     p.add_argument("--handoffs", metavar="FILE.toml",
-                   help="--ingest: the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS)")
+                   help="the handoffs (SPEC.md 4.1; default JATKUMO_HANDOFFS): with --ingest "
+                   "the rules, and on the overview each handoff's date, services and kinds")
     p.add_argument("--hash-password", action="store_true",
                    help="read a password (prompted, or one line on stdin) and print the hash "
                    "to put in the users file, then exit")
@@ -56,6 +59,15 @@ def run(args: argparse.Namespace) -> int:
 
     settings = config.load_web()
     users = load_users(settings.users_file)
+    if args.handoffs:
+        try:
+            config.read_handoffs(args.handoffs)
+        except ConfigError as e:
+            print(f"jatkumo serve: error: {e}", file=sys.stderr)
+            return 2
+        # The overview labels each handoff from the configuration it reads
+        # (services/web/published.configured_handoffs): the flag is the variable's equal.
+        os.environ["JATKUMO_HANDOFFS"] = str(args.handoffs)
     if args.ingest:
         return _serve_ingest(args, settings, users)
     if not args.db.is_file():

@@ -48,7 +48,7 @@ def areas(cube: Cube) -> dict[str, str]:
     or its services; the first found, as they agree), for every municipality it has a cell of.
     One pass: the map asks it for every municipality of a national file."""
     out: dict[str, str] = {}
-    for lists in (cube.munis, cube.handoff_munis):
+    for lists in (cube.munis, *(h.munis for h in cube.handoffs.values())):
         for a, ms in lists.items():
             for m in ms:
                 out.setdefault(m, a)
@@ -75,9 +75,10 @@ def apply(cube: Cube, focus: Focus | None) -> Cube:
         areas=[a for a in cube.areas if a in keep],
         munis={a: [m for m in ms if m == code] for a, ms in cube.munis.items() if a in keep},
         gap_services={m: s for m, s in cube.gap_services.items() if m == code},
-        handoff_areas=[a for a in cube.handoff_areas if a in keep],
-        handoff_munis={a: [m for m in ms if m == code] for a, ms in cube.handoff_munis.items()
-                       if a in keep},
+        handoffs={name: replace(h, areas=[a for a in h.areas if a in keep],
+                                munis={a: [m for m in ms if m == code]
+                                       for a, ms in h.munis.items() if a in keep})
+                  for name, h in cube.handoffs.items()},
         map_rows=[r for r in cube.map_rows if r["municipality"] == code])
 
 

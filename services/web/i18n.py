@@ -494,6 +494,18 @@ _T: dict[str, tuple[str, str, str]] = {
                                "handoff cube.",
                                "Överföringskohorten per område och avtalskommun, status och "
                                "överföringsmånad. Inte skyddad: överföringskubens finaste cell."),
+    "rel_dash_story_cells": ("Yleiskuvan siirtotarinan solut: nuoret KTT:ssä ja SOSKUssa "
+                             "kunkin kuukauden lopussa alueittain ja palveluittain, sekä nyt "
+                             "avoimet katkokset alkamiskuukauden mukaan. Ei suojattu; "
+                             "palvelupäällikkö näkee vain suojatun julkaisun.",
+                             "The cells of the overview's handoff story: young people in KTT "
+                             "and SOSKU at each month end by area and service, and the gaps "
+                             "open now by the month they began. Not suppressed; managers see "
+                             "only the suppressed publication.",
+                             "Cellerna i översiktens överföringsberättelse: unga i KTT och "
+                             "SOSKU vid varje månadsslut per område och tjänst, samt nu öppna "
+                             "avbrott efter den månad de började. Inte skyddade; servicechefer "
+                             "ser bara den skyddade publiceringen."),
     "rel_dash_service_cells": ("Missä nuoria palvellaan tilannepäivänä: aktiiviset asiakkaat ja "
                                "työpajat tuottajan kunnan ja palvelun mukaan, tuottajien tyypit. "
                                "Ei suojattu.",
@@ -532,6 +544,65 @@ _T: dict[str, tuple[str, str, str]] = {
                     "The answer is too large: select fewer rows or columns.",
                     "Svaret är för stort: välj färre rader eller kolumner."),
     "unknown_user": ("tuntematon käyttäjä", "unknown user", "okänd användare"),
+    # The handoff story on the overview (issue 13 point 1, SPEC.md 4.1).
+    "handoff_pick": ("Siirto", "Handoff", "Överföring"),
+    "handoff_named": ("Siirto {name}", "Handoff {name}", "Överföring {name}"),
+    "kind_municipality": ("kunta", "municipality", "kommun"),
+    "kind_wellbeing_area": ("hyvinvointialue", "wellbeing area", "välfärdsområde"),
+    "previous_month": ("Edellinen kuukausi", "Previous month", "Föregående månad"),
+    "change_month": ("Muutos kuukaudessa", "Change in a month", "Förändring på en månad"),
+    "handoff_story": ("Vastuun siirto", "Handoff of responsibility", "Överföring av ansvaret"),
+    "handoff_story_intro": (
+        "Sopimukset ({services}), jotka olivat voimassa siirtopäivänä {date} ja jotka piti "
+        "siirtää: {from} → {to}. Ajallaan = siirto voimassa {g} päivän kuluessa; myöhässä = "
+        "myöhemmin; päättyi siirtämättä = sopimus päättyi ennen siirtoa; odottaa = ei vielä "
+        "siirretty.",
+        "Contracts ({services}) in force on the handoff date {date} that had to move: {from} "
+        "→ {to}. On time = transfer effective within {g} days; late = later; ended "
+        "untransferred = the contract ended before any transfer; pending = not transferred yet.",
+        "Avtal ({services}) som gällde på överföringsdagen {date} och som skulle flyttas: "
+        "{from} → {to}. I tid = överföringen gäller inom {g} dagar; sent = senare; avslutad "
+        "utan överföring = avtalet upphörde före överföringen; väntar = ännu inte överförd."),
+    "in_service_title": ("Nuoria KTT:ssä ja SOSKUssa kuun lopussa",
+                         "Young people in KTT and SOSKU at each month end",
+                         "Unga i KTT och SOSKU vid månadens slut"),
+    "in_service_caption": (
+        "Katkoviiva merkitsee siirtopäivää; ennen sitä palvelusta vastasi edellinen järjestäjä.",
+        "A dashed line marks a handoff date; before it the previous organiser was responsible.",
+        "En streckad linje markerar en överföringsdag; före den ansvarade den tidigare "
+        "anordnaren."),
+    "hidden_caption": (
+        "Piilotettu kuukausi (<{k}, .. tai –) näkyy vinoviivoitettuna kaistana ja ontona "
+        "merkkinä akselin alla; viiva katkeaa siinä.",
+        "A hidden month (<{k}, .. or –) shows as a hatched band and a hollow marker under the "
+        "axis; the line breaks there.",
+        "En dold månad (<{k}, .. eller –) visas som ett streckat band och en ihålig markör "
+        "under axeln; linjen bryts där."),
+    "hidden_legend": ("piilotettu", "hidden", "dold"),
+    "began_before": (
+        "{b}/{n} nyt avoimesta palvelukatkoksesta ({pct} %) alkoi ennen {date}, ennen kuin "
+        "vastuu siirtyi uudelle järjestäjälle ({to}).",
+        "{b} of the {n} service breaks open now ({pct} %) began before {date}, before the "
+        "new organiser ({to}) was responsible.",
+        "{b} av de {n} avbrott i tjänsten som är öppna nu ({pct} %) började före {date}, "
+        "innan ansvaret gick över till den nya anordnaren ({to})."),
+    "began_before_hidden": (
+        "Se, kuinka moni avoimista palvelukatkoksista alkoi ennen {date}, on piilotettu "
+        "(pienten lukujen suoja).",
+        "How many of the open service breaks began before {date} is hidden (small-number "
+        "protection).",
+        "Hur många av de öppna avbrotten i tjänsten som började före {date} är dolt (skydd "
+        "av små tal)."),
+    "began_table": ("Avoimet katkokset: alkoivat ennen siirtopäivää tai sen jälkeen",
+                    "Open gaps: begun before the handoff date or since",
+                    "Öppna avbrott: började före överföringsdagen eller sedan"),
+    "began_before_col": ("Alkoi ennen siirtopäivää", "Began before the handoff date",
+                         "Började före överföringsdagen"),
+    "began_since_col": ("Alkoi siirtopäivänä tai sen jälkeen", "Began on or after it",
+                        "Började på eller efter den"),
+    "in_service_now": ("Nuoria palvelussa", "Young people in service", "Unga i tjänsten"),
+    "other_gap_types": ("Muut katkostyypit", "The other gap types", "Övriga typer av avbrott"),
+    "per_area": ("Avoimet katkokset alueittain", "Open gaps by area", "Öppna avbrott per område"),
 }
 
 

@@ -10,11 +10,17 @@ a rate is computed from shown counts only (so it says nothing the counts do not)
 The cube (keys; '*' is "all"):
 - ("gap", type, area, municipality, service): gaps open on the as-of date, with the sums
   over services, over the municipalities of an area, and over areas;
-- ("trend", month_end, type, area): gaps open at each month end (24 months), with the region;
-- ("handoff", area, municipality, column): the handoff cohort and its four statuses, by
-  municipality, area and region;
-- ("transfer", month, area, column): transfers on time and late by month, by area and region,
-  adding up to the handoff table's columns;
+- ("trend", month_end, type, area): gaps open at each month end from January 2021 (at least 24
+  months), with the region;
+- ("handoff", handoff, area, municipality, column): each handoff's cohort and its four
+  statuses, by municipality, area and region (SPEC.md 4.1: one sub-cube per handoff, with no
+  sum across handoffs, as two handoffs' cohorts are different contracts);
+- ("transfer", handoff, month, area, column): transfers on time and late by month, by area and
+  region, adding up to the handoff table's columns;
+- ("in_service", day, service, area): young people in KTT or SOSKU on each month end and on
+  the as-of date, with the region (the handoff story);
+- ("began", handoff, type, area, "before" | "since"): gaps open now split by whether they
+  began before the handoff's date, adding up to the open-gap cells;
 - ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
 """
 
@@ -29,7 +35,10 @@ from typing import Any
 import duckdb
 
 from analytics.disclosure import Key, Relation, Suppressed, suppress
+from schemas.errors import ConfigError
+from services import config
 from services.web.db import SUPPRESS_VAR, Reader
+from streams.core.rules import Handoff
 
 ALL = "*"
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
@@ -38,18 +47,36 @@ SERVICES = ("KTT", "SOSKU", "NUPA", "-")
 STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
 HANDOFF_COLS = ("cohort", *STATUSES)
 TRANSFER_COLS = ("transferred", "transferred_late")
-TREND_MONTHS = 24
+TREND_MONTHS = 24  # at least; the story reaches back to STORY_FROM
+STORY_FROM = date(2021, 1, 1)
+STORY_SERVICES = ("KTT", "SOSKU")
 
 QUERIES = {
     "k": f"SELECT coalesce(TRY_CAST(getvariable('{SUPPRESS_VAR}') AS INTEGER), 5)",
     "as_of": "SELECT max(as_of_date) FROM as_of",
     "gaps": "SELECT month_end, gap_type, internal_area, municipality, municipality_name, "
             "service, n FROM dash_gap_cells",
-    "handoff": "SELECT internal_area, municipality, municipality_name, status, "
+    "handoff": "SELECT handoff, internal_area, municipality, municipality_name, status, "
                "transferred_month, n FROM dash_handoff_cells",
+    "story": "SELECT kind, day, key, internal_area, n FROM dash_story_cells",
     "service": "SELECT internal_area, municipality, municipality_name, service, "
                "producer_kinds, clients, workshops FROM dash_service_cells",
 }
+
+
+@dataclass
+class HandoffPart:
+    """What one handoff's sub-cube holds: its places and transfer months, and its
+    configuration where known (a handoff found only in the data has no date here)."""
+    name: str
+    areas: list[str] = field(default_factory=list)
+    munis: dict[str, list[str]] = field(default_factory=dict)
+    months: list[str] = field(default_factory=list)
+    first_day: date | None = None  # C_H
+    grace_days: int = 14
+    services: tuple[str, ...] = ()
+    from_kind: str = ""
+    to_kind: str = ""
 
 
 @dataclass
@@ -64,9 +91,8 @@ class Cube:
     names: dict[str, str]
     gap_services: dict[str, list[str]]  # municipality -> services
     trend_months: list[date]
-    handoff_areas: list[str]
-    handoff_munis: dict[str, list[str]]
-    transfer_months: list[str]
+    handoffs: dict[str, "HandoffPart"]  # configured order first, then any others in the data
+    story_days: list[date] = field(default_factory=list)  # month ends and the as-of date
     map_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def text(self, *key: object) -> str:
@@ -117,39 +143,98 @@ class Cube:
                                             for t in GAP_TYPES}))
         return out
 
-    def handoff_places(self) -> list[dict[str, Any]]:
+    # --- the handoffs (SPEC.md 4.1): one sub-cube each ----------------------------------
+    def handoff_part(self, handoff: str = "") -> "HandoffPart":
+        """The handoff of that name, else the first (the default page shows the first)."""
+        if handoff in self.handoffs:
+            return self.handoffs[handoff]
+        return next(iter(self.handoffs.values()), HandoffPart(""))
+
+    def handoff_places(self, handoff: str = "") -> list[dict[str, Any]]:
+        h = self.handoff_part(handoff)
         rows: list[dict[str, Any]] = []
         places = [(ALL, ALL, 3)]
-        for a in self.handoff_areas:
+        for a in h.areas:
             places.append((a, ALL, 1))
-            places += [(a, m, 0) for m in sorted(self.handoff_munis.get(a, []),
+            places += [(a, m, 0) for m in sorted(h.munis.get(a, []),
                                                  key=lambda m: self.names.get(m, m))]
         for a, m, level in places:
             rows.append({"internal_area": None if a == ALL else a,
                          "municipality": None if m == ALL else m,
                          "municipality_name": self.names.get(m) if m != ALL else None,
                          "level": level,
-                         **{c: self.text("handoff", a, m, c) for c in HANDOFF_COLS}})
+                         **{c: self.text("handoff", h.name, a, m, c) for c in HANDOFF_COLS}})
         return rows
 
-    def transfers(self) -> list[dict[str, Any]]:
+    def transfers(self, handoff: str = "") -> list[dict[str, Any]]:
         """Transfers by month and area, with the cumulative share of the cohort transferred,
         where the shown counts determine it (all months up to it shown, or the column total
         and all later months shown): a function of shown counts, so it tells nothing more."""
+        h = self.handoff_part(handoff)
         rows: list[dict[str, Any]] = []
-        for a in (ALL, *self.handoff_areas):
-            cohort = self.value("handoff", a, ALL, "cohort")
-            totals = [self.value("handoff", a, ALL, c) for c in TRANSFER_COLS]
-            per = [[self.value("transfer", m, a, c) for c in TRANSFER_COLS]
-                   for m in self.transfer_months]
-            for i, m in enumerate(self.transfer_months):
+        for a in (ALL, *h.areas):
+            cohort = self.value("handoff", h.name, a, ALL, "cohort")
+            totals = [self.value("handoff", h.name, a, ALL, c) for c in TRANSFER_COLS]
+            per = [[self.value("transfer", h.name, m, a, c) for c in TRANSFER_COLS]
+                   for m in h.months]
+            for i, m in enumerate(h.months):
                 done = _cumulative(per, totals, i)
                 pct = (round(100.0 * done / cohort, 1) if done is not None and cohort
                        else None)
                 rows.append({"month": m, "internal_area": None if a == ALL else a,
-                             **{c: self.text("transfer", m, a, c) for c in TRANSFER_COLS},
+                             **{c: self.text("transfer", h.name, m, a, c)
+                                for c in TRANSFER_COLS},
                              "transferred_pct": pct})
         return rows
+
+    # --- the story (issue 13 point 1) ------------------------------------------------------
+    def in_service(self) -> list[tuple[date, str, dict[str, str]]]:
+        """(day, area or '*', {service: text}) for each month end and the as-of date."""
+        return [(d, a, {s: self.text("in_service", d.isoformat(), s, a)
+                        for s in STORY_SERVICES})
+                for d in self.story_days for a in (ALL, *self.areas)]
+
+    def began(self, handoff: str = "") -> list[dict[str, Any]]:
+        """Gaps open now by type and area, split by whether they began before the handoff's
+        date (empty when the handoff's date is not configured)."""
+        h = self.handoff_part(handoff)
+        if h.first_day is None:
+            return []
+        return [{"gap_type": t, "internal_area": a,
+                 "all": self.text("gap", t, a, ALL, ALL),
+                 "before": self.text("began", h.name, t, a, "before"),
+                 "since": self.text("began", h.name, t, a, "since")}
+                for t in GAP_TYPES for a in (ALL, *self.areas)]
+
+    def headline_in_service(self) -> list[dict[str, Any]]:
+        """Young people in KTT and SOSKU on the as-of date, the month end before and the
+        change (from shown cells only), as headline() for the gaps."""
+        if len(self.story_days) < 2:
+            return []
+        now_d, prev_d = self.story_days[-1].isoformat(), self.story_days[-2].isoformat()
+        out: list[dict[str, Any]] = []
+        for svc in STORY_SERVICES:
+            now = self.value("in_service", now_d, svc, ALL)
+            before = self.value("in_service", prev_d, svc, ALL)
+            out.append({"service": svc, "now": self.text("in_service", now_d, svc, ALL),
+                        "previous": self.text("in_service", prev_d, svc, ALL),
+                        "change": (now - before if now is not None and before is not None
+                                   else None)})
+        return out
+
+    def headline(self) -> list[dict[str, Any]]:
+        """Open gaps now by type, with the previous month end's figure and the change: a
+        difference of two shown cells (none where either is hidden)."""
+        prev = self.trend_months[-1].isoformat() if self.trend_months else None
+        out: list[dict[str, Any]] = []
+        for t in GAP_TYPES:
+            now = self.value("gap", t, ALL, ALL, ALL)
+            before = self.value("trend", prev, t, ALL) if prev else None
+            out.append({"gap_type": t, "now": self.text("gap", t, ALL, ALL, ALL),
+                        "previous": self.text("trend", prev, t, ALL) if prev else "–",
+                        "change": (now - before if now is not None and before is not None
+                                   else None)})
+        return out
 
     def alert_counts(self) -> list[dict[str, Any]]:
         """Firing alerts (= open gaps) by area and type: the same cells as the Gaps page."""
@@ -168,9 +253,10 @@ def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -
     return None
 
 
-def build(con: duckdb.DuckDBPyConnection) -> Cube:
-    """Read the unsuppressed cells, sum the marginals from them, suppress all at once."""
-    got = {name: con.execute(sql).fetchall() for name, sql in QUERIES.items()}
+def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) -> Cube:
+    """Read the unsuppressed cells, sum the marginals from them, suppress all at once.
+    `handoffs` is the configuration (SPEC.md 4.1): its order and dates."""
+    got = {name: _read(con, name, sql, handoffs) for name, sql in QUERIES.items()}
     k = int(got["k"][0][0])
     as_of: date | None = got["as_of"][0][0] if got["as_of"] else None
     counts: dict[Key, int] = defaultdict(int)
@@ -189,7 +275,8 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
         services[m].add(s)
         names[m] = name or m
     areas = sorted(munis)
-    trend_areas = sorted({r[2] for r in trend_rows} | set(areas))
+    trend_areas = sorted({r[2] for r in trend_rows} | set(areas)
+                         | {r[3] for r in got["story"] if r[0] == "in_service"})
     for t in GAP_TYPES:
         for a in areas:
             for m in munis[a]:
@@ -209,39 +296,8 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
             rels.append(Relation(("trend", m_end.isoformat(), t, ALL),
                                  tuple(("trend", m_end.isoformat(), t, a) for a in trend_areas)))
 
-    # The handoff: place x status (with the cohort), and transfers by month and area.
-    h_munis: dict[str, set[str]] = defaultdict(set)
-    t_months: set[str] = set()
-    for a, m, name, status, month, n in got["handoff"]:
-        counts[("handoff", a, m, status)] += n
-        h_munis[a].add(m)
-        names.setdefault(m, name or m)
-        if status in TRANSFER_COLS:
-            mk = month.isoformat()[:7] if month else "?"
-            counts[("transfer", mk, a, status)] += n
-            t_months.add(mk)
-    h_areas = sorted(h_munis)
-    for a in h_areas:
-        for m in h_munis[a]:
-            rels.append(Relation(("handoff", a, m, "cohort"),
-                                 tuple(("handoff", a, m, s) for s in STATUSES)))
-    for a in (*h_areas, ALL):
-        rels.append(Relation(("handoff", a, ALL, "cohort"),
-                             tuple(("handoff", a, ALL, s) for s in STATUSES)))
-    for c in (*STATUSES, "cohort"):
-        for a in h_areas:
-            rels.append(Relation(("handoff", a, ALL, c),
-                                 tuple(("handoff", a, m, c) for m in sorted(h_munis[a]))))
-        rels.append(Relation(("handoff", ALL, ALL, c),
-                             tuple(("handoff", a, ALL, c) for a in h_areas)))
-    tm = sorted(t_months)
-    for c in TRANSFER_COLS:
-        for mk in tm:
-            rels.append(Relation(("transfer", mk, ALL, c),
-                                 tuple(("transfer", mk, a, c) for a in h_areas)))
-        for a in (*h_areas, ALL):
-            rels.append(Relation(("handoff", a, ALL, c),
-                                 tuple(("transfer", mk, a, c) for mk in tm)))
+    parts = _handoff_cells(got["handoff"], handoffs, counts, rels, names)
+    story_days = _story_cells(got["story"], as_of, months, parts, trend_areas, counts, rels)
 
     # The service map: cells on their own (no sums shown beside them).
     map_rows = []
@@ -264,9 +320,7 @@ def build(con: duckdb.DuckDBPyConnection) -> Cube:
                 gap_services={m: sorted(s, key=lambda x: (x not in SERVICES, SERVICES.index(x)
                                                           if x in SERVICES else 0, x))
                               for m, s in services.items()},
-                trend_months=months, handoff_areas=h_areas,
-                handoff_munis={a: sorted(ms) for a, ms in h_munis.items()},
-                transfer_months=tm)
+                trend_months=months, handoffs=parts, story_days=story_days)
     cube.map_rows = _map(cube, map_rows)
     return cube
 
@@ -295,6 +349,114 @@ def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:
             rels.append(Relation(("clients", a, ALL, ALL),
                                  tuple(("clients", a, m, ALL) for m in ms)))
     return rels
+def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
+          handoffs: tuple[Handoff, ...]) -> list[Any]:
+    """One query's rows. A file replayed before the story (its dash_* tables stored without
+    the handoff column or dash_story_cells) still serves: with no story cells, and its one
+    handoff's cells under the first configured name (such a file has only `2023`)."""
+    try:
+        return con.execute(sql).fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        if name == "story":
+            return []
+        if name == "handoff":
+            first = handoffs[0].name if handoffs else "2023"
+            rows = con.execute(sql.replace("SELECT handoff, ", "SELECT ")).fetchall()
+            return [(first, *r) for r in rows]
+        raise
+
+
+def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[Key, int],
+                   rels: list[Relation], names: dict[str, str]) -> dict[str, HandoffPart]:
+    """Each handoff's sub-cube: place x status (with the cohort), and transfers by month and
+    area. No relation joins two handoffs: nothing published sums over them."""
+    parts = {h.name: HandoffPart(h.name, first_day=h.date, grace_days=h.grace_days,
+                                 from_kind=h.from_kind, to_kind=h.to_kind,
+                                 services=tuple(s for s in SERVICES if s in h.services))
+             for h in handoffs}
+    h_munis: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    t_months: dict[str, set[str]] = defaultdict(set)
+    for h, a, m, name, status, month, n in rows:
+        parts.setdefault(h, HandoffPart(h))
+        counts[("handoff", h, a, m, status)] += n
+        h_munis[h][a].add(m)
+        names.setdefault(m, name or m)
+        if status in TRANSFER_COLS:
+            mk = month.isoformat()[:7] if month else "?"
+            counts[("transfer", h, mk, a, status)] += n
+            t_months[h].add(mk)
+    for h, part in parts.items():
+        munis = h_munis[h]
+        part.areas = sorted(munis)
+        part.munis = {a: sorted(ms) for a, ms in munis.items()}
+        part.months = sorted(t_months[h])
+        for a in part.areas:
+            for m in munis[a]:
+                rels.append(Relation(("handoff", h, a, m, "cohort"),
+                                     tuple(("handoff", h, a, m, s) for s in STATUSES)))
+        for a in (*part.areas, ALL):
+            rels.append(Relation(("handoff", h, a, ALL, "cohort"),
+                                 tuple(("handoff", h, a, ALL, s) for s in STATUSES)))
+        for c in (*STATUSES, "cohort"):
+            for a in part.areas:
+                rels.append(Relation(("handoff", h, a, ALL, c),
+                                     tuple(("handoff", h, a, m, c) for m in sorted(munis[a]))))
+            rels.append(Relation(("handoff", h, ALL, ALL, c),
+                                 tuple(("handoff", h, a, ALL, c) for a in part.areas)))
+        for c in TRANSFER_COLS:
+            for mk in part.months:
+                rels.append(Relation(("transfer", h, mk, ALL, c),
+                                     tuple(("transfer", h, mk, a, c) for a in part.areas)))
+            for a in (*part.areas, ALL):
+                rels.append(Relation(("handoff", h, a, ALL, c),
+                                     tuple(("transfer", h, mk, a, c) for mk in part.months)))
+    return parts
+
+
+def _story_cells(rows: list[Any], as_of: date | None, months: list[date],
+                 parts: dict[str, HandoffPart], areas: list[str], counts: dict[Key, int],
+                 rels: list[Relation]) -> list[date]:
+    """Young people in KTT and SOSKU by day and area (with the region), and the gaps open now
+    split at each configured handoff's date (adding up to the open-gap cells). Returns the
+    story's days: the month ends and the as-of date."""
+    # no rows at all: a file replayed before the story (not a region with no one in service)
+    days = [*months, *([as_of] if as_of is not None else [])] if rows else []
+    began: dict[tuple[str, str], list[tuple[date, int]]] = defaultdict(list)
+    for kind, day, key, a, n in rows:
+        if kind == "in_service":
+            counts[("in_service", day.isoformat(), key, a)] += n
+        elif kind == "open_started":
+            began[(key, a)].append((day, n))
+    for d in days:
+        for svc in STORY_SERVICES:
+            rels.append(Relation(("in_service", d.isoformat(), svc, ALL),
+                                 tuple(("in_service", d.isoformat(), svc, a) for a in areas)))
+    for h in parts.values():
+        if h.first_day is None:
+            continue
+        # A gap begun in the handoff's month but before its day counts as 'since' when the
+        # date is not a first of the month (the cells are by month); handoffs fall on a 1st.
+        for (t, a), got in began.items():
+            before = sum(n for m, n in got if _month_after(m) <= h.first_day)
+            counts[("began", h.name, t, a, "before")] += before
+            counts[("began", h.name, t, a, "since")] += sum(n for _, n in got) - before
+        for t in GAP_TYPES:
+            for a in areas:
+                rels.append(Relation(("gap", t, a, ALL, ALL),
+                                     (("began", h.name, t, a, "before"),
+                                      ("began", h.name, t, a, "since"))))
+            for side in ("before", "since"):
+                rels.append(Relation(("began", h.name, t, ALL, side),
+                                     tuple(("began", h.name, t, a, side) for a in areas)))
+            # and the region's two parts add up to the region's open gaps, which is shown
+            rels.append(Relation(("gap", t, ALL, ALL, ALL),
+                                 (("began", h.name, t, ALL, "before"),
+                                  ("began", h.name, t, ALL, "since"))))
+    return days
+
+
+def _month_after(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _sum_up(counts: dict[Key, int], rels: list[Relation]) -> None:
@@ -315,11 +477,13 @@ def _sum_up(counts: dict[Key, int], rels: list[Relation]) -> None:
 
 
 def _month_ends(as_of: date | None) -> list[date]:
+    """The month ends before the as-of date's month, back to STORY_FROM's month or
+    TREND_MONTHS back, whichever is earlier (as dash_gap_cells and dash_story_cells)."""
     if as_of is None:
         return []
     first = as_of.replace(day=1)
-    out = []
-    for _ in range(TREND_MONTHS):
+    out: list[date] = []
+    while len(out) < TREND_MONTHS or first > STORY_FROM:
         end = first - timedelta(days=1)
         out.append(end)
         first = end.replace(day=1)
@@ -354,8 +518,9 @@ class Published:
     it takes a fraction of a second on a national file) and shared by every page and
     /metrics."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, handoffs: tuple[Handoff, ...] | None = None) -> None:
         self.reader = reader
+        self.handoffs = configured_handoffs() if handoffs is None else handoffs
         self._lock = threading.Lock()
         self._cache: tuple[object, Cube] | None = None
 
@@ -366,7 +531,7 @@ class Published:
                 return self._cache[1]
             con = self.reader.connect()
             try:
-                cube = build(con)
+                cube = build(con, self.handoffs)
             finally:
                 con.close()
             if stamp is not None:
@@ -380,6 +545,16 @@ class Published:
 
     async def cube(self) -> Cube:
         return await asyncio.to_thread(self.cube_sync)
+
+
+def configured_handoffs() -> tuple[Handoff, ...]:
+    """The handoffs of this process's configuration (JATKUMO_HANDOFFS, which `serve
+    --handoffs` sets; JATKUMO_CUTOVER; else the 2023 one). A bad file leaves the labels to
+    the data: serve has already refused it where it matters (replay, ingest)."""
+    try:
+        return config.load().rules.handoffs
+    except ConfigError:
+        return ()
 
 
 _BY_READER: "weakref.WeakKeyDictionary[Reader, Published]" = weakref.WeakKeyDictionary()

@@ -1,14 +1,64 @@
 """Server-rendered SVG charts. Chosen over vendored Vega: no script to ship or run, the chart
 is in the page the moment it arrives, it prints, and a screen reader gets its title and the data
-table beside it. Values that are suppressed ('<5') arrive as None and break the line."""
+table beside it.
 
-from collections.abc import Mapping, Sequence
+Every series has a fixed style (colour, dash and marker) chosen by what it is, not by where it
+falls in a list: a gap type, a service or an area keeps its look on every page and after every
+restart, and meaning never rests on colour alone. A value that is hidden by suppression ('<5',
+'..', '–') arrives as None: the line breaks there, the day is shaded with a hatched band, and a
+hollow marker of the hidden series sits in the lane under the axis (a legend entry says so), so
+a hidden month is seen as hidden, not as a line that ends early."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-W, H, L, R, T, B = 720, 260, 48, 170, 12, 28
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies. Black is left out
+# (it is the text colour, and the handoff markers are drawn in it).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "triangle-down", "plus")
+# The fixed order of the series the overview draws: the five gap types, then the two services
+# of the handoff story (on a chart of their own, so they reuse the two strongest colours with
+# other dashes and markers); any other key (an area) takes the style of its place in the
+# sorted keys, and the region ('*') is drawn in black.
+FIXED = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
+         "REFERRAL_STALLED", "KTT", "SOSKU")
+_OWN = {"KTT": (0, 1, 1), "SOSKU": (1, 0, 0)}  # palette, dash, marker
+REGION = "*"
+W, H, L, R, T, B = 760, 300, 52, 200, 26, 52
+LANE = H - B + 24  # the lane of hidden markers, under the axis labels
+
+
+@dataclass(frozen=True)
+class Style:
+    colour: str
+    dash: str
+    marker: str
+
+
+def style_of(key: str, others: Sequence[str] = ()) -> Style:
+    """The fixed style of a series: by FIXED for the known keys, the region in black, any
+    other key by its place among `others` (sorted, so the same set gives the same styles)."""
+    if key == REGION:
+        return Style("#000000", "", "circle")
+    if key in _OWN:
+        c, d, m = _OWN[key]
+        return Style(PALETTE[c], DASHES[d], MARKERS[m])
+    if key in FIXED:
+        i = FIXED.index(key)
+        return Style(PALETTE[i], DASHES[i], MARKERS[i])
+    rest = sorted(k for k in others if k not in FIXED and k != REGION)
+    i = rest.index(key) if key in rest else len(rest)
+    return Style(PALETTE[i % len(PALETTE)], DASHES[(i + 1) % len(DASHES)],
+                 MARKERS[(i + 1) % len(MARKERS)])
+
+
+def ordered(keys: Sequence[str]) -> list[str]:
+    """The drawing and legend order: the region, FIXED's order, then the rest sorted."""
+    return sorted(keys, key=lambda k: (k != REGION, k not in FIXED,
+                                       FIXED.index(k) if k in FIXED else 0, k))
 
 
 def nice_step(top: float, counts: bool) -> float:
@@ -20,9 +70,41 @@ def nice_step(top: float, counts: bool) -> float:
     return float(10 ** len(str(int(top))))
 
 
+def _marker(kind: str, x: float, y: float, colour: str, hollow: bool = False, r: float = 3.5
+            ) -> str:
+    fill = "none" if hollow else colour
+    paint = f'fill="{fill}" stroke="{colour}" stroke-width="1.5"'
+    if kind == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" {paint}/>'
+    if kind == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r}" height="{2 * r}" {paint}/>'
+    if kind in ("triangle", "triangle-down"):
+        s = 1 if kind == "triangle" else -1
+        pts = f"{x:.1f},{y - s * r:.1f} {x - r:.1f},{y + s * r:.1f} {x + r:.1f},{y + s * r:.1f}"
+        return f'<polygon points="{pts}" {paint}/>'
+    if kind == "diamond":
+        pts = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
+        return f'<polygon points="{pts}" {paint}/>'
+    if kind == "plus":
+        return (f'<path d="M{x - r:.1f},{y:.1f}H{x + r:.1f}M{x:.1f},{y - r:.1f}V{y + r:.1f}" '
+                f'stroke="{colour}" stroke-width="2"/>')
+    return (f'<path d="M{x - r:.1f},{y - r:.1f}L{x + r:.1f},{y + r:.1f}M{x - r:.1f},'
+            f'{y + r:.1f}L{x + r:.1f},{y - r:.1f}" stroke="{colour}" stroke-width="2"/>')
+
+
 def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | None]]],
-               counts: bool = True, top: float | None = None) -> str:
-    xs = sorted({d for pts in series.values() for d, _ in pts})
+               counts: bool = True, top: float | None = None,
+               labels: Mapping[str, str] | None = None,
+               markers: Sequence[tuple[date, str]] = (), hidden_label: str = "",
+               note: str = "", ident: str = "c") -> str:
+    """Lines of `series` (key -> points) with their fixed styles, legend text from `labels`
+    (default: the key), vertical markers at `markers` (e.g. the handoff dates), hidden points
+    shown as hidden (`hidden_label` in the legend), and `note` written under the title."""
+    labels = labels or {}
+    lines = _wrap(note, 95) if note else []
+    top_y = T + 15 * len(lines)  # the plot starts under the note
+    points = {d for pts in series.values() for d, _ in pts}
+    xs = sorted(points | {d for d, _ in markers if points})
     values = [v for pts in series.values() for _, v in pts if v is not None]
     if not xs:
         return ""
@@ -30,46 +112,117 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     step = nice_step(top, counts)
     top = step * -(-top // step)
     span = max((xs[-1] - xs[0]).days, 1)
+    keys = ordered(list(series))
 
     def px(d: date) -> float:
         return L + (W - L - R) * (d - xs[0]).days / span
 
     def py(v: float) -> float:
-        return T + (H - T - B) * (1 - v / top)
+        return top_y + (H - top_y - B) * (1 - v / top)
 
-    out = [f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
-           f'class="chart" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    said = f"{title}. {note}" if note else title
+    out = [f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(said)}" '
+           f'class="chart" xmlns="http://www.w3.org/2000/svg"><title>{escape(said)}</title>',
+           f'<defs><pattern id="{ident}-hatch" width="6" height="6" '
+           f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+           f'<line x1="0" y1="0" x2="0" y2="6" stroke="#767676" stroke-width="2"/>'
+           f'</pattern></defs>']
+    for i, line in enumerate(lines):
+        out.append(f'<text x="{L}" y="{14 + 15 * i}" class="note">{escape(line)}</text>')
     tick = 0.0
     while tick <= top:
         y = py(tick)
         out.append(f'<line x1="{L}" x2="{W - R}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
                    f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
         tick += step
-    for d in xs[:: max(1, len(xs) // 6)]:
-        out.append(f'<text x="{px(d):.1f}" y="{H - 8}" text-anchor="middle">'
-                   f'{d.day}.{d.month}.{d.year}</text>')
-    for i, (name, pts) in enumerate(series.items()):
-        colour = COLOURS[i % len(COLOURS)]
+    out += _x_labels(xs, px)
+    # Hidden days: one hatched band over the plot per day where any series is hidden.
+    hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
+    at = {d: i for i, d in enumerate(xs)}
+    for d in hidden_days:
+        i = at[d]
+        x0 = (px(xs[i - 1]) + px(d)) / 2 if i else px(d) - 3
+        x1 = (px(xs[i + 1]) + px(d)) / 2 if i + 1 < len(xs) else px(d) + 3
+        out.append(f'<rect x="{x0:.1f}" y="{top_y}" width="{max(x1 - x0, 2):.1f}" '
+                   f'height="{H - top_y - B}" fill="url(#{ident}-hatch)" opacity="0.35" '
+                   f'class="hidden-band"/>')
+    for d, text in markers:
+        x = px(d)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_y - 4}" y2="{H - B}" '
+                   f'stroke="#000" stroke-dasharray="3 3" class="handoff-mark"/><text '
+                   f'x="{x + 3:.1f}" y="{top_y - 6}" class="mark-label">{escape(text)}</text>')
+    for i, k in enumerate(keys):
+        st = style_of(k, keys)
         path, pen = [], "M"
-        for d, v in pts:
+        dots = []
+        for d, v in series[k]:
             if v is None:
                 pen = "M"
+                dots.append(_marker(st.marker, px(d), LANE, st.colour, hollow=True, r=3))
                 continue
             path.append(f"{pen}{px(d):.1f},{py(v):.1f}")
             pen = "L"
         if path:
-            out.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" '
-                       f'stroke-width="2" class="s{i}"/>')
-        ly = T + 16 * i + 8
-        out.append(f'<line x1="{W - R + 10}" x2="{W - R + 28}" y1="{ly}" y2="{ly}" '
-                   f'stroke="{colour}" stroke-width="3"/><text x="{W - R + 32}" y="{ly + 4}">'
-                   f'{escape(name)}</text>')
+            dash = f' stroke-dasharray="{st.dash}"' if st.dash else ""
+            out.append(f'<path d="{" ".join(path)}" fill="none" stroke="{st.colour}" '
+                       f'stroke-width="2"{dash} class="series" data-key="{escape(k)}"/>')
+        # a marker on every few points, so the series is known without its colour
+        # (and beside a hidden point, so a lone shown month is seen)
+        vals = [v for _, v in series[k]]
+        every = max(1, len(vals) // 12)
+        for j, (d, v) in enumerate(series[k]):
+            near_hidden = (j > 0 and vals[j - 1] is None) or (j + 1 < len(vals)
+                                                              and vals[j + 1] is None)
+            if v is not None and (j % every == 0 or j == len(vals) - 1 or near_hidden):
+                out.append(_marker(st.marker, px(d), py(v), st.colour))
+        out += dots
+        ly = top_y + 18 * i + 8
+        dash = f' stroke-dasharray="{st.dash}"' if st.dash else ""
+        name = labels.get(k, k)
+        out.append(f'<line x1="{W - R + 10}" x2="{W - R + 34}" y1="{ly}" y2="{ly}" '
+                   f'stroke="{st.colour}" stroke-width="3"{dash}/>'
+                   + _marker(st.marker, W - R + 22, ly, st.colour)
+                   + f'<text x="{W - R + 40}" y="{ly + 4}" class="legend" '
+                     f'data-key="{escape(k)}">{escape(name)}</text>')
+    if hidden_days and hidden_label:
+        ly = top_y + 18 * len(keys) + 8
+        out.append(f'<rect x="{W - R + 10}" y="{ly - 6}" width="24" height="12" '
+                   f'fill="url(#{ident}-hatch)" stroke="#767676"/><text x="{W - R + 40}" '
+                   f'y="{ly + 4}" class="legend hidden-legend">{escape(hidden_label)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _x_labels(xs: Sequence[date], px: Callable[[date], float]) -> list[str]:
+    """A tick on each 1 January in range (years do not overlap), else about six dates."""
+    years = [d for d in xs if d.month == 1 and d.day == 31] or [d for d in xs if d.month == 1]
+    out = []
+    if len({d.year for d in xs}) >= 2 and years:
+        for d in years:
+            x = px(date(d.year, 1, 1)) if date(d.year, 1, 1) >= xs[0] else px(d)
+            out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - B}" y2="{H - B + 4}" '
+                       f'stroke="#767676"/><text x="{x:.1f}" y="{H - B + 16}" '
+                       f'text-anchor="middle">{d.year}</text>')
+        return out
+    for d in xs[:: max(1, len(xs) // 6)]:
+        out.append(f'<text x="{px(d):.1f}" y="{H - B + 16}" text-anchor="middle">'
+                   f'{d.day}.{d.month}.{d.year}</text>')
+    return out
+
+
 def count_value(text: str | None) -> float | None:
-    """A suppressed count ('<5') or a missing one cannot be drawn: None."""
+    """A suppressed count ('<5', '..', '–') or a missing one cannot be drawn: None."""
     if text is None or not str(text).isdigit():
         return None
     return float(text)
+

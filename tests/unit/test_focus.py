@@ -3,7 +3,7 @@ never adds a cell: a focused page shows a subset of what the unfocused one publi
 
 from analytics.disclosure import Suppressed
 from services.web import focus
-from services.web.published import ALL, GAP_TYPES, Cube
+from services.web.published import ALL, GAP_TYPES, Cube, HandoffPart
 
 
 def _cube() -> Cube:
@@ -19,8 +19,8 @@ def _cube() -> Cube:
     return Cube(k=5, as_of=None, cells=Suppressed(5, text), areas=sorted(places),
                 munis=places, names={"564": "Oulu", "244": "Kempele", "425": "Liminka"},
                 gap_services={"564": ["KTT"], "244": ["KTT"], "425": ["KTT"]},
-                trend_months=[], handoff_areas=sorted(places), handoff_munis=places,
-                transfer_months=[],
+                trend_months=[],
+                handoffs={"2023": HandoffPart("2023", areas=sorted(places), munis=places)},
                 map_rows=[{"municipality": m, "area_key": a} for a, ms in places.items()
                           for m in ms])
 

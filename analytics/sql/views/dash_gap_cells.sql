@@ -1,8 +1,9 @@
 -- dash_gap_cells: the open-gap cells of the cube the dashboard publishes to managers, in one
 -- pass over gaps_by_place: rows with month_end NULL are the gaps open on the as-of date by gap
 -- type, internal area, municipality and service of where the young person is served; rows
--- with a month_end are the gaps open at the end of each of the 24 months before the as-of
--- date's month, by gap type and internal area (municipality and service NULL). Unknown place
+-- with a month_end are the gaps open at the end of each month from January 2021 (or of the 24
+-- months before the as-of date's month, whichever reaches further back) to the month before
+-- the as-of date's, by gap type and internal area (municipality and service NULL). Unknown place
 -- or service is '-'. Not suppressed: these are the finest cells, suppressed once in Python
 -- with every other figure a manager can reach (analytics/disclosure.py,
 -- services/web/published.py). A replayed file may keep it as a table
@@ -19,7 +20,7 @@ WITH g AS MATERIALIZED (
     SELECT CAST(date_trunc('month', max(as_of_date)) AS DATE) AS m FROM as_of
 ), ends AS (
     SELECT CAST(a.m - INTERVAL (i) MONTH - INTERVAL 1 DAY AS DATE) AS month_end
-    FROM a, range(0, 24) t(i)
+    FROM a, range(0, greatest(24, datediff('month', DATE '2021-01-01', a.m))) t(i)
 )
 SELECT CAST(NULL AS DATE) AS month_end, gap_type, internal_area, municipality,
        any_value(municipality_name) AS municipality_name, service, count(*) AS n

@@ -1,43 +1,148 @@
-"""Overview: open gaps now and at each month end; the handoff of 1.1.2023 by month, area and
-municipality. Every figure is a cell of the published cube (services/web/published.py),
-suppressed once with everything else a manager can reach."""
+"""Overview: the handoff story at a glance (issue 13 point 1; SPEC.md 4.1). From January 2021
+to the as-of date, with each handoff's date marked: how many young people were in KTT and
+SOSKU, how the five gap types developed (in the region and per internal area), and for the
+picked handoff (`?handoff=NAME`, default the first configured one) its cohort handed over on
+time, late or never, by month, area and municipality. Headline figures carry their change
+from the previous month end. Every figure is a cell of the published cube
+(services/web/published.py), suppressed once with everything else a manager can reach; a
+change or share is computed from shown cells only."""
 
 from datetime import date
+from typing import Any
 
 from aiohttp import web
 
 from services.web import focus, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.i18n import translate
-from services.web.published import ALL, GAP_TYPES
-from services.web.svg import count_value, line_chart
+from services.web.published import ALL, GAP_TYPES, STORY_SERVICES, Cube, HandoffPart
+from services.web.svg import REGION, count_value, line_chart
+
+Series = dict[str, list[tuple[date, float | None]]]
+BREAK = "SERVICE_BREAK"
+
+
+def fi_date(d: date) -> str:
+    return f"{d.day}.{d.month}.{d.year}"
+
+
+def handoff_label(h: HandoffPart, lang: str) -> str:
+    """'1.1.2023: KTT, SOSKU, kunta → hyvinvointialue' from the configuration; a handoff
+    found only in the data is named by its name."""
+    if h.first_day is None:
+        return translate("handoff_named", lang).replace("{name}", h.name)
+    return (f"{fi_date(h.first_day)}: {', '.join(h.services)}, "
+            f"{translate('kind_' + h.from_kind, lang)} → {translate('kind_' + h.to_kind, lang)}")
+
+
+def handoff_intro(h: HandoffPart, lang: str) -> str:
+    if h.first_day is None:
+        return ""
+    text = translate("handoff_story_intro", lang)
+    for k, v in {"{services}": ", ".join(h.services), "{date}": fi_date(h.first_day),
+                 "{from}": translate("kind_" + h.from_kind, lang),
+                 "{to}": translate("kind_" + h.to_kind, lang), "{g}": str(h.grace_days)}.items():
+        text = text.replace(k, v)
+    return text
+
+
+def _markers(cube: Cube) -> list[tuple[date, str]]:
+    first = cube.trend_months[0] if cube.trend_months else None
+    last = cube.as_of
+    return [(h.first_day, fi_date(h.first_day)) for h in cube.handoffs.values()
+            if h.first_day is not None and first is not None and last is not None
+            and first <= h.first_day <= last]
+
+
+def began_note(cube: Cube, h: HandoffPart, lang: str) -> str:
+    """How many of the service breaks open now began before the picked handoff's date, in
+    words, where both shown counts say it (else that it is hidden)."""
+    if h.first_day is None:
+        return ""
+    rows = {r["gap_type"]: r for r in cube.began(h.name) if r["internal_area"] == ALL}
+    r = rows.get("SERVICE_BREAK")
+    if r is None or r["all"] == "0":
+        return ""
+    before, total = count_value(r["before"]), count_value(r["all"])
+    words = {"{date}": fi_date(h.first_day), "{to}": translate("kind_" + h.to_kind, lang)}
+    if before is None or total is None:
+        text = translate("began_before_hidden", lang)
+    else:
+        words |= {"{b}": f"{before:.0f}", "{n}": f"{total:.0f}",
+                  "{pct}": f"{round(100 * before / total)}"}
+        text = translate("began_before", lang)
+    for k, v in words.items():
+        text = text.replace(k, v)
+    return text
+
+
+def _gap_series(trend: list[tuple[date, str, dict[str, str]]], area: str) -> Series:
+    return {g: [(d, count_value(v[g])) for d, a, v in trend if a == area] for g in GAP_TYPES}
+
+
+def _charts(cube: Cube, h: HandoffPart, lang: str,
+            trend: list[tuple[date, str, dict[str, str]]],
+            in_service: list[tuple[date, str, dict[str, str]]],
+            transfers: list[dict[str, Any]]) -> dict[str, Any]:
+    labels = {g: translate(g, lang) for g in GAP_TYPES} | {REGION: translate("all_areas", lang)}
+    hidden = translate("hidden_legend", lang)
+    markers = _markers(cube)
+    service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service if a == ALL]
+                              for s in STORY_SERVICES}
+    note = began_note(cube, h, lang)
+    region_gaps = _gap_series(trend, ALL)
+    areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: {a}",
+                                           _gap_series(trend, a), labels=labels,
+                                           markers=markers, hidden_label=hidden,
+                                           ident=f"a{i}")}
+             for i, a in enumerate(cube.areas)]
+    share: Series = {}
+    for r in transfers:
+        if r["month"] == "?":
+            continue
+        share.setdefault(r["internal_area"] or REGION, []).append(
+            (date.fromisoformat(r["month"] + "-01"), r["transferred_pct"]))
+    return {
+        "service_svg": line_chart(translate("in_service_title", lang), service_series,
+                                  markers=markers, hidden_label=hidden, ident="svc"),
+        # Service breaks on their own: they outnumber the other four types many times over
+        # and would flatten them (issue 13).
+        "gaps_svg": line_chart(translate("SERVICE_BREAK", lang),
+                               {BREAK: region_gaps[BREAK]}, labels=labels, markers=markers,
+                               hidden_label=hidden, note=note, ident="gaps"),
+        "others_svg": line_chart(translate("other_gap_types", lang),
+                                 {g: v for g, v in region_gaps.items() if g != BREAK},
+                                 labels=labels, markers=markers, hidden_label=hidden,
+                                 ident="other"),
+        "area_charts": areas, "began_note": note,
+        "handoff_svg": line_chart(translate("handoff_monthly", lang), share, counts=False,
+                                  top=100.0, labels=labels, hidden_label=hidden, ident="share"),
+    }
 
 
 @needs("overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
     cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
-    trend = cube.trend()
-    series: dict[str, list[tuple[date, float | None]]] = {
-        translate(g, lang): [(d, count_value(v[g])) for d, a, v in trend if a == ALL]
-        for g in GAP_TYPES}
-    transfers = cube.transfers()
-    share: dict[str, list[tuple[date, float | None]]] = {}
-    for r in transfers:
-        if r["month"] == "?":
-            continue
-        name = r["internal_area"] or translate("all_areas", lang)
-        share.setdefault(name, []).append((date.fromisoformat(r["month"] + "-01"),
-                                           r["transferred_pct"]))
+    h = cube.handoff_part(request.query.get("handoff", ""))
+    # each read once: the tables and the charts draw the same cells
+    trend, in_service = cube.trend(), cube.in_service()
+    transfers, places = cube.transfers(h.name), cube.handoff_places(h.name)
     c.store.log(s.user, s.role, "view", "overview")
     return render(
         request, "overview.html", as_of=cube.as_of, now=cube.open_now(),
+        headline=cube.headline(), headline_service=cube.headline_in_service(),
+        previous=cube.trend_months[-1] if cube.trend_months else None,
         trend=sorted(trend, key=lambda x: (x[0], x[1] != ALL, x[1]), reverse=True),
-        gap_types=GAP_TYPES, all_key=ALL,
-        weekly_svg=line_chart(translate("open_gaps_monthly", lang), series),
-        handoff=transfers, places=cube.handoff_places(),
-        handoff_svg=line_chart(translate("handoff_monthly", lang), share, counts=False,
-                               top=100.0))
+        in_service=sorted(in_service, key=lambda x: (x[0], x[1] != ALL, x[1]),
+                          reverse=True),
+        services=STORY_SERVICES, gap_types=GAP_TYPES, all_key=ALL,
+        handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()],
+        picked=h.name, picked_label=handoff_label(h, lang) if h.name else "",
+        intro=handoff_intro(h, lang),
+        region=places[0] if places else None, began=cube.began(h.name),
+        handoff=transfers, places=places,
+        **_charts(cube, h, lang, trend, in_service, transfers))
 
 
 def setup(app: web.Application) -> None:

@@ -44,19 +44,22 @@ class Unit:
     state: str  # "value", "hidden" (a count suppressed) or "none" (nothing to divide by)
 
 
-def keys(measure: str, area: str, muni: str) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+def keys(measure: str, area: str, muni: str, handoff: str = ""
+         ) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     """The cube cells whose sum is a measure's numerator, and its denominator's cell. A
     place's open gaps are the sum of its five type cells, published only when all five are
-    shown (services.web.published.map_relations says why there is no cell of that sum)."""
+    shown (services.web.published.map_relations says why there is no cell of that sum); the
+    handoff's are of one handoff's sub-cube (the first, as on the overview by default)."""
     if measure == "handoff":
-        return [("handoff", area, muni, "transferred")], ("handoff", area, muni, "cohort")
+        return ([("handoff", handoff, area, muni, "transferred")],
+                ("handoff", handoff, area, muni, "cohort"))
     return [("gap", t, area, muni, ALL) for t in GAP_TYPES], ("clients", area, muni, ALL)
 
 
 def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: str) -> Unit:
     if area is None:  # the cube has no cell of this place: nothing there
         return Unit(key, name, "", "0", "0", None, "none")
-    nks, dk = keys(measure, area, muni)
+    nks, dk = keys(measure, area, muni, cube.handoff_part().name)
     parts = [cube.value(*k) for k in nks]
     num = None if None in parts else sum(p for p in parts if p is not None)
     # one cell: its own text; a sum of cells: the sum where all are shown, else '–' (not

@@ -3,13 +3,15 @@ shows them over HTTP, writes every figure as a linear statement about the counts
 and asks a linear program for the least and greatest value of every hidden figure.
 
 Variables are the finest cells the pages reveal (open gaps by type, area, municipality and
-service; gaps open at a month end by type and area; handoff contracts by area, municipality,
-status and month of transfer), all >= 0. Each figure on a page, in a CSV, in /metrics or in
-the alert counts is the sum of the cells it covers: a shown number fixes that sum, '<k' puts it
-in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as '..'), and a rate bounds its
-numerator. A hidden figure is recovered when its LP range, rounded inward to integers, is a
-single value. `collect_main` reads the pages as they were before the published cube (main at
-5664f49), so the same audit can be pointed at them."""
+service; gaps open at a month end by type and area; handoff contracts by handoff, area,
+municipality, status and month of transfer; young people in KTT and SOSKU by day, service and
+area; open gaps by handoff, type, area and whether they began before the handoff's date), all
+>= 0. Every handoff the overview's picker offers is read. Each figure on a page, in a CSV,
+in /metrics or in the alert counts is the sum of the cells it covers: a shown number fixes
+that sum, '<k' puts it in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as
+'..'), and a rate bounds its numerator. A hidden figure is recovered when its LP range,
+rounded inward to integers, is a single value. `collect_main` reads the pages as they were
+before the published cube (main at 5664f49), so the same audit can be pointed at them."""
 
 import csv
 import http.cookiejar
@@ -261,8 +263,9 @@ def collect(url: str, user: str, password: str, k: int) -> System:
                  f"gaps.csv {r['gap_type']} {r['internal_area']} {r['municipality_name']} "
                  f"{r['service']}")
     # The overview.
-    page = {tid: rs for tid, _, rs in tables(b.get("/"))}
-    for _, (name, value) in body(page["open-now"]):
+    front = b.get("/")
+    page = {tid: rs for tid, _, rs in tables(front)}
+    for _, (name, value, *_) in body(page["open-now"]):  # then the month before and change
         s.figure(gaps(TYPE_OF[name]), value, f"overview now {name}")
     days = sorted({r[0] for _, r in body(page["trend"])}, key=_day)
     last = days[-1] if days else None
@@ -276,9 +279,17 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             else:
                 cells = [("T", day, t, area)]
             s.figure(cells, value, f"trend {day} {area} {t}")
-    handoff_cells = _handoff(s, page["handoff-places"], page["transfers"])
-    # The service map: clients and workshops by service, and its choropleth's figures.
-    _map(b, s, gaps, handoff_cells)
+    _in_service(s, page["in-service"], page.get("in-service-now", []))
+    picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
+    handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
+    for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
+        hp = {tid: rs for tid, _, rs in tables(b.get("/?handoff=" + urllib.parse.quote(h)))}
+        handoff_cells.append(_handoff(s, hp["handoff-places"], hp["transfers"], h))
+        if "began" in hp:
+            _began(s, hp["began"], h, gaps)
+    # The service map: clients and workshops by service, and its choropleth's figures (its
+    # handoff measure is of the first handoff, the overview's default).
+    _map(b, s, gaps, handoff_cells[0])
     # The alert counts.
     alerts = {tid: rs for tid, _, rs in tables(b.get("/alerts"))}
     for _, (area, *values) in body(alerts["alert-counts"]):
@@ -339,11 +350,50 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
                 s.figure(den_cells, den, f"map {measure} {level} {name} denominator")
 
 
+def _in_service(s: System, rows: list[tuple[str, list[str]]],
+                headline: list[tuple[str, list[str]]]) -> None:
+    """Young people in KTT and SOSKU by day and area; the region's row sums the areas. The
+    headline repeats the region's last two days."""
+    areas: dict[str, list[str]] = defaultdict(list)
+    for _, (day, area, *_) in body(rows):
+        if area != ALL_AREAS:
+            areas[day].append(area)
+    days = sorted(areas, key=_day)
+    for _, (svc, now, before, _) in body(headline) if len(days) >= 2 else []:
+        for day, value in ((days[-1], now), (days[-2], before)):
+            s.figure([("S", day, svc, a) for a in areas[day]], value,
+                     f"in service now {day} {svc}")
+    for _, (day, area, *values) in body(rows):
+        for svc, value in zip(("KTT", "SOSKU"), values, strict=True):
+            cells = ([("S", day, svc, a) for a in areas[day]] if area == ALL_AREAS
+                     else [("S", day, svc, area)])
+            s.figure(cells, value, f"in service {day} {area} {svc}")
+
+
+def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
+           gaps: Callable[..., list[Var]]) -> None:
+    """Open gaps by type and area, split at the handoff's date: the two parts of an area add
+    up to its open-gap cells, and the region's row sums the areas."""
+    areas = sorted({area for _, (_, area, *_) in body(rows) if area != ALL_AREAS})
+    for _, (name, area, total, *values) in body(rows):
+        t = TYPE_OF[name]
+        places = areas if area == ALL_AREAS else [area]
+        s.figure(gaps(t, None if area == ALL_AREAS else area), total, f"began {h} {name} {area}")
+        for side, value in zip(("before", "since"), values, strict=True):
+            s.figure([("B", h, t, a, side) for a in places], value,
+                     f"began {h} {name} {area} {side}")
+        if area != ALL_AREAS:  # before + since = the area's open gaps of that type
+            link: dict[Var, float] = {("B", h, t, area, x): 1.0 for x in ("before", "since")}
+            link.update({c: -1.0 for c in gaps(t, area)})
+            s.constraints.append((link, 0.0, 0.0))
+
+
 def _handoff(s: System, places: list[tuple[str, list[str]]],
-             transfers: list[tuple[str, list[str]]]
+             transfers: list[tuple[str, list[str]]], h: str = "2023"
              ) -> Callable[[str | None, str | None, str], list[Var]]:
-    """The handoff by place and status and transfers by month and area, over cells (area,
-    municipality, status, month of transfer); returns the cells of a place and status."""
+    """One handoff by place and status and transfers by month and area, over cells (handoff,
+    area, municipality, status, month of transfer); returns the cells of a place and
+    status."""
     months = sorted({r[0] for _, r in body(transfers)})
     munis: dict[str, list[str]] = defaultdict(list)
     for cls, (area, muni, *_) in body(places):
@@ -358,9 +408,9 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
                 if area not in (None, a) or muni not in (None, m):
                     continue
                 if status in ("transferred", "transferred_late"):
-                    out += [("H", a, m, status, mo) for mo in months if month in (None, mo)]
+                    out += [("H", h, a, m, status, mo) for mo in months if month in (None, mo)]
                 elif month is None:
-                    out.append(("H", a, m, status))
+                    out.append(("H", h, a, m, status))
         return out
 
     for cls, (area, muni, *values) in body(places):
@@ -369,12 +419,13 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
         for col, value in zip(("cohort", *STATUSES), values, strict=True):
             got = ([c for st in STATUSES for c in cells(a, m, st)] if col == "cohort"
                    else cells(a, m, col))
-            s.figure(got, value, f"handoff {area} {muni} {col}")
+            s.figure(got, value, f"handoff {h} {area} {muni} {col}")
     for _, (month, area, on_time, late, _) in body(transfers):
         a = None if area == ALL_AREAS else area
-        s.figure(cells(a, None, "transferred", month), on_time, f"transfers {month} {area}")
+        s.figure(cells(a, None, "transferred", month), on_time,
+                 f"transfers {h} {month} {area}")
         s.figure(cells(a, None, "transferred_late", month), late,
-                 f"transfers late {month} {area}")
+                 f"transfers late {h} {month} {area}")
     return cells
 
 
@@ -410,12 +461,16 @@ def true_cells(db: str) -> dict[Var, int]:
                 "WHERE started_on <= e.d AND (ended_on IS NULL OR ended_on > e.d) "
                 "GROUP BY ALL").fetchall():
             got[("T", f"{d.day}.{d.month}.{d.year}", t, a)] = int(n)
-        for a, m, st, month, n in con.execute(
-                "SELECT internal_area, municipality_name, status, transferred_month, n "
-                "FROM dash_handoff_cells").fetchall():
-            key: Var = (("H", a, m, st, month.isoformat()[:7]) if month is not None
-                        else ("H", a, m, st))
+        for h, a, m, st, month, n in con.execute(
+                "SELECT handoff, internal_area, municipality_name, status, transferred_month, "
+                "n FROM dash_handoff_cells").fetchall():
+            key: Var = (("H", h, a, m, st, month.isoformat()[:7]) if month is not None
+                        else ("H", h, a, m, st))
             got[key] = got.get(key, 0) + int(n)
+        for d, svc, a, n in con.execute(
+                "SELECT day, key, internal_area, n FROM dash_story_cells "
+                "WHERE kind = 'in_service'").fetchall():
+            got[("S", f"{d.day}.{d.month}.{d.year}", svc, a)] = int(n)
         return got
     finally:
         con.close()

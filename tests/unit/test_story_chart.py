@@ -1,0 +1,68 @@
+"""The overview's charts (services/web/svg.py): every series keeps its style by what it is, in
+a fixed order, with meaning carried by dash and marker as well as colour; a hidden month is
+drawn as hidden, not as a line that ends early."""
+
+import re
+from datetime import date
+
+from services.web.published import GAP_TYPES
+from services.web.svg import DASHES, FIXED, MARKERS, PALETTE, REGION, line_chart, ordered, style_of
+
+DAYS = [date(2023, m, 28) for m in range(1, 7)]
+
+
+def test_the_palette_is_okabe_ito_in_a_fixed_order() -> None:
+    assert PALETTE == ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                       "#F0E442")
+    assert FIXED[:5] == GAP_TYPES
+    styles = [style_of(g) for g in GAP_TYPES]
+    assert [s.colour for s in styles] == list(PALETTE[:5])
+    # no two gap types share a colour, a dash or a marker: none is told by colour alone
+    for attr in ("colour", "dash", "marker"):
+        assert len({getattr(s, attr) for s in styles}) == 5
+    assert len(set(DASHES)) == len(DASHES) and len(set(MARKERS)) == len(MARKERS)
+    assert style_of(REGION).colour == "#000000"
+    ktt, sosku = style_of("KTT"), style_of("SOSKU")
+    assert (ktt.colour, ktt.dash, ktt.marker) != (sosku.colour, sosku.dash, sosku.marker)
+    assert ktt.dash != sosku.dash and ktt.marker != sosku.marker
+
+
+def test_order_and_style_do_not_depend_on_the_order_series_arrive_in() -> None:
+    keys = ["Oulu", "SERVICE_BREAK", REGION, "Lakeus", "HANDOFF_MISSING", "KTT"]
+    assert ordered(keys) == [REGION, "HANDOFF_MISSING", "SERVICE_BREAK", "KTT", "Lakeus",
+                             "Oulu"]
+    assert ordered(list(reversed(keys))) == ordered(keys)
+    areas = ["Rannikko", "Eteläinen", "Oulu"]
+    assert {a: style_of(a, areas) for a in areas} == {
+        a: style_of(a, list(reversed(areas))) for a in areas}
+    one = {g: [(d, float(i + 10)) for d in DAYS] for i, g in enumerate(GAP_TYPES)}
+    other = dict(reversed(list(one.items())))
+    assert line_chart("t", one) == line_chart("t", other)
+    # the legend lists the series in the fixed order
+    svg = line_chart("t", other)
+    assert re.findall(r'class="legend" data-key="(\w+)"', svg) == list(GAP_TYPES)
+
+
+def test_a_hidden_month_is_shown_as_hidden_not_as_an_early_end() -> None:
+    pts = [(d, v) for d, v in zip(DAYS, [10.0, 12.0, None, 11.0, None, 9.0], strict=True)]
+    svg = line_chart("t", {"SERVICE_BREAK": pts}, hidden_label="piilotettu")
+    line = re.search(r'<path d="([^"]+)"[^>]*class="series"', svg)
+    assert line is not None
+    assert line.group(1).count("M") == 3  # broken at each hidden month, and goes on after
+    assert svg.count('class="hidden-band"') == 2
+    assert 'class="legend hidden-legend">piilotettu<' in svg
+    # the last point is drawn, the line does not stop at the first hidden month
+    assert line.group(1).rstrip().split(" ")[-1].startswith(("L", "M"))
+    assert len(re.findall(r"[ML][\d.]+,[\d.]+", line.group(1))) == 4
+    no_hidden = line_chart("t", {"SERVICE_BREAK": [(d, 5.0) for d in DAYS]},
+                           hidden_label="piilotettu")
+    assert "hidden-band" not in no_hidden and "piilotettu" not in no_hidden
+
+
+def test_handoff_dates_are_marked_and_the_note_is_on_the_chart() -> None:
+    pts = [(d, 5.0) for d in DAYS]
+    svg = line_chart("t", {"KTT": pts}, markers=[(date(2023, 3, 1), "1.3.2023")],
+                     note="454/1025 began before 1.1.2023")
+    assert svg.count('class="handoff-mark"') == 1 and ">1.3.2023<" in svg
+    assert 'class="note">454/1025 began before 1.1.2023<' in svg
+    assert 'aria-label="t. 454/1025 began before 1.1.2023"' in svg
