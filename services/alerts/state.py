@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from services.web.scope import WHOLE, Scope
 from services.web.webstore import WebStore
 
 SCHEMA = """
@@ -21,10 +22,25 @@ CREATE TABLE IF NOT EXISTS alerts (
     ack_by VARCHAR, ack_comment VARCHAR, ack_at TIMESTAMPTZ,
     silenced_until TIMESTAMPTZ, silence_id VARCHAR
 );
+-- The work list (added later; a file from before gets them empty): who is expected to act
+-- (the organiser responsible on the day the gap began), the rule's threshold, and who
+-- silenced it, when and why.
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS organizer VARCHAR;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS threshold_days INTEGER;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS silence_by VARCHAR;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS silence_comment VARCHAR;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS silence_at TIMESTAMPTZ;
 """
 COLUMNS = ("alert_ref", "client_ref", "gap_type", "subject_id", "started_on", "area",
            "municipality", "service", "state", "first_seen", "resolved_at", "notified",
-           "last_sent", "ack_by", "ack_comment", "ack_at", "silenced_until", "silence_id")
+           "last_sent", "ack_by", "ack_comment", "ack_at", "silenced_until", "silence_id",
+           "organizer", "threshold_days", "silence_by", "silence_comment", "silence_at")
+# What needs action first: firing before resolved; not yet acknowledged or silenced first;
+# then the longest over its threshold (the earliest day the threshold was crossed).
+WORK_ORDER = ("state = 'firing' DESC, "
+              "(ack_by IS NULL AND coalesce(silenced_until < now(), TRUE)) DESC, "
+              "CASE WHEN state = 'firing' THEN started_on + coalesce(threshold_days, 0) END "
+              "ASC NULLS LAST, resolved_at DESC NULLS LAST, alert_ref")
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,8 @@ class OpenGap:
     area: str | None
     municipality: str | None
     service: str | None
+    organizer: str | None = None  # responsible on started_on
+    threshold_days: int | None = None
 
 
 def alert_ref(secret: bytes, g: OpenGap) -> str:
@@ -60,7 +78,9 @@ class AlertState:
             "started_on": pa.array([g.started_on for g in gaps], pa.date32()),
             "area": pa.array([g.area for g in gaps], pa.string()),
             "municipality": pa.array([g.municipality for g in gaps], pa.string()),
-            "service": pa.array([g.service for g in gaps], pa.string())})
+            "service": pa.array([g.service for g in gaps], pa.string()),
+            "organizer": pa.array([g.organizer for g in gaps], pa.string()),
+            "threshold_days": pa.array([g.threshold_days for g in gaps], pa.int32())})
         with self.store.lock:
             con = self.store.con
             con.begin()
@@ -74,9 +94,20 @@ class AlertState:
                     "(SELECT alert_ref FROM open_now)").fetchall()[0][0]
                 con.execute(
                     "INSERT INTO alerts (alert_ref, client_ref, gap_type, subject_id, "
-                    "started_on, area, municipality, service, state, first_seen) "
-                    "SELECT DISTINCT ON (alert_ref) *, 'firing', ? FROM open_now "
+                    "started_on, area, municipality, service, organizer, threshold_days, "
+                    "state, first_seen) "
+                    "SELECT DISTINCT ON (alert_ref) alert_ref, client_ref, gap_type, "
+                    "subject_id, started_on, area, municipality, service, organizer, "
+                    "threshold_days, 'firing', ? FROM open_now "
                     "WHERE alert_ref NOT IN (SELECT alert_ref FROM alerts)", [now])
+                # who acts and the threshold may change with a correction (or a file from
+                # before these columns)
+                con.execute(
+                    "UPDATE alerts SET organizer = o.organizer, threshold_days = "
+                    "o.threshold_days FROM (SELECT DISTINCT ON (alert_ref) * FROM open_now) o "
+                    "WHERE alerts.alert_ref = o.alert_ref AND (alerts.organizer IS DISTINCT "
+                    "FROM o.organizer OR alerts.threshold_days IS DISTINCT FROM "
+                    "o.threshold_days)")
                 # a correction reopened the same gap
                 con.execute("UPDATE alerts SET state = 'firing', resolved_at = NULL "
                             "WHERE state = 'resolved' AND alert_ref IN "
@@ -99,9 +130,25 @@ class AlertState:
             params or [])
         return [dict(zip(COLUMNS, r, strict=True)) for r in got]
 
-    def get(self, ref: str) -> dict[str, Any] | None:
-        found = self.rows("alert_ref = ?", [ref], 1)
+    def get(self, ref: str, scope: Scope = WHOLE) -> dict[str, Any] | None:
+        """The alert, if it is of `scope` (another area's alert is not found)."""
+        where, params = scope.sql("area", "municipality")
+        found = self.rows(f"alert_ref = ? AND {where}", [ref, *params], 1)
         return found[0] if found else None
+
+    def work_list(self, where: str, params: list[Any], offset: int, limit: int
+                  ) -> tuple[int, list[dict[str, Any]]]:
+        """(how many match, one page of them in the order of what needs action first)."""
+        total = self.store.execute(f"SELECT count(*) FROM alerts WHERE {where}", params)
+        got = self.store.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE {where} ORDER BY {WORK_ORDER} "
+            "LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
+        return int(total[0][0]), [dict(zip(COLUMNS, r, strict=True)) for r in got]
+
+    def choices(self, where: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The (area, municipality, service) combinations of the alerts in `where`."""
+        return self.store.execute(f"SELECT DISTINCT area, municipality, service FROM alerts "
+                                  f"WHERE {where}", params)
 
     def mark_sent(self, refs: list[str], state: str, now: datetime) -> None:
         if refs:  # one statement for the whole batch
@@ -113,6 +160,9 @@ class AlertState:
         self.store.execute("UPDATE alerts SET ack_by = ?, ack_comment = ?, ack_at = ? "
                            "WHERE alert_ref = ?", [user, comment, now, ref])
 
-    def silence(self, ref: str, until: datetime, silence_id: str | None) -> None:
-        self.store.execute("UPDATE alerts SET silenced_until = ?, silence_id = ? "
-                           "WHERE alert_ref = ?", [until, silence_id, ref])
+    def silence(self, ref: str, until: datetime, silence_id: str | None, user: str = "",
+                comment: str = "", now: datetime | None = None) -> None:
+        self.store.execute("UPDATE alerts SET silenced_until = ?, silence_id = ?, "
+                           "silence_by = ?, silence_comment = ?, silence_at = ? "
+                           "WHERE alert_ref = ?",
+                           [until, silence_id, user or None, comment, now, ref])

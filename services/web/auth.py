@@ -4,8 +4,13 @@ server-side sessions keyed by a random cookie, so nothing about the user travels
 The users file:
 
     [users.maija]
-    role = "manager"            # manager, analyst or admin
+    role = "manager"            # manager, caseworker, analyst or admin
     password = "scrypt$16384$8$1$<salt hex>$<hash hex>"   # jatkumo serve --hash-password
+    areas = ["Oulu"]            # optional scope: internal areas ...
+    municipalities = ["564"]    # ... and/or municipality codes; neither: the whole area
+
+Managers see counts only; caseworkers also per-gap rows, single alerts and timelines; analysts
+also SQL; admins also the access log. Every role sees only its scope (services/web/scope.py).
 """
 
 import hashlib
@@ -19,11 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.errors import ConfigError
+from services.web.scope import WHOLE, Scope, parse
 
-ROLES = ("manager", "analyst", "admin")
-# What each role may open; managers see only aggregates (suppressed) and alerts.
+ROLES = ("manager", "caseworker", "analyst", "admin")
+# What each role may open; managers see only aggregates (suppressed) and alerts as counts;
+# caseworkers act on single gaps and alerts (of their scope), but write no SQL.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": frozenset({"overview", "map", "gaps", "alerts"}),
+    "caseworker": frozenset({"overview", "map", "gaps", "gap_rows", "alerts", "timeline"}),
     "analyst": frozenset({"overview", "map", "gaps", "gap_rows", "alerts", "timeline", "sql"}),
     "admin": frozenset({"overview", "map", "gaps", "gap_rows", "alerts", "timeline", "sql",
                         "access_log"}),
@@ -65,6 +73,7 @@ class User:
     name: str
     role: str
     password_hash: str
+    scope: Scope = WHOLE
 
 
 def load_users(path: str | None) -> dict[str, User]:
@@ -82,7 +91,7 @@ def load_users(path: str | None) -> dict[str, User]:
         if role not in ROLES or not isinstance(pw, str):
             raise ConfigError(f"user {name!r} in {path} needs role (one of {', '.join(ROLES)}) "
                               "and password (a hash from 'jatkumo serve --hash-password')")
-        users[name] = User(name, role, pw)
+        users[name] = User(name, role, pw, parse(name, entry, path))
     if not users:
         raise ConfigError(f"{path} lists no [users.NAME] entries")
     return users
@@ -137,6 +146,7 @@ class Session:
     role: str
     csrf: str
     expires: float
+    scope: Scope = WHOLE
 
 
 class Sessions:
@@ -148,7 +158,7 @@ class Sessions:
     def start(self, user: User) -> str:
         token = secrets.token_urlsafe(32)
         self._by_token[token] = Session(user.name, user.role, secrets.token_urlsafe(16),
-                                        time.monotonic() + SESSION_SECONDS)
+                                        time.monotonic() + SESSION_SECONDS, user.scope)
         return token
 
     def get(self, token: str | None) -> Session | None:

@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 
 from analytics.store import connect as open_store
+from services.web.scope import Scope, current
+from services.web.scopedb import ScopedFiles
 from services.web.views import add_missing_views
 
 Connect = Callable[[], duckdb.DuckDBPyConnection]
@@ -45,19 +47,49 @@ def with_threshold(connect: Connect, below: int) -> Connect:
     return threshold_connect
 
 
+def scoped_connector(files: ScopedFiles, below: int
+                     ) -> Callable[[Scope], duckdb.DuckDBPyConnection]:
+    """Connections to a scope's own file (services/web/scopedb.py), like the main file's:
+    read-only, external access off, the dash_* views and the suppression threshold set."""
+    def connect(scope: Scope) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(files.path(scope)), read_only=True, config=READ_CONFIG)
+        add_missing_views(con)
+        con.execute(f"SET VARIABLE {SUPPRESS_VAR} = {int(below)}")
+        return con
+    return connect
+
+
 Rows = list[tuple[Any, ...]]
+ScopedConnect = Callable[[Scope], duckdb.DuckDBPyConnection]
 
 
 class Reader:
-    def __init__(self, connect: Connect, stamp: Callable[[], object] | None = None) -> None:
+    """Rows for the pages. A signed-in user with a scope reads their scope's own file (the
+    scope of the request: services/web/scope.py), everyone else the main file; `connect`
+    is the main file's (the published cube and /metrics read it whole)."""
+
+    def __init__(self, connect: Connect, stamp: Callable[[], object] | None = None,
+                 scoped: ScopedConnect | None = None) -> None:
         self.connect = connect
+        self.scoped = scoped
         # Answers for one version of the file are kept (a few dozen), so a manager paging
         # back and forth over a national file does not recompute the same aggregates.
         self.stamp = stamp
         self._cache: OrderedDict[tuple[Any, ...], list[list[dict[str, Any]]]] = OrderedDict()
 
-    def rows_sync(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
-        con = self.connect()
+    def open(self, whole: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection for the current request's scope (`whole`: the main file, for the
+        server's own bookkeeping, never for what a page shows)."""
+        scope = current()
+        if whole or scope.whole:
+            return self.connect()
+        if self.scoped is None:  # fail closed: a scoped user never falls back to all rows
+            raise RuntimeError("a scoped user needs the reader's scoped files")
+        return self.scoped(scope)
+
+    def rows_sync(self, sql: str, params: Sequence[Any] = (), whole: bool = False
+                  ) -> tuple[list[str], Rows]:
+        con = self.open(whole)
         try:
             cur = con.execute(sql, list(params))
             names = [d[0] for d in cur.description or []]
@@ -65,13 +97,15 @@ class Reader:
         finally:
             con.close()
 
-    async def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
-        # DuckDB blocks; a worker thread keeps the event loop answering other requests.
-        return await asyncio.to_thread(self.rows_sync, sql, params)
+    async def rows(self, sql: str, params: Sequence[Any] = (), whole: bool = False
+                   ) -> tuple[list[str], Rows]:
+        # DuckDB blocks; a worker thread keeps the event loop answering other requests (it
+        # runs in a copy of this context, so with this request's scope).
+        return await asyncio.to_thread(self.rows_sync, sql, params, whole)
 
     def _many_sync(self, queries: Sequence[tuple[str, Sequence[Any]]]
                    ) -> list[list[dict[str, Any]]]:
-        con = self.connect()
+        con = self.open()
         try:
             out = []
             for sql, params in queries:
@@ -85,7 +119,8 @@ class Reader:
     async def many(self, *queries: tuple[str, Sequence[Any]]) -> list[list[dict[str, Any]]]:
         """Several queries on one connection: one open of the file per page, not per query."""
         version = self.stamp() if self.stamp else None
-        key = (version, tuple((sql, repr(list(params))) for sql, params in queries))
+        key = (version, current().key,
+               tuple((sql, repr(list(params))) for sql, params in queries))
         if version is not None and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -109,7 +144,7 @@ class Refs:
         self.secret = secret
         self.reader = reader
         self.stamp = stamp  # changes when the data changes (file mtime)
-        self._cache: tuple[object, dict[str, str]] | None = None
+        self._cache: dict[str, tuple[object, dict[str, str]]] = {}  # per scope
 
     def of(self, client_id: str) -> str:
         return hmac.new(self.secret, b"client:" + client_id.encode(), hashlib.sha256
@@ -119,11 +154,14 @@ class Refs:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:20]
 
     def table_sync(self) -> dict[str, str]:
-        stamp = self.stamp()
-        if self._cache is None or self._cache[0] != stamp:
+        """Reference -> client id, for the clients of the current scope only: a reference
+        of another area's client resolves to nothing."""
+        stamp, key = self.stamp(), current().key
+        got = self._cache.get(key)
+        if got is None or got[0] != stamp:
             _, rows = self.reader.rows_sync("SELECT client_id FROM clients")
-            self._cache = (stamp, {self.of(r[0]): r[0] for r in rows})
-        return self._cache[1]
+            got = self._cache[key] = (stamp, {self.of(r[0]): r[0] for r in rows})
+        return got[1]
 
     async def resolve(self, ref: str) -> str | None:
         table = await asyncio.to_thread(self.table_sync)
@@ -134,9 +172,9 @@ class Refs:
         typed into SQL before it is logged (a lookup of a few, not the whole table)."""
         if not candidates:
             return {}
-        _, rows = await self.reader.rows(
+        _, rows = await self.reader.rows(  # any client's id is hidden from the log
             "SELECT client_id FROM clients WHERE client_id IN (SELECT unnest(?))",
-            [list(candidates)])
+            [list(candidates)], whole=True)
         return {r[0]: self.of(r[0]) for r in rows}
 
     async def warm(self) -> None:

@@ -1,5 +1,7 @@
 """The dashboard's words in Finnish (first), English and Swedish. A missing key shows itself."""
 
+from services.web.i18n_worklist import WORDS as WORKLIST_WORDS
+
 LANGS = ("fi", "en", "sv")
 LANG_NAMES = {"fi": "suomi", "en": "English", "sv": "svenska"}
 
@@ -604,6 +606,8 @@ _T: dict[str, tuple[str, str, str]] = {
     "other_gap_types": ("Muut katkostyypit", "The other gap types", "Övriga typer av avbrott"),
     "per_area": ("Avoimet katkokset alueittain", "Open gaps by area", "Öppna avbrott per område"),
 }
+
+_T.update(WORKLIST_WORDS)  # the alert work list and scopes
 
 
 def translate(key: str, lang: str) -> str:

@@ -22,9 +22,18 @@ The cube (keys; '*' is "all"):
 - ("began", handoff, type, area, "before" | "since"): gaps open now split by whether they
   began before the handoff's date, adding up to the open-gap cells;
 - ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
+
+A user with a scope (services/web/scope.py) gets the cells of the one cube whose place lies
+wholly inside their scope, and nothing else: `Published.cube()` applies the scope of the
+request at this one place, so no page can forget it. A subset of the jointly suppressed cube
+tells nothing the cube does not (the cube is never suppressed again per scope: two scopes'
+patterns could then be differenced). A total outside the scope (the region's, for an area's
+user) is not published to them: `Cube.text` gives OUT for it; the headline figures are the
+scope's own place where it is one cell (`Cube.top`).
 """
 
 import asyncio
+import dataclasses
 import threading
 import weakref
 from collections import defaultdict
@@ -38,9 +47,11 @@ from analytics.disclosure import Key, Relation, Suppressed, suppress
 from schemas.errors import ConfigError
 from services import config
 from services.web.db import SUPPRESS_VAR, Reader
+from services.web.scope import WHOLE, Scope, current
 from streams.core.rules import Handoff
 
 ALL = "*"
+OUT = "–"  # a cell outside the user's scope: not published to them
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
 SERVICES = ("KTT", "SOSKU", "NUPA", "-")
@@ -94,16 +105,86 @@ class Cube:
     handoffs: dict[str, "HandoffPart"]  # configured order first, then any others in the data
     story_days: list[date] = field(default_factory=list)  # month ends and the as-of date
     map_rows: list[dict[str, Any]] = field(default_factory=list)
+    scope: Scope = WHOLE
 
     def text(self, *key: object) -> str:
-        return self.cells.shown(tuple(key))
+        return self.cells.shown(tuple(key)) if self.in_scope(key) else OUT
 
     def value(self, *key: object) -> int | None:
-        return self.cells.value(tuple(key))
+        return self.cells.value(tuple(key)) if self.in_scope(key) else None
+
+    # --- the scope -------------------------------------------------------------------------
+    def in_scope(self, key: Key) -> bool:
+        """The cell's place (its area and municipality, ALL where summed) lies wholly inside
+        the scope."""
+        if self.scope.whole:
+            return True
+        if not isinstance(key, tuple) or not key:
+            return False
+        place = _place(key)
+        return place is not None and self.scope.allows_place(str(place[0]), str(place[1]))
+
+    def scoped(self, scope: Scope) -> "Cube":
+        """The cells of `scope` only, with the lists of places cut to it."""
+        if scope.whole:
+            return self
+        ok = scope.allows_place
+        h_munis = [ms for h in self.handoffs.values() for ms in h.munis.items()]
+
+        def area_seen(a: str) -> bool:
+            return ok(a, ALL) or any(ok(a, m) for m in self.munis.get(a, [])) or any(
+                ok(a, m) for area, ms in h_munis if area == a for m in ms)
+
+        def part(h: HandoffPart) -> HandoffPart:
+            return dataclasses.replace(
+                h, areas=[a for a in h.areas if area_seen(a)],
+                munis={a: [m for m in ms if ok(a, m)] for a, ms in h.munis.items()
+                       if area_seen(a)})
+        munis = {a: [m for m in ms if ok(a, m)] for a, ms in self.munis.items() if area_seen(a)}
+        handoffs = {n: part(h) for n, h in self.handoffs.items()}
+        seen = {m for ms in munis.values() for m in ms} | {
+            m for h in handoffs.values() for ms in h.munis.values() for m in ms}
+        cube = dataclasses.replace(
+            self, scope=scope, cells=Suppressed(self.cells.k, {}),
+            areas=[a for a in self.areas if area_seen(a)], munis=munis,
+            names={m: n for m, n in self.names.items() if m in seen},
+            gap_services={m: s for m, s in self.gap_services.items() if m in seen},
+            handoffs=handoffs,
+            map_rows=[r for r in self.map_rows if ok(r["area_key"], r["municipality"])])
+        cube.cells = Suppressed(self.cells.k, {key: v for key, v in self.cells.text.items()
+                                               if cube.in_scope(key)})
+        return cube
+
+    def top(self) -> tuple[str, str] | None:
+        """The place whose totals are the scope's own: the region for the whole area, the
+        area or municipality of a scope of one; None for a scope of several (their sum is
+        not a cell of the cube)."""
+        if self.scope.whole:
+            return (ALL, ALL)
+        if len(self.scope.areas) == 1 and not self.scope.municipalities:
+            return (next(iter(self.scope.areas)), ALL)
+        if len(self.scope.municipalities) == 1 and not self.scope.areas:
+            m = next(iter(self.scope.municipalities))
+            for a, ms in self.munis.items():
+                if m in ms:
+                    return (a, m)
+        return None
+
+    def _top_area(self) -> str:
+        """The area key of the scope's own totals by area (trend, story): ALL for the whole
+        area, the area of a one-area scope; else ALL, which is then not in scope (OUT)."""
+        top = self.top()
+        return top[0] if top is not None and top[1] == ALL else ALL
+
+    def _totals(self, areas: list[str]) -> list[str]:
+        """ALL and `areas`, those whose totals are in scope."""
+        return [a for a in (ALL, *areas) if self.scope.allows_place(a, ALL)]
 
     # --- what the pages show -------------------------------------------------------------
     def open_now(self) -> list[dict[str, Any]]:
-        return [{"gap_type": t, "open_gaps": self.text("gap", t, ALL, ALL, ALL)}
+        top = self.top()
+        return [{"gap_type": t,
+                 "open_gaps": self.text("gap", t, *top, ALL) if top is not None else OUT}
                 for t in GAP_TYPES]
 
     def gap_rows(self, gap_type: str = "", area: str = "", municipality: str = ""
@@ -123,6 +204,8 @@ class Cube:
             for a, m, s in places:
                 if (area and a != area) or (municipality and m != municipality):
                     continue
+                if not self.scope.allows_place(a, m):
+                    continue
                 shown = self.text("gap", t, a, m, s)
                 if shown != "0":
                     out.append({"gap_type": t, "internal_area": a, "municipality": m,
@@ -134,11 +217,11 @@ class Cube:
         """(month end, area or '*', {type: text}) for each month end and the as-of date."""
         out = []
         for m in self.trend_months:
-            for a in (ALL, *self.areas):
+            for a in self._totals(self.areas):
                 out.append((m, a, {t: self.text("trend", m.isoformat(), t, a)
                                    for t in GAP_TYPES}))
         if self.as_of is not None:
-            for a in (ALL, *self.areas):
+            for a in self._totals(self.areas):
                 out.append((self.as_of, a, {t: self.text("gap", t, a, ALL, ALL)
                                             for t in GAP_TYPES}))
         return out
@@ -159,6 +242,8 @@ class Cube:
             places += [(a, m, 0) for m in sorted(h.munis.get(a, []),
                                                  key=lambda m: self.names.get(m, m))]
         for a, m, level in places:
+            if not self.scope.allows_place(a, m):
+                continue
             rows.append({"internal_area": None if a == ALL else a,
                          "municipality": None if m == ALL else m,
                          "municipality_name": self.names.get(m) if m != ALL else None,
@@ -172,7 +257,7 @@ class Cube:
         and all later months shown): a function of shown counts, so it tells nothing more."""
         h = self.handoff_part(handoff)
         rows: list[dict[str, Any]] = []
-        for a in (ALL, *h.areas):
+        for a in self._totals(h.areas):
             cohort = self.value("handoff", h.name, a, ALL, "cohort")
             totals = [self.value("handoff", h.name, a, ALL, c) for c in TRANSFER_COLS]
             per = [[self.value("transfer", h.name, m, a, c) for c in TRANSFER_COLS]
@@ -192,7 +277,7 @@ class Cube:
         """(day, area or '*', {service: text}) for each month end and the as-of date."""
         return [(d, a, {s: self.text("in_service", d.isoformat(), s, a)
                         for s in STORY_SERVICES})
-                for d in self.story_days for a in (ALL, *self.areas)]
+                for d in self.story_days for a in self._totals(self.areas)]
 
     def began(self, handoff: str = "") -> list[dict[str, Any]]:
         """Gaps open now by type and area, split by whether they began before the handoff's
@@ -204,7 +289,7 @@ class Cube:
                  "all": self.text("gap", t, a, ALL, ALL),
                  "before": self.text("began", h.name, t, a, "before"),
                  "since": self.text("began", h.name, t, a, "since")}
-                for t in GAP_TYPES for a in (ALL, *self.areas)]
+                for t in GAP_TYPES for a in self._totals(self.areas)]
 
     def headline_in_service(self) -> list[dict[str, Any]]:
         """Young people in KTT and SOSKU on the as-of date, the month end before and the
@@ -213,11 +298,12 @@ class Cube:
             return []
         now_d, prev_d = self.story_days[-1].isoformat(), self.story_days[-2].isoformat()
         out: list[dict[str, Any]] = []
+        top = self._top_area()
         for svc in STORY_SERVICES:
-            now = self.value("in_service", now_d, svc, ALL)
-            before = self.value("in_service", prev_d, svc, ALL)
-            out.append({"service": svc, "now": self.text("in_service", now_d, svc, ALL),
-                        "previous": self.text("in_service", prev_d, svc, ALL),
+            now = self.value("in_service", now_d, svc, top)
+            before = self.value("in_service", prev_d, svc, top)
+            out.append({"service": svc, "now": self.text("in_service", now_d, svc, top),
+                        "previous": self.text("in_service", prev_d, svc, top),
                         "change": (now - before if now is not None and before is not None
                                    else None)})
         return out
@@ -227,11 +313,12 @@ class Cube:
         difference of two shown cells (none where either is hidden)."""
         prev = self.trend_months[-1].isoformat() if self.trend_months else None
         out: list[dict[str, Any]] = []
+        top = self._top_area()
         for t in GAP_TYPES:
-            now = self.value("gap", t, ALL, ALL, ALL)
-            before = self.value("trend", prev, t, ALL) if prev else None
-            out.append({"gap_type": t, "now": self.text("gap", t, ALL, ALL, ALL),
-                        "previous": self.text("trend", prev, t, ALL) if prev else "–",
+            now = self.value("gap", t, top, ALL, ALL)
+            before = self.value("trend", prev, t, top) if prev else None
+            out.append({"gap_type": t, "now": self.text("gap", t, top, ALL, ALL),
+                        "previous": self.text("trend", prev, t, top) if prev else "–",
                         "change": (now - before if now is not None and before is not None
                                    else None)})
         return out
@@ -240,7 +327,28 @@ class Cube:
         """Firing alerts (= open gaps) by area and type: the same cells as the Gaps page."""
         return [{"internal_area": a, **{t: self.text("gap", t, a, ALL, ALL)
                                         for t in GAP_TYPES}}
-                for a in (ALL, *self.areas)]
+                for a in self._totals(self.areas)]
+
+
+def _place(key: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """The (area, municipality) of a cell's key, ALL where summed; None for a kind of cell
+    this does not know (which is then not shown to a scoped user: fail closed)."""
+    kind, n = key[0], len(key)
+    if kind == "gap" and n == 5:  # gap, type, area, municipality, service
+        return key[2], key[3]
+    if kind == "trend" and n == 4:  # trend, month end, type, area
+        return key[3], ALL
+    if kind == "handoff" and n == 5:  # handoff, name, area, municipality, column
+        return key[2], key[3]
+    if kind == "transfer" and n == 5:  # transfer, name, month, area, column
+        return key[3], ALL
+    if kind == "in_service" and n == 4:  # in_service, day, service, area
+        return key[3], ALL
+    if kind == "began" and n == 5:  # began, name, type, area, before | since
+        return key[3], ALL
+    if kind in ("clients", "workshops") and n == 4:  # kind, area, municipality, service
+        return key[1], key[2]
+    return None
 
 
 def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -> int | None:
@@ -523,13 +631,27 @@ class Published:
         self.handoffs = configured_handoffs() if handoffs is None else handoffs
         self._lock = threading.Lock()
         self._cache: tuple[object, Cube] | None = None
+        self._scoped: dict[str, tuple[object, Cube]] = {}
 
-    def cube_sync(self) -> Cube:
+    def cube_sync(self, scope: Scope | None = None) -> Cube:
+        """The cube for `scope`, by default the current request's (services/web/scope.py):
+        the one place where the scope filter applies to published figures."""
+        scope = scope or current()
+        whole = self._whole_sync()
+        if scope.whole:
+            return whole
+        with self._lock:
+            got = self._scoped.get(scope.key)
+            if got is None or got[0] is not whole:
+                got = self._scoped[scope.key] = (whole, whole.scoped(scope))
+            return got[1]
+
+    def _whole_sync(self) -> Cube:
         stamp = self.reader.stamp() if self.reader.stamp else None
         with self._lock:
             if stamp is not None and self._cache is not None and self._cache[0] == stamp:
                 return self._cache[1]
-            con = self.reader.connect()
+            con = self.reader.connect()  # the main file: the cube is of the whole area
             try:
                 cube = build(con, self.handoffs)
             finally:
@@ -542,9 +664,10 @@ class Published:
         """Forget the cube (bench/pages.py times cold views)."""
         with self._lock:
             self._cache = None
+            self._scoped.clear()
 
-    async def cube(self) -> Cube:
-        return await asyncio.to_thread(self.cube_sync)
+    async def cube(self, scope: Scope | None = None) -> Cube:
+        return await asyncio.to_thread(self.cube_sync, scope or current())
 
 
 def configured_handoffs() -> tuple[Handoff, ...]:

@@ -10,6 +10,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from services import config
 from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
@@ -17,13 +18,16 @@ from services.config import WebSettings
 from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User, dummy_hash
-from services.web.db import Connect, Reader, Refs, file_stamp, with_threshold
+from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
+from services.web.scope import describe
+from services.web.scopedb import ScopedFiles, folder_for
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path
 
+SCOPE_CHECK_SECONDS = 5.0
 PAGES = [session_pages, overview, gaps, sql, timeline, service_map, access, alerts]
 
 
@@ -42,13 +46,17 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     `stamp` tells one version of the data from the next (cached answers are kept per
     version): the file's mtime and size by default."""
     stamp = stamp or file_stamp(db)
-    reader = Reader(with_threshold(connect, settings.suppress_below), stamp)
     store = store or WebStore(web_path(db))
+    # Each scope's rows in a file of its own, beside the web file (services/web/scopedb.py).
+    scoped = ScopedFiles(lambda: db, stamp, folder_for(web_path(db)))
+    reader = Reader(with_threshold(connect, settings.suppress_below), stamp,
+                    scoped_connector(scoped, settings.suppress_below))
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, stamp),
             store=store, users=users, settings=settings,
-            analyst=SqlRunner(lambda: db, settings), dummy_hash=dummy_hash(users))
+            analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app[CTX] = c
+    c.templates.globals["scope_text"] = describe  # the header names the user's scope
     metrics = app[METRICS] = Metrics(reader)
     app.router.add_get("/metrics", metrics.handler)
     app.router.add_static("/static/", HERE / "static")
@@ -67,16 +75,32 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     secret = store.secret(settings.secret)
     manager = Alertmanager(settings.alertmanager_url) if settings.alertmanager_url else None
     c.extras["alerts"] = AlertService(AlertState(store, secret), reader, c.refs.of, settings,
-                                      manager, metrics.processing_seconds.labels("alert_round"))
+                                      manager, metrics.processing_seconds.labels("alert_round"),
+                                      config.load().rules)
+
+    scopes = {u.scope for u in users.values() if not u.scope.whole}
+
+    async def keep_scopes() -> None:
+        # Each scope's file is rebuilt soon after the data changes, not on its user's next
+        # page (which would wait for it: seconds on a large file).
+        while True:
+            try:
+                await asyncio.to_thread(scoped.warm, scopes)
+            except Exception as e:  # a file being replaced: the next round retries
+                logging.getLogger("jatkumo.web").warning("scope files not built: %s", e)
+            await asyncio.sleep(SCOPE_CHECK_SECONDS)
 
     async def background(_: web.Application) -> AsyncIterator[None]:
         task = await start(c.extras["alerts"])
+        scoping = asyncio.create_task(keep_scopes()) if scopes else None
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
         cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
         c.analyst_sql().warm()  # nor the first query
         yield
         warming.cancel()
         cube.cancel()
+        if scoping is not None:
+            scoping.cancel()
         await stop(task)
         await c.analyst_sql().close()
         c.hasher.shutdown(wait=False)

@@ -10,7 +10,10 @@ taken away instead. The child process:
 - runs only a single SELECT (or EXPLAIN) statement, as DuckDB's own parser sees it;
 - is capped by the kernel as well: its data size (a string bomb allocates outside DuckDB's
   buffer manager) and CPU time, and runs at a lower priority than the pages;
-- sees no secret: its environment is a few harmless variables.
+- sees no secret: its environment is a few harmless variables;
+- for a user with a scope (services/web/scope.py), opens that scope's own file, which holds
+  only the scope's rows (services/web/scopedb.py), never the main file: no name, catalogue
+  function or path the query can write reaches another area's rows.
 
 The parent kills it at the time limit (DuckDB cannot always interrupt a function in the middle),
 lets each user run a capped number of queries at once and caps the number of processes, so the
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from services.web.scope import Scope, current
 from services.web.sqlguard import Refused, reason
 
 if TYPE_CHECKING:  # the child process does not import the settings (nor what they import)
@@ -112,8 +116,9 @@ class SqlRunner:
     """Runs analysts' queries, each in a fresh child process, within the limits of the web
     settings. `db` is a callable so live mode can point at the newest snapshot."""
 
-    def __init__(self, db: Callable[[], Path], settings: "WebSettings") -> None:
-        self.db, self.settings = db, settings
+    def __init__(self, db: Callable[[], Path], settings: "WebSettings",
+                 scoped: Callable[[Scope], Path] | None = None) -> None:
+        self.db, self.settings, self.scoped = db, settings, scoped
         self._running: Counter[str] = Counter()
         self._slots: asyncio.Semaphore | None = None
         # Children started ahead, each waiting for its one query: the interpreter's start and
@@ -128,8 +133,11 @@ class SqlRunner:
         return self._slots
 
     async def run(self, user: str, sql: str, limit: int | None,
-                  access_log: Callable[[], pa.Table] | None = None) -> Result:
+                  access_log: Callable[[], pa.Table] | None = None,
+                  scope: Scope | None = None) -> Result:
+        """`scope` defaults to the current request's (services/web/scope.py)."""
         statement = one_statement(sql)
+        scope = scope or current()
         s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
         if self._running[user] >= s.sql_per_user:
             n = self._running[user]
@@ -146,13 +154,23 @@ class SqlRunner:
                            wait) from None
             try:
                 table = access_log() if access_log and "access_log" in sql.lower() else None
-                return await self._child(statement, limit, table)
+                db = await self._file(scope)
+                return await self._child(statement, limit, table, db)
             finally:
                 slots.release()
         finally:
             self._running[user] -= 1
             if not self._running[user]:
                 del self._running[user]
+
+    async def _file(self, scope: Scope) -> Path:
+        """The file the query reads: the main file for the whole area, else the scope's own
+        (built once per version of the data; the first query after a change waits for it)."""
+        if scope.whole:
+            return self.db()
+        if self.scoped is None:  # fail closed
+            raise QueryError("no data for your scope: the server has no scoped files")
+        return await asyncio.to_thread(self.scoped, scope)
 
     async def _spawn(self) -> "_Spare":
         tmp = tempfile.mkdtemp(prefix="jatkumo-sql-")
@@ -200,12 +218,12 @@ class SqlRunner:
             shutil.rmtree(spare.tmp, ignore_errors=True)
         self._spares.clear()
 
-    async def _child(self, statement: str, limit: int | None, table: pa.Table | None
-                     ) -> Result:
+    async def _child(self, statement: str, limit: int | None, table: pa.Table | None,
+                     db: Path) -> Result:
         s = self.settings
         spare = await self._take()
         proc, tmp = spare.proc, spare.tmp
-        header = {"db": str(self.db()), "sql": statement, "limit": limit, "tmp": tmp,
+        header = {"db": str(db), "sql": statement, "limit": limit, "tmp": tmp,
                   "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
                   "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
                   "access_log": table is not None}

@@ -51,9 +51,9 @@ class WebStore:
         with self.lock:
             return self.con.execute(sql, list(params)).fetchall()
 
-    def arrow(self, sql: str) -> pa.Table:
+    def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         with self.lock:
-            return self.con.sql(sql).to_arrow_table()
+            return self.con.execute(sql, list(params)).to_arrow_table()
 
     def secret(self, configured: bytes | None) -> bytes:
         if configured:

@@ -104,8 +104,13 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
     values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_names()}
     limit = None if as_csv else c.settings.sql_row_limit
     try:
-        got = await c.analyst_sql().run(s.user, text, limit,
-                                        lambda: c.store.arrow("SELECT * FROM access_log"))
+        # A user with a scope sees their own lines of the access log only (others' lines
+        # name other areas' filters and references).
+        own = "" if s.scope.whole else " WHERE user_name = ?"
+        got = await c.analyst_sql().run(
+            s.user, text, limit,
+            lambda: c.store.arrow("SELECT * FROM access_log" + own,
+                                  [] if s.scope.whole else [s.user]), s.scope)
     except Refused as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="refused")
         key, detail = reason(str(e))

@@ -1,0 +1,371 @@
+"""Areas of one's own: users of different scopes sign in to a real `jatkumo serve` and find none
+of another scope's rows anywhere — pages, CSV, chart data, alerts, single alerts, timelines,
+SQL (by any name: tables, catalogue functions, information_schema, ATTACH, the file's path),
+/metrics — while a manager of a scope sees a subset of the one published cube and a case
+worker sees the gap rows of their own scope."""
+
+import csv
+import io
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from services.web.auth import hash_password
+from tests.e2e.web.client import Answer, Client
+from tests.e2e.web.conftest import PASSWORD, free_port, serving
+from tests.e2e.web.test_pages import shot
+
+# user: (role, scope lines of the users file)
+USERS = {
+    "leena": ("manager", 'areas = ["Lakeus"]'),
+    "maija": ("manager", ""),
+    "kaisa": ("caseworker", 'areas = ["Oulunkaari"]'),
+    "rauno": ("caseworker", 'municipalities = ["678"]'),
+    "olli": ("analyst", 'areas = ["Lakeus"]'),
+    "root": ("admin", ""),
+}
+SCOPES = {"leena": ({"Lakeus"}, set()), "kaisa": ({"Oulunkaari"}, set()),
+          "rauno": (set(), {"678"}), "olli": ({"Lakeus"}, set())}
+
+
+@pytest.fixture(scope="module")
+def scoped(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server of its own (its own copy of the file: the web file beside it is its own)."""
+    d = tmp_path_factory.mktemp("scoped")
+    db = d / "gaps.duckdb"
+    shutil.copy(web_db, db)
+    h = hash_password(PASSWORD)
+    users = d / "users.toml"
+    users.write_text("".join(f'[users.{u}]\nrole = "{r}"\npassword = "{h}"\n{extra}\n'
+                             for u, (r, extra) in USERS.items()), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "JATKUMO_USERS": str(users), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_SQL_ROW_LIMIT": "5000", "JATKUMO_SQL_TIMEOUT_SECONDS": "10",
+           "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    with serving(db, port, env, log=d / "serve.log") as url:
+        root = signed(url, "root")
+        for _ in range(300):  # the first alert round runs as the server starts
+            if 'id="alerts-firing"' in root.get("/alerts").body:
+                break
+            time.sleep(0.1)
+        yield url, db
+
+
+def signed(url: str, user: str) -> Client:
+    c = Client(url)
+    c.sign_in(user, PASSWORD)
+    return c
+
+
+def places(db: Path) -> dict[str, tuple[str, str, str]]:
+    """Municipality code -> (Finnish name, Swedish name, internal area), of the region."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0]: (r[1], r[2], r[3]) for r in con.execute(
+            "SELECT code, name_fi, name_sv, internal_area FROM municipalities "
+            "WHERE internal_area IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+
+
+def in_scope(user: str, area: str, code: str) -> bool:
+    areas, munis = SCOPES[user]
+    return area in areas or code in munis
+
+
+def foreign_words(db: Path, user: str) -> list[re.Pattern[str]]:
+    """Names of places outside the user's scope (their own area's name is theirs when their
+    scope is a municipality of it)."""
+    p = places(db)
+    own_areas = {a for code, (_, _, a) in p.items() if in_scope(user, a, code)}
+    words = {a for _, _, a in p.values()} - own_areas
+    for code, (fi, sv, a) in p.items():
+        if not in_scope(user, a, code):
+            words |= {fi, sv}
+    return [re.compile(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])") for w in sorted(words)]
+
+
+def assert_clean(user: str, what: str, body: str, words: list[re.Pattern[str]],
+                 refs: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    text = re.sub(r"<script.*?</script>", "", body, flags=re.S)
+    found = [w.pattern for w in words if w.search(text)]
+    assert not found, f"{user} sees {found} on {what}"
+    leaked = [r for r in refs if r in body]
+    assert not leaked, f"{user} sees other-scope clients {leaked[:3]} on {what}"
+
+
+def all_gap_rows(url: str) -> list[dict[str, str]]:
+    """Every gap row, as the whole area's admin sees it."""
+    got = signed(url, "root").get("/gaps.csv?format=csv-plain")
+    assert got.status == 200
+    return list(csv.DictReader(io.StringIO(got.body)))
+
+
+def foreign_refs(rows: list[dict[str, str]], user: str) -> set[str]:
+    """Client references with no gap row in the user's scope."""
+    mine = {r["client_ref"] for r in rows if in_scope(user, r["internal_area"],
+                                                     r["municipality"])}
+    return {r["client_ref"] for r in rows} - mine
+
+
+PAGES = ("/", "/map", "/gaps", "/gaps.csv", "/gaps.csv?format=csv-plain", "/alerts",
+         "/alerts?state=all",
+         "/alerts?area=Oulu", "/alerts?municipality=564", "/gaps?area=Oulu",
+         "/gaps?municipality=564", "/gaps.csv?area=Oulu", "/timeline", "/alerts?page=2")
+
+
+@pytest.mark.parametrize("user", ["leena", "kaisa", "rauno", "olli"])
+def test_no_page_csv_chart_or_alert_shows_another_scope(scoped: tuple[str, Path],
+                                                        user: str) -> None:
+    url, db = scoped
+    words = foreign_words(db, user)
+    refs = foreign_refs(all_gap_rows(url), user)
+    assert len(refs) > 20  # the other areas' clients are there to be leaked
+    c = signed(url, user)
+    for path in PAGES:
+        got = c.get(path)
+        if path == "/timeline" and USERS[user][0] == "manager":
+            assert got.status == 403
+            continue
+        assert got.status == 200, (user, path, got.status)
+        # what was asked for is echoed in links (the CSV link of a filter): not data
+        asked = path.partition("?")[2]
+        assert_clean(user, path, got.body.replace(asked, "") if asked else got.body, words,
+                     refs)
+    metrics = c.get("/metrics")
+    assert metrics.status == 200
+    assert_clean(user, "/metrics", metrics.body, words, refs)
+
+
+def test_a_scoped_manager_sees_a_subset_of_the_one_cube_and_no_rows(
+        scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    whole = list(csv.DictReader(io.StringIO(
+        signed(url, "maija").get("/gaps.csv?format=csv-plain").body)))
+    mine = list(csv.DictReader(io.StringIO(
+        signed(url, "leena").get("/gaps.csv?format=csv-plain").body)))
+    assert mine and "client_ref" not in mine[0]
+    assert {r["internal_area"] for r in mine} == {"Lakeus"}
+    # the same cells with the same (jointly suppressed) texts: nothing re-suppressed per scope
+    assert {tuple(r.values()) for r in mine} <= {tuple(r.values()) for r in whole}
+    assert len(mine) < len(whole)
+    overview = signed(url, "leena").get("/").body
+    assert "Lakeus" in overview
+    alerts = signed(url, "leena").get("/alerts").body
+    assert 'id="alert-counts"' in alerts and 'id="alerts-firing"' not in alerts
+    assert not re.search(r'href="/alerts/[0-9a-f]{20}"', alerts)
+
+
+@pytest.mark.parametrize("user", ["kaisa", "rauno"])
+def test_a_caseworker_sees_the_gap_rows_and_alerts_of_their_scope_only(
+        scoped: tuple[str, Path], user: str) -> None:
+    url, _ = scoped
+    rows = all_gap_rows(url)
+    expected = [r for r in rows if in_scope(user, r["internal_area"], r["municipality"])]
+    c = signed(url, user)
+    got = list(csv.DictReader(io.StringIO(c.get("/gaps.csv?format=csv-plain").body)))
+    assert expected and len(got) == len(expected)
+    assert {r["client_ref"] for r in got} == {r["client_ref"] for r in expected}
+    # an alert per open gap (the alert round ran as the server started)
+    page = c.get("/alerts?state=all").body
+    total = int(re.search(r'id="alert-total">(\d+)', page).group(1))  # type: ignore[union-attr]
+    assert total == len([r for r in expected if r["is_open"] == "True"]) > 0
+
+
+def test_another_scopes_alert_and_timeline_are_not_found(scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    root = signed(url, "root")
+    page = root.get("/alerts?area=Oulu").body
+    other = re.search(r'href="/alerts/([0-9a-f]{20})"', page).group(1)  # type: ignore[union-attr]
+    kaisa = signed(url, "kaisa")
+    assert kaisa.get(f"/alerts/{other}").status == 404
+    kaisa.get("/alerts")
+    assert kaisa.post(f"/alerts/{other}/ack", {"_csrf": kaisa.csrf,
+                                               "comment": "ei minun"}).status == 404
+    assert kaisa.post(f"/alerts/{other}/silence", {"_csrf": kaisa.csrf, "hours": "4",
+                                                   "comment": "ei minun"}).status == 404
+    assert "ei minun" not in root.get(f"/alerts/{other}").body
+    oulu_ref = next(r["client_ref"] for r in all_gap_rows(url) if r["internal_area"] == "Oulu")
+    kaisa.get("/timeline")
+    got = kaisa.post("/timeline", {"_csrf": kaisa.csrf, "ref": oulu_ref})
+    assert got.status == 404
+    own = next(r["client_ref"] for r in all_gap_rows(url)
+               if r["internal_area"] == "Oulunkaari")
+    assert kaisa.post("/timeline", {"_csrf": kaisa.csrf, "ref": own}).status == 200
+
+
+def sql(c: Client, query: str) -> Answer:
+    return c.sql(query)
+
+
+def cells(answer: Answer) -> list[str]:
+    return re.findall(r"<td>(.*?)</td>", answer.body)
+
+
+def test_an_analysts_sql_reaches_no_other_scope_by_any_name(scoped: tuple[str, Path]) -> None:
+    url, db = scoped
+    words = foreign_words(db, "olli")
+    refs_rows = all_gap_rows(url)
+    lakeus = [r for r in refs_rows if r["internal_area"] == "Lakeus"]
+    c = signed(url, "olli")
+    got = sql(c, "SELECT DISTINCT internal_area FROM gaps_by_place")
+    assert got.status == 200 and cells(got) == ["Lakeus"]
+    got = sql(c, "SELECT count(*) FROM continuity_gaps")
+    assert cells(got) == [str(len(lakeus))]
+    for query in ("SELECT * FROM gaps_by_place", "SELECT * FROM continuity_gaps",
+                  "SELECT * FROM contracts", "SELECT * FROM clients", "SELECT * FROM events",
+                  "SELECT * FROM handoff_status", "SELECT * FROM municipalities",
+                  "SELECT * FROM referrals", "SELECT * FROM compliance_violations",
+                  "SELECT * FROM dead_letters", "SELECT * FROM dash_gap_cells",
+                  "SELECT * FROM dash_handoff_cells", "SELECT * FROM dash_service_cells",
+                  "SELECT * FROM duckdb_tables()", "SELECT * FROM duckdb_views()",
+                  "SELECT * FROM duckdb_databases()", "SELECT * FROM information_schema.tables"
+                  ):
+        got = sql(c, query)
+        assert got.status == 200, (query, got.body[-500:])
+        assert_clean("olli", query, got.body, words)
+    # the contracts and municipalities are Lakeus's own
+    codes = {code for code, (_, _, a) in places(db).items() if a == "Lakeus"}
+    got = sql(c, "SELECT DISTINCT municipality FROM contracts UNION SELECT code FROM "
+                 "municipalities")
+    assert set(cells(got)) <= codes
+    # the main file is not attached, not by its name, not by its path
+    got = sql(c, "SELECT database_name, path FROM duckdb_databases()")
+    assert str(db) not in got.body and ">gaps<" not in got.body
+    for query in ("SELECT * FROM gaps.main.gap_rows",
+                  f"ATTACH '{db}' AS g",
+                  f"SELECT * FROM read_blob('{db}')",
+                  f"SELECT * FROM read_csv('{db}')",
+                  f"SELECT * FROM '{db}'",
+                  "SELECT * FROM src.gap_rows"):
+        got = sql(c, query)
+        assert got.status == 400, (query, got.status)
+        assert_clean("olli", query, got.body, words)
+    # only their own lines of the access log (which echo what they asked for themselves)
+    got = sql(c, "SELECT DISTINCT user_name FROM access_log")
+    assert cells(got) == ["olli"]
+
+
+# --- the work list, in the browser -----------------------------------------------------------
+
+def browser(context: Any, url: str, user: str) -> Any:
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(url + "/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
+
+
+def overs(page: Any) -> list[int]:
+    """Days over the threshold of the rows nobody has handled yet, in page order."""
+    out = []
+    for row in page.locator("#alerts-firing tbody tr").all():
+        if not row.locator("td.handled").inner_text().strip():
+            out.append(int(row.locator("td.over").inner_text().split()[0]))
+    return out
+
+
+def test_the_work_list_pages_sorts_filters_and_says_who_acted(context: Any,
+                                                              scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    page = browser(context, url, "root")
+    page.goto(url + "/alerts")
+    total = int(page.locator("#alert-total").inner_text().split()[0])
+    assert total > 50  # more than one page
+    assert page.locator("#alerts-firing tbody tr").count() == 50
+    first = overs(page)
+    assert first == sorted(first, reverse=True) and first[0] > first[-1]
+    page.click("#next-page")
+    page.wait_for_url(re.compile(r"page=2"))
+    second = overs(page)
+    assert second and max(second) <= min(first)
+    assert "Sivu 2" in page.locator("#alert-total").inner_text()
+    # filter by municipality (chosen by name): every row is of it, the total is its own
+    page.goto(url + "/alerts")
+    page.select_option("#a-mun", label="Kempele")
+    page.click("#alert-filter")
+    page.wait_for_url(re.compile(r"municipality=244"))
+    assert set(page.locator("#alerts-firing td.municipality").all_inner_texts()) == {"Kempele"}
+    assert int(page.locator("#alert-total").inner_text().split()[0]) < total
+    # in words: what is missing, since when, the threshold, who acts
+    page.locator("#alerts-firing tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/alerts/[0-9a-f]{20}$"))
+    ref = page.url.rsplit("/", 1)[1]
+    sentence = page.locator("#alert-sentence").inner_text()
+    assert "raja" in sentence and "Toimijana: Kempele (kunta)" in sentence, sentence
+    page.fill("#ack-comment", "Soitettu Kempeleen työpajalle")
+    page.click("#ack-form button")
+    assert "root" in page.locator("#alert-ack").inner_text()
+    page.goto(url + "/alerts?municipality=244")
+    row = page.locator(f'#alerts-firing tr[data-ref="{ref}"]')
+    handled = row.locator("td.handled").inner_text()
+    assert "root" in handled and "Soitettu Kempeleen työpajalle" in handled
+    assert re.search(r"\d{1,2}\.\d{1,2}\.\d{4} klo \d{1,2}\.\d\d", handled)  # when
+    # handled rows go after those nobody has handled
+    handled_flags = [bool(r.locator("td.handled").inner_text().strip())
+                     for r in page.locator("#alerts-firing tbody tr").all()]
+    assert handled_flags == sorted(handled_flags)
+    shot(page, "worklist")
+    page.close()
+
+
+def test_a_caseworker_works_their_own_list_and_a_manager_sees_counts(
+        context: Any, scoped: tuple[str, Path]) -> None:
+    url, _ = scoped
+    page = browser(context, url, "kaisa")
+    page.goto(url + "/alerts")
+    areas = page.locator("#alerts-firing tbody tr td:nth-child(2)").all_inner_texts()
+    assert areas and set(areas) == {"Oulunkaari"}
+    names = page.locator("#alerts-firing td.municipality").all_inner_texts()
+    assert names and not [n for n in names if n.isdigit()]  # by name, not code
+    page.locator("#alerts-firing tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/alerts/[0-9a-f]{20}$"))
+    alert = page.url
+    for lang, words in (("sv", "Ska agera"), ("en", "Expected to act"), ("fi", "Toimijana")):
+        page.goto(url + f"/lang/{lang}")
+        page.goto(alert)
+        assert words in page.locator("#alert-sentence").inner_text()
+    page.click("#alert-timeline")
+    page.wait_for_selector("#timeline-chart svg")
+    shot(page, "worklist-caseworker")
+    page.close()
+    page = browser(context, url, "leena")
+    page.goto(url + "/alerts")
+    assert page.locator("#alert-counts").count() == 1
+    assert page.locator("#alert-cells tbody tr").count() > 0
+    assert page.locator("#alerts-firing").count() == 0
+    assert not [v for v in page.locator("td.n").all_inner_texts() if v in {"1", "2", "3", "4"}]
+    assert page.locator('a[href^="/alerts/"]').count() == 0
+    shot(page, "worklist-manager")
+    page.close()
+
+
+@pytest.mark.parametrize("user", ["leena", "kaisa", "rauno", "olli"])
+def test_every_page_in_the_browser_for_each_role_and_scope(context: Any, scoped: tuple[str, Path],
+                                                           user: str) -> None:
+    """Every page a scoped user reaches, as Chromium renders it (screenshots saved): the page
+    says whose scope it is and shows no other area's place."""
+    url, db = scoped
+    words = foreign_words(db, user)
+    page = browser(context, url, user)
+    assert page.locator("#scope").count() == 1
+    for path in ("/", "/map", "/gaps", "/alerts", "/timeline", "/sql"):
+        answer = page.goto(url + path)
+        if answer.status == 403:  # the role's limit, not the scope's
+            continue
+        assert answer.status == 200, (user, path, answer.status)
+        text = page.locator("main").inner_text()
+        found = [w.pattern for w in words if w.search(text)]
+        assert not found, f"{user} sees {found} on {path}"
+        shot(page, f"scope-{user}{path.replace('/', '-').rstrip('-') or '-overview'}")
+    page.close()
