@@ -114,6 +114,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         return m.name_sv if lang == "sv" else m.name_fi
 
     filed = focus.areas(cube)
+    if not cube.scope.whole:  # a scoped user sees no place outside the scope, not even drawn
+        shown = [m for m in shown if m in filed]
     area_of = {m: filed.get(m) for m in shown}
     munis = sorted((unit(cube, measure, m, name(m), area_of[m], m) for m in shown),
                    key=lambda u: u.name)
