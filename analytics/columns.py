@@ -1,5 +1,5 @@
 """Turning rows of the core into Arrow tables for DuckDB (inserts from Arrow are ~1000x faster
-than executemany)."""
+than executemany). Every relation's columns and types come from analytics/relations.py."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -8,47 +8,25 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analytics import relations as rel
 from streams.core.results import ClientResult
 
-_TYPES = {
-    "date": pa.date32(), "str": pa.string(), "int": pa.int32(), "bool": pa.bool_(),
-    "ts": pa.timestamp("us", tz="UTC"), "json": pa.string(),
-}
+# The declarations by their old names here, for the writers that build tables from rows.
+DEAD_LETTERS = rel.DEAD_LETTERS
+ISSUES = rel.DATA_ISSUES
+MUNICIPALITIES = rel.MUNICIPALITIES
 
 
-def table(columns: dict[str, str], rows: Sequence[Sequence[Any]]) -> pa.Table:
-    """An Arrow table from rows (tuples in column order) and column kinds (see _TYPES)."""
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    return pa.table({name: pa.array(list(col), type=_TYPES[kind])
-                     for (name, kind), col in zip(columns.items(), cols, strict=True)})
-
-
-DEAD_LETTERS = {"raw": "str", "reason": "str", "origin": "str"}
-CONTRACTS = {"contract_id": "str", "client_id": "str", "service": "str", "organizer": "str",
-             "producer_id": "str", "producer_kind": "str", "municipality": "str",
-             "start_date": "date", "last_day": "date", "end_reason": "str",
-             "signed_organizer": "str", "planned_end_date": "date", "suspended": "bool"}
-GAPS = {"client_id": "str", "gap_type": "str", "subject_id": "str", "started_on": "date",
-        "ended_on": "date", "length_days": "int"}
-HANDOFFS = {"contract_id": "str", "client_id": "str", "service": "str", "municipality": "str",
-            "producer_id": "str", "status": "str", "transferred_on": "date", "handoff": "str"}
-VIOLATIONS = {"client_id": "str", "contract_id": "str", "violation_type": "str",
-              "on_date": "date"}
-ISSUES = {"event_id": "str", "client_id": "str", "issue": "str"}
-CLIENTS = {"client_id": "str", "birth_year": "int", "home_municipality": "str",
-           "referred_by": "str", "registered_on": "date"}
-REFERRALS = {"referral_id": "str", "client_id": "str", "target": "str", "made_on": "date",
-             "started_on": "date", "closed_on": "date", "outcome": "str"}
-MUNICIPALITIES = {"code": "str", "name_fi": "str", "name_sv": "str", "region_code": "str",
-                  "region_name_fi": "str", "internal_area": "str", "population": "int"}
+def table(relation: rel.Relation, rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """An Arrow table of `relation` from rows (tuples in declared column order)."""
+    return relation.table(rows)
 
 
 _EPOCH_ORDINAL = pa.scalar(date(1970, 1, 1).toordinal(), type=pa.int32())
-EVENT_LINES = {"event_id": "str", "event_type": "str", "occurred_at": "ts",
-               "effective_date": "date", "source": "str", "client_id": "str", "line": "json"}
-RESULT_SPECS = {"contracts": CONTRACTS, "gap_rows": GAPS, "handoff_status": HANDOFFS,
-                "compliance_violations": VIOLATIONS, "data_issues": ISSUES,
-                "clients": CLIENTS, "referrals": REFERRALS}
+_TS = rel.EVENTS.column("occurred_at").arrow
+# The shape a valid event takes on its way in: the events relation's envelope columns and the
+# whole JSON line, whose payload DuckDB cuts out on insert (Store.insert_events).
+EVENT_LINES = (*rel.EVENTS.names[:-1], "line")
 
 
 def event_lines(event_id: Sequence[str], event_type: Sequence[str],
@@ -61,7 +39,7 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
     return pa.table({
         "event_id": pa.array(event_id, type=pa.string()),
         "event_type": pa.array(event_type, type=pa.string()),
-        "occurred_at": pa.array(occurred_us, type=pa.int64()).cast(_TYPES["ts"]),
+        "occurred_at": pa.array(occurred_us, type=pa.int64()).cast(_TS),
         "effective_date": days.cast(pa.date32()),
         "source": pa.array(source, type=pa.string()),
         "client_id": pa.array(client_id, type=pa.string()),
@@ -71,13 +49,11 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
 
 def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:
     """The rows of many clients' results, one Arrow table per relation."""
-    rows: dict[str, list[Any]] = {k: [] for k in RESULT_SPECS}
+    rows: dict[str, list[Any]] = {r.name: [] for r in rel.RESULTS}
+    lists = [(rows[r.name], r.result_attr) for r in rel.RESULTS if r.result_attr]
+    clients = rows[rel.CLIENTS.name]
     for r in results:
-        rows["contracts"] += r.contracts
-        rows["gap_rows"] += r.gaps
-        rows["handoff_status"] += r.handoffs
-        rows["compliance_violations"] += r.violations
-        rows["data_issues"] += r.issues
-        rows["referrals"] += r.referrals
-        rows["clients"].append(r.client or (r.client_id, None, None, None, None))
-    return {name: table(RESULT_SPECS[name], rows[name]) for name in RESULT_SPECS}
+        for into, attr in lists:
+            into += getattr(r, attr)
+        clients.append(r.client or (r.client_id, None, None, None, None))
+    return {r.name: r.table(rows[r.name]) for r in rel.RESULTS}

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from analytics import columns as cols
+from analytics import relations as rel
 from analytics.relations import create_all
 from schemas.errors import StoreError
 from schemas.reference import municipalities
@@ -46,7 +46,8 @@ class Store:
     def insert(self, relation: str, tbl: pa.Table) -> None:
         if tbl.num_rows:
             self.con.register("_batch", tbl)
-            self.con.execute(f"INSERT INTO {relation} SELECT * FROM _batch")
+            # by name: a column's position in a batch never matters
+            self.con.execute(f"INSERT INTO {relation} BY NAME SELECT * FROM _batch")
             self.con.unregister("_batch")
 
     def insert_events(self, tbl: pa.Table, only_new: bool = False) -> None:
@@ -58,9 +59,9 @@ class Store:
             return
         self.con.register("_batch", tbl)
         self.con.execute(f"""
-            INSERT INTO events
+            INSERT INTO events BY NAME
             SELECT event_id, event_type, occurred_at, effective_date, source, client_id,
-                   json_extract(line, '$.payload')
+                   json_extract(line, '$.payload') AS payload
             FROM _batch b
             {"WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id)"
              if only_new else ""}""").fetchall()
@@ -70,8 +71,9 @@ class Store:
         row = self.con.execute("SELECT max(effective_date) FROM events").fetchone()
         return None if row is None else row[0]
 
-    def insert_rows(self, relation: str, spec: dict[str, str], rows: Sequence[Any]) -> None:
-        self.insert(relation, cols.table(spec, rows))
+    def insert_rows(self, relation: rel.Relation, rows: Sequence[Any]) -> None:
+        """Rows whose values are in the relation's declared column order."""
+        self.insert(relation.name, relation.table(rows))
 
     def begin_rebuild(self, transaction: bool = True) -> None:
         """Drop and create every relation; by default inside a transaction the caller commits
@@ -79,7 +81,7 @@ class Store:
         if transaction:
             self.con.begin()
         create_all(self.con)
-        self.insert_rows("municipalities", cols.MUNICIPALITIES, [
+        self.insert_rows(rel.MUNICIPALITIES, [
             (m.code, m.name_fi, m.name_sv, m.region_code, m.region_name_fi, m.internal_area,
              m.population) for m in municipalities().values()])
 

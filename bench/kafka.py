@@ -18,7 +18,7 @@
    on jatkumo.client-results (the sink writes them within its 0.2 s batch window).
 
     .venv/bin/python bench/kafka.py [--events 200000] [--order time|client|shuffled]
-                                    [--rate 1000] [--seconds 20]
+                                    [--rate 1000] [--seconds 20] [--profile FILE]
 (--events 0 or --seconds 0 leaves that part out.)
 Needs the jars (bash deploy/setup.d/kafka.sh); starts its own broker on free ports.
 """
@@ -81,7 +81,20 @@ def simulated(path: Path, n: int, order: str) -> int:
     return len(lines)
 
 
-def throughput(bootstrap: str, work: Path, n: int, order: str) -> None:
+def profiled_worker(bootstrap: str, folder: Path, out: Path) -> Any:
+    """The worker under cProfile (its statistics written to `out` when it stops)."""
+    import subprocess
+
+    from tests.integration.kafka.pipeline import env
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([sys.executable, "-m", "cProfile", "-o", str(out), "-m",
+                             "services.cli", "worker"], cwd=ROOT,
+                            env=env(bootstrap, "2024-12-31", JATKUMO_WORKER_DIR=str(folder)))
+
+
+def throughput(bootstrap: str, work: Path, n: int, order: str,
+               profile: Path | None = None) -> None:
     from services.publish import publish
     from services.sink import run_sink
 
@@ -94,7 +107,8 @@ def throughput(bootstrap: str, work: Path, n: int, order: str) -> None:
     sink = threading.Thread(target=run_sink, args=(work / "t.duckdb", s, k), kwargs={
         "until_caught_up": workers_done.is_set})
     started = time.monotonic()
-    worker = start_worker(bootstrap, "2024-12-31", work / "w")
+    worker = start_worker(bootstrap, "2024-12-31", work / "w") if profile is None else \
+        profiled_worker(bootstrap, work / "w", profile)
     sink.start()
     lag = WorkerLag(bootstrap)
     while not lag.group_stable():  # imports, topics, the group joined and synced
@@ -219,6 +233,8 @@ def main() -> None:
     ap.add_argument("--order", choices=("time", "client", "shuffled"), default="time")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--profile", type=Path, metavar="FILE",
+                    help="run the throughput's worker under cProfile, its statistics to FILE")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -227,7 +243,7 @@ def main() -> None:
         try:
             kb.ensure_topics(bootstrap, 6)
             if args.events:
-                throughput(bootstrap, work, args.events, args.order)
+                throughput(bootstrap, work, args.events, args.order, args.profile)
             if args.seconds:
                 latency(bootstrap, work, args.rate, args.seconds)
         finally:

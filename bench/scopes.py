@@ -20,7 +20,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.web.scope import Scope  # noqa: E402
+from services.scope import Scope  # noqa: E402
 from services.web.scopedb import build  # noqa: E402
 
 TARGET_SECONDS = 1.0

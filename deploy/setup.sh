@@ -16,8 +16,14 @@ py=$(command -v python3.11 || command -v python3)
 if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[kafka,dev]"
+# The tested versions, not the newest: uv installs exactly what uv.lock pins (with hashes),
+# then jatkumo itself, editable. uv itself is pinned here. --inexact keeps pip and uv in .venv.
+# After changing pyproject.toml's dependencies, run `.venv/bin/uv lock` and commit uv.lock.
+uv_version=0.13.9
+if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$uv_version" ]; then
+  .venv/bin/python -m pip install -q "uv==$uv_version"
+fi
+.venv/bin/uv sync --quiet --frozen --inexact --all-extras --python .venv/bin/python
 # The rules' hot modules compiled by mypyc (about 25 s of a core); the Python core is the
 # fallback (deploy/build_core.py, streams/core/compiled.py).
 if ! .venv/bin/python deploy/build_core.py > build-core.log 2>&1; then

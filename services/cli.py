@@ -15,6 +15,7 @@ examples:
   jatkumo replay events.jsonl --db gaps.duckdb --as-of 2023-03-31
   jatkumo sql "SELECT gap_type, count(*) FROM continuity_gaps GROUP BY ALL" --db gaps.duckdb
   jatkumo schema --out schemas-json/
+  jatkumo audit --db gaps.duckdb
 
 environment:
   JATKUMO_PSEUDONYM_KEY   secret key that turns identity codes (client_hetu) into pseudonyms;

@@ -252,8 +252,14 @@ class KafkaSettings:
     # as-of of the worker: "latest" (the latest effective date it has seen: historical data),
     # "today" (live, moved by a daily timer), or a fixed YYYY-MM-DD (parity with replay)
     as_of: str = "latest"
-    worker_web_port: int = 6066  # faust's web server, on 127.0.0.1 only; 0 turns it off
-    worker_dir: str = "var/worker"  # faust's data folder (one per worker on a machine)
+    # faust's web server, on 127.0.0.1 only; off by default (0), so that several workers run
+    # on one machine without settings (each would want faust's port 6066)
+    worker_web_port: int = 0
+    # faust's data folder; empty: a temporary folder of the worker's own, removed at its exit
+    # (the tables are in memory and recovered from Kafka, nothing there outlives a worker)
+    worker_dir: str = ""
+    # seconds without a heartbeat after which a worker loses its partitions to the others
+    worker_session_timeout: float = 15.0
 
 
 def _sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
@@ -282,6 +288,20 @@ def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:
         partitions=_whole(env, "JATKUMO_PARTITIONS", 6),
         replication=_whole(env, "JATKUMO_REPLICATION", 1),
         as_of=as_of,
-        worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 6066),
-        worker_dir=env.get("JATKUMO_WORKER_DIR", "var/worker"),
+        worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 0),
+        worker_dir=env.get("JATKUMO_WORKER_DIR", ""),
+        worker_session_timeout=_seconds(env, "JATKUMO_WORKER_SESSION_TIMEOUT", 15.0),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "")
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1.0 <= value <= 300.0:
+        raise ConfigError(f"{name} must be a number of seconds from 1 to 300, got {text!r}")
+    return value

@@ -200,8 +200,8 @@ def ensure_topics(bootstrap: str, partitions: int, replication: int = 1,
                                               topic_configs=config)])
         deadline = time.monotonic() + timeout
         while True:  # a topic just made has no partitions in the metadata for a moment
-            found = {t["name"]: sorted(p["partition_index"] for p in t["partitions"]
-                                       if p["error_code"] == 0)
+            found = {t["topic"]: sorted(p["partition"] for p in t["partitions"]
+                                        if p["error_code"] == 0)
                      for t in admin.describe_topics(list(topics.ALL))}
             if all(found.get(name) for name in topics.ALL) or time.monotonic() > deadline:
                 return found

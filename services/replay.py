@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, cast
 
 import pyarrow as pa
 
-from analytics import columns
+from analytics import columns, relations
 from analytics.store import Store
 from analytics.writer import BackgroundWriter
 from schemas.errors import JatkumoError, StoreError, UsageError
@@ -218,7 +218,7 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
             feeder.feed()  # the last batches of events and dead letters
             writer.submit(store.set_as_of, day)
             done = _gather(conns, procs, "done", lambda: None)
-            feeder.feed(tuple(columns.RESULT_SPECS))
+            feeder.feed(tuple(r.name for r in relations.RESULTS))
             writer.wait()  # the spool folder goes away when this block ends
         finally:
             for sender in senders:

@@ -1,11 +1,13 @@
 """`jatkumo sink`: the one DuckDB writer of the live pipeline.
 
-It reads jatkumo.client-results (each client's complete rows), jatkumo.events (the events
-relation) and jatkumo.dead-letters, and writes each batch in one DuckDB transaction together
+It reads jatkumo.client-results (each client's complete rows), the worker's event-id table
+changelog (per event id the version taken: the events relation, SPEC.md 1.4) and
+jatkumo.dead-letters, only what committed transactions wrote (read_committed: a fenced
+worker's aborted batch is never seen), and writes each batch in one DuckDB transaction together
 with the offsets it consumed (table kafka_offsets). On start it seeks to those offsets, so a
 crash at any moment neither loses nor doubles a row: the transaction either happened, offsets
 included, or it did not. Rows are idempotent besides: a client's rows are replaced as a whole,
-events are inserted once per event_id and dead letters once per origin.
+events are replaced per event_id and dead letters inserted once per origin.
 """
 
 import asyncio
@@ -22,7 +24,7 @@ from services.sink_batch import Batch, Writer
 from streams import topics
 
 log = logging.getLogger("jatkumo.sink")
-INPUTS = (topics.CLIENT_RESULTS, topics.EVENTS, topics.DEAD_LETTERS)
+INPUTS = (topics.CLIENT_RESULTS, topics.EVENT_IDS_CHANGELOG, topics.DEAD_LETTERS)
 
 
 @dataclass
@@ -41,7 +43,7 @@ def consumer(bootstrap: str) -> Any:
     # never at the end
     return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                             group_id=None, client_id="jatkumo-sink",
-                            auto_offset_reset="earliest",
+                            auto_offset_reset="earliest", isolation_level="read_committed",
                             max_partition_fetch_bytes=8 * 1024 * 1024)
 
 
@@ -59,8 +61,14 @@ def assign(cons: Any, partitions: dict[str, list[int]],
 
 
 async def caught_up(cons: Any, tps: list[Any], done: dict[tuple[str, int], int]) -> bool:
+    """Whether every partition is written up to its end (the last stable offset: the end of
+    the committed transactions), by the offsets written and the consumer's positions (which
+    pass the transaction markers after the last record)."""
     ends = await cons.end_offsets(tps)
-    return all(done.get((tp.topic, tp.partition), 0) >= end for tp, end in ends.items())
+    for tp, end in ends.items():
+        if max(done.get((tp.topic, tp.partition), 0), await cons.position(tp)) < end:
+            return False
+    return True
 
 
 def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
@@ -114,6 +122,9 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                                             max_records=batch_records - batch.size)
                 for tp, records in polled.items():
                     batch.add(tp.topic, tp.partition, records)
+                    # past the markers after the last record, so a restart starts there
+                    batch.offsets[(tp.topic, tp.partition)] = max(
+                        batch.offsets.get((tp.topic, tp.partition), 0), await cons.position(tp))
                 if not polled and batch.size and finishing():
                     break  # the last rows: no waiting out the window for more
             if batch.size:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
 from schemas.door import admitted
@@ -18,18 +19,6 @@ from streams.core.state import rank_of
 log = logging.getLogger("jatkumo.sink")
 EPOCH = date(1970, 1, 1)
 
-OFFSETS_DDL = """
--- kafka_offsets: the next offset the sink will read, per input partition; written in the same
--- transaction as the rows those offsets produced. grain: one row per (topic, partition).
-CREATE TABLE IF NOT EXISTS kafka_offsets (
-    topic       VARCHAR NOT NULL,
-    partition   INTEGER NOT NULL,
-    next_offset BIGINT NOT NULL,
-    PRIMARY KEY (topic, partition)
-)"""
-_ARROW = {"DATE": pa.date32(), "VARCHAR": pa.string(), "INTEGER": pa.int32(),
-          "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "JSON": pa.string(),
-          "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC")}
 
 
 def _header(record: Any, name: str) -> str | None:
@@ -43,7 +32,8 @@ class Batch:
     def __init__(self, key: bytes | None) -> None:
         self.key = key
         # event_id -> (event_id, event_type, occurred_us, effective_day, source, client, line):
-        # the first one wins; DuckDB cuts the payload out of the line, as in replay
+        # the version the id stage took last (SPEC.md 1.4); DuckDB cuts the payload out of
+        # the line, as in replay
         self.events: dict[str, tuple[str, str, int, int, str, str, bytes]] = {}
         self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
         self.results: dict[str, Any] = {}  # client -> its latest snapshot
@@ -56,7 +46,7 @@ class Batch:
             return
         self.size += len(records)
         self.offsets[(topic, partition)] = records[-1].offset + 1
-        if topic == topics.EVENTS:
+        if topic == topics.EVENT_IDS_CHANGELOG:
             self._events(records)
         elif topic == topics.CLIENT_RESULTS:
             for record in records:
@@ -74,18 +64,21 @@ class Batch:
                                               origin))
 
     def _events(self, records: list[Any]) -> None:
+        """Records of the id stage's table changelog: per event id, the version taken so far
+        (a later record of an id, in the same partition, replaces an earlier one)."""
         events, key = self.events, self.key
         for record in records:
-            raw = record.value
-            # the worker dead-letters what is not valid; a repeated event_id is written once
-            event = None if raw is None else admitted(raw, key)
-            if event is None or event.event_id in events:
+            try:
+                line = orjson.loads(record.value)["x"].encode()
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                log.warning("skipped an unreadable event id record at offset %d", record.offset)
                 continue
-            if b"client_hetu" in raw:  # a code stops at the door: the line as re-written
-                raw = event.model_dump_json(exclude_none=True).encode()
+            event = admitted(line, key)  # the door's canonical text: valid, no identity code
+            if event is None:
+                continue
             events[event.event_id] = (
                 event.event_id, event.event_type, rank_of(event)[0],
-                event.effective_date.toordinal(), event.source, event.client, raw)
+                event.effective_date.toordinal(), event.source, event.client, line)
 
 
 class Writer:
@@ -96,25 +89,12 @@ class Writer:
                                                  ).fetchall()}
         if "kafka_offsets" not in known:  # a new file: create the relations once
             self.store.begin_rebuild()
-            self.con.execute(OFFSETS_DDL)
+            self.con.execute(rel.KAFKA_OFFSETS.ddl())
             self.store.commit()
-        self.types = {name: self._types(name) for name in topics.RESULT_FIELDS}
-        self.types["dead_letters"] = self._types("dead_letters")
-
-    def _types(self, table: str) -> dict[str, pa.DataType]:
-        rows = self.con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                "WHERE table_name = ?", [table]).fetchall()
-        return {name: _ARROW.get(kind, pa.string()) for name, kind in rows}
 
     def offsets(self) -> dict[tuple[str, int], int]:
         rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
         return {(t, p): o for t, p, o in rows.fetchall()}
-
-    def _table(self, relation: str, names: tuple[str, ...], rows: list[Any]) -> pa.Table:
-        types = self.types[relation]
-        cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        return pa.table({n: pa.array(list(c), type=types[n])
-                         for n, c in zip(names, cols, strict=True) if n in types})
 
     def _insert(self, sql: str, tbl: pa.Table) -> None:
         if tbl.num_rows:
@@ -128,14 +108,18 @@ class Writer:
         try:
             if batch.results:
                 self._replace_clients(batch)
-            if batch.events:  # once per event_id: a redelivered event is there already
-                self.store.insert_events(event_lines(*zip(*batch.events.values(), strict=True)),
-                                         only_new=True)
+            if batch.events:  # once per event_id: the id stage's latest choice replaces
+                tbl = event_lines(*zip(*batch.events.values(), strict=True))
+                con.register("_ids", tbl.select(["event_id"]))
+                con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _ids)"
+                            ).fetchall()
+                con.unregister("_ids")
+                self.store.insert_events(tbl)
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
-                         self._table("dead_letters", ("raw", "reason", "origin"),
-                                     list(batch.dead.values())))
-            con.executemany("INSERT OR REPLACE INTO kafka_offsets VALUES (?, ?, ?)",
+                         rel.DEAD_LETTERS.table(list(batch.dead.values())))
+            con.executemany("INSERT OR REPLACE INTO kafka_offsets (topic, partition, next_offset) "
+                            "VALUES (?, ?, ?)",
                             [(t, p, o) for (t, p), o in batch.offsets.items()])
             con.commit()
         except BaseException:
@@ -148,16 +132,16 @@ class Writer:
         con = self.con
         clients = pa.table({"client_id": pa.array(list(batch.results), type=pa.string())})
         con.register("_clients", clients)
-        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_FIELDS}
+        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
         for doc in batch.results.values():
             for name, relation_rows in doc["rows"].items():
                 if name in rows:
                     rows[name] += relation_rows
-        for name, fields in topics.RESULT_FIELDS.items():
+        for name, relation in topics.RESULT_RELATIONS.items():
             con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)"
                         ).fetchall()
             self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
-                         self._table(name, fields, rows[name]))
+                         relation.table(rows[name]))
         con.unregister("_clients")
         # as_of: the latest date any client was evaluated on
         new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))

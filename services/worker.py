@@ -1,26 +1,41 @@
 """`jatkumo worker`: one stream worker process (faust). Start several, on one machine or many,
 with the same bootstrap servers: they form one consumer group and share the partitions."""
 
+import atexit
 import logging
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from services.config import KafkaSettings, Settings
 from services.kafka_broker import ensure_topics
 
+log = logging.getLogger("jatkumo.worker")
+
+
+def worker_dir(kafka: KafkaSettings) -> Path:
+    """faust's data folder: the one configured, or a temporary one of this process's own
+    (removed at exit), so that workers on one machine never share one by default."""
+    if kafka.worker_dir:
+        datadir = Path(kafka.worker_dir)
+        datadir.mkdir(parents=True, exist_ok=True)
+        return datadir
+    datadir = Path(tempfile.mkdtemp(prefix="jatkumo-worker-"))
+    atexit.register(shutil.rmtree, datadir, ignore_errors=True)
+    return datadir
+
 
 def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNING") -> None:
-    from faust import Worker
-
     from streams.app import create_app
 
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
-    datadir = Path(kafka.worker_dir)
-    datadir.mkdir(parents=True, exist_ok=True)
     app, _ctx = create_app(
         kafka.bootstrap, partitions=kafka.partitions, replication=kafka.replication,
         rules=settings.rules, key=settings.pseudonym_key, as_of=kafka.as_of,
-        web_port=kafka.worker_web_port, datadir=datadir)
-    worker = Worker(app, loglevel=loglevel, quiet=True)
+        web_port=kafka.worker_web_port, datadir=worker_dir(kafka),
+        session_timeout=kafka.worker_session_timeout)
+    worker = _worker_class()(app, loglevel=loglevel, quiet=True)
     # faust's terminal spinner sets the root logger to DEBUG so that it spins on every record:
     # then every debug line of aiokafka and faust is formatted into a record and dropped,
     # which cost a tenth of the worker's time. No spinner: the root logger keeps `loglevel`.
@@ -34,3 +49,37 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] %(message)s"))
     ours.addHandler(handler)
     worker.execute_from_commandline()
+
+
+def _worker_class() -> Any:
+    from faust import Worker
+
+    from streams.fencing import FENCED_EXIT, FencedExit
+
+    class StoppableWorker(Worker):
+        """faust's worker, for which a stop asked by a signal is a stop, not a crash.
+
+        A SIGTERM or SIGINT may come in the middle of a rebalance: faust then stops the
+        consumer under the rebalance's feet, the assignment fails, and faust reported that
+        as a crash (exit 1). Every batch is one transaction per partition (streams.fencing),
+        so a worker may stop at any point without losing or doubling anything: what failed
+        after the stop was asked is a consequence of stopping, said as such, and the exit
+        status is 0. A crash before any signal stays a crash. A fenced worker exits with
+        FENCED_EXIT (75), for its supervisor to start it again (streams.fencing)."""
+
+        def _shutdown_loop(self) -> None:
+            if self._signal_stop_time and self.crash_reason is not None:
+                log.info("stopped during a rebalance (%s: %s); nothing is lost, the "
+                         "other workers take the partitions over",
+                         type(self.crash_reason).__name__, self.crash_reason)
+                self.crash_reason = None
+            fenced = isinstance(self.crash_reason, FencedExit)
+            if fenced:  # said in the FENCED line already: no traceback, its own status
+                self.crash_reason = None
+            super()._shutdown_loop()
+            if fenced:
+                raise SystemExit(FENCED_EXIT)
+            if self._signal_stop_time:
+                log.info("worker stopped")
+
+    return StoppableWorker

@@ -1,6 +1,7 @@
-"""The faust app of the stream worker: `create_app(...)` wires topics, the table, the agents
-and the timers. Nothing connects at import time; services/worker.py runs it."""
+"""The faust app of the stream worker: `create_app(...)` wires topics, the tables, the
+handler and the timers. Nothing connects at import time; services/worker.py runs it."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,39 @@ from streams import batching, tables, topics
 from streams.agents import events, refresh
 from streams.agents.context import AsOfClock, Context
 from streams.core import Rules
+from streams.fencing import Transactions
 
 APP_ID = "jatkumo-worker"  # the consumer group: workers with this id share the partitions
+log = logging.getLogger("jatkumo.worker")
+
+
+class WorkerApp(faust.App):
+    """faust's app whose assignment first takes the transactional producers of the
+    partitions assigned (fencing their previous owners) and lets go of the others, before
+    faust's recovery reads any changelog or committed offset (streams.fencing)."""
+
+    jatkumo: Context | None = None
+
+    async def _on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+        ctx = self.jatkumo
+        if ctx is not None and not self.should_stop:
+            held = {tp.partition for tp in assigned if tp.topic in topics.INPUTS}
+            log.info("assigned partitions %s: taking their transactional producers",
+                     sorted(held))
+            try:
+                lost = await ctx.transactions.hold(held)
+            except Exception as exc:  # the broker would not give us the producers
+                await self.crash(exc)
+                return
+            if lost:
+                ctx.forget(lost)
+                log.info("gave up partitions %s; holding %s", sorted(lost), sorted(held))
+        await super()._on_partitions_assigned(assigned, generation_id)
+
+    async def on_stop(self) -> None:
+        await super().on_stop()
+        if self.jatkumo is not None:
+            await self.jatkumo.transactions.close()
 
 
 def broker_url(bootstrap: str) -> str:
@@ -21,8 +53,9 @@ def broker_url(bootstrap: str) -> str:
 def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rules,
                key: bytes | None, as_of: str, web_port: int, datadir: Path,
                batch_size: int = 20_000, batch_events: int = 100_000,
-               refresh_seconds: float = 30.0) -> tuple[Any, Context]:
-    app = faust.App(
+               refresh_seconds: float = 30.0,
+               session_timeout: float = 15.0) -> tuple[Any, Context]:
+    app = WorkerApp(
         APP_ID,
         broker=broker_url(bootstrap),
         store="memory://",
@@ -39,13 +72,13 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
         table_standby_replicas=0,
         # a worker killed without a goodbye holds its partitions until its session expires:
         # keep that short (batches stay well under it; heartbeats run between them)
-        broker_session_timeout=15.0,
-        broker_rebalance_timeout=20.0,  # dead members leave a rebalance after this, not 60 s
-        broker_heartbeat_interval=3.0,
+        broker_session_timeout=session_timeout,
+        # dead members leave a rebalance after this, not 60 s
+        broker_rebalance_timeout=session_timeout + 5.0,
+        broker_heartbeat_interval=session_timeout / 5,
         broker_max_poll_records=batch_size,  # the most one fetch hands over
         # prefetched per partition: what a batch of a backlog can gather (streams.batching)
         consumer_max_fetch_size=4 * 1024 * 1024,
-        producer_max_batch_size=512 * 1024,  # record batches of the outbox (context.flush)
         # faust's web server listens on every interface by default: loopback only
         web_enabled=web_port > 0,
         web_bind="127.0.0.1",
@@ -55,9 +88,11 @@ def create_app(bootstrap: str, *, partitions: int, replication: int, rules: Rule
     # events by the batch, not one by one
     app.transport = batching.batch_transport(app, batch_events)
     ctx = Context(app=app, topics=topics.declare(app, partitions),
-                  table=tables.declare(app, partitions), rules=rules, key=key,
+                  table=tables.declare(app, partitions),
+                  ids=tables.declare(app, partitions, tables.ID_TABLE), rules=rules, key=key,
                   clock=AsOfClock(as_of), partitions=partitions,
-                  refresh_seconds=refresh_seconds)
+                  transactions=Transactions(bootstrap, APP_ID), refresh_seconds=refresh_seconds)
+    app.jatkumo = ctx
     events.register(ctx)
     refresh.register(ctx)
     return app, ctx

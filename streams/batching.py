@@ -3,37 +3,40 @@
 faust hands every consumed message to its conductor on its own (two tasks and an
 `asyncio.wait` each), wraps it in an event, queues it to a stream and takes it back out:
 about 140 µs of a core per message here, a ceiling of some 7,000 messages a second before any
-work is done, whatever `stream.take` batches afterwards. A topic given a batch handler here
-skips all that: what the consumer has fetched goes to the handler as a list of the client
-library's own records (aiokafka's ConsumerRecord: topic, partition, offset, timestamp in ms,
-key, value, headers), not wrapped in faust messages, and is acknowledged a partition at a
-time after the handler has returned, so faust's commit (which flushes the producer first)
-never commits past work not done. While a fetch round brings many records (a backlog), a
-batch also takes whatever else has already been prefetched, up to `batch_events`: every
-client touched is evaluated once per batch, so a backlog is worked off in fewer, larger
-batches; when caught up, a batch is what one fetch returned and nothing waits.
+work is done, whatever `stream.take` batches afterwards. Topics given the batch handler here
+skip all that: what the consumer has fetched goes to the handler as the client library's own
+records by partition (aiokafka's ConsumerRecord: topic, partition, offset, timestamp in ms,
+key, value, headers), not wrapped in faust messages, with the next offset of each partition;
+the handler commits those offsets itself, in the transaction that carries its outputs
+(streams.fencing), and faust's own commit never touches these partitions. While a fetch
+round brings many records (a backlog), a batch also takes whatever else has already been
+prefetched, up to `batch_events`: every client touched is evaluated once per batch, so a
+backlog is worked off in fewer, larger batches; when caught up, a batch is what one fetch
+returned and nothing waits.
 
 Everything else is faust's own: the consumer group and its assignor, the tables with their
-changelogs and recovery, rebalances (which wait for the batch in hand to be acknowledged),
+changelogs and recovery, rebalances (which wait for the batch in hand to be done),
 timers, and the message-at-a-time path for every other topic (changelogs during recovery
 among them).
 
     app.transport = batch_transport(app)      # before app.consumer is first used
-    handle_batches(app, topic, handler)       # handler(list of records) -> awaitable
+    handle_batches(app, [topic, ...], handler)  # handler(records by tp, offsets) -> awaitable
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka import TopicPartition
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
-from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
 
 log = logging.getLogger("jatkumo.batching")
-BatchHandler = Callable[[list[Any]], Awaitable[None]]
+# handler(records by topic partition, next offset to commit by topic partition)
+BatchHandler = Callable[[dict[Any, list[Any]], dict[Any, int]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
 BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
 FETCH_MAX_WAIT_MS = 100  # the longest the broker holds a fetch that has too little to return
@@ -64,6 +67,9 @@ class BatchConsumerThread(driver.AIOKafkaConsumerThread):
         # seconds (p99 2.0-2.6 s at 1,000 events/s); not started yet, so the fetcher it
         # makes on start takes this
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        # only what committed transactions wrote (streams.fencing): a zombie's aborted batch
+        # is never read, by the inputs or by table recovery
+        consumer._isolation_level = "read_committed"
         return consumer
 
     async def fetch_again(self, offsets: dict[Any, int]) -> None:
@@ -104,6 +110,30 @@ class BatchConsumer(driver.Consumer):
 
     _thread: BatchConsumerThread
 
+    @property
+    def rereading(self) -> set[Any]:
+        """Partitions whose seek back (fetch_again) is pending."""
+        got: set[Any] | None = self.__dict__.get("_rereading")
+        if got is None:
+            got = self.__dict__["_rereading"] = set()
+        return got
+
+    @property
+    def committed_to(self) -> dict[Any, int]:
+        """Per input partition, the offset last handed to the handler to commit."""
+        got: dict[Any, int] | None = self.__dict__.get("_committed_to")
+        if got is None:
+            got = self.__dict__["_committed_to"] = {}
+        return got
+
+    @property
+    def fetched_last(self) -> dict[Any, int]:
+        """Per partition, the offset of the last record a fetch brought."""
+        got: dict[Any, int] | None = self.__dict__.get("_fetched_last")
+        if got is None:
+            got = self.__dict__["_fetched_last"] = {}
+        return got
+
     def _new_consumer_thread(self) -> BatchConsumerThread:
         return BatchConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -118,12 +148,23 @@ class BatchConsumer(driver.Consumer):
                 batches, generation = await self._gather()
                 if batches:
                     await self._hand_over(batches, generation)
+                else:
+                    await self._pass_markers(generation)
                 if self._commit_every is not None and self._n_acked >= self._commit_every:
                     self._n_acked = 0
                     await self.commit()
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            # A stop (SIGTERM) cancels the fetcher wherever it waits. In a rebalance faust's
+            # fetcher takes a cancellation for a restart and crashes on it (its supervisor is
+            # None: AttributeError, a traceback in the log of a clean stop). When the app or
+            # this fetcher is stopping, the fetcher is simply done: nothing half done is left,
+            # as every batch is one transaction per partition (streams.fencing).
+            if self.transport.app.should_stop or fetcher_stopped() or self.should_stop:
                 return
             raise
         finally:
@@ -162,10 +203,16 @@ class BatchConsumer(driver.Consumer):
             if not self._holds(generation):  # a rebalance has begun: all is read again
                 return {}, generation
             got = 0
-            paused: dict[Any, int] = {}
+            paused = {tp: recs[0].offset for tp, recs in records.items()
+                      if not (active is None or tp in active or tp in self._buffered_partitions)}
+            # before any await: table recovery compares what it has applied with these
+            # (tables.Recovery); until the seek back is done, a paused partition's position
+            # is past records never handed over
+            self.rereading.update(paused)
             for tp, recs in records.items():
-                if not (active is None or tp in active or tp in self._buffered_partitions):
-                    paused[tp] = recs[0].offset
+                self.fetched_last[tp] = recs[-1].offset
+            for tp, recs in records.items():
+                if tp in paused:
                     continue
                 self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
                 if tp.topic in handlers:
@@ -173,7 +220,10 @@ class BatchConsumer(driver.Consumer):
                 elif not await self._one_at_a_time(tp, recs, generation):
                     return {}, generation
             if paused:
-                await self._thread.fetch_again(paused)
+                try:
+                    await self._thread.fetch_again(paused)
+                finally:
+                    self.rereading.difference_update(paused)
             size += got
             # a round that brought little means no backlog: hand over now (live events trickle
             # in a few at a time, and gathering them for GATHER_SECONDS would be pure delay)
@@ -214,7 +264,8 @@ class BatchConsumer(driver.Consumer):
             self._read_offset[tp] = record.offset
         return True
 
-    async def _hand_over(self, batches: dict[Any, list[Any]], generation: int) -> None:
+    async def _hand_over(self, batches: dict[Any, list[Any]], generation: int,
+                         markers: dict[Any, int] | None = None) -> None:
         if not self._holds(generation):  # read again after the rebalance (see _holds)
             return
         # from here a rebalance waits for the batch: the stand-in joins faust's set of
@@ -225,18 +276,38 @@ class BatchConsumer(driver.Consumer):
             for tp, recs in batches.items():
                 await self._note_gaps(tp, recs)
                 self._read_offset[tp] = recs[-1].offset
-            handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
-            by_topic: dict[str, list[Any]] = {}
-            for tp, recs in batches.items():
-                by_topic.setdefault(tp.topic, []).extend(recs)
-            for topic, recs in by_topic.items():
-                await handlers[topic](recs)
-            for tp, recs in batches.items():
-                self._ack_offsets(tp, [r.offset for r in recs])
+            # the next offset of each partition: the consumer's position when it is past the
+            # last record (transaction markers after it), so that the group's lag can be 0
+            offsets = dict(markers or {})
+            offsets.update({tp: max(recs[-1].offset + 1, self._position(tp))
+                            for tp, recs in batches.items()})
+            handler: BatchHandler = self.transport.batch_handler  # type: ignore[attr-defined]
+            # the handler commits the offsets itself, in its transactions (streams.fencing):
+            # faust's commit never sees these partitions
+            await handler(batches, offsets)
+            self.committed_to.update(offsets)
         finally:
             token.acked = True
             self._unacked_messages.discard(token)  # type: ignore[arg-type]
             notify(self._waiting_for_ack)
+
+    async def _pass_markers(self, generation: int) -> None:
+        """When nothing came: commit the positions that passed transaction markers only (the
+        marker after a partition's last record often comes in a fetch of its own). Without
+        this the group's committed offset stays one short of the end for ever, and its lag
+        (what an operator and the tests watch) never reaches 0."""
+        if not self._holds(generation):
+            return
+        handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
+        committed = self.committed_to
+        offsets = {}
+        for tp in self._active_partitions or ():
+            if tp.topic in handlers and tp not in self.rereading and tp in committed:
+                position = self._position(tp)
+                if position > committed[tp]:  # aiokafka's TopicPartition, not faust's TP
+                    offsets[TopicPartition(tp.topic, tp.partition)] = position
+        if offsets:
+            await self._hand_over({}, generation, offsets)
 
     async def _note_gaps(self, tp: Any, recs: list[Any]) -> None:
         """Offsets skipped before or between the records (compaction, transaction markers) go
@@ -252,19 +323,21 @@ class BatchConsumer(driver.Consumer):
                 await self._add_gap(tp, before + 1, record.offset)
             before = record.offset
 
-    def _ack_offsets(self, tp: Any, offsets: list[int]) -> None:
-        """faust's ack() for a partition's records at once: the offsets join the acknowledged
-        ones, from which its commit takes the contiguous run."""
-        if not self.app.topics.acks_enabled_for(tp.topic):
-            return
-        with ack_lock:
-            committed = self._committed_offset[tp]
-            index = self._acked_index[tp]
-            new = [o for o in offsets if (committed is None or o >= committed)
-                   and o not in index]
-            index.update(new)
-            self._acked[tp].extend(new)
-            self._n_acked += len(new)
+    def position_now(self, tp: Any) -> int:
+        """The position in `tp` if it is one records are really handed over from (-1 while
+        a seek back is pending, or without a position)."""
+        return -1 if tp in self.rereading else self._position(tp)
+
+    def _position(self, tp: Any) -> int:
+        """The aiokafka consumer's position in `tp` (-1 if it has none): it runs in faust's
+        consumer thread; reading an int set there is safe."""
+        try:
+            consumer = self._thread._ensure_consumer()
+            state = consumer._subscription.subscription.assignment.state_value(tp)
+        except Exception:  # not started, or no assignment (yet): no position
+            return -1
+        position = None if state is None else state._position
+        return -1 if position is None else int(position)
 
 
 class BatchTransport(driver.Transport):
@@ -272,7 +345,8 @@ class BatchTransport(driver.Transport):
 
     def __init__(self, *args: Any, batch_events: int = 100_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.batch_handlers: dict[str, BatchHandler] = {}
+        self.batch_handlers: dict[str, BatchHandler] = {}  # topic -> the handler
+        self.batch_handler: BatchHandler | None = None
         self.batch_events = batch_events  # the most records gathered into one batch
 
 
@@ -280,7 +354,10 @@ def batch_transport(app: Any, batch_events: int) -> BatchTransport:
     return BatchTransport(app.conf.broker_consumer, app, batch_events=batch_events)
 
 
-def handle_batches(app: Any, topic: Any, handler: BatchHandler) -> None:
-    """Subscribe to `topic` (a faust topic) and give its records to `handler` by the batch."""
-    app.transport.batch_handlers.update({name: handler for name in topic.topics})
-    app.topics.add(topic)
+def handle_batches(app: Any, topics: list[Any], handler: BatchHandler) -> None:
+    """Subscribe to `topics` (faust topics) and give their records to `handler` by the batch
+    (one call for all of them: one transaction per partition covers them all)."""
+    app.transport.batch_handler = handler
+    for topic in topics:
+        app.transport.batch_handlers.update({name: handler for name in topic.topics})
+        app.topics.add(topic)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from services.alerts.alertmanager import Alertmanager, AlertmanagerError, payload
+from services.alerts.ports import RelationReader
 from services.alerts.state import AlertState, OpenGap
 from services.config import WebSettings
-from services.web.db import Reader
 from streams.core.rules import Rules
 
 log = logging.getLogger("jatkumo.alerts")
@@ -63,7 +63,7 @@ LEFT JOIN referrals r ON g.gap_type = 'REFERRAL_STALLED' AND r.referral_id = g.s
 
 
 class AlertService:
-    def __init__(self, state: AlertState, reader: Reader, client_ref: Callable[[str], str],
+    def __init__(self, state: AlertState, reader: RelationReader, client_ref: Callable[[str], str],
                  settings: WebSettings, manager: Alertmanager | None,
                  timer: Observer | None = None, rules: Rules | None = None) -> None:
         self.state, self.reader, self.client_ref = state, reader, client_ref

@@ -10,8 +10,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from services.web.scope import WHOLE, Scope
-from services.web.webstore import WebStore
+from services.alerts.ports import StateStore
+from services.scope import WHOLE, Scope
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -62,7 +62,7 @@ def alert_ref(secret: bytes, g: OpenGap) -> str:
 
 
 class AlertState:
-    def __init__(self, store: WebStore, secret: bytes) -> None:
+    def __init__(self, store: StateStore, secret: bytes) -> None:
         self.store, self.secret = store, secret
         store.execute(SCHEMA)
 

@@ -22,3 +22,7 @@ REGISTRY += [simulate.register, demo.register]
 from services.commands import import_, ingest, token  # noqa: E402  (sources over HTTP, CSV)
 
 REGISTRY += [import_.register, token.register, ingest.register]
+
+from services.commands import audit  # noqa: E402  (the declared grain of a file)
+
+REGISTRY += [audit.register]

@@ -195,7 +195,7 @@ class Embedded:
                 "client_id": pa.array(clients, pa.string()),
                 "line": pa.array(lines, pa.string())}))
         if dead:
-            self.store.insert_rows("dead_letters", columns.DEAD_LETTERS, dead)
+            self.store.insert_rows(columns.DEAD_LETTERS, dead)
         if replaced:  # only a version that beat a taken one has a row to replace (rare)
             self.con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))",
                              [sorted(replaced)])

@@ -3,9 +3,10 @@ client, after the door) and its dead letters to jatkumo.dead-letters with acks=a
 idempotent producer, every send confirmed before the answer; here every valid event is
 answered `accepted`. If a send fails the request is answered 503 and part of it may be on the
 topic: sending it again is safe, as the workers count a second copy of an event id as a
-duplicate (SPEC.md 1.4). (One Kafka transaction a request would make it all-or-nothing, but
-the workers and the sink on main read uncommitted records and stop at a transaction's marker
-as if it were a record: that waits for the transactional pipeline.)"""
+duplicate (SPEC.md 1.4). (One Kafka transaction a request would make it all-or-nothing; the
+workers and the sink read committed records only, so that is open to a later step.)
+The value sent is the request's own text (the pseudonym in place of an identity code), so
+that the workers compare versions of an event id by the text replay compares."""
 
 import socket
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ class KafkaTaker:
                                                    headers=headers))
                     answers.append(Answer("dead_letter", None, got.reason))
                     continue
-                key, value = event_message(got)
+                key, value = event_message(got, item.raw)
                 sent.append(self.producer.send(topics.EVENTS, key=key, value=value))
                 answers.append(Answer("accepted", got.event_id))
         finally:

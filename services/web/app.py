@@ -12,12 +12,12 @@ import jinja2
 from aiohttp import web
 
 from services.config import WebSettings
+from services.scope import CURRENT as CURRENT_SCOPE
+from services.scope import WHOLE
 from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
 from services.web.i18n import LANG_NAMES, LANGS, translate
-from services.web.scope import CURRENT as CURRENT_SCOPE
-from services.web.scope import WHOLE
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore
 
@@ -169,7 +169,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await request.post()
             if form.get("_csrf") != s.csrf:
                 raise web.HTTPForbidden(text=translate("stale_form", lang_of(request)))
-    # What this user may see, for every query the page runs (services/web/scope.py); reset
+    # What this user may see, for every query the page runs (services/scope.py); reset
     # after, as a kept-alive connection answers its next request in the same task.
     signed: Session | None = request.get("session")
     token = CURRENT_SCOPE.set(signed.scope if signed is not None else WHOLE)

@@ -10,7 +10,7 @@ The users file:
     municipalities = ["564"]    # ... and/or municipality codes; neither: the whole area
 
 Managers see counts only; caseworkers also per-gap rows, single alerts and timelines; analysts
-also SQL; admins also the access log. Every role sees only its scope (services/web/scope.py).
+also SQL; admins also the access log. Every role sees only its scope (services/scope.py).
 """
 
 import hashlib
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.errors import ConfigError
-from services.web.scope import WHOLE, Scope, parse
+from services.scope import WHOLE, Scope, parse
 
 ROLES = ("manager", "caseworker", "analyst", "admin")
 # What each role may open; managers see only aggregates (suppressed) and alerts as counts;

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from analytics.store import connect as open_store
-from services.web.scope import Scope, current
+from services.scope import Scope, current
 from services.web.scopedb import ScopedFiles
 from services.web.views import add_missing_views
 
@@ -65,7 +65,7 @@ ScopedConnect = Callable[[Scope], duckdb.DuckDBPyConnection]
 
 class Reader:
     """Rows for the pages. A signed-in user with a scope reads their scope's own file (the
-    scope of the request: services/web/scope.py), everyone else the main file; `connect`
+    scope of the request: services/scope.py), everyone else the main file; `connect`
     is the main file's (the published cube and /metrics read it whole)."""
 
     def __init__(self, connect: Connect, stamp: Callable[[], object] | None = None,

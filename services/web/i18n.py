@@ -615,3 +615,91 @@ def translate(key: str, lang: str) -> str:
     if entry is None:
         return key
     return entry[LANGS.index(lang) if lang in LANGS else 0]
+
+# The client timeline (services/web/pages/timeline.py): lanes, legend, months, event types and
+# the codes of event payloads. Kept in a block of its own, prefixed tl_, so it merges cleanly.
+_TIMELINE: dict[str, tuple[str, str, str]] = {
+    "tl_suspensions": ("Keskeytykset", "Suspensions", "Uppehåll"),
+    "tl_present": ("läsnä", "present", "närvarande"),
+    "tl_absent": ("poissa", "absent", "frånvarande"),
+    "tl_legend": ("Selite", "Legend", "Teckenförklaring"),
+    "tl_events": ("Kaikki tapahtumat", "All events", "Alla händelser"),
+    "tl_details": ("Tiedot", "Details", "Uppgifter"),
+    "tl_id": ("Tunnus", "ID", "Beteckning"),
+    "tl_made_on": ("Tehty", "Made", "Gjord"),
+    "tl_ongoing": ("jatkuu", "ongoing", "pågår"),
+    "tl_span": ("Aikajana", "Timeline", "Tidslinje"),
+    "tl_caption": ("Sopimukset järjestäjittäin, keskeytykset, vastuutyöntekijät, lähetteet, "
+                   "katkokset ja läsnäolot samalla aika-akselilla; katkoviiva = vastuun "
+                   "siirtopäivä. Samat tiedot ovat alla taulukkoina.",
+                   "Contracts by organiser, suspensions, responsible workers, referrals, gaps "
+                   "and attendance on one time axis; dashed line = handoff day. The same facts "
+                   "are in the tables below.",
+                   "Avtal per anordnare, uppehåll, ansvariga socialarbetare, remisser, avbrott "
+                   "och närvaro på samma tidsaxel; streckad linje = överföringsdag. Samma "
+                   "uppgifter finns i tabellerna nedan."),
+    "tl_legend_municipality": ("Järjestäjä: kunta", "Organiser: municipality",
+                               "Anordnare: kommun"),
+    "tl_legend_wellbeing_area": ("Järjestäjä: hyvinvointialue", "Organiser: wellbeing area",
+                                 "Anordnare: välfärdsområde"),
+    "tl_legend_other": ("Järjestäjä: muu", "Organiser: other", "Anordnare: annan"),
+    "tl_legend_suspension": ("Keskeytys (vinoviivat)", "Suspension (hatched)",
+                             "Uppehåll (streckat)"),
+    "tl_legend_worker": ("Vastuutyöntekijä", "Responsible worker", "Ansvarig socialarbetare"),
+    "tl_legend_referral": ("Lähete tehty, ei vielä alkanut", "Referral made, not yet started",
+                           "Remiss gjord, ännu inte påbörjad"),
+    "tl_legend_gap": ("Katkos (vinoviivat, punainen)", "Gap (hatched, red)",
+                      "Avbrott (streckat, rött)"),
+    "tl_legend_present": ("Läsnä (korkea merkki)", "Present (tall mark)",
+                          "Närvarande (högt märke)"),
+    "tl_legend_absent": ("Poissa (matala merkki)", "Absent (short mark)",
+                         "Frånvarande (lågt märke)"),
+    "tl_legend_handoff": ("Vastuun siirtopäivä (katkoviiva)", "Handoff day (dashed line)",
+                          "Överföringsdag (streckad linje)"),
+    "tl_event.client.registered": ("Asiakas rekisteröity", "Client registered",
+                                   "Klient registrerad"),
+    "tl_event.contract.signed": ("Sopimus tehty", "Contract signed", "Avtal ingått"),
+    "tl_event.contract.amended": ("Sopimusta muutettu", "Contract amended", "Avtal ändrat"),
+    "tl_event.contract.suspended": ("Sopimus keskeytetty", "Contract suspended",
+                                    "Avtal avbrutet tillfälligt"),
+    "tl_event.contract.resumed": ("Sopimus jatkuu", "Contract resumed", "Avtal återupptaget"),
+    "tl_event.contract.ended": ("Sopimus päättyi", "Contract ended", "Avtal avslutat"),
+    "tl_event.responsibility.transferred": ("Järjestämisvastuu siirtyi",
+                                            "Responsibility transferred",
+                                            "Ansvaret överfört"),
+    "tl_event.worker.assigned": ("Vastuutyöntekijä nimetty", "Responsible worker assigned",
+                                 "Ansvarig socialarbetare utsedd"),
+    "tl_event.worker.unassigned": ("Vastuutyöntekijä poistettu", "Responsible worker removed",
+                                   "Ansvarig socialarbetare borttagen"),
+    "tl_event.attendance.recorded": ("Läsnäolo kirjattu", "Attendance recorded",
+                                     "Närvaro registrerad"),
+    "tl_event.referral.made": ("Lähete tehty", "Referral made", "Remiss gjord"),
+    "tl_event.referral.started": ("Lähete alkoi", "Referral started", "Remiss påbörjad"),
+    "tl_event.referral.closed": ("Lähete suljettu", "Referral closed", "Remiss avslutad"),
+    "tl_reason.illness": ("sairaus", "illness", "sjukdom"),
+    "tl_reason.leave": ("loma", "leave", "ledighet"),
+    "tl_reason.other": ("muu syy", "other reason", "annat skäl"),
+    "tl_reason.education": ("koulutukseen", "to education", "till utbildning"),
+    "tl_reason.employment": ("työhön", "to work", "till arbete"),
+    "tl_reason.moved_away": ("muutti pois", "moved away", "flyttade bort"),
+    "tl_reason.completed": ("päättyi suunnitellusti", "completed", "slutförd"),
+    "tl_reason.interrupted": ("keskeytyi", "interrupted", "avbruten"),
+    "tl_reason.expired": ("suunniteltu päättymispäivä", "planned end date", "planerat slutdatum"),
+    "tl_target.mental_health": ("mielenterveyspalvelut", "mental health services",
+                                "mentalvårdstjänster"),
+    "tl_target.substance_abuse": ("päihdepalvelut", "substance abuse services",
+                                  "missbrukartjänster"),
+    "tl_target.education": ("koulutus", "education", "utbildning"),
+    "tl_target.employment": ("työllistyminen", "employment", "sysselsättning"),
+    "tl_target.health": ("terveyspalvelut", "health services", "hälsotjänster"),
+    "tl_target.other": ("muu", "other", "annat"),
+    "tl_outcome.declined": ("kieltäytyi", "declined", "avböjde"),
+    "tl_outcome.cancelled": ("peruttu", "cancelled", "inställd"),
+    "tl_outcome.not_needed": ("ei tarpeen", "not needed", "behövs inte"),
+}
+_MONTHS = (("tammi", "Jan", "jan"), ("helmi", "Feb", "feb"), ("maalis", "Mar", "mars"),
+           ("huhti", "Apr", "apr"), ("touko", "May", "maj"), ("kesä", "Jun", "juni"),
+           ("heinä", "Jul", "juli"), ("elo", "Aug", "aug"), ("syys", "Sep", "sep"),
+           ("loka", "Oct", "okt"), ("marras", "Nov", "nov"), ("joulu", "Dec", "dec"))
+_TIMELINE.update({f"tl_month_{i}": m for i, m in enumerate(_MONTHS, 1)})
+_T.update(_TIMELINE)

@@ -23,7 +23,7 @@ The cube (keys; '*' is "all"):
   began before the handoff's date, adding up to the open-gap cells;
 - ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
 
-A user with a scope (services/web/scope.py) gets the cells of the one cube whose place lies
+A user with a scope (services/scope.py) gets the cells of the one cube whose place lies
 wholly inside their scope, and nothing else: `Published.cube()` applies the scope of the
 request at this one place, so no page can forget it. A subset of the jointly suppressed cube
 tells nothing the cube does not (the cube is never suppressed again per scope: two scopes'
@@ -46,8 +46,8 @@ import duckdb
 from analytics.disclosure import Key, Relation, Suppressed, suppress
 from schemas.errors import ConfigError
 from services import config
+from services.scope import WHOLE, Scope, current
 from services.web.db import SUPPRESS_VAR, Reader
-from services.web.scope import WHOLE, Scope, current
 from streams.core.rules import Handoff
 
 ALL = "*"
@@ -634,7 +634,7 @@ class Published:
         self._scoped: dict[str, tuple[object, Cube]] = {}
 
     def cube_sync(self, scope: Scope | None = None) -> Cube:
-        """The cube for `scope`, by default the current request's (services/web/scope.py):
+        """The cube for `scope`, by default the current request's (services/scope.py):
         the one place where the scope filter applies to published figures."""
         scope = scope or current()
         whole = self._whole_sync()

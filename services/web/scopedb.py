@@ -1,6 +1,6 @@
 """A database file per scope: the rows one scope may see, copied out of the main file (or the
 live snapshot) once per version of the data, and read instead of it by that scope's pages and
-analysts' SQL (services/web/scope.py).
+analysts' SQL (services/scope.py).
 
 Why a file of its own and not views over the main file: a view is one name among many; the
 user's SQL could name the table under it, a catalogue function, or the attached file. Here the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from services.web.scope import Scope
+from services.scope import Scope
 
 MUNIS = "(SELECT code FROM municipalities)"
 OWN = "(SELECT client_id FROM own_clients)"

@@ -15,6 +15,7 @@ from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
 from services.config import WebSettings
+from services.scope import describe
 from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User, dummy_hash
@@ -22,7 +23,6 @@ from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector,
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
-from services.web.scope import describe
 from services.web.scopedb import ScopedFiles, folder_for
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path

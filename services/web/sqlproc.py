@@ -11,7 +11,7 @@ taken away instead. The child process:
 - is capped by the kernel as well: its data size (a string bomb allocates outside DuckDB's
   buffer manager) and CPU time, and runs at a lower priority than the pages;
 - sees no secret: its environment is a few harmless variables;
-- for a user with a scope (services/web/scope.py), opens that scope's own file, which holds
+- for a user with a scope (services/scope.py), opens that scope's own file, which holds
   only the scope's rows (services/web/scopedb.py), never the main file: no name, catalogue
   function or path the query can write reaches another area's rows.
 
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from services.web.scope import Scope, current
+from services.scope import Scope, current
 from services.web.sqlguard import Refused, reason
 
 if TYPE_CHECKING:  # the child process does not import the settings (nor what they import)
@@ -135,7 +135,7 @@ class SqlRunner:
     async def run(self, user: str, sql: str, limit: int | None,
                   access_log: Callable[[], pa.Table] | None = None,
                   scope: Scope | None = None) -> Result:
-        """`scope` defaults to the current request's (services/web/scope.py)."""
+        """`scope` defaults to the current request's (services/scope.py)."""
         statement = one_statement(sql)
         scope = scope or current()
         s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)

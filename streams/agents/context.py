@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from aiokafka.partitioner import murmur2
 from streams import topics
 from streams.core import ClientState, Rules
 from streams.core.codec import CodecError
+from streams.fencing import FENCED_EXIT, Fenced, FencedExit, Output, Transactions
 from streams.tables import Entry, unpack
 
 log = logging.getLogger("jatkumo.worker")
@@ -41,40 +43,49 @@ class AsOfClock:
 class Context:
     app: Any
     topics: topics.Topics
-    table: Any
+    table: Any  # client -> its state (the client stage)
+    ids: Any  # event id -> the version taken and the losing ones seen (the id stage)
     rules: Rules
     key: bytes | None  # pseudonym key of the door
     clock: AsOfClock
     partitions: int
+    transactions: Transactions
     refresh_seconds: float = 30.0
     refreshed_as_of: date | None = field(default=None)
-    # decoded entries of the table, the one copy both the event handler and the refresh
-    # change; emptied after every recovery (partitions may have moved)
+    # decoded entries of the client table, the one copy both the event handler and the
+    # refresh change; emptied after every recovery (partitions may have moved)
     cache: dict[bytes, Entry] = field(default_factory=dict)
 
-    # Messages of one batch, sent by the batch (flush). The commit of consumed offsets
-    # flushes the producer first, so nothing is acknowledged before its outputs are in Kafka.
-    outbox: list[tuple[str, bytes | None, bytes, int | None, Any]] = field(
-        default_factory=list)
+    # Messages of one batch, by the input partition whose transaction carries them
+    # (streams.fencing): sent and committed with that partition's offsets, or not at all.
+    outbox: dict[int, list[Output]] = field(default_factory=dict)
     partitions_of: dict[bytes, int] = field(default_factory=dict)  # murmur2 is pure Python
     # One flush at a time: a flush that finds the outbox taken by another must not return
-    # (and let its events be acknowledged) before those messages are in the producer.
+    # (and let its events be acknowledged) before those messages are in Kafka.
     flushing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def send(self, topic: str, key: bytes | None, value: bytes, headers: Any = None,
-             partition: int | None = None) -> None:
-        self.outbox.append((topic, key, value, partition, headers))
+    def send(self, owner: int, topic: str, key: bytes | None, value: bytes,
+             headers: Any = None, partition: int | None = None,
+             timestamp: int | None = None) -> None:
+        """Queue a message in the transaction of input partition `owner`. Keyed: the
+        partition murmur2 gives, as every Kafka client; unkeyed: the owner's number."""
+        if partition is None:
+            partition = owner if key is None else self.partition_of(key)
+        out = self.outbox.get(owner)
+        if out is None:
+            out = self.outbox[owner] = []
+        out.append((topic, key, value, partition, headers, timestamp))
 
-    def put(self, key: bytes, value: bytes) -> None:
-        """Write the table and its changelog. faust's recovery decodes changelog keys and
+    def put(self, table: Any, key: bytes, value: bytes, partition: int) -> None:
+        """Write a table and its changelog. faust's recovery decodes changelog keys and
         values as JSON whatever the table's serializers say, and then makes the key the
         table's key type, bytes: so the key goes as a JSON string, and the table is keyed by
         the same bytes here (a str key written live would miss the recovered bytes key, and
         a restarted worker would start its clients afresh). The partition is named: the
-        client's events partition."""
-        self.table.data[key] = value
-        self.send(self.table.changelog_topic_name, orjson.dumps(key.decode()), value,
-                  partition=self.partition_of(key))
+        key's partition of the inputs, whose transaction carries the record."""
+        table.data[key] = value
+        self.send(partition, table.changelog_topic_name, orjson.dumps(key.decode()), value,
+                  partition=partition)
 
     def entry(self, key: bytes) -> Entry:
         """The client's entry: decoded once, then kept in the cache."""
@@ -92,35 +103,71 @@ class Context:
         self.cache[key] = entry
         return entry
 
-    async def flush(self) -> None:
-        """Send the outbox a record batch per partition: aiokafka's send() costs some 30 µs
-        a message in futures and awaits, appending to a batch a few."""
+    async def flush(self, offsets: dict[Any, int] | None = None) -> set[int]:
+        """Commit the outbox and `offsets` (of input partitions: TopicPartition -> next
+        offset), one transaction per input partition, all partitions at once. Returns the
+        partitions whose transaction was fenced: their work is dropped here and their local
+        state forgotten (whoever holds them now has the committed one)."""
         async with self.flushing:
-            out, self.outbox = self.outbox, []
-            await self._send(out)
+            out, self.outbox = self.outbox, {}
+            by_partition: dict[int, dict[Any, int]] = {}
+            for tp, offset in (offsets or {}).items():
+                by_partition.setdefault(tp.partition, {})[tp] = offset
+            parts = sorted(out.keys() | by_partition.keys())
+            done = await asyncio.gather(
+                *(self.transactions.commit(p, out.get(p, ()), by_partition.get(p, {}))
+                  for p in parts), return_exceptions=True)
+            fenced, causes = set(), set()
+            for p, result in zip(parts, done, strict=True):
+                if isinstance(result, Fenced):
+                    fenced.add(p)
+                    causes.add(type(result.args[-1]).__name__)
+                elif isinstance(result, BaseException):
+                    raise result
+            if fenced:
+                log.warning(
+                    "FENCED: partitions %s of %s belong to another worker now (this one "
+                    "stalled past its session timeout, or lost them in a rebalance): dropped "
+                    "this batch's work for them, nothing of it was written; their new holder "
+                    "goes on from their last committed transaction (%s). This worker exits "
+                    "with status %d: restarted, it recovers its partitions from the changelogs "
+                    "like any new worker", sorted(fenced), ", ".join(topics.INPUTS),
+                    ", ".join(sorted(causes)), FENCED_EXIT)
+                self.forget(fenced)
+                # Crash-only: whatever this process holds in memory may be older than the
+                # committed state (the batch it dropped had changed its tables already, and
+                # faust would not read a changelog again for a partition it gets back).
+                # A fresh process starts from the committed state alone.
+                await self.app.crash(FencedExit(sorted(fenced)))
+            return fenced
 
-    async def _send(self, out: list[tuple[str, bytes | None, bytes, int | None, Any]]) -> None:
-        producer = self.app.producer._ensure_producer()  # faust's aiokafka producer
-        batches: dict[tuple[str, int], Any] = {}
-        for n, (topic, key, value, partition, headers) in enumerate(out):
-            if partition is None:  # keyed: murmur2 as every Kafka client; unkeyed: spread
-                partition = n % self.partitions if key is None else self.partition_of(key)
-            batch = batches.get((topic, partition))
-            if batch is None:
-                batch = batches[topic, partition] = producer.create_batch()
-            if batch.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
-                await producer.send_batch(batch, topic, partition=partition)  # it was full
-                batch = batches[topic, partition] = producer.create_batch()
-                batch.append(key=key, value=value, timestamp=None, headers=headers or [])
-        for (topic, partition), batch in batches.items():
-            await producer.send_batch(batch, topic, partition=partition)
+    def forget(self, partitions: set[int]) -> None:
+        """Drop the local state of partitions this worker does not hold (any more): their
+        keys in both tables and the decoded cache. What was committed for them is in the
+        changelogs, recovered by the next holder (this worker too, if they come back)."""
+        for table, part in ((self.table, self.partition_of), (self.ids, self.partition_of_id)):
+            for key in [k for k in list(table.data.keys()) if part(k) in partitions]:
+                del table.data[key]
+        for key in [k for k in self.cache if self.partition_of(k) in partitions]:
+            del self.cache[key]
+        committed = getattr(self.app.consumer, "committed_to", {})
+        for tp in [tp for tp in committed if tp.partition in partitions]:
+            del committed[tp]  # nothing of theirs counts as committed by this worker
 
     def owned(self) -> set[int]:
-        """Partitions of jatkumo.events this worker holds now."""
+        """Partitions of the inputs this worker holds now."""
         return {tp.partition for tp in self.app.consumer.assignment()
-                if tp.topic == topics.EVENTS}
+                if tp.topic == topics.CLIENT_FACTS}
+
+    def partition_of_id(self, key: bytes) -> int:
+        """An event id's partition of jatkumo.event-ids (and of the id table): CRC-32, in C.
+        Only the worker writes that topic and always names the partition, so it need not be
+        Kafka's murmur2, which is pure Python in aiokafka and took a fifth of the worker's
+        time at one call an event."""
+        return zlib.crc32(key) % self.partitions
 
     def partition_of(self, key: bytes) -> int:
+        """A client's partition, cached."""
         p = self.partitions_of.get(key)
         if p is None:
             p = self.partitions_of[key] = int(murmur2(key) & 0x7FFFFFFF) % self.partitions

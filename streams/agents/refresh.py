@@ -9,7 +9,6 @@ import time
 
 from streams.agents import results
 from streams.agents.context import Context, log
-from streams.tables import pack
 
 
 def register(ctx: Context) -> None:
@@ -35,10 +34,9 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
     as_of = ctx.clock.current()
     for n, key in enumerate(keys, start=1):
         # the cached entry, taken again after every await: events handled meanwhile changed
-        # that same entry, so nothing is published or stored from an older copy
-        entry = ctx.entry(key)
-        if results.publish(ctx, key, entry, as_of, 0):
-            ctx.put(key, pack(entry))
+        # that same entry, so nothing is published from an older copy. Evaluating does not
+        # change the entry, so nothing is written back.
+        results.publish(ctx, key, ctx.entry(key), as_of, 0)
         if n % 200 == 0:
             await ctx.flush()  # also lets the consumer's heartbeats and fetches run
             await asyncio.sleep(0)

@@ -8,9 +8,9 @@ import pytest
 
 from schemas.errors import ConfigError
 from services.alerts.state import AlertState, OpenGap
+from services.scope import WHOLE, Scope, parse
 from services.web.auth import load_users
 from services.web.published import ALL
-from services.web.scope import WHOLE, Scope, parse
 from services.web.webstore import WebStore
 
 

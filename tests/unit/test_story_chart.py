@@ -5,6 +5,7 @@ drawn as hidden, not as a line that ends early."""
 import re
 from datetime import date
 
+from services.web.design_tokens import contrast
 from services.web.published import GAP_TYPES
 from services.web.svg import DASHES, FIXED, MARKERS, PALETTE, REGION, line_chart, ordered, style_of
 
@@ -12,8 +13,10 @@ DAYS = [date(2023, m, 28) for m in range(1, 7)]
 
 
 def test_the_palette_is_okabe_ito_in_a_fixed_order() -> None:
-    assert PALETTE == ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                       "#F0E442")
+    # Okabe-Ito, its three lightest darkened to reach 3:1 on white (WCAG 2.1 1.4.11).
+    assert PALETTE == ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#C27C00", "#2E8BC0",
+                       "#8F7F00")
+    assert min(contrast(c, "#ffffff") for c in PALETTE) >= 3
     assert FIXED[:5] == GAP_TYPES
     styles = [style_of(g) for g in GAP_TYPES]
     assert [s.colour for s in styles] == list(PALETTE[:5])

@@ -6,8 +6,7 @@
 -- the as-of date's, by gap type and internal area (municipality and service NULL). Unknown place
 -- or service is '-'. Not suppressed: these are the finest cells, suppressed once in Python
 -- with every other figure a manager can reach (analytics/disclosure.py,
--- services/web/published.py). A replayed file may keep it as a table
--- (analytics.dashboard.materialise).
+-- services/web/published.py). A view in every file, replayed or written by the sink.
 -- grain: one row per (gap_type, internal_area, municipality, service) with an open gap, plus
 -- one per (month_end, gap_type, internal_area) with a gap open at month_end.
 CREATE VIEW dash_gap_cells AS

@@ -1,8 +1,7 @@
 -- gaps_by_place: continuity gaps with where the young person is served: for a contract's gap
 -- that contract, otherwise the client's latest contract (home municipality if none), with the
 -- municipality's internal area, service and producer.
--- A replayed file keeps it as a table (analytics.dashboard.materialise); the sink's file, whose
--- data changes with every batch, as a view.
+-- A view in every file (replayed or written by the sink): nothing stores it as a table.
 -- grain: one row per (client_id, gap_type, subject_id, started_on).
 CREATE VIEW gaps_by_place AS
 WITH g AS (

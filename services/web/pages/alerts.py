@@ -7,7 +7,7 @@ Alertmanager notification links to (/alerts/REF) resolves the opaque reference a
 
 A single alert is a single gap (its place, service and start date), so only roles that may see
 gap rows (case workers, analysts, admins) see, acknowledge or silence single alerts, and only
-those of their scope (services/web/scope.py; another area's reference is not found). Managers
+those of their scope (services/scope.py; another area's reference is not found). Managers
 see the same work list as counts: cells of the published cube (services/web/published.py),
 suppressed with everything else they can reach. Filters travel in the query string (places,
 types, services: never a client); an alert is named by its opaque reference."""
@@ -24,12 +24,12 @@ from aiohttp import web
 from schemas.reference import municipalities
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
+from services.scope import Scope
 from services.web import focus, formats, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES, SERVICES
-from services.web.scope import Scope
 
 SILENCE_HOURS = (1, 4, 24, 72, 168)
 PAGE_SIZE = 50

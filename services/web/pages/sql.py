@@ -4,12 +4,11 @@ limit and a per-user cap; CSV export neutralised against formula injection; ever
 the access log with ids and codes hidden."""
 
 import re
-from importlib import resources
 from typing import Any
 
 from aiohttp import web
 
-from analytics.relations import TABLES, VIEWS
+from analytics.relations import BY_NAME, TABLES, VIEWS, view_sql
 from services.web import export
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.logtext import hide_clients
@@ -72,13 +71,11 @@ def relation_names() -> list[str]:
 def relation_docs() -> list[tuple[str, str]]:
     """Each relation with its header comment (what it holds and its grain)."""
     docs = []
-    for kind, names in (("tables", TABLES), ("views", VIEWS)):
-        for name in names:
-            if name == "gap_rows":
-                continue  # continuity_gaps is the view to read
-            text = resources.files("analytics").joinpath("sql", kind, f"{name}.sql").read_text(
-                encoding="utf-8")
-            docs += _headers(text)
+    for name in TABLES:  # their DDL is derived from analytics/relations.py
+        if name != "gap_rows":  # continuity_gaps is the view to read
+            docs += _headers(BY_NAME[name].ddl())
+    for name in VIEWS:
+        docs += _headers(view_sql(name))
     docs.append(("access_log", ACCESS_LOG_DOC))
     return docs
 

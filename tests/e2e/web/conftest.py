@@ -22,7 +22,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "kesä-2023-salasana"
-USERS = {"maija": "manager", "antti": "analyst", "root": "admin"}
+USERS = {"maija": "manager", "antti": "analyst", "root": "admin", "kaarina": "caseworker"}
 
 
 def free_port() -> int:

@@ -143,4 +143,5 @@ def test_metrics_are_suppressed_without_the_token_and_exact_with_it(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(bad, timeout=10)
     assert refused.value.code == 401
+    refused.value.close()  # the error holds the response and its socket
     assert true  # the file has open gaps at all

@@ -95,10 +95,10 @@ def start(db: Path, **env: str) -> Server:
     env.setdefault("JATKUMO_USERS", str(users))
     port = free_port()
     log = db.with_name(db.name + f".{port}.log")
-    out = open(log, "wb")  # noqa: SIM115 - the server writes it while it runs
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
-                             "--ingest", "--port", str(port)], cwd=ROOT, env=_env(env),
-                            stdout=out, stderr=subprocess.STDOUT)
+    with open(log, "wb") as out:  # the server writes its own copy of the fd
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db",
+                                 str(db), "--ingest", "--port", str(port)], cwd=ROOT,
+                                env=_env(env), stdout=out, stderr=subprocess.STDOUT)
     server = Server(db, port, proc, log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -50,7 +50,7 @@ def kafka(broker: str) -> str:
     admin = KafkaAdminClient(bootstrap_servers=broker)
     try:
         with contextlib.suppress(GroupIdNotFoundError, KafkaError):
-            admin.delete_groups([APP_ID])  # the result lists a missing group; no matter
+            admin.delete_consumer_groups([APP_ID])  # a missing group: no matter
         ours = [t for t in admin.list_topics() if t.startswith(("jatkumo", APP_ID))]
         if ours:
             admin.delete_topics(ours)

@@ -34,13 +34,14 @@ def settings(bootstrap: str, as_of: str) -> tuple[object, KafkaSettings]:
     return load(e), load_kafka(e)
 
 
-def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str
-                 ) -> "subprocess.Popen[bytes]":
+def start_worker(bootstrap: str, as_of: str, folder: Path, *args: str,
+                 **extra: str) -> "subprocess.Popen[bytes]":
     folder.mkdir(parents=True, exist_ok=True)
-    log = (folder / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args], cwd=ROOT,
-                            env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)),
-                            stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "worker.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "worker", *args],
+                                cwd=ROOT, env=env(bootstrap, as_of,
+                                                  JATKUMO_WORKER_DIR=str(folder), **extra),
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
@@ -52,10 +53,10 @@ def publish_file(bootstrap: str, as_of: str, events: Path) -> None:
 
 
 def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]":
-    log = (db.parent / "sink.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
-                            cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
-                            stderr=subprocess.STDOUT)
+    with (db.parent / "sink.log").open("ab") as log:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "sink", "--db", str(db)],
+                                cwd=ROOT, env=env(bootstrap, as_of), stdout=log,
+                                stderr=subprocess.STDOUT)
 
 
 def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
@@ -67,8 +68,11 @@ def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
 
 
 class WorkerLag:
-    """Messages of jatkumo.events not yet committed by the worker group (-1: unknown yet),
-    asked of the broker with clients kept open (a poll every 0.1 s costs little)."""
+    """Messages of the worker's inputs (jatkumo.events and the id and client stages' topics)
+    not yet committed by the worker group (-1: unknown yet), asked of the broker with clients
+    kept open (a poll every 0.1 s costs little). The group's offsets are read before the end
+    offsets: 0 then means every record there is was done, outputs of the work included (a
+    batch's outputs and offsets are one transaction)."""
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
@@ -77,10 +81,11 @@ class WorkerLag:
 
     def __call__(self) -> int:
         try:
-            parts = self.cons.partitions_for_topic(topics.EVENTS) or set()
-            tps = [TopicPartition(topics.EVENTS, p) for p in parts]
+            # group offsets before end offsets: 0 then means the work's outputs were done too
+            done = self.admin.list_consumer_group_offsets(APP_ID)
+            tps = [TopicPartition(t, p) for t in topics.INPUTS
+                   for p in self.cons.partitions_for_topic(t) or set()]
             ends = self.cons.end_offsets(tps)
-            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
         except KafkaError:
             return -1
         lag = 0
@@ -103,13 +108,29 @@ class WorkerLag:
         finally:
             peek.close()
 
+    def committed(self) -> int:
+        """The sum of the group's committed offsets over its inputs (-1: unknown)."""
+        try:
+            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+        except KafkaError:
+            return -1
+        return sum(max(0, o.offset) for tp, o in done.items() if tp.topic in topics.INPUTS)
+
+    def members(self) -> int:
+        """Members of the worker group once it is stable (-1: not stable)."""
+        try:
+            info = self.admin.describe_consumer_groups([APP_ID])[0]
+        except KafkaError:
+            return -1
+        return len(info.members or ()) if info.state == "Stable" else -1
+
     def group_stable(self) -> bool:
         """Whether the worker group has members and their partitions (joined and synced)."""
         try:
-            info = self.admin.describe_groups([APP_ID]).get(APP_ID, {})
+            info = self.admin.describe_consumer_groups([APP_ID])[0]
         except KafkaError:
             return False
-        return info.get("group_state") == "Stable" and bool(info.get("members"))
+        return bool(info.state == "Stable" and info.members)
 
     def close(self) -> None:
         self.cons.close()
@@ -171,3 +192,14 @@ def replay_db(path: Path, as_of: str, db: Path) -> None:
     from datetime import date
 
     replay(path, db, s, date.fromisoformat(as_of))  # type: ignore[arg-type]
+
+
+def assert_audited(db: Path) -> str:
+    """`jatkumo audit --db FILE` as CI runs it after a Kafka run: exit 0, every declared
+    relation's grain holds (analytics/audit.py). Returns what it printed."""
+    done = subprocess.run([sys.executable, "-m", "services.cli", "audit", "--db", str(db)],
+                          cwd=ROOT, env=env("unused:1", "2024-01-01"), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "hold their declared grain" in done.stdout
+    return done.stdout

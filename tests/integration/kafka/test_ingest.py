@@ -57,15 +57,15 @@ def test_events_posted_to_the_kafka_gateway_equal_replay(kafka: str, work: Path)
                           capture_output=True, text=True)
     token = made.stdout.split()[0]
     port = free_port()
-    gateway = subprocess.Popen([sys.executable, "-m", "services.cli", "ingest", "--tokens",
-                                str(tokens), "--port", str(port), "--name", "test"],
-                               cwd=ROOT, env=e, stdout=(work / "ingest.log").open("wb"),
-                               stderr=subprocess.STDOUT)
+    with (work / "ingest.log").open("wb") as log:  # the child has its own copy of the fd
+        gateway = subprocess.Popen([sys.executable, "-m", "services.cli", "ingest", "--tokens",
+                                    str(tokens), "--port", str(port), "--name", "test"],
+                                   cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
                 break
             except OSError:
                 assert gateway.poll() is None and time.monotonic() < deadline, \

@@ -81,6 +81,7 @@ def live(kafka: str, work: Path) -> Iterator[tuple[Browser, subprocess.Popen[byt
     finally:
         sink.terminate()
         sink.wait(30)
+        log.close()
 
 
 def gap_rows(browser: Browser) -> list[dict[str, str]]:

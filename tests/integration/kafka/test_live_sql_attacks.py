@@ -13,9 +13,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from schemas.door import admitted
 from tests.e2e.web.attack_server import LIMITS, PASSWORD, write_users
 from tests.e2e.web.client import Client
-from tests.integration.kafka.pipeline import ROOT, env, publish_file, retry_until
+from tests.integration.kafka.pipeline import (
+    KEY,
+    ROOT,
+    env,
+    publish_file,
+    retry_until,
+    start_worker,
+)
 
 pytestmark = pytest.mark.kafka
 AS_OF = "2023-03-31"
@@ -50,17 +58,22 @@ def live(kafka: str, work: Path) -> Iterator[tuple[Client, Path, "subprocess.Pop
         except OSError:
             return False
 
+    # the sink writes the events the workers took (the id stage's choice, SPEC.md 1.4)
+    worker = start_worker(kafka, AS_OF, work / "worker")
     try:
         retry_until("the dashboard in the sink to answer", up, 60)
         publish_file(kafka, AS_OF, ROOT / "examples/worked-example.jsonl")
         c = Client(url)
         c.sign_in("antti", PASSWORD)
-        retry_until("the events in the live snapshot", lambda: events(c) > 0, 45)
+        example = (ROOT / "examples/worked-example.jsonl").read_bytes().splitlines()
+        want = sum(admitted(line, KEY.encode()) is not None for line in example if line.strip())
+        retry_until("every event in the live snapshot", lambda: events(c) == want > 0, 120)
         yield c, db, sink
     finally:
-        if sink.poll() is None:
-            sink.terminate()
-            sink.wait(30)
+        for proc in (sink, worker):
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(30)
         log.close()
 
 

@@ -12,6 +12,7 @@ from tests.integration.kafka import generate
 from tests.integration.kafka.compare import differences
 from tests.integration.kafka.pipeline import (
     ROOT,
+    assert_audited,
     publish_file,
     replay_db,
     retry_until,
@@ -53,7 +54,10 @@ def test_five_thousand_random_clients_with_malformed_lines_equal_replay(
     events = work / "events.jsonl"
     generate.write(events, 5000, seed=11, malformed=200)
     db = _through_kafka(kafka, events, "2024-03-31", work)
+    # the worker + sink file holds every declared grain, kafka_offsets too
+    assert "kafka_offsets" in assert_audited(db)
     replay_db(events, "2024-03-31", work / "replay.duckdb")
+    assert_audited(work / "replay.duckdb")
     assert differences(work / "replay.duckdb", db) == {}
 
 

@@ -1,0 +1,40 @@
+"""jatkumo audit --db FILE: check a DuckDB file against the relation declarations (grain
+unique, NOT NULL columns filled, declared columns and types); exit 1 on any finding."""
+
+import argparse
+from typing import Any
+
+from analytics.audit import audit
+from analytics.store import connect
+from schemas.errors import JatkumoError
+from services.commands.common import existing_db
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "audit", help="check a DuckDB file's relations against their declared grain",
+        description="Check every relation of a jatkumo DuckDB file against its declaration "
+        "(analytics/relations.py): the declared columns and types are there, the key (grain) "
+        "is unique, NOT NULL columns hold no NULL, as_of has exactly one row. Exit status 0: "
+        "all hold; 1: each finding is printed. Opens the file read-only.")
+    p.add_argument("--db", required=True, type=existing_db, metavar="FILE.duckdb")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    con = connect(args.db, read_only=True)
+    try:
+        audited, findings = audit(con)
+    finally:
+        con.close()
+    if findings:
+        lines = "\n".join(f"  {f}" for f in findings)
+        raise JatkumoError(
+            f"{args.db} breaks its declared relations ({len(findings)} finding"
+            f"{'s' if len(findings) != 1 else ''}):\n{lines}\nThe file was written by a "
+            "different version, changed by hand, or a writer has a bug: rebuild it with "
+            "'jatkumo replay', and report the finding if a fresh file shows it too.")
+    print(f"jatkumo audit: {args.db}: {len(audited)} relations hold their declared grain "
+          f"({', '.join(audited)})")
+    return 0

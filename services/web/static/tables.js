@@ -1,0 +1,53 @@
+// Every table scrolls inside a box of its own, never the page (WCAG 2.1 1.4.10, reflow at
+// 320 CSS px): the box is a region named by the table's caption and, while it has anything
+// to scroll, focusable, so a keyboard user can scroll it too. Done here once for every page
+// (and for what htmx swaps in) rather than in each template. Without script the tables are
+// still there; only the page may scroll sideways.
+(function () {
+  "use strict";
+  let made = 0;
+  // A box turns focusable when its table no longer fits (a narrower window, a wider table).
+  const watch = new ResizeObserver((entries) => entries.forEach((e) =>
+    focusable(e.target.closest(".table-wrap"))));
+
+  function focusable(wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.tabIndex = 0;
+    } else {
+      wrap.removeAttribute("tabindex");
+    }
+  }
+
+  function box(root) {
+    const tables = root.matches && root.matches("table") ? [root] : root.querySelectorAll("table");
+    for (const table of tables) {
+      let wrap = table.parentElement;
+      if (!wrap.classList.contains("table-wrap")) {
+        wrap = document.createElement("div");
+        wrap.className = "table-wrap";
+        table.replaceWith(wrap);
+        wrap.appendChild(table);
+      }
+      if (!wrap.dataset.watched) {
+        wrap.dataset.watched = "1";
+        watch.observe(wrap);
+        watch.observe(table);
+      }
+      const caption = table.caption;
+      if (caption) {  // a region needs a name: a table without a caption is a defect anyway
+        if (!caption.id) caption.id = "table-caption-" + (++made);
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-labelledby", caption.id);
+      }
+      focusable(wrap);
+    }
+  }
+
+  function all() {
+    box(document);
+  }
+
+  document.addEventListener("DOMContentLoaded", all);
+  document.addEventListener("htmx:load", (e) => box(e.target));
+  document.addEventListener("toggle", (e) => box(e.target), true);  // a <details> opened
+})();

@@ -1,0 +1,102 @@
+"""The client stage: events applied to per-client state, the id stage's corrections, and each
+touched client evaluated and published once per batch.
+
+Each batch reads each touched client from the table once, applies what came for it in order,
+evaluates it, publishes it and writes it back. An event applied here is claimed at the id
+stage (jatkumo.event-ids) in the same transaction, so every apply is followed by its claim's
+verdict (streams.agents.ids). jatkumo.client-facts is keyed by client: a client's corrections
+come in the order the id stage sent them.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.door import admitted
+from schemas.events import Event
+from streams import topics
+from streams.agents import results
+from streams.agents.context import Context
+from streams.core.state import add_fact, rank_of, retract
+from streams.tables import Entry, pack
+
+log = logging.getLogger("jatkumo.worker")
+
+# ops of jatkumo.client-facts (header "op")
+APPLY, RETRACT, ISSUE = b"a", b"r", b"i"  # the id stage's corrections
+FORWARD = b"e"  # an event that came in another partition: apply and claim it here
+
+
+@dataclass
+class Work:
+    """What a batch did to clients: touched entries, the newest record timestamp (ms) and
+    effective day (ordinal)."""
+
+    touched: dict[bytes, Entry] = field(default_factory=dict)
+    stamp: int = 0
+    latest: int = 0
+
+    def entry(self, ctx: Context, key: bytes) -> Entry:
+        got = self.touched.get(key)
+        if got is None:
+            got = self.touched[key] = ctx.entry(key)
+        return got
+
+
+def _apply(ctx: Context, work: Work, msg: Any, key: bytes, got: Event) -> None:
+    entry = work.entry(ctx, key)
+    work.stamp = max(work.stamp, msg.timestamp or 0)
+    day = add_fact(entry.state, got, rank_of(got))  # the event's effective day
+    if day > entry.latest_day:
+        entry.latest_day = day
+    work.latest = max(work.latest, day)
+
+
+def apply_and_claim(ctx: Context, work: Work, msg: Any, got: Event, text: bytes,
+                    micros: int) -> None:
+    """Apply a valid event to its client (living in msg's partition) and claim its content
+    at the id stage, in the transaction of msg's partition."""
+    client = got.client.encode()
+    _apply(ctx, work, msg, client, got)
+    eid = got.event_id.encode()
+    ctx.send(msg.partition, topics.EVENT_IDS, eid, text,
+             [("t", str(micros).encode()), ("c", client)],
+             partition=ctx.partition_of_id(eid), timestamp=msg.timestamp)
+
+
+def handle(ctx: Context, batch: Any, work: Work) -> None:
+    for msg in batch:
+        op = d = t = b""
+        for k, v in msg.headers or ():
+            if k == "op":
+                op = bytes(v)
+            elif k == "d":
+                d = bytes(v)
+            elif k == "t":
+                t = bytes(v)
+        key = msg.key
+        if op in (APPLY, FORWARD):
+            got = admitted(msg.value, ctx.key)
+            if got is None or got.client.encode() != key:  # the door's own text: cannot be
+                log.error("a client fact the door refuses, or of another client; skipped")
+                continue
+            if op == FORWARD:
+                apply_and_claim(ctx, work, msg, got, msg.value, int(t or 0))
+            else:
+                _apply(ctx, work, msg, key, got)
+        elif op == RETRACT:
+            retract(work.entry(ctx, key).state, msg.value.decode())
+        elif op == ISSUE:
+            entry = work.entry(ctx, key)
+            conflict = (msg.value.decode(), d.decode())
+            if conflict not in entry.conflicts:
+                entry.conflicts.append(conflict)
+
+
+def publish(ctx: Context, work: Work) -> None:
+    """Evaluate, publish and store every client the batch touched."""
+    ctx.clock.see(work.latest)
+    as_of = ctx.clock.current()
+    for key, entry in work.touched.items():
+        results.publish(ctx, key, entry, as_of, work.stamp)
+        ctx.put(ctx.table, key, pack(entry), ctx.partition_of(key))

@@ -1,0 +1,99 @@
+"""The id stage (SPEC.md 1.4): events that share an event id count as one, whatever their
+order and whichever clients or partitions they belong to.
+
+The client stage applies each valid event to its client at once and claims its content here
+(jatkumo.event-ids, keyed by event id, in the transaction of the apply): almost every id has
+one content, and then nothing comes back. Every version of an id comes to one partition and
+one worker, in one order; the table keeps the version taken so far and the digests of the
+other contents seen. For each claim:
+
+    first of its id            taken; its client applied it already: nothing to send
+    the taken content again    a duplicate: nothing (its client holds that very content)
+    beats the taken one        retract the id at the old one's client, an issue there, and
+                               apply the new one at its client (it may be the same client,
+                               whose apply the retract just undid)
+    loses (new, or a repeat)   retract the id at its client (which applied it), an issue there
+                               the first time this content is seen, and, if the taken one is
+                               of that same client, apply the taken one again
+
+The taken version is always the maximum (occurred_at, canonical text) of the versions claimed
+so far (`beats` is `>` on that total order), so once all have come it is the maximum of all:
+what `choose` gives in any order, and what replay takes. Each distinct losing content gives
+one issue. Why each client ends with exactly the taken versions that are its own: a client's
+state holds one fact per event id, set by the last apply or retract of that id there. Every
+apply a client stage does is followed by its claim, whose verdict is sent after it and
+reaches the client after it (one partition of jatkumo.client-facts per client, written in
+order by the id's one partition here). A verdict leaves the id right at the clients it
+names, for the versions claimed so far: the claimant's client has the id retracted unless
+its version is taken, and the taken one's client ends with the taken text. A later apply
+at any client has a later claim, hence a later verdict; so after the last verdict only the
+taken version's client holds the id, with the taken content.
+"""
+
+import hashlib
+from typing import Any
+
+from streams import topics
+from streams.agents.context import Context
+from streams.agents.facts import APPLY, ISSUE, RETRACT
+from streams.core.event_ids import Version, beats
+from streams.tables import IdEntry, pack_id, unpack_id
+
+
+def digest(text: bytes) -> str:
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def _header(msg: Any, name: str) -> bytes:
+    for k, v in msg.headers or ():
+        if k == name:
+            return bytes(v)
+    raise KeyError(name)
+
+
+def handle(ctx: Context, batch: Any) -> None:
+    touched: dict[bytes, tuple[IdEntry, int]] = {}
+    for msg in batch:
+        key, text = msg.key, msg.value
+        try:
+            micros = int(_header(msg, "t"))
+            client = _header(msg, "c").decode()
+        except (KeyError, ValueError):  # only the worker writes this topic
+            continue
+        got = touched.get(key)
+        if got is None:
+            raw = ctx.ids.data.get(key)
+            if raw is None:
+                touched[key] = (IdEntry(micros, text.decode(), client, digest(text)),
+                                msg.partition)
+                continue  # the first content: its client has applied it
+            got = touched[key] = (unpack_id(raw), msg.partition)
+        entry = got[0]
+        d = digest(text)
+        if d == entry.digest:
+            continue  # a duplicate of the taken content
+        new = Version(micros, text.decode(), client)
+        taken = Version(entry.micros, entry.text, entry.client)
+        if beats(new, taken):
+            _fact(ctx, msg, taken.client, RETRACT, key)
+            _fact(ctx, msg, taken.client, ISSUE, key, entry.digest)
+            _fact(ctx, msg, client, APPLY, text)
+            entry.losers.append(entry.digest)
+            entry.micros, entry.text, entry.client, entry.digest = micros, new.canonical, client, d
+        else:
+            _fact(ctx, msg, client, RETRACT, key)
+            if d not in entry.losers:
+                _fact(ctx, msg, client, ISSUE, key, d)
+                entry.losers.append(d)
+            if client == taken.client:
+                _fact(ctx, msg, client, APPLY, taken.canonical.encode())
+    for key, (entry, partition) in touched.items():
+        # the id's partition of the inputs is the partition its claims come in
+        ctx.put(ctx.ids, key, pack_id(entry), partition)
+
+
+def _fact(ctx: Context, msg: Any, client: str, op: bytes, value: bytes,
+          d: str | None = None) -> None:
+    headers = [("op", op)] if d is None else [("op", op), ("d", d.encode())]
+    ctx.send(msg.partition, topics.CLIENT_FACTS, client.encode(), value, headers,
+             timestamp=msg.timestamp)

@@ -1,0 +1,179 @@
+"""Kafka transactions, one transactional producer per input partition: a worker that lost a
+partition cannot write state, results or offsets for it any more.
+
+The worker's inputs (jatkumo.events, jatkumo.event-ids, jatkumo.client-facts) are
+co-partitioned: faust assigns partition p of all three to one worker, and every client's and
+every event id's state lives in the table partition of the same number. So everything a batch
+does for partition p (the outputs of its records, the table changelog records of the clients
+or event ids of p, and the consumed offsets of p) goes out in ONE transaction of the producer
+whose transactional id is `jatkumo-worker-p`.
+
+Why a zombie cannot write: a worker that takes partition p over calls `init_transactions` with
+that same id before it reads p's committed offsets or recovers p's table (streams.app runs it
+first thing in the assignment, before faust's recovery). The broker then aborts whatever
+transaction of the old owner is open and bumps the producer epoch; every later send, offset
+commit or commit of the old owner fails with ProducerFenced / InvalidProducerEpoch. A
+transaction the old owner committed before that point is complete when the new owner reads
+(offsets and changelog are read with isolation_level=read_committed), so the new owner starts
+exactly where the old one left off. Readers (the worker's own consumer, the sink) see only
+committed transactions, so the aborted batch of a zombie never existed for anyone.
+
+After a fence the worker exits (crash-only, status FENCED_EXIT): its tables in memory hold the
+dropped batch's changes, and faust recovers a table partition only from where it had read it,
+not again from the start, when the worker gets that partition back. Forcing that recovery
+would take faust's private recovery state into our hands; a new process needs nothing of the
+kind, and is the path every restart already takes (tests/integration/kafka/test_crash.py).
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any, cast
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import IllegalOperation, KafkaError
+
+log = logging.getLogger("jatkumo.worker")
+
+# topic, key, value, partition, headers, timestamp (ms; None: now)
+Output = tuple[str, bytes | None, bytes, int, Any, int | None]
+
+
+class Fenced(Exception):
+    """The partition's transaction did not happen (another worker holds it now, or the
+    producer failed): this one's batch for it was dropped. Args: partition, the cause."""
+
+
+# The exit status of a fenced worker: EX_TEMPFAIL, "try again". Its supervisor (systemd's
+# Restart=on-failure, a container's restart policy) starts it again.
+FENCED_EXIT = 75
+
+
+class FencedExit(Exception):
+    """This worker was fenced (args: the partitions) and stops: a fresh process recovers from
+    the committed state, the one sound source after a fence (see Context.flush)."""
+
+
+class Transactions:
+    """The transactional producers of the partitions this worker holds."""
+
+    def __init__(self, bootstrap: str, group: str, *, linger_ms: int = 5,
+                 max_batch_size: int = 512 * 1024) -> None:
+        self.bootstrap = bootstrap
+        self.group = group
+        self.linger_ms = linger_ms
+        self.max_batch_size = max_batch_size
+        self.producers: dict[int, AIOKafkaProducer] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.closed = False
+
+    def transactional_id(self, partition: int) -> str:
+        return f"{self.group}-{partition}"
+
+    async def hold(self, partitions: set[int]) -> set[int]:
+        """Make the producers match the partitions assigned now: a new partition's producer
+        is started (init_transactions fences its previous owner), a lost one's stopped.
+        Returns the partitions that were given up."""
+        lost = set(self.producers) - partitions
+        for p in sorted(lost):
+            await self._drop(p)
+        new = sorted(partitions - set(self.producers))
+        started = await asyncio.gather(*(self._start(p) for p in new), return_exceptions=True)
+        failed = [e for e in started if isinstance(e, BaseException)]
+        if failed or self.closed:  # a stop came meanwhile, or the broker refused
+            for producer in started:
+                if isinstance(producer, AIOKafkaProducer):
+                    await self._stop(producer)
+            if failed:
+                raise failed[0]
+            return lost
+        for p, producer in zip(new, started, strict=True):
+            self.producers[p] = cast(AIOKafkaProducer, producer)
+            self.locks.setdefault(p, asyncio.Lock())
+        return lost
+
+    async def _start(self, partition: int) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
+            transactional_id=self.transactional_id(partition), enable_idempotence=True,
+            acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size)
+        try:
+            await producer.start()  # init_transactions: from here the old owner is fenced
+        except BaseException:
+            await self._stop(producer)
+            raise
+        return producer
+
+    @staticmethod
+    async def _stop(producer: AIOKafkaProducer) -> None:
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+    async def _drop(self, partition: int) -> None:
+        producer = self.producers.pop(partition, None)
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception as e:  # a fenced producer may fail to say goodbye
+                log.debug("stopping the producer of partition %d: %s", partition, e)
+
+    async def close(self) -> None:
+        self.closed = True
+        for p in list(self.producers):
+            await self._drop(p)
+
+    async def commit(self, partition: int, outputs: Iterable[Output],
+                     offsets: dict[Any, int]) -> None:
+        """Send `outputs` and commit `offsets` (TopicPartition -> next offset) of the group in
+        one transaction of the partition's producer. Raises Fenced when the partition is
+        not held (any more): nothing of it was written."""
+        lock = self.locks.setdefault(partition, asyncio.Lock())
+        async with lock:
+            held = self.producers.get(partition)
+            if held is None:
+                raise Fenced(partition, LookupError("partition not held"))
+            producer: AIOKafkaProducer = held
+            try:
+                await producer.begin_transaction()
+                await _send(producer, outputs)
+                if offsets:
+                    await producer.send_offsets_to_transaction(offsets, self.group)
+                await producer.commit_transaction()
+            except (KafkaError, IllegalOperation) as e:
+                # ProducerFenced / InvalidProducerEpoch (another worker holds the partition
+                # now and the broker aborted this transaction), or any other error that
+                # leaves the transaction undone (a send refused after the producer saw its
+                # epoch bumped, a timeout): give the partition up here. Its records are read
+                # again from the last committed offsets, by whoever holds it after the
+                # rebalance the caller asks for (this worker too, if it still does).
+                await self._forsake(partition, producer)
+                raise Fenced(partition, e) from e
+
+    async def _forsake(self, partition: int, producer: AIOKafkaProducer) -> None:
+        if self.producers.get(partition) is producer:
+            del self.producers[partition]
+        with contextlib.suppress(Exception):  # fenced producers refuse even this
+            await producer.abort_transaction()
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+
+async def _send(producer: AIOKafkaProducer, outputs: Iterable[Output]) -> None:
+    """A record batch per topic partition: aiokafka's send() costs some 30 µs a message in
+    futures and awaits, appending to a batch a few."""
+    batches: dict[tuple[str, int], Any] = {}
+    futures = []
+    for topic, key, value, partition, headers, timestamp in outputs:
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[topic, partition] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=timestamp,
+                        headers=headers or []) is None:
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[topic, partition] = producer.create_batch()
+            batch.append(key=key, value=value, timestamp=timestamp, headers=headers or [])
+    for (topic, partition), batch in batches.items():
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+    if futures:
+        await asyncio.gather(*futures)  # a failed send fails the transaction here

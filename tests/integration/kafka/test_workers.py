@@ -1,0 +1,102 @@
+"""Several workers on one machine with default settings, and a worker stopped during a
+rebalance (issue 12, point 10).
+
+Before: a second `jatkumo worker` on one machine died at once (faust's web port 6066 was in
+use; the README named neither the port nor the data folder), and a worker stopped while a
+rebalance was under way exited 1 with "We experienced a crash!"."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.kafka import generate
+from tests.integration.kafka.compare import differences
+from tests.integration.kafka.pipeline import (
+    ROOT,
+    WorkerLag,
+    env,
+    publish_file,
+    replay_db,
+    retry_until,
+    work_through,
+)
+
+pytestmark = pytest.mark.kafka
+AS_OF = "2024-06-30"
+
+
+def _default_env(kafka: str) -> dict[str, str]:
+    """The user's environment: bootstrap and key, no web port, no data folder."""
+    e = env(kafka, AS_OF)
+    for name in ("JATKUMO_WORKER_WEB_PORT", "JATKUMO_WORKER_DIR"):
+        e.pop(name, None)
+    return e
+
+
+def _worker(kafka: str, log: Path, cwd: Path) -> "subprocess.Popen[bytes]":
+    e = _default_env(kafka)
+    e["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=cwd, env=e,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def test_two_workers_on_one_machine_run_with_default_settings(kafka: str, work: Path) -> None:
+    procs = [_worker(kafka, work / f"w{i}.log", work) for i in range(2)]
+    lag = WorkerLag(kafka)
+    try:
+        retry_until("both workers in the group", lambda: lag.members() == 2 or any(
+            p.poll() is not None for p in procs), 120)
+        assert all(p.poll() is None for p in procs), [
+            (work / f"w{i}.log").read_text(errors="replace")[-2000:] for i in range(2)]
+        assert lag.members() == 2
+    finally:
+        lag.close()
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        codes = [p.wait(timeout=60) for p in procs]
+    assert codes == [0, 0]
+    assert not list(work.glob("var")), "a data folder left in the working directory"
+
+
+def test_a_worker_stopped_during_a_rebalance_exits_0_with_a_clean_message(
+        kafka: str, work: Path) -> None:
+    """Stopped in the middle of its assignment (producers being taken, the table being
+    recovered), which is where faust's stop used to end in a crash, while both have events
+    to work on; and nothing is left half done: a worker started afterwards goes on from what
+    they committed and the relations equal replay's."""
+    events = work / "events.jsonl"
+    generate.write(events, 300, seed=12, malformed=10, min_events=20_000)
+    publish_file(kafka, AS_OF, events)
+    first = _worker(kafka, work / "first.log", work)
+    lag = WorkerLag(kafka)
+    second = None
+    log = work / "second.log"
+    try:
+        retry_until("the first worker in the group", lambda: lag.members() == 1, 120)
+        second = _worker(kafka, log, work)
+        retry_until("the second worker's assignment", lambda: log.exists() and (
+            "assigned partitions" in log.read_text(errors="replace")), 120)
+        os.kill(second.pid, signal.SIGTERM)
+        code = second.wait(timeout=90)
+        os.kill(first.pid, signal.SIGTERM)  # and the first, in the rebalance that follows
+        first_code = first.wait(timeout=90)
+    finally:
+        lag.close()
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(timeout=60)
+    for out, status in ((log.read_text(errors="replace"), code),
+                        ((work / "first.log").read_text(errors="replace"), first_code)):
+        assert status == 0, out[-3000:]
+        assert "crash" not in out.lower(), out[-3000:]
+        assert "Traceback" not in out, out[-3000:]
+        assert "Unclosed" not in out, out[-3000:]  # every producer said goodbye
+        assert "worker stopped" in out
+    replay_db(events, AS_OF, work / "replay.duckdb")
+    assert differences(work / "replay.duckdb", work_through(kafka, AS_OF, work)) == {}
