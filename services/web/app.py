@@ -14,7 +14,7 @@ from aiohttp import web
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
 from services.scope import WHOLE
-from services.web import formats
+from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
 from services.web.i18n import LANG_NAMES, LANGS, translate
@@ -90,7 +90,8 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             t=lambda key: _threshold(translate(key, lang), ctx(request).settings.suppress_below),
             lang=lang, langs=LANG_NAMES, session=s,
             nav=[(n, NAV_PATH[n]) for n in NAV if n in allowed], path=request.path,
-            partial=request.headers.get("HX-Request") == "true", **values)
+            partial=request.headers.get("HX-Request") == "true",
+            focus_chip=focus.get(request) if s else None, **values)
     return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
 
 

@@ -194,6 +194,89 @@ _T: dict[str, tuple[str, str, str]] = {
         "Avoimet katkokset tyypeittäin, alueittain, kunnittain ja palveluittain; kaikki = "
         "summa.", "Open gaps by type, area, municipality and service; all = the sum.",
         "Öppna avbrott per typ, område, kommun och tjänst; alla = summan."),
+    # --- the service map (services/web/pages/service_map.py) ---
+    "map_choropleth_intro": (
+        "Kartta värittää hyvinvointialueen kunnat tai sisäiset alueet valitun mittarin mukaan. "
+        "Valitse kunta (hiirellä tai näppäimistöllä), niin muut sivut näyttävät vain sen.",
+        "The map colours the wellbeing area's municipalities or internal areas by the chosen "
+        "measure. Choose a municipality (by mouse or keyboard) and the other pages show only it.",
+        "Kartan färgar välfärdsområdets kommuner eller interna områden enligt det valda måttet. "
+        "Välj en kommun (med mus eller tangentbord) så visar de andra sidorna bara den."),
+    "measure": ("Mittari", "Measure", "Mått"),
+    "level": ("Taso", "Level", "Nivå"),
+    "wellbeing_area_pick": ("Hyvinvointialue", "Wellbeing area", "Välfärdsområde"),
+    "all_wellbeing_areas": ("kaikki", "all", "alla"),
+    "measure_gaps": ("Avoimet katkokset / 100 palvelussa olevaa nuorta",
+                     "Open gaps per 100 young people in service",
+                     "Öppna avbrott per 100 unga i tjänst"),
+    "measure_handoff": ("Siirretty ajallaan (%)", "Handed over on time (%)",
+                        "Överförd i tid (%)"),
+    "level_municipality": ("kunnittain", "by municipality", "per kommun"),
+    "level_area": ("sisäisten alueiden mukaan", "by internal area", "per internt område"),
+    "measure_gaps_def": (
+        "Avoimet katkokset (kaikki viisi tyyppiä) tilannepäivänä jaettuna nuorilla, joilla on "
+        "voimassa oleva KTT-, SOSKU- tai NUPA-sopimus kunnassa samana päivänä, kertaa 100. Luku "
+        "voi ylittää 100: yhdellä nuorella voi olla useita avoimia katkoksia yhtä aikaa, ja "
+        "katkos (esim. palvelu katkesi) koskee usein nuorta, jonka sopimus on jo päättynyt, "
+        "joten hän ei ole nimittäjässä. Yli 100 tarkoittaa, että katkoksia on enemmän kuin "
+        "palvelussa olevia nuoria.",
+        "Open gaps (all five types) on the as-of date divided by the young people with a KTT, "
+        "SOSKU or NUPA contract in force in the municipality that day, times 100. It can exceed "
+        "100: one young person can have several open gaps at once, and a gap (a service break, "
+        "say) often belongs to a young person whose contract has already ended, who is then "
+        "not in the denominator. Over 100 means there are more open gaps than young people in "
+        "service.",
+        "Öppna avbrott (alla fem typer) på lägesdagen delat med de unga som har ett gällande "
+        "KTT-, SOSKU- eller NUPA-avtal i kommunen samma dag, gånger 100. Talet kan överstiga "
+        "100: en ung person kan ha flera öppna avbrott samtidigt, och ett avbrott (t.ex. ett "
+        "avbrott i tjänsten) gäller ofta en ung person vars avtal redan har upphört och som då "
+        "inte finns i nämnaren. Över 100 betyder att det finns fler öppna avbrott än unga i "
+        "tjänst."),
+    "measure_handoff_def": (
+        "Ajallaan siirretyt sopimukset jaettuna kaikilla siirrettävillä sopimuksilla (kunnan "
+        "KTT- ja SOSKU-sopimukset 1.1.2023), kertaa 100: enintään 100.",
+        "Contracts transferred on time divided by all contracts to hand over (the "
+        "municipalities' KTT and SOSKU contracts at 1.1.2023), times 100: at most 100.",
+        "Avtal överförda i tid delat med alla avtal som skulle överföras (kommunernas KTT- och "
+        "SOSKU-avtal 1.1.2023), gånger 100: högst 100."),
+    "numerator_gaps": ("Avoimet katkokset", "Open gaps", "Öppna avbrott"),
+    "denominator_gaps": ("Palvelussa olevat nuoret", "Young people in service",
+                         "Unga i tjänst"),
+    "numerator_handoff": ("Siirretty ajallaan", "Transferred on time", "Överförd i tid"),
+    "denominator_handoff": ("Siirrettävät", "Cohort", "Kohort"),
+    "rate": ("Suhdeluku", "Rate", "Kvot"),
+    "legend": ("Selite", "Legend", "Teckenförklaring"),
+    "map_hidden": ("piilotettu (<{k}, .. tai –): ei väriä, vinoviivoitus",
+                   "hidden (<{k}, .. or –): no colour, hatched",
+                   "dolt (<{k}, .. eller –): ingen färg, streckad"),
+    "map_hidden_short": ("piilotettu", "hidden", "dolt"),
+    "map_none": ("ei tietoa (ei nuoria palvelussa tai ei siirrettäviä)",
+                 "no data (no young people in service or none to hand over)",
+                 "inga uppgifter (inga unga i tjänst eller inga att överföra)"),
+    "map_none_short": ("ei tietoa", "no data", "inga uppgifter"),
+    "map_no_internal_areas": ("Tälle hyvinvointialueelle ei ole määritelty sisäisiä alueita.",
+                              "No internal areas are defined for this wellbeing area.",
+                              "Inga interna områden har definierats för detta välfärdsområde."),
+    "map_no_internal_some": (
+        "Kunnat, joille ei ole määritelty sisäistä aluetta (muut hyvinvointialueet), näkyvät "
+        "pisteytettyinä.",
+        "Municipalities with no internal area defined (other wellbeing areas) are dotted.",
+        "Kommuner utan definierat internt område (andra välfärdsområden) visas prickade."),
+    "map_values": ("Kartan luvut taulukkona", "The map's figures as a table",
+                   "Kartans siffror som tabell"),
+    "map_services": ("Palvelut ja tuottajat kunnittain", "Services and producers by municipality",
+                     "Tjänster och producenter per kommun"),
+    "map_attribution": ("Kuntarajat: © Maanmittauslaitos, CC BY 4.0 (hallinnolliset aluejaot "
+                        "1:4,5 milj., 2023).",
+                        "Municipal borders: © Maanmittauslaitos, CC BY 4.0 (administrative "
+                        "areas 1:4.5M, 2023).",
+                        "Kommungränser: © Maanmittauslaitos, CC BY 4.0 (administrativa "
+                        "indelningar 1:4,5 milj., 2023)."),
+    "choose_municipality": ("Valitse kunta", "Choose municipality", "Välj kommun"),
+    "focus": ("Rajaus", "Focus", "Avgränsning"),
+    "focus_remove": ("Poista rajaus", "Remove focus", "Ta bort avgränsning"),
+    "focus_on": ("Rajattu kuntaan", "Focused on the municipality", "Avgränsad till kommunen"),
+    "focus_see": ("Katso kunnan luvut", "See the municipality's figures", "Se kommunens siffror"),
     # --- codes of the data, shown in words (issue 13 point 6) ---
     "id": ("Tunnus", "ID", "ID"),
     "at_most": ("enintään", "at most", "högst"),

@@ -419,6 +419,8 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) ->
                          "municipality_name": name or m, "service": s,
                          "producer_kinds": list(kinds or [])})
 
+    rels += map_relations([(r["area_key"], r["municipality"], r["service"])
+                           for r in map_rows if r["service"] is not None])
     _sum_up(counts, rels)
     cube = Cube(k=k, as_of=as_of, cells=suppress(dict(counts), rels, k), areas=trend_areas,
                 munis={a: sorted(ms, key=lambda m: names.get(m, m)) for a, ms in munis.items()},
@@ -431,6 +433,30 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) ->
     return cube
 
 
+def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:
+    """The choropleth's denominators (services/web/pages/service_map.py), summed from the
+    cube's own cells: ("clients", area, municipality | '*', '*') = young people in service over
+    services, and over the municipalities of a named internal area (not '-', the unknown area,
+    which the map never shows as one: in a national file it holds most of the country, and a
+    sum over it would only slow suppression down). Suppressed jointly with everything else.
+
+    The numerators add no sum: a place's open gaps over all types are the sum of its five
+    type cells, shown only where all five are (an extra total over types, published beside
+    small type counts, let the LP audit pin them, and linked the five types' sums into one
+    group that took five times as long to protect on a national file)."""
+    rels: list[Relation] = []
+    by_place: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, m, s in sorted(set(services)):
+        by_place[(a, m)].append(s)
+    place_areas: dict[str, list[str]] = defaultdict(list)
+    for (a, m), ss in sorted(by_place.items()):
+        rels.append(Relation(("clients", a, m, ALL), tuple(("clients", a, m, s) for s in ss)))
+        place_areas[a].append(m)
+    for a, ms in sorted(place_areas.items()):
+        if a != "-":
+            rels.append(Relation(("clients", a, ALL, ALL),
+                                 tuple(("clients", a, m, ALL) for m in ms)))
+    return rels
 def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
           handoffs: tuple[Handoff, ...]) -> list[Any]:
     """One query's rows. A file replayed before the story (its dash_* tables stored without

@@ -25,7 +25,7 @@ from schemas.reference import municipalities
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
 from services.scope import Scope
-from services.web import formats, published
+from services.web import focus, formats, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
@@ -186,7 +186,7 @@ async def counted(request: web.Request, f: WorkFilters) -> web.StreamResponse:
     """A manager's work list: the open-gap cells of the published cube (one alert = one open
     gap) that match the filters, places by name, paged."""
     c, s, lang = ctx(request), session(request), lang_of(request)
-    cube = await published.of(c.reader).cube()
+    cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
     cells = [r for r in cube.gap_rows(f.gap_type, f.area, f.municipality)
              if not f.service or r["service"] == f.service]
     paging = pages(len(cells), f)

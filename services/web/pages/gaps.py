@@ -4,13 +4,13 @@ clients); analysts and admins get one row per gap with an opaque client referenc
 travel in the query string: they never hold a client id."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
-from services.web import export, published
+from services.web import export, focus, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
@@ -113,8 +113,11 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
     both cores); the choices are cached apart from the rows, as every filter shares them."""
     c, s = ctx(request), session(request)
     if "gap_rows" not in PERMISSIONS[s.role]:
-        cube = await published.of(c.reader).cube()
+        cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
         return SUMMARY_COLS, counted(cube, f, limit), manager_choices(cube)
+    chosen = focus.get(request)
+    if chosen is not None and not f.municipality:  # rows, not cells: the same focus
+        f = replace(f, municipality=chosen.code)
     cols, sql, params = query(f, limit)
     none: list[list[dict[str, Any]]] = [[]]
     (cached,), (options,) = await asyncio.gather(

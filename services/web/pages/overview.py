@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.web import published
+from services.web import focus, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES, STORY_SERVICES, Cube, HandoffPart
@@ -123,7 +123,7 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
 @needs("overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
-    cube = await published.of(c.reader).cube()
+    cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
     h = cube.handoff_part(request.query.get("handoff", ""))
     # each read once: the tables and the charts draw the same cells
     trend, in_service = cube.trend(), cube.in_service()

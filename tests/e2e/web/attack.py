@@ -281,22 +281,15 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             s.figure(cells, value, f"trend {day} {area} {t}")
     _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
+    handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
     for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
         hp = {tid: rs for tid, _, rs in tables(b.get("/?handoff=" + urllib.parse.quote(h)))}
-        _handoff(s, hp["handoff-places"], hp["transfers"], h)
+        handoff_cells.append(_handoff(s, hp["handoff-places"], hp["transfers"], h))
         if "began" in hp:
             _began(s, hp["began"], h, gaps)
-    # The service map: clients and workshops, and gaps per 100 clients bounds the gaps.
-    for _, cls, rs in tables(b.get("/map")):
-        if "map" not in cls.split():
-            continue
-        for _, (muni, service, _, clients, workshops, rate) in body(rs):
-            s.figure([("C", muni, service)], clients, f"map clients {muni} {service}")
-            s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
-            if rate not in ("–", "") and clients.isdigit():
-                r, c = float(rate), int(clients)
-                s.bound(gaps(muni=muni, service=service), (r - 0.05) * c / 100,
-                        (r + 0.05) * c / 100)
+    # The service map: clients and workshops by service, and its choropleth's figures (its
+    # handoff measure is of the first handoff, the overview's default).
+    _map(b, s, gaps, handoff_cells[0])
     # The alert counts.
     alerts = {tid: rs for tid, _, rs in tables(b.get("/alerts"))}
     for _, (area, *values) in body(alerts["alert-counts"]):
@@ -312,6 +305,49 @@ def collect(url: str, user: str, password: str, k: int) -> System:
 def _day(text: str) -> tuple[int, ...]:
     d, m, y = text.split(".")
     return int(y), int(m), int(d)
+
+
+def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
+         handoff: Callable[[str | None, str | None, str], list[Var]]) -> None:
+    """The service map: active clients and workshops by municipality and service (gaps per
+    100 clients there bounds the gaps), and the choropleth's table in every measure and level:
+    open gaps over all types and young people in service, or the handoff transferred on time
+    and its cohort, of each municipality and internal area (the rate is of shown counts)."""
+    area_of: dict[str, str] = {}
+    clients: dict[str, list[Var]] = defaultdict(list)
+    for _, cls, rs in tables(b.get("/map")):
+        if "map" not in cls.split():
+            continue
+        for _, (area, muni, service, _, active, workshops, rate) in body(rs):
+            area_of[muni] = area
+            clients[muni].append(("C", muni, service))
+            s.figure([("C", muni, service)], active, f"map clients {muni} {service}")
+            s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
+            if rate not in ("–", "") and active.isdigit():
+                plain = rate.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+                r, c = float(plain), int(active)
+                s.bound(gaps(muni=muni, service=service), (r - 0.05) * c / 100,
+                        (r + 0.05) * c / 100)
+    statuses = ("transferred", "transferred_late", "pending", "ended_untransferred")
+    for measure in ("gaps", "handoff"):
+        for level in ("municipality", "area"):
+            page = b.get(f"/map?measure={measure}&level={level}")
+            values = {tid: rs for tid, _, rs in tables(page)}["map-values"]
+            for _, (name, area, num, den, _) in body(values):
+                a = None if area == "–" else area
+                if level == "area":
+                    num_cells = (gaps(area=name) if measure == "gaps"
+                                 else handoff(name, None, "transferred"))
+                    den_cells = ([v for m, ar in area_of.items() if ar == name
+                                  for v in clients[m]] if measure == "gaps"
+                                 else [c for st in statuses for c in handoff(name, None, st)])
+                else:
+                    num_cells = (gaps(area=a, muni=name) if measure == "gaps"
+                                 else handoff(a, name, "transferred"))
+                    den_cells = (clients[name] if measure == "gaps"
+                                 else [c for st in statuses for c in handoff(a, name, st)])
+                s.figure(num_cells, num, f"map {measure} {level} {name} numerator")
+                s.figure(den_cells, den, f"map {measure} {level} {name} denominator")
 
 
 def _in_service(s: System, rows: list[tuple[str, list[str]]],
@@ -353,9 +389,11 @@ def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
 
 
 def _handoff(s: System, places: list[tuple[str, list[str]]],
-             transfers: list[tuple[str, list[str]]], h: str = "2023") -> None:
+             transfers: list[tuple[str, list[str]]], h: str = "2023"
+             ) -> Callable[[str | None, str | None, str], list[Var]]:
     """One handoff by place and status and transfers by month and area, over cells (handoff,
-    area, municipality, status, month of transfer)."""
+    area, municipality, status, month of transfer); returns the cells of a place and
+    status."""
     months = sorted({r[0] for _, r in body(transfers)})
     munis: dict[str, list[str]] = defaultdict(list)
     for cls, (area, muni, *_) in body(places):
@@ -388,6 +426,7 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
                  f"transfers {h} {month} {area}")
         s.figure(cells(a, None, "transferred_late", month), late,
                  f"transfers late {h} {month} {area}")
+    return cells
 
 
 def primary_only(s: System, true: dict[Var, int]) -> System:

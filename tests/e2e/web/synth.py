@@ -5,11 +5,12 @@ workers, attendance and referrals. Synthetic only; deterministic for a given see
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from schemas.reference import municipalities
+from schemas.reference import Municipality, municipalities
 
 WA = "wellbeing_area:pohjois-pohjanmaa"
 CUTOVER = date(2023, 1, 1)
@@ -74,11 +75,14 @@ def _contract(w: _Writer, client: str, i: int, home: str, workshops: dict[str, s
                                                "reason": reason})
 
 
-def generate(path: Path, clients: int = 300, seed: int = 7) -> Path:
+def generate(path: Path, clients: int = 300, seed: int = 7,
+             homes: Sequence[Municipality] | None = None) -> Path:
+    """`homes`: where the young people live (default: North Ostrobothnia's municipalities);
+    a municipality without a population figure weighs as one of 5,000."""
     rng = random.Random(seed)
     w = _Writer(rng)
-    north = [m for m in municipalities().values() if m.internal_area]
-    weights = [m.population or 1 for m in north]
+    north = list(homes) if homes else [m for m in municipalities().values() if m.internal_area]
+    weights = [m.population or 5_000 for m in north]
     # about two in three municipalities have a workshop of their own
     workshops = {m.code: rng.choice(["municipal", "municipal", "third_sector"])
                  for m in north if m.code == "564" or rng.random() < 0.65}

@@ -1,0 +1,233 @@
+"""The service map in headless Chromium against `jatkumo serve`: a path per municipality of the
+data's wellbeing area, hidden figures hatched and said in words, the attribution visible, rates
+written the language's way; a click or a key press on a municipality focuses every other page
+(a removable chip), and a file of two wellbeing areas draws the municipalities of both."""
+
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from schemas.reference import municipalities
+from services.web import geo
+from tests.e2e.web.attack import Browser, tables
+from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving
+from tests.e2e.web.synth import generate
+
+NORTH = sorted(c for c, m in municipalities().items() if m.region_code == "17")
+KAINUU = sorted(c for c, m in municipalities().items() if m.region_code == "18")
+HIDDEN = {"fi": "piilotettu", "en": "hidden", "sv": "dolt"}
+
+
+def _serve(d: Path, users_file: Path, homes: list[Any] | None, seed: int) -> Iterator[str]:
+    """A synthetic file of 2,500 young people (enough for some figures to clear the
+    threshold), replayed and served."""
+    events = generate(d / "events.jsonl", clients=2500, seed=seed, homes=homes)
+    jatkumo("replay", str(events), "--db", str(d / "map.duckdb"), "--as-of", "2023-04-30",
+            "--quiet")
+    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_ALERTMANAGER_URL": ""}
+    with serving(d / "map.duckdb", free_port(), env) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
+    """North Ostrobothnia."""
+    yield from _serve(tmp_path_factory.mktemp("map"), users_file, None, 5)
+
+
+@pytest.fixture(scope="module")
+def two_areas(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
+    """Young people of North Ostrobothnia and Kainuu."""
+    homes = [m for m in municipalities().values() if m.region_code in ("17", "18")]
+    yield from _serve(tmp_path_factory.mktemp("two-areas"), users_file, homes, 11)
+
+
+@pytest.fixture
+def page_as(context: Any) -> Iterator[Callable[[str, str], Any]]:
+    pages: list[Any] = []
+
+    def sign_in(url: str, user: str = "maija") -> Any:
+        context.clear_cookies()
+        page = context.new_page()
+        pages.append(page)
+        page.goto(url + "/login")
+        page.fill("#username", user)
+        page.fill("#password", PASSWORD)
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(url + "/")
+        return page
+
+    yield sign_in
+    for p in pages:
+        p.close()
+
+
+def _codes(page: Any, selector: str = "svg.choropleth path.muni") -> list[str]:
+    return sorted(page.eval_on_selector_all(
+        selector, "els => els.map(e => e.getAttribute('data-code'))"))
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_map_draws_every_municipality_and_marks_hidden_ones(
+        page_as: Callable[[str, str], Any], server: str, lang: str) -> None:
+    page = page_as(server, "maija")
+    page.goto(f"{server}/lang/{lang}")
+    page.goto(server + "/map")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert _codes(page) == NORTH  # one path per municipality of the area, no other
+    hidden = page.locator("svg.choropleth path[data-state=hidden]")
+    assert hidden.count() > 0
+    for i in range(hidden.count()):  # hatched, and labelled in words
+        p = hidden.nth(i)
+        assert p.get_attribute("fill") == "url(#hatch)"
+        assert HIDDEN[lang] in p.locator("xpath=..").get_attribute("aria-label")
+    attribution = page.locator("#map-attribution")
+    assert attribution.is_visible() and geo.ATTRIBUTION in attribution.inner_text()
+    legend = page.locator("ul.legend").inner_text()
+    assert HIDDEN[lang] in legend
+    rates: list[str] = []
+    for measure in ("gaps", "handoff"):  # on a small file, some measure clears the threshold
+        page.goto(f"{server}/map?measure={measure}")
+        shown = page.locator("svg.choropleth path[data-state=value]")
+        assert all(shown.nth(i).get_attribute("fill", timeout=1000).startswith("#")
+                   for i in range(shown.count()))
+        rates += [t.strip() for t in
+                  page.locator("#map-values tr.value td.rate").all_inner_texts()]
+        assert len(rates) >= shown.count() > 0 or not rates
+    assert rates, "no rate is shown at all"
+    # one decimal, written as Finland writes it in every language (fi_FI, sv_FI, en_FI:
+    # services/web/formats.py): decimal comma, a no-break space between thousands
+    assert all(re.fullmatch(r"\d{1,3}([\u00a0\u202f ]\d{3})*,\d", r) for r in rates), rates
+    assert "100" in page.locator("#map-definition").inner_text()  # what over 100 means
+    # every municipality is a link a keyboard reaches
+    links = page.locator("svg.choropleth a[href^='/focus/']")
+    assert links.count() == len(NORTH)
+    page.screenshot(path=str(SHOTS / f"map-{lang}.png"), full_page=True)
+
+
+def test_every_measure_and_level_draws_the_area(page_as: Callable[[str, str], Any],
+                                                server: str) -> None:
+    page = page_as(server, "maija")
+    for measure in ("gaps", "handoff"):
+        for level in ("municipality", "area"):
+            page.goto(f"{server}/map?measure={measure}&level={level}")
+            assert _codes(page) == NORTH
+            rows = page.locator("#map-values tbody tr")
+            assert rows.count() == (len(NORTH) if level == "municipality" else 6)
+    page.select_option("select[name=measure]", "handoff")
+    page.click("#map-controls button[type=submit]")
+    assert "measure=handoff" in page.url
+    assert "%" in page.locator("#map-values caption").inner_text()
+
+
+def _gap_municipalities(page: Any) -> set[str]:
+    """The municipality codes in the manager's Gaps table (totals left out)."""
+    heads = page.locator("table thead th").all_inner_texts()
+    col = next(i for i, h in enumerate(heads) if h.strip() in ("Kunta", "Municipality",
+                                                               "Kommun"))
+    cells = page.locator(f"table tbody tr > :nth-child({col + 1})").all_inner_texts()
+    return {c.strip() for c in cells if re.fullmatch(r"\d{3}", c.strip())}
+
+
+def test_clicking_a_municipality_focuses_the_other_pages(
+        page_as: Callable[[str, str], Any], server: str) -> None:
+    page = page_as(server, "maija")
+    page.goto(server + "/gaps")
+    before = _gap_municipalities(page)
+    assert len(before) > 2
+    page.goto(server + "/map")
+    page.click("svg.choropleth a[data-code='564']")
+    page.wait_for_url(re.compile(r".*/map.*"))
+    chip = page.locator("#focus-chip")
+    assert chip.is_visible() and "Oulu" in chip.inner_text()
+    assert page.locator("svg.choropleth path.focused").get_attribute("data-code") == "564"
+    assert "focus" not in page.url and "564" not in page.url.split("?")[0]
+    page.goto(server + "/gaps")
+    assert page.locator("#focus-chip").is_visible()
+    assert _gap_municipalities(page) == {"564"}
+    page.screenshot(path=str(SHOTS / "map-focus-gaps.png"), full_page=True)
+    for path in ("/", "/alerts"):  # the chip on every page
+        page.goto(server + path)
+        assert "Oulu" in page.locator("#focus-chip").inner_text()
+    page.goto(server + "/gaps")
+    page.click("#focus-chip a")
+    page.wait_for_url(server + "/gaps")
+    assert page.locator("#focus-chip").count() == 0
+    assert _gap_municipalities(page) == before
+
+
+def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str, str], Any],
+                                             server: str) -> None:
+    page = page_as(server, "maija")
+    page.goto(server + "/map")
+    page.locator("svg.choropleth a[data-code='244']").focus()
+    assert page.evaluate("document.activeElement.getAttribute('data-code')") == "244"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/map.*"))
+    assert "Kempele" in page.locator("#focus-chip").inner_text()
+    page.goto(server + "/focus/clear")
+
+
+def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], Any],
+                                                   two_areas: str) -> None:
+    page = page_as(two_areas, "maija")
+    page.goto(two_areas + "/map")
+    assert _codes(page) == sorted(NORTH + KAINUU)
+    options = page.locator("select[name=wa] option").all_inner_texts()
+    assert "Kainuu" in options and "Pohjois-Pohjanmaa" in options
+    page.select_option("select[name=wa]", "Kainuu")
+    page.click("#map-controls button[type=submit]")
+    page.wait_for_url(re.compile(r".*wa=Kainuu.*"))
+    assert _codes(page) == KAINUU
+    names = {municipalities()[c].name_fi for c in KAINUU}
+    shown = {t.strip() for t in page.locator("#map-values tbody th").all_inner_texts()}
+    assert shown == names
+    page.goto(two_areas + "/map?wa=Kainuu&level=area")
+    assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
+    page.goto(two_areas + "/map?level=area")  # both: Kainuu's municipalities say why
+    assert page.locator("#some-without-area").is_visible()
+    assert page.locator("#no-internal").count() == 0
+    page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
+
+
+def test_focus_links_stay_on_the_site_and_take_only_municipality_codes(server: str) -> None:
+    b = Browser(server)
+    b.sign_in("maija", PASSWORD)
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        req = urllib.request.Request(f"{server}/focus/564?{urlencode({'next': target})}",
+                                     headers={"Accept": "text/html"})
+        with b.http.open(req, timeout=30) as r:
+            assert r.url.startswith(server + "/"), r.url
+    assert "focus-chip" in b.get("/gaps")  # the code was taken
+    b.get("/focus/clear")
+    assert "focus-chip" not in b.get("/gaps")
+    for bad in ("/focus/999", "/gaps?focus=999", "/gaps?focus=c-1042"):
+        assert "focus-chip" not in b.get(bad)  # not a municipality: no focus
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        b.get("/focus/c-1042")
+    assert refused.value.code == 404
+
+
+def test_an_analysts_gap_rows_follow_the_focus(server: str) -> None:
+    """Analysts get gap rows, not cube cells: the same focus narrows them to the
+    municipality (its code in the municipality column, index 3 of the row columns)."""
+    b = Browser(server)
+    b.sign_in("antti", PASSWORD)
+
+    def municipalities_listed() -> set[str]:
+        rows = {tid: rs for tid, _, rs in tables(b.get("/gaps"))}["gap-table"][1:]
+        return {cells[3] for _, cells in rows}
+
+    assert len(municipalities_listed()) > 2
+    b.get("/focus/564")
+    assert municipalities_listed() == {"564"}
+    b.get("/focus/clear")
+    assert len(municipalities_listed()) > 2
