@@ -111,7 +111,7 @@ class WorkerLag:
     def committed(self) -> int:
         """The sum of the group's committed offsets over its inputs (-1: unknown)."""
         try:
-            done = self.admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+            done = self.admin.list_consumer_group_offsets(APP_ID)
         except KafkaError:
             return -1
         return sum(max(0, o.offset) for tp, o in done.items() if tp.topic in topics.INPUTS)
