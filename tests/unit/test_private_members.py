@@ -61,11 +61,15 @@ def test_aiokafka_consumer_internals() -> None:
     """What BatchConsumerThread sets before the consumer starts, and the position that
     BatchConsumer._position reads."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def make() -> AIOKafkaConsumer:
         return AIOKafkaConsumer(bootstrap_servers="127.0.0.1:1")
 
-    cons = asyncio.run(make())
+    # A thread of its own: earlier tests in the same process (the browser's sync API) may
+    # leave an event loop marked running in this one, where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        cons = pool.submit(asyncio.run, make()).result()
     for name in ("_fetch_max_wait_ms", "_isolation_level", "_subscription"):
         assert hasattr(cons, name), f"AIOKafkaConsumer has no {name}"
     assert hasattr(subscription_state.SubscriptionState, "subscription")

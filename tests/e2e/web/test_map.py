@@ -213,6 +213,7 @@ def test_focus_links_stay_on_the_site_and_take_only_municipality_codes(server: s
         assert "focus-chip" not in b.get(bad)  # not a municipality: no focus
     with pytest.raises(urllib.error.HTTPError) as refused:
         b.get("/focus/c-1042")
+    refused.value.close()  # an HTTPError holds the answer's socket open
     assert refused.value.code == 404
 
 

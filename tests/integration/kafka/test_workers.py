@@ -40,8 +40,9 @@ def _default_env(kafka: str) -> dict[str, str]:
 def _worker(kafka: str, log: Path, cwd: Path) -> "subprocess.Popen[bytes]":
     e = _default_env(kafka)
     e["PYTHONPATH"] = str(ROOT)
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=cwd, env=e,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    with log.open("ab") as out:  # the child has its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=cwd,
+                                env=e, stdout=out, stderr=subprocess.STDOUT)
 
 
 def test_two_workers_on_one_machine_run_with_default_settings(kafka: str, work: Path) -> None:
