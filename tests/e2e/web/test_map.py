@@ -17,7 +17,7 @@ import pytest
 from schemas.reference import municipalities
 from services.web import geo
 from tests.e2e.web.attack import Browser, tables
-from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving
+from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving, signed_in_page
 from tests.e2e.web.synth import generate
 
 NORTH = sorted(c for c, m in municipalities().items() if m.region_code == "17")
@@ -55,14 +55,8 @@ def page_as(context: Any) -> Iterator[Callable[[str, str], Any]]:
     pages: list[Any] = []
 
     def sign_in(url: str, user: str = "maija") -> Any:
-        context.clear_cookies()
-        page = context.new_page()
+        page = signed_in_page(context, url, user)
         pages.append(page)
-        page.goto(url + "/login")
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(url + "/")
         return page
 
     yield sign_in
