@@ -31,6 +31,8 @@ def compiled_folder(root: Path) -> Path | None:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
+    if not isinstance(manifest, dict):  # any other JSON: not a build of ours
+        return None
     if manifest.get("python") != sys.implementation.cache_tag:
         return None
     if manifest.get("sources") != source_hashes(root):

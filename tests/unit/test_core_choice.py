@@ -48,6 +48,15 @@ def test_another_python_or_no_build_falls_back(tmp_path: Path,
     assert compiled_folder(root) is None
 
 
+@pytest.mark.parametrize("text", ["[1, 2]", "null", "{", "\u0000", '"x"'])
+def test_a_spoilt_manifest_falls_back_and_never_crashes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.delenv("JATKUMO_CORE", raising=False)
+    root = tree(tmp_path)
+    (root / "build" / "core" / MANIFEST).write_text(text)
+    assert compiled_folder(root) is None
+
+
 def test_pure_is_one_variable_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tree(tmp_path)
     monkeypatch.setenv("JATKUMO_CORE", "pure")
