@@ -12,6 +12,23 @@ for arg in "$@"; do
   esac
 done
 
+# The test dependencies (Kafka jars from Maven, Debian packages) need nothing of the Python
+# environment: they are fetched in the background while it is built (one after another, as
+# two apt-get must not run at once), into a log shown, and its status checked, at the end.
+extras_pid=""
+if [ "$want_test" = 1 ]; then
+  extras_log=$(mktemp)
+  (
+    set -e
+    for extra in deploy/setup.d/*.sh; do
+      [ -e "$extra" ] || continue
+      echo "setup: $extra"
+      bash "$extra"
+    done
+  ) > "$extras_log" 2>&1 &
+  extras_pid=$!
+fi
+
 py=$(command -v python3.11 || command -v python3)
 if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
@@ -31,11 +48,14 @@ if ! .venv/bin/python deploy/build_core.py > build-core.log 2>&1; then
 fi
 tail -n 1 build-core.log
 
-if [ "$want_test" = 1 ]; then
-  for extra in deploy/setup.d/*.sh; do
-    [ -e "$extra" ] || continue
-    echo "setup: $extra"
-    bash "$extra"
-  done
+if [ -n "$extras_pid" ]; then
+  status=0
+  wait "$extras_pid" || status=$?
+  cat "$extras_log"
+  rm -f "$extras_log"
+  if [ "$status" != 0 ]; then
+    echo "setup: the test dependencies failed (status $status, see above)" >&2
+    exit 1
+  fi
 fi
 echo "setup: ready (.venv)"

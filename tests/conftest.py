@@ -1,4 +1,13 @@
-"""Shared fixtures: paths, and helpers to build events in tests."""
+"""Shared fixtures: paths, and helpers to build events in tests.
+
+And how the suite is spread over processes when it runs under pytest-xdist (.ci/run:
+`-n 3 --dist loadgroup`): every test module is one unit of work, so its module- and
+session-scoped fixtures (a replayed file, a served dashboard, a browser) are built once, in the
+process that runs it. A module's tests never run in two processes at once. Each process that
+runs a Kafka test starts its own broker (tests/integration/kafka/conftest.py), so the Kafka
+modules stay as isolated from each other as in one process. The zombie runs are a unit each:
+every run starts from empty topics and its own seed, and five in a row would be the one long
+unit that finishes last. Units run longest first (LONGEST), so no long one starts at the end."""
 
 from pathlib import Path
 
@@ -6,7 +15,37 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Work units that take minutes, longest first (CI's --durations): started first under xdist.
+LONGEST = (
+    "tests/conformance/test_both_cores.py",  # the whole conformance suite on the Python core
+    "tests/integration/kafka/test_zombie.py",
+    "tests/integration/kafka/",
+    "tests/e2e/web/test_look.py",
+    "tests/e2e/web/test_words.py",
+    "tests/e2e/web/",
+)
+SPLIT = ("tests/integration/kafka/test_zombie.py",)  # modules whose tests are a unit each
+
 
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def work_unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return nodeid if module in SPLIT else module
+
+
+def rank(nodeid: str) -> int:
+    return next((i for i, prefix in enumerate(LONGEST) if nodeid.startswith(prefix)),
+                len(LONGEST))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("dist", "no") == "no":
+        return  # one process: the usual order, nothing to group
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(work_unit(item.nodeid)))
+    items.sort(key=lambda item: rank(item.nodeid))  # stable: a module keeps its own order
