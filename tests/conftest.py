@@ -1,7 +1,7 @@
 """Shared fixtures: paths, and helpers to build events in tests.
 
 And how the suite is spread over processes when it runs under pytest-xdist (.ci/run:
-`-n 3 --dist loadgroup`): every test module is one unit of work, so its module- and
+`-n 3 --dist loadscope`): every test module is one unit of work, so its module- and
 session-scoped fixtures (a replayed file, a served dashboard, a browser) are built once, in the
 process that runs it. A module's tests never run in two processes at once. Each process that
 runs a Kafka test starts its own broker (tests/integration/kafka/conftest.py), so the Kafka
@@ -10,6 +10,7 @@ every run starts from empty topics and its own seed, and five in a row would be 
 unit that finishes last. Units run longest first (LONGEST), so no long one starts at the end."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,10 +43,22 @@ def rank(nodeid: str) -> int:
                 len(LONGEST))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadscope`, the scope of a test is its work unit (work_unit), handed out
+    in the order the workers collected them (longest first, below), not by size. (xdist's
+    loadgroup marks do not group under pytest 9: it renames a node's old `_nodeid`.)"""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    config.option.loadscopereorder = False
+    return ByWorkUnit(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("dist", "no") == "no":
-        return  # one process: the usual order, nothing to group
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(work_unit(item.nodeid)))
-    items.sort(key=lambda item: rank(item.nodeid))  # stable: a module keeps its own order
+    if hasattr(config, "workerinput"):  # an xdist worker: the longest units first
+        items.sort(key=lambda item: rank(item.nodeid))  # stable: a module keeps its order
