@@ -61,7 +61,7 @@ def live(kafka: str, work: Path) -> Iterator[tuple[Client, Path, "subprocess.Pop
     # the sink writes the events the workers took (the id stage's choice, SPEC.md 1.4)
     worker = start_worker(kafka, AS_OF, work / "worker")
     try:
-        retry_until("the dashboard in the sink to answer", up, 60)
+        retry_until("the dashboard in the sink to answer", up, 180)  # a loaded CI machine
         publish_file(kafka, AS_OF, ROOT / "examples/worked-example.jsonl")
         c = Client(url)
         c.sign_in("antti", PASSWORD)
