@@ -150,6 +150,11 @@ def _lines(tmp: Path) -> list[bytes]:
     lines += (ROOT / "examples" / "worked-example.jsonl").read_bytes().splitlines()
     for event in _base_events():
         lines += _texts(event)
+        # Ids with a code's shape (tests.helpers' zeros), and one glued to a code elsewhere.
+        shaped = "e0000000-0000-4000-8000-000000000001"
+        for source in ("x", shaped, f"{shaped}131052-308T", f"{shaped[:30]}-131052-308T"):
+            lines.append(json.dumps({**event, "event_id": shaped, "source": source},
+                                    separators=(",", ":")).encode())
         for changed in _mutations(event):
             lines.append(json.dumps(changed, separators=(",", ":")).encode())
     return lines
