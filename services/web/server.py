@@ -15,7 +15,7 @@ from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
 from services.config import WebSettings
-from services.scope import describe
+from services.scope import WHOLE, describe
 from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User, dummy_hash
@@ -94,11 +94,15 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
         task = await start(c.extras["alerts"])
         scoping = asyncio.create_task(keep_scopes()) if scopes else None
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
-        cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
         c.analyst_sql().warm()  # nor the first query
+        # Nor the first page: the published cube is read (the writer stored it) or built
+        # before the port opens (startup runs before the site listens).
+        try:
+            await published.of(reader).cube(WHOLE)
+        except Exception as e:  # a file being replaced: the first page builds it
+            logging.getLogger("jatkumo.web").warning("the published cube is not ready: %s", e)
         yield
         warming.cancel()
-        cube.cancel()
         if scoping is not None:
             scoping.cancel()
         await stop(task)
