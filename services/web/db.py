@@ -142,13 +142,17 @@ class Refs:
 
     def __init__(self, secret: bytes, reader: Reader, stamp: Callable[[], object]) -> None:
         self.secret = secret
+        self._client_mac = hmac.new(secret, b"client:", hashlib.sha256)
         self.reader = reader
         self.stamp = stamp  # changes when the data changes (file mtime)
         self._cache: dict[str, tuple[object, dict[str, str]]] = {}  # per scope
 
     def of(self, client_id: str) -> str:
-        return hmac.new(self.secret, b"client:" + client_id.encode(), hashlib.sha256
-                        ).hexdigest()[:20]
+        # the keyed state after b"client:" is computed once and copied: the same HMAC, at a
+        # fifth of the cost (an export references every gap's client)
+        h = self._client_mac.copy()
+        h.update(client_id.encode())
+        return h.hexdigest()[:20]
 
     def mark(self, text: str) -> str:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:20]
