@@ -94,15 +94,13 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
         task = await start(c.extras["alerts"])
         scoping = asyncio.create_task(keep_scopes()) if scopes else None
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
+        # nor the first page: the published cube, read from the file where the writer stored
+        # it (analytics/cube_store.py), else built (not awaited: the port opens meanwhile)
+        cube = asyncio.create_task(published.of(reader).cube(WHOLE))
         c.analyst_sql().warm()  # nor the first query
-        # Nor the first page: the published cube is read (the writer stored it) or built
-        # before the port opens (startup runs before the site listens).
-        try:
-            await published.of(reader).cube(WHOLE)
-        except Exception as e:  # a file being replaced: the first page builds it
-            logging.getLogger("jatkumo.web").warning("the published cube is not ready: %s", e)
         yield
         warming.cancel()
+        cube.cancel()
         if scoping is not None:
             scoping.cancel()
         await stop(task)
