@@ -43,6 +43,7 @@ def write(con: duckdb.DuckDBPyConnection, k: int, handoffs: str, layout: dict[st
           cells: Cells) -> None:
     """Replace the stored cube (the caller holds the transaction that changed the relations,
     or the writer's lock between two of them)."""
+    _create_missing(con)
     invalidate(con)
     import pyarrow as pa  # the writers have it loaded already; the web's readers need not
 
@@ -85,14 +86,30 @@ def read(con: duckdb.DuckDBPyConnection, k: int, handoffs: str
     return layout, cells
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE table_name IN "
+        "('published_cube', 'published_cells') AND schema_name = 'main'").fetchall()}
+
+
+def _create_missing(con: duckdb.DuckDBPyConnection) -> None:
+    """A file a live writer opened from before the stored cube (the sink, the embedded
+    ingest keep their file) gets the two relations when it first stores one."""
+    from analytics import relations as rel
+
+    have = _tables(con)
+    for relation in (rel.PUBLISHED_CUBE, rel.PUBLISHED_CELLS):
+        if relation.name not in have:
+            con.execute(relation.ddl())
+            for comment in relation.comments():
+                con.execute(comment)
+
+
 def invalidate(con: duckdb.DuckDBPyConnection) -> None:
     """Forget the stored cube: for a writer that changes the relations and leaves the cube's
     rebuild to later (the next snapshot, or the web). A file without the tables is left as
     it is."""
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE table_name IN "
-        "('published_cube', 'published_cells') AND schema_name = 'main'").fetchall()}
-    for name in sorted(tables):
+    for name in sorted(_tables(con)):
         con.execute(f"DELETE FROM {name}").fetchall()
 
 

@@ -236,3 +236,21 @@ def test_the_stored_relations_hold_their_grain(replayed: Path) -> None:
         assert cube_store.built_from(con).startswith("2024-06-30|")
     finally:
         con.close()
+
+
+def test_a_live_writer_on_a_file_from_before_the_stored_cube_stores_one(
+        replayed: Path, tmp_path: Path) -> None:
+    """The sink and the embedded ingest keep their file across versions: one written before
+    the cube was stored has neither table, and the first snapshot creates them."""
+    db = _copy(replayed, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DROP TABLE published_cells")
+        con.execute("DROP TABLE published_cube")
+        cube_store.invalidate(con)  # a commit on such a file: nothing to forget
+        assert published.load(con, Rules().handoffs, k=5) is None
+        assert published.ensure_stored(con)
+        stored = published.load(con, Rules().handoffs, k=5)
+        assert stored is not None and stored == published.build(con, Rules().handoffs, k=5)
+    finally:
+        con.close()
