@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from faust import tables as faust_tables
 from faust.tables import recovery as faust_recovery
 from faust.types import TP
 
+from streams import kafka_internals
 from streams.core import ClientState
 from streams.core.codec import dumps, from_doc, to_doc
 
@@ -94,22 +94,11 @@ class Recovery(faust_recovery.Recovery):
         return remaining
 
 
-class TableManager(faust_tables.TableManager):
-    """faust's table manager without its start-up second: faust sleeps a second before it
-    starts recovery, to let tables declared late register. Ours are all declared before the
-    app starts (streams.app.create_app), and the second was a third of a worker's start.
-    Its recovery knows that the changelogs end with transaction markers (Recovery)."""
+class TableManager(kafka_internals.TableManager):
+    """faust's table manager without its start-up second (kafka_internals.TableManager),
+    whose recovery knows that the changelogs end with transaction markers (Recovery)."""
 
-    @property
-    def recovery(self) -> Recovery:
-        if self._recovery is None:
-            self._recovery = Recovery(self.app, self, beacon=self.beacon, loop=self.loop)
-        return self._recovery  # type: ignore[return-value]
-
-    async def on_start(self) -> None:
-        if not self.should_stop:
-            await self._update_channels()
-            await self.recovery.start()
+    recovery_class = Recovery
 
 
 def declare(app: Any, partitions: int, name: str = TABLE) -> Any:
