@@ -222,6 +222,14 @@ class TableManager(faust_tables.TableManager):
             await self.recovery.start()
 
 
+def table_rows(table: Any) -> dict[Any, Any]:
+    """The plain dict under a faust table with the memory store (streams.app: store
+    "memory://"): the store's `data`. The table's own Mapping interface costs a raised and
+    caught KeyError for every key not there."""
+    rows: dict[Any, Any] = table.data.data
+    return rows
+
+
 class Worker(faust.Worker):
     """faust's worker with hooks around its shutdown of the loop."""
 
