@@ -67,12 +67,21 @@ class Batch:
 
     def _events(self, records: list[Any]) -> None:
         """Records of the id stage's table changelog: per event id, the version taken so far
-        (a later record of an id, in the same partition, replaces an earlier one)."""
+        (a later record of an id, in the same partition, replaces an earlier one). Its
+        columns come with it ("m", as the worker's door read them); an entry written before
+        they did goes through the door again."""
         events, key = self.events, self.key
         for record in records:
             try:
-                line = orjson.loads(record.value)["x"].encode()
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                doc = orjson.loads(record.value)
+                text: str = doc["x"]
+                meta = doc.get("m")
+                if meta is not None:
+                    eid, kind, day, source = meta
+                    events[eid] = (eid, kind, doc["t"], day, source, doc["c"], text.encode())
+                    continue
+                line = text.encode()
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                 log.warning("skipped an unreadable event id record at offset %d", record.offset)
                 continue
             event = admitted(line, key)  # the door's canonical text: valid, no identity code
