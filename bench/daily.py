@@ -23,6 +23,7 @@ are sums over the shards:
 
     .venv/bin/python bench/daily.py [--file PATH] [--shards 16] [--jobs 1] [--only 0,3]
                                     [--as-of YYYY-MM-DD] [--clients N] [--check 200]
+    .venv/bin/python bench/daily.py --report shards.jsonl --shards 16   # the sum of a run
 """
 
 import argparse
@@ -123,7 +124,13 @@ def main() -> None:
                     help="clients not due per shard checked against a fresh evaluation")
     ap.add_argument("--out", type=Path, default=None,
                     help="JSON lines of each shard's figures (default: beside the shards)")
+    ap.add_argument("--report", type=Path, default=None,
+                    help="only sum the shards' figures in this --out file of an earlier run")
     args = ap.parse_args()
+    if args.report is not None:
+        lines = args.report.read_text().splitlines()
+        report([json.loads(line) for line in lines], args.shards, args.as_of)
+        return
     path = Path(args.file)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
