@@ -8,7 +8,9 @@ measured in the same run on the same lines:
               idempotent, linger 20 ms, 512 KiB batches: publish before issue 14), on the
               first --old-lines lines (it is slow; 0 leaves it out).
   publish     services.publish.publish of the whole file (services.kafka_batches: our own
-              record batches, idempotent, acks=all), timed to the last acknowledgement.
+              record batches, idempotent, acks=all), timed to the last acknowledgement; once
+              per --processes (N processes, each the clients of its share of the partitions;
+              the broker runs on the same cores).
 
 Then every record is counted on jatkumo.events (end offsets) against the events published.
 The events are the simulated region (`jatkumo simulate --seed 1`, noise included: identity
@@ -16,7 +18,7 @@ codes, dead letters) unless --file is given. Starts its own broker on free loopb
 (needs the jars: bash deploy/setup.d/kafka.sh). Prints the machine's load average, as the
 figures of a shared machine move with it.
 
-    .venv/bin/python bench/publish.py [--file PATH] [--old-lines 100000]
+    .venv/bin/python bench/publish.py [--file PATH] [--old-lines 100000] [--processes 1,2]
 """
 
 import argparse
@@ -107,6 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--file", type=Path, default=None)
     ap.add_argument("--old-lines", type=int, default=100_000)
+    ap.add_argument("--processes", default="1,2",
+                    help="publish once with each of these numbers of processes")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     path = args.file
@@ -130,21 +134,26 @@ def main() -> None:
                   f"{n_old:,} events in {wall_old:,.1f} s = {old:,.0f} events/s, "
                   f"{old / door:.2f} of the door's")
         settings = Settings(pseudonym_key=KEY)
-        cpu, began = time.process_time(), time.perf_counter()
-        report = publish(path, settings, kafka)
-        wall = time.perf_counter() - began
-        cpu = time.process_time() - cpu
-        rate = report.events / wall
-        print(f"publish: {report.events:,} events and {report.dead_letters:,} dead letters in "
-              f"{wall:,.1f} s ({cpu:,.1f} s of CPU in this process) = {rate:,.0f} events/s")
-        print(f"  ratio to the door only: {rate / door:.2f}; to the target {TARGET:,}/s: "
-              f"{rate / TARGET:.2f} -> {'MET' if rate >= TARGET else 'NOT MET'} here"
-              + (f"; x{rate / old:.1f} the old publish" if args.old_lines else ""))
+        sent = (0, 0)
+        for processes in (int(x) for x in args.processes.split(",")):
+            cpu, began = time.process_time(), time.perf_counter()
+            report = publish(path, settings, kafka, processes=processes)
+            wall = time.perf_counter() - began
+            cpu = time.process_time() - cpu
+            rate = report.events / wall
+            print(f"publish, {processes} process(es): {report.events:,} events and "
+                  f"{report.dead_letters:,} dead letters in {wall:,.1f} s"
+                  + (f" ({cpu:,.1f} s of CPU)" if processes == 1 else "")
+                  + f" = {rate:,.0f} events/s")
+            print(f"  ratio to the door only: {rate / door:.2f}; to the target {TARGET:,}/s: "
+                  f"{rate / TARGET:.2f} -> {'MET' if rate >= TARGET else 'NOT MET'} here"
+                  + (f"; x{rate / old:.1f} the old publish" if args.old_lines else ""))
+            sent = (sent[0] + report.events, sent[1] + report.dead_letters)
         got = on_topic(bootstrap, topics.EVENTS)
         dead = on_topic(bootstrap, topics.DEAD_LETTERS)
-        same = (got, dead) == (report.events, report.dead_letters)
+        same = (got, dead) == sent
         print(f"  on the topics: {got:,} events, {dead:,} dead letters "
-              f"({'all there' if same else 'MISMATCH'})")
+              f"({'all there' if same else 'MISMATCH'}, every run's)")
     finally:
         kb.down(nodes)
     print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
