@@ -96,6 +96,9 @@ class Pending:
     parts: list[bytes] = field(default_factory=list)
     count: int = 0
     size: int = 0
+    # every record's timestamp (CreateTime): when the batch's first record came, as
+    # KafkaProducer stamps a record when send is called (the workers pass it on as a stamp)
+    created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
 
 def append(pending: Pending, key: bytes | None, value: bytes,
@@ -245,14 +248,14 @@ class BatchProducer:
     def _send(self) -> None:
         """Close every pending batch, give it its sequence numbers, and send one request per
         leader (after that leader's previous request has its answer: in order)."""
-        now = int(time.time() * 1000)
         by_node: dict[int, dict[TopicPartition, tuple[bytes, int]]] = {}
         for tp, pending in self._pending.items():
             if not pending.count:
                 continue
             seq = self._sequence.get(tp, 0)
             self._sequence[tp] = (seq + pending.count) % 2**31
-            data = batch(pending.parts, pending.count, self.producer_id, self.epoch, seq, now)
+            data = batch(pending.parts, pending.count, self.producer_id, self.epoch, seq,
+                         pending.created_ms)
             by_node.setdefault(self._leader(tp), {})[tp] = (data, pending.count)
         self._pending = {}
         self._waiting = 0
