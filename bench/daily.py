@@ -124,12 +124,16 @@ def main() -> None:
                     help="clients not due per shard checked against a fresh evaluation")
     ap.add_argument("--out", type=Path, default=None,
                     help="JSON lines of each shard's figures (default: beside the shards)")
+    ap.add_argument("--shard-dir", type=Path, default=None,
+                    help="the shard files of an earlier split (shard-NNN.jsonl): no split")
     ap.add_argument("--report", type=Path, default=None,
                     help="only sum the shards' figures in this --out file of an earlier run")
     args = ap.parse_args()
     if args.report is not None:
         lines = args.report.read_text().splitlines()
-        report([json.loads(line) for line in lines], args.shards, args.as_of)
+        # one figure a shard (two runs may have shared a split's shards)
+        figures = {f["shard"]: f for f in map(json.loads, lines)}
+        report(list(figures.values()), args.shards, args.as_of)
         return
     path = Path(args.file)
     if not path.exists():
@@ -141,24 +145,31 @@ def main() -> None:
         subprocess.run(cmd, check=True, cwd=ROOT)
     keep = (set(range(args.shards)) if args.only is None
             else {int(x) for x in args.only.split(",")})
-    folder = Path(tempfile.mkdtemp(prefix="bench-daily-", dir=path.parent))
+    if args.shard_dir is not None:
+        folder = args.shard_dir
+        paths = [folder / f"shard-{i:03d}.jsonl" for i in range(args.shards)]
+        keep = {i for i in keep if paths[i].exists()}
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="bench-daily-", dir=path.parent))
     out = args.out or folder / "shards.jsonl"
     print(f"file {path}; {args.shards} shards, running {len(keep)}, {args.jobs} at a time; "
           f"core: {compiled.which()}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    c, w = time.process_time(), time.perf_counter()
-    paths = split(path, args.shards, keep, folder)
-    print(f"split in {time.perf_counter() - w:,.0f} s ({time.process_time() - c:,.0f} s of CPU)"
-          f" into {folder}", flush=True)
+    if args.shard_dir is None:
+        c, w = time.process_time(), time.perf_counter()
+        paths = split(path, args.shards, keep, folder)
+        print(f"split in {time.perf_counter() - w:,.0f} s ({time.process_time() - c:,.0f} s of "
+              f"CPU) into {folder}", flush=True)
 
     done: list[dict[str, Any]] = []
-    jobs = [(i, str(paths[i]), args.as_of, args.check) for i in sorted(keep)]
+    order = [int(x) for x in args.only.split(",")] if args.only else sorted(keep)
+    jobs = [(i, str(paths[i]), args.as_of, args.check) for i in order if i in keep]
     with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=1) as pool:
         for fig in pool.imap_unordered(shard_move, jobs):
             done.append(fig)
             with out.open("a") as f:
                 f.write(json.dumps(fig) + "\n")
-            paths[fig["shard"]].unlink()
+            paths[fig["shard"]].unlink(missing_ok=True)
             print(f"shard {fig['shard']}: {fig['clients']:,} clients, {fig['events']:,} events "
                   f"(loaded in {fig['load_cpu']:,.0f} s); every client as of A "
                   f"{fig['full_cpu']:,.1f} s, breakpoints {fig['horizon_cpu']:,.1f} s; move: "
