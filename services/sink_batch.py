@@ -6,9 +6,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
 
+from analytics import cube_store
 from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
@@ -118,6 +120,9 @@ class Writer:
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
                          rel.DEAD_LETTERS.table(list(batch.dead.values())))
+            # the relations changed: the stored published cube goes in the same transaction
+            # (the live snapshot stores it again; a build per batch would throttle the sink)
+            cube_store.invalidate(con)
             con.executemany("INSERT OR REPLACE INTO kafka_offsets (topic, partition, next_offset) "
                             "VALUES (?, ?, ?)",
                             [(t, p, o) for (t, p), o in batch.offsets.items()])
@@ -151,4 +156,12 @@ class Writer:
             con.execute("INSERT INTO as_of VALUES (?)", [new]).fetchall()
 
     def close(self) -> None:
+        """Store the published cube of the final relations (if the last batches changed
+        them), so `jatkumo serve` on the file reads it; then close."""
+        from services.web import published
+
+        try:
+            published.ensure_stored(self.con)
+        except duckdb.Error as e:  # a sink stopping on a broken file: it is not needed
+            log.warning("the published cube was not stored: %s", e)
         self.store.close()
