@@ -30,6 +30,8 @@ USERS = {
     "rauno": ("caseworker", 'municipalities = ["678"]'),
     "olli": ("analyst", 'areas = ["Lakeus"]'),
     "root": ("admin", ""),
+    "aila": ("admin", 'areas = ["Lakeus"]'),
+    "arvo": ("admin", 'areas = ["Rannikko"]'),
 }
 SCOPES = {"leena": ({"Lakeus"}, set()), "kaisa": ({"Oulunkaari"}, set()),
           "rauno": (set(), {"678"}), "olli": ({"Lakeus"}, set())}
@@ -251,6 +253,32 @@ def test_an_analysts_sql_reaches_no_other_scope_by_any_name(scoped: tuple[str, P
     # only their own lines of the access log (which echo what they asked for themselves)
     got = sql(c, "SELECT DISTINCT user_name FROM access_log")
     assert cells(got) == ["olli"]
+
+
+def test_a_scoped_admin_reads_the_log_of_the_users_within_their_scope(
+        scoped: tuple[str, Path]) -> None:
+    """Two admins of different areas and the whole area's admin read the access log (the
+    page and SQL over access_log): a scoped admin reads the entries of users whose scope lies
+    within theirs (Lakeus: leena and olli; Rannikko: rauno, whose scope is Raahe of it), and
+    their own; not the whole area's users, not the other area's, not a refused sign-in."""
+    url, _ = scoped
+    assert places(scoped[1])["678"][2] == "Rannikko"
+    for user in USERS:
+        signed(url, user).get("/gaps")
+    Client(url).post("/login", {"username": "nobody", "password": "x"})
+    within = {"aila": {"aila", "leena", "olli"}, "arvo": {"arvo", "rauno"}, "root": set(USERS)}
+    for admin, expected in within.items():
+        c = signed(url, admin)
+        page = c.get("/access-log")
+        assert page.status == 200
+        names = set(re.findall(r'<span translate="no">([^<]+)</span> \(', page.body))
+        if admin == "root":
+            assert names >= expected and "tuntematon käyttäjä" in page.body
+            continue
+        assert names == expected, (admin, names)
+        assert "tuntematon käyttäjä" not in page.body
+        got = sql(c, "SELECT DISTINCT user_name FROM access_log ORDER BY 1")
+        assert set(cells(got)) == expected, (admin, cells(got))
 
 
 # --- the work list, in the browser -----------------------------------------------------------
