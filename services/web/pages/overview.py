@@ -106,7 +106,7 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
     areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: {a}",
                                            _gap_series(trend, a), labels=labels,
                                            markers=markers, hidden_label=hidden,
-                                           ident=f"a{i}")}
+                                           ident=f"a{i}", lang=lang)}
              for i, a in enumerate(cube.areas)]
     share: Series = {}
     for r in transfers:
@@ -116,19 +116,21 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
             (date.fromisoformat(r["month"] + "-01"), r["transferred_pct"]))
     return {
         "service_svg": line_chart(translate("in_service_title", lang) + where, service_series,
-                                  markers=markers, hidden_label=hidden, ident="svc"),
+                                  markers=markers, hidden_label=hidden, ident="svc",
+                                  lang=lang),
         # Service breaks on their own: they outnumber the other four types many times over
         # and would flatten them (issue 13).
         "gaps_svg": line_chart(translate("SERVICE_BREAK", lang) + where,
                                {BREAK: region_gaps[BREAK]}, labels=labels, markers=markers,
-                               hidden_label=hidden, note=note, ident="gaps"),
+                               hidden_label=hidden, note=note, ident="gaps", lang=lang),
         "others_svg": line_chart(translate("other_gap_types", lang) + where,
                                  {g: v for g, v in region_gaps.items() if g != BREAK},
                                  labels=labels, markers=markers, hidden_label=hidden,
-                                 ident="other"),
+                                 ident="other", lang=lang),
         "area_charts": areas, "began_note": note,
         "handoff_svg": line_chart(translate("handoff_monthly", lang), share, counts=False,
-                                  top=100.0, labels=labels, hidden_label=hidden, ident="share"),
+                                  top=100.0, labels=labels, hidden_label=hidden, ident="share",
+                                  lang=lang),
     }
 
 
