@@ -19,7 +19,7 @@ from services.web.formats import day, num
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Black is left out
 # (it is the text colour, and the handoff markers are drawn in it).
 # Its orange, sky blue and yellow are darkened (#C27C00 3.4:1, #2E8BC0 3.8:1, #8F7F00 4.0:1)
-# so that every line is at least 3:1 on white (WCAG 2.1 1.4.11; tests/e2e/web/test_look.py).
+# so that every line is at least 3:1 on white (WCAG 2.1 1.4.11; tests/e2e/web/test_every_page.py).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#C27C00", "#2E8BC0", "#8F7F00")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "triangle-down", "plus")
