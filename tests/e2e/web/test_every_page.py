@@ -1,8 +1,8 @@
 """Issue 13's "done when", in one crawl (tests/e2e/web/crawl.py): headless Chromium goes
 through every page in Finnish, Swedish and English, signed out and as every role in two scopes
 (the whole wellbeing area and a scope of some areas or municipalities), and saves a screenshot
-of each page of the navigation and each form's answer (under the pytest session's temporary
-folder: never committed). From the same visits:
+of each page of the navigation and each form's answer (in tests/e2e/web/screenshots/crawl/,
+gitignored: never committed). From the same visits:
 
 - the untranslated-word check (fi, sv): a word fails unless it is a word of that language's
   column of the catalogue (services/web/i18n.py), a month or day name of that language
@@ -26,7 +26,7 @@ from services.web.app import NAV_PATH
 from services.web.auth import PERMISSIONS, hash_password
 from services.web.i18n import _T
 from services.web.i18n import LANGS as I18N_LANGS
-from tests.e2e.web.conftest import PASSWORD, free_port, serving
+from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, serving
 from tests.e2e.web.crawl import (
     NAV_SHAPES,
     SHAPE_CAP,
@@ -75,7 +75,9 @@ def crawled(context: Any, site: tuple[str, Path],
             tmp_path_factory: pytest.TempPathFactory) -> list[Seen]:
     """Every page of every user in every language, visited once."""
     url, _ = site
-    shots = tmp_path_factory.mktemp("screenshots")
+    shots = SHOTS / "crawl"  # kept after the run (pytest's tmp folders rotate), gitignored
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
     audited: set[tuple[str, str, str]] = set()
     out: list[Seen] = []
     for lang in LANGS:
