@@ -130,7 +130,10 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
 def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
            hi: dict[Key, float], by_cell: dict[Key, list[int]]) -> Iterable[int]:
     """Relations that need one more hidden cell."""
-    exposed = {key for key in lo if lo[key] >= hi[key]}
+    # a list in the bounds' order (the relations'), not a set: a set of keys iterates in the
+    # order of their string hashes, which differ per process, and the cells picked would then
+    # differ between two builds of the same data (two patterns a reader could compare)
+    exposed = [key for key in lo if lo[key] >= hi[key]]
     seen: set[int] = set()
     for i, r in enumerate(relations):
         if sum(1 for key in (r.parent, *r.children) if key in hidden) == 1:

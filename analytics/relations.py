@@ -211,10 +211,29 @@ KAFKA_OFFSETS = Relation(
     "same transaction as the rows those offsets produced (only in a file the sink writes).",
     (_c("topic", V), _c("partition", INT), _c("next_offset", "BIGINT")),
     key=("topic", "partition"), enforce_key=True)
+PUBLISHED_CUBE = Relation(
+    "published_cube", "the cube the dashboard publishes to managers, suppressed once "
+    "(services/web/published.py), stored by the writer in the transaction that wrote the "
+    "relations it reads, so the dashboard need not build it (analytics/cube_store.py); no row "
+    "while a live writer has changed the relations since the last one. Its cells are in "
+    "published_cells.",
+    (_c("suppress_below", INT, note="k: counts from 1 to k-1 are shown as <k"),
+     _c("handoffs", V, note="the handoff configuration it was built with"),
+     _c("built_from", V, note="the as-of date and row counts of the relations it read"),
+     _c("layout", "JSON", note="its places, months, handoffs and service map rows")),
+    key=("suppress_below", "handoffs"))
+PUBLISHED_CELLS = Relation(
+    "published_cells", "every cell of the stored published cube with the text a manager sees "
+    "(a count, <k, .. or –); a cell not listed is 0. The key's parts by kind are those of "
+    "services/web/published.py (e.g. gap, type, area, municipality, service; * is all).",
+    (_c("kind", V), _c("key1", V), _c("key2", V), _c("key3", V),
+     _c("key4", V, True, "NULL for a kind of three parts"), _c("shown", V)),
+    key=("kind", "key1", "key2", "key3", "key4"))
 
 # Every table replay and the sink create, in creation order.
 DECLARED = (AS_OF, EVENTS, DEAD_LETTERS, CONTRACTS, GAP_ROWS, HANDOFF_STATUS,
-            COMPLIANCE_VIOLATIONS, DATA_ISSUES, CLIENTS, REFERRALS, MUNICIPALITIES)
+            COMPLIANCE_VIOLATIONS, DATA_ISSUES, CLIENTS, REFERRALS, MUNICIPALITIES,
+            PUBLISHED_CUBE, PUBLISHED_CELLS)
 BY_NAME = {r.name: r for r in (*DECLARED, KAFKA_OFFSETS)}
 TABLES = tuple(r.name for r in DECLARED)
 # The relations evaluating a client yields, with the ClientResult attribute holding their rows

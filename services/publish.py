@@ -2,6 +2,7 @@
 identity code is pseudonymised before anything is sent and never enters Kafka; what the door
 refuses goes to jatkumo.dead-letters (reason and origin in headers), not to jatkumo.events."""
 
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from schemas.door import DeadLetter, admit
 from schemas.errors import JatkumoError
 from schemas.events import Event
 from services.config import KafkaSettings, Settings
-from services.partition import numbered
+from services.kafka_batches import BatchProducer
+from services.partition import client_of, numbered
 from streams import topics
 from streams.core.event_ids import door_object
 
@@ -30,14 +32,6 @@ class PublishReport:
     dead_letters: int = 0
     blank: int = 0
     failures: Counter[str] = field(default_factory=Counter)
-
-
-def producer(bootstrap: str) -> Any:
-    from kafka import KafkaProducer
-
-    # acks=all + idempotence: a retried send is written once, in order, on every in-sync replica
-    return KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                         linger_ms=20, batch_size=512 * 1024, client_id="jatkumo-publish")
 
 
 def event_message(event: Any, line: bytes) -> tuple[bytes, bytes]:
@@ -74,34 +68,82 @@ def verdicts(path: Path, key: bytes | None,
 
 
 def publish(path: Path, settings: Settings, kafka: KafkaSettings,
-            on_progress: Callable[[int], None] | None = None) -> PublishReport:
-    report = PublishReport()
-
-    def failed(error: Exception) -> None:
-        report.failures[type(error).__name__] += 1
-
-    prod = producer(kafka.bootstrap)
-    try:
-        for n, line in numbered(path, on_progress):
-            report.lines = n
-            if not line or line.isspace():
-                report.blank += 1
-                continue
-            event = admit(line, f"{path}:{n}", settings.pseudonym_key)
-            if isinstance(event, DeadLetter):
-                value, headers = dead_letter_message(event)
-                prod.send(topics.DEAD_LETTERS, value=value, headers=headers).add_errback(failed)
-                report.dead_letters += 1
-            else:
-                key, value = event_message(event, line)
-                prod.send(topics.EVENTS, key=key, value=value).add_errback(failed)
-                report.events += 1
-        prod.flush()
-    finally:
-        prod.close()
+            on_progress: Callable[[int], None] | None = None,
+            processes: int = 1) -> PublishReport:
+    """The file onto Kafka, by `processes` processes at once: each reads every line and takes
+    those whose client's partition of jatkumo.events is its own (partition % processes), so
+    every partition has one writer and each client's events keep the file's order."""
+    if processes <= 1:
+        report = _publish(path, settings, kafka, on_progress, 0, 1)
+    else:
+        # spawn, not fork: the caller may run threads (a progress bar), which fork would copy
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            parts = pool.starmap(_publish, [(path, settings, kafka, None, i, processes)
+                                            for i in range(processes)])
+        report = PublishReport()
+        for part in parts:
+            report.lines = max(report.lines, part.lines)
+            report.events += part.events
+            report.dead_letters += part.dead_letters
+            report.blank += part.blank
+            report.failures.update(part.failures)
+        if on_progress is not None:
+            on_progress(path.stat().st_size)
     if report.failures:
         raise PublishError(
             f"Kafka refused {sum(report.failures.values()):,} messages "
             f"({', '.join(report.failures)}); check the broker at {kafka.bootstrap} and publish "
             "the file again (duplicates are ignored by event_id)")
     return report
+
+
+def _publish(path: Path, settings: Settings, kafka: KafkaSettings,
+             on_progress: Callable[[int], None] | None, part: int, parts: int,
+             ) -> PublishReport:
+    report = PublishReport()
+    prod = BatchProducer(kafka.bootstrap, "jatkumo-publish")
+    add, key = prod.add, settings.pseudonym_key
+    origin = str(path)
+    try:
+        for n, line in numbered(path, on_progress):
+            report.lines = n
+            if parts > 1 and _owner(prod, line, n, parts, key) != part:
+                continue
+            if not line or line.isspace():
+                report.blank += 1
+                continue
+            event = admit(line, f"{origin}:{n}", key)
+            if isinstance(event, DeadLetter):
+                value, headers = dead_letter_message(event)
+                add(topics.DEAD_LETTERS, None, value, headers)
+                report.dead_letters += 1
+            else:
+                k, value = event_message(event, line)
+                add(topics.EVENTS, k, value)
+                report.events += 1
+        prod.flush()
+    finally:
+        prod.close()
+    report.failures.update(prod.failures)
+    return report
+
+
+_ID = b'"client_id"'
+
+
+def _owner(prod: BatchProducer, line: bytes, n: int, parts: int, key: bytes | None) -> int:
+    """Which of `parts` publishing processes sends a line: the one of its client's partition
+    (the client as the door will see it), or by line number where no client can be told (a
+    dead letter). The usual line's one `"client_id":"…"` without escapes is read inline, as
+    services.partition.batches does; every other line goes through partition.client_of."""
+    i = line.find(_ID)
+    end = line.find(b'"', i + 13)
+    raw = line[i + 13:end]
+    client: bytes | None = raw
+    if not (i >= 0 and end > 0 and line[i + 11:i + 13] == b':"' and b"\\" not in raw
+            and line.find(_ID, end) < 0):
+        told = client_of(line, key)
+        client = None if told is None else told.encode("utf-8", "surrogatepass")
+    if client is None:
+        return n % parts
+    return prod.partition(topics.EVENTS, client) % parts

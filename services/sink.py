@@ -44,7 +44,10 @@ def consumer(bootstrap: str) -> Any:
     return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                             group_id=None, client_id="jatkumo-sink",
                             auto_offset_reset="earliest", isolation_level="read_committed",
-                            max_partition_fetch_bytes=8 * 1024 * 1024)
+                            max_partition_fetch_bytes=8 * 1024 * 1024,
+                            # an empty fetch is held this long by the broker (500 ms by
+                            # default): a live row waited for it
+                            fetch_max_wait_ms=100)
 
 
 def assign(cons: Any, partitions: dict[str, list[int]],
@@ -117,16 +120,23 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
         while not should_stop():
             batch = Batch(settings.pseudonym_key)
             deadline = time.monotonic() + batch_seconds
+            wait_ms = 50
             while batch.size < batch_records and time.monotonic() < deadline:
-                polled = await cons.getmany(timeout_ms=50,
+                polled = await cons.getmany(timeout_ms=wait_ms,
                                             max_records=batch_records - batch.size)
                 for tp, records in polled.items():
                     batch.add(tp.topic, tp.partition, records)
                     # past the markers after the last record, so a restart starts there
                     batch.offsets[(tp.topic, tp.partition)] = max(
                         batch.offsets.get((tp.topic, tp.partition), 0), await cons.position(tp))
-                if not polled and batch.size and finishing():
-                    break  # the last rows: no waiting out the window for more
+                if not polled and batch.size:
+                    # nothing more fetched already: write now. Waiting out the window for
+                    # more only delayed a live row (the window alone was 0.2 s of a 0.3 s
+                    # budget); a backlog still makes big batches, as every poll then
+                    # returns what was prefetched meanwhile, up to batch_records.
+                    break
+                if batch.size:
+                    wait_ms = 0  # only what is prefetched already: nothing waits
             if batch.size:
                 # in a thread: DuckDB lets go of the GIL, and the consumer fetches meanwhile
                 await asyncio.to_thread(writer.write, batch)

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
 
+from analytics import cube_store
 from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
@@ -65,12 +67,21 @@ class Batch:
 
     def _events(self, records: list[Any]) -> None:
         """Records of the id stage's table changelog: per event id, the version taken so far
-        (a later record of an id, in the same partition, replaces an earlier one)."""
+        (a later record of an id, in the same partition, replaces an earlier one). Its
+        columns come with it ("m", as the worker's door read them); an entry written before
+        they did goes through the door again."""
         events, key = self.events, self.key
         for record in records:
             try:
-                line = orjson.loads(record.value)["x"].encode()
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                doc = orjson.loads(record.value)
+                text: str = doc["x"]
+                meta = doc.get("m")
+                if meta is not None:
+                    eid, kind, day, source = meta
+                    events[eid] = (eid, kind, doc["t"], day, source, doc["c"], text.encode())
+                    continue
+                line = text.encode()
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                 log.warning("skipped an unreadable event id record at offset %d", record.offset)
                 continue
             event = admitted(line, key)  # the door's canonical text: valid, no identity code
@@ -118,6 +129,9 @@ class Writer:
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
                          rel.DEAD_LETTERS.table(list(batch.dead.values())))
+            # the relations changed: the stored published cube goes in the same transaction
+            # (the live snapshot stores it again; a build per batch would throttle the sink)
+            cube_store.invalidate(con)
             con.executemany("INSERT OR REPLACE INTO kafka_offsets (topic, partition, next_offset) "
                             "VALUES (?, ?, ?)",
                             [(t, p, o) for (t, p), o in batch.offsets.items()])
@@ -151,4 +165,12 @@ class Writer:
             con.execute("INSERT INTO as_of VALUES (?)", [new]).fetchall()
 
     def close(self) -> None:
+        """Store the published cube of the final relations (if the last batches changed
+        them), so `jatkumo serve` on the file reads it; then close."""
+        from services.web import published
+
+        try:
+            published.ensure_stored(self.con)
+        except duckdb.Error as e:  # a sink stopping on a broken file: it is not needed
+            log.warning("the published cube was not stored: %s", e)
         self.store.close()

@@ -52,9 +52,8 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
 
 
 def _worker_class() -> Any:
-    from faust import Worker
-
     from streams.fencing import FENCED_EXIT, FencedExit
+    from streams.kafka_internals import Worker
 
     class StoppableWorker(Worker):
         """faust's worker, for which a stop asked by a signal is a stop, not a crash.
@@ -67,19 +66,22 @@ def _worker_class() -> Any:
         status is 0. A crash before any signal stays a crash. A fenced worker exits with
         FENCED_EXIT (75), for its supervisor to start it again (streams.fencing)."""
 
-        def _shutdown_loop(self) -> None:
-            if self._signal_stop_time and self.crash_reason is not None:
+        fenced = False
+
+        def before_shutdown(self) -> None:
+            if self.stopped_by_signal and self.crash_reason is not None:
                 log.info("stopped during a rebalance (%s: %s); nothing is lost, the "
                          "other workers take the partitions over",
                          type(self.crash_reason).__name__, self.crash_reason)
                 self.crash_reason = None
-            fenced = isinstance(self.crash_reason, FencedExit)
-            if fenced:  # said in the FENCED line already: no traceback, its own status
+            self.fenced = isinstance(self.crash_reason, FencedExit)
+            if self.fenced:  # said in the FENCED line already: no traceback, its own status
                 self.crash_reason = None
-            super()._shutdown_loop()
-            if fenced:
+
+        def after_shutdown(self) -> None:
+            if self.fenced:
                 raise SystemExit(FENCED_EXIT)
-            if self._signal_stop_time:
+            if self.stopped_by_signal:
                 log.info("worker stopped")
 
     return StoppableWorker

@@ -5,9 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import faust
-
-from streams import batching, tables, topics
+from streams import batching, kafka_internals, tables, topics
 from streams.agents import events, refresh
 from streams.agents.context import AsOfClock, Context
 from streams.core import Rules
@@ -17,14 +15,14 @@ APP_ID = "jatkumo-worker"  # the consumer group: workers with this id share the 
 log = logging.getLogger("jatkumo.worker")
 
 
-class WorkerApp(faust.App):
+class WorkerApp(kafka_internals.App):
     """faust's app whose assignment first takes the transactional producers of the
     partitions assigned (fencing their previous owners) and lets go of the others, before
     faust's recovery reads any changelog or committed offset (streams.fencing)."""
 
     jatkumo: Context | None = None
 
-    async def _on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+    async def on_assignment(self, assigned: Any) -> bool:
         ctx = self.jatkumo
         if ctx is not None and not self.should_stop:
             held = {tp.partition for tp in assigned if tp.topic in topics.INPUTS}
@@ -34,11 +32,11 @@ class WorkerApp(faust.App):
                 lost = await ctx.transactions.hold(held)
             except Exception as exc:  # the broker would not give us the producers
                 await self.crash(exc)
-                return
+                return False
             if lost:
                 ctx.forget(lost)
                 log.info("gave up partitions %s; holding %s", sorted(lost), sorted(held))
-        await super()._on_partitions_assigned(assigned, generation_id)
+        return True
 
     async def on_stop(self) -> None:
         await super().on_stop()

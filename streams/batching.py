@@ -32,7 +32,8 @@ from typing import Any
 from aiokafka import TopicPartition
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
-from mode.utils.futures import notify
+
+from streams import kafka_internals
 
 log = logging.getLogger("jatkumo.batching")
 # handler(records by topic partition, next offset to commit by topic partition)
@@ -57,20 +58,17 @@ class InFlight:
         return f"<batch of {self.size} records in flight>"
 
 
-class BatchConsumerThread(driver.AIOKafkaConsumerThread):
-    """faust's thread around the aiokafka consumer, with a shorter fetch wait."""
+class BatchConsumerThread(kafka_internals.ConsumerThread):
+    """faust's thread around the aiokafka consumer, with a shorter fetch wait and reading
+    committed records only (set in streams.kafka_internals.ConsumerThread)."""
 
-    def _create_worker_consumer(self, transport: Any) -> Any:
-        consumer = super()._create_worker_consumer(transport)
-        # faust hard-codes fetch_max_wait_ms=1500: the broker holds a fetch that long while
-        # less than fetch_min_bytes has arrived, and a live worker fell behind by whole
-        # seconds (p99 2.0-2.6 s at 1,000 events/s); not started yet, so the fetcher it
-        # makes on start takes this
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
-        # only what committed transactions wrote (streams.fencing): a zombie's aborted batch
-        # is never read, by the inputs or by table recovery
-        consumer._isolation_level = "read_committed"
-        return consumer
+    # faust hard-codes fetch_max_wait_ms=1500: the broker holds a fetch that long while less
+    # than fetch_min_bytes has arrived, and a live worker fell behind by whole seconds (p99
+    # 2.0-2.6 s at 1,000 events/s)
+    fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+    # only what committed transactions wrote (streams.fencing): a zombie's aborted batch is
+    # never read, by the inputs or by table recovery
+    isolation_level = "read_committed"
 
     async def fetch_again(self, offsets: dict[Any, int]) -> None:
         """Move partitions back to the first of the records a fetch brought but the drain
@@ -84,17 +82,10 @@ class BatchConsumerThread(driver.AIOKafkaConsumerThread):
         the committed offset anyway)."""
         log.info("read again from %s: paused while their fetch was under way",
                  ", ".join(f"{tp.topic}/{tp.partition}@{o}" for tp, o in sorted(offsets.items())))
-        await self.call_thread(self._seek_assigned, offsets)
-
-    async def _seek_assigned(self, offsets: dict[Any, int]) -> None:
-        consumer = self._ensure_consumer()
-        assigned = consumer.assignment()
-        for tp, offset in offsets.items():
-            if tp in assigned:
-                consumer.seek(tp, offset)
+        await self.seek_assigned(offsets)
 
 
-class BatchConsumer(driver.Consumer):
+class BatchConsumer(kafka_internals.Consumer):
     """faust's aiokafka consumer whose drain loop hands batch topics over a batch at a time.
 
     Records belong to the consumer group generation in which their fetch returned; a
@@ -108,7 +99,7 @@ class BatchConsumer(driver.Consumer):
     position had moved past it: early events lost, or a recovery waiting forever for the
     changelog records it had been sent."""
 
-    _thread: BatchConsumerThread
+    thread_class = BatchConsumerThread
 
     @property
     def rereading(self) -> set[Any]:
@@ -134,13 +125,16 @@ class BatchConsumer(driver.Consumer):
             got = self.__dict__["_fetched_last"] = {}
         return got
 
-    def _new_consumer_thread(self) -> BatchConsumerThread:
-        return BatchConsumerThread(self, loop=self.loop, beacon=self.beacon)
+    @property
+    def batch_thread(self) -> BatchConsumerThread:
+        thread = self.consumer_thread
+        assert isinstance(thread, BatchConsumerThread)
+        return thread
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # the Fetcher service runs it
-        fetcher_stopped = fetcher._stopped.is_set
+    async def drain(self, fetcher_stopped: Callable[[], bool]) -> None:
+        """The drain loop (faust's Fetcher service runs it)."""
         try:
-            while not (self._stopped.is_set() or fetcher_stopped()):
+            while not (self.stopped() or fetcher_stopped()):
                 self.diag.set_flag(CONSUMER_FETCHING)
                 await self.sleep(0)  # as faust does: getmany may not yield to the loop
                 if self.should_stop:
@@ -150,9 +144,7 @@ class BatchConsumer(driver.Consumer):
                     await self._hand_over(batches, generation)
                 else:
                     await self._pass_markers(generation)
-                if self._commit_every is not None and self._n_acked >= self._commit_every:
-                    self._n_acked = 0
-                    await self.commit()
+                await self.commit_if_due()
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -194,7 +186,7 @@ class BatchConsumer(driver.Consumer):
         generation = self.app.consumer_generation_id
         size, timeout, started = 0, 1.0, time.monotonic()
         while True:
-            records, active = await self._wait_next_records(timeout)
+            records, active = await self.next_records(timeout)
             if not records:
                 break
             if self.app.consumer_generation_id != generation:
@@ -204,7 +196,7 @@ class BatchConsumer(driver.Consumer):
                 return {}, generation
             got = 0
             paused = {tp: recs[0].offset for tp, recs in records.items()
-                      if not (active is None or tp in active or tp in self._buffered_partitions)}
+                      if not (active is None or tp in active or self.buffered(tp))}
             # before any await: table recovery compares what it has applied with these
             # (tables.Recovery); until the seek back is done, a paused partition's position
             # is past records never handed over
@@ -221,7 +213,7 @@ class BatchConsumer(driver.Consumer):
                     return {}, generation
             if paused:
                 try:
-                    await self._thread.fetch_again(paused)
+                    await self.batch_thread.fetch_again(paused)
                 finally:
                     self.rereading.difference_update(paused)
             size += got
@@ -236,7 +228,7 @@ class BatchConsumer(driver.Consumer):
         """Add to the partition's batch the records not read before (a seek back re-reads;
         faust drops those too, keeping a record at the read offset itself); how many."""
         gathered = batches.get(tp)
-        floor = gathered[-1].offset + 1 if gathered else (self._read_offset[tp] or 0)
+        floor = gathered[-1].offset + 1 if gathered else (self.read_offset(tp) or 0)
         if recs[0].offset < floor:
             recs = [r for r in recs if r.offset >= floor]
             if not recs:
@@ -251,17 +243,17 @@ class BatchConsumer(driver.Consumer):
         """faust's own path: a message each, through its conductor. False when the
         generation stopped holding on the way (the rest is read again after the rebalance)."""
         for record in recs:
-            r_offset = self._read_offset[tp]
+            r_offset = self.read_offset(tp)
             if r_offset is not None and record.offset < r_offset:
                 continue
             await self._note_gaps(tp, [record])
             if not self._holds(generation):
                 return False
-            await self.wait_first(self.callback(self._to_message(tp, record)),
+            await self.wait_first(self.callback(self.to_message(tp, record)),
                                   self.suspend_flow.wait())
             if not self._holds(generation):
                 return False
-            self._read_offset[tp] = record.offset
+            self.set_read_offset(tp, record.offset)
         return True
 
     async def _hand_over(self, batches: dict[Any, list[Any]], generation: int,
@@ -271,15 +263,15 @@ class BatchConsumer(driver.Consumer):
         # from here a rebalance waits for the batch: the stand-in joins faust's set of
         # unacknowledged messages before anything awaits
         token = InFlight(sum(len(r) for r in batches.values()))
-        self._unacked_messages.add(token)  # type: ignore[arg-type]
+        self.hold(token)
         try:
             for tp, recs in batches.items():
                 await self._note_gaps(tp, recs)
-                self._read_offset[tp] = recs[-1].offset
+                self.set_read_offset(tp, recs[-1].offset)
             # the next offset of each partition: the consumer's position when it is past the
             # last record (transaction markers after it), so that the group's lag can be 0
             offsets = dict(markers or {})
-            offsets.update({tp: max(recs[-1].offset + 1, self._position(tp))
+            offsets.update({tp: max(recs[-1].offset + 1, self.fetch_position(tp))
                             for tp, recs in batches.items()})
             handler: BatchHandler = self.transport.batch_handler  # type: ignore[attr-defined]
             # the handler commits the offsets itself, in its transactions (streams.fencing):
@@ -288,8 +280,7 @@ class BatchConsumer(driver.Consumer):
             self.committed_to.update(offsets)
         finally:
             token.acked = True
-            self._unacked_messages.discard(token)  # type: ignore[arg-type]
-            notify(self._waiting_for_ack)
+            self.release(token)
 
     async def _pass_markers(self, generation: int) -> None:
         """When nothing came: commit the positions that passed transaction markers only (the
@@ -301,9 +292,9 @@ class BatchConsumer(driver.Consumer):
         handlers = self.transport.batch_handlers  # type: ignore[attr-defined]
         committed = self.committed_to
         offsets = {}
-        for tp in self._active_partitions or ():
+        for tp in self.active_partitions():
             if tp.topic in handlers and tp not in self.rereading and tp in committed:
-                position = self._position(tp)
+                position = self.fetch_position(tp)
                 if position > committed[tp]:  # aiokafka's TopicPartition, not faust's TP
                     offsets[TopicPartition(tp.topic, tp.partition)] = position
         if offsets:
@@ -314,30 +305,19 @@ class BatchConsumer(driver.Consumer):
         to faust's gaps, so that its commit can pass them."""
         if not self.app.topics.acks_enabled_for(tp.topic):
             return
-        before = self._read_offset[tp]
+        before = self.read_offset(tp)
         contiguous = recs[-1].offset - recs[0].offset + 1 == len(recs)
         if contiguous and not (before and recs[0].offset - before > 1):
             return
         for record in recs:
             if before and record.offset - before > 1:
-                await self._add_gap(tp, before + 1, record.offset)
+                await self.add_gap(tp, before + 1, record.offset)
             before = record.offset
 
     def position_now(self, tp: Any) -> int:
         """The position in `tp` if it is one records are really handed over from (-1 while
         a seek back is pending, or without a position)."""
-        return -1 if tp in self.rereading else self._position(tp)
-
-    def _position(self, tp: Any) -> int:
-        """The aiokafka consumer's position in `tp` (-1 if it has none): it runs in faust's
-        consumer thread; reading an int set there is safe."""
-        try:
-            consumer = self._thread._ensure_consumer()
-            state = consumer._subscription.subscription.assignment.state_value(tp)
-        except Exception:  # not started, or no assignment (yet): no position
-            return -1
-        position = None if state is None else state._position
-        return -1 if position is None else int(position)
+        return -1 if tp in self.rereading else self.fetch_position(tp)
 
 
 class BatchTransport(driver.Transport):

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from faust import tables as faust_tables
 from faust.tables import recovery as faust_recovery
 from faust.types import TP
 
+from streams import kafka_internals
 from streams.core import ClientState
 from streams.core.codec import dumps, from_doc, to_doc
 
@@ -54,23 +54,36 @@ class IdEntry:
     canonical text, client and a digest of the text) and the digests of the other contents
     seen, so that a repeat of any of them is a duplicate. The taken text is kept whole: a
     later version with the same occurred_at is decided by comparing texts (SPEC.md 1.4), and
-    the sink builds the events relation from it. A losing content needs only its digest."""
+    the sink builds the events relation from it. A losing content needs only its digest.
+    `meta` is the taken version's event id, type, effective day (ordinal) and source, as the
+    worker's door read them: the sink's columns of the events relation, so that it need not
+    run the door on the text again (None in entries written before it was kept)."""
 
     micros: int
     text: str
     client: str
     digest: str
     losers: list[str] = field(default_factory=list)
+    meta: "EventMeta | None" = None
+
+
+# event id, event type, effective day (ordinal), source
+EventMeta = tuple[str, str, int, str]
 
 
 def pack_id(entry: IdEntry) -> bytes:
-    return orjson.dumps({"t": entry.micros, "x": entry.text, "c": entry.client,
-                         "d": entry.digest, "l": entry.losers})
+    doc: dict[str, Any] = {"t": entry.micros, "x": entry.text, "c": entry.client,
+                           "d": entry.digest, "l": entry.losers}
+    if entry.meta is not None:
+        doc["m"] = entry.meta
+    return orjson.dumps(doc)
 
 
 def unpack_id(data: bytes | dict[str, Any]) -> IdEntry:
     doc = orjson.loads(data) if isinstance(data, bytes | str) else data
-    return IdEntry(doc["t"], doc["x"], doc["c"], doc["d"], list(doc["l"]))
+    meta = doc.get("m")
+    return IdEntry(doc["t"], doc["x"], doc["c"], doc["d"], list(doc["l"]),
+                   None if meta is None else (meta[0], meta[1], meta[2], meta[3]))
 
 
 class Recovery(faust_recovery.Recovery):
@@ -94,22 +107,11 @@ class Recovery(faust_recovery.Recovery):
         return remaining
 
 
-class TableManager(faust_tables.TableManager):
-    """faust's table manager without its start-up second: faust sleeps a second before it
-    starts recovery, to let tables declared late register. Ours are all declared before the
-    app starts (streams.app.create_app), and the second was a third of a worker's start.
-    Its recovery knows that the changelogs end with transaction markers (Recovery)."""
+class TableManager(kafka_internals.TableManager):
+    """faust's table manager without its start-up second (kafka_internals.TableManager),
+    whose recovery knows that the changelogs end with transaction markers (Recovery)."""
 
-    @property
-    def recovery(self) -> Recovery:
-        if self._recovery is None:
-            self._recovery = Recovery(self.app, self, beacon=self.beacon, loop=self.loop)
-        return self._recovery  # type: ignore[return-value]
-
-    async def on_start(self) -> None:
-        if not self.should_stop:
-            await self._update_channels()
-            await self.recovery.start()
+    recovery_class = Recovery
 
 
 def declare(app: Any, partitions: int, name: str = TABLE) -> Any:

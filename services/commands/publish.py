@@ -21,6 +21,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("file", type=readable_file, metavar="FILE.jsonl")
     add_bootstrap(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="publish with N processes, each the clients of its share of the "
+                   "partitions (default 1; up to the number of cores)")
     p.set_defaults(run=run)
     return p
 
@@ -35,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
                   disable=args.quiet) as progress:
         task = progress.add_task(f"publishing {args.file.name}", total=size)
         report = publish(args.file, settings, kafka,
-                         on_progress=lambda done: progress.update(task, completed=done))
+                         on_progress=lambda done: progress.update(task, completed=done),
+                         processes=args.processes)
     console.print(f"published {report.events:,} events and {report.dead_letters:,} dead letters "
                   f"from {report.lines:,} lines to {kafka.bootstrap}")
     return 0

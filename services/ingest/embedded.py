@@ -19,7 +19,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from analytics import columns
+from analytics import columns, cube_store
 from analytics.relations import DERIVED
 from analytics.store import Store
 from schemas.door import DeadLetter, admit, dead_letter
@@ -83,6 +83,7 @@ class Embedded:
             self.con.execute("DELETE FROM events")
             _events_table(self.store, taken.values())
             self._rewrite_all()
+            cube_store.invalidate(self.con)  # the snapshot stores it again
             self.con.commit()
             return self.seq
 
@@ -124,6 +125,7 @@ class Embedded:
                 due = len(clients)
             else:
                 due = 0
+            cube_store.invalidate(self.con)  # in the move's transaction
             self.con.commit()
             return due
 
@@ -144,6 +146,9 @@ class Embedded:
             try:
                 self.con.begin()
                 answers = self._take(items)
+                # the relations changed: so does the stored published cube, in the same
+                # transaction (the dashboard's snapshot stores it again, services/web/live.py)
+                cube_store.invalidate(self.con)
                 self.con.commit()
                 return answers
             except BaseException:

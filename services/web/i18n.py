@@ -496,6 +496,30 @@ _T: dict[str, tuple[str, str, str]] = {
                                "handoff cube.",
                                "Överföringskohorten per område och avtalskommun, status och "
                                "överföringsmånad. Inte skyddad: överföringskubens finaste cell."),
+    "rel_published_cube": ("Palvelupäälliköille julkaistava suojattu kuutio, jonka "
+                           "kirjoittaja tallentaa samassa tapahtumassa kuin relaatiot, joista "
+                           "se lasketaan: suojausraja, siirtojen asetukset ja mistä se "
+                           "laskettiin. Solut ovat taulussa `published_cells`. Rakeisuus: "
+                           "rivi per (suojausraja, siirrot).",
+                           "The suppressed cube published to service managers, stored by the "
+                           "writer in the same transaction as the relations it is computed "
+                           "from: its threshold, handoff configuration and what it was built "
+                           "from. Its cells are in `published_cells`. Grain: one row per "
+                           "(threshold, handoffs).",
+                           "Den skyddade kub som publiceras för servicechefer, sparad av "
+                           "skrivaren i samma transaktion som relationerna den beräknas ur: "
+                           "skyddsgräns, överföringarnas inställningar och vad den byggdes ur. "
+                           "Cellerna finns i `published_cells`. Granularitet: en rad per "
+                           "(skyddsgräns, överföringar)."),
+    "rel_published_cells": ("Julkaistun kuution jokainen solu ja sen näytetty teksti (luku, "
+                            "<k, .. tai –); puuttuva solu on 0. Rakeisuus: rivi per solun "
+                            "avain.",
+                            "Every cell of the published cube with the text shown (a count, "
+                            "<k, .. or –); a cell not listed is 0. Grain: one row per cell "
+                            "key.",
+                            "Varje cell i den publicerade kuben med den visade texten (ett "
+                            "tal, <k, .. eller –); en cell som saknas är 0. Granularitet: en "
+                            "rad per cellnyckel."),
     "rel_dash_story_cells": ("Yleiskuvan siirtotarinan solut: nuoret KTT:ssä ja SOSKUssa "
                              "kunkin kuukauden lopussa alueittain ja palveluittain, sekä nyt "
                              "avoimet katkokset alkamiskuukauden mukaan. Ei suojattu; "

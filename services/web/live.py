@@ -46,6 +46,11 @@ class Snapshot:
             old.unlink(missing_ok=True)  # left by a sink killed in the middle of a copy
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> None:
+        # The writer stores the published cube of exactly these relations first (the writes
+        # since the last copy invalidated it), so the pages read it instead of building it.
+        from services.web import published
+
+        published.ensure_stored(con)
         con.execute("CHECKPOINT")  # everything committed is in the main file, none in the WAL
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:

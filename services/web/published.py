@@ -42,10 +42,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import orjson
 
+from analytics import cube_store
 from analytics.disclosure import Key, Relation, Suppressed, suppress
 from schemas.errors import ConfigError
 from services import config
+from services.config import WebSettings
 from services.scope import WHOLE, Scope, current
 from services.web.db import SUPPRESS_VAR, Reader
 from streams.core.rules import Handoff
@@ -361,11 +364,13 @@ def _cumulative(per: list[list[int | None]], totals: list[int | None], i: int) -
     return None
 
 
-def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) -> Cube:
+def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
+          k: int | None = None) -> Cube:
     """Read the unsuppressed cells, sum the marginals from them, suppress all at once.
-    `handoffs` is the configuration (SPEC.md 4.1): its order and dates."""
+    `handoffs` is the configuration (SPEC.md 4.1): its order and dates; `k` the threshold
+    (by default the connection's variable, which the dashboard sets)."""
     got = {name: _read(con, name, sql, handoffs) for name, sql in QUERIES.items()}
-    k = int(got["k"][0][0])
+    k = int(got["k"][0][0]) if k is None else int(k)
     as_of: date | None = got["as_of"][0][0] if got["as_of"] else None
     counts: dict[Key, int] = defaultdict(int)
     rels: list[Relation] = []
@@ -419,6 +424,8 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = ()) ->
                          "municipality_name": name or m, "service": s,
                          "producer_kinds": list(kinds or [])})
 
+    # in a fixed order (the query's is not): the cube is the same at every build
+    map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
     rels += map_relations([(r["area_key"], r["municipality"], r["service"])
                            for r in map_rows if r["service"] is not None])
     _sum_up(counts, rels)
@@ -621,6 +628,98 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# --- the cube stored by the writer (analytics/cube_store.py) ---------------------------------
+def handoffs_key(handoffs: tuple[Handoff, ...]) -> str:
+    """The handoff configuration a cube was built with, as stored beside it: a cube built
+    with other handoffs (their order, dates or grace) is not this configuration's."""
+    return orjson.dumps([[h.name, h.date.isoformat(), h.grace_days, sorted(h.services),
+                          h.from_kind, h.to_kind] for h in handoffs]).decode()
+
+
+def stored_form(cube: Cube) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """The cube as the file keeps it: its layout (lists of places, months, handoffs, map
+    rows) and the text of every cell. Only published texts: no hidden count is stored."""
+    layout = {
+        "k": cube.k, "as_of": cube.as_of.isoformat() if cube.as_of else None,
+        "areas": cube.areas, "munis": cube.munis, "names": cube.names,
+        "gap_services": cube.gap_services,
+        "trend_months": [d.isoformat() for d in cube.trend_months],
+        "handoffs": [{**dataclasses.asdict(h), "services": list(h.services),
+                      "first_day": h.first_day.isoformat() if h.first_day else None}
+                     for h in cube.handoffs.values()],
+        "story_days": [d.isoformat() for d in cube.story_days], "map_rows": cube.map_rows}
+    cells = {tuple(str(p) for p in key): text for key, text in cube.cells.text.items()
+             if isinstance(key, tuple)}
+    return layout, cells
+
+
+def from_stored(layout: dict[str, Any], cells: dict[tuple[str, ...], str]) -> Cube:
+    def day(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    parts = {h["name"]: HandoffPart(**{**h, "services": tuple(h["services"]),
+                                      "first_day": day(h["first_day"])})
+             for h in layout["handoffs"]}
+    k = int(layout["k"])
+    text: dict[Key, str] = {key: shown for key, shown in cells.items()}
+    return Cube(k=k, as_of=day(layout["as_of"]), cells=Suppressed(k, text),
+                areas=layout["areas"], munis=layout["munis"], names=layout["names"],
+                gap_services=layout["gap_services"],
+                trend_months=[date.fromisoformat(d) for d in layout["trend_months"]],
+                handoffs=parts, story_days=[date.fromisoformat(d) for d in layout["story_days"]],
+                map_rows=layout["map_rows"])
+
+
+def writer_k() -> int:
+    """The threshold the dashboard will use (JATKUMO_SUPPRESS_BELOW), for a writer storing the
+    cube; a bad value leaves 5 (serve refuses it, so no stored cube of it is ever read)."""
+    try:
+        return config.load_web().suppress_below
+    except ConfigError:
+        return WebSettings.suppress_below
+
+
+def store(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...],
+          k: int | None = None) -> Cube:
+    """Build the cube from the relations on the writer's connection and store it there: the
+    caller holds the transaction (or the lock) in which those relations were written."""
+    k = writer_k() if k is None else k
+    cube = build(con, handoffs, k)
+    layout, cells = stored_form(cube)
+    cube_store.write(con, k, handoffs_key(handoffs), layout, cells)
+    return cube
+
+
+def load(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...],
+         k: int | None = None) -> Cube | None:
+    """The cube the writer stored in the file, if it is for k (by default the connection's)
+    and these handoffs and the file still holds what it was built from; else None."""
+    if k is None:
+        row = con.execute(QUERIES["k"]).fetchone()
+        k = int(row[0]) if row else WebSettings.suppress_below
+    got = cube_store.read(con, k, handoffs_key(handoffs))
+    return None if got is None else from_stored(*got)
+
+
+def ensure_stored(con: duckdb.DuckDBPyConnection,
+                  handoffs: tuple[Handoff, ...] | None = None) -> bool:
+    """For a writer between two of its transactions (the live snapshot, a closing sink):
+    store the cube in a transaction of its own unless the stored one is current (the writers
+    invalidate it whenever they change the relations). Returns whether it was built."""
+    handoffs = configured_handoffs() if handoffs is None else handoffs
+    k = writer_k()
+    if load(con, handoffs, k) is not None:
+        return False
+    con.begin()
+    try:
+        store(con, handoffs, k)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return True
+
+
 class Published:
     """The cube of one reader, built once per version of the data and threshold (building
     it takes a fraction of a second on a national file) and shared by every page and
@@ -632,6 +731,7 @@ class Published:
         self._lock = threading.Lock()
         self._cache: tuple[object, Cube] | None = None
         self._scoped: dict[str, tuple[object, Cube]] = {}
+        self.source = ""  # where the last cube came from: "stored" (the file) or "built"
 
     def cube_sync(self, scope: Scope | None = None) -> Cube:
         """The cube for `scope`, by default the current request's (services/scope.py):
@@ -653,7 +753,11 @@ class Published:
                 return self._cache[1]
             con = self.reader.connect()  # the main file: the cube is of the whole area
             try:
-                cube = build(con, self.handoffs)
+                # the writer's cube when the file has one for this k and these handoffs
+                cube = load(con, self.handoffs)
+                self.source = "stored" if cube is not None else "built"
+                if cube is None:
+                    cube = build(con, self.handoffs)
             finally:
                 con.close()
             if stamp is not None:

@@ -15,7 +15,7 @@ from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
 from services.alerts.state import AlertState
 from services.config import WebSettings
-from services.scope import describe
+from services.scope import WHOLE, describe
 from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard
 from services.web.auth import User, dummy_hash
@@ -94,7 +94,9 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
         task = await start(c.extras["alerts"])
         scoping = asyncio.create_task(keep_scopes()) if scopes else None
         warming = asyncio.create_task(c.refs.warm())  # the first timeline need not wait
-        cube = asyncio.create_task(published.of(reader).cube())  # nor the first page
+        # nor the first page: the published cube, read from the file where the writer stored
+        # it (analytics/cube_store.py), else built (not awaited: the port opens meanwhile)
+        cube = asyncio.create_task(published.of(reader).cube(WHOLE))
         c.analyst_sql().warm()  # nor the first query
         yield
         warming.cancel()

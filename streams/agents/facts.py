@@ -14,7 +14,6 @@ from typing import Any
 
 from schemas.door import admitted
 from schemas.events import Event
-from streams import topics
 from streams.agents import results
 from streams.agents.context import Context
 from streams.core.state import add_fact, rank_of, retract
@@ -43,25 +42,29 @@ class Work:
         return got
 
 
-def _apply(ctx: Context, work: Work, msg: Any, key: bytes, got: Event) -> None:
+def _apply(ctx: Context, work: Work, msg: Any, key: bytes, got: Event,
+           micros: int | None = None) -> int:
+    """Apply the event to its client; its effective day (ordinal)."""
     entry = work.entry(ctx, key)
-    work.stamp = max(work.stamp, msg.timestamp or 0)
-    day = add_fact(entry.state, got, rank_of(got))  # the event's effective day
+    if msg.timestamp and msg.timestamp > work.stamp:
+        work.stamp = msg.timestamp
+    rank = rank_of(got) if micros is None else (micros, got.event_id)  # micros: rank_of's
+    day = add_fact(entry.state, got, rank)  # the event's effective day
     if day > entry.latest_day:
         entry.latest_day = day
-    work.latest = max(work.latest, day)
+    if day > work.latest:
+        work.latest = day
+    return day
 
 
 def apply_and_claim(ctx: Context, work: Work, msg: Any, got: Event, text: bytes,
                     micros: int) -> None:
     """Apply a valid event to its client (living in msg's partition) and claim its content
-    at the id stage, in the transaction of msg's partition."""
-    client = got.client.encode()
-    _apply(ctx, work, msg, client, got)
-    eid = got.event_id.encode()
-    ctx.send(msg.partition, topics.EVENT_IDS, eid, text,
-             [("t", str(micros).encode()), ("c", client)],
-             partition=ctx.partition_of_id(eid), timestamp=msg.timestamp)
+    at the id stage, in the transaction of msg's partition (streams.agents.ids: with the
+    event's columns of the events relation, for the sink)."""
+    day = _apply(ctx, work, msg, got.client.encode(), got, micros)
+    ctx.claim(msg.partition, [got.event_id, micros, got.client, text.decode(), got.event_type,
+                              day, got.source], msg.timestamp)
 
 
 def handle(ctx: Context, batch: Any, work: Work) -> None:
@@ -81,7 +84,8 @@ def handle(ctx: Context, batch: Any, work: Work) -> None:
                 log.error("a client fact the door refuses, or of another client; skipped")
                 continue
             if op == FORWARD:
-                apply_and_claim(ctx, work, msg, got, msg.value, int(t or 0))
+                apply_and_claim(ctx, work, msg, got, msg.value,
+                                int(t) if t else rank_of(got)[0])
             else:
                 _apply(ctx, work, msg, key, got)
         elif op == RETRACT:

@@ -9,10 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-# The hot path of a replay and of a worker: facts in, rules evaluated. Not this module, not
-# `codec` (orjson, I/O-shaped) and not `__init__`.
+# The hot path of a replay and of a worker: the door's fast path (plain), facts in, rules
+# evaluated. Not this module, not `codec` (orjson, I/O-shaped) and not `__init__`.
 COMPILED_MODULES = ("intervals", "timeline", "rules", "results", "handoff", "gaps", "state",
-                    "evaluate", "event_ids", "horizon")
+                    "evaluate", "event_ids", "horizon", "plain")
 MANIFEST = "manifest.json"
 PURE = "pure"
 

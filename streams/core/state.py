@@ -194,6 +194,79 @@ def add_fact(state: ClientState, event: Event, rank: Rank) -> int:
     return effective
 
 
+
+def _plain_producer(p: dict[str, str]) -> Producer:
+    return Producer(p["id"], p["kind"], p["municipality"])
+
+
+def add_plain(state: ClientState, event_type: str, pl: dict[str, Any], rank: Rank) -> int:
+    """`add_fact` for an event that came through the door's fast path (schemas/fastdoor.py):
+    its type, and its payload as a dict whose dates are ordinals already (every field present,
+    absent optional ones as None). The same facts as `add_fact` of the same event (a test
+    holds the two together). Returns the effective day."""
+    if event_type == "attendance.recorded":
+        contract_id: str = pl["contract_id"]
+        day: int = pl["date"]
+        present: bool = pl["present"]
+        days = state.attendance.get(contract_id)
+        if days is None:
+            days = state.attendance[contract_id] = {}
+        current = days.get(day)
+        if current is None:
+            days[day] = (rank, present)
+        elif rank != current[0]:  # a correction: the later rank wins, the other is kept aside
+            won = rank > current[0]
+            if won:
+                days[day] = (rank, present)
+            lost = current if won else (rank, present)
+            aside = state.overruled.setdefault((contract_id, day), [])
+            if lost not in aside:
+                aside.append(lost)
+        return day
+    fact: Any
+    if event_type == "contract.signed":
+        fact = Signed(rank, pl["start_date"], pl["service"], pl["organizer"],
+                      _plain_producer(pl["producer"]), pl["planned_end_date"],
+                      pl["days_per_week"], pl["hours_per_day"])
+        _put(state.signed, pl["contract_id"], rank, fact)
+    elif event_type == "contract.amended":
+        producer = pl["producer"]
+        fact = Amended(rank, pl["amended_on"], pl["planned_end_date"], pl["days_per_week"],
+                       pl["hours_per_day"], None if producer is None else _plain_producer(producer))
+        _put(state.amended, pl["contract_id"], rank, fact)
+    elif event_type == "contract.suspended":
+        fact = Toggle(rank, pl["from_date"], True)
+        _put(state.suspensions, pl["contract_id"], rank, fact)
+    elif event_type == "contract.resumed":
+        fact = Toggle(rank, pl["on_date"], False)
+        _put(state.suspensions, pl["contract_id"], rank, fact)
+    elif event_type == "contract.ended":
+        fact = Ended(rank, pl["end_date"], pl["reason"])
+        _put(state.ended, pl["contract_id"], rank, fact)
+    elif event_type == "responsibility.transferred":
+        fact = Transfer(rank, pl["effective_date"], pl["from_organizer"], pl["to_organizer"])
+        _put(state.transfers, pl["contract_id"], rank, fact)
+    elif event_type == "worker.assigned" or event_type == "worker.unassigned":
+        fact = Toggle(rank, pl["on_date"], event_type == "worker.assigned")
+        _put(state.assignments, (pl["worker_id"], pl["organization"]), rank, fact)
+    elif event_type == "referral.made":
+        fact = Mark(rank, pl["made_on"], pl["target"])
+        _put(state.referrals_made, pl["referral_id"], rank, fact)
+    elif event_type == "referral.started":
+        fact = Mark(rank, pl["started_on"], "")
+        _put(state.referrals_started, pl["referral_id"], rank, fact)
+    elif event_type == "referral.closed":
+        fact = Mark(rank, pl["closed_on"], pl["outcome"])
+        _put(state.referrals_closed, pl["referral_id"], rank, fact)
+    elif event_type == "client.registered":
+        fact = Registration(rank, pl["registered_on"], pl["birth_year"], pl["home_municipality"],
+                            pl["referred_by"])
+        state.registrations.setdefault(rank[1], fact)
+    else:
+        raise TypeError(f"not an event type: {event_type}")
+    effective: int = fact.day
+    return effective
+
 _VERSIONED = ("signed", "amended", "suspensions", "ended", "transfers", "assignments",
               "referrals_made", "referrals_started", "referrals_closed")
 

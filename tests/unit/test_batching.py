@@ -1,7 +1,7 @@
 """The batch consumer's drain step (streams.batching) against a scripted fetch.
 
 The consumer is faust's own, made by a faust app with the batch transport but never started:
-only the fetch (`_wait_next_records`), the high-water mark and faust's per-message callback
+only the fetch (`next_records`), the high-water mark and faust's per-message callback
 are scripted, so that a rebalance can be made to land exactly inside a gather. The real
 broker runs in tests/integration/kafka.
 """
@@ -16,6 +16,7 @@ from aiokafka.structs import ConsumerRecord
 from faust.types import TP
 
 from streams.batching import BACKLOG, FETCH_MAX_WAIT_MS, batch_transport, handle_batches
+from streams.kafka_internals import update_topic_indices
 
 EVENTS = TP("ev", 0)
 CHANGELOG = TP("state-changelog", 0)
@@ -83,20 +84,20 @@ class Rig:
             self.delivered.append(message)
             self.on_callback()
 
-        self.consumer._wait_next_records = fetch
+        self.consumer.next_records = fetch
         self.consumer.highwater = lambda tp: 0
         self.consumer.callback = callback
-        self.consumer._thread.fetch_again = fetch_again
+        self.consumer.batch_thread.fetch_again = fetch_again
 
     def rebalance(self) -> None:
         """What a whole rebalance does to the consumer meanwhile: a new generation, and
         recovery's seek resetting the read offsets (no commits yet: none)."""
         self.app.consumer_generation_id += 1
         for tp in (EVENTS, CHANGELOG):
-            self.consumer._read_offset[tp] = None
+            self.consumer.set_read_offset(tp, None)
 
     async def drain_once(self) -> None:
-        await self.app.topics._update_indices()  # faust's list of topics that are acked
+        await update_topic_indices(self.app)  # faust's list of topics that are acked
         batches, generation = await self.consumer._gather()
         if batches:
             await self.consumer._hand_over(batches, generation)
@@ -120,9 +121,9 @@ def test_a_fetched_batch_is_handed_over_whole_with_the_offset_to_commit() -> Non
     rig = drained([{EVENTS: records(EVENTS, range(10))}])
     assert [[r.offset for r in b] for b in rig.handed] == [list(range(10))]
     assert rig.offsets == [{EVENTS: 10}]  # committed by the handler, in its transaction
-    assert rig.consumer._read_offset[EVENTS] == 9
-    assert not rig.consumer._acked[EVENTS]  # faust's own commit never sees them
-    assert not rig.consumer._unacked_messages  # a rebalance would not wait for it
+    assert rig.consumer.read_offset(EVENTS) == 9
+    assert not rig.consumer.acked(EVENTS)  # faust's own commit never sees them
+    assert not rig.consumer.in_flight()  # a rebalance would not wait for it
 
 
 def test_a_backlog_is_gathered_into_one_batch() -> None:
@@ -133,7 +134,7 @@ def test_a_backlog_is_gathered_into_one_batch() -> None:
 
 def test_records_read_before_are_not_handed_over_again() -> None:
     def read_up_to_5(rig: Rig) -> None:
-        rig.consumer._read_offset[EVENTS] = 5  # faust keeps the record at the read offset
+        rig.consumer.set_read_offset(EVENTS, 5)  # faust keeps the record at the read offset
 
     rig = drained([{EVENTS: records(EVENTS, range(10))}], read_up_to_5)
     assert [r.offset for r in rig.handed[0]] == [5, 6, 7, 8, 9]
@@ -141,7 +142,7 @@ def test_records_read_before_are_not_handed_over_again() -> None:
 
 def test_offsets_skipped_between_records_become_gaps_for_the_commit() -> None:
     rig = drained([{EVENTS: records(EVENTS, [0, 1, 2, 6, 7])}])
-    gaps = rig.consumer._gap[EVENTS]
+    gaps = rig.consumer.gaps(EVENTS)
     assert all(gaps.overlaps_point(o) for o in (3, 4, 5))
     assert not any(gaps.overlaps_point(o) for o in (0, 1, 2, 7))
 
@@ -158,8 +159,8 @@ def test_a_rebalance_inside_a_gather_leaves_the_read_offsets_to_the_new_generati
                   rebalance_on_callback)
     assert len(rig.delivered) == 1  # the changelog record went to faust, then the rebalance
     assert rig.handed == []
-    assert rig.consumer._read_offset[EVENTS] is None
-    assert rig.consumer._read_offset[CHANGELOG] is None  # recovery reads it again from 0
+    assert rig.consumer.read_offset(EVENTS) is None
+    assert rig.consumer.read_offset(CHANGELOG) is None  # recovery reads it again from 0
 
 
 def test_what_a_fetch_brings_after_a_rebalance_is_kept_and_the_stale_gather_dropped() -> None:
@@ -177,7 +178,7 @@ def test_what_a_fetch_brings_after_a_rebalance_is_kept_and_the_stale_gather_drop
     rig = drained([{EVENTS: records(EVENTS, range(100, 100 + BACKLOG))},
                    {EVENTS: records(EVENTS, range(0, 10))}], rebalance_on_second_fetch)
     assert [[r.offset for r in b] for b in rig.handed] == [list(range(10))]
-    assert rig.consumer._read_offset[EVENTS] == 9
+    assert rig.consumer.read_offset(EVENTS) == 9
 
 
 def test_changelog_records_fetched_as_a_rebalance_ends_reach_the_recovery() -> None:
@@ -188,7 +189,7 @@ def test_changelog_records_fetched_as_a_rebalance_ends_reach_the_recovery() -> N
 
     rig = drained([{CHANGELOG: records(CHANGELOG, range(5))}], rebalance_on_fetch)
     assert [m.offset for m in rig.delivered] == [0, 1, 2, 3, 4]
-    assert rig.consumer._read_offset[CHANGELOG] == 4
+    assert rig.consumer.read_offset(CHANGELOG) == 4
 
 
 def test_records_of_a_partition_paused_meanwhile_are_fetched_again() -> None:
@@ -217,13 +218,14 @@ def test_a_batch_is_not_handed_over_once_the_flow_has_stopped() -> None:
 
     rig: Rig = run(gather_then_revoke)
     assert rig.handed == []
-    assert rig.consumer._read_offset[EVENTS] is None
+    assert rig.consumer.read_offset(EVENTS) is None
 
 
 def test_the_broker_holds_an_empty_fetch_a_tenth_of_a_second() -> None:
     async def make() -> int:
         rig = Rig([])
-        kafka_consumer = rig.consumer._thread._create_worker_consumer(rig.app.transport)
-        return int(kafka_consumer._fetch_max_wait_ms)
+        got = rig.consumer.batch_thread.fetch_settings(rig.app.transport)
+        assert got["isolation_level"] == "read_committed"  # a zombie's aborted batch: unread
+        return int(got["fetch_max_wait_ms"])
 
     assert run(make) == FETCH_MAX_WAIT_MS == 100

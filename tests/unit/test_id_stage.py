@@ -37,10 +37,13 @@ class Ctx:  # our own port: what ids.handle uses of streams.agents.context.Conte
     def partition_of_id(self, key: bytes) -> int:
         return 0
 
+    def rows_of(self, table: Table) -> dict[bytes, Any]:
+        return table.data
+
 
 @dataclass
 class Msg:
-    key: bytes
+    key: bytes | None
     value: bytes
     headers: list[tuple[str, bytes]]
     partition: int = 0
@@ -50,6 +53,12 @@ class Msg:
 def _msg(v: Version) -> Msg:
     return Msg(b"e1", v.canonical.encode(), [("t", str(v.micros).encode()),
                                               ("c", v.client.encode())])
+
+
+def _record(versions: list[Version]) -> Msg:
+    """One record of many claims, as the client stage writes them now (no key)."""
+    return Msg(None, ids.claims_record([["e1", v.micros, v.client, v.canonical, 7, "t", 1, "s"]
+                                        for v in versions]), [])
 
 
 def _version(micros: int, client: str, source: str) -> Version:
@@ -67,12 +76,16 @@ VERSIONS = [_version(10, "c1", "a"), _version(20, "c2", "a"), _version(20, "c1",
 def test_every_arrival_order_ends_with_choose_and_one_issue_per_losing_content() -> None:
     want = choose(VERSIONS)
     for order in itertools.permutations(VERSIONS):
-        for batches in ([list(order)], [[m] for m in order]):  # one batch, or one each
+        # one batch, or one each; a record a claim (as before), or records of many claims
+        for records in ([[_msg(v) for v in order]], [[_msg(v)] for v in order],
+                        [[_record(list(order))]], [[_record([v])] for v in order]):
             ctx = Ctx()
-            for batch in batches:
-                ids.handle(ctx, [_msg(v) for v in batch])  # type: ignore[arg-type]
+            for batch in records:
+                ids.handle(ctx, batch)  # type: ignore[arg-type]
             entry = unpack_id(ctx.ids.data[b"e1"])
             assert (entry.micros, entry.text, entry.client) == tuple(want.taken)
+            if records[0][0].key is None:  # the sink's columns come with the taken version
+                assert entry.meta == ("e1", "t", 1, "s")
             issues = Counter(key.decode() for _t, key, _v, h in ctx.sent
                              if h["op"] == ids.ISSUE)
             assert issues == Counter(v.client for v in want.losers)

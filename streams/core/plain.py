@@ -1,0 +1,357 @@
+"""The door's fast path: the usual event line, judged without pydantic. Compiled with the core
+(mypyc), since a replay runs it once per line.
+
+Most lines are plain: no escapes, no identity code, every value in its usual form. `plain(line)`
+takes such a line with one orjson parse and a check of every field against the same constraints
+as the models (schemas/events.py, payloads.py, types.py), and returns its values already
+converted: dates as ordinals, `occurred_at` as UTC microseconds, the payload as a dict with
+every field (absent optional ones None), for `streams.core.state.add_plain`.
+
+It only ever says "valid" or "ask the door": None for anything it is not sure of (an escape, a
+code-shaped text, a key given twice, a field in an unusual form, a value out of range,
+`client_hetu`, a line orjson does not read). The caller then runs the whole door
+(schemas.door), so every line refused gets exactly the door's verdict and reason. A line taken
+here is one the door takes with the same values: tests/unit/test_plain.py holds it to that over
+generated, mutated and hand-written lines, on both cores."""
+
+from datetime import date
+from typing import Any
+
+import orjson
+
+from schemas.door import _CODE_SHAPE, _SHAPE, _WHITESPACE
+from schemas.events import _EARLIEST, _LATEST
+from schemas.reference import municipalities
+from schemas.types import FIRST_DAY, LAST_DAY, _check_organizer
+
+# (event_id, event_type, occurred_at in UTC µs, source, client_id, payload)
+Plain = tuple[str, str, int, str, str, dict[str, Any]]
+
+_EPOCH = date(1970, 1, 1).toordinal()
+_FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
+_ENVELOPE = frozenset(("event_id", "event_type", "schema_version", "occurred_at", "source",
+                       "client_id", "payload"))
+_HEX_DASH = "0123456789abcdefABCDEF-"
+_CLIENT_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-"
+_KINDS = frozenset(("municipal", "third_sector", "wellbeing_area", "company"))
+_SERVICES = frozenset(("KTT", "SOSKU", "NUPA"))
+_REFERRED_BY = frozenset(("te_office", "social_work", "outreach_youth_work", "ohjaamo",
+                          "education", "self", "other"))
+_SUSPENSION = frozenset(("illness", "leave", "other"))
+_END = frozenset(("education", "employment", "moved_away", "completed", "interrupted", "other"))
+_TARGETS = frozenset(("mental_health", "substance_abuse", "education", "employment", "health",
+                      "other"))
+_OUTCOMES = frozenset(("declined", "cancelled", "not_needed"))
+_CACHE = 200_000  # entries in each cache of parsed texts, then it starts again
+
+# Caches of texts already judged: a file has a few thousand days, organisers and timestamps.
+_days: dict[str, int] = {}
+_stamps: dict[str, int] = {}
+_organizers: set[str] = set()
+
+
+def _digits(s: str) -> bool:
+    return s.isascii() and s.isdigit()
+
+
+def _parse_day(v: str) -> int:
+    if len(v) != 10 or v[4] != "-" or v[7] != "-":
+        return -1
+    y, m, d = v[0:4], v[5:7], v[8:10]
+    if not (_digits(y) and _digits(m) and _digits(d)):
+        return -1
+    try:
+        got = date(int(y), int(m), int(d)).toordinal()
+    except ValueError:
+        return -1
+    if got < _FIRST or got > _LAST:
+        return -1
+    if len(_days) >= _CACHE:
+        _days.clear()
+    _days[v] = got
+    return got
+
+
+def _day(v: object) -> int:
+    """The ordinal of a plain ISO day in 1900-2100, else -1."""
+    if not isinstance(v, str):
+        return -1
+    got = _days.get(v, -1)
+    return got if got >= 0 else _parse_day(v)
+
+
+def _ident(v: object) -> bool:
+    return isinstance(v, str) and 1 <= len(v) <= 100
+
+
+def _municipality(v: object) -> bool:
+    return isinstance(v, str) and v in municipalities()
+
+
+def _organizer(v: object) -> bool:
+    if not isinstance(v, str):
+        return False
+    if v in _organizers:
+        return True
+    try:
+        _check_organizer(v)
+    except ValueError:
+        return False
+    if len(_organizers) >= _CACHE:
+        _organizers.clear()
+    _organizers.add(v)
+    return True
+
+
+def _one_of(v: object, allowed: frozenset[str]) -> bool:
+    return isinstance(v, str) and v in allowed
+
+
+def _int_in(v: object, low: int, high: int) -> bool:
+    # strict: an int, not a bool (orjson gives exact types; a float is not taken either)
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _optional_int(pl: dict[str, Any], out: dict[str, Any], name: str, high: int) -> bool:
+    v = pl.get(name)
+    out[name] = v
+    return v is None or _int_in(v, 1, high)
+
+
+def _optional_day(pl: dict[str, Any], out: dict[str, Any], name: str) -> bool:
+    v = pl.get(name)
+    if v is None:
+        out[name] = None
+        return True
+    day = _day(v)
+    out[name] = day
+    return day >= 0
+
+
+def _producer(v: object) -> dict[str, Any] | None:
+    if not isinstance(v, dict) or len(v) != 3:
+        return None
+    pid, kind, muni = v.get("id"), v.get("kind"), v.get("municipality")
+    if not (_ident(pid) and _one_of(kind, _KINDS) and _municipality(muni)):
+        return None
+    return {"id": pid, "kind": kind, "municipality": muni}
+
+
+def _keys(pl: dict[str, Any], *names: str) -> bool:
+    """Every key of the payload is one of the model's fields."""
+    n = 0
+    for name in names:
+        if name in pl:
+            n += 1
+    return n == len(pl)
+
+
+def _payload(etype: str, pl: dict[str, Any]) -> dict[str, Any] | None:
+    """The checked, converted payload of a type (schemas/payloads.py), else None."""
+    out: dict[str, Any]
+    if etype == "attendance.recorded":
+        if len(pl) != 3:
+            return None
+        cid, day, present = pl.get("contract_id"), _day(pl.get("date")), pl.get("present")
+        if not _ident(cid) or day < 0 or not (present is True or present is False):
+            return None
+        return {"contract_id": cid, "date": day, "present": present}
+    if etype == "contract.signed":
+        cid, service, org = pl.get("contract_id"), pl.get("service"), pl.get("organizer")
+        producer, start = _producer(pl.get("producer")), _day(pl.get("start_date"))
+        if (not _ident(cid) or not _one_of(service, _SERVICES) or not _organizer(org)
+                or producer is None or start < 0):
+            return None
+        out = {"contract_id": cid, "service": service, "organizer": org, "producer": producer,
+               "start_date": start}
+        if not (_optional_day(pl, out, "planned_end_date")
+                and _optional_int(pl, out, "days_per_week", 5)
+                and _optional_int(pl, out, "hours_per_day", 8)
+                and _keys(pl, "contract_id", "service", "organizer", "producer", "start_date",
+                          "planned_end_date", "days_per_week", "hours_per_day")):
+            return None
+        return out
+    if etype == "contract.amended":
+        cid, amended = pl.get("contract_id"), _day(pl.get("amended_on"))
+        if not _ident(cid) or amended < 0:
+            return None
+        out = {"contract_id": cid, "amended_on": amended, "producer": None}
+        raw_producer = pl.get("producer")
+        if raw_producer is not None:
+            out["producer"] = _producer(raw_producer)
+            if out["producer"] is None:
+                return None
+        if not (_optional_day(pl, out, "planned_end_date")
+                and _optional_int(pl, out, "days_per_week", 5)
+                and _optional_int(pl, out, "hours_per_day", 8)
+                and _keys(pl, "contract_id", "amended_on", "planned_end_date", "days_per_week",
+                          "hours_per_day", "producer")):
+            return None
+        if (out["planned_end_date"] is None and out["days_per_week"] is None
+                and out["hours_per_day"] is None and out["producer"] is None):
+            return None  # the model's "an amendment must set at least one of ..."
+        return out
+    if etype == "contract.suspended":
+        return _dated(pl, "contract_id", "from_date", "reason", _SUSPENSION)
+    if etype == "contract.resumed":
+        return _dated(pl, "contract_id", "on_date", "", _SUSPENSION)
+    if etype == "contract.ended":
+        return _dated(pl, "contract_id", "end_date", "reason", _END)
+    if etype == "responsibility.transferred":
+        if len(pl) != 4:
+            return None
+        cid, was, now = pl.get("contract_id"), pl.get("from_organizer"), pl.get("to_organizer")
+        day = _day(pl.get("effective_date"))
+        if not _ident(cid) or not _organizer(was) or not _organizer(now) or day < 0:
+            return None
+        return {"contract_id": cid, "from_organizer": was, "to_organizer": now,
+                "effective_date": day}
+    if etype == "worker.assigned" or etype == "worker.unassigned":
+        if len(pl) != 3:
+            return None
+        worker, org, day = pl.get("worker_id"), pl.get("organization"), _day(pl.get("on_date"))
+        if not _ident(worker) or not _organizer(org) or day < 0:
+            return None
+        return {"worker_id": worker, "organization": org, "on_date": day}
+    if etype == "referral.made":
+        return _dated(pl, "referral_id", "made_on", "target", _TARGETS)
+    if etype == "referral.started":
+        return _dated(pl, "referral_id", "started_on", "", _TARGETS)
+    if etype == "referral.closed":
+        return _dated(pl, "referral_id", "closed_on", "outcome", _OUTCOMES)
+    if etype == "client.registered":
+        if len(pl) != 4:
+            return None
+        year, muni, by = pl.get("birth_year"), pl.get("home_municipality"), pl.get("referred_by")
+        day = _day(pl.get("registered_on"))
+        if (not _int_in(year, 1900, 2100) or not _municipality(muni)
+                or not _one_of(by, _REFERRED_BY) or day < 0):
+            return None
+        return {"birth_year": year, "home_municipality": muni, "referred_by": by,
+                "registered_on": day}
+    return None
+
+
+def _dated(pl: dict[str, Any], ident: str, day_field: str, choice: str,
+           allowed: frozenset[str]) -> dict[str, Any] | None:
+    """A payload of an id, a day and (unless `choice` is empty) one of `allowed`."""
+    if len(pl) != (3 if choice else 2):
+        return None
+    key, day = pl.get(ident), _day(pl.get(day_field))
+    if not _ident(key) or day < 0:
+        return None
+    if not choice:
+        return {ident: key, day_field: day}
+    value = pl.get(choice)
+    if not _one_of(value, allowed):
+        return None
+    return {ident: key, day_field: day, choice: value}
+
+
+def _two(s: str, at: int) -> int:
+    """Two ASCII digits at `at` as a number, else -1."""
+    part = s[at:at + 2]
+    return int(part) if _digits(part) else -1
+
+
+def _parse_stamp(v: str) -> int:
+    """UTC microseconds of `YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)` in the model's range,
+    computed as the door does: round(timestamp() * 1e6), where timestamp() is the exact
+    microseconds divided by a million (CPython's datetime), else -1."""
+    n = len(v)
+    if n < 20 or v[10] != "T" or v[13] != ":" or v[16] != ":":
+        return -1
+    day = _day(v[0:10])
+    hour, minute, second = _two(v, 11), _two(v, 14), _two(v, 17)
+    if day < 0 or not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        return -1
+    at, fraction = 19, 0
+    if v[at] == ".":
+        end = at + 1
+        while end < n and end - at <= 7 and "0" <= v[end] <= "9":
+            end += 1
+        digits = v[at + 1:end]
+        if not 1 <= len(digits) <= 6:
+            return -1
+        fraction = int(digits + "0" * (6 - len(digits)))
+        at = end
+    offset = 0
+    zone = v[at:]
+    if zone != "Z":
+        if len(zone) != 6 or zone[0] not in "+-" or zone[3] != ":":
+            return -1
+        oh, om = _two(zone, 1), _two(zone, 4)
+        if not (0 <= oh <= 23 and 0 <= om <= 59):
+            return -1
+        offset = (oh * 3600 + om * 60) * (-1 if zone[0] == "-" else 1)
+    exact = ((day - _EPOCH) * 86400 + hour * 3600 + minute * 60 + second - offset) * 1_000_000
+    seconds = (exact + fraction) / 1_000_000
+    if not _EARLIEST <= seconds < _LATEST:
+        return -1
+    got: int = round(seconds * 1_000_000)
+    if len(_stamps) >= _CACHE:
+        _stamps.clear()
+    _stamps[v] = got
+    return got
+
+
+def _micros(v: object) -> int | None:
+    if not isinstance(v, str):
+        return None
+    got = _stamps.get(v)
+    if got is None:
+        got = _parse_stamp(v)
+    return None if got == -1 else got
+
+
+def _uuid(v: str) -> bool:
+    """The EventId pattern: 8-4-4-4-12 hex digits (strip leaves nothing of allowed chars)."""
+    return (len(v) == 36 and v[8] == "-" and v[13] == "-" and v[18] == "-" and v[23] == "-"
+            and v.count("-") == 4 and not v.strip(_HEX_DASH))
+
+
+def _client(v: str) -> bool:
+    """The ClientId pattern: 1-64 of A-Z a-z 0-9 _ . : -"""
+    return 1 <= len(v) <= 64 and not v.strip(_CLIENT_CHARS)
+
+
+def plain(line: bytes) -> Plain | None:
+    """The values of a plain valid line, or None: then only the door can tell (see above)."""
+    try:
+        doc = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    # Seven keys: the envelope without client_hetu (the door pseudonymises that one).
+    if not isinstance(doc, dict) or len(doc) != 7 or not _ENVELOPE.issuperset(doc):
+        return None
+    event_id, etype, source, client = (doc["event_id"], doc["event_type"], doc["source"],
+                                       doc["client_id"])
+    version, raw = doc["schema_version"], doc["payload"]
+    if (not isinstance(event_id, str) or not _uuid(event_id) or not _int_in(version, 1, 1)
+            or not isinstance(client, str) or not _client(client)
+            or not isinstance(source, str) or not _ident(source)
+            or not isinstance(etype, str) or not isinstance(raw, dict)):
+        return None
+    payload = _payload(etype, raw)
+    if payload is None:
+        return None
+    micros = _micros(doc["occurred_at"])
+    if micros is None:
+        return None
+    # The door's byte pre-scan (schemas.door.needs_look), with the keys counted from the parse:
+    # an escape, a code's shape or a key given twice sends the line to the door's closer look.
+    shape = line.translate(_SHAPE, _WHITESPACE)
+    keys = 7 + len(raw)
+    producer = raw.get("producer")
+    if isinstance(producer, dict):
+        keys += len(producer)
+    if b"B" in shape or shape.count(b'":') != keys:
+        return None
+    if _CODE_SHAPE in shape:
+        # A UUID-form event_id is no place for a code to the door (schemas.door.code_field), and
+        # one random id in twenty holds a code's shape: the line is scanned again without that
+        # key and value (text with quotes: found nowhere else in a line without escapes).
+        pair = b'"event_id":"' + event_id.encode() + b'"'
+        if _CODE_SHAPE in line.replace(pair, b"", 1).translate(_SHAPE, _WHITESPACE):
+            return None
+    return event_id.lower(), etype, micros, source, client, payload
