@@ -727,3 +727,23 @@ _MONTHS = (("tammi", "Jan", "jan"), ("helmi", "Feb", "feb"), ("maalis", "Mar", "
            ("loka", "Oct", "okt"), ("marras", "Nov", "nov"), ("joulu", "Dec", "dec"))
 _TIMELINE.update({f"tl_month_{i}": m for i, m in enumerate(_MONTHS, 1)})
 _T.update(_TIMELINE)
+# The overview under a municipality focus (issue 13: every figure follows the focus).
+_T.update({
+    "focus_figures": (
+        "Luvut koskevat rajattua kuntaa ({name}). Kuukauden vaihteen lukuja ei julkaista "
+        "kunnittain, joten edellistä kuukautta ja muutosta ei näytetä. Kuvaajat näyttävät "
+        "kunnan alueen ({area}) kuukausittaiset luvut.",
+        "The figures are those of the municipality in focus ({name}). Month-end figures are "
+        "not published by municipality, so the previous month and the change are not shown. "
+        "The charts show the monthly figures of its area ({area}).",
+        "Siffrorna gäller den avgränsade kommunen ({name}). Siffror vid månadsskiftet "
+        "publiceras inte per kommun, så föregående månad och förändringen visas inte. "
+        "Diagrammen visar månadssiffrorna för kommunens område ({area})."),
+    "in_service_focus_note": (
+        "Nuoret palvelussa kunnittain kuten palvelukartalla: palvelun kunnan mukaan "
+        "tilannepäivänä.",
+        "Young people in service by municipality as on the service map: by the municipality "
+        "of the service on the as-of date.",
+        "Unga i tjänsten per kommun som på servicekartan: enligt tjänstens kommun på "
+        "lägesdagen."),
+})

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from services.web.formats import day, num
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Black is left out
 # (it is the text colour, and the handoff markers are drawn in it).
 # Its orange, sky blue and yellow are darkened (#C27C00 3.4:1, #2E8BC0 3.8:1, #8F7F00 4.0:1)
-# so that every line is at least 3:1 on white (WCAG 2.1 1.4.11; tests/e2e/web/test_look.py).
+# so that every line is at least 3:1 on white (WCAG 2.1 1.4.11; tests/e2e/web/test_every_page.py).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#C27C00", "#2E8BC0", "#8F7F00")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "triangle-down", "plus")
@@ -98,10 +100,12 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
                counts: bool = True, top: float | None = None,
                labels: Mapping[str, str] | None = None,
                markers: Sequence[tuple[date, str]] = (), hidden_label: str = "",
-               note: str = "", ident: str = "c") -> str:
+               note: str = "", ident: str = "c", lang: str = "fi") -> str:
     """Lines of `series` (key -> points) with their fixed styles, legend text from `labels`
     (default: the key), vertical markers at `markers` (e.g. the handoff dates), hidden points
-    shown as hidden (`hidden_label` in the legend), and `note` written under the title."""
+    shown as hidden (`hidden_label` in the legend), and `note` written under the title.
+    Axis numbers and dates are written the way of `lang` (services/web/formats.py: `1 234`,
+    never `1234` or `1,234`)."""
     labels = labels or {}
     lines = _wrap(note, 95) if note else []
     top_y = T + 15 * len(lines)  # the plot starts under the note
@@ -135,9 +139,10 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     while tick <= top:
         y = py(tick)
         out.append(f'<line x1="{L}" x2="{W - R}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                   f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
+                   f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                   f'{escape(_tick(tick, lang))}</text>')
         tick += step
-    out += _x_labels(xs, px)
+    out += _x_labels(xs, px, lang)
     # Hidden days: one hatched band over the plot per day where any series is hidden.
     hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
     at = {d: i for i, d in enumerate(xs)}
@@ -205,7 +210,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _x_labels(xs: Sequence[date], px: Callable[[date], float]) -> list[str]:
+def _tick(value: float, lang: str) -> str:
+    """An axis number through Babel, as every number of the page (`|num`)."""
+    return num(int(value), lang) if value == int(value) else num(value, lang, 1)
+
+
+def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str = "fi") -> list[str]:
     """A tick on each 1 January in range (years do not overlap), else about six dates."""
     years = [d for d in xs if d.month == 1 and d.day == 31] or [d for d in xs if d.month == 1]
     out = []
@@ -218,7 +228,7 @@ def _x_labels(xs: Sequence[date], px: Callable[[date], float]) -> list[str]:
         return out
     for d in xs[:: max(1, len(xs) // 6)]:
         out.append(f'<text x="{px(d):.1f}" y="{H - B + 16}" text-anchor="middle">'
-                   f'{d.day}.{d.month}.{d.year}</text>')
+                   f'{escape(day(d, lang))}</text>')
     return out
 
 

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.errors import StoreError
+from services.scope import Scope, current
 
 ACCESS_LOG_DOC = ("access_log: who did what, when, on the dashboard (Client Data Act 703/2023: "
                   "every processing of client data is logged); target is a page, an opaque "
@@ -29,7 +30,13 @@ CREATE TABLE IF NOT EXISTS access_log (
     action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR, row_count BIGINT,
     outcome VARCHAR NOT NULL
 );
+-- The scope the user had when the entry was written (both empty: the whole wellbeing area, or
+-- no signed-in user): what a scoped admin may read of the log (services/web/pages/access.py).
+ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_areas VARCHAR[] DEFAULT [];
+ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_municipalities VARCHAR[] DEFAULT [];
 """
+COLUMNS = ("logged_at, user_name, role, action, target, detail, row_count, outcome, "
+           "scope_areas, scope_municipalities")
 
 
 def web_path(main: Path) -> Path:
@@ -68,10 +75,13 @@ class WebStore:
 
     def log(self, user: str, role: str, action: str, target: str | None = None,
             detail: str | None = None, row_count: int | None = None,
-            outcome: str = "ok") -> None:
-        self.execute("INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            outcome: str = "ok", scope: Scope | None = None) -> None:
+        """One entry, with the user's scope: by default the scope of the request being
+        answered (services/scope.py; the whole area outside a signed-in request)."""
+        scope = current() if scope is None else scope
+        self.execute(f"INSERT INTO access_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [datetime.now(UTC), user, role, action, target, detail, row_count,
-                      outcome])
+                      outcome, sorted(scope.areas), sorted(scope.municipalities)])
 
     def close(self) -> None:
         with self.lock:

@@ -69,3 +69,26 @@ def test_handoff_dates_are_marked_and_the_note_is_on_the_chart() -> None:
     assert svg.count('class="handoff-mark"') == 1 and ">1.3.2023<" in svg
     assert 'class="note">454/1025 began before 1.1.2023<' in svg
     assert 'aria-label="t. 454/1025 began before 1.1.2023"' in svg
+
+
+def test_axis_numbers_and_dates_are_written_the_languages_way() -> None:
+    """Issue 13: the axis of a chart writes its numbers through Babel like every figure of
+    the page (`2 500` with a no-break space), not `2500` or `2,500`; its dates too."""
+    pts = [(d, 400.0 * i) for i, d in enumerate(DAYS)]  # up to 2000: ticks of 500
+    for lang in ("fi", "sv", "en"):
+        svg = line_chart("t", {"KTT": pts}, lang=lang)
+        ticks = re.findall(r'text-anchor="end">([^<]*)</text>', svg)
+        assert ticks[-1] == "2\u00a0000" and "1\u00a0000" in ticks, (lang, ticks)
+        assert not [t for t in ticks if re.search(r"\d{4}|\d,\d{3}", t)], ticks
+        dates = re.findall(r'text-anchor="middle">([^<]*)</text>', svg)
+        assert dates and all(re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]2023", d) for d in dates)
+    assert "28.1.2023" in line_chart("t", {"KTT": pts}, lang="fi")
+
+
+def test_the_maps_labels_write_their_counts_the_languages_way() -> None:
+    from services.web.pages.service_map import Unit, _label
+
+    shown = Unit("564", "Oulu", "Oulu", "1234", "56789", 2.2, "value")
+    assert _label("Oulu", shown, "municipality", "fi") == "Oulu: 2,2 (1\u00a0234 / 56\u00a0789)"
+    hidden = Unit("564", "Oulu", "Oulu", "<5", "12345", None, "hidden")
+    assert _label("Oulu", hidden, "municipality", "sv").endswith("(<5 / 12\u00a0345)")

@@ -60,10 +60,14 @@ class WorkFilters:
         return cls(q.get("area", ""), q.get("municipality", ""), q.get("gap_type", ""),
                    q.get("service", ""), state if state in STATES else "open", page)
 
-    def where(self, scope: Scope) -> tuple[str, list[Any]]:
-        """The alerts of `scope` that match: the scope first, whatever else is asked."""
+    def where(self, scope: Scope, focused: focus.Focus | None = None) -> tuple[str, list[Any]]:
+        """The alerts of `scope` that match: the scope first, then the map's focus (a
+        municipality, as the managers' counts), whatever else is asked."""
         cond, params = scope.sql("area", "municipality")
         parts = [cond]
+        if focused is not None:
+            parts.append("municipality = ?")
+            params.append(focused.code)
         for col, value in (("area", self.area), ("municipality", self.municipality),
                            ("gap_type", self.gap_type), ("service", self.service)):
             if value:
@@ -162,8 +166,10 @@ async def alerts(request: web.Request) -> web.StreamResponse:
     if "gap_rows" not in PERMISSIONS[s.role]:
         return await counted(request, f)
     state = service(request).state
-    where, params = f.where(s.scope)
-    scope_where, scope_params = s.scope.sql("area", "municipality")
+    focused = focus.get(request)
+    where, params = f.where(s.scope, focused)
+    # the filters' choices: the alerts of the scope and the focus
+    scope_where, scope_params = WorkFilters(state="all").where(s.scope, focused)
     total = (await asyncio.to_thread(state.work_list, where, params, 0, 0))[0]
     paging = pages(total, f)
     _, rows = await asyncio.to_thread(state.work_list, where, params,

@@ -15,7 +15,14 @@ from aiohttp import web
 from services.web import focus, published
 from services.web.app import ctx, lang_of, needs, render, session
 from services.web.i18n import translate
-from services.web.published import ALL, GAP_TYPES, STORY_SERVICES, Cube, HandoffPart
+from services.web.published import (
+    ALL,
+    GAP_TYPES,
+    HANDOFF_COLS,
+    STORY_SERVICES,
+    Cube,
+    HandoffPart,
+)
 from services.web.svg import REGION, count_value, line_chart
 
 Series = dict[str, list[tuple[date, float | None]]]
@@ -54,12 +61,13 @@ def _markers(cube: Cube) -> list[tuple[date, str]]:
             and first <= h.first_day <= last]
 
 
-def began_note(cube: Cube, h: HandoffPart, lang: str) -> str:
+def began_note(cube: Cube, h: HandoffPart, lang: str, area: str = ALL) -> str:
     """How many of the service breaks open now began before the picked handoff's date, in
-    words, where both shown counts say it (else that it is hidden)."""
+    words, where both shown counts say it (else that it is hidden): in the region, or in
+    `area` (a focused municipality's area)."""
     if h.first_day is None:
         return ""
-    rows = {r["gap_type"]: r for r in cube.began(h.name) if r["internal_area"] == ALL}
+    rows = {r["gap_type"]: r for r in cube.began(h.name) if r["internal_area"] == area}
     r = rows.get("SERVICE_BREAK")
     if r is None or r["all"] == "0":
         return ""
@@ -83,18 +91,22 @@ def _gap_series(trend: list[tuple[date, str, dict[str, str]]], area: str) -> Ser
 def _charts(cube: Cube, h: HandoffPart, lang: str,
             trend: list[tuple[date, str, dict[str, str]]],
             in_service: list[tuple[date, str, dict[str, str]]],
-            transfers: list[dict[str, Any]]) -> dict[str, Any]:
+            transfers: list[dict[str, Any]], place: str = ALL) -> dict[str, Any]:
+    """The charts; `place` is the area whose monthly series the main charts draw: the region,
+    or a focused municipality's area (the cube has monthly cells by area, not by
+    municipality)."""
     labels = {g: translate(g, lang) for g in GAP_TYPES} | {REGION: translate("all_areas", lang)}
     hidden = translate("hidden_legend", lang)
     markers = _markers(cube)
-    service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service if a == ALL]
-                              for s in STORY_SERVICES}
-    note = began_note(cube, h, lang)
-    region_gaps = _gap_series(trend, ALL)
+    service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service
+                                  if a == place] for s in STORY_SERVICES}
+    note = began_note(cube, h, lang, place)
+    region_gaps = _gap_series(trend, place)
+    where = "" if place == ALL else f": {place}"
     areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: {a}",
                                            _gap_series(trend, a), labels=labels,
                                            markers=markers, hidden_label=hidden,
-                                           ident=f"a{i}")}
+                                           ident=f"a{i}", lang=lang)}
              for i, a in enumerate(cube.areas)]
     share: Series = {}
     for r in transfers:
@@ -103,46 +115,73 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
         share.setdefault(r["internal_area"] or REGION, []).append(
             (date.fromisoformat(r["month"] + "-01"), r["transferred_pct"]))
     return {
-        "service_svg": line_chart(translate("in_service_title", lang), service_series,
-                                  markers=markers, hidden_label=hidden, ident="svc"),
+        "service_svg": line_chart(translate("in_service_title", lang) + where, service_series,
+                                  markers=markers, hidden_label=hidden, ident="svc",
+                                  lang=lang),
         # Service breaks on their own: they outnumber the other four types many times over
         # and would flatten them (issue 13).
-        "gaps_svg": line_chart(translate("SERVICE_BREAK", lang),
+        "gaps_svg": line_chart(translate("SERVICE_BREAK", lang) + where,
                                {BREAK: region_gaps[BREAK]}, labels=labels, markers=markers,
-                               hidden_label=hidden, note=note, ident="gaps"),
-        "others_svg": line_chart(translate("other_gap_types", lang),
+                               hidden_label=hidden, note=note, ident="gaps", lang=lang),
+        "others_svg": line_chart(translate("other_gap_types", lang) + where,
                                  {g: v for g, v in region_gaps.items() if g != BREAK},
                                  labels=labels, markers=markers, hidden_label=hidden,
-                                 ident="other"),
+                                 ident="other", lang=lang),
         "area_charts": areas, "began_note": note,
         "handoff_svg": line_chart(translate("handoff_monthly", lang), share, counts=False,
-                                  top=100.0, labels=labels, hidden_label=hidden, ident="share"),
+                                  top=100.0, labels=labels, hidden_label=hidden, ident="share",
+                                  lang=lang),
     }
+
+
+def focused_headline(cube: Cube, f: focus.Focus, h: HandoffPart) -> dict[str, Any]:
+    """The headline figures of a focused municipality: its own cells of the cube. Open gaps
+    now by type and the picked handoff's cohort are published by municipality; young people
+    in service by municipality are the service map's cells (on the as-of date, by the
+    municipality of the service). The month ends are published by area only, so the previous
+    month's figure and the change are not shown for a municipality (the page says so): they
+    cannot be worked out from published cells."""
+    code, area = f.code, focus.area_of(cube, f.code) or ""
+    map_area = next((str(r["area_key"]) for r in cube.map_rows if r["municipality"] == code),
+                    area or "-")
+    return {
+        "headline": [{"gap_type": t, "now": cube.text("gap", t, area, code, ALL),
+                      "previous": "–", "change": None} for t in GAP_TYPES],
+        "headline_service": [{"service": svc,
+                              "now": cube.text("clients", map_area, code, svc),
+                              "previous": "–", "change": None} for svc in STORY_SERVICES],
+        "region": {c: cube.text("handoff", h.name, area, code, c) for c in HANDOFF_COLS}
+        if h.name else None,
+        "focus_area": area}
 
 
 @needs("overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     c, s, lang = ctx(request), session(request), lang_of(request)
-    cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
+    f = focus.get(request)
+    cube = focus.apply(await published.of(c.reader).cube(), f)
     h = cube.handoff_part(request.query.get("handoff", ""))
     # each read once: the tables and the charts draw the same cells
     trend, in_service = cube.trend(), cube.in_service()
     transfers, places = cube.transfers(h.name), cube.handoff_places(h.name)
+    # Every figure follows the focus: the municipality's own cells, else its area's.
+    top: dict[str, Any] = (focused_headline(cube, f, h) if f is not None else {
+        "headline": cube.headline(), "headline_service": cube.headline_in_service(),
+        "region": places[0] if places else None, "focus_area": ""})
     c.store.log(s.user, s.role, "view", "overview")
     return render(
         request, "overview.html", as_of=cube.as_of, now=cube.open_now(),
-        headline=cube.headline(), headline_service=cube.headline_in_service(),
-        previous=cube.trend_months[-1] if cube.trend_months else None,
+        focused=f, previous=cube.trend_months[-1] if cube.trend_months else None,
         trend=sorted(trend, key=lambda x: (x[0], x[1] != ALL, x[1]), reverse=True),
         in_service=sorted(in_service, key=lambda x: (x[0], x[1] != ALL, x[1]),
                           reverse=True),
         services=STORY_SERVICES, gap_types=GAP_TYPES, all_key=ALL,
         handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()],
         picked=h.name, picked_label=handoff_label(h, lang) if h.name else "",
-        intro=handoff_intro(h, lang),
-        region=places[0] if places else None, began=cube.began(h.name),
-        handoff=transfers, places=places,
-        **_charts(cube, h, lang, trend, in_service, transfers))
+        intro=handoff_intro(h, lang), began=cube.began(h.name),
+        handoff=transfers, places=places, **top,
+        **_charts(cube, h, lang, trend, in_service, transfers,
+                  top["focus_area"] or ALL))
 
 
 def setup(app: web.Application) -> None:

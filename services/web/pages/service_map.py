@@ -162,10 +162,11 @@ def _num(v: float, lang: str) -> str:
 def _label(name: str, u: Unit, level: str, lang: str) -> str:
     where = f"{name} ({u.name})" if level == "area" else name
     if u.state == "hidden":
-        return f"{where}: {translate('map_hidden_short', lang)} ({u.num} / {u.den})"
+        return (f"{where}: {translate('map_hidden_short', lang)} "
+                f"({num(u.num, lang)} / {num(u.den, lang)})")
     if u.state == "none":
         return f"{where}: {translate('map_none_short', lang)}"
-    return f"{where}: {num(u.rate, lang, 1)} ({u.num} / {u.den})"
+    return f"{where}: {num(u.rate, lang, 1)} ({num(u.num, lang)} / {num(u.den, lang)})"
 
 
 # --- the focus: set by a link on the map, removed by the chip on any page ---------------------

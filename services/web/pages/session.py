@@ -42,7 +42,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         c.store.log(logged, "-", "sign_in", outcome="refused")
         return render(request, "login.html", status=401, error=True, username=name)
     c.names.succeeded(name)
-    c.store.log(user.name, user.role, "sign_in")
+    c.store.log(user.name, user.role, "sign_in", scope=user.scope)  # no session yet
     response = web.HTTPSeeOther(local_path(request.cookies.get("next")))
     response.del_cookie("next", path="/")
     response.set_cookie("session", c.sessions.start(user), httponly=True, samesite="Strict",

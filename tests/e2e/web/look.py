@@ -1,12 +1,11 @@
-"""Browser helpers for the look and accessibility tests: crawl every page a user can reach
-from the navigation (and a client's timeline), run the vendored axe-core in it, and measure
-overflow, captions and the focus ring. The crawl follows the navigation as the server renders
-it, so pages added or changed later are checked without touching these tests."""
+"""Browser helpers for the look and accessibility tests: the pages of the navigation, a
+client's timeline, the vendored axe-core, and measures of overflow, captions and the focus
+ring. tests/e2e/web/crawl.py runs them on every page of the navigation as the server renders
+it, so pages added or changed later are checked without touching the tests."""
 
 import contextlib
 import hashlib
 import hmac
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,23 +60,6 @@ def open_timeline(page: Any, server: str, ref: str) -> None:
     page.fill("#ref", ref)
     page.click("main form[action='/timeline'] button[type=submit]")
     page.wait_for_selector("#timeline-chart svg")
-
-
-def visits(page: Any, server: str, ref: str) -> Iterator[str]:
-    """Go to every page the signed-in user reaches from the navigation, in every language;
-    yields a name for each page once it is loaded. A user who may see timelines also gets
-    the client's timeline (a POST: the reference never goes in a URL)."""
-    for lang in LANGS:
-        page.goto(server + f"/lang/{lang}")
-        paths = nav_paths(page, server)
-        for path in paths:
-            page.goto(server + path)
-            open_details(page)
-            yield f"{lang} {path}"
-            if path == "/timeline":
-                open_timeline(page, server, ref)
-                open_details(page)
-                yield f"{lang} timeline of a client"
 
 
 def open_details(page: Any) -> None:

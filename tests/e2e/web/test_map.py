@@ -5,6 +5,7 @@ written the language's way; a click or a key press on a municipality focuses eve
 
 import os
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ import pytest
 
 from schemas.reference import municipalities
 from services.web import geo
+from services.web.i18n import translate
+from services.web.published import GAP_TYPES
 from tests.e2e.web.attack import Browser, tables
 from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving, signed_in_page
 from tests.e2e.web.synth import generate
@@ -226,3 +229,72 @@ def test_an_analysts_gap_rows_follow_the_focus(server: str) -> None:
     assert municipalities_listed() == {"564"}
     b.get("/focus/clear")
     assert len(municipalities_listed()) > 2
+
+
+def test_the_overview_headline_follows_the_focus(server: str) -> None:
+    """Issue 13: with a municipality in focus every headline figure of the overview is that
+    municipality's published cell, read elsewhere: its open gaps now by type (the manager's
+    work list cells), its cohort of the handoff (the overview's table by place, unfocused)
+    and its young people in KTT and SOSKU (the service map's cells). The previous month is
+    not published by municipality: no previous figure and no change is shown for it."""
+    b = Browser(server)
+    b.sign_in("maija", PASSWORD)
+    code, name = "564", "Oulu"
+    b.get("/focus/clear")
+
+    def rows(html: str, tid: str) -> list[list[str]]:
+        return [cells for _, cells in {t: r for t, _, r in tables(html)}[tid][1:]]
+
+    region = b.get("/")
+    gap_names = {translate(g, "fi"): g for g in GAP_TYPES}
+    cells = {gap_names[r[0]]: r[4] for r in rows(b.get(f"/alerts?municipality={code}"),
+                                                  "alert-cells")
+             if r[2] == name and r[3] == translate("service_all", "fi")}
+    place = next(r for r in rows(region, "handoff-places") if r[1] == name)
+    served = {r[2]: r[4] for r in rows(b.get("/map"), "map-services") if r[1] == name}
+    assert cells and place and served.keys() >= {"KTT", "SOSKU"}
+
+    b.get(f"/focus/{code}")
+    focused = b.get("/")
+    assert 'id="focus-chip"' in focused and 'id="focus-figures"' in focused
+    now = {gap_names[r[0]]: r[1:] for r in rows(focused, "open-now")}
+    assert {g: v[0] for g, v in now.items()} == {g: cells.get(g, "0") for g in GAP_TYPES}
+    assert all(v[1:] == ["–", "–"] for v in now.values()), now
+    (cohort,) = rows(focused, "handoff-headline")
+    cols = dict(zip(("cohort", "transferred", "transferred_late", "ended_untransferred",
+                     "pending"), cohort, strict=True))
+    assert [cols[c] for c in ("cohort", "transferred", "transferred_late", "pending",
+                              "ended_untransferred")] == place[2:]
+    service = {r[0]: r[1:] for r in rows(focused, "in-service-now")}
+    assert {s: v[0] for s, v in service.items()} == {s: served[s] for s in ("KTT", "SOSKU")}
+    # the region's figures are not these (the focus changed what the headline says)
+    assert [r[1] for r in rows(region, "open-now")] != [v[0] for v in now.values()]
+    b.get("/focus/clear")
+
+
+def test_an_analysts_single_alerts_follow_the_focus(server: str) -> None:
+    """Issue 13: the work list's single alerts (an analyst's) follow the map's focus like
+    the managers' counts: with Oulu in focus every listed alert is Oulu's, and the total is
+    the one the municipality filter gives without a focus."""
+    b = Browser(server)
+    b.sign_in("antti", PASSWORD)
+    b.get("/focus/clear")
+    for _ in range(300):  # the first alert round runs as the server starts
+        if 'id="alerts-firing"' in (page := b.get("/alerts?state=all")):
+            break
+        time.sleep(0.1)
+
+    def listed(html: str) -> tuple[set[str], str]:
+        names = {cells[2] for _, cells in {t: r for t, _, r in tables(html)}
+                 ["alerts-firing"][1:]}
+        total = re.search(r'<p id="alert-total">([^<]*)', html)
+        assert total is not None
+        return names, total.group(1)
+
+    names, _ = listed(page)
+    assert len(names) > 2 and "Oulu" in names
+    _, oulu_total = listed(b.get("/alerts?state=all&municipality=564"))
+    b.get("/focus/564")
+    names, total = listed(b.get("/alerts?state=all"))
+    assert names == {"Oulu"} and total == oulu_total
+    b.get("/focus/clear")
