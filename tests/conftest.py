@@ -21,8 +21,7 @@ LONGEST = (
     "tests/conformance/test_both_cores.py",  # the whole conformance suite on the Python core
     "tests/integration/kafka/test_zombie.py",
     "tests/integration/kafka/",
-    "tests/e2e/web/test_look.py",
-    "tests/e2e/web/test_words.py",
+    "tests/e2e/web/test_every_page.py",  # one crawl: every page, fi/sv/en, each role, axe
     "tests/e2e/web/",
 )
 SPLIT = ("tests/integration/kafka/test_zombie.py",)  # modules whose tests are a unit each
@@ -43,6 +42,7 @@ def rank(nodeid: str) -> int:
                 len(LONGEST))
 
 
+@pytest.hookimpl(optionalhook=True)  # a run without pytest-xdist still collects
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `--dist loadscope`, the scope of a test is its work unit (work_unit), handed out
     in the order the workers collected them (longest first, below), not by size. (xdist's

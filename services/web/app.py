@@ -175,6 +175,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     token = CURRENT_SCOPE.set(signed.scope if signed is not None else WHOLE)
     try:
         response = await handler(request)
+    except web.HTTPNotFound:
+        # A signed-in user who follows a dead link gets a page in their language (with its
+        # title and lang, like every page), not aiohttp's bare text; files and the API keep
+        # their plain 404.
+        if signed is None or request.path.startswith(PUBLIC):
+            raise
+        response = render(request, "error.html", status=404, message="not_found")
     finally:
         CURRENT_SCOPE.reset(token)
     response.headers.setdefault("Content-Security-Policy", CSP)

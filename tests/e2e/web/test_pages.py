@@ -157,3 +157,16 @@ def test_pages_have_landmarks_labels_and_a_skip_link(page_as: Any, server: str) 
     page.goto(server + "/gaps")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
+
+
+def test_a_dead_link_gets_a_page_in_the_users_language(page_as: Any, server: str) -> None:
+    """Not aiohttp's bare "404: Not Found": the site's own page, titled, with its lang, so a
+    screen reader and a Finnish user both know where they are."""
+    page = page_as("antti")
+    answer = page.goto(server + "/no-such-page")
+    assert answer.status == 404
+    assert page.locator("html").get_attribute("lang") == "fi"
+    assert page.title() and "Sivua ei löydy." in page.locator("main").inner_text()
+    static = page.request.get(server + "/static/no-such-file.css")
+    assert static.status == 404 and "<html" not in static.text()  # files keep the plain 404
+    page.close()
