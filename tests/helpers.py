@@ -6,6 +6,7 @@ test states only what matters to it. `run_core` evaluates events in process with
 sorted lists of tuples.
 """
 
+import importlib.util
 import itertools
 import json
 import uuid
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -266,3 +268,15 @@ def gaps_of(rel: dict[str, list[tuple[Any, ...]]], gap_type: str
     """(subject_id, started_on, ended_on, length_days, is_open) of one gap type."""
     return sorted(((r[2], r[3], r[4], r[5], r[6]) for r in rel["continuity_gaps"]
                    if r[1] == gap_type), key=lambda r: tuple(str(x) for x in r))
+
+
+def script(relative: str, name: str) -> ModuleType:
+    """A script of the repository (bench/replay.py, deploy/build_core.py), loaded by path:
+    putting bench/ on sys.path would make its kafka.py shadow the kafka package for every
+    test collected after."""
+    path = Path(__file__).resolve().parent.parent / relative
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

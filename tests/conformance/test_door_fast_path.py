@@ -4,7 +4,6 @@ client's state; every other line goes to the door. Over generated lines of both 
 the worked example, and every field of every event type mutated into unusual forms. In the
 conformance folder, so it runs on the compiled core and on the Python one."""
 
-import importlib.util
 import json
 import random
 import uuid
@@ -27,11 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_replay", ROOT / "bench" / "replay.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return h.script("bench/replay.py", "bench_replay")
 
 
 def _generated(tmp: Path) -> list[bytes]:

@@ -3,7 +3,6 @@ is a clear dead letter, a usage error (exit 2) or a failure that says what happe
 never a crash or a traceback calling it a bug, and nothing valid is lost."""
 
 import fcntl
-import importlib.util
 import json
 import os
 import shutil
@@ -29,13 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench() -> ModuleType:
-    """bench/replay.py, loaded by path: putting bench/ on sys.path would make its kafka.py
-    shadow the kafka package for every test collected after this one."""
-    spec = importlib.util.spec_from_file_location("bench_replay", ROOT / "bench" / "replay.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return h.script("bench/replay.py", "bench_replay")
 
 
 write_events = _bench().write_events

@@ -1,7 +1,6 @@
 """The compiled core's build cache (deploy/build_core.py): a clone takes a cached build only
 under the key of exactly its inputs, and only a whole one."""
 
-import importlib.util
 import shutil
 from pathlib import Path
 from types import ModuleType
@@ -9,16 +8,13 @@ from types import ModuleType
 import pytest
 
 from streams.core.compiled import COMPILED_MODULES, MANIFEST
+from tests import helpers as h
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_core", ROOT / "deploy" / "build_core.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return h.script("deploy/build_core.py", "build_core")
 
 
 def clone(tmp_path: Path) -> Path:
