@@ -17,6 +17,8 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", 
 def neutral(value: Any) -> Any:
     """The cell to write: None as empty, numbers as they are, any other value as text with a
     leading quote when a spreadsheet would take it for a formula."""
+    if value.__class__ is str:  # the common case first: an export has a million cells
+        return "'" + value if value.startswith(TRIGGERS) else value
     if value is None:
         return ""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):

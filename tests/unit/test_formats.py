@@ -133,3 +133,17 @@ def test_a_failed_query_leads_in_words_and_keeps_duckdbs_message() -> None:
                                                              "detail": "exit -9"}
     assert failure("the answer is over 256 MiB: select fewer columns or rows")["error"] == (
         "sql_too_big")
+
+
+def test_each_cell_is_formatted_as_its_own_type_in_any_column() -> None:
+    """Columns are formatted a distinct value at a time: a column of one type (empty cells
+    aside) by a lookup, a mixed one value by value, so True and 1 (equal as keys) and a
+    formula-like text keep their own forms wherever they stand."""
+    rows = [[True, date(2024, 1, 2), "=1+1", 1.5],
+            [1, None, "x", Decimal("2.5")],
+            [None, date(2024, 1, 2), "x", 1.5],
+            [False, date(2023, 12, 31), "-2", 0.0]]
+    table = Table(["a", "b", "c", "d"], ["a", "b", "c", "d"], rows)
+    lines = csv_people(table, "fi").decode("utf-8").lstrip("\ufeff").split("\r\n")
+    assert lines[1:5] == ["True;2.1.2024;'=1+1;1,5", "1;;x;2,5", ";2.1.2024;x;1,5",
+                          "False;31.12.2023;'-2;0,0"]
