@@ -31,9 +31,13 @@ CREATE TABLE IF NOT EXISTS access_log (
     outcome VARCHAR NOT NULL
 );
 -- The scope the user had when the entry was written (both empty: the whole wellbeing area, or
--- no signed-in user): what a scoped admin may read of the log (services/web/pages/access.py).
-ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_areas VARCHAR[] DEFAULT [];
-ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_municipalities VARCHAR[] DEFAULT [];
+-- no signed-in user; NULL in entries written before the columns: the whole area too): what a
+-- scoped admin may read of the log (services/web/pages/access.py). No DEFAULT: DuckDB 2.0
+-- cannot replay a WAL holding a default expression without downloading its core_functions
+-- extension, so a file killed before its checkpoint would not open again (every insert
+-- names both columns anyway).
+ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_areas VARCHAR[];
+ALTER TABLE access_log ADD COLUMN IF NOT EXISTS scope_municipalities VARCHAR[];
 """
 COLUMNS = ("logged_at, user_name, role, action, target, detail, row_count, outcome, "
            "scope_areas, scope_municipalities")
@@ -53,6 +57,7 @@ class WebStore:
                              "'jatkumo serve' running on the same --db?") from e
         self.lock = threading.Lock()  # one connection, several threads: one at a time
         self.execute(SCHEMA)
+        self.execute("CHECKPOINT")  # the schema on disk, not in a WAL a kill -9 leaves behind
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:

@@ -38,7 +38,7 @@ async def within(request: web.Request, scope: Scope) -> tuple[str, list[Any]]:
         return "TRUE", []
     (rows,) = await ctx(request).reader.many(("SELECT code FROM municipalities", ()))
     munis = sorted({str(r["code"]) for r in rows} | set(scope.municipalities))
-    return ("(len(scope_areas) + len(scope_municipalities) > 0 "
+    return ("(coalesce(len(scope_areas), 0) + coalesce(len(scope_municipalities), 0) > 0 "
             "AND list_has_all(?::VARCHAR[], scope_areas) "
             "AND list_has_all(?::VARCHAR[], scope_municipalities))",
             [sorted(scope.areas), munis])
