@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +79,7 @@ def test_no_count_a_manager_sees_is_between_one_and_four(page_as: Any, server: s
 
 def test_overview_shows_gaps_now_weekly_and_the_handoff(page_as: Any, server: str) -> None:
     page = page_as("maija")
-    started = time.monotonic()
-    page.goto(server + "/")
-    assert time.monotonic() - started < 1.0
+    page.goto(server + "/")  # its time is bench/pages.py's to measure, not a test's to assert
     assert page.locator("#open-now tbody tr").count() == 5
     # the young people in service, service breaks, the other four types, the handoff share,
     # and one chart per internal area
