@@ -5,7 +5,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import pyarrow as pa
 from pydantic import ValidationError
@@ -23,8 +22,7 @@ from schemas.door import (
 from schemas.events import Event
 from services.partition import Numbered
 from streams.core import ClientState
-from streams.core.plain import plain
-from streams.core.state import add_fact, add_plain
+from streams.core.loadloop import Columns, load_lines
 
 BATCH = 50_000  # events per Arrow batch: the writer starts on one while the next fills
 Emit = Callable[[str, pa.Table], None]
@@ -65,100 +63,64 @@ def dead_letter_kind(reason: str) -> str:
 
 class _Buffer:
     """Valid event lines and dead letters waiting to be emitted as Arrow batches. The columns
-    are plain lists whose bound `append`s the loading loop calls directly."""
+    are filled by the compiled loop (streams/core/loadloop.py)."""
 
     def __init__(self, emit: Emit) -> None:
         self.emit = emit
-        self.columns: tuple[list[Any], ...] = tuple([] for _ in columns.EVENT_LINES)
+        self.columns = Columns()
         self.dead: list[tuple[str, str, str]] = []
 
     def flush(self) -> None:
-        self.emit("events", columns.event_lines(*self.columns))
+        self.emit("events", columns.event_lines(*self.columns.all()))
         self.emit("dead_letters", columns.table(columns.DEAD_LETTERS, self.dead))
-        for column in self.columns:  # cleared in place: the loop holds their appends
-            column.clear()
+        self.columns.clear()  # cleared in place: the loop holds the lists
         self.dead.clear()
 
 
-def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit,
+def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool = True,
          ) -> tuple[dict[str, ClientState], LoadCounts]:
     """Numbered lines of a file called `origin` through the door into the clients' states.
-    This loop runs once per event of a replay, so it is written for speed: the door's steps
-    and the buffer's appends inline, and no attribute looked up twice."""
+    The per-line loop is compiled with the core (streams/core/loadloop.py): it takes the usual
+    line through the door's fast path (streams/core/plain.py) and hands every other one to
+    `door` below, the whole door, which gives the same verdict, reason and values as every
+    other driver. `fast=False`: every line through the whole door (for tests)."""
     states: dict[str, ClientState] = {}
     counts = LoadCounts()
     seen: dict[str, int] = {}  # event id -> hash of the line that brought it
     buf = _Buffer(emit)
-    ids, types, times, days, sources, clients, raws = (c.append for c in buf.columns)
-    full = buf.columns[-1]
-    latest = 0
-    read = 0
-    conflicted = counts.conflicted
-    for n, line in lines:
-        read += 1
-        event: Event | None = None
-        got = plain(line)  # the usual line, without pydantic (streams/core/plain.py)
-        if got is not None:
-            event_id, etype, micros, source, client, pl = got
-            text = hash(line)
-        else:  # the whole door: the same verdict, reason and values as every other driver
-            try:
-                event = validate_json(line)
-            except ValidationError as error:
-                if not line or line.isspace():
-                    counts.blank += 1
-                else:
-                    _dead(buf, counts, refused(line, error, ""), origin, n)
-                continue
-            if needs_look(line, event):  # an identity code or a key given twice? (door)
-                reason = closer_look(line)
-                if reason is not None:
-                    _dead(buf, counts, dead_letter(line, reason, ""), origin, n)
-                    continue
-            text = hash(line)
-            if event.client_hetu is not None:
-                admitted = pseudonymised(event, line, "", key)
-                if isinstance(admitted, DeadLetter):
-                    _dead(buf, counts, admitted, origin, n)
-                    continue
-                event = admitted
-                # A line that carried an identity code is never handed on: its event is
-                # re-serialised.
-                line = event.model_dump_json(exclude_none=True).encode()
-            event_id, etype, source = event.event_id, event.event_type, event.source
-            client = event.client_id  # type: ignore[assignment]
-            # A float timestamp of today's dates carries ~0.2 µs of error, so rounding is exact.
-            micros = round(event.occurred_at.timestamp() * 1_000_000)
-        first = seen.get(event_id)
-        if first is not None:
-            if first == text:  # the same line again: a duplicate (SPEC.md 1.4)
-                counts.duplicates += 1
-            else:  # other text under the id: decided after loading, over every partition
-                counts.pending += 1
-                conflicted.add(event_id)
-            continue
-        seen[event_id] = text
-        state = states.get(client)
-        if state is None:
-            state = states[client] = ClientState(client)
-        rank = (micros, event_id)
-        day = (add_plain(state, etype, pl, rank) if event is None
-               else add_fact(state, event, rank))
-        ids(event_id)
-        types(etype)
-        times(micros)
-        days(day)
-        sources(source)
-        clients(client)
-        raws(line)
-        if day > latest:
-            latest = day
-        if len(full) >= BATCH:
-            buf.flush()
+
+    def door(n: int, line: bytes) -> tuple[Event, bytes] | None:
+        try:
+            event = validate_json(line)
+        except ValidationError as error:
+            if not line or line.isspace():
+                counts.blank += 1
+            else:
+                _dead(buf, counts, refused(line, error, ""), origin, n)
+            return None
+        if needs_look(line, event):  # an identity code or a key given twice? (door)
+            reason = closer_look(line)
+            if reason is not None:
+                _dead(buf, counts, dead_letter(line, reason, ""), origin, n)
+                return None
+        if event.client_hetu is not None:
+            admitted = pseudonymised(event, line, "", key)
+            if isinstance(admitted, DeadLetter):
+                _dead(buf, counts, admitted, origin, n)
+                return None
+            # A line that carried an identity code is never handed on: its event is
+            # re-serialised.
+            return admitted, admitted.model_dump_json(exclude_none=True).encode()
+        return event, line
+
+    tally = load_lines(lines, states, seen, counts.conflicted, buf.columns, door, buf.flush,
+                       BATCH, fast)
     buf.flush()
-    counts.lines = read
+    counts.lines = tally.read
+    counts.duplicates = tally.duplicates
+    counts.pending = tally.pending
     counts.taken = len(seen)
-    counts.latest = date.fromordinal(latest) if latest else None
+    counts.latest = date.fromordinal(tally.latest) if tally.latest else None
     return states, counts
 
 

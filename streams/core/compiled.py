@@ -12,7 +12,7 @@ from pathlib import Path
 # The hot path of a replay and of a worker: the door's fast path (plain), facts in, rules
 # evaluated. Not this module, not `codec` (orjson, I/O-shaped) and not `__init__`.
 COMPILED_MODULES = ("intervals", "timeline", "rules", "results", "handoff", "gaps", "state",
-                    "evaluate", "event_ids", "horizon", "plain")
+                    "evaluate", "event_ids", "horizon", "plain", "loadloop", "route")
 MANIFEST = "manifest.json"
 PURE = "pure"
 

@@ -201,24 +201,19 @@ def test_every_offset_and_fraction_agrees(sign: str) -> None:
             taken += _agree(json.dumps(event, separators=(",", ":")).encode())
     assert taken >= 24 * 5 // 2
 
-def _loaded(lines: list[bytes], monkeypatch: pytest.MonkeyPatch, fast: bool,
+def _loaded(lines: list[bytes], fast: bool,
             ) -> tuple[dict[str, ClientState], loader.LoadCounts, dict[str, pa.Table]]:
-    with monkeypatch.context() as m:
-        if not fast:
-            m.setattr(loader, "plain", lambda line: None)
-        tables: dict[str, list[pa.Table]] = {}
-        states, counts = loader.load(list(enumerate(lines, 1)), "f", h.KEY,
-                                     lambda name, t: tables.setdefault(name, []).append(t))
+    tables: dict[str, list[pa.Table]] = {}
+    states, counts = loader.load(list(enumerate(lines, 1)), "f", h.KEY,
+                                 lambda name, t: tables.setdefault(name, []).append(t), fast)
     return states, counts, {k: pa.concat_tables(v) for k, v in tables.items()}
 
 
-def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch,
-                                                        ) -> None:
+def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path) -> None:
     lines = _lines(tmp_path)
     lines += lines[:500]  # duplicates
-    fast = _loaded(lines, monkeypatch, fast=True)
-    slow = _loaded(lines, monkeypatch, fast=False)
+    fast = _loaded(lines, fast=True)
+    slow = _loaded(lines, fast=False)
     assert fast[0] == slow[0]
     assert vars(fast[1]) == vars(slow[1])
     assert fast[1].dead_letters and fast[1].duplicates
