@@ -15,7 +15,9 @@ With `--mix` the file has the mixed shape of issue 14 instead: about 16 events a
 corrections (the same fact set twice, the later `occurred_at` winning), written out of time
 order, and replayed as of 2024-06-30 (18+ months after the first contracts).
 
-    .venv/bin/python bench/replay.py [--events N] [--mix] [--keep DIR]
+    .venv/bin/python bench/replay.py [--events N] [--mix | --both] [--keep DIR]
+
+`--both` measures the two shapes one after the other in one run and prints a line for each.
 """
 
 import argparse
@@ -255,30 +257,21 @@ def flagged(events: Path) -> tuple[int, int]:
     return lines, hits
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--mix", action="store_true",
-                    help="the mixed shape (corrections, transfers, referrals, out of order)")
-    ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
-    ap.add_argument("--keep", type=Path, help="folder for the event file and DuckDB file")
-    ap.add_argument("--scan-events", type=int, default=300_000,
-                    help="events for the in-process comparison with and without the checks")
-    args = ap.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="jatkumo-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
+def ratios(folder: Path, mix: bool, events_n: int, rounds: int) -> tuple[float, float, int]:
+    """Write a file of one shape, time replay against validation only on it, print the
+    figures; returns (wall ratio, CPU ratio, events)."""
     events, db = folder / "events.jsonl", folder / "bench.duckdb"
-    write = write_mixed if args.mix else write_events
-    as_of = MIX_AS_OF if args.mix else None
-    n = write(events, args.events)
-    shape = "mixed" if args.mix else "attendance-heavy"
+    write = write_mixed if mix else write_events
+    as_of = MIX_AS_OF if mix else None
+    n = write(events, events_n)
+    shape = "mixed" if mix else "attendance-heavy"
     print(f"wrote {n:,} {shape} events ({events.stat().st_size / 1e6:.0f} MB) to {events}; "
           f"core: {compiled.which()}")
     # Interleaved and best-of, so that load from other processes hits both sides alike.
     # CPU time beside wall time: on a shared machine the wall ratio of a parallel replay also
     # measures how many cores the scheduler gave it; the CPU ratio is the work done per event.
     bases, tooks, base_cpus, cpus = [], [], [], []
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         c = time.process_time()
         bases.append(baseline(events))
         base_cpus.append(time.process_time() - c)
@@ -298,6 +291,33 @@ def main() -> None:
     print(f"peak RSS:                 {peak:6.0f} MiB in this process, "
           f"{report.worker_peak_mib:.0f} MiB in the largest worker; {report.workers} worker(s); "
           f"clients {report.clients:,}; taken {report.taken:,}")
+    return base / took, base_cpu / cpu, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--mix", action="store_true",
+                    help="the mixed shape (corrections, transfers, referrals, out of order)")
+    ap.add_argument("--both", action="store_true",
+                    help="both shapes in one run (the default, then --mix), ratios only")
+    ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
+    ap.add_argument("--keep", type=Path, help="folder for the event file and DuckDB file")
+    ap.add_argument("--scan-events", type=int, default=300_000,
+                    help="events for the in-process comparison with and without the checks")
+    args = ap.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="jatkumo-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.both:
+        got = {mix: ratios(folder, mix, args.events, args.rounds) for mix in (False, True)}
+        print("shape             events   wall ratio  CPU ratio  (target >= 0.5 each)")
+        for mix, (wall, cpu_ratio, n) in got.items():
+            print(f"{'mixed' if mix else 'attendance-heavy':16s} {n:8,d}   {wall:10.2f} "
+                  f"{cpu_ratio:10.2f}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return
+    write = write_mixed if args.mix else write_events
+    ratios(folder, args.mix, args.events, args.rounds)
     small = folder / "scan.jsonl"
     m = write(small, args.scan_events, seed=8)
     withs, withouts = [], []

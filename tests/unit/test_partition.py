@@ -76,3 +76,27 @@ def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) ->
                    (5, b"last line without newline")]
     (tmp_path / "spill").write_bytes(spill.getvalue())
     assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got
+
+
+def test_the_compiled_router_agrees_with_partition_of_on_every_form() -> None:
+    """streams/core/route.py routes the usual line by its raw bytes and hands every other one
+    to partition_of: each line lands where partition_of puts it, numbered on from `n`."""
+    from services.partition import partition_of
+    from streams.core.route import split_lines
+
+    plain = [orjson.dumps(_event({"client_id": f"c{i}"}, i)) for i in range(40)]
+    odd = [orjson.dumps(_event({"client_hetu": HETU}, 90)), *_lines("p:abc"),
+           plain[0].replace(b'"client_id":"c0"', b'"client_id":"c0","client_id":"c9"'),
+           plain[1].replace(b'"client_id":"c1"', b'"client_id":"c\\\\1"'),
+           b'{"client_id":1}', b"not json", b"", b'"client_id":"x', b'{"client_id":"c2"']
+    lines = plain + odd
+    for parts in (1, 2, 3, 7):
+        split = split_lines(lines, 100, parts,
+                            lambda line, n, p=parts: partition_of(line, n, p, KEY))
+        assert len(split) == parts
+        where = {n: k for k, (numbers, kept) in enumerate(split) for n in numbers}
+        assert sorted(where) == list(range(101, 101 + len(lines)))
+        for numbers, kept in split:
+            assert kept == [lines[n - 101] for n in numbers]
+        for i, line in enumerate(lines):
+            assert where[101 + i] == partition_of(line, 101 + i, parts, KEY), line
