@@ -116,8 +116,13 @@ class ClientState:
 
 
 def _put(table: dict[Any, Versions], key: Any, rank: Rank, fact: Any) -> None:
-    # setdefault: a second event with the same id is ignored (SPEC.md 1.1)
-    table.setdefault(key, {}).setdefault(rank[1], fact)
+    # setdefault: a second event with the same id is ignored (SPEC.md 1.1). No dict made for
+    # the key unless it is new (setdefault's default would be made every time).
+    versions = table.get(key)
+    if versions is None:
+        table[key] = {rank[1]: fact}
+    else:
+        versions.setdefault(rank[1], fact)
 
 
 def apply(state: ClientState, event: Event, rank: Rank | None = None) -> ClientState:
