@@ -24,6 +24,8 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,6 +48,16 @@ class Table:
     rows: Sequence[Sequence[Any]]  # raw values: numbers, dates, codes, suppressed text
     words: Words = lambda _name, value: value
     counts: frozenset[str] = field(default_factory=frozenset)  # text counts ('12', '<5')
+    # or the rows as Arrow columns (a national download), in place of `rows`
+    data: pa.Table | None = None
+
+    def all_rows(self) -> Sequence[Sequence[Any]]:
+        if self.data is None:
+            return self.rows
+        return list(zip(*(c.to_pylist() for c in self.data.columns), strict=True))
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.data is None else self.data.num_rows
 
 
 def chosen(value: str | None) -> str:
@@ -133,6 +145,9 @@ def _people_column(table: Table, i: int, lang: str) -> list[Any]:
 
 
 def csv_people(table: Table, lang: str) -> bytes:
+    if table.data is not None:
+        return csv_people_columns(table.names, table.headers, table.data, table.words, lang,
+                                  table.counts)
     out = io.StringIO()
     w = csv.writer(out, delimiter=";" if lang in ("fi", "sv") else ",", lineterminator="\r\n")
     w.writerow([neutral(h) for h in table.headers])
@@ -144,11 +159,48 @@ def csv_people(table: Table, lang: str) -> bytes:
     return (BOM + out.getvalue()).encode("utf-8")
 
 
+def _field(value: Any, delimiter: str) -> str:
+    """One formatted cell as the csv module writes it (QUOTE_MINIMAL): quoted, with its quotes
+    doubled, when it holds the separator, a quote or a line break."""
+    text = "" if value is None else value if value.__class__ is str else str(value)
+    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_people_columns(names: Sequence[str], headers: Sequence[str], data: pa.Table,
+                       words: Words, lang: str, counts: frozenset[str] = frozenset()) -> bytes:
+    """The people's CSV of an Arrow table, the same bytes as csv_people of its rows (the unit
+    tests hold the two together), for a national download: each column's distinct values are
+    formatted once in Python and everything per row (look-up, joining cells and lines) is
+    done by Arrow in C++. A case worker's 76,466 gap rows took 0.7 s in the csv module."""
+    if data.num_columns != len(names):
+        raise ValueError(f"{data.num_columns} columns under {len(names)} names")
+    delimiter = ";" if lang in ("fi", "sv") else ","
+    cells: list[pa.Array] = []
+    for name, column in zip(names, data.columns, strict=True):
+        coded = column.combine_chunks().dictionary_encode(null_encoding="encode")
+        count = name in counts
+        said = [_field(_people_cell(words(name, _count(v) if count else v), lang), delimiter)
+                for v in coded.dictionary.to_pylist()]
+        cells.append(pc.take(pa.array(said, pa.string()), coded.indices))
+    head = delimiter.join(_field(neutral(h), delimiter) for h in headers)
+    if not cells or data.num_rows == 0:
+        return (BOM + head + "\r\n").encode("utf-8")
+    if len(cells) == 1:  # the csv module writes a row of one empty cell as ""
+        cells = [pc.if_else(pc.equal(cells[0], ""), '""', cells[0])]
+        lines = cells[0]
+    else:
+        lines = pc.binary_join_element_wise(*cells, delimiter)
+    body = "\r\n".join(lines.to_pylist())
+    return (BOM + head + "\r\n" + body + "\r\n").encode("utf-8")
+
+
 def csv_plain(table: Table) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow([neutral(n) for n in table.names])
-    w.writerows([_plain_cell(v) for v in row] for row in table.rows)
+    w.writerows([_plain_cell(v) for v in row] for row in table.all_rows())
     return out.getvalue().encode("utf-8")
 
 
@@ -180,7 +232,7 @@ def xlsx(table: Table, title: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "jatkumo")
     ws.append([_xlsx_cell(ws, h) for h in table.headers])
-    for row in table.rows:
+    for row in table.all_rows():
         ws.append([_xlsx_cell(ws, table.words(n, _count(v) if n in table.counts else v))
                    for n, v in zip(table.names, row, strict=True)])
     out = io.BytesIO()

@@ -4,11 +4,14 @@ clients); analysts and admins get one row per gap with an opaque client referenc
 travel in the query string: they never hold a client id."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from operator import itemgetter
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from aiohttp import web
 
 from services.web import export, focus, published
@@ -112,7 +115,8 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
                 as_tuples: bool = False) -> tuple[tuple[str, ...], list[Any], dict[str, Any]]:
     """The rows and the filter choices, side by side (two connections, so a cold view uses
     both cores); the choices are cached apart from the rows, as every filter shares them.
-    Rows are dicts, or with `as_tuples` tuples in the order of the columns."""
+    Rows are dicts, or with `as_tuples` (a manager's cells) tuples in the order of the
+    columns; a row role's download reads its rows as columns (row_table)."""
     c, s = ctx(request), session(request)
     if "gap_rows" not in PERMISSIONS[s.role]:
         cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
@@ -130,9 +134,6 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
     rows: list[Any]
     if "client_ref" not in cols:
         rows = [dict(r) for r in cached]  # the reader's cache must not see our changes
-    elif as_tuples:  # a download: one pass (a national export is 76,000 rows)
-        ref, rest = c.refs.of, itemgetter(*cols[1:])
-        rows = [(ref(r["client_id"]), *rest(r)) for r in cached]
     else:
         rows = [dict(r) for r in cached]
         for r in rows:  # the pseudonym stays on the server; the page gets a reference
@@ -172,6 +173,25 @@ def header(col: str, lang: str) -> str:
     return translate("gaps_col" if col == "gaps" else col, lang)
 
 
+def _referenced(data: pa.Table, of: Callable[[str], str]) -> pa.Table:
+    """The rows with each client id (the first column) replaced by its opaque reference,
+    computed once per client: the pseudonym stays on the server."""
+    ids = data.column(0).combine_chunks().dictionary_encode()
+    refs = pa.array([of(x) for x in ids.dictionary.to_pylist()], pa.string())
+    return data.set_column(0, "client_ref", pc.take(refs, ids.indices))
+
+
+async def row_table(request: web.Request, f: Filters) -> pa.Table:
+    """A row role's download as Arrow columns (a national file's 76,000 gap rows in a second
+    as dicts, a fraction of it as columns), with the page's focus and filters."""
+    c = ctx(request)
+    chosen = focus.get(request)
+    if chosen is not None and not f.municipality:
+        f = replace(f, municipality=chosen.code)
+    _, sql, params = query(f, None)
+    return await asyncio.to_thread(_referenced, await c.reader.arrow(sql, params), c.refs.of)
+
+
 @needs("gaps")
 async def gaps_download(request: web.Request) -> web.StreamResponse:
     """/gaps.csv (people's CSV; ?format=csv-plain for programs) and /gaps.xlsx: the rows the
@@ -179,14 +199,19 @@ async def gaps_download(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
     fmt = "xlsx" if request.path.endswith(".xlsx") else export.chosen(
         request.query.get("format"))
-    cols, rows, _ = await fetch(request, f, None, choices=False, as_tuples=True)
     s, lang = session(request), lang_of(request)
+    cols: tuple[str, ...]
+    rows: list[Any] = []
+    data: pa.Table | None = None
+    if "gap_rows" in PERMISSIONS[s.role]:
+        cols, data = ROW_COLS, await row_table(request, f)
+    else:  # a manager's published cells: a few hundred
+        cols, rows, _ = await fetch(request, f, None, choices=False, as_tuples=True)
+    table = export.Table(cols, [header(c, lang) for c in cols], rows, words(lang),
+                         frozenset({"gaps"}), data)
     ctx(request).store.log(s.user, s.role, "export", "gaps.xlsx" if fmt == "xlsx" else
                            "gaps.csv", detail=request.query_string or None,
-                           row_count=len(rows))
-    table = export.Table(cols, [header(c, lang) for c in cols],
-                         rows, words(lang),
-                         frozenset({"gaps"}))
+                           row_count=len(table))
     return await export.response(table, fmt, lang, "gaps", translate("gaps", lang))
 
 
