@@ -175,6 +175,8 @@ def test_a_download_of_columns_is_the_same_bytes_as_of_rows(lang: str) -> None:
     by_rows = csv_people(Table(names, headers, rows, words, frozenset({"n"})), lang)
     by_columns = csv_people(Table(names, headers, [], words, frozenset({"n"}), data), lang)
     assert by_columns == by_rows
+    plain_rows = csv_plain(Table(names, headers, rows))
+    assert csv_plain(Table(names, headers, [], data=data)) == plain_rows
     assert csv_people_columns(names, headers, data.slice(0, 0), words, lang) == csv_people(
         Table(names, headers, [], words), lang)
     one = [["x"], [""], [None]]
