@@ -11,7 +11,6 @@ from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from aiohttp import web
 
 from services.web import export, focus, published
@@ -123,10 +122,9 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
         summary = counted(cube, f, limit)
         return (SUMMARY_COLS, list(map(itemgetter(*SUMMARY_COLS), summary)) if as_tuples
                 else summary, manager_choices(cube))
-    chosen = focus.get(request)
-    if chosen is not None and not f.municipality:  # rows, not cells: the same focus
-        f = replace(f, municipality=chosen.code)
-    cols, sql, params = query(f, limit)
+    if as_tuples:
+        raise ValueError("a row role's download reads its rows as columns (row_table)")
+    cols, sql, params = query(_focused(request, f), limit)
     none: list[list[dict[str, Any]]] = [[]]
     (cached,), (options,) = await asyncio.gather(
         c.reader.many((sql, params)),
@@ -176,19 +174,25 @@ def header(col: str, lang: str) -> str:
 def _referenced(data: pa.Table, of: Callable[[str], str]) -> pa.Table:
     """The rows with each client id (the first column) replaced by its opaque reference,
     computed once per client: the pseudonym stays on the server."""
-    ids = data.column(0).combine_chunks().dictionary_encode()
-    refs = pa.array([of(x) for x in ids.dictionary.to_pylist()], pa.string())
-    return data.set_column(0, "client_ref", pc.take(refs, ids.indices))
+    if data.column_names[0] != "client_id":  # never a pseudonym under another header
+        raise ValueError(f"the first column is {data.column_names[0]!r}, not client_id")
+    ids = data.column(0)
+    if ids.null_count:
+        raise ValueError("a gap row without its client")
+    return data.set_column(0, "client_ref", export.map_distinct(ids, of))
+
+
+def _focused(request: web.Request, f: Filters) -> Filters:
+    """Rows, not cells: a focus narrows them to its municipality unless a filter names one."""
+    chosen = focus.get(request)
+    return replace(f, municipality=chosen.code) if chosen and not f.municipality else f
 
 
 async def row_table(request: web.Request, f: Filters) -> pa.Table:
     """A row role's download as Arrow columns (a national file's 76,000 gap rows in a second
     as dicts, a fraction of it as columns), with the page's focus and filters."""
     c = ctx(request)
-    chosen = focus.get(request)
-    if chosen is not None and not f.municipality:
-        f = replace(f, municipality=chosen.code)
-    _, sql, params = query(f, None)
+    _, sql, params = query(_focused(request, f), None)
     return await asyncio.to_thread(_referenced, await c.reader.arrow(sql, params), c.refs.of)
 
 
@@ -211,7 +215,7 @@ async def gaps_download(request: web.Request) -> web.StreamResponse:
                          frozenset({"gaps"}), data)
     ctx(request).store.log(s.user, s.role, "export", "gaps.xlsx" if fmt == "xlsx" else
                            "gaps.csv", detail=request.query_string or None,
-                           row_count=len(table))
+                           row_count=table.row_count())
     return await export.response(table, fmt, lang, "gaps", translate("gaps", lang))
 
 

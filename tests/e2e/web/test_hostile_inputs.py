@@ -5,6 +5,8 @@ quotes, path tricks, huge and negative numbers, bytes that are no code) to a rea
 serve`: every answer is a page or a refusal, never a server error, nothing sent comes back as
 markup, and nothing sent becomes a focus, a place or a language the server does not know."""
 
+import csv
+import io
 import re
 import shutil
 import time
@@ -12,6 +14,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.e2e.web.attack_server import PASSWORD, serve, write_users
@@ -30,10 +33,20 @@ PARAMS = {"/": ("focus", "handoff"), "/map": ("focus", "measure", "level", "hand
                       "state")}
 
 
+FORMULA = '=HYPERLINK("http://evil.example")'
+
+
 @pytest.fixture(scope="module")
 def hostile(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     d = tmp_path_factory.mktemp("hostile")
     shutil.copy(web_db, d / "gaps.duckdb")
+    con = duckdb.connect(str(d / "gaps.duckdb"))
+    try:  # a producer named like a formula, as a hostile source system could send
+        con.execute("UPDATE contracts SET producer_id = ? WHERE client_id IN "
+                    "(SELECT client_id FROM continuity_gaps ORDER BY client_id LIMIT 5)",
+                    [FORMULA])
+    finally:
+        con.close()
     with serve(d / "gaps.duckdb", write_users(d / "users.toml")) as url:
         yield url
 
@@ -119,23 +132,32 @@ def test_a_dead_link_answers_with_the_sites_page_and_never_echoes_markup(hostile
 
 def test_the_access_log_shows_what_was_asked_as_text(hostile: str) -> None:
     """What a user typed into a filter is kept in the log's detail (no client in it) and the
-    admin's page shows it as text, never as markup."""
+    admin's page shows it as text, never as markup: sent raw, not percent-encoded, so the log
+    holds the markup itself."""
     analyst = signed(hostile, "antti")
-    analyst.get("/gaps?" + q(area=MARKUP))
-    analyst.get("/gaps.csv?" + q(municipality=MARKUP))
+    raw = '"><script>alert(1)</script>'  # no space: a request line cannot hold one
+    assert analyst.get("/gaps?area=" + raw).status == 200
+    assert analyst.get("/gaps.csv?municipality=" + raw).status == 200
     page = signed(hostile, "root").get("/access-log")
     assert page.status == 200
     assert_safe(page, "/access-log")
-    assert "&lt;script&gt;" in page.body or "%3Cscript%3E" in page.body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.body
 
 
-def test_a_download_neutralises_what_a_filter_echoes(hostile: str) -> None:
-    """A filter value never becomes a cell; the file is the data's, every cell neutralised."""
+@pytest.mark.parametrize("form", ["", "?format=csv-plain"])
+def test_a_download_neutralises_a_formula_in_the_data(hostile: str, form: str) -> None:
+    """A producer named like a formula reaches the rows' download as text a spreadsheet shows
+    (a leading quote), in both CSV forms; a filter value never becomes a cell."""
     c = signed(hostile, "antti")
-    got = c.get("/gaps.csv?" + q(area="=HYPERLINK(\"http://evil.example\")"))
+    got = c.get("/gaps.csv" + form)
     assert got.status == 200
-    cells = re.split(r"[;\r\n]", got.body.lstrip("\ufeff"))
-    assert not [x for x in cells if x.lstrip('"').startswith(("=", "+", "@"))]
+    rows = list(csv.reader(io.StringIO(got.body.lstrip("\ufeff"), newline=""),
+                           delimiter="," if form else ";"))
+    cells = [x for r in rows for x in r]
+    assert "'" + FORMULA in cells
+    assert not [x for x in cells if x.startswith(("=", "+", "@"))]
+    echoed = c.get("/gaps.csv?" + q(area=FORMULA, format="csv-plain"))
+    assert echoed.status == 200 and FORMULA not in echoed.body
 
 
 def test_a_silence_takes_any_length_it_is_sent_within_its_bounds(hostile: str) -> None:

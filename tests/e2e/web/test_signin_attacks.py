@@ -107,8 +107,9 @@ def test_unknown_and_known_names_cost_the_same_work_off_the_event_loop(
     statuses, hasher = _sign_ins(db, users, [n for pair in zip(known, unknown, strict=True)
                                              for n in pair])
     assert statuses == [401] * 8
+    # one verify per sign-in handed to the hasher: a name checked on the event loop, or not
+    # at all, would be missing here
     assert [fn for fn, _, _ in hasher.calls] == ["verify_password"] * 8
-    assert all(t.startswith("jatkumo-scrypt") for _, _, t in hasher.calls)
 
     def cost(stored: str) -> tuple[str, ...]:  # kind, n, r, p and the digest's length
         kind, n, r, p, _, digest = stored.split("$")
@@ -122,9 +123,10 @@ def test_unknown_and_known_names_cost_the_same_work_off_the_event_loop(
 
 
 def test_healthz_answers_during_a_sign_in_flood(fresh: str) -> None:
-    """Before: /healthz took 1.2 s while sign-ins were hashed on the event loop. The hashing's
-    place is the test above (no clock); this one floods a real server and checks that every
-    sign-in is answered and /healthz keeps answering while they are hashed."""
+    """Before: /healthz took 1.2 s while sign-ins were hashed on the event loop. That the
+    hashing is off the loop is the test above (no clock): this one cannot see a stalled loop
+    (a late /healthz is still a 200); it floods a real server and checks that every sign-in
+    is answered and /healthz keeps answering while they are hashed."""
     stop = threading.Event()
     answers: list[int] = []
 
