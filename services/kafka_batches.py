@@ -25,16 +25,16 @@ reads our batches back with kafka-python's own reader (CRC checked)."""
 
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crc32c import crc32c
 from kafka import KafkaClient
 from kafka import errors as kerrors
 from kafka.partitioner.default import DefaultPartitioner
 from kafka.protocol.init_producer_id import InitProducerIdRequest
 from kafka.protocol.produce import ProduceRequest
-from kafka.record.util import calc_crc32c
 from kafka.structs import TopicPartition
 
 Header = tuple[str, bytes]
@@ -89,22 +89,35 @@ def record(offset_delta: int, key: bytes | None, value: bytes,
     return varint(len(body)) + body
 
 
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 @dataclass
 class Pending:
-    """The records waiting for one partition's next batch."""
+    """The records waiting for one partition's next batch. One object per partition for the
+    producer's life (emptied by `reset` when its batch is sent), so that a cache from a key
+    to its partition's Pending stays valid."""
 
     parts: list[bytes] = field(default_factory=list)
     count: int = 0
     size: int = 0
     # every record's timestamp (CreateTime): when the batch's first record came, as
     # KafkaProducer stamps a record when send is called (the workers pass it on as a stamp)
-    created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    created_ms: int = field(default_factory=_now_ms)
+
+    def reset(self) -> None:
+        self.parts = []
+        self.count = 0
+        self.size = 0
 
 
 def append(pending: Pending, key: bytes | None, value: bytes,
            headers: Iterable[Header] = ()) -> int:
     """Add a record to a partition's pending batch; returns about how many bytes it takes."""
     kl, vl = (len(key) if key is not None else 0), len(value)
+    if not pending.count:
+        pending.created_ms = _now_ms()
     if key is not None and not headers and kl < _SMALL and vl < _SMALL \
             and pending.count < _SMALL:
         # publish's usual record, its pieces straight into the batch (one join a batch)
@@ -126,10 +139,13 @@ def batch(records: list[bytes], count: int, producer_id: int, epoch: int, sequen
           timestamp_ms: int) -> bytes:
     """A v2 record batch of `count` encoded records (their offset deltas 0..count-1)."""
     body = b"".join(records)
-    head = _HEAD.pack(0, _HEAD.size - 12 + len(body), -1, 2, 0, 0, count - 1, timestamp_ms,
-                      timestamp_ms, producer_id, epoch, sequence, count)
-    crc = calc_crc32c(memoryview(head)[_CRC_FROM:].tobytes() + body)
-    return head[:17] + struct.pack(">I", crc) + head[_CRC_FROM:] + body
+    head = bytearray(_HEAD.pack(0, _HEAD.size - 12 + len(body), -1, 2, 0, 0, count - 1,
+                                timestamp_ms, timestamp_ms, producer_id, epoch, sequence,
+                                count))
+    # the CRC of the head's tail, continued over the body: the body is not copied for it
+    crc = crc32c(body, crc32c(bytes(head[_CRC_FROM:])))
+    struct.pack_into(">I", head, 17, crc)
+    return bytes(head) + body
 
 
 @dataclass
@@ -153,6 +169,7 @@ class BatchProducer:
         self._sequence: dict[TopicPartition, int] = {}
         self._inflight: dict[int, _Request] = {}
         self._partition_of: dict[str, dict[bytes, int]] = {}
+        self._pending_of: dict[str, dict[bytes, Pending]] = {}  # add_keyed's: key -> batch
         self._null_turn = 0
         self.producer_id, self.epoch = self._init_producer_id()
 
@@ -220,19 +237,51 @@ class BatchProducer:
             p = cache[key] = int(DefaultPartitioner()(key, parts, parts))
         return p
 
-    def add(self, topic: str, key: bytes | None, value: bytes,
-            headers: Iterable[Header] = ()) -> None:
-        tp = TopicPartition(topic, self.partition(topic, key))
+    def _pending_for(self, tp: TopicPartition) -> Pending:
         pending = self._pending.get(tp)
         if pending is None:
             pending = self._pending[tp] = Pending()
-        elif pending.size >= BATCH_BYTES:
+        return pending
+
+    def add(self, topic: str, key: bytes | None, value: bytes,
+            headers: Iterable[Header] = ()) -> None:
+        pending = self._pending_for(TopicPartition(topic, self.partition(topic, key)))
+        if pending.size >= BATCH_BYTES:
             self._send()
-            pending = self._pending[tp] = Pending()
         size = append(pending, key, value, headers)
         self._waiting += size
         if self._waiting >= REQUEST_BYTES:
             self._send()
+
+    def keyed(self, topic: str) -> Callable[[bytes, bytes], None]:
+        """`add` of a record with a key and no headers to `topic` (publish's usual record),
+        as one call that does only what such a record needs: the key's partition's batch is
+        looked up once per key, and the record's pieces go straight into it (as `append`
+        does; a test reads both back alike)."""
+        batches = self._pending_of.setdefault(topic, {})
+        small, table, general = _SMALL, _V, self.add
+
+        def add(key: bytes, value: bytes) -> None:
+            pending = batches.get(key)
+            if pending is None:
+                pending = batches[key] = self._pending_for(
+                    TopicPartition(topic, self.partition(topic, key)))
+            kl, vl, count = len(key), len(value), pending.count
+            if kl >= small or vl >= small or count >= small or not count \
+                    or pending.size >= BATCH_BYTES:
+                general(topic, key, value)  # a batch's first record, or a long one
+                return
+            od, k, v = table[count], table[kl], table[vl]
+            size = 3 + len(od) + len(k) + kl + len(v) + vl
+            pending.parts += (table[size] if size < small else _varint(size), b"\x00\x00", od,
+                              k, key, v, value, b"\x00")
+            pending.count = count + 1
+            pending.size += size + 3
+            self._waiting += size + 3
+            if self._waiting >= REQUEST_BYTES:
+                self._send()
+
+        return add
 
     def flush(self) -> None:
         """Send what waits and wait for every request's answer."""
@@ -257,7 +306,7 @@ class BatchProducer:
             data = batch(pending.parts, pending.count, self.producer_id, self.epoch, seq,
                          pending.created_ms)
             by_node.setdefault(self._leader(tp), {})[tp] = (data, pending.count)
-        self._pending = {}
+            pending.reset()
         self._waiting = 0
         for node, batches in by_node.items():
             self._settle(node)
