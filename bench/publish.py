@@ -23,6 +23,7 @@ figures of a shared machine move with it.
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,20 @@ def old_publish(path: Path, bootstrap: str, limit: int) -> tuple[int, float]:
     return events, wall
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (publish's pool of processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pid_cpu(pid: int | None) -> float:
+    """CPU seconds a running process (the broker) has used so far (0 if unknown)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def on_topic(bootstrap: str, topic: str) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
@@ -131,6 +146,8 @@ def main() -> None:
     ap.add_argument("--old-lines", type=int, default=100_000)
     ap.add_argument("--processes", default="1,2",
                     help="publish once with each of these numbers of processes")
+    ap.add_argument("--whole-door", action=argparse.BooleanOptionalAction, default=True,
+                    help="time the whole door (pydantic) on every line too, for comparison")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     path = args.file
@@ -147,6 +164,9 @@ def main() -> None:
         kb.ensure_topics(bootstrap, kafka.partitions, kafka.replication)
         n, wall = door_only(path)
         door = n / wall
+        if args.whole_door:
+            n_whole, wall_whole = full_door_only(path)
+            print(f"  publish's door is x{door / (n_whole / wall_whole):.1f} the whole door's")
         if args.old_lines:
             n_old, wall_old = old_publish(path, bootstrap, args.old_lines)
             old = n_old / wall_old
@@ -155,16 +175,21 @@ def main() -> None:
                   f"{old / door:.2f} of the door's")
         settings = Settings(pseudonym_key=KEY)
         sent = (0, 0)
+        broker = kb.running_pid(nodes[0])
         for processes in (int(x) for x in args.processes.split(",")):
-            cpu, began = time.process_time(), time.perf_counter()
+            cpu, kids, brk = time.process_time(), _children_cpu(), _pid_cpu(broker)
+            began = time.perf_counter()
             report = publish(path, settings, kafka, processes=processes)
             wall = time.perf_counter() - began
-            cpu = time.process_time() - cpu
+            cpu = time.process_time() - cpu + _children_cpu() - kids
+            brk = _pid_cpu(broker) - brk
             rate = report.events / wall
             print(f"publish, {processes} process(es): {report.events:,} events and "
-                  f"{report.dead_letters:,} dead letters in {wall:,.1f} s"
-                  + (f" ({cpu:,.1f} s of CPU)" if processes == 1 else "")
-                  + f" = {rate:,.0f} events/s")
+                  f"{report.dead_letters:,} dead letters in {wall:,.1f} s = {rate:,.0f} events/s")
+            print(f"  CPU: publish {cpu:,.1f} s ({cpu / report.events * 1e6:.1f} µs an event: "
+                  f"{report.events / cpu:,.0f} events per CPU second), the broker "
+                  f"{brk:,.1f} s ({brk / report.events * 1e6:.1f} µs an event); wall / CPU "
+                  f"{wall * processes / cpu:.1f} (1.0: never waited for a core or the broker)")
             print(f"  ratio to the door only: {rate / door:.2f}; to the target {TARGET:,}/s: "
                   f"{rate / TARGET:.2f} -> {'MET' if rate >= TARGET else 'NOT MET'} here"
                   + (f"; x{rate / old:.1f} the old publish" if args.old_lines else ""))

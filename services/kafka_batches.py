@@ -25,8 +25,11 @@ reads our batches back with kafka-python's own reader (CRC checked)."""
 
 import struct
 import time
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add as plus
 from typing import Any
 
 from crc32c import crc32c
@@ -65,6 +68,8 @@ def _varint(n: int) -> bytes:
 _SMALL = 1 << 16
 _V = [_varint(i) for i in range(_SMALL)]
 _NULL = _varint(-1)
+# A record's attributes and timestamp delta (both 0), then its offset delta, by offset delta.
+_HEADS = [b"\x00\x00" + v for v in _V]
 
 
 def varint(n: int) -> bytes:
@@ -93,7 +98,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@dataclass
+@dataclass(slots=True)
 class Pending:
     """The records waiting for one partition's next batch. One object per partition for the
     producer's life (emptied by `reset` when its batch is sent), so that a cache from a key
@@ -169,7 +174,7 @@ class BatchProducer:
         self._sequence: dict[TopicPartition, int] = {}
         self._inflight: dict[int, _Request] = {}
         self._partition_of: dict[str, dict[bytes, int]] = {}
-        self._pending_of: dict[str, dict[bytes, Pending]] = {}  # add_keyed's: key -> batch
+        self._key_parts: dict[bytes, bytes] = {}  # extend()'s: a key as a record writes it
         self._null_turn = 0
         self.producer_id, self.epoch = self._init_producer_id()
 
@@ -253,35 +258,81 @@ class BatchProducer:
         if self._waiting >= REQUEST_BYTES:
             self._send()
 
-    def keyed(self, topic: str) -> Callable[[bytes, bytes], None]:
-        """`add` of a record with a key and no headers to `topic` (publish's usual record),
-        as one call that does only what such a record needs: the key's partition's batch is
-        looked up once per key, and the record's pieces go straight into it (as `append`
-        does; a test reads both back alike)."""
-        batches = self._pending_of.setdefault(topic, {})
-        small, table, general = _SMALL, _V, self.add
+    def extend(self, topic: str, keys: list[bytes], values: list[bytes]) -> None:
+        """`add` of many records with keys and no headers to `topic` (publish's events), each
+        partition's in the order given. Done a partition's run at a time in passes that run
+        in C (map, zip, sort, slice assignment) rather than Python code per record: `add` of
+        publish's usual record cost ~1.2 µs, mostly the interpreter's."""
+        cache = self._partition_of.setdefault(topic, {})
+        try:
+            parts = list(map(cache.__getitem__, keys))
+        except KeyError:  # keys not seen before: their partitions, once (murmur2 in Python)
+            for key in set(keys).difference(cache):
+                self.partition(topic, key)
+            parts = list(map(cache.__getitem__, keys))
+        order = sorted(range(len(keys)), key=parts.__getitem__)  # stable: in order per partition
+        ordered = list(map(parts.__getitem__, order))
+        at = 0
+        while at < len(order):
+            end = bisect_right(ordered, ordered[at], at)
+            run = order[at:end]
+            self._extend_partition(TopicPartition(topic, ordered[at]),
+                                   list(map(keys.__getitem__, run)),
+                                   list(map(values.__getitem__, run)))
+            at = end
+        if self._waiting >= REQUEST_BYTES:
+            self._send()
 
-        def add(key: bytes, value: bytes) -> None:
-            pending = batches.get(key)
-            if pending is None:
-                pending = batches[key] = self._pending_for(
-                    TopicPartition(topic, self.partition(topic, key)))
-            kl, vl, count = len(key), len(value), pending.count
-            if kl >= small or vl >= small or count >= small or not count \
-                    or pending.size >= BATCH_BYTES:
-                general(topic, key, value)  # a batch's first record, or a long one
-                return
-            od, k, v = table[count], table[kl], table[vl]
-            size = 3 + len(od) + len(k) + kl + len(v) + vl
-            pending.parts += (table[size] if size < small else _varint(size), b"\x00\x00", od,
-                              k, key, v, value, b"\x00")
-            pending.count = count + 1
-            pending.size += size + 3
-            self._waiting += size + 3
-            if self._waiting >= REQUEST_BYTES:
-                self._send()
-
-        return add
+    def _extend_partition(self, tp: TopicPartition, keys: list[bytes], values: list[bytes],
+                          ) -> None:
+        """One partition's records into its batches (closed and sent as they fill), encoded
+        as `append` encodes publish's usual record: length, attributes and timestamp delta
+        (0), offset delta, key, value, no headers (a test reads both back alike)."""
+        written = self._key_parts
+        try:
+            key_parts = list(map(written.__getitem__, keys))
+        except KeyError:
+            for key in set(keys).difference(written):
+                written[key] = varint(len(key)) + key
+            key_parts = list(map(written.__getitem__, keys))
+        value_lengths = list(map(len, values))
+        if max(value_lengths, default=0) + max(map(len, key_parts), default=0) >= _SMALL - 16:
+            for key, value in zip(keys, values, strict=True):  # a long record: one at a time
+                self.add(tp.topic, key, value)
+            return
+        value_varints = list(map(_V.__getitem__, value_lengths))
+        pending = self._pending_for(tp)
+        i, n = 0, len(values)
+        while i < n:
+            count = pending.count
+            if count >= _SMALL - 1 or (count and pending.size >= BATCH_BYTES):
+                self._send()  # empties every batch, this one too
+                continue
+            take = min(n - i, _SMALL - 1 - count, 8192)
+            # each record but its length: attributes and timestamp delta (0), offset delta,
+            # key, value, no headers; one join each (shorter than _SMALL: checked above)
+            bodies = list(map(b"".join, zip(_HEADS[count:count + take], key_parts[i:i + take],
+                                            value_varints[i:i + take], values[i:i + take],
+                                            repeat(b"\x00"))))
+            lengths = list(map(len, bodies))
+            length_varints = list(map(_V.__getitem__, lengths))
+            ends = list(accumulate(map(plus, map(len, length_varints), lengths)))
+            k = bisect_right(ends, BATCH_BYTES - pending.size)
+            if not k:
+                if count:
+                    self._send()
+                    continue
+                k = 1  # an empty batch takes a record of any size
+            if not count:
+                pending.created_ms = _now_ms()
+            pieces: list[bytes] = [b""] * (2 * k)
+            pieces[0::2] = length_varints[:k]
+            pieces[1::2] = bodies[:k]
+            pending.parts += pieces
+            pending.count = count + k
+            pending.size += ends[k - 1]
+            self._waiting += ends[k - 1]
+            i += k
 
     def flush(self) -> None:
         """Send what waits and wait for every request's answer."""

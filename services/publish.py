@@ -6,6 +6,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,12 @@ def verdicts(path: Path, key: bytes | None,
             yield n, admit(line, f"{path}:{n}", key)
 
 
-EventSink = Callable[[bytes, bytes], None]  # an event's key and value
+EventsSink = Callable[[list[bytes], list[bytes]], None]  # events' keys and values, in order
 DeadSink = Callable[[bytes, list[tuple[str, bytes]]], None]  # a dead letter's value, headers
+CHUNK = 4096  # events handed on at a time
 
 
-def door_lines(lines: Numbered, origin: str, key: bytes | None, event: EventSink,
+def door_lines(lines: Numbered, origin: str, key: bytes | None, events: EventsSink,
                dead: DeadSink, mine: Callable[[bytes, int], bool] | None = None,
                ) -> PublishReport:
     """Every line (of those `mine` says are this process's) through the door, as replay's
@@ -82,36 +84,43 @@ def door_lines(lines: Numbered, origin: str, key: bytes | None, event: EventSink
     path takes is one the door takes with the same values (tests/conformance/
     test_door_fast_path.py) and no identity code (it leaves `client_hetu` and a code's shape
     anywhere to the door), so its message is `event_message`'s without asking pydantic: the
-    line as written, keyed by its client_id. Publish sends what this gives; bench/publish.py
-    runs it with sinks that drop everything (the door's own speed)."""
+    line as written, keyed by its client_id. The events go to `events` in the file's order,
+    CHUNK at a time (BatchProducer.extend encodes them in C-level passes); each dead letter
+    to `dead` at once (another topic: no order between the two). Publish sends what this
+    gives; bench/publish.py runs it with sinks that drop everything (the door's own speed)."""
     report = PublishReport()
-    events = dead_letters = blank = n = 0
+    dead_letters = blank = n = 0
+    keys: list[bytes] = []
+    values: list[bytes] = []
     for n, line in lines:
         if mine is not None and not mine(line, n):
             continue
         got = plain(line)
         if got is not None:
-            event(got[4].encode(), line.rstrip(b"\r\n"))
-            events += 1
-            continue
-        if not line or line.isspace():
+            keys.append(got[4].encode())
+            values.append(line.rstrip(b"\r\n"))
+        elif not line or line.isspace():
             blank += 1
             continue
-        if key is not None and _HETU in line:
-            message = coded(line, key)
-            if message is not None:
-                event(*message)
-                events += 1
-                continue
-        verdict = admit(line, f"{origin}:{n}", key)
-        if isinstance(verdict, DeadLetter):
-            dead(*dead_letter_message(verdict))
-            dead_letters += 1
         else:
-            event(*event_message(verdict, line))
-            events += 1
-    report.lines, report.events, report.dead_letters, report.blank = (
-        n, events, dead_letters, blank)
+            message = coded(line, key) if key is not None and line.find(_HETU) >= 0 else None
+            if message is None:
+                verdict = admit(line, f"{origin}:{n}", key)
+                if isinstance(verdict, DeadLetter):
+                    dead(*dead_letter_message(verdict))
+                    dead_letters += 1
+                    continue
+                message = event_message(verdict, line)
+            keys.append(message[0])
+            values.append(message[1])
+        if len(keys) >= CHUNK:
+            report.events += len(keys)
+            events(keys, values)
+            keys, values = [], []
+    if keys:
+        report.events += len(keys)
+        events(keys, values)
+    report.lines, report.dead_letters, report.blank = n, dead_letters, blank
     return report
 
 
@@ -188,7 +197,7 @@ def _publish(path: Path, settings: Settings, kafka: KafkaSettings,
 
     try:
         report = door_lines(numbered(path, on_progress), str(path), key,
-                            prod.keyed(topics.EVENTS), dead,
+                            partial(prod.extend, topics.EVENTS), dead,
                             None if parts <= 1 else owner(prod, key, part, parts))
         prod.flush()
     finally:
@@ -197,28 +206,29 @@ def _publish(path: Path, settings: Settings, kafka: KafkaSettings,
     return report
 
 
-_ID = b'"client_id"'
+_ID = b'"client_id":"'
 
 
 def owner(prod: BatchProducer, key: bytes | None, part: int, parts: int,
           ) -> Callable[[bytes, int], bool]:
     """Whether a line is for publishing process `part` of `parts`: the one of its client's
     partition (the client as the door will see it), or by line number where no client can be
-    told (a dead letter). The usual line's one `"client_id":"…"` without escapes is read
-    inline, as services.partition.batches does, and its answer kept per client; every other
-    line goes through partition.client_of (a parse)."""
+    told (a dead letter). Every process asks this of every line, and exactly one says yes.
+    The usual line's first `"client_id":"…"` without escapes is its client, answered once per
+    client (where the door takes another client, the line is refused: a key given twice, an
+    extra key in the payload); any other line goes through partition.client_of (a parse)."""
     known: dict[bytes, bool] = {}
 
     def mine(line: bytes, n: int) -> bool:
         i = line.find(_ID)
-        end = line.find(b'"', i + 13)
-        raw = line[i + 13:end]
-        if i >= 0 and end > 0 and line[i + 11:i + 13] == b':"' and b"\\" not in raw \
-                and line.find(_ID, end) < 0:
-            got = known.get(raw)
-            if got is None:
-                got = known[raw] = prod.partition(topics.EVENTS, raw) % parts == part
-            return got
+        if i >= 0:
+            end = line.find(b'"', i + 13)
+            raw = line[i + 13:end]
+            if end > 0 and raw.find(b"\\") < 0:
+                got = known.get(raw)
+                if got is None:
+                    got = known[raw] = prod.partition(topics.EVENTS, raw) % parts == part
+                return got
         told = client_of(line, key)
         if told is None:
             return n % parts == part

@@ -17,7 +17,7 @@ import pytest
 
 from schemas.door import DeadLetter, admit
 from schemas.hetu import has_code
-from services.publish import coded, dead_letter_message, door_lines, event_message
+from services.publish import CHUNK, coded, dead_letter_message, door_lines, event_message
 from tests import helpers as h
 from tests.conformance import test_door_fast_path as fast
 
@@ -70,41 +70,50 @@ def _lines(tmp: Path) -> list[bytes]:
     return lines
 
 
-def _door(lines: list[bytes], key: bytes | None) -> list[Message]:
-    """Every line's message from the whole door (pydantic), as publish sent before."""
-    out: list[Message] = []
+def _door(lines: list[bytes], key: bytes | None) -> tuple[list[Message], list[Message]]:
+    """Every line's message from the whole door (pydantic), as publish sent before: the
+    events and the dead letters, each in the file's order."""
+    events: list[Message] = []
+    dead: list[Message] = []
     for n, line in enumerate(lines, 1):
         if not line or line.isspace():
             continue
         got = admit(line, f"f.jsonl:{n}", key)
         if isinstance(got, DeadLetter):
-            out.append(("dead", *dead_letter_message(got)))
+            dead.append(("dead", *dead_letter_message(got)))
         else:
-            out.append(("event", *event_message(got, line)))
-    return out
+            events.append(("event", *event_message(got, line)))
+    return events, dead
 
 
-def _publish_door(lines: list[bytes], key: bytes | None) -> list[Message]:
-    out: list[Message] = []
-    report = door_lines(list(enumerate(lines, 1)), "f.jsonl", key,
-                        lambda k, v: out.append(("event", k, v)),
-                        lambda v, hs: out.append(("dead", v, hs)))
-    assert report.events + report.dead_letters == len(out)
+def _publish_door(lines: list[bytes], key: bytes | None,
+                  ) -> tuple[list[Message], list[Message]]:
+    events: list[Message] = []
+    dead: list[Message] = []
+
+    def take(keys: list[bytes], values: list[bytes]) -> None:
+        assert 0 < len(keys) == len(values) <= CHUNK
+        events.extend(("event", k, v) for k, v in zip(keys, values, strict=True))
+
+    report = door_lines(list(enumerate(lines, 1)), "f.jsonl", key, take,
+                        lambda v, hs: dead.append(("dead", v, hs)))
+    assert (report.events, report.dead_letters) == (len(events), len(dead))
     assert report.lines == len(lines)
-    return out
+    assert report.blank == sum(1 for x in lines if not x or x.isspace())
+    return events, dead
 
 
 @pytest.mark.parametrize("key", [h.KEY, None], ids=["key", "no-key"])
 def test_publish_gives_every_line_the_whole_doors_message(tmp_path: Path,
                                                           key: bytes | None) -> None:
     lines = _lines(tmp_path)
-    want = _door(lines, key)
-    got = _publish_door(lines, key)
-    assert len(got) == len(want)
-    for line, a, b in zip([x for x in lines if x and not x.isspace()], got, want, strict=True):
-        assert a == b, line
-    assert sum(m[0] == "dead" for m in want) > 1000  # the refusals were exercised
-    assert sum(m[0] == "event" for m in want) > 6000
+    want_events, want_dead = _door(lines, key)
+    got_events, got_dead = _publish_door(lines, key)
+    assert len(got_events) > CHUNK  # handed on in more than one chunk
+    assert got_events == want_events
+    assert got_dead == want_dead
+    assert len(want_dead) > 1000  # the refusals were exercised
+    assert len(want_events) > 6000
 
 
 def test_the_fast_path_for_codes_takes_the_usual_coded_line(tmp_path: Path) -> None:
@@ -140,12 +149,12 @@ def test_an_identity_code_anywhere_in_a_usual_line_reaches_no_message(tmp_path: 
                 for form in (code, f"x{code}", f"{code}9", code.replace("-", "\\u002d")):
                     lines.append(compact.replace(f'"{text}"', f'"{text}{form}"', 1).encode())
                     lines.append(compact.replace(f'"{text}"', f'"{form}"', 1).encode())
-    got = _publish_door(lines, h.KEY)
-    assert got == _door(lines, h.KEY)
+    events, dead = _publish_door(lines, h.KEY)
+    assert (events, dead) == _door(lines, h.KEY)
+    assert not events
     plain_codes = [c.encode() for c in CODES]
-    for kind, value, headers in got:
-        assert kind == "dead", value
+    for _, value, headers in dead:
         assert not any(c in value for c in plain_codes), value
         assert not has_code(value.decode())
         assert dict(headers)["reason"].startswith(b"identity_code_in_"), value
-    assert len(got) == len(lines) > 1000
+    assert len(dead) == len(lines) > 1000
