@@ -15,21 +15,22 @@ In all three a text cell a spreadsheet would run as a formula is neutralised
 evaluates, whatever it begins with."""
 
 import asyncio
-import csv
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from services.csvsafe import neutral
+from services.csvsafe import TRIGGERS, csv_line, neutral, quoted
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -46,6 +47,23 @@ class Table:
     rows: Sequence[Sequence[Any]]  # raw values: numbers, dates, codes, suppressed text
     words: Words = lambda _name, value: value
     counts: frozenset[str] = field(default_factory=frozenset)  # text counts ('12', '<5')
+    # or the rows as Arrow columns (a national download), in place of `rows`
+    data: pa.Table | None = None
+    # text columns `words` passes through as they are (references, names, ids): written
+    # by Arrow without a Python call per value
+    verbatim: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.data is not None and self.rows:
+            raise ValueError("a table's rows come as rows or as Arrow columns, not both")
+
+    def all_rows(self) -> Sequence[Sequence[Any]]:
+        if self.data is None:
+            return self.rows
+        return list(zip(*(c.to_pylist() for c in self.data.columns), strict=True))
+
+    def row_count(self) -> int:
+        return len(self.rows) if self.data is None else self.data.num_rows
 
 
 def chosen(value: str | None) -> str:
@@ -70,7 +88,10 @@ def _local(value: datetime) -> datetime:
 def _day(value: date, lang: str) -> str:
     """A day in the reader's form, remembered: an export of a national file's gaps has a
     hundred thousand dates over a few thousand days, and Babel takes tens of microseconds
-    to format one."""
+    to format one. Finnish and Swedish write it d.M.yyyy (Babel's short form for both; the
+    unit tests hold the two together), without Babel's pattern machinery."""
+    if lang in ("fi", "sv"):
+        return f"{value.day}.{value.month}.{value.year}"
     return day(value, lang)
 
 
@@ -132,24 +153,111 @@ def _people_column(table: Table, i: int, lang: str) -> list[Any]:
     return out
 
 
+def _rows_text(lines: Iterable[Sequence[Any]], delimiter: str, newline: str) -> str:
+    return "".join(csv_line(cells, delimiter) + newline for cells in lines)
+
+
 def csv_people(table: Table, lang: str) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";" if lang in ("fi", "sv") else ",", lineterminator="\r\n")
-    w.writerow([neutral(h) for h in table.headers])
-    for row in table.rows:
+    delimiter = ";" if lang in ("fi", "sv") else ","
+    if table.data is not None and _flat(table.data):
+        def say(name: str, v: Any) -> Any:
+            return _people_cell(table.words(name, _count(v) if name in table.counts else v),
+                                lang)
+        text = _csv_columns(table.names, table.headers, table.data, say, delimiter, "\r\n",
+                            table.verbatim)
+        return (BOM + text).encode("utf-8")
+    rows = table.all_rows()
+    for row in rows:
         if len(row) != len(table.names):
             raise ValueError(f"a row of {len(row)} values under {len(table.names)} columns")
-    columns = [_people_column(table, i, lang) for i in range(len(table.names))]
-    w.writerows(zip(*columns, strict=True))
-    return (BOM + out.getvalue()).encode("utf-8")
+    shown = replace(table, rows=rows, data=None)
+    columns = [_people_column(shown, i, lang) for i in range(len(table.names))]
+    text = _rows_text([[neutral(h) for h in table.headers], *zip(*columns, strict=True)],
+                      delimiter, "\r\n")
+    return (BOM + text).encode("utf-8")
+
+
+# Arrow types whose values to_pylist gives as the row path's Python values (a list, struct,
+# dictionary or interval column takes the row path)
+def _flat(data: pa.Table) -> bool:
+    t = pa.types
+    return all(t.is_string(f.type) or t.is_large_string(f.type) or t.is_integer(f.type)
+               or t.is_floating(f.type) or t.is_boolean(f.type) or t.is_date(f.type)
+               or t.is_timestamp(f.type) or t.is_decimal(f.type) or t.is_null(f.type)
+               for f in data.schema)
+
+
+def map_distinct(column: pa.ChunkedArray | pa.Array, fn: Callable[[Any], str] | None = None,
+                 arrow: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
+    """fn of every value of a column, called once per distinct value (None included) in
+    Python, or `arrow` over the array of distinct values; the column then looked up by Arrow
+    in C++: a national download repeats its codes, places, days and clients tens of
+    thousands of times."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    coded = column.dictionary_encode(null_encoding="encode")
+    if arrow is not None:
+        said = arrow(coded.dictionary)
+    elif fn is not None:
+        said = pa.array([fn(v) for v in coded.dictionary.to_pylist()], pa.string())
+    else:
+        raise TypeError("map_distinct needs fn or arrow")
+    return pc.take(said, coded.indices)
+
+
+def _say_quoted(say: Callable[[str, Any], Any], name: str, delimiter: str, value: Any) -> str:
+    return quoted(say(name, value), delimiter)
+
+
+# neutral() and quoted() of services/csvsafe.py as Arrow expressions over a text column
+def _char_class(chars: str) -> str:
+    """A regular expression (RE2's, Arrow's) matching any one of `chars`, each by its code."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+_TRIGGER_RE = "^" + _char_class("".join(TRIGGERS))
+
+
+def _text_cells(column: pa.Array, delimiter: str) -> pa.Array:
+    """A text column's cells as neutral() then quoted() make them, computed by Arrow."""
+    text = pc.fill_null(column, "")
+    text = pc.if_else(pc.match_substring_regex(text, _TRIGGER_RE),
+                      pc.binary_join_element_wise("'", text, ""), text)
+    needs = pc.match_substring_regex(text, _char_class(delimiter + '"\r\n'))
+    return pc.if_else(needs, pc.binary_join_element_wise(
+        '"', pc.replace_substring(text, '"', '""'), '"', ""), text)
+
+
+def _csv_columns(names: Sequence[str], headers: Sequence[str], data: pa.Table,
+                 say: Callable[[str, Any], Any], delimiter: str, newline: str,
+                 verbatim: frozenset[str] = frozenset()) -> str:
+    """CSV text of an Arrow table, the same as the row path's (the unit tests hold the two
+    together): each column's distinct values formatted (`say`) and quoted once, and
+    everything per row (the look-up, joining cells and lines) done by Arrow. A case worker's
+    76,466 national gap rows took 0.7 s in the csv module."""
+    if list(data.column_names) != list(names):
+        raise ValueError(f"columns {data.column_names} under the names {list(names)}")
+    cells = [map_distinct(column, arrow=partial(_text_cells, delimiter=delimiter))
+             if name in verbatim and pa.types.is_string(column.type) else
+             map_distinct(column, partial(_say_quoted, say, name, delimiter))
+             for name, column in zip(names, data.columns, strict=True)]
+    head = csv_line([neutral(h) for h in headers], delimiter) + newline
+    if not cells or data.num_rows == 0:
+        return head
+    if len(cells) == 1:  # a row of one empty cell is written "" (csv_line)
+        lines = pc.if_else(pc.equal(cells[0], ""), '""', cells[0])
+    else:
+        lines = pc.binary_join_element_wise(*cells, delimiter)
+    return head + newline.join(lines.to_pylist()) + newline
 
 
 def csv_plain(table: Table) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([neutral(n) for n in table.names])
-    w.writerows([_plain_cell(v) for v in row] for row in table.rows)
-    return out.getvalue().encode("utf-8")
+    if table.data is not None and _flat(table.data):
+        return _csv_columns(table.names, table.names, table.data, lambda _, v: _plain_cell(v),
+                            ",", "\n", frozenset(table.names)).encode("utf-8")
+    return _rows_text([[neutral(n) for n in table.names],
+                       *([_plain_cell(v) for v in row] for row in table.all_rows())],
+                      ",", "\n").encode("utf-8")
 
 
 def _xlsx_cell(ws: Any, value: Any) -> Any:
@@ -180,7 +288,7 @@ def xlsx(table: Table, title: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "jatkumo")
     ws.append([_xlsx_cell(ws, h) for h in table.headers])
-    for row in table.rows:
+    for row in table.all_rows():
         ws.append([_xlsx_cell(ws, table.words(n, _count(v) if n in table.counts else v))
                    for n, v in zip(table.names, row, strict=True)])
     out = io.BytesIO()
