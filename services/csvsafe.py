@@ -1,11 +1,10 @@
 """Every CSV jatkumo writes goes through here: neutralised against formula injection as OWASP's
 CSV-injection guidance says. A cell whose text begins with = + - @, a tab or a carriage return
 (and, to be safe, a line feed or the full-width = + - @ some spreadsheets also honour) gets a
-single quote in front, so a spreadsheet shows it as text instead of running it; the csv module
+single quote in front, so a spreadsheet shows it as text instead of running it; `quoted`
 quotes every cell that needs it (separators, quotes, line breaks). Numbers stay numbers: -3 in
 an integer column is data, not a formula."""
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -27,10 +26,28 @@ def neutral(value: Any) -> Any:
     return "'" + text if text.startswith(TRIGGERS) else text
 
 
+def quoted(value: Any, delimiter: str = ",") -> str:
+    """One cell's text as a CSV reader reads it back: quoted, its quotes doubled, when it
+    holds the separator, a quote or a line break. (The csv module leaves a lone carriage
+    return unquoted under a "\n" line end, which splits the row for every reader.)"""
+    text = "" if value is None else value if value.__class__ is str else str(value)
+    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: Sequence[Any], delimiter: str = ",") -> str:
+    """A row of already neutralised cells (a row of one empty cell is written "", as the csv
+    module does, so that it is not read as no row at all)."""
+    if len(cells) == 1 and quoted(cells[0], delimiter) == "":
+        return '""'
+    return delimiter.join([quoted(c, delimiter) for c in cells])
+
+
 def write_csv(out: TextIO, names: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([neutral(n) for n in names])  # a column name is the analyst's text too
-    w.writerows([neutral(v) for v in row] for row in rows)
+    out.write(csv_line([neutral(n) for n in names]) + "\n")  # a column name is text too
+    for row in rows:
+        out.write(csv_line([neutral(v) for v in row]) + "\n")
 
 
 def csv_text(names: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:

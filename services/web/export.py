@@ -15,21 +15,22 @@ In all three a text cell a spreadsheet would run as a formula is neutralised
 evaluates, whatever it begins with."""
 
 import asyncio
-import csv
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from services.csvsafe import neutral
+from services.csvsafe import csv_line, neutral, quoted
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -46,6 +47,20 @@ class Table:
     rows: Sequence[Sequence[Any]]  # raw values: numbers, dates, codes, suppressed text
     words: Words = lambda _name, value: value
     counts: frozenset[str] = field(default_factory=frozenset)  # text counts ('12', '<5')
+    # or the rows as Arrow columns (a national download), in place of `rows`
+    data: pa.Table | None = None
+
+    def __post_init__(self) -> None:
+        if self.data is not None and self.rows:
+            raise ValueError("a table's rows come as rows or as Arrow columns, not both")
+
+    def all_rows(self) -> Sequence[Sequence[Any]]:
+        if self.data is None:
+            return self.rows
+        return list(zip(*(c.to_pylist() for c in self.data.columns), strict=True))
+
+    def row_count(self) -> int:
+        return len(self.rows) if self.data is None else self.data.num_rows
 
 
 def chosen(value: str | None) -> str:
@@ -132,24 +147,81 @@ def _people_column(table: Table, i: int, lang: str) -> list[Any]:
     return out
 
 
+def _rows_text(lines: Iterable[Sequence[Any]], delimiter: str, newline: str) -> str:
+    return "".join(csv_line(cells, delimiter) + newline for cells in lines)
+
+
 def csv_people(table: Table, lang: str) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";" if lang in ("fi", "sv") else ",", lineterminator="\r\n")
-    w.writerow([neutral(h) for h in table.headers])
-    for row in table.rows:
+    delimiter = ";" if lang in ("fi", "sv") else ","
+    if table.data is not None and _flat(table.data):
+        def say(name: str, v: Any) -> Any:
+            return _people_cell(table.words(name, _count(v) if name in table.counts else v),
+                                lang)
+        text = _csv_columns(table.names, table.headers, table.data, say, delimiter, "\r\n")
+        return (BOM + text).encode("utf-8")
+    rows = table.all_rows()
+    for row in rows:
         if len(row) != len(table.names):
             raise ValueError(f"a row of {len(row)} values under {len(table.names)} columns")
-    columns = [_people_column(table, i, lang) for i in range(len(table.names))]
-    w.writerows(zip(*columns, strict=True))
-    return (BOM + out.getvalue()).encode("utf-8")
+    shown = replace(table, rows=rows, data=None)
+    columns = [_people_column(shown, i, lang) for i in range(len(table.names))]
+    text = _rows_text([[neutral(h) for h in table.headers], *zip(*columns, strict=True)],
+                      delimiter, "\r\n")
+    return (BOM + text).encode("utf-8")
+
+
+# Arrow types whose values to_pylist gives as the row path's Python values (a list, struct,
+# dictionary or interval column takes the row path)
+def _flat(data: pa.Table) -> bool:
+    t = pa.types
+    return all(t.is_string(f.type) or t.is_large_string(f.type) or t.is_integer(f.type)
+               or t.is_floating(f.type) or t.is_boolean(f.type) or t.is_date(f.type)
+               or t.is_timestamp(f.type) or t.is_decimal(f.type) or t.is_null(f.type)
+               for f in data.schema)
+
+
+def map_distinct(column: pa.ChunkedArray | pa.Array, fn: Callable[[Any], str]) -> pa.Array:
+    """fn of every value of a column, called once per distinct value (None included) in
+    Python, the column then looked up by Arrow in C++: a national download repeats its
+    codes, places, days and clients tens of thousands of times."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    coded = column.dictionary_encode(null_encoding="encode")
+    said = pa.array([fn(v) for v in coded.dictionary.to_pylist()], pa.string())
+    return pc.take(said, coded.indices)
+
+
+def _say_quoted(say: Callable[[str, Any], Any], name: str, delimiter: str, value: Any) -> str:
+    return quoted(say(name, value), delimiter)
+
+
+def _csv_columns(names: Sequence[str], headers: Sequence[str], data: pa.Table,
+                 say: Callable[[str, Any], Any], delimiter: str, newline: str) -> str:
+    """CSV text of an Arrow table, the same as the row path's (the unit tests hold the two
+    together): each column's distinct values formatted (`say`) and quoted once, and
+    everything per row (the look-up, joining cells and lines) done by Arrow. A case worker's
+    76,466 national gap rows took 0.7 s in the csv module."""
+    if list(data.column_names) != list(names):
+        raise ValueError(f"columns {data.column_names} under the names {list(names)}")
+    cells = [map_distinct(column, partial(_say_quoted, say, name, delimiter))
+             for name, column in zip(names, data.columns, strict=True)]
+    head = csv_line([neutral(h) for h in headers], delimiter) + newline
+    if not cells or data.num_rows == 0:
+        return head
+    if len(cells) == 1:  # a row of one empty cell is written "" (csv_line)
+        lines = pc.if_else(pc.equal(cells[0], ""), '""', cells[0])
+    else:
+        lines = pc.binary_join_element_wise(*cells, delimiter)
+    return head + newline.join(lines.to_pylist()) + newline
 
 
 def csv_plain(table: Table) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([neutral(n) for n in table.names])
-    w.writerows([_plain_cell(v) for v in row] for row in table.rows)
-    return out.getvalue().encode("utf-8")
+    if table.data is not None and _flat(table.data):
+        return _csv_columns(table.names, table.names, table.data, lambda _, v: _plain_cell(v),
+                            ",", "\n").encode("utf-8")
+    return _rows_text([[neutral(n) for n in table.names],
+                       *([_plain_cell(v) for v in row] for row in table.all_rows())],
+                      ",", "\n").encode("utf-8")
 
 
 def _xlsx_cell(ws: Any, value: Any) -> Any:
@@ -180,7 +252,7 @@ def xlsx(table: Table, title: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "jatkumo")
     ws.append([_xlsx_cell(ws, h) for h in table.headers])
-    for row in table.rows:
+    for row in table.all_rows():
         ws.append([_xlsx_cell(ws, table.words(n, _count(v) if n in table.counts else v))
                    for n, v in zip(table.names, row, strict=True)])
     out = io.BytesIO()

@@ -39,8 +39,16 @@ def of_code(code: str | None) -> Focus | None:
 
 def get(request: web.Request) -> Focus | None:
     """The request's focus: the `focus` query parameter if it names a municipality (a link
-    can carry it), else the cookie."""
-    return of_code(request.query.get("focus")) or of_code(request.cookies.get(COOKIE))
+    can carry it), else the cookie; none when the municipality lies outside the signed-in
+    user's scope (a focus there would narrow their view to nothing, under a chip naming a
+    place they were not given)."""
+    chosen = of_code(request.query.get("focus")) or of_code(request.cookies.get(COOKIE))
+    s = request.get("session")
+    if chosen is not None and s is not None and not s.scope.whole:
+        m = municipalities()[chosen.code]
+        if not s.scope.allows(m.internal_area, m.code):
+            return None
+    return chosen
 
 
 def areas(cube: Cube) -> dict[str, str]:

@@ -392,7 +392,7 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
                          | {r[3] for r in got["story"] if r[0] == "in_service"})
     for t in GAP_TYPES:
         for a in areas:
-            for m in munis[a]:
+            for m in sorted(munis[a]):
                 rels.append(Relation(("gap", t, a, m, ALL),
                                      tuple(("gap", t, a, m, s) for s in sorted(services[m]))))
             rels.append(Relation(("gap", t, a, ALL, ALL),
@@ -429,12 +429,15 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     rels += map_relations([(r["area_key"], r["municipality"], r["service"])
                            for r in map_rows if r["service"] is not None])
     _sum_up(counts, rels)
+    # every mapping in a fixed order (the queries' rows come in any order): the stored cube
+    # is the same bytes at every build
     cube = Cube(k=k, as_of=as_of, cells=suppress(dict(counts), rels, k), areas=trend_areas,
-                munis={a: sorted(ms, key=lambda m: names.get(m, m)) for a, ms in munis.items()},
-                names=names,
+                munis={a: sorted(ms, key=lambda m: (names.get(m, m), m))
+                       for a, ms in sorted(munis.items())},
+                names=dict(sorted(names.items())),
                 gap_services={m: sorted(s, key=lambda x: (x not in SERVICES, SERVICES.index(x)
                                                           if x in SERVICES else 0, x))
-                              for m, s in services.items()},
+                              for m, s in sorted(services.items())},
                 trend_months=months, handoffs=parts, story_days=story_days)
     cube.map_rows = _map(cube, map_rows)
     return cube
@@ -503,10 +506,10 @@ def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[
     for h, part in parts.items():
         munis = h_munis[h]
         part.areas = sorted(munis)
-        part.munis = {a: sorted(ms) for a, ms in munis.items()}
+        part.munis = {a: sorted(ms) for a, ms in sorted(munis.items())}
         part.months = sorted(t_months[h])
         for a in part.areas:
-            for m in munis[a]:
+            for m in sorted(munis[a]):
                 rels.append(Relation(("handoff", h, a, m, "cohort"),
                                      tuple(("handoff", h, a, m, s) for s in STATUSES)))
         for a in (*part.areas, ALL):

@@ -251,6 +251,8 @@ async def silence(request: web.Request) -> web.StreamResponse:
         hours = float(str(form.get("hours", "4")))
     except ValueError:
         hours = 4.0
+    if not math.isfinite(hours):  # 'nan' passes float() and every comparison
+        hours = 4.0
     hours = min(max(hours, 0.25), 24 * 30)
     comment = str(form.get("comment", "")).strip()[:500]
     silence_id, outcome = None, "ok"

@@ -120,7 +120,10 @@ def foreign_refs(rows: list[dict[str, str]], user: str) -> set[str]:
 PAGES = ("/", "/map", "/gaps", "/gaps.csv", "/gaps.csv?format=csv-plain", "/alerts",
          "/alerts?state=all",
          "/alerts?area=Oulu", "/alerts?municipality=564", "/gaps?area=Oulu",
-         "/gaps?municipality=564", "/gaps.csv?area=Oulu", "/timeline", "/alerts?page=2")
+         "/gaps?municipality=564", "/gaps.csv?area=Oulu", "/timeline", "/alerts?page=2",
+         # a focus on another area's municipality (Oulu) narrows nothing into view
+         "/?focus=564", "/map?focus=564", "/gaps?focus=564", "/gaps.csv?focus=564",
+         "/alerts?focus=564")
 
 
 @pytest.mark.parametrize("user", ["leena", "kaisa", "rauno", "olli"])
