@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from services.csvsafe import csv_line, neutral, quoted
+from services.csvsafe import TRIGGERS, csv_line, neutral, quoted
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -49,6 +49,9 @@ class Table:
     counts: frozenset[str] = field(default_factory=frozenset)  # text counts ('12', '<5')
     # or the rows as Arrow columns (a national download), in place of `rows`
     data: pa.Table | None = None
+    # text columns `words` passes through as they are (references, names, ids): written
+    # by Arrow without a Python call per value
+    verbatim: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.data is not None and self.rows:
@@ -85,7 +88,10 @@ def _local(value: datetime) -> datetime:
 def _day(value: date, lang: str) -> str:
     """A day in the reader's form, remembered: an export of a national file's gaps has a
     hundred thousand dates over a few thousand days, and Babel takes tens of microseconds
-    to format one."""
+    to format one. Finnish and Swedish write it d.M.yyyy (Babel's short form for both; the
+    unit tests hold the two together), without Babel's pattern machinery."""
+    if lang in ("fi", "sv"):
+        return f"{value.day}.{value.month}.{value.year}"
     return day(value, lang)
 
 
@@ -157,7 +163,8 @@ def csv_people(table: Table, lang: str) -> bytes:
         def say(name: str, v: Any) -> Any:
             return _people_cell(table.words(name, _count(v) if name in table.counts else v),
                                 lang)
-        text = _csv_columns(table.names, table.headers, table.data, say, delimiter, "\r\n")
+        text = _csv_columns(table.names, table.headers, table.data, say, delimiter, "\r\n",
+                            table.verbatim)
         return (BOM + text).encode("utf-8")
     rows = table.all_rows()
     for row in rows:
@@ -180,14 +187,21 @@ def _flat(data: pa.Table) -> bool:
                for f in data.schema)
 
 
-def map_distinct(column: pa.ChunkedArray | pa.Array, fn: Callable[[Any], str]) -> pa.Array:
+def map_distinct(column: pa.ChunkedArray | pa.Array, fn: Callable[[Any], str] | None = None,
+                 arrow: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
     """fn of every value of a column, called once per distinct value (None included) in
-    Python, the column then looked up by Arrow in C++: a national download repeats its
-    codes, places, days and clients tens of thousands of times."""
+    Python, or `arrow` over the array of distinct values; the column then looked up by Arrow
+    in C++: a national download repeats its codes, places, days and clients tens of
+    thousands of times."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     coded = column.dictionary_encode(null_encoding="encode")
-    said = pa.array([fn(v) for v in coded.dictionary.to_pylist()], pa.string())
+    if arrow is not None:
+        said = arrow(coded.dictionary)
+    elif fn is not None:
+        said = pa.array([fn(v) for v in coded.dictionary.to_pylist()], pa.string())
+    else:
+        raise TypeError("map_distinct needs fn or arrow")
     return pc.take(said, coded.indices)
 
 
@@ -195,15 +209,37 @@ def _say_quoted(say: Callable[[str, Any], Any], name: str, delimiter: str, value
     return quoted(say(name, value), delimiter)
 
 
+# neutral() and quoted() of services/csvsafe.py as Arrow expressions over a text column
+def _char_class(chars: str) -> str:
+    """A regular expression (RE2's, Arrow's) matching any one of `chars`, each by its code."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+_TRIGGER_RE = "^" + _char_class("".join(TRIGGERS))
+
+
+def _text_cells(column: pa.Array, delimiter: str) -> pa.Array:
+    """A text column's cells as neutral() then quoted() make them, computed by Arrow."""
+    text = pc.fill_null(column, "")
+    text = pc.if_else(pc.match_substring_regex(text, _TRIGGER_RE),
+                      pc.binary_join_element_wise("'", text, ""), text)
+    needs = pc.match_substring_regex(text, _char_class(delimiter + '"\r\n'))
+    return pc.if_else(needs, pc.binary_join_element_wise(
+        '"', pc.replace_substring(text, '"', '""'), '"', ""), text)
+
+
 def _csv_columns(names: Sequence[str], headers: Sequence[str], data: pa.Table,
-                 say: Callable[[str, Any], Any], delimiter: str, newline: str) -> str:
+                 say: Callable[[str, Any], Any], delimiter: str, newline: str,
+                 verbatim: frozenset[str] = frozenset()) -> str:
     """CSV text of an Arrow table, the same as the row path's (the unit tests hold the two
     together): each column's distinct values formatted (`say`) and quoted once, and
     everything per row (the look-up, joining cells and lines) done by Arrow. A case worker's
     76,466 national gap rows took 0.7 s in the csv module."""
     if list(data.column_names) != list(names):
         raise ValueError(f"columns {data.column_names} under the names {list(names)}")
-    cells = [map_distinct(column, partial(_say_quoted, say, name, delimiter))
+    cells = [map_distinct(column, arrow=partial(_text_cells, delimiter=delimiter))
+             if name in verbatim and pa.types.is_string(column.type) else
+             map_distinct(column, partial(_say_quoted, say, name, delimiter))
              for name, column in zip(names, data.columns, strict=True)]
     head = csv_line([neutral(h) for h in headers], delimiter) + newline
     if not cells or data.num_rows == 0:
@@ -218,7 +254,7 @@ def _csv_columns(names: Sequence[str], headers: Sequence[str], data: pa.Table,
 def csv_plain(table: Table) -> bytes:
     if table.data is not None and _flat(table.data):
         return _csv_columns(table.names, table.names, table.data, lambda _, v: _plain_cell(v),
-                            ",", "\n").encode("utf-8")
+                            ",", "\n", frozenset(table.names)).encode("utf-8")
     return _rows_text([[neutral(n) for n in table.names],
                        *([_plain_cell(v) for v in row] for row in table.all_rows())],
                       ",", "\n").encode("utf-8")

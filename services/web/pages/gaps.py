@@ -154,6 +154,11 @@ async def gaps(request: web.Request) -> web.StreamResponse:
                   gap_types=GAP_TYPES, query_string=request.query_string, **values)
 
 
+# the row columns `words` writes as they are (no code to translate, never '*')
+VERBATIM = frozenset({"client_ref", "internal_area", "municipality", "municipality_name",
+                      "service", "producer_id", "subject_id"})
+
+
 def words(lang: str) -> export.Words:
     """A gap cell in the reader's words, as on the page: codes, open or closed, '*' = all."""
     def say(name: str, value: Any) -> Any:
@@ -212,7 +217,7 @@ async def gaps_download(request: web.Request) -> web.StreamResponse:
     else:  # a manager's published cells: a few hundred
         cols, rows, _ = await fetch(request, f, None, choices=False, as_tuples=True)
     table = export.Table(cols, [header(c, lang) for c in cols], rows, words(lang),
-                         frozenset({"gaps"}), data)
+                         frozenset({"gaps"}), data, VERBATIM)
     ctx(request).store.log(s.user, s.role, "export", "gaps.xlsx" if fmt == "xlsx" else
                            "gaps.csv", detail=request.query_string or None,
                            row_count=table.row_count())

@@ -5,6 +5,7 @@ events there too), the key and value of services.publish.event_message, each cli
 in the file's order, and the dead letters with their reason and origin headers."""
 
 import json
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -16,8 +17,10 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import DefaultPartitioner
 
 from schemas.door import DeadLetter, admit
+from schemas.hetu import has_code, pseudonymise
 from services.publish import dead_letter_message, event_message
 from streams import topics
+from tests.conformance.test_door_fast_path import _base_events
 from tests.integration.kafka.pipeline import KEY, ROOT, env, publish_file
 
 pytestmark = pytest.mark.kafka
@@ -89,3 +92,41 @@ def test_publish_writes_what_kafka_producer_would(kafka: str, work: Path) -> Non
     letters = _read(kafka, topics.DEAD_LETTERS)
     assert sorted((r.value, list(r.headers)) for r in letters) == sorted(dead * 2)
     assert len(dead) == 2
+
+
+def test_no_identity_code_reaches_a_topic(kafka: str, work: Path) -> None:
+    """Usual lines the fast paths take (streams.core.plain; services.publish.coded for a line
+    sent by identity code) with a valid code put in any one field, key or value, as itself,
+    glued to text or escaped, published by `jatkumo publish` with one process and with two:
+    no record on any topic holds a code (key, value or header), every such line is a dead
+    letter that names the field, and the lines sent by code arrive under their pseudonym."""
+    codes = ["131052-308T", "010101A902T", "311299-999E"]
+    lines: list[bytes] = []
+    coded: list[bytes] = []
+    for event in _base_events():
+        compact = json.dumps(event, separators=(",", ":"))
+        for text in set(re.findall(r'"([^"\\]*)"', compact)) - {"client_id"}:
+            for code in codes:
+                for form in (code, f"x{code}", code.replace("-", "\\u002d")):
+                    lines.append(compact.replace(f'"{text}"', f'"{text}{form}"', 1).encode())
+        by_code = {k: v for k, v in event.items() if k != "client_id"}
+        coded.append(json.dumps({**by_code, "client_hetu": codes[len(coded) % 3]},
+                                separators=(",", ":")).encode())
+    events = work / "events.jsonl"
+    events.write_bytes(b"\n".join(lines + coded) + b"\n")
+    for processes in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
+                               "--quiet", "--processes", processes], cwd=ROOT,
+                              env=env(kafka, AS_OF), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    records = _read(kafka, topics.EVENTS)
+    letters = _read(kafka, topics.DEAD_LETTERS)
+    for r in records + letters:
+        for raw in [r.key or b"", r.value, *(v for _, v in r.headers)]:
+            assert not has_code(raw.decode()), raw
+            assert not any(c.encode() in raw for c in codes), raw
+    assert len(letters) == 2 * len(lines)
+    assert all(dict(r.headers)["reason"].startswith(b"identity_code_in_") for r in letters)
+    want = sorted(pseudonymise(codes[i % 3], KEY.encode()) for i in range(len(coded))) * 2
+    assert sorted(r.key.decode() for r in records) == sorted(want)
