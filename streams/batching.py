@@ -70,14 +70,24 @@ class BatchConsumerThread(kafka_internals.ConsumerThread):
     # never read, by the inputs or by table recovery
     isolation_level = "read_committed"
 
+    def starts_over(self, tp: Any) -> bool:
+        """The batch topics' partitions that nothing was committed for go back to their
+        beginning at the seek that ends each recovery (kafka_internals.ConsumerThread
+        .seek_to_committed): records this consumer fetched and dropped during the rebalance
+        are read again there, as every other partition's are from its committed offset."""
+        return tp.topic in self.transport.batch_handlers  # type: ignore[attr-defined]
+
     async def fetch_again(self, offsets: dict[Any, int]) -> None:
         """Move partitions back to the first of the records a fetch brought but the drain
         loop did not take, because faust had paused the partition meanwhile (its recovery
         pauses a new assignment's partitions after the fetch of them may have begun). faust
         drops such records and counts on the seek to the committed offsets at the end of
-        recovery, which does not move a partition nothing was committed for yet: the
-        records were lost (a restarted worker whose predecessor died before its first
-        commit skipped thousands of events). Runs in the consumer's thread, where aiokafka
+        recovery, which by itself does not move a partition nothing was committed for yet:
+        the records were lost (a restarted worker whose predecessor died before its first
+        commit skipped thousands of events). That seek now takes such a partition to its
+        beginning (starts_over), which covers every other drop during a rebalance too; this
+        seek back keeps a paused partition from being fetched past in the same generation.
+        Runs in the consumer's thread, where aiokafka
         lives; a partition no longer assigned is left alone (a new assignment starts at
         the committed offset anyway)."""
         log.info("read again from %s: paused while their fetch was under way",
@@ -165,7 +175,9 @@ class BatchConsumer(kafka_internals.Consumer):
     def _holds(self, generation: int) -> bool:
         """Whether records fetched in `generation` may still be worked on. When not, a
         rebalance has begun (faust stops the flow first thing in its revoke) or is over: its
-        new assignment starts each partition at the committed offset (or the beginning) and
+        new assignment starts each partition at the committed offset (or the beginning:
+        starts_over, kafka_internals.seek_committed_or_beginning; faust's own seek left a
+        partition with nothing committed past what was dropped here, for good) and
         its recovery resets the read offsets, so whatever was fetched is read again and
         nothing needs seeking here."""
         return (self.flow_active and not self.should_stop

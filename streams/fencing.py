@@ -111,7 +111,15 @@ class Transactions:
             await producer.stop()
 
     async def _drop(self, partition: int) -> None:
-        producer = self.producers.pop(partition, None)
+        # After the partition's transaction under way, if any: a producer stopped in the
+        # middle of one never ends it (aiokafka waits for its stopped sender), and whoever
+        # awaits the commit waits for ever. Batches are safe from that (a rebalance waits for
+        # the batch in hand), but not a flush of the refresh, which faust's recovery awaits:
+        # the worker then never resumed (test_transactions). What that transaction holds is
+        # the partition's still: committed, or fenced by the new owner (the flush then says
+        # FENCED and the worker restarts).
+        async with self.locks.setdefault(partition, asyncio.Lock()):
+            producer = self.producers.pop(partition, None)
         if producer is not None:
             try:
                 await producer.stop()

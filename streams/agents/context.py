@@ -162,7 +162,13 @@ class Context:
                     causes.add(type(result.args[-1]).__name__)
                 elif isinstance(result, BaseException):
                     raise result
-            if fenced:
+            if fenced and self.transactions.closed:
+                # the worker is stopping (a signal): Transactions.close gave the producers up
+                # while this flush was on its way, which is a stop, not a fence
+                log.info("stopping: this flush's work for partitions %s was dropped, nothing "
+                         "of it was written; their next holder goes on from their last "
+                         "committed transaction", sorted(fenced))
+            elif fenced:
                 log.warning(
                     "FENCED: partitions %s of %s belong to another worker now (this one "
                     "stalled past its session timeout, or lost them in a rebalance): dropped "

@@ -221,6 +221,17 @@ def test_a_batch_is_not_handed_over_once_the_flow_has_stopped() -> None:
     assert rig.consumer.read_offset(EVENTS) is None
 
 
+def test_the_seek_ending_a_recovery_takes_the_batch_topics_back_to_their_start() -> None:
+    # what the drain loop drops during a rebalance is read again from the committed offsets,
+    # and from the beginning where nothing was committed (on the broker:
+    # tests/integration/kafka/test_seek.py); faust's changelogs are its recovery's to seek
+    async def make() -> tuple[bool, bool]:
+        thread = Rig([]).consumer.batch_thread
+        return thread.starts_over(EVENTS), thread.starts_over(CHANGELOG)
+
+    assert run(make) == (True, False)
+
+
 def test_the_broker_holds_an_empty_fetch_a_tenth_of_a_second() -> None:
     async def make() -> int:
         rig = Rig([])

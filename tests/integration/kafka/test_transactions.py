@@ -1,0 +1,89 @@
+"""The transactional producers of streams.fencing on a real broker, when an assignment gives a
+partition up while a transaction of it is under way.
+
+Before: Transactions.hold stopped the producer of a partition given up at once. A flush
+outside any batch (the refresh after a recovery, which faust's recovery awaits, and which a
+rebalance does not wait for) could be in the middle of that partition's transaction: aiokafka
+then never ended the transaction, the flush never returned, the recovery never completed and
+the worker took no record again (test_zombie: "gave up waiting for the workers to commit every
+event after 400 s", 1 run in 9). Now the producer is stopped once its transaction is over."""
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from services.kafka_broker import ensure_topics
+from streams import topics
+from streams.fencing import Output, Transactions
+
+pytestmark = pytest.mark.kafka
+RECORDS = 2_000
+
+
+def _run(make: Any) -> Any:
+    """A coroutine on a loop of its own in a thread (another test may hold a loop here)."""
+    out: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            out["result"] = asyncio.run(make())
+        except BaseException as e:  # handed to the test's thread
+            out["error"] = e
+
+    t = threading.Thread(target=go)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("result")
+
+
+async def _give_up_during_a_transaction(bootstrap: str) -> tuple[str, bool]:
+    """A transaction of partition 0 under way, and an assignment without partition 0 meanwhile:
+    how the transaction ended, and whether the producer is still held afterwards."""
+    txn = Transactions(bootstrap, "jatkumo-test-txn")
+    outputs: list[Output] = [(topics.DEAD_LETTERS, None, b"x" * 200, 0, None, None)
+                             for _ in range(RECORDS)]
+    try:
+        await txn.hold({0})
+        commit = asyncio.create_task(txn.commit(0, outputs, {}))
+        while not txn.locks[0].locked():  # the transaction has begun
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        lost = await txn.hold(set())
+        assert lost == {0}
+        try:
+            await asyncio.wait_for(commit, 60)
+            ended = "committed"
+        except TimeoutError:
+            ended = "never"
+        return ended, 0 in txn.producers
+    finally:
+        await txn.close()
+
+
+def _committed_records(bootstrap: str) -> int:
+    cons = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                         isolation_level="read_committed", enable_auto_commit=False)
+    try:
+        tp = TopicPartition(topics.DEAD_LETTERS, 0)
+        cons.assign([tp])
+        cons.seek_to_beginning(tp)
+        end = cons.end_offsets([tp])[tp]
+        n = 0
+        while cons.position(tp) < end:
+            n += sum(len(b) for b in cons.poll(timeout_ms=1000).values())
+        return n
+    finally:
+        cons.close()
+
+
+def test_a_partition_given_up_mid_transaction_ends_its_transaction_first(kafka: str) -> None:
+    ensure_topics(kafka, 1)
+    ended, held = _run(lambda: _give_up_during_a_transaction(kafka))
+    assert ended == "committed"  # not left hanging for ever
+    assert not held  # and given up
+    assert _committed_records(kafka) == RECORDS
