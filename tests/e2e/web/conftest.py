@@ -105,7 +105,7 @@ def serving(db: Path, port: int, env: dict[str, str], log: Path | None = None
 def server(web_db: Path, users_file: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
-           "JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "2",
+           "JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "6",
            "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     with serving(web_db, port, env) as url:
         yield url

@@ -64,7 +64,8 @@ def test_sql_refuses_writes_files_extensions_and_stops_long_queries(page_as: Any
         run_sql(page, query)
         assert page.locator("#sql-result [role=alert]").count() == 1, query
     run_sql(page, "SELECT count(*) FROM range(100000000) a, range(100000000) b")
-    assert "pysäytettiin 2 sekunnin" in page.locator("#sql-result").inner_text()
+    # the shared server's limit is 6 s: an export under CI's load took more than 2
+    assert "pysäytettiin 6 sekunnin" in page.locator("#sql-result").inner_text()
     run_sql(page, "SELECT count(*) AS n FROM contracts")
     assert int(page.locator("#sql-table tbody td").inner_text()) > 100  # nothing was written
 

@@ -88,8 +88,11 @@ def _sign_ins(db: Path, users_file: Path, names: list[str]) -> tuple[list[int], 
                     statuses.append(r.status)
             return statuses
 
+    # a loop of its own on a thread of its own: a browser test in the same process may have
+    # left this thread's loop marked running, where asyncio.run refuses to start
     try:
-        return asyncio.run(go()), hasher
+        with cf.ThreadPoolExecutor(1) as one:
+            return one.submit(asyncio.run, go()).result(), hasher
     finally:
         hasher.shutdown()
 
