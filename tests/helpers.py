@@ -6,11 +6,13 @@ test states only what matters to it. `run_core` evaluates events in process with
 sorted lists of tuples.
 """
 
+import asyncio
 import importlib.util
 import itertools
 import json
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -280,3 +282,23 @@ def script(relative: str, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_apart(make: Callable[[], Awaitable[Any]]) -> Any:
+    """A coroutine run to its end on a loop of its own in a thread of its own: a browser test
+    in the same process may have left this thread's loop marked running, where asyncio.run
+    refuses to start."""
+    out: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            out["result"] = asyncio.run(make())  # type: ignore[arg-type]
+        except BaseException as e:  # handed to the test's thread
+            out["error"] = e
+
+    t = threading.Thread(target=go)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("result")

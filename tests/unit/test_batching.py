@@ -7,8 +7,7 @@ broker runs in tests/integration/kafka.
 """
 
 import asyncio
-import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -17,31 +16,10 @@ from faust.types import TP
 
 from streams.batching import BACKLOG, FETCH_MAX_WAIT_MS, batch_transport, handle_batches
 from streams.kafka_internals import update_topic_indices
+from tests.helpers import run_apart
 
 EVENTS = TP("ev", 0)
 CHANGELOG = TP("state-changelog", 0)
-
-
-def run(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Run a coroutine on a loop of its own in a thread: other tests may leave a loop running
-    in this one."""
-    out: dict[str, Any] = {}
-
-    def go() -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            out["result"] = loop.run_until_complete(make())
-        except BaseException as e:  # handed to the test's thread
-            out["error"] = e
-        finally:
-            loop.close()
-
-    t = threading.Thread(target=go)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out.get("result")
 
 
 def records(tp: TP, offsets: range | list[int]) -> list[Any]:
@@ -113,7 +91,7 @@ def drained(rounds: list[dict[TP, list[Any]]], before: Callable[[Rig], None] = l
         await rig.drain_once()
         return rig
 
-    rig: Rig = run(go)
+    rig: Rig = run_apart(go)
     return rig
 
 
@@ -216,7 +194,7 @@ def test_a_batch_is_not_handed_over_once_the_flow_has_stopped() -> None:
         await rig.consumer._hand_over(batches, generation)
         return rig
 
-    rig: Rig = run(gather_then_revoke)
+    rig: Rig = run_apart(gather_then_revoke)
     assert rig.handed == []
     assert rig.consumer.read_offset(EVENTS) is None
 
@@ -229,7 +207,7 @@ def test_the_seek_ending_a_recovery_takes_the_batch_topics_back_to_their_start()
         thread = Rig([]).consumer.batch_thread
         return thread.starts_over(EVENTS), thread.starts_over(CHANGELOG)
 
-    assert run(make) == (True, False)
+    assert run_apart(make) == (True, False)
 
 
 def test_the_broker_holds_an_empty_fetch_a_tenth_of_a_second() -> None:
@@ -239,4 +217,4 @@ def test_the_broker_holds_an_empty_fetch_a_tenth_of_a_second() -> None:
         assert got["isolation_level"] == "read_committed"  # a zombie's aborted batch: unread
         return int(got["fetch_max_wait_ms"])
 
-    assert run(make) == FETCH_MAX_WAIT_MS == 100
+    assert run_apart(make) == FETCH_MAX_WAIT_MS == 100

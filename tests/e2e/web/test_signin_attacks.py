@@ -1,7 +1,6 @@
 """Attacks on sign-in through HTTP: guessing, telling known names from unknown ones by time,
 stalling the server with hashing, cross-site POSTs and redirects off the site."""
 
-import asyncio
 import concurrent.futures as cf
 import shutil
 import threading
@@ -22,6 +21,7 @@ from services.web.db import file_connector
 from services.web.server import build_app
 from tests.e2e.web.attack_server import ANALYSTS, PASSWORD, serve, write_users
 from tests.e2e.web.client import Client
+from tests.helpers import run_apart
 
 EVIL = "http://evil.example"
 
@@ -88,11 +88,8 @@ def _sign_ins(db: Path, users_file: Path, names: list[str]) -> tuple[list[int], 
                     statuses.append(r.status)
             return statuses
 
-    # a loop of its own on a thread of its own: a browser test in the same process may have
-    # left this thread's loop marked running, where asyncio.run refuses to start
     try:
-        with cf.ThreadPoolExecutor(1) as one:
-            return one.submit(asyncio.run, go()).result(), hasher
+        return run_apart(go), hasher
     finally:
         hasher.shutdown()
 

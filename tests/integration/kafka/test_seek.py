@@ -9,8 +9,6 @@ for good: test_zombie lost 2,500-7,600 claims (the events relation short by that
 block of events (every relation different), in 2 of the first 4 runs after the claims were
 batched. These are the two partitions of that story, one committed and one not."""
 
-import asyncio
-import threading
 from typing import Any
 
 import pytest
@@ -19,30 +17,13 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.kafka_internals import seek_committed_or_beginning
+from tests.helpers import run_apart
 
 pytestmark = pytest.mark.kafka
 TOPIC = "jatkumo.seek-test"  # the kafka fixture deletes jatkumo topics before each test
 GROUP = "jatkumo-seek-test"
 NEVER, COMMITTED = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
 RECORDS = 10
-
-
-def _run(make: Any) -> Any:
-    """A coroutine on a loop of its own in a thread (another test may hold a loop here)."""
-    out: dict[str, Any] = {}
-
-    def go() -> None:
-        try:
-            out["result"] = asyncio.run(make())
-        except BaseException as e:  # handed to the test's thread
-            out["error"] = e
-
-    t = threading.Thread(target=go)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out.get("result")
 
 
 async def _drain(cons: AIOKafkaConsumer) -> dict[TopicPartition, list[int]]:
@@ -105,7 +86,7 @@ def test_a_partition_nothing_was_committed_for_is_read_again_from_its_beginning(
     producer.flush()
     producer.close()
 
-    seen = _run(lambda: _scenario(kafka))
+    seen = run_apart(lambda: _scenario(kafka))
 
     assert seen["first"] == {NEVER: list(range(RECORDS)), COMMITTED: list(range(4, RECORDS))}
     assert seen["theirs"] == {NEVER: None, COMMITTED: 4}

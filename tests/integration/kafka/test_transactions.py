@@ -9,8 +9,6 @@ the worker took no record again (test_zombie: "gave up waiting for the workers t
 event after 400 s", 1 run in 9). Now the producer is stopped once its transaction is over."""
 
 import asyncio
-import threading
-from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -18,27 +16,10 @@ from kafka import KafkaConsumer, TopicPartition
 from services.kafka_broker import ensure_topics
 from streams import topics
 from streams.fencing import Output, Transactions
+from tests.helpers import run_apart
 
 pytestmark = pytest.mark.kafka
 RECORDS = 2_000
-
-
-def _run(make: Any) -> Any:
-    """A coroutine on a loop of its own in a thread (another test may hold a loop here)."""
-    out: dict[str, Any] = {}
-
-    def go() -> None:
-        try:
-            out["result"] = asyncio.run(make())
-        except BaseException as e:  # handed to the test's thread
-            out["error"] = e
-
-    t = threading.Thread(target=go)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out.get("result")
 
 
 async def _give_up_during_a_transaction(bootstrap: str) -> tuple[str, bool]:
@@ -83,7 +64,7 @@ def _committed_records(bootstrap: str) -> int:
 
 def test_a_partition_given_up_mid_transaction_ends_its_transaction_first(kafka: str) -> None:
     ensure_topics(kafka, 1)
-    ended, held = _run(lambda: _give_up_during_a_transaction(kafka))
+    ended, held = run_apart(lambda: _give_up_during_a_transaction(kafka))
     assert ended == "committed"  # not left hanging for ever
     assert not held  # and given up
     assert _committed_records(kafka) == RECORDS
