@@ -11,7 +11,7 @@ from typing import Any
 
 from streams.agents.context import AsOfClock, Context
 from streams.fencing import FencedExit, Transactions
-from tests.unit.test_batching import run  # on a loop of its own, in a thread
+from tests.helpers import run_apart as run  # on a loop of its own, in a thread
 
 
 @dataclass
