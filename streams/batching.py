@@ -40,6 +40,7 @@ log = logging.getLogger("jatkumo.batching")
 BatchHandler = Callable[[dict[Any, list[Any]], dict[Any, int]], Awaitable[None]]
 GATHER_SECONDS = 0.5  # a backlog batch stops gathering after this, whatever its size
 BACKLOG = 1_000  # a fetch round of at least this many records: more is waiting, gather on
+TOP_UP = 0.02  # s: how long a live batch waits for the fetch after the buffered one
 FETCH_MAX_WAIT_MS = 100  # the longest the broker holds a fetch that has too little to return
 
 
@@ -196,7 +197,7 @@ class BatchConsumer(kafka_internals.Consumer):
         most: int = self.transport.batch_events  # type: ignore[attr-defined]
         batches: dict[Any, list[Any]] = {}
         generation = self.app.consumer_generation_id
-        size, timeout, started = 0, 1.0, time.monotonic()
+        size, timeout, started, rounds = 0, 1.0, time.monotonic(), 0
         while True:
             records, active = await self.next_records(timeout)
             if not records:
@@ -229,10 +230,18 @@ class BatchConsumer(kafka_internals.Consumer):
                 finally:
                     self.rereading.difference_update(paused)
             size += got
-            # a round that brought little means no backlog: hand over now (live events trickle
-            # in a few at a time, and gathering them for GATHER_SECONDS would be pure delay)
-            if got < BACKLOG or size >= most or time.monotonic() - started > GATHER_SECONDS:
+            rounds += 1
+            if size >= most or time.monotonic() - started > GATHER_SECONDS:
                 break
+            if got < BACKLOG:
+                if rounds > 1:
+                    break
+                # live: the buffer held what one fetch brought early in the last batch; what
+                # came since is one fetch away, and the fetcher asks for it the moment the
+                # buffer is taken. Waiting TOP_UP for it takes it in this batch instead of the
+                # next one (a batch later was the larger part of a live event's wait).
+                timeout = TOP_UP
+                continue
             timeout = 0.0  # then only what has been prefetched already: nothing waits
         return batches, generation
 
