@@ -132,13 +132,17 @@ class Writer:
             # the relations changed: the stored published cube goes in the same transaction
             # (the live snapshot stores it again; a build per batch would throttle the sink)
             cube_store.invalidate(con)
-            con.executemany("INSERT OR REPLACE INTO kafka_offsets (topic, partition, next_offset) "
-                            "VALUES (?, ?, ?)",
-                            [(t, p, o) for (t, p), o in batch.offsets.items()])
+            self._offsets(batch.offsets)
             con.commit()
         except BaseException:
             self.store.rollback_quietly()
             raise
+
+    def _offsets(self, offsets: dict[tuple[str, int], int]) -> None:
+        """The batch's offsets in one statement (executemany ran one per partition: some
+        30 of a live batch's 10 to 40 ms under load)."""
+        self._insert("INSERT OR REPLACE INTO kafka_offsets BY NAME SELECT * FROM _batch",
+                     rel.KAFKA_OFFSETS.table([(t, p, o) for (t, p), o in offsets.items()]))
 
     def _replace_clients(self, batch: Batch) -> None:
         """A client's rows are replaced as a whole by its latest snapshot: order and
