@@ -14,7 +14,13 @@ import faust
 from aiokafka.structs import ConsumerRecord
 from faust.types import TP
 
-from streams.batching import BACKLOG, FETCH_MAX_WAIT_MS, batch_transport, handle_batches
+from streams.batching import (
+    BACKLOG,
+    FETCH_MAX_WAIT_MS,
+    TOP_UP,
+    batch_transport,
+    handle_batches,
+)
 from streams.kafka_internals import update_topic_indices
 from tests.helpers import run_apart
 
@@ -41,6 +47,7 @@ class Rig:
         self.on_fetch: Callable[[], None] = lambda: None
         self.active: set[TP] | None = None  # faust's unpaused partitions; None: all
         self.fetched_again: list[dict[TP, int]] = []
+        self.timeouts: list[float] = []  # of each fetch
 
         async def handler(batches: dict[TP, list[Any]], offsets: dict[TP, int]) -> None:
             self.handed.append([r for recs in batches.values() for r in recs])
@@ -51,6 +58,7 @@ class Rig:
         rounds = list(rounds)
 
         async def fetch(timeout: float) -> tuple[dict[TP, list[Any]], set[TP] | None]:
+            self.timeouts.append(timeout)
             await asyncio.sleep(0)
             self.on_fetch()
             return (rounds.pop(0) if rounds else {}), self.active
@@ -110,6 +118,16 @@ def test_a_backlog_is_gathered_into_one_batch() -> None:
     assert [len(b) for b in rig.handed] == [BACKLOG + 5]
 
 
+def test_a_live_batch_takes_the_next_fetch_too_and_no_more() -> None:
+    # live: what was buffered is one fetch's worth from early in the last batch; the fetch
+    # after it (waited for TOP_UP at most) joins this batch, a third round the next one
+    rig = drained([{EVENTS: records(EVENTS, range(0, 10))},
+                   {EVENTS: records(EVENTS, range(10, 20))},
+                   {EVENTS: records(EVENTS, range(20, 30))}])
+    assert [[r.offset for r in b] for b in rig.handed] == [list(range(20))]
+    assert rig.timeouts == [1.0, TOP_UP]
+
+
 def test_records_read_before_are_not_handed_over_again() -> None:
     def read_up_to_5(rig: Rig) -> None:
         rig.consumer.set_read_offset(EVENTS, 5)  # faust keeps the record at the read offset
@@ -162,10 +180,15 @@ def test_what_a_fetch_brings_after_a_rebalance_is_kept_and_the_stale_gather_drop
 def test_changelog_records_fetched_as_a_rebalance_ends_reach_the_recovery() -> None:
     # A worker's recovery waited forever for changelog records that its consumer had dropped
     # because its drain loop had started waiting in the generation before.
-    def rebalance_on_fetch(rig: Rig) -> None:
-        rig.on_fetch = rig.rebalance
+    def rebalance_on_first_fetch(rig: Rig) -> None:
+        fetches = iter(range(100))
 
-    rig = drained([{CHANGELOG: records(CHANGELOG, range(5))}], rebalance_on_fetch)
+        def on_fetch() -> None:
+            if next(fetches) == 0:
+                rig.rebalance()
+        rig.on_fetch = on_fetch
+
+    rig = drained([{CHANGELOG: records(CHANGELOG, range(5))}], rebalance_on_first_fetch)
     assert [m.offset for m in rig.delivered] == [0, 1, 2, 3, 4]
     assert rig.consumer.read_offset(CHANGELOG) == 4
 
