@@ -89,6 +89,19 @@ class Rig:
             await self.consumer._hand_over(batches, generation)
 
 
+def rebalance_in_fetch(n: int) -> Callable[[Rig], None]:
+    """A set-up for `drained`: a whole rebalance happens during the rig's fetch number n
+    (0: the first), and only then."""
+    def before(rig: Rig) -> None:
+        fetches = iter(range(1_000))
+
+        def on_fetch() -> None:
+            if next(fetches) == n:
+                rig.rebalance()
+        rig.on_fetch = on_fetch
+    return before
+
+
 def drained(rounds: list[dict[TP, list[Any]]], before: Callable[[Rig], None] = lambda r: None,
             ) -> Rig:
     """A rig made and drained once on a loop of its own (faust's events belong to the loop
@@ -163,16 +176,8 @@ def test_what_a_fetch_brings_after_a_rebalance_is_kept_and_the_stale_gather_drop
     # The other half: the fetch during which the rebalance happened returns what the new
     # assignment read (from the committed offsets, here the beginning); dropping it lost the
     # first events of a new assignment for good, since the position had moved past them.
-    def rebalance_on_second_fetch(rig: Rig) -> None:
-        fetches = iter(range(100))
-
-        def on_fetch() -> None:
-            if next(fetches) == 1:
-                rig.rebalance()
-        rig.on_fetch = on_fetch
-
     rig = drained([{EVENTS: records(EVENTS, range(100, 100 + BACKLOG))},
-                   {EVENTS: records(EVENTS, range(0, 10))}], rebalance_on_second_fetch)
+                   {EVENTS: records(EVENTS, range(0, 10))}], rebalance_in_fetch(1))
     assert [[r.offset for r in b] for b in rig.handed] == [list(range(10))]
     assert rig.consumer.read_offset(EVENTS) == 9
 
@@ -180,15 +185,7 @@ def test_what_a_fetch_brings_after_a_rebalance_is_kept_and_the_stale_gather_drop
 def test_changelog_records_fetched_as_a_rebalance_ends_reach_the_recovery() -> None:
     # A worker's recovery waited forever for changelog records that its consumer had dropped
     # because its drain loop had started waiting in the generation before.
-    def rebalance_on_first_fetch(rig: Rig) -> None:
-        fetches = iter(range(100))
-
-        def on_fetch() -> None:
-            if next(fetches) == 0:
-                rig.rebalance()
-        rig.on_fetch = on_fetch
-
-    rig = drained([{CHANGELOG: records(CHANGELOG, range(5))}], rebalance_on_first_fetch)
+    rig = drained([{CHANGELOG: records(CHANGELOG, range(5))}], rebalance_in_fetch(0))
     assert [m.offset for m in rig.delivered] == [0, 1, 2, 3, 4]
     assert rig.consumer.read_offset(CHANGELOG) == 4
 
