@@ -90,16 +90,19 @@ def simulated(path: Path, n: int, order: str) -> int:
     return len(lines)
 
 
-def profiled_worker(bootstrap: str, folder: Path, out: Path) -> Any:
-    """The worker under cProfile (its statistics written to `out` when it stops)."""
+def worker_for(bootstrap: str, as_of: str, folder: Path, profile: Path | None) -> Any:
+    """The worker, or with `profile` the worker under cProfile (its statistics written
+    there when it stops)."""
     import subprocess
 
     from tests.integration.kafka.pipeline import env
 
+    if profile is None:
+        return start_worker(bootstrap, as_of, folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "cProfile", "-o", str(out), "-m",
+    return subprocess.Popen([sys.executable, "-m", "cProfile", "-o", str(profile), "-m",
                              "services.cli", "worker"], cwd=ROOT,
-                            env=env(bootstrap, "2024-12-31", JATKUMO_WORKER_DIR=str(folder)))
+                            env=env(bootstrap, as_of, JATKUMO_WORKER_DIR=str(folder)))
 
 
 def load() -> str:
@@ -137,8 +140,7 @@ def throughput(bootstrap: str, work: Path, n: int, order: str,
     sink = threading.Thread(target=run_sink, args=(work / "t.duckdb", s, k), kwargs={
         "until_caught_up": workers_done.is_set})
     started = time.monotonic()
-    worker = start_worker(bootstrap, "2024-12-31", work / "w") if profile is None else \
-        profiled_worker(bootstrap, work / "w", profile)
+    worker = worker_for(bootstrap, "2024-12-31", work / "w", profile)
     sink.start()
     lag = WorkerLag(bootstrap)
     while not lag.group_stable():  # imports, topics, the group joined and synced
@@ -203,7 +205,8 @@ def sink_watching(bootstrap: str, db: Path, ready: Any, warm: Any, stop: Any, co
     out.put(seen)
 
 
-def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int) -> list[float]:
+def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
+            profile: Path | None = None) -> list[float]:
     """Publish -> the gap row visible in the sink's DuckDB file, `runs` windows of
     `seconds` at `rate` events/s into one running worker and sink. Returns each run's p99
     (s)."""
@@ -221,7 +224,7 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int) -> l
     sink.start()
     ready.wait(120)
     started = time.monotonic()
-    worker = start_worker(bootstrap, "2023-03-31", work / "wl")
+    worker = worker_for(bootstrap, "2023-03-31", work / "wl", profile)
     # as the HTTP ingest's producer sends (services/ingest/kafka.py: linger 5 ms); the wait is
     # counted, from send(). linger 0 made a produce request of every event: the broker's CPU
     # went to them, on a machine whose two cores it shares with the worker and the sink
@@ -285,8 +288,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--profile", type=Path, metavar="FILE",
-                    help="run the throughput's worker under cProfile, its statistics to FILE "
-                         "(.ORDER appended)")
+                    help="run the worker under cProfile, its statistics to FILE (.ORDER "
+                         "appended, or .latency)")
     args = ap.parse_args()
     orders = [o for o in args.orders.split(",") if o]
     if any(o not in ("time", "client", "shuffled") for o in orders):
@@ -312,7 +315,9 @@ def main() -> None:
             part = work / "latency"
             part.mkdir()
             with broker(part, "kafka") as bootstrap:
-                p99s = latency(bootstrap, part, args.rate, args.seconds, args.runs)
+                p99s = latency(bootstrap, part, args.rate, args.seconds, args.runs,
+                               None if args.profile is None else
+                               args.profile.with_name(f"{args.profile.name}.latency"))
             worst = max(p99s)
             summary.append(f"publish -> gap row in DuckDB p99 at {args.rate:,} events/s, "
                            f"{args.runs} runs: min {min(p99s) * 1000:.0f} / median "
