@@ -267,7 +267,7 @@ class BatchConsumer(kafka_internals.Consumer):
             r_offset = self.read_offset(tp)
             if r_offset is not None and record.offset < r_offset:
                 continue
-            await self._note_gaps(tp, [record])
+            await self._note_gap(tp, record)
             if not self._holds(generation):
                 return False
             await self.wait_first(self.callback(self.to_message(tp, record)),
@@ -323,19 +323,12 @@ class BatchConsumer(kafka_internals.Consumer):
         if offsets:
             await self._hand_over({}, generation, offsets)
 
-    async def _note_gaps(self, tp: Any, recs: list[Any]) -> None:
-        """Offsets skipped before or between the records (compaction, transaction markers) go
-        to faust's gaps, so that its commit can pass them."""
-        if not self.app.topics.acks_enabled_for(tp.topic):
-            return
+    async def _note_gap(self, tp: Any, record: Any) -> None:
+        """Offsets skipped before a record of faust's one-at-a-time path (compaction,
+        transaction markers) go to faust's gaps, so that its commit can pass them."""
         before = self.read_offset(tp)
-        contiguous = recs[-1].offset - recs[0].offset + 1 == len(recs)
-        if contiguous and not (before and recs[0].offset - before > 1):
-            return
-        for record in recs:
-            if before and record.offset - before > 1:
-                await self.add_gap(tp, before + 1, record.offset)
-            before = record.offset
+        if before and record.offset - before > 1 and self.app.topics.acks_enabled_for(tp.topic):
+            await self.add_gap(tp, before + 1, record.offset)
 
     def position_now(self, tp: Any) -> int:
         """The position in `tp` if it is one records are really handed over from (-1 while
