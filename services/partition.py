@@ -1,8 +1,10 @@
 """Splitting an event file by client, so that replay can work on a part of the clients at a time:
 every line of one client lands in one partition (SPEC's rules are per client).
 
-The file is read and routed once (`batches`); a partition's lines travel as frames (`frame`,
-`unframe`) through a pipe to the worker that owns it, or into a spill file it reads later."""
+The file is read and routed once (`batches`), by as many readers as there are workers, each
+over its own range of the file's lines (`line_ranges`); a partition's lines are written as
+frames (`frame`, `unframe`) into one spill file per reader, which the worker that owns the
+partition reads afterwards, in the order of the ranges."""
 
 import re
 import struct
@@ -73,18 +75,42 @@ def _numbered_chunks(path: Path, on_progress: Callable[[int], None] | None,
             on_progress(done)
 
 
-def read_lines(path: Path) -> Iterator[tuple[list[bytes], int]]:
-    """The lines of a file about a MiB at a time, with the bytes read so far. Every reader of an
-    event file (replay in one process or many, publish) gets its lines from here, so the door
-    sees the same text from each: without the line end (`\n`, `\r\n`) and without a UTF-8
-    byte order mark at the start of the file (editors on Windows write one)."""
+def line_ranges(path: Path, count: int) -> list[tuple[int, int]]:
+    """`count` byte ranges [start, end) that cover the file, each beginning at the start of a
+    line, about equal in size (a range is empty where one line spans the whole of it)."""
+    size = path.stat().st_size
+    starts = [0]
+    with path.open("rb") as f:
+        for i in range(1, count):
+            at = max(size * i // count, starts[-1])
+            if at == 0 or at >= size:
+                starts.append(min(at, size))
+                continue
+            f.seek(at - 1)  # a line starts at `at` when the byte before it ends a line
+            while (chunk := f.read(READ_BYTES)) and (j := chunk.find(b"\n")) < 0:
+                at += len(chunk)
+            starts.append(min(at + j, size) if chunk else size)
+    return list(zip(starts, [*starts[1:], size], strict=True))
+
+
+def read_lines(path: Path, start: int = 0, end: int | None = None,
+               ) -> Iterator[tuple[list[bytes], int]]:
+    """The lines of a file (or of the byte range [start, end) of it, which line_ranges made)
+    about a MiB at a time, with the bytes read so far. Every reader of an event file (replay in
+    one process or many, publish) gets its lines from here, so the door sees the same text from
+    each: without the line end (`\n`, `\r\n`) and without a UTF-8 byte order mark at the
+    start of the file (editors on Windows write one)."""
     done = 0
     rest = b""
+    left = -1 if end is None else end - start
     with path.open("rb") as f:
-        while chunk := f.read(READ_BYTES):
-            if not done and chunk.startswith(BOM):
+        f.seek(start)
+        while left and (chunk := f.read(READ_BYTES if left < 0 else min(READ_BYTES, left))):
+            left -= len(chunk) if left > 0 else 0
+            first = not done
+            done += len(chunk)  # the progress is of the file's bytes, a byte order mark too
+            if first and not start and chunk.startswith(BOM):
                 chunk = chunk[len(BOM):]
-            done += len(chunk)
             data = rest + chunk
             lines = data.split(b"\n")
             rest = lines.pop()  # an unfinished line: the next chunk ends it
@@ -99,8 +125,10 @@ def _without_cr(lines: list[bytes]) -> list[bytes]:
 
 
 def batches(path: Path, parts: int, key: bytes | None,
-            on_progress: Callable[[int], None] | None = None) -> Iterator[list[Batch]]:
-    """The file a MiB at a time, each piece split into `parts` batches (index = partition).
+            on_progress: Callable[[int], None] | None = None,
+            span: tuple[int, int] | None = None) -> Iterator[list[Batch]]:
+    """The file (or the `span` of it from line_ranges, its lines numbered from 1 all the same)
+    a MiB at a time, each piece split into `parts` batches (index = partition).
     The usual line is routed by its raw client id in compiled code (streams/core/route.py);
     every other one (identity codes, spacing, escapes, no client, the key twice: the door
     takes the last) by partition_of. (Arrow's string kernels were slower, ~1 µs a line.)"""
@@ -109,7 +137,7 @@ def batches(path: Path, parts: int, key: bytes | None,
     def other(line: bytes, number: int) -> int:
         return partition_of(line, number, parts, key)
 
-    for lines, done in read_lines(path):
+    for lines, done in read_lines(path, *(span or (0, None))):
         yield split_lines(lines, n, parts, other)
         n += len(lines)
         if on_progress is not None:
@@ -124,13 +152,15 @@ def frame(batch: Batch) -> bytes:
             + b"\n")
 
 
-def unframe(data: bytes) -> Iterable[tuple[int, bytes]]:
-    """The (line number, line) pairs of a frame; the lines lose their \\n."""
+def unframe(data: bytes, first: int = 0) -> Iterable[tuple[int, bytes]]:
+    """The (line number, line) pairs of a frame, `first` added to the numbers (the lines before
+    the range its reader numbered from 1); the lines lose their \\n."""
     (count,) = _HEADER.unpack_from(data)
     numbers = array("q")
     numbers.frombytes(data[4:4 + 8 * count])
     # the last, empty piece after the final \n is dropped
-    return zip(numbers, data[4 + 8 * count:].split(b"\n"), strict=False)
+    return zip(map(first.__add__, numbers) if first else numbers,
+               data[4 + 8 * count:].split(b"\n"), strict=False)
 
 
 def write_frame(f: BinaryIO, data: bytes) -> None:

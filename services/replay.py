@@ -6,18 +6,17 @@ A small file is replayed in this process. A large one is split by client over wo
 process, the one DuckDB writer, inserts while the workers go on."""
 
 import contextlib
-import fcntl
 import gc
 import multiprocessing as mp
 import os
-import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -28,7 +27,7 @@ from schemas.errors import JatkumoError, StoreError, UsageError
 from services import replay_worker
 from services.config import Settings
 from services.loader import LoadCounts, load
-from services.partition import batches, frame, numbered, write_frame
+from services.partition import line_ranges, numbered
 from services.replay_files import (
     building_path,
     check_paths,
@@ -46,10 +45,6 @@ PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs 
 # size keep each worker under 1 GiB, so two workers and the writer stay under 4 GiB nationally.
 PARTITION_BYTES = 256 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
-# Frames (about a MiB of the file over the workers) queued per worker: while the workers start
-# (half a second of imports) the parent reads this far ahead, then keeps pace with them.
-SENDER_FRAMES = 48
-PIPE_BYTES = 2**20
 WRITER_ROOM = 3  # inserts queued at once while routing: fewer than BackgroundWriter's depth
 
 
@@ -75,7 +70,10 @@ def replay(path: Path, db: Path, settings: Settings, as_of: date | None = None,
     (of the clients) are chosen from the file size unless given."""
     workers = default_workers(path) if workers is None else workers
     if partitions is None:
-        partitions = max(workers, -(-path.stat().st_size // PARTITION_BYTES))
+        # A multiple of the workers: with one partition more for one of them, the others would
+        # wait idle for its last one (10 s of the national file's 200).
+        rounds = -(-path.stat().st_size // (PARTITION_BYTES * workers))
+        partitions = workers * max(1, rounds)
     partitions = max(partitions, workers)
     # The relations are built in a new file beside the target and committed batch by batch
     # (one transaction over a national file would hold gigabytes in memory); the finished file
@@ -134,7 +132,6 @@ def _store_cube(store: Store, settings: Settings) -> None:
     from services.web import published
 
     store.commit_appends()
-    store.con.execute("RESET threads")  # the workers are done: the cube's queries get them
     store.con.begin()
     published.store(store.con, settings.rules.handoffs)
     store.con.commit()
@@ -153,6 +150,9 @@ def _event_ids(path: Path, store: Store, writer: BackgroundWriter, settings: Set
     latest effective date of the events taken when anything was decided, else None."""
     writer.wait()
     store.commit_appends()
+    # A parallel replay's workers are done: the query over every event id (8 s of one core
+    # on the national file) and the cube's queries get every core.
+    store.con.execute("RESET threads")
     ids = set(report.conflicted)
     if parallel:
         ids |= multi_partition_ids(store)
@@ -203,26 +203,34 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
     ctx.set_forkserver_preload(["services.replay_worker"])
     # The workers use every core; a DuckDB thread per core on top of them only adds switching.
     writer.submit(store.con.execute, "SET threads = 1")
+    read = 0
+
+    def progress(message: tuple[Any, ...]) -> None:
+        nonlocal read
+        read += message[1]
+        if on_progress is not None:
+            on_progress(read)
+
     # Beside the DuckDB file, whose folder must be writable anyway (the events' may not be).
     with spool_folder(db.parent) as spool:
-        procs, conns, senders = [], [], []
+        procs, conns = [], []
         try:
-            for part in range(workers):
+            for part, span in enumerate(line_ranges(path, workers)):
                 job = replay_worker.Job(path, settings.pseudonym_key, part, workers, partitions,
-                                        settings.rules, spool, as_of)
+                                        settings.rules, spool, as_of, span)
                 mine, theirs = ctx.Pipe()
-                lines_in, lines_out = ctx.Pipe(duplex=False)
-                _widen(lines_out)
-                proc = ctx.Process(target=replay_worker.run, daemon=True,
-                                   args=(job, theirs, lines_in))
+                proc = ctx.Process(target=replay_worker.run, daemon=True, args=(job, theirs))
                 proc.start()
-                theirs.close()
-                lines_in.close()  # the worker's end: a dead worker then breaks the pipe here
+                theirs.close()  # the worker's end: a dead worker then ends the pipe here
                 procs.append(proc)
                 conns.append(mine)
-                senders.append(_Sender(lines_out))
+            # Every worker reads and routes its range of the file; the lines before each range
+            # then number its lines as in the whole file.
+            routed = _gather(conns, procs, "routed", lambda: None, progress)
+            firsts = list(accumulate((m[1] for m in routed[:-1]), initial=0))
+            for conn in conns:
+                conn.send(firsts)
             feeder = _Feeder(spool, writer, store)
-            _route(path, settings.pseudonym_key, partitions, spool, senders, feeder, on_progress)
             counts = LoadCounts()
             # Not waiting for the writer here: each worker waits for the as-of date.
             for message in _gather(conns, procs, "loaded", lambda: feeder.feed(wait=False)):
@@ -236,8 +244,6 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
             feeder.feed(tuple(r.name for r in relations.RESULTS))
             writer.wait()  # the spool folder goes away when this block ends
         finally:
-            for sender in senders:
-                sender.close()
             for proc in procs:
                 if proc.is_alive():
                     proc.kill()
@@ -248,73 +254,12 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
     return report
 
 
-def _route(path: Path, key: bytes | None, partitions: int, spool: Path, senders: list["_Sender"],
-           feeder: "_Feeder", on_progress: Callable[[int], None] | None) -> None:
-    """Read the file once, sending each worker the lines of its first partition (partition k <
-    workers belongs to worker k) while it reads, and spilling the other partitions to files.
-    Routing here, not in the workers, means no worker looks at a line it does not own."""
-    spills: dict[int, BinaryIO] = {}
-    try:
-        for k in range(len(senders), partitions):
-            spills[k] = (spool / f"lines.{k}").open("wb")
-        for split in batches(path, partitions, key, on_progress):
-            for k, batch in enumerate(split):
-                if batch[0]:
-                    if k < len(senders):
-                        senders[k].send(frame(batch))
-                    else:
-                        write_frame(spills[k], frame(batch))
-            feeder.feed(wait=False)
-    finally:
-        for f in spills.values():
-            f.close()
-        for sender in senders:
-            sender.close()  # the end of the pipe: the workers go on to their spilled lines
-
-
-def _widen(conn: Connection) -> None:
-    """A pipe of a MiB instead of 64 KiB: the worker then finds the next frame (half a MiB)
-    already there, instead of waiting for this process's sender thread to be scheduled to push
-    it through in pieces (workers waited 0.5 s of a 6 s replay that way)."""
-    with contextlib.suppress(OSError):  # a smaller limit in /proc/sys/fs/pipe-max-size
-        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-class _Sender:
-    """Writes frames to one worker's pipe from a thread, so that a worker busy with its last
-    frame does not hold up reading the file for the others."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=SENDER_FRAMES)
-        self.thread = threading.Thread(target=self._run, name="jatkumo-route", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        broken = False
-        while (data := self.queue.get()) is not None:
-            if not broken:
-                try:
-                    self.conn.send_bytes(data)
-                except OSError:  # the worker is gone; its own message says why
-                    broken = True
-        with contextlib.suppress(OSError):
-            self.conn.send_bytes(b"")  # the end
-        self.conn.close()
-
-    def send(self, data: bytes) -> None:
-        self.queue.put(data)
-
-    def close(self) -> None:
-        if self.thread.is_alive():
-            self.queue.put(None)
-            self.thread.join()
-
-
 def _gather(conns: list[Connection], procs: list[Any], expect: str,
-            on_tick: Callable[[], None]) -> list[tuple[Any, ...]]:
+            on_tick: Callable[[], None],
+            on_read: Callable[[tuple[Any, ...]], None] | None = None) -> list[tuple[Any, ...]]:
     """One message of kind `expect` from every worker; a worker's error is raised here.
-    `on_tick` runs between waits (it hands finished batches to the writer)."""
+    `on_tick` runs between waits (it hands finished batches to the writer); `on_read` takes the
+    routing's progress messages."""
     got: dict[int, tuple[Any, ...]] = {}
     while len(got) < len(conns):
         for ready in wait([c for i, c in enumerate(conns) if i not in got], timeout=0.2):
@@ -325,6 +270,9 @@ def _gather(conns: list[Connection], procs: list[Any], expect: str,
                 message = ("error", f"exit code {procs[i].exitcode}")
             if message[0] == "error":
                 raise JatkumoError(f"a replay worker failed; nothing was written:\n{message[1]}")
+            if message[0] == "read" and on_read is not None:
+                on_read(message)
+                continue
             got[i] = message
         on_tick()
     return [got[i] for i in range(len(conns))]

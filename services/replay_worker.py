@@ -1,9 +1,10 @@
-"""One worker process of a parallel replay. It owns some partitions of the clients. The parent
-reads the event file once and routes every line: the lines of this worker's first partition
-arrive through a pipe while the file is being read, those of its other partitions are spilled to
-files it loads one by one afterwards. It tells the parent its counts and latest effective date,
-gets the as-of date, evaluates, and leaves Arrow IPC files for the parent, which is the one
-DuckDB writer.
+"""One worker process of a parallel replay. It owns some partitions of the clients. First it
+reads its own range of the event file's lines (every worker one range, so the file is read
+once, by all of them at the same time) and routes each line to its partition's spill file for
+this range. Then, with every range routed, it loads its partitions one by one, each from the
+spill files of all the ranges in the file's order. It tells the parent its counts and latest
+effective date, gets the as-of date, evaluates, and leaves Arrow IPC files for the parent,
+which is the one DuckDB writer.
 
 Memory holds one partition's states at a time, except when the as-of date is only known after
 every partition is loaded: then finished partitions wait, pickled, in the spool folder."""
@@ -12,7 +13,7 @@ import gc
 import pickle
 import resource
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -23,10 +24,11 @@ import pyarrow as pa
 
 from analytics import columns
 from services.loader import LoadCounts, load
-from services.partition import Numbered, read_frames, unframe
+from services.partition import Numbered, batches, frame, read_frames, unframe, write_frame
 from streams.core import ClientState, Rules, evaluate
 
 CHUNK = 20_000  # clients evaluated per batch of result tables
+PROGRESS_BYTES = 16 * 2**20  # routing progress is told the parent about this often
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,9 @@ class Job:
     workers: int
     parts: int  # partitions k with k % workers == worker are this worker's
     rules: Rules
-    spool: Path  # folder for the Arrow IPC files, spilled lines (`lines.K`), pickled states
+    spool: Path  # folder for the Arrow IPC files, spilled lines, pickled states
     as_of: date | None  # None: the latest effective date over all workers, from the parent
+    span: tuple[int, int]  # the bytes of the file this worker routes (line_ranges)
 
 
 STREAMED = ("events", "dead_letters")  # written batch by batch while loading
@@ -89,24 +92,24 @@ def evaluate_all(states: Iterable[ClientState], as_of: date, rules: Rules, emit:
         emit(relation, tbl)
 
 
-def run(job: Job, conn: Connection, lines: Connection) -> None:
-    """Process entry point. Messages to the parent: ("loaded", counts), ("done", clients, peak
-    RSS in MiB, CPU seconds) or ("error", text); from the parent: the as-of date on `conn`,
-    line frames on `lines`."""
+def run(job: Job, conn: Connection) -> None:
+    """Process entry point. Messages to the parent: ("read", bytes) now and then while routing,
+    ("routed", lines in this worker's range), ("loaded", counts), ("done", clients, peak RSS in
+    MiB, CPU seconds) or ("error", text); from the parent: the number of lines before each range
+    once all are routed, then the as-of date."""
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
     try:
         spool = _Spool(job.spool, job.worker)
+        conn.send(("routed", route(job, conn)))
+        firsts: list[int] = conn.recv()
         mine = list(range(job.worker, job.parts, job.workers))
         total, parked, evaluated = LoadCounts(), [], 0
         states: dict[str, ClientState] = {}
         for index, k in enumerate(mine):
-            spilled = job.spool / f"lines.{k}"
-            # The spill files are complete once the pipe has ended: the first is read then.
-            source: Numbered = (received(lines) if index == 0
-                                else chain.from_iterable(map(unframe, read_frames(spilled))))
-            states, counts = load(source, str(job.path), job.key, spool)
-            if index > 0:
-                spilled.unlink()
+            spilled = [spill_path(job.spool, k, r) for r in range(job.workers)]
+            states, counts = load(_numbered(spilled, firsts), str(job.path), job.key, spool)
+            for path in spilled:
+                path.unlink()
             total.merge(counts)
             if index < len(mine) - 1:  # free the memory before the next partition
                 if job.as_of is not None:
@@ -129,17 +132,44 @@ def run(job: Job, conn: Connection, lines: Connection) -> None:
         conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()
-        lines.close()
 
 
-def received(lines: Connection) -> Numbered:
-    """The numbered lines of the frames arriving on `lines`, up to the empty end message."""
-    return chain.from_iterable(map(unframe, _frames(lines)))
+def spill_path(spool: Path, part: int, reader: int) -> Path:
+    """The lines of partition `part` that worker `reader` found in its range."""
+    return spool / f"lines.{part}.{reader}"
 
 
-def _frames(lines: Connection) -> Iterator[bytes]:
-    while data := lines.recv_bytes():
-        yield data
+def route(job: Job, conn: Connection) -> int:
+    """Spill the lines of this worker's range, each to its partition's file; the number of
+    lines. The progress goes to the parent about every PROGRESS_BYTES."""
+    files = [spill_path(job.spool, k, job.worker).open("wb") for k in range(job.parts)]
+    told = lines = 0
+
+    def progress(done: int) -> None:
+        nonlocal told
+        if done - told >= PROGRESS_BYTES:
+            conn.send(("read", done - told))
+            told = done
+
+    try:
+        for split in batches(job.path, job.parts, job.key, progress, job.span):
+            for k, batch in enumerate(split):
+                if batch[0]:
+                    write_frame(files[k], frame(batch))
+                    lines += len(batch[0])
+    finally:
+        for f in files:
+            f.close()
+    conn.send(("read", job.span[1] - job.span[0] - told))
+    return lines
+
+
+def _numbered(spilled: list[Path], firsts: list[int]) -> Numbered:
+    """A partition's numbered lines from its spill files, range after range (the file's order),
+    numbered as in the whole file."""
+    return chain.from_iterable(unframe(data, first) for path, first in zip(spilled, firsts,
+                                                                           strict=True)
+                               for data in read_frames(path))
 
 
 def _park(states: dict[str, ClientState], path: Path) -> Path:

@@ -2,13 +2,23 @@
 one partition, and the frames that carry them give back the same numbered lines."""
 
 import io
+import itertools
 from pathlib import Path
 
 import orjson
 import pytest
 
-from schemas.door import DeadLetter, admit
-from services.partition import batches, frame, read_frames, unframe, write_frame
+from schemas.door import BOM, DeadLetter, admit
+from services.partition import (
+    READ_BYTES,
+    batches,
+    frame,
+    line_ranges,
+    read_frames,
+    read_lines,
+    unframe,
+    write_frame,
+)
 
 KEY = b"partition-test"
 HETU = "131052-308T"  # valid identity code (the SPEC's example)
@@ -76,6 +86,48 @@ def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) ->
                    (5, b"last line without newline")]
     (tmp_path / "spill").write_bytes(spill.getvalue())
     assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got
+    # a later range's lines, numbered from 1 by its reader, after the 100 lines before it
+    assert list(unframe(frame(([1, 2], [b"a", b"b"])), 100)) == [(101, b"a"), (102, b"b")]
+
+
+FILES = {  # every shape a range boundary could cut badly
+    "usual": b"".join(b'{"n": %d}\n' % i for i in range(200)),
+    "byte order mark, CRLF, no final newline": BOM + b"".join(
+        b'{"n": %d}\r\n' % i for i in range(200)) + b'{"last": true}',
+    "empty lines and a lone CR": b"\n\n\r\n" * 50 + b"x\ry\n" + b"\n" * 30,
+    "one line longer than a read": b"a\n" + b"b" * (3 * READ_BYTES + 17) + b"\nc\n",
+    "one line, no newline": b"z" * 5000,
+    "no line at all": b"",
+    "only newlines": b"\n" * 7,
+}
+
+
+@pytest.mark.parametrize("name", list(FILES))
+@pytest.mark.parametrize("count", [1, 2, 3, 8])
+def test_the_ranges_of_a_file_give_its_lines_once_in_order(tmp_path: Path, name: str,
+                                                           count: int) -> None:
+    """What the workers of a parallel replay read: ranges beginning at line starts that,
+    read one after another, give exactly the lines the whole file gives."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(FILES[name])
+    whole = [line for lines, _ in read_lines(path) for line in lines]
+    ranges = line_ranges(path, count)
+    assert len(ranges) == count and ranges[0][0] == 0 and ranges[-1][1] == len(FILES[name])
+    assert all(a[1] == b[0] and a[0] <= a[1] for a, b in itertools.pairwise(ranges))
+    for start, _ in ranges[1:]:
+        assert start in (0, len(FILES[name])) or FILES[name][start - 1:start] == b"\n"
+    parts = [[line for lines, _ in read_lines(path, *r) for line in lines] for r in ranges]
+    assert [line for part in parts for line in part] == whole
+    done = [list(read_lines(path, *r))[-1][1] if r[1] > r[0] else 0 for r in ranges]
+    assert done == [end - start for start, end in ranges]  # the progress each tells
+    # numbered from 1 in each range, the lines before it give the file's numbers
+    numbered, before = [], 0
+    for r in ranges:
+        got = [p for split in batches(path, 1, None, span=r) for p in unframe(frame(split[0]),
+                                                                              before)]
+        numbered += got
+        before += len(got)
+    assert numbered == list(enumerate(whole, start=1))
 
 
 def test_the_compiled_router_agrees_with_partition_of_on_every_form() -> None:
