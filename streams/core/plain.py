@@ -54,9 +54,10 @@ _TARGETS: Final = frozenset(("mental_health", "substance_abuse", "education", "e
 _OUTCOMES: Final = frozenset(("declined", "cancelled", "not_needed"))
 _CACHE: Final = 200_000  # entries in each cache of parsed texts, then it starts again
 
-# Caches of texts already judged: a file has a few thousand days, organisers and timestamps.
+# Caches of texts already judged: a file has a few thousand days and organisers. Not of
+# timestamps: a national file has millions of them (a cache of 200,000 took three in ten, and
+# its lookups cost more than the parse they saved).
 _days: Final[dict[str, int]] = {}
-_stamps: Final[dict[str, int]] = {}
 _organizers: Final[set[str]] = set()
 
 
@@ -259,9 +260,12 @@ def _dated(pl: dict[str, Any], ident: str, day_field: str, choice: str,
 
 
 def _two(s: str, at: int) -> int:
-    """Two ASCII digits at `at` as a number, else -1."""
-    part = s[at:at + 2]
-    return int(part) if _digits(part) else -1
+    """Two ASCII digits at `at` as a number, else -1 (also when `s` ends before them).
+    Character codes, not a slice and int(): this runs five times for each timestamp."""
+    if at + 2 > len(s):
+        return -1
+    a, b = ord(s[at]) - 48, ord(s[at + 1]) - 48
+    return a * 10 + b if 0 <= a <= 9 and 0 <= b <= 9 else -1
 
 
 def _parse_stamp(v: str) -> int:
@@ -299,18 +303,13 @@ def _parse_stamp(v: str) -> int:
     if not _EARLIEST <= seconds < _LATEST:
         return -1
     got: int = round(seconds * 1_000_000)
-    if len(_stamps) >= _CACHE:
-        _stamps.clear()
-    _stamps[v] = got
     return got
 
 
 def _micros(v: object) -> int | None:
     if not isinstance(v, str):
         return None
-    got = _stamps.get(v)
-    if got is None:
-        got = _parse_stamp(v)
+    got = _parse_stamp(v)
     return None if got == -1 else got
 
 

@@ -201,6 +201,27 @@ def test_every_offset_and_fraction_agrees(sign: str) -> None:
             taken += _agree(json.dumps(event, separators=(",", ":")).encode())
     assert taken >= 24 * 5 // 2
 
+
+def test_every_odd_character_in_a_timestamp_agrees() -> None:
+    """The fast path reads a timestamp's digits by their character codes: each position of
+    one, and its end, given every character a digit could be confused with (other scripts'
+    digits, a letter, a sign, a space, nothing), is taken alike by the door or left to it."""
+    base = "2023-05-06T07:08:09.123+03:00"
+    odd = ["", "0", "9", "a", " ", "+", "-", ":", ".", "/", "\u0663", "\uff11", "\u00b2", "T", "Z"]
+    event = h.attendance("k1", "2023-05-06")
+    taken = 0
+    for at in range(len(base) + 1):
+        for char in odd:
+            event["occurred_at"] = base[:at] + char + base[at + 1:]
+            event["event_id"] = _id()
+            taken += _agree(json.dumps(event, separators=(",", ":"),
+                                       ensure_ascii=False).encode())
+    for end in range(len(base)):  # cut short anywhere
+        event["occurred_at"], event["event_id"] = base[:end], _id()
+        taken += _agree(json.dumps(event, separators=(",", ":")).encode())
+    assert taken >= len(base)  # the changes that leave a valid timestamp: a digit for a digit
+
+
 def _loaded(lines: list[bytes], fast: bool,
             ) -> tuple[dict[str, ClientState], loader.LoadCounts, dict[str, pa.Table]]:
     tables: dict[str, list[pa.Table]] = {}
