@@ -128,10 +128,16 @@ def run(job: Job, conn: Connection) -> None:
         # Reported, because the parent's RUSAGE_CHILDREN does not see the fork server's children.
         conn.send(("done", evaluated + len(states), use.ru_maxrss / 1024,
                    use.ru_utime + use.ru_stime))
+    except _ParentGone:
+        pass  # a killed replay: nobody to tell, and the next one removes the spool folder
     except BaseException:
         conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()
+
+
+class _ParentGone(Exception):
+    pass
 
 
 def spill_path(spool: Path, part: int, reader: int) -> Path:
@@ -148,6 +154,8 @@ def route(job: Job, conn: Connection) -> int:
     def progress(done: int) -> None:
         nonlocal told
         if done - told >= PROGRESS_BYTES:
+            if conn.poll():  # the parent sends nothing while the file is routed: it is gone
+                raise _ParentGone
             conn.send(("read", done - told))
             told = done
 
