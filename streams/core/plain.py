@@ -54,10 +54,10 @@ _TARGETS: Final = frozenset(("mental_health", "substance_abuse", "education", "e
 _OUTCOMES: Final = frozenset(("declined", "cancelled", "not_needed"))
 _CACHE: Final = 200_000  # entries in each cache of parsed texts, then it starts again
 
-# Caches of texts already judged: a file has a few thousand days and organisers, and often
-# few timestamps (a national file has millions: there three in ten are found here).
+# Caches of texts already judged: a file has a few thousand days and organisers. Not of
+# timestamps: a national file has millions of them (a cache of 200,000 took three in ten, and
+# its lookups cost more than the parse they saved).
 _days: Final[dict[str, int]] = {}
-_stamps: Final[dict[str, int]] = {}
 _organizers: Final[set[str]] = set()
 
 
@@ -303,18 +303,13 @@ def _parse_stamp(v: str) -> int:
     if not _EARLIEST <= seconds < _LATEST:
         return -1
     got: int = round(seconds * 1_000_000)
-    if len(_stamps) >= _CACHE:
-        _stamps.clear()
-    _stamps[v] = got
     return got
 
 
 def _micros(v: object) -> int | None:
     if not isinstance(v, str):
         return None
-    got = _stamps.get(v)
-    if got is None:
-        got = _parse_stamp(v)
+    got = _parse_stamp(v)
     return None if got == -1 else got
 
 
