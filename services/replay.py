@@ -266,8 +266,10 @@ def _gather(conns: list[Connection], procs: list[Any], expect: str,
             i = conns.index(cast(Connection, ready))
             try:
                 message = conns[i].recv()
-            except EOFError:
-                message = ("error", f"exit code {procs[i].exitcode}")
+            except EOFError:  # it ended without a word: killed (out of memory?) or crashed
+                procs[i].join(5)  # its exit code, which is None until it is reaped
+                message = ("error", f"the worker process ended with exit code "
+                                    f"{procs[i].exitcode}")
             if message[0] == "error":
                 raise JatkumoError(f"a replay worker failed; nothing was written:\n{message[1]}")
             if message[0] == "read" and on_read is not None:

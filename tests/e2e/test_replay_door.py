@@ -185,6 +185,43 @@ def test_a_killed_replay_leaves_a_folder_the_next_run_removes(tmp_path: Path) ->
         assert not (tmp_path / ".gaps.duckdb.replaying").exists()
 
 
+def _grandchildren(pid: int) -> list[int]:
+    """The processes two levels under `pid`: a replay's workers (under its fork server)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(ppid, []).append(int(entry.name))
+    return [g for c in children.get(pid, []) for g in children.get(c, [])]
+
+
+def test_a_worker_killed_is_a_failure_that_says_how_it_ended(tmp_path: Path) -> None:
+    """A worker the system kills (out of memory, say) sends no message: the replay fails with
+    its exit code, writes nothing, and leaves no spool folder."""
+    src = tmp_path / "events.jsonl"
+    write_events(src, 150_000)
+    env = {**os.environ, "JATKUMO_PSEUDONYM_KEY": "k"}
+    code = f"import sys\n{PARALLEL}\nfrom services.cli import main\nsys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "replay", str(src), "--db",
+                             str(tmp_path / "gaps.duckdb"), "--quiet"], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+        workers = _grandchildren(proc.pid)
+    assert len(workers) >= 2, "no workers seen"
+    os.kill(workers[-1], signal.SIGKILL)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "a replay worker failed; nothing was written" in err and "exit code -9" in err, err
+    assert BUG not in err
+    assert not (tmp_path / "gaps.duckdb").exists() and not _spools(tmp_path)
+
+
 # --- the door in a replay ----------------------------------------------------------------------
 
 MODES = {"one process": {"workers": 1}, "parallel": {"workers": 2, "partitions": 3}}
