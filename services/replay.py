@@ -45,7 +45,7 @@ PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs 
 # size keep each worker under 1 GiB, so two workers and the writer stay under 4 GiB nationally.
 PARTITION_BYTES = 256 * 2**20
 RESULT_CHUNK = 20_000  # clients evaluated per batch handed to the writer
-WRITER_ROOM = 3  # inserts queued at once while routing: fewer than BackgroundWriter's depth
+WRITER_ROOM = 3  # inserts queued while the workers load: fewer than BackgroundWriter's depth
 
 
 @dataclass
@@ -290,8 +290,8 @@ class _Feeder:
         self.lock = threading.Lock()
 
     def feed(self, relations: tuple[str, ...] = replay_worker.STREAMED, wait: bool = True) -> None:
-        """With `wait=False` (while the file is read and routed) hand over only what the
-        writer can take without blocking: the workers must not wait for their lines."""
+        """With `wait=False` (while the workers load) hand over only what the writer can take
+        without blocking, and go back to the workers' messages."""
         for relation in relations:
             for path in sorted(self.spool.glob(f"{relation}.*.arrow")):
                 if path not in self.fed:
