@@ -89,7 +89,7 @@ def line_ranges(path: Path, count: int) -> list[tuple[int, int]]:
             f.seek(at - 1)  # a line starts at `at` when the byte before it ends a line
             while (chunk := f.read(READ_BYTES)) and (j := chunk.find(b"\n")) < 0:
                 at += len(chunk)
-            starts.append(min(at + j, size) if chunk else size)
+            starts.append(at + j if chunk else size)  # the line after the `\n` found
     return list(zip(starts, [*starts[1:], size], strict=True))
 
 

@@ -302,8 +302,7 @@ def _parse_stamp(v: str) -> int:
     seconds = (exact + fraction) / 1_000_000
     if not _EARLIEST <= seconds < _LATEST:
         return -1
-    got: int = round(seconds * 1_000_000)
-    return got
+    return round(seconds * 1_000_000)
 
 
 def _micros(v: object) -> int | None:

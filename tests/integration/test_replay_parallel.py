@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from replay import write_events  # noqa: E402
 
 from services.config import Settings  # noqa: E402
+from services.partition import line_ranges  # noqa: E402
 from services.replay import replay  # noqa: E402
 
 RELATIONS = ("as_of", "events", "dead_letters", "contracts", "continuity_gaps", "handoff_status",
@@ -70,3 +71,26 @@ def test_worker_processes_leave_the_same_relations_as_one_process(
     for name in RELATIONS:
         assert a[name] == b[name], name
     assert len(a["continuity_gaps"]) > 0
+
+
+def test_a_line_longer_than_a_workers_range_leaves_that_worker_nothing_to_read(
+        tmp_path: Path) -> None:
+    """A hostile file: one line of garbage (escapes, quotes, a code's shape) bigger than the
+    rest together, so the second worker's range begins after it or is empty. Every line is
+    still read once, with the file's line number."""
+    path = tmp_path / "events.jsonl"
+    write_events(path, 3_000, seed=3)
+    junk = b'{"client_id": "\\"' + b'\\u0000"131052-308T<script>' * 100_000 + b"\n"
+    events = path.read_bytes()
+    assert len(junk) > len(events) + 1000  # the middle of the file is inside it
+    path.write_bytes(junk + events + junk[:1000])  # and a piece last, with no newline
+    assert line_ranges(path, 2)[1][0] == len(junk)  # the second worker's range: after it
+    settings = Settings(pseudonym_key=b"parallel-test")
+    one = replay(path, tmp_path / "one.duckdb", settings, date(2023, 6, 30), workers=1)
+    two = replay(path, tmp_path / "two.duckdb", settings, date(2023, 6, 30), workers=2,
+                 partitions=2)
+    assert (one.lines, one.taken, one.dead_letters) == (two.lines, two.taken, two.dead_letters)
+    a, b = relations(tmp_path / "one.duckdb"), relations(tmp_path / "two.duckdb")
+    assert a == b
+    origins = sorted(int(o.rsplit(":", 1)[1]) for _raw, _reason, o in a["dead_letters"])
+    assert origins == [1, one.lines] and "131052-308T" not in repr(a["dead_letters"])
