@@ -21,6 +21,8 @@ one run, each part on a broker of its own (started on free ports, stopped after)
    each run and the spread of p99 over the runs (min / median / max; target p99 < 300 ms).
    The runs come after a warm-up window at the same rate (--warmup seconds, reported apart):
    the broker is a fresh JVM whose first seconds under load go to compiling its hot paths.
+   Each window also prints the share of a core the broker, the worker, the sink and the
+   generator (this process) used: on two cores they wait for one another.
 
 The load average is printed at the start of each part: the machine is shared.
 
@@ -115,17 +117,43 @@ def load() -> str:
 
 
 @contextlib.contextmanager
-def broker(work: Path, name: str) -> Iterator[str]:
-    """A single-node broker of its own for one part, with the jatkumo topics."""
+def broker(work: Path, name: str) -> Iterator[tuple[str, int]]:
+    """A single-node broker of its own for one part, with the jatkumo topics: its bootstrap
+    address and process id."""
     from services import kafka_broker as kb
 
     nodes = kb.layout(1, work / name, _free_pair())
     bootstrap = kb.up(nodes)
     try:
         kb.ensure_topics(bootstrap, 6)
-        yield bootstrap
+        yield bootstrap, int(nodes[0].pid_file.read_text())
     finally:
         kb.down(nodes)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShares:
+    """The share of one core each process used between two readings: on a machine whose
+    cores the broker, the worker, the sink and the event generator share, what each takes is
+    what the others wait for."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.start()
+
+    def start(self) -> None:
+        self.began = time.monotonic()
+        self.used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def shares(self) -> str:
+        wall = time.monotonic() - self.began
+        return ", ".join(f"{name} {(cpu_seconds(pid) - self.used[name]) / wall:.0%}"
+                         for name, pid in self.pids.items())
 
 
 def throughput(bootstrap: str, work: Path, n: int, order: str,
@@ -219,7 +247,7 @@ def sink_watching(bootstrap: str, db: Path, ready: Any, warm: Any, stop: Any, co
     out.put(seen)
 
 
-def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
+def latency(bootstrap: str, broker_pid: int, work: Path, rate: int, seconds: int, runs: int,
             profile: Path | None = None, warmup: int = 10) -> list[float]:
     """Publish -> the gap row visible in the sink's DuckDB file, `runs` windows of
     `seconds` at `rate` events/s into one running worker and sink, after a warm-up window
@@ -254,6 +282,9 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
     windows = ([("warm-up", warmup)] if warmup else []) + \
         [(f"run {run}", seconds) for run in range(1, runs + 1)]
     sent: list[dict[str, float]] = []
+    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid or 0,
+                     "generator": os.getpid()})
+    shares: list[str] = []
     for w, (_name, length) in enumerate(windows):
         # made before the window, so the generator's own work is not the window's load: the
         # send loop only waits for each event's time and sends it
@@ -261,6 +292,7 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
         values = [orjson.dumps(signed(c, w * 10**7 + i)) for i, c in enumerate(clients)]
         mine: dict[str, float] = {}
         sent.append(mine)
+        cpu.start()
         begin = time.monotonic()
         for i, (client, value) in enumerate(zip(clients, values, strict=True)):
             early = begin + i / rate - time.monotonic()
@@ -269,6 +301,7 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
             prod.send("jatkumo.events", key=client.encode(), value=value)
             mine[client] = time.monotonic()
         prod.flush()
+        shares.append(cpu.shares())
         total = 1 + sum(len(m) for m in sent)
         deadline = time.monotonic() + 30
         while count.value < total and time.monotonic() < deadline:
@@ -281,7 +314,7 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
     worker.wait()
     prod.close()
     p99s = []
-    for (name, length), mine in zip(windows, sent, strict=True):
+    for (name, length), mine, share in zip(windows, sent, shares, strict=True):
         lat = sorted(seen[c] - t for c, t in mine.items() if c in seen)
         missing = len(mine) - len(lat)
         p50 = statistics.median(lat) if lat else float("nan")
@@ -292,7 +325,7 @@ def latency(bootstrap: str, work: Path, rate: int, seconds: int, runs: int,
             p99s.append(p99)
         print(f"  {name}: {rate:,} events/s for {length} s: publish -> gap row in DuckDB "
               f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms ({missing} not seen within "
-              f"30 s)", flush=True)
+              f"30 s); CPU of one core: {share}", flush=True)
     ordered = sorted(p99s)
     print(f"  p99 over {runs} runs: min {ordered[0] * 1000:.0f} ms, median "
           f"{statistics.median(ordered) * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms",
@@ -328,7 +361,7 @@ def main() -> None:
                 part.mkdir()
                 profile = None if args.profile is None else \
                     args.profile.with_name(f"{args.profile.name}.{order}")
-                with broker(part, "kafka") as bootstrap:
+                with broker(part, "kafka") as (bootstrap, _pid):
                     got = throughput(bootstrap, part, args.events, order, profile)
                 want = targets.get(order)
                 verdict = "" if want is None else \
@@ -338,8 +371,8 @@ def main() -> None:
         if args.seconds and args.runs:
             part = work / "latency"
             part.mkdir()
-            with broker(part, "kafka") as bootstrap:
-                p99s = latency(bootstrap, part, args.rate, args.seconds, args.runs,
+            with broker(part, "kafka") as (bootstrap, broker_pid):
+                p99s = latency(bootstrap, broker_pid, part, args.rate, args.seconds, args.runs,
                                None if args.profile is None else
                                args.profile.with_name(f"{args.profile.name}.latency"),
                                args.warmup)
