@@ -282,7 +282,8 @@ def latency(bootstrap: str, broker_pid: int, work: Path, rate: int, seconds: int
     windows = ([("warm-up", warmup)] if warmup else []) + \
         [(f"run {run}", seconds) for run in range(1, runs + 1)]
     sent: list[dict[str, float]] = []
-    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid or 0,
+    assert sink.pid is not None  # started above
+    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid,
                      "generator": os.getpid()})
     shares: list[str] = []
     for w, (_name, length) in enumerate(windows):
@@ -348,6 +349,11 @@ def main() -> None:
                     help="run the worker under cProfile, its statistics to FILE (.ORDER "
                          "appended, or .latency)")
     args = ap.parse_args()
+    for name in ("events", "rate", "seconds", "runs", "warmup"):
+        if getattr(args, name) < 0:
+            ap.error(f"--{name}: a number of 0 or more, not {getattr(args, name)}")
+    if args.seconds and args.runs and not args.rate:
+        ap.error("--rate: events a second, more than 0 (or --seconds 0 to leave latency out)")
     orders = [o for o in args.orders.split(",") if o]
     if any(o not in ("time", "client", "shuffled") for o in orders):
         ap.error(f"--orders: time, client or shuffled, not {args.orders}")

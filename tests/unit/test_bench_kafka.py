@@ -1,0 +1,44 @@
+"""bench/kafka.py's own pieces: the CPU shares it prints beside each latency window, and the
+arguments it refuses before starting a broker."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import script
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_cpu_shares_tell_a_busy_process_from_an_idle_one() -> None:
+    bench = script("bench/kafka.py", "bench_kafka")
+    idle = subprocess.Popen(["sleep", "5"])
+    try:
+        shares = bench.CpuShares({"busy": os.getpid(), "idle": idle.pid})
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:  # this process spins
+            pass
+        got = dict(part.split() for part in shares.shares().split(", "))
+    finally:
+        idle.kill()
+        idle.wait()
+    assert int(got["busy"].rstrip("%")) >= 50, got
+    assert int(got["idle"].rstrip("%")) <= 10, got
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--warmup", "-1"], "--warmup: a number of 0 or more, not -1"),
+    (["--runs", "-2"], "--runs: a number of 0 or more, not -2"),
+    (["--rate", "0"], "--rate: events a second, more than 0"),
+    (["--orders", "time,sideways"], "--orders: time, client or shuffled"),
+])
+def test_wrong_arguments_get_a_message_and_start_nothing(args: list[str], says: str) -> None:
+    done = subprocess.run([sys.executable, "bench/kafka.py", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
