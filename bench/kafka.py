@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from tests.helpers import cpu_seconds  # noqa: E402
 from tests.integration.kafka.conftest import _free_pair  # noqa: E402
 from tests.integration.kafka.pipeline import (  # noqa: E402
     WorkerLag,
@@ -129,12 +130,6 @@ def broker(work: Path, name: str) -> Iterator[tuple[str, int]]:
         yield bootstrap, int(nodes[0].pid_file.read_text())
     finally:
         kb.down(nodes)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuShares:

@@ -56,6 +56,7 @@ from services.publish import (  # noqa: E402
     publish,
 )
 from streams import topics  # noqa: E402
+from tests.helpers import cpu_seconds  # noqa: E402
 from tests.integration.kafka.conftest import _free_pair  # noqa: E402
 
 TARGET = 100_000  # events/s
@@ -138,10 +139,7 @@ def old_publish(path: Path, bootstrap: str, limit: int) -> tuple[int, float]:
 
 def _pid_cpu(pid: int | None) -> float:
     """CPU seconds a running process (the broker) has used so far (0 if unknown)."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0 if pid is None else cpu_seconds(pid)
 
 
 def on_topic(bootstrap: str, topic: str) -> int:

@@ -10,6 +10,7 @@ import asyncio
 import importlib.util
 import itertools
 import json
+import os
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -270,6 +271,13 @@ def gaps_of(rel: dict[str, list[tuple[Any, ...]]], gap_type: str
     """(subject_id, started_on, ended_on, length_days, is_open) of one gap type."""
     return sorted(((r[2], r[3], r[4], r[5], r[6]) for r in rel["continuity_gaps"]
                    if r[1] == gap_type), key=lambda r: tuple(str(x) for x in r))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a running process has used so far (Linux /proc): the
+    benchmarks' share of a core for the broker, a worker or the sink."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def script(relative: str, name: str) -> ModuleType:
