@@ -216,29 +216,31 @@ def sink_watching(bootstrap: str, db: Path, ready: Any, warm: Any, stop: Any, co
     s, k = settings(bootstrap, "2023-03-31")
     seen: dict[str, float] = {}
 
+    def opened(writer: Any) -> None:
+        # the clients seen so far, beside the relations in the sink's connection (a temporary
+        # table: not in the file), so each look returns only new ones to Python (all of them
+        # made this look the sink's heaviest work, delaying the rows it measures)
+        writer.con.execute("CREATE TEMP TABLE bench_seen (client_id VARCHAR)")
+        ready.set()
+
     def look(writer: Any, wrote: bool) -> None:
         if not wrote:
             return
         now = time.monotonic()
-        # only the clients not seen before come back to Python (all of them made this look
-        # the sink's heaviest work, and a sink busy with it delays the rows it measures)
-        con = writer.con
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS bench_seen (client_id VARCHAR)")
-        rows = con.execute(
+        rows = writer.con.execute(
             "INSERT INTO bench_seen SELECT DISTINCT client_id FROM gap_rows "
             "WHERE gap_type = 'HANDOFF_MISSING' "
             "AND (starts_with(client_id, 'lat') OR client_id = 'warm') "
             "AND client_id NOT IN (SELECT client_id FROM bench_seen) RETURNING client_id"
         ).fetchall()
         for (client,) in rows:
-            if client not in seen:
-                seen[client] = now
-                count.value += 1
-                if client == "warm":
-                    warm.set()
+            seen[client] = now
+            count.value += 1
+            if client == "warm":
+                warm.set()
 
     run_sink(db, s, k, should_stop=stop.is_set,  # type: ignore[arg-type]
-             on_open=lambda _w: ready.set(), after_batch=look)
+             on_open=opened, after_batch=look)
     out.put(seen)
 
 
