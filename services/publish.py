@@ -2,7 +2,6 @@
 identity code is pseudonymised before anything is sent and never enters Kafka; what the door
 refuses goes to jatkumo.dead-letters (reason and origin in headers), not to jatkumo.events."""
 
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from schemas.errors import JatkumoError
 from schemas.events import Event
 from schemas.hetu import hetu_problem, pseudonymise
 from services.config import KafkaSettings, Settings
+from services.fork_server import fork_server
 from services.kafka_batches import BatchProducer
 from services.partition import Numbered, client_of, numbered
 from streams import topics
@@ -167,11 +167,7 @@ def publish(path: Path, settings: Settings, kafka: KafkaSettings,
     if processes <= 1:
         report = _publish(path, settings, kafka, on_progress, 0, 1)
     else:
-        # Not fork: the caller may run threads (a progress bar), which fork would copy. A fork
-        # server started afresh imports this module once and forks each publisher from it:
-        # spawn imported it in every one (0.7-0.9 s of CPU each).
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context = fork_server(__name__)
         with context.Pool(processes) as pool:
             parts = pool.starmap(_publish, [(path, settings, kafka, None, i, processes)
                                             for i in range(processes)])

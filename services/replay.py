@@ -7,7 +7,6 @@ process, the one DuckDB writer, inserts while the workers go on."""
 
 import contextlib
 import gc
-import multiprocessing as mp
 import os
 import threading
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from analytics.writer import BackgroundWriter
 from schemas.errors import JatkumoError, StoreError, UsageError
 from services import replay_worker
 from services.config import Settings
+from services.fork_server import fork_server
 from services.loader import LoadCounts, load
 from services.partition import line_ranges, numbered
 from services.replay_files import (
@@ -196,11 +196,7 @@ def _inline(path: Path, store: Store, writer: BackgroundWriter, settings: Settin
 def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, settings: Settings,
               as_of: date | None, on_progress: Callable[[int], None] | None,
               workers: int, partitions: int) -> ReplayReport:
-    # Not fork: forking this process, with pyarrow's and DuckDB's threads, can deadlock. A fork
-    # server is a clean process that imports the worker's modules once; workers forked from it
-    # start in a tenth of a second, where spawn took 0.3-0.6 s of a core each to import them.
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["services.replay_worker"])
+    ctx = fork_server("services.replay_worker")
     # The workers use every core; a DuckDB thread per core on top of them only adds switching.
     writer.submit(store.con.execute, "SET threads = 1")
     read = 0
