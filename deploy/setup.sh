@@ -40,7 +40,14 @@ uv_version=0.13.9
 if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$uv_version" ]; then
   .venv/bin/python -m pip install -q "uv==$uv_version"
 fi
-.venv/bin/uv sync --quiet --frozen --inexact --all-extras --python .venv/bin/python
+# --compile-bytecode, and compileall for jatkumo's own packages: where PYTHONDONTWRITEBYTECODE
+# is set (this machine sets it), Python never writes a .pyc, and every process compiled every
+# module it imports from source, each time: a worker's or a command's start-up doubled
+# (importing the command line: 1.6 s of a core, 0.7 s with the .pyc files). A source changed
+# later is compiled again in memory, as Python does for a stale .pyc.
+.venv/bin/uv sync --quiet --frozen --inexact --all-extras --python .venv/bin/python \
+  --compile-bytecode
+.venv/bin/python -m compileall -q -j 0 analytics schemas services streams > /dev/null
 # The rules' hot modules compiled by mypyc (about 25 s of a core); the Python core is the
 # fallback (deploy/build_core.py, streams/core/compiled.py).
 if ! .venv/bin/python deploy/build_core.py > build-core.log 2>&1; then
