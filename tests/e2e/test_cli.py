@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -239,3 +240,24 @@ def test_thresholds_and_cutover_come_from_the_environment(tmp_path: Path) -> Non
     assert out.stdout.splitlines() == ["client_id,gap_type,length_days"]
     bad = cli("replay", str(src), "--db", str(db), JATKUMO_THRESHOLDS="SERVICE_BREAK=soon")
     assert bad.returncode == 2 and "SERVICE_BREAK" in bad.stderr
+
+
+def test_a_replay_in_worker_processes_prints_no_warning(tmp_path: Path) -> None:
+    """A file big enough for worker processes (services.replay.PARALLEL_FROM_BYTES), with
+    Python's warnings shown: the fork server preloads the command line's modules, and a
+    preload runpy disliked (the module run with -m itself) warned once per worker."""
+    from services.replay import PARALLEL_FROM_BYTES
+
+    one = h.line(h.attendance("k0", "2023-01-02")) + "\n"
+    events = [h.signed(f"k{c}", "2022-09-01", client=f"c{c}") for c in range(200)]
+    n = PARALLEL_FROM_BYTES // len(one) + 1
+    events += [h.attendance(f"k{i % 200}", date(2022, 9, 1) + timedelta(days=i % 600),
+                            client=f"c{i % 200}") for i in range(n)]
+    src = h.write_jsonl(tmp_path / "e.jsonl", events)
+    assert src.stat().st_size >= PARALLEL_FROM_BYTES
+    db = tmp_path / "x.duckdb"
+    done = cli("replay", str(src), "--db", str(db), "--as-of", "2024-06-30",
+               PYTHONWARNINGS="default")
+    assert done.returncode == 0, done.stderr
+    assert "worker" in done.stdout + done.stderr  # it ran in worker processes
+    assert "Warning" not in done.stderr, done.stderr

@@ -43,8 +43,11 @@ def run(tmp_path: Path, way: str) -> tuple[int, list[int], list[int], list[int]]
     log = tmp_path / way / "imports.log"
     env = {**os.environ, "FORK_LOG": str(log), "FORK_WAY": way,
            "PYTHONPATH": os.pathsep.join([str(tmp_path / way), str(ROOT)])}
-    done = subprocess.run([sys.executable, "-m", "forkpkg.main"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=True)
+    # -W default: runpy's warnings shown, as a command line configured to show them does
+    done = subprocess.run([sys.executable, "-W", "default", "-m", "forkpkg.main"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True)
+    # runpy warns when a child re-runs a main module found imported already
+    assert "Warning" not in done.stderr, done.stderr
     numbers = [int(x) for x in done.stdout.split()]
     imported = [int(x) for x in log.read_text().split()]
     return numbers[0], numbers[1:4], numbers[4:], imported
