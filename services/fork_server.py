@@ -19,7 +19,7 @@ import multiprocessing
 import sys
 from multiprocessing.context import ForkServerContext
 
-OURS = ("analytics", "schemas", "services", "streams")
+OURS = ("analytics", "schemas", "services", "streams")  # pyproject.toml's packages
 
 
 def fork_server(*modules: str) -> ForkServerContext:
