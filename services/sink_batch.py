@@ -102,16 +102,31 @@ class Writer:
             self.store.begin_rebuild()
             self.con.execute(rel.KAFKA_OFFSETS.ddl())
             self.store.commit()
+        # Every client the file has rows of (this writer is the file's only one). A client
+        # not in it has nothing to replace: its snapshot is inserted without the DELETEs,
+        # each a scan of a whole relation that finds nothing (a batch of 90 new clients cost
+        # 38 ms instead of 14 on a file of 60,000 clients). About 60 bytes a client. Read
+        # from every result relation, not `clients` alone, so that a file whose snapshots
+        # lacked a relation's rows (written by hand, or by an older worker) is never taken
+        # for one without the client.
+        self.known: set[str] = set()
+        have = [r.name for r in rel.RESULTS if r.name in known]
+        if have:
+            rows = self.con.execute(" UNION ".join(f"SELECT client_id FROM {name}"
+                                                    for name in have)).fetchall()
+            self.known = {client for (client,) in rows}
 
     def offsets(self) -> dict[tuple[str, int], int]:
         rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
         return {(t, p): o for t, p, o in rows.fetchall()}
 
     def _insert(self, sql: str, tbl: pa.Table) -> None:
+        """Run `sql`, which reads the Arrow table as `_batch`: DuckDB's replacement scan finds
+        it among this frame's variables. register/unregister made and dropped a view in the
+        catalog each time, 0.5 ms of each of a live batch's eight inserts."""
         if tbl.num_rows:
-            self.con.register("_batch", tbl)
+            _batch = tbl  # read by name in `sql`
             self.con.execute(sql).fetchall()  # DuckDB 2 wants each result finished
-            self.con.unregister("_batch")
 
     def write(self, batch: Batch) -> None:
         con = self.con
@@ -121,10 +136,9 @@ class Writer:
                 self._replace_clients(batch)
             if batch.events:  # once per event_id: the id stage's latest choice replaces
                 tbl = event_lines(*zip(*batch.events.values(), strict=True))
-                con.register("_ids", tbl.select(["event_id"]))
+                _ids = tbl.select(["event_id"])  # read by name (see _insert)
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _ids)"
                             ).fetchall()
-                con.unregister("_ids")
                 self.store.insert_events(tbl)
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
@@ -137,6 +151,7 @@ class Writer:
         except BaseException:
             self.store.rollback_quietly()
             raise
+        self.known.update(batch.results)  # committed: the file has their rows now
 
     def _offsets(self, offsets: dict[tuple[str, int], int]) -> None:
         """The batch's offsets in one statement (executemany ran one per partition: some
@@ -148,19 +163,21 @@ class Writer:
         """A client's rows are replaced as a whole by its latest snapshot: order and
         repetition of snapshots do not matter."""
         con = self.con
-        clients = pa.table({"client_id": pa.array(list(batch.results), type=pa.string())})
-        con.register("_clients", clients)
+        # only clients the file has: a new one has no rows to delete (see __init__)
+        _clients = pa.table({"client_id": pa.array(  # read by name (see _insert)
+            [c for c in batch.results if c in self.known], type=pa.string())})
+        old = bool(len(_clients))
         rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
         for doc in batch.results.values():
             for name, relation_rows in doc["rows"].items():
                 if name in rows:
                     rows[name] += relation_rows
         for name, relation in topics.RESULT_RELATIONS.items():
-            con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _clients)"
-                        ).fetchall()
+            if old:
+                con.execute(f"DELETE FROM {name} WHERE client_id IN "
+                            "(SELECT client_id FROM _clients)").fetchall()
             self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
                          relation.table(rows[name]))
-        con.unregister("_clients")
         # as_of: the latest date any client was evaluated on
         new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))
         current = con.execute("SELECT max(as_of_date) FROM as_of").fetchall()
