@@ -37,6 +37,9 @@ class Batch:
         # the version the id stage took last (SPEC.md 1.4); DuckDB cuts the payload out of
         # the line, as in replay
         self.events: dict[str, tuple[str, str, int, int, str, str, bytes]] = {}
+        # the event ids of `events` the file may have a row of: all but those whose record
+        # is the id's first ever (streams.tables.pack_id), which need no DELETE
+        self.again: set[str] = set()
         self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
         self.results: dict[str, Any] = {}  # client -> its latest snapshot
         self.offsets: dict[tuple[str, int], int] = {}
@@ -79,6 +82,10 @@ class Batch:
                 if meta is not None:
                     eid, kind, day, source = meta
                     events[eid] = (eid, kind, doc["t"], day, source, doc["c"], text.encode())
+                    if doc.get("n") == 1:  # a later record of the id comes after it, never before
+                        self.again.discard(eid)
+                    else:
+                        self.again.add(eid)
                     continue
                 line = text.encode()
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
@@ -90,6 +97,7 @@ class Batch:
             events[event.event_id] = (
                 event.event_id, event.event_type, rank_of(event)[0],
                 event.effective_date.toordinal(), event.source, event.client, line)
+            self.again.add(event.event_id)
 
 
 class Writer:
@@ -136,9 +144,11 @@ class Writer:
                 self._replace_clients(batch)
             if batch.events:  # once per event_id: the id stage's latest choice replaces
                 tbl = event_lines(*zip(*batch.events.values(), strict=True))
-                _ids = tbl.select(["event_id"])  # read by name (see _insert)
-                con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _ids)"
-                            ).fetchall()
+                if batch.again:  # a scan of the whole relation: only when one may be there
+                    _ids = pa.table({"event_id": pa.array(  # read by name (see _insert)
+                        sorted(batch.again), type=pa.string())})
+                    con.execute("DELETE FROM events WHERE event_id IN "
+                                "(SELECT event_id FROM _ids)").fetchall()
                 self.store.insert_events(tbl)
             self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",

@@ -71,11 +71,18 @@ class IdEntry:
 EventMeta = tuple[str, str, int, str]
 
 
-def pack_id(entry: IdEntry) -> bytes:
+def pack_id(entry: IdEntry, first: bool = False) -> bytes:
+    """The entry as the id table and its changelog hold it. `first`: the id's first record
+    ever ("n": 1), which tells the sink that its file has no row of the id yet, so it need
+    not look for one (a DELETE over the whole events relation, which grows with every event).
+    unpack_id ignores it: the next record of the id, written from the unpacked entry, is
+    never marked."""
     doc: dict[str, Any] = {"t": entry.micros, "x": entry.text, "c": entry.client,
                            "d": entry.digest, "l": entry.losers}
     if entry.meta is not None:
         doc["m"] = entry.meta
+    if first:
+        doc["n"] = 1
     return orjson.dumps(doc)
 
 

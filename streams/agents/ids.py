@@ -97,7 +97,8 @@ def claims_of(batch: Any) -> Iterator[Claim]:
 
 
 def handle(ctx: Context, batch: Any) -> None:
-    touched: dict[bytes, tuple[IdEntry, int]] = {}
+    # event id -> (its entry, the partition of its claims, whether the table had none)
+    touched: dict[bytes, tuple[IdEntry, int, bool]] = {}
     table = ctx.rows_of(ctx.ids)
     for claim in claims_of(batch):
         key, text, micros, client = claim.key, claim.text, claim.micros, claim.client
@@ -106,9 +107,9 @@ def handle(ctx: Context, batch: Any) -> None:
             raw = table.get(key)
             if raw is None:
                 touched[key] = (IdEntry(micros, text.decode(), client, digest(text),
-                                        meta=claim.meta), claim.partition)
+                                        meta=claim.meta), claim.partition, True)
                 continue  # the first content: its client has applied it
-            got = touched[key] = (unpack_id(raw), claim.partition)
+            got = touched[key] = (unpack_id(raw), claim.partition, False)
         entry = got[0]
         d = digest(text)
         if d == entry.digest:
@@ -129,9 +130,9 @@ def handle(ctx: Context, batch: Any) -> None:
                 entry.losers.append(d)
             if client == taken.client:
                 _fact(ctx, claim, client, APPLY, taken.canonical.encode())
-    for key, (entry, partition) in touched.items():
+    for key, (entry, partition, first) in touched.items():
         # the id's partition of the inputs is the partition its claims come in
-        ctx.put(ctx.ids, key, pack_id(entry), partition)
+        ctx.put(ctx.ids, key, pack_id(entry, first), partition)
 
 
 def _fact(ctx: Context, claim: Claim, client: str, op: bytes, value: bytes,

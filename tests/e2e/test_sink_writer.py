@@ -15,6 +15,7 @@ from analytics import relations as rel
 from services.sink_batch import Batch, Writer
 from streams import topics
 from streams.core.results import ClientResult
+from streams.tables import IdEntry, pack_id
 from tests.e2e.test_relations import _results
 
 DAY = date(2024, 6, 30)
@@ -145,5 +146,35 @@ def test_a_restarted_writer_replaces_a_client_it_has_rows_of_in_any_relation(
         _write(writer, [_doc(a)], 100)
         assert _contents(writer) == _reference(
             tmp_path, "ref", [_doc(r) for r in rest] + [_doc(a)])
+    finally:
+        writer.close()
+
+
+def _taken(eid: str, client: str, note: str, first: bool) -> bytes:
+    """The id stage's changelog record of `eid` taking the version with this payload."""
+    text = orjson.dumps({"event_id": eid, "client_id": client, "payload": {"note": note}})
+    return pack_id(IdEntry(1_000_000, text.decode(), client, note,
+                           meta=(eid, "contract.signed", DAY.toordinal(), "test")), first)
+
+
+def test_events_keep_the_version_taken_last_whether_or_not_a_record_is_an_ids_first(
+        tmp_path: Path) -> None:
+    """An id's first record (marked by the id stage) is inserted without looking for its
+    row; every later one replaces the row, in a later batch or in the same one."""
+    def write(records: list[bytes], offset: int) -> None:
+        batch = Batch(None)
+        batch.add(topics.EVENT_IDS_CHANGELOG, 0,
+                  [Record(r, offset + i) for i, r in enumerate(records)])
+        writer.write(batch)
+
+    writer = Writer(tmp_path / "sink.duckdb")
+    try:
+        write([_taken("e1", "c1", "a", True), _taken("e2", "c1", "a", True)], 0)
+        write([_taken("e1", "c2", "b", False), _taken("e3", "c1", "a", True),
+               _taken("e3", "c1", "c", False)], 10)
+        write([_taken("e2", "c1", "a", False)], 20)  # a duplicate: the same row again
+        got = writer.con.execute("SELECT event_id, client_id, payload->>'note' FROM events "
+                                 "ORDER BY event_id").fetchall()
+        assert got == [("e1", "c2", "b"), ("e2", "c1", "a"), ("e3", "c1", "c")]
     finally:
         writer.close()

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from streams.agents import ids
 from streams.core.event_ids import Version, canonical, choose
 from streams.tables import unpack_id
@@ -121,3 +123,19 @@ def _correct(held: dict[str, bytes], sent: list[tuple[str, bytes, bytes, dict[st
             held[key.decode()] = value
         elif h["op"] == ids.RETRACT:
             held.pop(key.decode(), None)
+
+
+def test_only_the_first_record_of_an_id_is_marked_first() -> None:
+    """The sink looks for an id's row in its file unless the record is the id's first
+    (streams.tables.pack_id): the first batch that claims an id marks it, whatever that
+    batch held; every later record is unmarked, duplicates and winners alike."""
+    for split in range(1, len(VERSIONS)):
+        ctx = Ctx()
+        written: list[bytes] = []
+        for batch in (VERSIONS[:split], VERSIONS[split:]):
+            ids.handle(ctx, [_record(batch)])  # type: ignore[arg-type]
+            written.append(ctx.ids.data[b"e1"])
+        first, later = (orjson.loads(w) for w in written)
+        assert first.get("n") == 1 and "n" not in later
+        assert unpack_id(written[0]) == unpack_id(orjson.dumps(
+            {k: v for k, v in first.items() if k != "n"}))  # the mark changes nothing else
