@@ -217,23 +217,26 @@ def sink_watching(bootstrap: str, db: Path, ready: Any, warm: Any, stop: Any, co
     seen: dict[str, float] = {}
 
     def opened(writer: Any) -> None:
-        # the clients seen so far, beside the relations in the sink's connection (a temporary
-        # table: not in the file), so each look returns only new ones to Python (all of them
-        # made this look the sink's heaviest work, delaying the rows it measures)
-        writer.con.execute("CREATE TEMP TABLE bench_seen (client_id VARCHAR)")
         ready.set()
 
+    last = [-1]  # the greatest rowid of gap_rows looked at
+
     def look(writer: Any, wrote: bool) -> None:
+        # Only the rows appended since the last look (by rowid: the sink inserts, and a new
+        # client's rows are never deleted), so a look costs the same on a large file as on a
+        # small one. Before, each look scanned all of gap_rows against the clients seen so
+        # far: 17 % of the sink's samples in a profile of the third run, and growing.
         if not wrote:
             return
         now = time.monotonic()
         rows = writer.con.execute(
-            "INSERT INTO bench_seen SELECT DISTINCT client_id FROM gap_rows "
-            "WHERE gap_type = 'HANDOFF_MISSING' "
-            "AND (starts_with(client_id, 'lat') OR client_id = 'warm') "
-            "AND client_id NOT IN (SELECT client_id FROM bench_seen) RETURNING client_id"
-        ).fetchall()
-        for (client,) in rows:
+            "SELECT rowid, client_id FROM gap_rows WHERE rowid > ? "
+            "AND gap_type = 'HANDOFF_MISSING' "
+            "AND (starts_with(client_id, 'lat') OR client_id = 'warm')", [last[0]]).fetchall()
+        for rowid, client in rows:
+            last[0] = max(last[0], rowid)
+            if client in seen:
+                continue
             seen[client] = now
             count.value += 1
             if client == "warm":
