@@ -143,6 +143,8 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                 done.update(batch.offsets)
                 report.batches += 1
                 report.records += batch.size
+            else:  # a whole window without records: the time to checkpoint (Writer)
+                await asyncio.to_thread(writer.checkpoint_if_idle)
             if after_batch is not None:  # between transactions: nothing is writing
                 await asyncio.to_thread(after_batch, writer, bool(batch.size))
             # asked after a write too: the last rows need no idle window after them

@@ -178,3 +178,39 @@ def test_events_keep_the_version_taken_last_whether_or_not_a_record_is_an_ids_fi
         assert got == [("e1", "c2", "b"), ("e2", "c1", "a"), ("e3", "c1", "c")]
     finally:
         writer.close()
+
+
+def test_the_writer_checkpoints_when_idle_not_in_the_commit_of_a_batch(tmp_path: Path) -> None:
+    """A commit does not checkpoint when the WAL passes DuckDB's default threshold (16 MB):
+    the batch would stall behind it. An idle sink moves the WAL into the file
+    (checkpoint_if_idle), unless there is little of it; the rows are all there after."""
+    results = _results(60)[0]
+    db = tmp_path / "sink.duckdb"
+    wal = Path(f"{db}.wal")
+    writer = Writer(db)
+    try:
+        _write(writer, [_doc(results[0])])
+        assert not writer.checkpoint_if_idle(), "a small WAL waits"
+        offset = 1
+        while wal.stat().st_size < 20 * 1024 * 1024:  # past DuckDB's default threshold
+            docs = []
+            for i in range(200):
+                doc = orjson.loads(_doc(results[i % len(results)]))
+                was, doc["client_id"] = doc["client_id"], f"w{offset + i}"
+                doc["rows"] = {name: [[doc["client_id"] if v == was else v for v in row]
+                                      for row in rows] for name, rows in doc["rows"].items()}
+                docs.append(orjson.dumps(doc))
+            _write(writer, docs, offset)
+            offset += len(docs)
+        assert wal.stat().st_size >= 20 * 1024 * 1024, "no commit checkpointed"
+        assert writer.checkpoint_if_idle()
+        assert not wal.exists() or wal.stat().st_size < 1024 * 1024
+        clients = writer.con.execute("SELECT count(*) FROM clients").fetchall()[0][0]
+    finally:
+        writer.close()
+    writer = Writer(db)
+    try:
+        assert writer.con.execute("SELECT count(*) FROM clients").fetchall() == [(clients,)]
+        assert clients == offset
+    finally:
+        writer.close()
