@@ -112,9 +112,9 @@ class Writer:
         # instead (checkpoint_if_idle); the threshold stays as the bound of a sink that is
         # never idle (what the WAL holds is in memory too, and replayed after a crash).
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_LIMIT}'")
-        known = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables"
-                                                 ).fetchall()}
-        if "kafka_offsets" not in known:  # a new file: create the relations once
+        tables = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if "kafka_offsets" not in tables:  # a new file: create the relations once
             self.store.begin_rebuild()
             self.con.execute(rel.KAFKA_OFFSETS.ddl())
             self.store.commit()
@@ -126,7 +126,7 @@ class Writer:
         # lacked a relation's rows (written by hand, or by an older worker) is never taken
         # for one without the client.
         self.known: set[str] = set()
-        have = [r.name for r in rel.RESULTS if r.name in known]
+        have = [r.name for r in rel.RESULTS if r.name in tables]
         if have:
             rows = self.con.execute(" UNION ".join(f"SELECT client_id FROM {name}"
                                                     for name in have)).fetchall()
@@ -136,10 +136,10 @@ class Writer:
         rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
         return {(t, p): o for t, p, o in rows.fetchall()}
 
-    def _insert(self, sql: str, tbl: pa.Table) -> None:
-        """Run `sql`, which reads the Arrow table as `_batch`: DuckDB's replacement scan finds
-        it among this frame's variables. register/unregister made and dropped a view in the
-        catalog each time, 0.5 ms of each of a live batch's eight inserts."""
+    def _over(self, sql: str, tbl: pa.Table) -> None:
+        """Run `sql`, which reads the Arrow table as `_batch`, unless the table is empty:
+        DuckDB's replacement scan finds it among this frame's variables. register/unregister
+        made and dropped a view in the catalog each time, 0.5 ms of each statement."""
         if tbl.num_rows:
             _batch = tbl  # read by name in `sql`
             self.con.execute(sql).fetchall()  # DuckDB 2 wants each result finished
@@ -152,13 +152,11 @@ class Writer:
                 self._replace_clients(batch)
             if batch.events:  # once per event_id: the id stage's latest choice replaces
                 tbl = event_lines(*zip(*batch.events.values(), strict=True))
-                if batch.again:  # a scan of the whole relation: only when one may be there
-                    _ids = pa.table({"event_id": pa.array(  # read by name (see _insert)
-                        sorted(batch.again), type=pa.string())})
-                    con.execute("DELETE FROM events WHERE event_id IN "
-                                "(SELECT event_id FROM _ids)").fetchall()
+                # a scan of the whole relation: only for ids whose row may be there
+                self._over("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _batch)",
+                           pa.table({"event_id": pa.array(sorted(batch.again), pa.string())}))
                 self.store.insert_events(tbl)
-            self._insert("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
+            self._over("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
                          rel.DEAD_LETTERS.table(list(batch.dead.values())))
             # the relations changed: the stored published cube goes in the same transaction
@@ -174,7 +172,7 @@ class Writer:
     def _offsets(self, offsets: dict[tuple[str, int], int]) -> None:
         """The batch's offsets in one statement (executemany ran one per partition: some
         30 of a live batch's 10 to 40 ms under load)."""
-        self._insert("INSERT OR REPLACE INTO kafka_offsets BY NAME SELECT * FROM _batch",
+        self._over("INSERT OR REPLACE INTO kafka_offsets BY NAME SELECT * FROM _batch",
                      rel.KAFKA_OFFSETS.table([(t, p, o) for (t, p), o in offsets.items()]))
 
     def _replace_clients(self, batch: Batch) -> None:
@@ -182,20 +180,18 @@ class Writer:
         repetition of snapshots do not matter."""
         con = self.con
         # only clients the file has: a new one has no rows to delete (see __init__)
-        _clients = pa.table({"client_id": pa.array(  # read by name (see _insert)
+        old = pa.table({"client_id": pa.array(
             [c for c in batch.results if c in self.known], type=pa.string())})
-        old = bool(len(_clients))
         rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
         for doc in batch.results.values():
             for name, relation_rows in doc["rows"].items():
                 if name in rows:
                     rows[name] += relation_rows
         for name, relation in topics.RESULT_RELATIONS.items():
-            if old:
-                con.execute(f"DELETE FROM {name} WHERE client_id IN "
-                            "(SELECT client_id FROM _clients)").fetchall()
-            self._insert(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
-                         relation.table(rows[name]))
+            self._over(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _batch)",
+                       old)
+            self._over(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
+                       relation.table(rows[name]))
         # as_of: the latest date any client was evaluated on
         new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))
         current = con.execute("SELECT max(as_of_date) FROM as_of").fetchall()
