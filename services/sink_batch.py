@@ -84,7 +84,9 @@ class Batch:
                 if meta is not None:
                     eid, kind, day, source = meta
                     events[eid] = (eid, kind, doc["t"], day, source, doc["c"], text.encode())
-                    if doc.get("n") == 1:  # a later record of the id comes after it, never before
+                    # a later record of the id comes after it, never before; anything but
+                    # the integer 1 (true, 1.0, "1") takes the safe path and looks for the row
+                    if type(doc.get("n")) is int and doc["n"] == 1:
                         self.again.discard(eid)
                     else:
                         self.again.add(eid)

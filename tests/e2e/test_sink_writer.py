@@ -3,6 +3,7 @@ latest snapshot, whatever came before, across batches, restarts and failed write
 then holds what a new file given only the final snapshots holds (no row twice, none left
 behind, the latest as_of)."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -212,5 +213,30 @@ def test_the_writer_checkpoints_when_idle_not_in_the_commit_of_a_batch(tmp_path:
     try:
         assert writer.con.execute("SELECT count(*) FROM clients").fetchall() == [(clients,)]
         assert clients == offset
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("mark", [True, 1.0, "1", [1], {"n": 1}, 10**40, -1, None])
+def test_a_changelog_record_with_any_other_first_mark_still_replaces_its_row(
+        tmp_path: Path, mark: Any) -> None:
+    """Only the integer 1 says "first": a record whose mark is anything else (a boolean, a
+    float, a string, nested, huge) is looked for like any later record, so it never doubles
+    a row; a record too broken to read is skipped, and nothing stops the writer."""
+    writer = Writer(tmp_path / "sink.duckdb")
+    try:
+        batch = Batch(None)
+        batch.add(topics.EVENT_IDS_CHANGELOG, 0, [Record(_taken("e1", "c1", "a", True), 0)])
+        writer.write(batch)
+        doc = orjson.loads(_taken("e1", "c2", "b", False))
+        broken = [b"{", b"null", b'{"x": 1}', orjson.dumps({**doc, "m": "not a list"})]
+        doc["n"] = mark
+        batch = Batch(None)
+        hostile = json.dumps(doc).encode()  # the standard library writes 10**40 whole
+        batch.add(topics.EVENT_IDS_CHANGELOG, 0, [Record(r, 1 + i) for i, r in
+                                                  enumerate([*broken, hostile])])
+        writer.write(batch)
+        assert writer.con.execute("SELECT event_id, client_id FROM events").fetchall() == \
+            [("e1", "c2")]
     finally:
         writer.close()
