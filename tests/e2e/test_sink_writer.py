@@ -240,3 +240,51 @@ def test_a_changelog_record_with_any_other_first_mark_still_replaces_its_row(
             [("e1", "c2")]
     finally:
         writer.close()
+
+
+def _offsets_batch(docs: list[bytes], offsets: dict[int, int]) -> Batch:
+    """Snapshots, with the offsets of these partitions of jatkumo.client-results."""
+    batch = Batch(None)
+    batch.add(topics.CLIENT_RESULTS, 0, [Record(d, i) for i, d in enumerate(docs)])
+    batch.offsets = {(topics.CLIENT_RESULTS, p): o for p, o in offsets.items()}
+    return batch
+
+
+def test_offsets_and_the_as_of_date_are_the_files_across_restarts_and_failed_writes(
+        tmp_path: Path) -> None:
+    """The writer keeps which partitions the file has an offset of, and the file's as-of date,
+    instead of asking the file on every write: a restarted writer knows both from the file,
+    and a write that failed changed neither."""
+    a, b, c = _results(20)[0][:3]
+    db = tmp_path / "sink.duckdb"
+    later = date(2024, 7, 1)
+    writer = Writer(db)
+    try:
+        writer.write(_offsets_batch([_doc(a, later)], {0: 10, 1: 5}))
+        assert writer.offsets() == {(topics.CLIENT_RESULTS, 0): 10,
+                                    (topics.CLIENT_RESULTS, 1): 5}
+    finally:
+        writer.close()
+    writer = Writer(db)  # a restart
+    try:
+        # an earlier as-of date does not move the file's back; p0 moves, p3 is new
+        writer.write(_offsets_batch([_doc(b)], {0: 20, 3: 7}))
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(later,)]
+        # fails after its offsets (an as-of date no calendar has): none of them stays
+        bad = orjson.loads(_doc(c))
+        bad["as_of"] = 10**9
+        with pytest.raises(OverflowError):
+            writer.write(_offsets_batch([orjson.dumps(bad)], {0: 30, 4: 9}))
+        assert writer.offsets() == {(topics.CLIENT_RESULTS, 0): 20,
+                                    (topics.CLIENT_RESULTS, 1): 5,
+                                    (topics.CLIENT_RESULTS, 3): 7}
+        # p4's first offset, now committed, is there (not taken for a row the file has)
+        writer.write(_offsets_batch([_doc(c, date(2024, 7, 2))], {4: 11}))
+        assert writer.offsets()[(topics.CLIENT_RESULTS, 4)] == 11
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(date(2024, 7, 2),)]
+        writer.write(_offsets_batch([_doc(a)], {4: 12}))
+        assert writer.offsets()[(topics.CLIENT_RESULTS, 4)] == 12
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(date(2024, 7, 2),)]
+        assert writer.con.execute("SELECT count(*) FROM kafka_offsets").fetchall() == [(4,)]
+    finally:
+        writer.close()

@@ -198,6 +198,32 @@ def test_a_sink_flush_changes_the_stored_cube_in_its_transaction(tmp_path: Path)
         assert cube.value("gap", gap_type, "*", "*", "*") == want.get(gap_type, 0)
 
 
+def test_the_sink_forgets_a_cube_stored_after_its_last_flush_and_after_a_failed_one(
+        tmp_path: Path) -> None:
+    """The sink's writer deletes the stored cube only when one may be there (a flush after
+    a flush finds nothing to delete), so it must notice every cube stored since, and a
+    flush whose DELETE was rolled back."""
+    db = tmp_path / "sink.duckdb"
+    writer = Writer(db)
+    stored = "SELECT count(*) FROM published_cube"
+    try:
+        writer.write(_batch(20, 1))
+        assert published.ensure_stored(writer.con)
+        writer.write(_batch(10, 2))
+        writer.write(_batch(10, 3))  # nothing stored since: nothing to forget
+        assert writer.con.execute(stored).fetchall() == [(0,)]
+        assert published.ensure_stored(writer.con)  # stored again after the last flush
+        failing = _batch(10, 4)
+        failing.offsets[(topics.CLIENT_RESULTS, 0)] = "not an offset"  # type: ignore[assignment]
+        with pytest.raises(Exception):  # noqa: B017 - any error: the point is what follows
+            writer.write(failing)  # fails after its DELETE of the cube: rolled back
+        assert writer.con.execute(stored).fetchall() == [(1,)]
+        writer.write(_batch(10, 5))
+        assert writer.con.execute(stored).fetchall() == [(0,)]
+    finally:
+        writer.close()
+
+
 def test_an_ingest_commit_and_an_as_of_move_change_the_stored_cube(tmp_path: Path) -> None:
     from services.ingest.embedded import Embedded, Item
 
