@@ -22,6 +22,7 @@ from typing import Any
 from services.config import KafkaSettings, Settings
 from services.sink_batch import Batch, Writer
 from streams import topics
+from streams.collector import Collector
 
 log = logging.getLogger("jatkumo.sink")
 INPUTS = (topics.CLIENT_RESULTS, topics.EVENT_IDS_CHANGELOG, topics.DEAD_LETTERS)
@@ -109,6 +110,8 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                    batch_seconds: float, batch_records: int,
                    after_batch: Callable[[Writer, bool], None] | None = None) -> SinkReport:
     report = SinkReport()
+    collector = Collector()
+    collector.settle()  # the imports and the open file, before the first batch waits for it
     cons = consumer(kafka.bootstrap)
     await cons.start()
     try:
@@ -141,6 +144,7 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                 # in a thread: DuckDB lets go of the GIL, and the consumer fetches meanwhile
                 await asyncio.to_thread(writer.write, batch)
                 done.update(batch.offsets)
+                collector.settle()  # the cycle collector's work, now rather than in a batch
                 report.batches += 1
                 report.records += batch.size
             else:  # a whole window without records: the time to checkpoint (Writer)

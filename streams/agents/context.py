@@ -11,6 +11,7 @@ import orjson
 from aiokafka.partitioner import murmur2
 
 from streams import kafka_internals, topics
+from streams.collector import Collector
 from streams.core import ClientState, Rules
 from streams.core.codec import CodecError
 from streams.fencing import FENCED_EXIT, Fenced, FencedExit, Output, Transactions
@@ -68,6 +69,7 @@ class Context:
     # them, the event id's partition): a few records of many claims each (streams.agents.ids)
     claims: dict[tuple[int, int], list[list[Any]]] = field(default_factory=dict)
     changelogs: dict[str, str] = field(default_factory=dict)  # table name -> its changelog
+    collector: Collector = field(default_factory=Collector)  # settled after every batch
 
     def claim(self, owner: int, row: list[Any], timestamp: int | None) -> None:
         """Queue a claim (streams.agents.ids.claims_record: row[0] is the event id) in the

@@ -44,6 +44,7 @@ def register(ctx: Context) -> None:
         ids.handle(ctx, by_topic.get(topics.EVENT_IDS, ()))
         facts.publish(ctx, work)
         await ctx.flush(offsets)
+        ctx.collector.settle()  # the cycle collector's work, now rather than in a batch
 
     handle_batches(ctx.app, [ctx.topics.events, ctx.topics.event_ids, ctx.topics.client_facts],
                    take)
