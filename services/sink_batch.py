@@ -2,6 +2,7 @@
 one transaction per batch, holding the rows and the offsets that produced them."""
 
 import logging
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from analytics import cube_store
 from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
-from schemas.door import admitted
+from schemas.door import admitted, dead_letter
 from streams import topics
 from streams.core.state import rank_of
 
@@ -32,6 +33,63 @@ def _header(record: Any, name: str) -> str | None:
     return None
 
 
+MAX_DAY = (date.max - EPOCH).days  # the last as_of a snapshot can name
+
+
+class Unwritable(ValueError):
+    """A client's snapshot that cannot become rows (its reason is the message)."""
+
+
+def snapshot_problem(doc: Any) -> str | None:
+    """Why a client result cannot be written as it is, or None. The worker writes these
+    (topics.result_message), but the sink takes nothing on trust: a record of another shape
+    failed the whole batch's transaction, and the sink stopped on it at every restart. What
+    the values are (types, NOT NULL) is Arrow's to find (result_tables)."""
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    client = doc.get("client_id")
+    if not isinstance(client, str) or not client:
+        return "client_id is not a pseudonym"
+    as_of = doc.get("as_of")
+    if type(as_of) is not int or not 0 <= as_of <= MAX_DAY:
+        return "as_of is not a day"
+    rows = doc.get("rows")
+    if not isinstance(rows, dict):
+        return "rows is not an object"
+    for name, relation in topics.RESULT_RELATIONS.items():
+        got = rows.get(name, [])
+        if not isinstance(got, list):
+            return f"rows of {name} are not a list"
+        width, at = len(relation.columns), relation.names.index("client_id")
+        for row in got:
+            if not isinstance(row, list) or len(row) != width:
+                return f"a row of {name} has not its {width} columns"
+            if row[at] != client:
+                return f"a row of {name} is another client's"
+    return None
+
+
+def result_tables(docs: Iterable[Any]) -> dict[str, pa.Table]:
+    """The rows of these snapshots, an Arrow table per result relation; Unwritable when a
+    value is not of its column's type or a NOT NULL column has a null."""
+    rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
+    for doc in docs:
+        for name, relation_rows in doc["rows"].items():
+            if name in rows:
+                rows[name] += relation_rows
+    out = {}
+    for name, relation in topics.RESULT_RELATIONS.items():
+        try:
+            tbl = relation.table(rows[name])
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
+            raise Unwritable(f"a value of {name} is not of its column's type ({e})") from e
+        for column in relation.columns:
+            if not column.nullable and tbl.column(column.name).null_count:
+                raise Unwritable(f"{name}.{column.name} is null")
+        out[name] = tbl
+    return out
+
+
 class Batch:
     def __init__(self, key: bytes | None) -> None:
         self.key = key
@@ -44,6 +102,7 @@ class Batch:
         self.again: set[str] = set()
         self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
         self.results: dict[str, Any] = {}  # client -> its latest snapshot
+        self.origins: dict[str, tuple[bytes, str]] = {}  # client -> that record, its origin
         self.offsets: dict[tuple[str, int], int] = {}
         self.size = 0
 
@@ -57,18 +116,51 @@ class Batch:
             self._events(records)
         elif topic == topics.CLIENT_RESULTS:
             for record in records:
+                origin = f"{topic}/{partition}/{record.offset}"
                 try:
-                    doc = orjson.loads(record.value)
-                    self.results[doc["client_id"]] = doc
-                except (orjson.JSONDecodeError, KeyError, TypeError):
-                    log.warning("skipped an unreadable client result at %s/%d/%d", topic,
-                                partition, record.offset)
+                    doc = orjson.loads(record.value or b"")
+                except orjson.JSONDecodeError:
+                    self.refuse(record.value or b"", "not JSON", origin)
+                    continue
+                problem = snapshot_problem(doc)
+                if problem is not None:
+                    self.refuse(record.value, problem, origin)
+                    continue
+                self.results[doc["client_id"]] = doc
+                self.origins[doc["client_id"]] = (record.value, origin)
         elif topic == topics.DEAD_LETTERS:
             for record in records:
-                raw = (record.value or b"").decode("utf-8", errors="replace")
                 origin = _header(record, "origin") or f"{topic}/{partition}/{record.offset}"
-                self.dead.setdefault(origin, (raw, _header(record, "reason") or "unknown",
-                                              origin))
+                # masked again: the worker masks what it sends, but whoever else can write
+                # the topic must not put an identity code into the file through it
+                d = dead_letter(record.value or b"", _header(record, "reason") or "unknown",
+                                origin)
+                self.dead.setdefault(d.origin, (d.raw, d.reason, d.origin))
+
+    def refuse(self, raw: bytes, problem: str, origin: str) -> None:
+        """A client result that cannot be written: a dead letter (identity codes masked, as
+        every dead letter's), so that it is seen and nothing stops the sink."""
+        log.warning("a client result at %s cannot be written: %s", origin, problem)
+        d = dead_letter(raw, f"client result: {problem}; the client's rows are as they were",
+                        origin)
+        self.dead.setdefault(origin, (d.raw, d.reason, d.origin))
+
+    def writable_results(self) -> dict[str, pa.Table]:
+        """The Arrow tables of the batch's snapshots. A snapshot whose values cannot be
+        written goes to the dead letters, and the rest are written: the look per snapshot
+        costs only when the batch's tables cannot be made."""
+        try:
+            return result_tables(self.results.values())
+        except Unwritable:
+            pass
+        for client, doc in list(self.results.items()):
+            try:
+                result_tables([doc])
+            except Unwritable as e:
+                del self.results[client]
+                raw, origin = self.origins[client]
+                self.refuse(raw, str(e), origin)
+        return result_tables(self.results.values())
 
     def _events(self, records: list[Any]) -> None:
         """Records of the id stage's table changelog: per event id, the version taken so far
@@ -155,10 +247,11 @@ class Writer:
 
     def write(self, batch: Batch) -> None:
         con = self.con
+        tables = batch.writable_results()
         con.begin()
         try:
             if batch.results:
-                self._replace_clients(batch)
+                self._replace_clients(batch, tables)
             if batch.events:  # once per event_id: the id stage's latest choice replaces
                 tbl = event_lines(*zip(*batch.events.values(), strict=True))
                 # a scan of the whole relation: only for ids whose row may be there
@@ -209,22 +302,16 @@ class Writer:
         self.con.execute("INSERT INTO as_of VALUES (?)", [new]).fetchall()
         return new
 
-    def _replace_clients(self, batch: Batch) -> None:
-        """A client's rows are replaced as a whole by its latest snapshot: order and
-        repetition of snapshots do not matter."""
+    def _replace_clients(self, batch: Batch, tables: dict[str, pa.Table]) -> None:
+        """A client's rows are replaced as a whole by its latest snapshot (its rows in
+        `tables`): order and repetition of snapshots do not matter."""
         # only clients the file has: a new one has no rows to delete (see __init__)
         old = pa.table({"client_id": pa.array(
             [c for c in batch.results if c in self.known], type=pa.string())})
-        rows: dict[str, list[Any]] = {name: [] for name in topics.RESULT_RELATIONS}
-        for doc in batch.results.values():
-            for name, relation_rows in doc["rows"].items():
-                if name in rows:
-                    rows[name] += relation_rows
-        for name, relation in topics.RESULT_RELATIONS.items():
+        for name in topics.RESULT_RELATIONS:
             self._over(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM _batch)",
                        old)
-            self._over(f"INSERT INTO {name} BY NAME SELECT * FROM _batch",
-                       relation.table(rows[name]))
+            self._over(f"INSERT INTO {name} BY NAME SELECT * FROM _batch", tables[name])
 
     def checkpoint_if_idle(self) -> bool:
         """For a sink with nothing to write: move the WAL into the file now, while no row

@@ -270,11 +270,11 @@ def test_offsets_and_the_as_of_date_are_the_files_across_restarts_and_failed_wri
         # an earlier as-of date does not move the file's back; p0 moves, p3 is new
         writer.write(_offsets_batch([_doc(b)], {0: 20, 3: 7}))
         assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(later,)]
-        # fails after its offsets (an as-of date no calendar has): none of them stays
-        bad = orjson.loads(_doc(c))
-        bad["as_of"] = 10**9
-        with pytest.raises(OverflowError):
-            writer.write(_offsets_batch([orjson.dumps(bad)], {0: 30, 4: 9}))
+        # fails in its offsets, after p0's UPDATE (p5's is no offset): none of them stays
+        failing = _offsets_batch([_doc(c)], {0: 30, 4: 9})
+        failing.offsets[(topics.CLIENT_RESULTS, 5)] = "x"  # type: ignore[assignment]
+        with pytest.raises(Exception):  # noqa: B017 - any error: the point is what follows
+            writer.write(failing)
         assert writer.offsets() == {(topics.CLIENT_RESULTS, 0): 20,
                                     (topics.CLIENT_RESULTS, 1): 5,
                                     (topics.CLIENT_RESULTS, 3): 7}
@@ -286,5 +286,88 @@ def test_offsets_and_the_as_of_date_are_the_files_across_restarts_and_failed_wri
         assert writer.offsets()[(topics.CLIENT_RESULTS, 4)] == 12
         assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(date(2024, 7, 2),)]
         assert writer.con.execute("SELECT count(*) FROM kafka_offsets").fetchall() == [(4,)]
+    finally:
+        writer.close()
+
+
+def _hostile_results(good: bytes) -> list[bytes]:
+    """Client results of every wrong shape the sink could be given: none of them the
+    worker's, each to become a dead letter."""
+    doc = orjson.loads(good)
+    client = doc["client_id"]
+
+    def but(**change: Any) -> bytes:  # the standard library writes any integer whole
+        return json.dumps({**doc, **change}).encode()
+
+    def rows(name: str, value: Any) -> bytes:
+        return json.dumps({**doc, "rows": {**doc["rows"], name: value}}).encode()
+
+    def of(new: str, name: str, row: list[Any]) -> bytes:
+        """The snapshot as another client's (a batch keeps one snapshot a client, the
+        latest), with `row` (of that client) as its only row of `name`."""
+        moved = {rel: [[new if v == client else v for v in r] for r in got]
+                 for rel, got in doc["rows"].items()}
+        moved[name] = [[new if v == client else v for v in row]]
+        return json.dumps({**doc, "client_id": new, "rows": moved}).encode()
+
+    contract = doc["rows"]["contracts"][0]
+    return [
+        b"{", b"null", b"[1, 2]", b'"text"', b"",
+        but(client_id=None), but(client_id=""), but(client_id=["x"]),
+        but(as_of=10**9), but(as_of=-1), but(as_of=True), but(as_of=1.5), but(as_of="738000"),
+        but(rows=None), but(rows=[]),
+        rows("gap_rows", "not a list"), rows("contracts", [["too", "short"]]),
+        rows("contracts", [contract, 7]),
+        rows("clients", [["someone-else", None, None, None, None]]),
+        of("v1", "contracts", [*contract[:2], None, *contract[3:]]),  # NOT NULL service
+        of("v2", "contracts", [*contract[:7], "not a date", *contract[8:]]),
+        of("v3", "clients", [client, "not a year", None, None, None]),
+        of("v4", "clients", [client, 10**30, None, None, None]),
+        # an identity code in a hostile record is masked in its dead letter
+        orjson.dumps({"client_id": "131052-908T", "as_of": "x", "rows": {}}),
+    ]
+
+
+def test_a_client_result_of_any_wrong_shape_is_a_dead_letter_and_the_rest_is_written(
+        tmp_path: Path) -> None:
+    """Nothing the sink reads can stop it: a client result that is not the worker's shape,
+    or whose values do not fit their columns, becomes a dead letter with its reason and
+    origin, and every good snapshot beside it in the batch is written (before, one failed
+    the batch's transaction, and the sink stopped on it at every restart)."""
+    results = _rich(_results(30)[0])
+    good = [_doc(r) for r in results[:5]]
+    assert orjson.loads(good[0])["rows"]["contracts"], "the first has a contract to break"
+    hostile = _hostile_results(good[0])
+    writer = Writer(tmp_path / "sink.duckdb")
+    try:
+        batch = Batch(None)
+        records = [*hostile, *good[1:]]
+        batch.add(topics.CLIENT_RESULTS, 2, [Record(v, i) for i, v in enumerate(records)])
+        writer.write(batch)
+        dead = writer.con.execute("SELECT raw, reason, origin FROM dead_letters").fetchall()
+        assert sorted(origin for _, _, origin in dead) == sorted(
+            f"{topics.CLIENT_RESULTS}/2/{i}" for i in range(len(hostile)))
+        assert all(reason.startswith("client result: ") for _, reason, _ in dead)
+        assert not any("131052-908T" in raw for raw, _, _ in dead), "the code is masked"
+        want = _reference(tmp_path, "good", good[1:])
+        got = _contents(writer)
+        assert got == want
+        # a dead letter with an identity code in it, not from the worker: masked too
+        batch = Batch(None)
+        batch.add(topics.DEAD_LETTERS, 0, [Record(
+            b'{"client_hetu": "131052-908T"}', 0,
+            [("reason", b"about 131052-908T"), ("origin", b"jatkumo.events/0/9")])])
+        writer.write(batch)
+        letter = writer.con.execute("SELECT raw, reason FROM dead_letters "
+                                    "WHERE origin = 'jatkumo.events/0/9'").fetchall()
+        assert len(letter) == 1 and "908T" not in repr(letter), letter
+        writer.con.execute("DELETE FROM dead_letters WHERE origin = 'jatkumo.events/0/9'")
+        # the same hostile records again (a restart reading them again): one dead letter each
+        batch = Batch(None)
+        batch.add(topics.CLIENT_RESULTS, 2, [Record(v, i) for i, v in enumerate(hostile)])
+        writer.write(batch)
+        assert writer.con.execute("SELECT count(*) FROM dead_letters").fetchall() == \
+            [(len(hostile),)]
+        assert _contents(writer) == want
     finally:
         writer.close()
