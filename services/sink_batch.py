@@ -140,9 +140,9 @@ class Batch:
     def refuse(self, raw: bytes, problem: str, origin: str) -> None:
         """A client result that cannot be written: a dead letter (identity codes masked, as
         every dead letter's), so that it is seen and nothing stops the sink."""
-        log.warning("a client result at %s cannot be written: %s", origin, problem)
         d = dead_letter(raw, f"client result: {problem}; the client's rows are as they were",
                         origin)
+        log.warning("a client result at %s cannot be written: %s", origin, d.reason)  # masked
         self.dead.setdefault(origin, (d.raw, d.reason, d.origin))
 
     def writable_results(self) -> dict[str, pa.Table]:

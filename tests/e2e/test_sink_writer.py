@@ -323,13 +323,14 @@ def _hostile_results(good: bytes) -> list[bytes]:
         of("v2", "contracts", [*contract[:7], "not a date", *contract[8:]]),
         of("v3", "clients", [client, "not a year", None, None, None]),
         of("v4", "clients", [client, 10**30, None, None, None]),
+        of("v5", "clients", [client, "131052-908T", None, None, None]),  # in Arrow's message
         # an identity code in a hostile record is masked in its dead letter
         orjson.dumps({"client_id": "131052-908T", "as_of": "x", "rows": {}}),
     ]
 
 
 def test_a_client_result_of_any_wrong_shape_is_a_dead_letter_and_the_rest_is_written(
-        tmp_path: Path) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Nothing the sink reads can stop it: a client result that is not the worker's shape,
     or whose values do not fit their columns, becomes a dead letter with its reason and
     origin, and every good snapshot beside it in the batch is written (before, one failed
@@ -348,7 +349,10 @@ def test_a_client_result_of_any_wrong_shape_is_a_dead_letter_and_the_rest_is_wri
         assert sorted(origin for _, _, origin in dead) == sorted(
             f"{topics.CLIENT_RESULTS}/2/{i}" for i in range(len(hostile)))
         assert all(reason.startswith("client result: ") for _, reason, _ in dead)
-        assert not any("131052-908T" in raw for raw, _, _ in dead), "the code is masked"
+        assert not any("908T" in raw + reason for raw, reason, _ in dead), "codes masked"
+        assert b"908T" in hostile[-2] and b"908T" in hostile[-1], "codes there to mask"
+        assert "908T" not in caplog.text, "nor in the log"
+        assert "cannot be written" in caplog.text
         want = _reference(tmp_path, "good", good[1:])
         got = _contents(writer)
         assert got == want
