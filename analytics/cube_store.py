@@ -112,11 +112,11 @@ def _create_missing(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(comment)
 
 
-def invalidate(con: duckdb.DuckDBPyConnection) -> None:
+def invalidate(con: duckdb.DuckDBPyConnection, tables: set[str] | None = None) -> None:
     """Forget the stored cube: for a writer that changes the relations and leaves the cube's
     rebuild to later (the next snapshot, or the web). A file without the tables is left as
-    it is."""
-    for name in sorted(_tables(con)):
+    it is. `tables`: which of the two the file has, if the caller knows."""
+    for name in sorted(_tables(con) if tables is None else tables):
         con.execute(f"DELETE FROM {name}").fetchall()
 
 
@@ -139,8 +139,7 @@ class Invalidation:
             return
         if len(self.tables) < 2:  # they appear with the first cube stored, never go
             self.tables = _tables(self.con)
-        for name in sorted(self.tables):
-            self.con.execute(f"DELETE FROM {name}").fetchall()
+        invalidate(self.con, self.tables)
         self.cleared_at = _stores
 
     def rolled_back(self) -> None:

@@ -15,7 +15,7 @@ from analytics import cube_store
 from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
-from schemas.door import admitted, dead_letter
+from schemas.door import DeadLetter, admitted, dead_letter
 from streams import topics
 from streams.core.state import rank_of
 
@@ -133,9 +133,8 @@ class Batch:
                 origin = _header(record, "origin") or f"{topic}/{partition}/{record.offset}"
                 # masked again: the worker masks what it sends, but whoever else can write
                 # the topic must not put an identity code into the file through it
-                d = dead_letter(record.value or b"", _header(record, "reason") or "unknown",
-                                origin)
-                self.dead.setdefault(d.origin, (d.raw, d.reason, d.origin))
+                self._dead(dead_letter(record.value or b"",
+                                       _header(record, "reason") or "unknown", origin))
 
     def refuse(self, raw: bytes, problem: str, origin: str) -> None:
         """A client result that cannot be written: a dead letter (identity codes masked, as
@@ -143,7 +142,11 @@ class Batch:
         d = dead_letter(raw, f"client result: {problem}; the client's rows are as they were",
                         origin)
         log.warning("a client result at %s cannot be written: %s", origin, d.reason)  # masked
-        self.dead.setdefault(origin, (d.raw, d.reason, d.origin))
+        self._dead(d)
+
+    def _dead(self, d: DeadLetter) -> None:
+        """A dead letter of the batch, once per origin."""
+        self.dead.setdefault(d.origin, (d.raw, d.reason, d.origin))
 
     def writable_results(self) -> dict[str, pa.Table]:
         """The Arrow tables of the batch's snapshots. A snapshot whose values cannot be
