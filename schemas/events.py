@@ -4,11 +4,11 @@ discriminated union on `event_type` so one pydantic call validates a whole line.
 from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, TypeAlias, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from schemas import payloads as p
 from schemas.hetu import hetu_problem
-from schemas.types import FIRST_DAY, LAST_DAY, ClientId, EventId, Source
+from schemas.types import FIRST_DAY, LAST_DAY, ClientId, EventId, Source, Timestamp
 
 # SPEC.md 1.4 "impossible date": every date of an event lies in 1900-2100 (schemas.types.Day),
 # and so does occurred_at. A fixed horizon, not the wall clock: the same file must get the same
@@ -26,7 +26,7 @@ class Envelope(BaseModel):
 
     event_id: EventId
     schema_version: Annotated[int, Field(strict=True, ge=1, le=1, json_schema_extra={"const": 1})]
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     source: Source
     client_id: ClientId | None = None
     client_hetu: str | None = None

@@ -1,10 +1,17 @@
 """Constrained field types shared by the event models (SPEC.md 1.1 and 1.3)."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 from schemas.reference import is_municipality
 
@@ -42,7 +49,40 @@ EventId = Annotated[str, StringConstraints(
 # this system lies before 1900 or after 2100; the bound also keeps date arithmetic (an as-of date
 # plus thresholds, a timeline's axis) far from the calendar's end at 9999-12-31.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+# pydantic also reads a date or a timestamp out of a number of seconds since 1970, as a number
+# or as text ("1672876800", "0"), and a timestamp whose date and time are joined by any
+# character ("2023-01-01_10:00:00+02:00"). SPEC.md 1.1 and 1.3 take ISO 8601 text only: these
+# checks of the text's frame come first, and the parser checks the rest (digits, the calendar,
+# the offset). A validator before the parser hands it a Python string, which strict mode
+# refuses to read as a date: hence strict=False on these fields, with the validator letting
+# only text (or, from Python, a date) through. Plain indexing: they run for every date of
+# every event.
+def _iso_date_text(value: object) -> object:
+    if isinstance(value, str):
+        if len(value) == 10 and value[4] == value[7] == "-":
+            return value
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+def _iso_timestamp_text(value: object) -> object:
+    # RFC 3339's profile of ISO 8601: the date, then T (or t, or a space), then the time
+    if isinstance(value, str):
+        if (len(value) >= 16 and value[4] == value[7] == "-" and value[10] in "Tt "
+                and value[13] == ":"):
+            return value
+    elif isinstance(value, datetime):
+        return value
+    raise ValueError("a timestamp is written YYYY-MM-DDTHH:MM:SS with its UTC offset, "
+                     "e.g. 2023-01-05T09:30:00+02:00")
+
+
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY), Strict(False),
+                BeforeValidator(_iso_date_text)]
+Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_timestamp_text)]
 # SPEC.md 1.3 says only "int"; a person born outside these years is no client of KTT or SOSKU,
 # and the bound keeps the value inside the relation's INTEGER (1099511627776 crashed a replay).
 BirthYear = Annotated[int, Field(ge=1900, le=2100)]

@@ -71,6 +71,17 @@ BAD_LINES: list[tuple[str, str, str]] = [  # (kind, line, a word the reason must
     ("impossible date", with_(valid(), payload_date="2023-02-29"), "date"),
     ("not a date", with_(valid(), payload_date="1.2.2023"), "date"),
     ("naive occurred_at", with_(valid(), occurred_at="2023-02-01T10:00:00"), "occurred_at"),
+    # SPEC.md 1.1 and 1.3: ISO 8601 text; pydantic alone reads seconds since 1970 too
+    ("occurred_at as seconds since 1970", with_(valid(), occurred_at="1675245600"),
+     "occurred_at"),
+    ("occurred_at as a number", with_(valid(), occurred_at=1675245600), "occurred_at"),
+    ("occurred_at joined by _", with_(valid(), occurred_at="2023-02-01_10:00:00+02:00"),
+     "occurred_at"),
+    ("a date as seconds since 1970", with_(valid(), payload_date="1675209600"), "date"),
+    ("a date as 0", with_(valid(), payload_date="0"), "date"),
+    ("a date as a number", with_(valid(), payload_date=1675209600), "date"),
+    ("a date with a time", with_(valid(), payload_date="2023-02-01T00:00:00"), "date"),
+    ("a date without its zeros", with_(valid(), payload_date="2023-2-1"), "date"),
     ("event_id not a UUID", with_(valid(), event_id="evt-1"), "event_id"),
     ("bad identity code", no_client(valid(), client_hetu="010594Y9033"), "client_hetu"),
     ("identity code with impossible date", no_client(valid(), client_hetu="310294Y903H"),
@@ -106,6 +117,18 @@ def test_each_kind_of_bad_input_is_a_dead_letter_with_origin_and_field(
     else:
         assert raw == bad
     assert sorted(r[0] for r in rel["events"]) == sorted(e["event_id"] for e in good)
+
+
+@pytest.mark.parametrize("occurred_at", [
+    "2023-02-01T10:00:00+02:00", "2023-02-01T08:00:00Z", "2023-02-01T08:00Z",
+    "2023-02-01T10:00:00.123456+02:00", "2023-02-01T10:00:00+0200",
+    "2023-02-01t08:00:00z", "2023-02-01 10:00:00+02:00"])  # RFC 3339 allows the last two
+def test_iso_8601_timestamps_with_an_offset_are_taken(tmp_path: Path, occurred_at: str) -> None:
+    e = json.loads(with_(valid(), occurred_at=occurred_at))
+    rel = replay_db(tmp_path, [signed("k1", "2023-01-01", organizer=WBA), e])
+    assert rel["dead_letters"] == []
+    [when] = [r[2] for r in rel["events"] if r[0] == e["event_id"]]
+    assert when.isoformat().startswith("2023-02-01T08:00"), when
 
 
 def test_client_hetu_without_a_pseudonym_key_is_a_dead_letter_with_a_clear_message(
