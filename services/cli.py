@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        config.apply_reference(config.load())
+        config.apply_reference()
         return run(args)
     except (UsageError, ConfigError) as e:
         print(f"jatkumo {args.command}: error: {e}", file=sys.stderr)

@@ -44,13 +44,17 @@ def read_areas(path: str) -> dict[str, str]:
     return {r["code"].strip().zfill(3): r["internal_area"].strip() for r in rows}
 
 
-def apply_reference(settings: Settings) -> None:
-    """Make the configured internal areas the ones every relation and page uses."""
-    if settings.areas_file:
+def apply_reference(settings: Settings | None = None) -> None:
+    """Make the configured internal areas the ones every relation and page uses. Without
+    settings, only JATKUMO_AREAS_FILE is read: every command does this first, and a command
+    must not fail for a variable it does not use (a wrong JATKUMO_HANDOFFS stopped `sql`)."""
+    areas_file = (os.environ.get("JATKUMO_AREAS_FILE") or None if settings is None
+                  else settings.areas_file)
+    if areas_file:
         try:
-            reference.use_internal_areas(read_areas(settings.areas_file))
+            reference.use_internal_areas(read_areas(areas_file))
         except ValueError as e:
-            raise ConfigError(f"{settings.areas_file}: {e}") from None
+            raise ConfigError(f"{areas_file}: {e}") from None
 
 
 def _memory(text: str) -> str:
@@ -93,16 +97,37 @@ SERVICES = ("KTT", "SOSKU", "NUPA")
 _HANDOFF_KEYS = {"name", "services", "from", "to", "date", "grace_days"}
 
 
-def read_handoffs(path: str) -> tuple[Handoff, ...]:
+# A handoffs file is a few dozen lines; reading stops past this (a path to /dev/zero or a
+# log file named by mistake must not fill the memory).
+HANDOFFS_MAX_BYTES = 64 * 1024
+_HANDOFFS_HELP = ("give a UTF-8 TOML file of [[handoff]] tables with name, services, from, to "
+                  "and date (SPEC.md 4.1)")
+
+
+def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff, ...]:
     """The handoffs of a TOML file (SPEC.md 4.1): `[[handoff]]` tables with name, services,
-    from, to, date and optionally grace_days. Every mistake is named with what to write."""
+    from, to, date and optionally grace_days. Every mistake is named with what to write;
+    `source` says where the path came from (the flag or JATKUMO_HANDOFFS)."""
     try:
         with open(path, "rb") as f:
-            doc = tomllib.load(f)
+            data = f.read(HANDOFFS_MAX_BYTES + 1)
     except OSError as e:
-        raise ConfigError(f"cannot read the handoffs file {path}: {e.strerror}") from None
+        raise ConfigError(f"cannot read {source} {path}: {e.strerror}; {_HANDOFFS_HELP}"
+                          ) from None
+    if len(data) > HANDOFFS_MAX_BYTES:
+        raise ConfigError(f"{source} {path} is larger than {HANDOFFS_MAX_BYTES // 1024} KiB: "
+                          f"not a handoffs file; {_HANDOFFS_HELP}")
+    try:
+        doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark is no mistake
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source} {path} is not UTF-8 text; save it as UTF-8 ("
+                          f"{_HANDOFFS_HELP})") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path} is not valid TOML: {e}") from None
+        raise ConfigError(f"{source} {path} is not valid TOML: {e}; correct it there, as in "
+                          "the example of SPEC.md 4.1") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(f"{source} {path} nests arrays or tables too deeply: not a "
+                          f"handoffs file; {_HANDOFFS_HELP}") from None
     tables = doc.get("handoff")
     if not isinstance(tables, list) or not tables or set(doc) != {"handoff"}:
         raise ConfigError(f"{path} must hold one or more [[handoff]] tables and nothing else")
@@ -143,11 +168,16 @@ def _handoff(path: str, i: int, t: object) -> Handoff:
     return Handoff(name, frozenset(services), t["from"], t["to"], day, grace)
 
 
-def with_handoffs(rules: Rules, path: str | None) -> Rules:
-    return rules if not path else replace(rules, configured_handoffs=read_handoffs(path))
+def with_handoffs(rules: Rules, path: str | None,
+                  source: str = "the handoffs file") -> Rules:
+    if not path:
+        return rules
+    return replace(rules, configured_handoffs=read_handoffs(path, source))
 
 
-def load(env: Mapping[str, str] | None = None) -> Settings:
+def load(env: Mapping[str, str] | None = None, handoffs: str | None = None) -> Settings:
+    """The settings of the environment. `handoffs`: a handoffs file given on the command line,
+    which wins over JATKUMO_HANDOFFS (that one is then not read at all)."""
     env = os.environ if env is None else env
     key = env.get(KEY_VAR) or None
     rules = Rules()
@@ -160,7 +190,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         if not grace.isdigit():
             raise ConfigError(f"JATKUMO_HANDOFF_GRACE_DAYS must be a whole number, got {grace!r}")
         rules = replace(rules, handoff_grace_days=int(grace))
-    rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"))
+    if handoffs:
+        rules = with_handoffs(rules, handoffs)
+    else:
+        rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"),
+                              "the handoffs file of JATKUMO_HANDOFFS")
     return Settings(
         pseudonym_key=key.encode("utf-8") if key else None,
         rules=rules,

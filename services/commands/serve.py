@@ -83,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve_ingest(args: argparse.Namespace, web_settings: config.WebSettings,
                   users: dict[str, Any]) -> int:
-    from dataclasses import replace
-
     from services.ingest import live
     from services.ingest.tokens import TokenStore
     from services.web.live import Snapshot, publishing
@@ -92,8 +90,7 @@ def _serve_ingest(args: argparse.Namespace, web_settings: config.WebSettings,
     from services.web.server import run as run_server
     from services.web.webstore import WebStore, web_path
 
-    settings = config.load()
-    settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
+    settings = config.load(handoffs=args.handoffs)
     ingest = config.load_ingest()
     embedded = live.open_embedded(args.db, settings)
     # The pages and analysts' SQL never use the writer's connection: they read a read-only

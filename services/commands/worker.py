@@ -1,7 +1,6 @@
 """jatkumo worker: run one stream worker (faust) against Kafka."""
 
 import argparse
-from dataclasses import replace
 from typing import Any
 
 from services import config
@@ -35,7 +34,6 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = config.load()
-    settings = replace(settings, rules=config.with_handoffs(settings.rules, args.handoffs))
+    settings = config.load(handoffs=args.handoffs)
     run_worker(settings, kafka_settings(args))
     return 0

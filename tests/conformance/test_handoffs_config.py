@@ -2,6 +2,7 @@
 municipalities on 2027-01-01; every status in both directions at C_H + G_H and a day later, two
 handoffs of one contract in sequence, services in no handoff, and the compliance rule."""
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -161,3 +162,54 @@ def test_replay_takes_handoffs_from_the_command_line_and_refuses_a_bad_file(
     bad = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "y.duckdb"),
                           "--handoffs", str(conf)], capture_output=True, text=True)
     assert bad.returncode == 2 and "missing keys" in bad.stderr
+
+
+def test_a_hostile_handoffs_file_is_refused_with_what_to_do_and_a_bom_is_no_mistake(
+        tmp_path: Path) -> None:
+    """Every byte of a configuration file is input: not UTF-8, nested past the parser's
+    stack, or endless (/dev/zero) is a ConfigError (exit 2) that says what to give, never a
+    crash; a UTF-8 byte order mark, as some editors write it, reads as the same file."""
+    spec = ('[[handoff]]\nname = "2023"\nservices = ["KTT", "SOSKU"]\nfrom = "municipality"\n'
+            'to = "wellbeing_area"\ndate = 2023-01-01\n')
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + spec.encode())
+    assert read_handoffs(str(bom)) == (H2023,)
+    cases = {"latin1.toml": (b"\xff\xfe[[handoff]]\n", "not UTF-8"),
+             "deep.toml": (b"x = " + b"[" * 20_000 + b"]" * 20_000, "too deeply"),
+             "tables.toml": (b"x = " + b"{a=" * 5_000 + b"1" + b"}" * 5_000, "too deeply"),
+             "big.toml": (spec.encode() + b"#" * 70_000, "larger than")}
+    for name, (data, words) in cases.items():
+        (tmp_path / name).write_bytes(data)
+    for path, words in [*((str(tmp_path / n), w) for n, (_, w) in cases.items()),
+                        ("/dev/zero", "larger than"), (str(tmp_path), "Is a directory"),
+                        (str(tmp_path / "none.toml"), "No such file")]:
+        with pytest.raises(ConfigError, match=words) as got:
+            read_handoffs(path)
+        assert "[[handoff]]" in str(got.value) or "SPEC.md 4.1" in str(got.value), got.value
+
+
+def test_the_handoffs_flag_wins_over_the_variable_and_other_commands_ignore_it(
+        tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text('[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\nfrom = "wellbeing_area"'
+                    '\nto = "municipality"\ndate = 2027-01-01\n')
+    src = write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    env["JATKUMO_HANDOFFS"] = str(tmp_path / "gone.toml")  # a stale variable
+    jatkumo = [sys.executable, "-m", "services.cli"]
+    db = tmp_path / "x.duckdb"
+    ok = subprocess.run([*jatkumo, "replay", str(src), "--db", str(db), "--as-of", A,
+                         "--handoffs", str(conf), "--quiet"], capture_output=True, text=True,
+                        env=env)
+    assert ok.returncode == 0, ok.stderr
+    sql = subprocess.run([*jatkumo, "sql", "SELECT handoff FROM handoff_status", "--db",
+                          str(db), "--csv"], capture_output=True, text=True, env=env)
+    assert sql.returncode == 0 and sql.stdout.split() == ["handoff", "ktt-back"], sql.stderr
+    stale = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "y.duckdb")],
+                           capture_output=True, text=True, env=env)
+    assert stale.returncode == 2
+    assert "JATKUMO_HANDOFFS" in stale.stderr and "gone.toml" in stale.stderr
+    both = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "z.duckdb"),
+                           "--handoffs", str(conf), "--cutover", "2023-02-01"],
+                          capture_output=True, text=True, env=env)
+    assert both.returncode == 2 and "--cutover" in both.stderr and "[[handoff]]" in both.stderr

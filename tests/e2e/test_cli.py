@@ -163,6 +163,24 @@ def test_a_bad_as_of_date_is_a_usage_error_that_shows_the_format(tmp_path: Path)
     assert "YYYY-MM-DD" in done.stderr
 
 
+@pytest.mark.parametrize("as_of,words", [
+    ("0001-01-01", "1900-2100"), ("1899-12-31", "1900-2100"), ("2101-01-01", "1900-2100"),
+    ("20230331", "YYYY-MM-DD"), ("2023-W13-5", "YYYY-MM-DD")])
+def test_an_as_of_date_out_of_the_events_years_or_not_written_yyyy_mm_dd_is_a_usage_error(
+        tmp_path: Path, as_of: str, words: str) -> None:
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    done = cli("replay", str(src), "--db", str(tmp_path / "x.duckdb"), "--as-of", as_of)
+    assert done.returncode == 2, done.stderr  # year 1 crashed the pages' month ends (exit 1)
+    assert words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_folder_or_a_device_as_the_event_file_is_named_as_such(tmp_path: Path) -> None:
+    folder = cli("replay", str(tmp_path), "--db", str(tmp_path / "x.duckdb"))
+    assert folder.returncode == 2 and "is a folder" in folder.stderr
+    device = cli("replay", "/dev/null", "--db", str(tmp_path / "x.duckdb"))
+    assert device.returncode == 2 and "not a regular file" in device.stderr
+
+
 def test_a_missing_db_option_is_a_usage_error(tmp_path: Path) -> None:
     src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
     done = cli("replay", str(src))
