@@ -178,7 +178,7 @@ def test_a_hostile_handoffs_file_is_refused_with_what_to_do_and_a_bom_is_no_mist
              "deep.toml": (b"x = " + b"[" * 20_000 + b"]" * 20_000, "too deeply"),
              "tables.toml": (b"x = " + b"{a=" * 5_000 + b"1" + b"}" * 5_000, "too deeply"),
              "big.toml": (spec.encode() + b"#" * 70_000, "larger than")}
-    for name, (data, words) in cases.items():
+    for name, (data, _) in cases.items():
         (tmp_path / name).write_bytes(data)
     for path, words in [*((str(tmp_path / n), w) for n, (_, w) in cases.items()),
                         ("/dev/zero", "larger than"), (str(tmp_path), "Is a directory"),
