@@ -1,24 +1,32 @@
 """The closing summary of a replay, read back from the DuckDB file it wrote."""
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 
 from analytics.store import connect
 from services.replay import ReplayReport
-from streams.core.rules import GAP_TYPES
+from streams.core.rules import GAP_TYPES, Handoff
 
 HANDOFF_STATUSES = ("transferred", "transferred_late", "ended_untransferred", "pending")
 
 
-def print_summary(report: ReplayReport, db: str, console: Console) -> None:
+def print_summary(report: ReplayReport, db: str, console: Console,
+                  handoffs: Sequence[Handoff] = ()) -> None:
+    """`handoffs`: the run's (SPEC.md 4.1), a column each in the handoff table."""
     con = connect(db, read_only=True)
     try:
         open_gaps = dict(con.execute(
             "SELECT gap_type, count(*) FROM continuity_gaps WHERE is_open GROUP BY ALL").fetchall())
         all_gaps = dict(con.execute(
             "SELECT gap_type, count(*) FROM continuity_gaps GROUP BY ALL").fetchall())
-        handoffs = dict(con.execute(
-            "SELECT status, count(*) FROM handoff_status GROUP BY ALL").fetchall())
+        counts = {(name, status): n for name, status, n in con.execute(
+            "SELECT handoff, status, count(*) FROM handoff_status GROUP BY ALL").fetchall()}
+        # every configured handoff has its column, an empty cohort too: in the order of
+        # their dates (the pages' order), from the relation's rows where there is no config
+        names = [h.name for h in sorted(handoffs, key=lambda h: h.date)] or sorted(
+            {name for name, _ in counts})
         violations = con.execute(
             "SELECT violation_type, count(*) FROM compliance_violations GROUP BY ALL ORDER BY 1"
         ).fetchall()
@@ -55,11 +63,14 @@ def print_summary(report: ReplayReport, db: str, console: Console) -> None:
         g.add_row(gap_type, f"{open_gaps.get(gap_type, 0):,}", f"{all_gaps.get(gap_type, 0):,}")
     console.print(g)
 
-    h = Table(title="Handoff to the wellbeing area")
+    # one column per handoff (SPEC.md 4.1): a sum over the 2023 move and KTT's move back
+    # under one title said nothing true about either
+    h = Table(title="Handoffs: contracts by status")
     h.add_column("status")
-    h.add_column("contracts", justify="right")
+    for name in names:
+        h.add_column(name, justify="right")
     for status in HANDOFF_STATUSES:
-        h.add_row(status, f"{handoffs.get(status, 0):,}")
+        h.add_row(status, *(f"{counts.get((name, status), 0):,}" for name in names))
     console.print(h)
 
     if violations:

@@ -91,5 +91,5 @@ def _run(args: argparse.Namespace, settings: config.Settings, console: Console) 
     if settings.pseudonym_key is None and any("client_hetu" in r for r in report.dead_letters):
         console.print(f"[yellow]Events with client_hetu were refused: set {config.KEY_VAR} to "
                       "take identity codes.[/yellow]")
-    print_summary(report, str(args.db), Console())
+    print_summary(report, str(args.db), Console(), settings.rules.handoffs)
     return 0

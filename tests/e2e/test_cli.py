@@ -65,6 +65,29 @@ def test_replay_prints_a_closing_summary(
         assert words in out
 
 
+def test_the_summary_counts_each_handoff_apart(tmp_path: Path) -> None:
+    """SPEC.md 4.1: under two handoffs the summary's statuses are per handoff (one sum under
+    "Handoff to the wellbeing area" mixed KTT's move back to the municipalities into it)."""
+    conf = tmp_path / "h.toml"
+    conf.write_text('[[handoff]]\nname = "2023"\nservices = ["KTT", "SOSKU"]\n'
+                    'from = "municipality"\nto = "wellbeing_area"\ndate = 2023-01-01\n\n'
+                    '[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\n'
+                    'from = "wellbeing_area"\nto = "municipality"\ndate = 2025-01-01\n')
+    src = h.write_jsonl(tmp_path / "e.jsonl", [  # late in 2023, then pending in ktt-back
+        h.signed("k1", "2022-09-01"), h.transferred("k1", "2023-01-20")])
+    done = cli("replay", str(src), "--db", str(tmp_path / "x.duckdb"), "--as-of",
+               "2025-03-31", "--handoffs", str(conf), COLUMNS="200")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in done.stdout.splitlines()
+            if line.startswith("│") and line.split("│")[1].strip() in (
+                "transferred", "transferred_late", "ended_untransferred", "pending")}
+    header = next(line for line in done.stdout.splitlines() if "ktt-back" in line)
+    assert header.index("2023") < header.index("ktt-back")
+    assert rows == {"transferred": ["0", "0"], "transferred_late": ["1", "0"],
+                    "ended_untransferred": ["0", "0"], "pending": ["0", "1"]}
+
+
 def test_sql_prints_a_table_with_the_answer(
         replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     done = cli("sql", "SELECT gap_type, length_days FROM continuity_gaps WHERE client_id = 'c1' "
