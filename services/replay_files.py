@@ -4,6 +4,8 @@ mistake is a clear usage error (exit 2) or failure (exit 1), never a traceback:
 - `--db` must not be the event file (nor its building file or write-ahead log: the replay
   removes those), through any symlink or hard link;
 - `--db` must name a file in a folder that exists and can be written;
+- an existing `--db` must be a DuckDB file (or empty): a replay replaces it, and a mistyped
+  path must not destroy another file (`--db events-2024.jsonl`);
 - a full disk is a failure that says so;
 - a parallel replay's spool folder (`.jatkumo-replay-*`, beside the DuckDB file) holds a lock
   for as long as its replay runs: a folder whose lock nobody holds was left by a killed run and
@@ -43,6 +45,10 @@ def check_paths(events: Path, db: Path) -> None:
         if _same_file(path, events):
             raise UsageError(f"--db {db} would overwrite the event file {events}; give the "
                              "DuckDB file another name, e.g. --db gaps.duckdb")
+    if not _replaceable(db):
+        raise UsageError(f"--db {db} exists and is not a DuckDB file, and a replay would "
+                         "replace it; give the path of a new file or of a DuckDB file, "
+                         "e.g. --db gaps.duckdb")
     folder = db.parent
     if not folder.is_dir():
         raise UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
@@ -54,6 +60,23 @@ def check_paths(events: Path, db: Path) -> None:
         raise _os_error(e, db) from e
     os.close(fd)
     probe.unlink(missing_ok=True)
+
+
+# A DuckDB file's header: 8 bytes of checksum, then these four (DuckDB's storage format)
+DUCKDB_MAGIC, DUCKDB_MAGIC_AT = b"DUCK", 8
+
+
+def _replaceable(db: Path) -> bool:
+    """Whether a replay may replace what is at `db`: nothing, an empty file, or a DuckDB file
+    (its header; whatever else its bytes hold, DuckDB judges them when it opens it)."""
+    try:
+        with open(db, "rb") as f:
+            head = f.read(DUCKDB_MAGIC_AT + len(DUCKDB_MAGIC))
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: the probe of the folder below names the problem
+        return True
+    return not head or head[DUCKDB_MAGIC_AT:] == DUCKDB_MAGIC
 
 
 def _same_file(a: Path, b: Path) -> bool:

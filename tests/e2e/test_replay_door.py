@@ -73,6 +73,24 @@ def test_db_equal_to_the_input_is_refused_and_the_input_kept(tmp_path: Path) -> 
         assert src.read_bytes() == before
 
 
+def test_a_db_path_holding_another_file_is_refused_and_the_file_kept(tmp_path: Path) -> None:
+    """A replay replaces its DuckDB file: a mistyped --db that names another file (events of
+    another year, a report) must not destroy it. An empty file or a DuckDB file is taken."""
+    src = _events(tmp_path)
+    other = h.write_jsonl(tmp_path / "events-2024.jsonl", [h.signed("k9", "2024-01-01")])
+    before = other.read_bytes()
+    done = cli("replay", str(src), "--db", str(other))
+    assert done.returncode == 2 and "not a DuckDB file" in done.stderr, done.stderr
+    assert other.read_bytes() == before
+    empty = tmp_path / "empty.duckdb"
+    empty.touch()
+    for db in (empty, empty):  # empty, then the DuckDB file the first replay left there
+        ok = cli("replay", str(src), "--db", str(db), "--quiet")
+        assert ok.returncode == 0, ok.stderr
+    with duckdb.connect(str(empty), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (2,)
+
+
 def test_the_event_file_named_like_the_building_file_is_refused(tmp_path: Path) -> None:
     src = _events(tmp_path)
     building = src.rename(tmp_path / ".gaps.duckdb.replaying")
