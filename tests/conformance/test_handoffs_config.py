@@ -142,12 +142,17 @@ def test_the_handoffs_file_of_the_spec_reads_and_bad_files_say_what_to_write(
             read_handoffs(str(bad))
 
 
-def test_replay_takes_handoffs_from_the_command_line_and_refuses_a_bad_file(
-        tmp_path: Path) -> None:
+def _ktt_back_only(tmp_path: Path) -> tuple[Path, Path]:
+    """A handoffs file of `ktt-back` alone, and events of a contract in its cohort."""
     conf = tmp_path / "h.toml"
     conf.write_text('[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\nfrom = "wellbeing_area"'
                     '\nto = "municipality"\ndate = 2027-01-01\n')
-    src = write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+    return conf, write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+
+
+def test_replay_takes_handoffs_from_the_command_line_and_refuses_a_bad_file(
+        tmp_path: Path) -> None:
+    conf, src = _ktt_back_only(tmp_path)
     jatkumo = [sys.executable, "-m", "services.cli"]
     ok = subprocess.run([*jatkumo, "replay", str(src), "--db", str(tmp_path / "x.duckdb"),
                          "--as-of", A, "--handoffs", str(conf), "--quiet"],
@@ -190,10 +195,7 @@ def test_a_hostile_handoffs_file_is_refused_with_what_to_do_and_a_bom_is_no_mist
 
 def test_the_handoffs_flag_wins_over_the_variable_and_other_commands_ignore_it(
         tmp_path: Path) -> None:
-    conf = tmp_path / "h.toml"
-    conf.write_text('[[handoff]]\nname = "ktt-back"\nservices = ["KTT"]\nfrom = "wellbeing_area"'
-                    '\nto = "municipality"\ndate = 2027-01-01\n')
-    src = write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+    conf, src = _ktt_back_only(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
     env["JATKUMO_HANDOFFS"] = str(tmp_path / "gone.toml")  # a stale variable
     jatkumo = [sys.executable, "-m", "services.cli"]
