@@ -69,7 +69,8 @@ def _iso_date_text(value: object) -> object:
 
 
 def _iso_timestamp_text(value: object) -> object:
-    # RFC 3339's profile of ISO 8601: the date, then T (or t, or a space), then the time
+    # ISO 8601's extended form: the date, then T (t and a space as RFC 3339 allows them),
+    # then the time; the parser checks the time and the offset
     if isinstance(value, str):
         if (len(value) >= 16 and value[4] == value[7] == "-" and value[10] in "Tt "
                 and value[13] == ":"):

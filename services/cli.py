@@ -26,6 +26,22 @@ environment:
 """
 
 
+def _no_broker(e: BaseException) -> bool:
+    """Whether `e` is a Kafka client's "nobody answers at the bootstrap address" (kafka-python's
+    NoBrokersAvailable, aiokafka's KafkaConnectionError), told by name: importing either
+    client here would slow every command down."""
+    return (type(e).__name__ in ("NoBrokersAvailable", "KafkaConnectionError")
+            and type(e).__module__.split(".")[0] in ("kafka", "aiokafka"))
+
+
+def _bootstrap(args: argparse.Namespace) -> str:
+    given: str | None = getattr(args, "bootstrap", None)
+    try:
+        return given or config.load_kafka().bootstrap
+    except ConfigError:
+        return "the configured address"
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -60,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"jatkumo {args.command}: interrupted; nothing was committed.", file=sys.stderr)
         return 1
-    except Exception as e:  # a bug: say so plainly, with the trace for the report
+    except Exception as e:
+        if _no_broker(e):  # a machine's state, not a bug: say which address and what to do
+            print(f"jatkumo {args.command}: failed: no Kafka broker answers at "
+                  f"{_bootstrap(args)}. Start one (jatkumo kafka up) or give its address "
+                  "with --bootstrap or JATKUMO_BOOTSTRAP.", file=sys.stderr)
+            return 1
+        # a bug: say so plainly, with the trace for the report
         traceback.print_exc(file=sys.stderr)
         print(f"jatkumo {args.command}: failed unexpectedly ({type(e).__name__}: {e}). Nothing "
               "was committed. This is a bug in jatkumo: please report it with the trace above.",

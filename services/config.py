@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from schemas import reference
 from schemas.errors import ConfigError
+from schemas.types import FIRST_DAY, LAST_DAY
 from streams.core.rules import (
     DEFAULT_REFERRAL_THRESHOLDS,
     DEFAULT_THRESHOLDS,
@@ -65,10 +66,21 @@ def _memory(text: str) -> str:
 
 
 def parse_date(text: str, what: str) -> date:
+    """A configured date: YYYY-MM-DD, within the years every event date lies in."""
     try:
-        return date.fromisoformat(text)
+        if not (len(text) == 10 and text[4] == text[7] == "-"):  # not 20230331 or 2023-W13-5
+            raise ValueError(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{what} must be a date YYYY-MM-DD, got {text!r}") from None
+    return in_event_years(day, what)
+
+
+def in_event_years(day: date, what: str) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ConfigError(f"{what}: {day} is outside the years of the events "
+                          f"({FIRST_DAY.year}-{LAST_DAY.year}); give a date within them")
+    return day
 
 
 def parse_thresholds(text: str, rules: Rules) -> Rules:
@@ -128,13 +140,17 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise ConfigError(f"{source} {path} nests arrays or tables too deeply: not a "
                           f"handoffs file; {_HANDOFFS_HELP}") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise ConfigError(f"{source} {path} cannot be read as TOML ({e}); "
+                          f"{_HANDOFFS_HELP}") from None
+    where = f"{source} {path}"
     tables = doc.get("handoff")
     if not isinstance(tables, list) or not tables or set(doc) != {"handoff"}:
-        raise ConfigError(f"{path} must hold one or more [[handoff]] tables and nothing else")
-    out = [_handoff(path, i, t) for i, t in enumerate(tables, 1)]
+        raise ConfigError(f"{where} must hold one or more [[handoff]] tables and nothing else")
+    out = [_handoff(where, i, t) for i, t in enumerate(tables, 1)]
     names = [h.name for h in out]
     if len(set(names)) < len(names):
-        raise ConfigError(f"{path}: handoff names must be unique, got {names}")
+        raise ConfigError(f"{where}: handoff names must be unique, got {names}")
     return tuple(out)
 
 
@@ -162,6 +178,7 @@ def _handoff(path: str, i: int, t: object) -> Handoff:
         day = parse_date(day, f"{where}: date")
     if not isinstance(day, date) or isinstance(day, datetime):
         raise ConfigError(f"{where}: date must be a date such as 2023-01-01")
+    day = in_event_years(day, f"{where}: date")
     grace = t.get("grace_days", 14)
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 3650:
         raise ConfigError(f"{where}: grace_days must be a whole number of days (0-3650)")
@@ -175,11 +192,25 @@ def with_handoffs(rules: Rules, path: str | None,
     return replace(rules, configured_handoffs=read_handoffs(path, source))
 
 
-def load(env: Mapping[str, str] | None = None, handoffs: str | None = None) -> Settings:
+def load(env: Mapping[str, str] | None = None, handoffs: str | None = None,
+         rules_too: bool = True) -> Settings:
     """The settings of the environment. `handoffs`: a handoffs file given on the command line,
-    which wins over JATKUMO_HANDOFFS (that one is then not read at all)."""
+    which wins over JATKUMO_HANDOFFS (that one is then not read at all). `rules_too=False`
+    for a command that evaluates nothing (the sink, publish, import): the rules' variables
+    are not read, so a wrong one cannot stop it."""
     env = os.environ if env is None else env
     key = env.get(KEY_VAR) or None
+    rules = _rules(env, handoffs) if rules_too else Rules()
+    return Settings(
+        pseudonym_key=key.encode("utf-8") if key else None,
+        rules=rules,
+        bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
+        areas_file=env.get("JATKUMO_AREAS_FILE") or None,
+        duckdb_memory=_memory(env.get("JATKUMO_DUCKDB_MEMORY", "1GB")),
+    )
+
+
+def _rules(env: Mapping[str, str], handoffs: str | None) -> Rules:
     rules = Rules()
     if env.get("JATKUMO_CUTOVER"):
         rules = replace(rules, cutover=parse_date(env["JATKUMO_CUTOVER"], "JATKUMO_CUTOVER"))
@@ -195,13 +226,13 @@ def load(env: Mapping[str, str] | None = None, handoffs: str | None = None) -> S
     else:
         rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"),
                               "the handoffs file of JATKUMO_HANDOFFS")
-    return Settings(
-        pseudonym_key=key.encode("utf-8") if key else None,
-        rules=rules,
-        bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
-        areas_file=env.get("JATKUMO_AREAS_FILE") or None,
-        duckdb_memory=_memory(env.get("JATKUMO_DUCKDB_MEMORY", "1GB")),
-    )
+    ignored = [v for v in ("JATKUMO_CUTOVER", "JATKUMO_HANDOFF_GRACE_DAYS") if env.get(v)]
+    if rules.configured_handoffs is not None and ignored:
+        # they set the default handoff only, which the file replaces: not silently ignored
+        raise ConfigError(f"{' and '.join(ignored)} set the default handoff only, and a "
+                          "handoffs file replaces that one: unset them and set the date and "
+                          "grace_days in the file's [[handoff]] (SPEC.md 4.1)")
+    return rules
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -46,9 +47,9 @@ def check_paths(events: Path, db: Path) -> None:
             raise UsageError(f"--db {db} would overwrite the event file {events}; give the "
                              "DuckDB file another name, e.g. --db gaps.duckdb")
     if not _replaceable(db):
-        raise UsageError(f"--db {db} exists and is not a DuckDB file, and a replay would "
-                         "replace it; give the path of a new file or of a DuckDB file, "
-                         "e.g. --db gaps.duckdb")
+        raise UsageError(f"--db {db} exists and is not a DuckDB file that can be read, and "
+                         "a replay would replace it; give the path of a new file or of a "
+                         "DuckDB file, e.g. --db gaps.duckdb")
     folder = db.parent
     if not folder.is_dir():
         raise UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
@@ -67,16 +68,27 @@ DUCKDB_MAGIC, DUCKDB_MAGIC_AT = b"DUCK", 8
 
 
 def _replaceable(db: Path) -> bool:
-    """Whether a replay may replace what is at `db`: nothing, an empty file, or a DuckDB file
-    (its header; whatever else its bytes hold, DuckDB judges them when it opens it)."""
+    """Whether a replay may replace what is at `db`: nothing, an empty regular file, or a
+    DuckDB file (its header; whatever else its bytes hold, DuckDB judges when it opens it).
+    Looked at before it is opened: opening a FIFO waits for a writer for ever, and a device
+    (/dev/null) is no file to replace. A file that cannot be read is not taken either: that
+    it may be replaced does not say what it is."""
+    try:
+        st = db.stat()
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (the folder's check
+        return True  # below says why, if the folder is what is missing)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    if st.st_size == 0:
+        return True
     try:
         with open(db, "rb") as f:
             head = f.read(DUCKDB_MAGIC_AT + len(DUCKDB_MAGIC))
-    except FileNotFoundError:
-        return True
-    except OSError:  # unreadable: the probe of the folder below names the problem
-        return True
-    return not head or head[DUCKDB_MAGIC_AT:] == DUCKDB_MAGIC
+    except OSError:
+        return False
+    return head[DUCKDB_MAGIC_AT:] == DUCKDB_MAGIC
 
 
 def _same_file(a: Path, b: Path) -> bool:

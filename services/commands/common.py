@@ -5,26 +5,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from schemas.types import FIRST_DAY, LAST_DAY
+from schemas.errors import ConfigError
 from services import config
 
 
 def iso_date(text: str) -> date:
     """A date of the command line: YYYY-MM-DD within the years every event date lies in (an
     as-of date in year 1 left no room for the months before it, and crashed the pages)."""
-    if not (len(text) == 10 and text[4] == text[7] == "-"):  # not 20230331 or 2023-W13-5
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-03-31")
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-03-31") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise argparse.ArgumentTypeError(
-            f"{text} is outside the years of the events ({FIRST_DAY.year}-{LAST_DAY.year}); "
-            "give a date within them, e.g. 2023-03-31")
-    return day
+        return config.parse_date(text, "the date")
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(f"{e}, e.g. 2023-03-31") from None
 
 
 def readable_file(text: str) -> Path:

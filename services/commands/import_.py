@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--contract-map is for attendance exports only")
     if args.out != "-" and Path(args.out).resolve() == args.file.resolve():
         raise UsageError("--out is the export itself; give another file")
-    settings = config.load()
+    settings = config.load(rules_too=False)
     out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
     try:
         report = import_file(args.kind, args.file, source=args.source,

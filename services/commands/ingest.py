@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.tokens).exists():
         raise UsageError(f"no token file at {args.tokens}; make one with 'jatkumo token add "
                          f"NAME --source SOURCE --tokens {args.tokens}'")
-    settings, kafka, limits = config.load(), kafka_settings(args), config.load_ingest()
+    settings, kafka = config.load(rules_too=False), kafka_settings(args)
+    limits = config.load_ingest()
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     taker = KafkaTaker(kafka.bootstrap, settings.pseudonym_key, args.name)
     app = web.Application()

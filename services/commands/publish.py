@@ -29,7 +29,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, kafka = config.load(), kafka_settings(args)
+    settings, kafka = config.load(rules_too=False), kafka_settings(args)
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     console = Console(stderr=True)
     size = args.file.stat().st_size

@@ -2,6 +2,7 @@
 processes (DuckDB wants one writer process; faust wants its own event loop)."""
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -40,8 +41,11 @@ def run(args: argparse.Namespace) -> int:
     sink = [sys.executable, "-m", "services.cli", "sink", "--db", str(args.db), *common]
     if args.serve:  # the dashboard lives in the sink: the one process that may open the file
         sink += ["--serve", "--port", str(args.port), "--host", args.host]
+    env = None
+    if args.handoffs:  # the flag wins in both children: the sink's pages label the handoffs
+        env = {**os.environ, "JATKUMO_HANDOFFS": args.handoffs}
     flag = stop_flag()
-    children = [subprocess.Popen(worker), subprocess.Popen(sink)]
+    children = [subprocess.Popen(worker, env=env), subprocess.Popen(sink, env=env)]
     try:
         while not flag[0] and all(c.poll() is None for c in children):
             time.sleep(0.5)  # waiting on a signal or a child's exit, not on Kafka

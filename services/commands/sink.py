@@ -49,7 +49,7 @@ def stop_flag() -> list[bool]:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, kafka = config.load(), kafka_settings(args)
+    settings, kafka = config.load(rules_too=False), kafka_settings(args)
     live = None
     if args.serve:
         # Imported here so a plain sink does not pay for aiohttp and jinja2.

@@ -82,6 +82,14 @@ def test_a_db_path_holding_another_file_is_refused_and_the_file_kept(tmp_path: P
     done = cli("replay", str(src), "--db", str(other))
     assert done.returncode == 2 and "not a DuckDB file" in done.stderr, done.stderr
     assert other.read_bytes() == before
+    # looked at before it is opened: a FIFO would wait for a writer for ever, and a device
+    # is no file to replace
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for db in (fifo, Path("/dev/null")):
+        done = cli("replay", str(src), "--db", str(db), timeout=60)
+        assert done.returncode == 2 and "not a DuckDB file" in done.stderr, (db, done.stderr)
+    assert fifo.exists()
     empty = tmp_path / "empty.duckdb"
     empty.touch()
     for db in (empty, empty):  # empty, then the DuckDB file the first replay left there
@@ -89,6 +97,25 @@ def test_a_db_path_holding_another_file_is_refused_and_the_file_kept(tmp_path: P
         assert ok.returncode == 0, ok.stderr
     with duckdb.connect(str(empty), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM events").fetchone() == (2,)
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop root")
+def test_a_db_file_that_cannot_be_read_is_not_replaced(tmp_path: Path) -> None:
+    """Whether it may be replaced does not say what it is: as nobody (root reads anything),
+    in a folder nobody may write, a file it may write but not read is kept."""
+    folder = Path(tempfile.mkdtemp(prefix="jatkumo-door-", dir="/tmp"))
+    try:
+        folder.chmod(0o777)
+        src = _events(folder)
+        src.chmod(0o644)
+        unread = folder / "unread.duckdb"
+        unread.write_bytes(b"report, not a database " * 10)
+        unread.chmod(0o222)
+        done = cli("replay", str(src), "--db", str(unread), user="65534")
+        assert done.returncode == 2 and "not a DuckDB file" in done.stderr, done.stderr
+        assert unread.read_bytes() == b"report, not a database " * 10
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_the_event_file_named_like_the_building_file_is_refused(tmp_path: Path) -> None:
