@@ -63,8 +63,10 @@ class FencedExit(Exception):
 # met one of them, and most batches (six transactions at once) waited out a retry. At
 # 20 ms (ours before, the Java client's value for this retry) a batch's flush took 76 / 72 ms
 # at the median; at 5 ms 44 / 48 ms, in interleaved runs (bench/kafka.py, the latency part):
-# the retry almost always succeeds. aiokafka uses the one setting for every retry, so with a
-# broker gone a producer asks 200 times a second instead of 50 until its request times out.
+# the retry almost always succeeds. aiokafka uses the one setting for every retry: a producer
+# whose transaction is under way when the broker goes asks 200 times a second instead of 50
+# until its request times out. A worker with its broker stopped used 3.7 % of a core at 5 ms
+# and 4.6 % at 20 (15 s each, the worker left running): its idle producers do not retry.
 RETRY_BACKOFF_MS = 5
 
 
