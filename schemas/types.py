@@ -59,9 +59,15 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 # refuses to read as a date: hence strict=False on these fields, with the validator letting
 # only text (or, from Python, a date) through. Plain indexing: they run for every date of
 # every event.
+def is_date_text(text: str) -> bool:
+    """Whether `text` has the frame of YYYY-MM-DD (a parser checks the digits and the
+    calendar): not 20230331, 2023-W13-5 or 1672876800."""
+    return len(text) == 10 and text[4] == text[7] == "-"
+
+
 def _iso_date_text(value: object) -> object:
     if isinstance(value, str):
-        if len(value) == 10 and value[4] == value[7] == "-":
+        if is_date_text(value):
             return value
     elif isinstance(value, date) and not isinstance(value, datetime):
         return value

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from schemas import reference
 from schemas.errors import ConfigError
-from schemas.types import FIRST_DAY, LAST_DAY
+from schemas.types import FIRST_DAY, LAST_DAY, is_date_text
 from streams.core.rules import (
     DEFAULT_REFERRAL_THRESHOLDS,
     DEFAULT_THRESHOLDS,
@@ -68,7 +68,7 @@ def _memory(text: str) -> str:
 def parse_date(text: str, what: str) -> date:
     """A configured date: YYYY-MM-DD, within the years every event date lies in."""
     try:
-        if not (len(text) == 10 and text[4] == text[7] == "-"):  # not 20230331 or 2023-W13-5
+        if not is_date_text(text):
             raise ValueError(text)
         day = date.fromisoformat(text)
     except ValueError:
@@ -120,30 +120,30 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     """The handoffs of a TOML file (SPEC.md 4.1): `[[handoff]]` tables with name, services,
     from, to, date and optionally grace_days. Every mistake is named with what to write;
     `source` says where the path came from (the flag or JATKUMO_HANDOFFS)."""
+    where = f"{source} {path}"
     try:
         with open(path, "rb") as f:
             data = f.read(HANDOFFS_MAX_BYTES + 1)
     except OSError as e:
-        raise ConfigError(f"cannot read {source} {path}: {e.strerror}; {_HANDOFFS_HELP}"
+        raise ConfigError(f"cannot read {where}: {e.strerror}; {_HANDOFFS_HELP}"
                           ) from None
     if len(data) > HANDOFFS_MAX_BYTES:
-        raise ConfigError(f"{source} {path} is larger than {HANDOFFS_MAX_BYTES // 1024} KiB: "
+        raise ConfigError(f"{where} is larger than {HANDOFFS_MAX_BYTES // 1024} KiB: "
                           f"not a handoffs file; {_HANDOFFS_HELP}")
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark is no mistake
     except UnicodeDecodeError:
-        raise ConfigError(f"{source} {path} is not UTF-8 text; save it as UTF-8 ("
+        raise ConfigError(f"{where} is not UTF-8 text; save it as UTF-8 ("
                           f"{_HANDOFFS_HELP})") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source} {path} is not valid TOML: {e}; correct it there, as in "
+        raise ConfigError(f"{where} is not valid TOML: {e}; correct it there, as in "
                           "the example of SPEC.md 4.1") from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
-        raise ConfigError(f"{source} {path} nests arrays or tables too deeply: not a "
+        raise ConfigError(f"{where} nests arrays or tables too deeply: not a "
                           f"handoffs file; {_HANDOFFS_HELP}") from None
     except ValueError as e:  # e.g. an integer of more digits than Python converts
-        raise ConfigError(f"{source} {path} cannot be read as TOML ({e}); "
+        raise ConfigError(f"{where} cannot be read as TOML ({e}); "
                           f"{_HANDOFFS_HELP}") from None
-    where = f"{source} {path}"
     tables = doc.get("handoff")
     if not isinstance(tables, list) or not tables or set(doc) != {"handoff"}:
         raise ConfigError(f"{where} must hold one or more [[handoff]] tables and nothing else")
@@ -226,13 +226,18 @@ def _rules(env: Mapping[str, str], handoffs: str | None) -> Rules:
     else:
         rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"),
                               "the handoffs file of JATKUMO_HANDOFFS")
-    ignored = [v for v in ("JATKUMO_CUTOVER", "JATKUMO_HANDOFF_GRACE_DAYS") if env.get(v)]
-    if rules.configured_handoffs is not None and ignored:
-        # they set the default handoff only, which the file replaces: not silently ignored
-        raise ConfigError(f"{' and '.join(ignored)} set the default handoff only, and a "
-                          "handoffs file replaces that one: unset them and set the date and "
-                          "grace_days in the file's [[handoff]] (SPEC.md 4.1)")
+    default_only(rules, [v for v in ("JATKUMO_CUTOVER", "JATKUMO_HANDOFF_GRACE_DAYS")
+                         if env.get(v)])
     return rules
+
+
+def default_only(rules: Rules, given: list[str]) -> None:
+    """Refuse settings of the default handoff (`given`: their names) beside a handoffs file,
+    which replaces that handoff: they would be ignored without a word."""
+    if rules.configured_handoffs is not None and given:
+        raise ConfigError(f"{' and '.join(given)} set the default handoff only, and a "
+                          "handoffs file replaces that one: leave them out and set the date "
+                          "and grace_days in the file's [[handoff]] (SPEC.md 4.1)")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from schemas.errors import UsageError
 from services import config
 from services.commands.common import iso_date, readable_file
 from services.replay import replay
@@ -45,10 +44,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(handoffs=args.handoffs)
     rules = settings.rules
     if args.cutover:
-        if rules.configured_handoffs is not None:
-            raise UsageError("--cutover sets the date of the default handoff only, and a "
-                             "handoffs file replaces that one: set the date in the file's "
-                             "[[handoff]] instead (SPEC.md 4.1)")
+        config.default_only(rules, ["--cutover"])
         rules = replace(rules, cutover=args.cutover)
     if args.thresholds:
         rules = config.parse_thresholds(args.thresholds, rules)

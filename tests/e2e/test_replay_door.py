@@ -2,6 +2,7 @@
 is a clear dead letter, a usage error (exit 2) or a failure that says what happened (exit 1),
 never a crash or a traceback calling it a bug, and nothing valid is lost."""
 
+import contextlib
 import fcntl
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,6 +57,20 @@ PARALLEL = "import services.replay as r\nr.PARALLEL_FROM_BYTES = 0"
 def _events(tmp: Path) -> Path:
     return h.write_jsonl(tmp / "events.jsonl", [h.signed("k1", "2022-09-01"),
                                                 h.attendance("k1", "2022-09-02")])
+
+
+@contextlib.contextmanager
+def _folder_of_events(mode: int) -> Iterator[tuple[Path, Path]]:
+    """A folder in /tmp with `mode` and a readable event file in it, for the CLI run as
+    nobody (pytest's own folders are closed to other users); removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="jatkumo-door-", dir="/tmp"))
+    try:
+        folder.chmod(mode)
+        src = _events(folder)
+        src.chmod(0o644)
+        yield folder, src
+    finally:
+        shutil.rmtree(folder)
 
 
 # --- --db and the folders ----------------------------------------------------------------------
@@ -103,19 +119,13 @@ def test_a_db_path_holding_another_file_is_refused_and_the_file_kept(tmp_path: P
 def test_a_db_file_that_cannot_be_read_is_not_replaced(tmp_path: Path) -> None:
     """Whether it may be replaced does not say what it is: as nobody (root reads anything),
     in a folder nobody may write, a file it may write but not read is kept."""
-    folder = Path(tempfile.mkdtemp(prefix="jatkumo-door-", dir="/tmp"))
-    try:
-        folder.chmod(0o777)
-        src = _events(folder)
-        src.chmod(0o644)
+    with _folder_of_events(0o777) as (folder, src):
         unread = folder / "unread.duckdb"
         unread.write_bytes(b"report, not a database " * 10)
         unread.chmod(0o222)
         done = cli("replay", str(src), "--db", str(unread), user="65534")
         assert done.returncode == 2 and "not a DuckDB file" in done.stderr, done.stderr
         assert unread.read_bytes() == b"report, not a database " * 10
-    finally:
-        shutil.rmtree(folder)
 
 
 def test_the_event_file_named_like_the_building_file_is_refused(tmp_path: Path) -> None:
@@ -138,20 +148,13 @@ def test_a_folder_as_db_or_a_missing_folder_is_a_usage_error(tmp_path: Path) -> 
 
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop root")
 def test_a_folder_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
-    """As root chmod stops nothing: the CLI runs as nobody, in a folder nobody cannot write.
-    (pytest's own folders are closed to other users, so this one is made in /tmp.)"""
-    folder = Path(tempfile.mkdtemp(prefix="jatkumo-door-", dir="/tmp"))
-    try:
-        folder.chmod(0o755)
-        src = _events(folder)
-        src.chmod(0o644)
+    """As root chmod stops nothing: the CLI runs as nobody, in a folder nobody cannot write."""
+    with _folder_of_events(0o755) as (folder, src):
         closed = folder / "closed"
         closed.mkdir(mode=0o755)
         done = cli("replay", str(src), "--db", str(closed / "gaps.duckdb"), user="65534")
         assert done.returncode == 2, done.stderr
         assert "cannot write in the folder" in done.stderr and BUG not in done.stderr
-    finally:
-        shutil.rmtree(folder)
 
 
 @pytest.fixture
