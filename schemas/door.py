@@ -209,4 +209,6 @@ def pseudonymised(event: Event, raw: str | bytes, origin: str,
 
 def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    return DeadLetter(raw=mask_codes(text.rstrip("\r\n")), reason=mask_codes(reason), origin=origin)
+    # the origin too: a file or a token may be named after a person (`050395-912K.jsonl`)
+    return DeadLetter(raw=mask_codes(text.rstrip("\r\n")), reason=mask_codes(reason),
+                      origin=mask_codes(origin))

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import unicodedata
 from datetime import date
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -83,10 +84,46 @@ def _mask_hetu_value(m: re.Match[str]) -> str:
 
 
 def mask_codes(text: str) -> str:
-    """Text with every identity-code-like string (and any client_hetu value) masked."""
+    """Text with every identity-code-like string (and any client_hetu value) masked, also
+    where a reader would see one that the bytes hide: see `visible`."""
+    masked = _masked(text)
+    if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
+        return masked
+    seen = visible(masked)
+    again = _masked(seen)
+    # A code only the reader's eye puts together (a UTF-16 line's NULs between its letters,
+    # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash): the
+    # text is kept as it is seen, with that code masked.
+    return again if again != seen else masked
+
+
+def _masked(text: str) -> str:
     if "hetu" in text or "\\u" in text:  # the key, possibly escaped
         text = _KEY_VALUE.sub(_mask_hetu_value, text)
     return _UUID_OR_LOOSE.sub(_mask_loose, text)
+
+
+# Anything but printable ASCII, tab and line breaks: the case for a closer look.
+_HIDDEN = re.compile(r"[^\t\n\r\x20-\x7e]")
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
+                         "\ufe63\uff0d"})
+_KEEP = frozenset("\t\n\r")
+
+
+def visible(text: str) -> str:
+    """`text` as a reader sees it: compatibility forms folded (NFKC: full-width letters and
+    digits), characters that show nothing dropped (controls such as NUL, format characters
+    such as zero-width spaces and soft hyphens), dashes read as '-', and other scripts'
+    decimal digits as ASCII ones."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    out = []
+    for c in folded:
+        if c.isascii():
+            if c >= " " or c in _KEEP:
+                out.append(c)
+        elif unicodedata.category(c) not in ("Cc", "Cf"):
+            out.append(str(unicodedata.decimal(c)) if c.isdecimal() else c)
+    return "".join(out)
 
 
 def _mask_loose(m: re.Match[str]) -> str:

@@ -2,13 +2,14 @@
 on the raw bytes and after JSON unescaping; dead letters mask every code-shaped string."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from schemas.door import DeadLetter, admit, admitted, closer_look, needs_look, validate_json
-from schemas.hetu import has_code, mask_codes
-from tests.helpers import KEY, producer, referral_made, signed
+from schemas.hetu import MASK, has_code, mask_codes, visible
+from tests.helpers import KEY, producer, read_relations, referral_made, signed
 
 CODE = "131052-308T"  # the SPEC's published example
 GLUED = "131052-9085"  # test range (908), sent glued to letters: id131052-9085
@@ -106,3 +107,49 @@ def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
     assert closer_look(plain) is None
     spaced = plain.replace(b'"source":', b'"source" \t:')  # counted all the same: no look
     assert not needs_look(spaced, validate_json(spaced))
+
+
+@pytest.mark.parametrize("text", [
+    "050395\u2011912K",  # a non-breaking hyphen for the sign
+    "050395\u2013912K",  # an en dash
+    "\uff10\uff15\uff10\uff13\uff19\uff15\uff0d\uff19\uff11\uff12\uff2b",  # full-width
+    "050\u00ad395-912K",  # a soft hyphen inside
+    "050395\u200b-912K",  # a zero-width space inside
+    "\u0660\u0665\u0660\u0663\u0669\u0665-\u0669\u0661\u0662K",  # Arabic-Indic digits
+    '{"client_hetu": "050395-912K"}'.encode("utf-16").decode("utf-8", "replace"),  # UTF-16
+])
+def test_a_code_a_reader_sees_is_masked_whatever_the_bytes_between(text: str) -> None:
+    """Attack (2026-12-03): a UTF-16 events file's dead letters kept its codes with a NUL
+    between every two characters, which a browser drops: the analyst's SQL page showed them."""
+    assert "050395" not in visible(mask_codes(text))
+    assert MASK in mask_codes(text)
+
+
+def test_masking_keeps_text_without_a_hidden_code_as_it_is() -> None:
+    for text in ("äiti ja isä: 12", "tab\there", "\x00nul but no code", "050395\x1b[0m-912K"):
+        assert mask_codes(text) == text
+
+
+def test_a_dead_letters_origin_is_masked() -> None:
+    """A file (or a token) named after a person: the origin names it in every dead letter."""
+    dead = admit(b"not json", "/data/asiakas 050395-912K/e.jsonl:7", KEY)
+    assert isinstance(dead, DeadLetter)
+    assert dead.origin == f"/data/asiakas {MASK}/e.jsonl:7"
+
+
+def test_a_utf16_file_named_after_a_code_leaves_no_code_in_duckdb(tmp_path: Path) -> None:
+    from services.config import Settings
+    from services.replay import replay
+
+    lines = [json.dumps({**signed("k1", "2023-01-02"), "client_id": None,
+                         "client_hetu": "050395-912K"}), "not json 131052-308T"]
+    src = tmp_path / "050395-912K.jsonl"
+    src.write_bytes("\n".join(lines).encode("utf-16"))
+    db = tmp_path / "g.duckdb"
+    replay(src, db, Settings(pseudonym_key=KEY), None)
+    rel = read_relations(db)
+    assert rel["dead_letters"], "a UTF-16 file is not events: dead letters"
+    for row in rel["dead_letters"]:
+        for value in row:
+            seen = visible(str(value))
+            assert "050395" not in seen and "131052" not in seen, row
