@@ -10,8 +10,10 @@ place and service; handoff contracts by place and status; ...) or a marginal of 
   cell of that sum is hidden, shown as '..'. Only counts >= k are chosen, so a reader knows
   '..' >= k (and zeros stay shown: hiding one would protect nothing, and a reader could tell);
 - withdrawn: where a sum has no cell >= k left to hide (a month's region total '<5' over four
-  areas of '<5' says each is 1), its pinned small cells are not published at all, shown as '–':
-  a reader then knows only that they are >= 0.
+  areas of '<5' says each is 1), its pinned small cells are not published at all, shown as '–',
+  and so are the sum's zeros. A reader then knows only that a '–' is 0 to k-1. (Zeros
+  shown beside them told a reader that every '–' was at least 1, which pinned the four
+  areas again: an attack on the published pages, 2026-12-03.)
 
 "Would give away" is checked across all relations together, not per table: the bounds a reader
 can derive are tightened over every relation until nothing changes (interval propagation, the
@@ -121,6 +123,9 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
                 if not pinned and hidden.get(r.parent) == PRIMARY:
                     pinned = [r.parent]
                 withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
+                # and the sum's zeros: among them, a '–' may be 0 (see the module's text)
+                withdraw.update(key for key in (r.parent, *r.children)
+                                if counts[key] == 0 and key not in hidden)
         if not more and not withdraw:
             return
         hidden.update({key: SECONDARY for key in more})
@@ -173,7 +178,7 @@ def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[
         kind = hidden.get(key)
         if kind is not None:
             lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
-                                WITHDRAWN: (0.0, INF)}[kind]
+                                WITHDRAWN: (0.0, float(k - 1))}[kind]
 
     # Per sum: the total of its shown parts (fixed) and its hidden parts, so a visit costs
     # the hidden cells only (an area of 280 municipalities has a handful hidden).

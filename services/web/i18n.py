@@ -39,14 +39,14 @@ _T: dict[str, tuple[str, str, str]] = {
     "gap_type": ("Katkoksen tyyppi", "Gap type", "Typ av avbrott"),
     "count": ("Määrä", "Count", "Antal"),
     "suppressed_note": ("Määrät 1–{m} näytetään muodossa <{k} (pienten lukujen suoja); .. = "
-                        "piilotettu, jottei pieni luku paljastu summasta; – = ei julkaista, "
+                        "piilotettu, jottei pieni luku paljastu summasta; – = 0–{m}, ei julkaista, "
                         "koska summa paljastaisi sen tarkasti.",
                         "Counts from 1 to {m} are shown as <{k} (small-number protection); .. = "
-                        "hidden so that a total does not give a small count away; – = not "
-                        "published, as a total would give it away exactly.",
+                        "hidden so that a total does not give a small count away; – = 0 to {m}, "
+                        "not published, as a total would give it away exactly.",
                         "Antal 1–{m} visas som <{k} (skydd av små tal); .. = dolt så att en summa "
-                        "inte röjer ett litet tal; – = publiceras inte, eftersom en summa skulle "
-                        "röja det exakt."),
+                        "inte röjer ett litet tal; – = 0–{m}, publiceras inte, eftersom en summa "
+                        "skulle röja det exakt."),
     "handoff": ("Siirto hyvinvointialueelle 1.1.2023", "Handoff to the wellbeing area 1.1.2023",
                 "Överföring till välfärdsområdet 1.1.2023"),
     "handoff_intro": (

@@ -428,6 +428,8 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
     rels += map_relations([(r["area_key"], r["municipality"], r["service"])
                            for r in map_rows if r["service"] is not None])
+    if as_of is not None:
+        rels += same_measure(counts, as_of)
     _sum_up(counts, rels)
     # every mapping in a fixed order (the queries' rows come in any order): the stored cube
     # is the same bytes at every build
@@ -441,6 +443,28 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
                 trend_months=months, handoffs=parts, story_days=story_days)
     cube.map_rows = _map(cube, map_rows)
     return cube
+
+
+def same_measure(counts: dict[Key, int], as_of: date) -> list[Relation]:
+    """The overview's young people in service on the as-of date, per area and service, are
+    the map's clients of that service summed over the area's municipalities: the same
+    people, shown on two pages (and a focused overview shows the map's cell under the
+    overview's words). Unlinked, the area's total less its shown municipalities gave the
+    hidden ones away (an attack on the published pages, 2026-12-03). Linked where the two
+    agree, which they do by construction; a pair that did not would be no identity for a
+    reader either."""
+    day = as_of.isoformat()
+    parts: dict[tuple[str, str], list[Key]] = defaultdict(list)
+    for key in counts:
+        if isinstance(key, tuple) and len(key) == 4 and key[0] == "clients" \
+                and key[2] != ALL and key[3] in STORY_SERVICES:
+            parts[(key[3], key[1])].append(key)
+    rels = []
+    for (svc, a), kids in sorted(parts.items()):
+        total = ("in_service", day, svc, a)
+        if total in counts and counts[total] == sum(counts[c] for c in kids):
+            rels.append(Relation(total, tuple(sorted(kids))))
+    return rels
 
 
 def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:

@@ -9,9 +9,12 @@ area; open gaps by handoff, type, area and whether they began before the handoff
 >= 0. Every handoff the overview's picker offers is read. Each figure on a page, in a CSV,
 in /metrics or in the alert counts is the sum of the cells it covers: a shown number fixes
 that sum, '<k' puts it in [1, k-1], '..' at >= k (the dashboard only hides counts >= k as
-'..'), and a rate bounds its numerator. A hidden figure is recovered when its LP range,
-rounded inward to integers, is a single value. `collect_main` reads the pages as they were
-before the published cube (main at 5664f49), so the same audit can be pointed at them."""
+'..'), a withdrawn '–' in [0, k-1] (only counts below k and zeros are withdrawn), and a rate
+bounds its numerator. The young people in service on the as-of date are the map's clients
+summed over an area's municipalities (the focused overview says so). A hidden figure is
+recovered when its LP range, rounded inward to integers, is a single value. `collect_main`
+reads the pages as they were before the published cube (main at 5664f49), so the same audit
+can be pointed at them."""
 
 import csv
 import http.cookiejar
@@ -132,8 +135,10 @@ class System:
     figures: list[tuple[list[Var], str, str]] = field(default_factory=list)  # as collected
     bounds: list[tuple[list[Var], float, float]] = field(default_factory=list)
 
-    def figure(self, cells: Iterable[Var], text: str, name: str) -> None:
-        """A published figure: the sum of `cells` is `text`."""
+    def figure(self, cells: Iterable[Var], text: str, name: str,
+               withdrawn: bool = True) -> None:
+        """A published figure: the sum of `cells` is `text`. `withdrawn`: a '–' here is a
+        withdrawn count (else it stands for a sum not published, which says nothing)."""
         cells = list(cells)
         self.figures.append((cells, text, name))
         coeffs = {c: 1.0 for c in cells}
@@ -144,8 +149,10 @@ class System:
             lo, hi = 1.0, float(int(text[1:]) - 1)
         elif text == "..":
             lo, hi = float(self.k), math.inf
+        elif text == "–" and withdrawn:
+            lo, hi = 0.0, float(self.k - 1)
         else:
-            return  # '–': not published
+            return  # a sum not published
         if not coeffs:
             assert lo == 0, f"{name}: {text} but no cell beneath it"
             return
@@ -279,7 +286,7 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             else:
                 cells = [("T", day, t, area)]
             s.figure(cells, value, f"trend {day} {area} {t}")
-    _in_service(s, page["in-service"], page.get("in-service-now", []))
+    now = _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
     handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
     for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
@@ -289,7 +296,13 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             _began(s, hp["began"], h, gaps)
     # The service map: clients and workshops by service, and its choropleth's figures (its
     # handoff measure is of the first handoff, the overview's default).
-    _map(b, s, gaps, handoff_cells[0])
+    area_of = _map(b, s, gaps, handoff_cells[0])
+    for svc in ("KTT", "SOSKU"):  # the same people on the overview and the map
+        for area in sorted(set(area_of.values())):
+            link: dict[Var, float] = {("S", now, svc, area): 1.0}
+            link.update({("C", m, svc): -1.0 for m, a in area_of.items() if a == area})
+            if now is not None:
+                s.constraints.append((link, 0.0, 0.0))
     # The alert counts.
     alerts = {tid: rs for tid, _, rs in tables(b.get("/alerts"))}
     for _, (area, *values) in body(alerts["alert-counts"]):
@@ -308,7 +321,7 @@ def _day(text: str) -> tuple[int, ...]:
 
 
 def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
-         handoff: Callable[[str | None, str | None, str], list[Var]]) -> None:
+         handoff: Callable[[str | None, str | None, str], list[Var]]) -> dict[str, str]:
     """The service map: active clients and workshops by municipality and service (gaps per
     100 clients there bounds the gaps), and the choropleth's table in every measure and level:
     open gaps over all types and young people in service, or the handoff transferred on time
@@ -346,14 +359,17 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
                                  else handoff(a, name, "transferred"))
                     den_cells = (clients[name] if measure == "gaps"
                                  else [c for st in statuses for c in handoff(a, name, st)])
-                s.figure(num_cells, num, f"map {measure} {level} {name} numerator")
+                # a place's open gaps over the five types: '–' where one is hidden
+                s.figure(num_cells, num, f"map {measure} {level} {name} numerator",
+                         withdrawn=measure != "gaps")
                 s.figure(den_cells, den, f"map {measure} {level} {name} denominator")
+    return area_of
 
 
 def _in_service(s: System, rows: list[tuple[str, list[str]]],
-                headline: list[tuple[str, list[str]]]) -> None:
+                headline: list[tuple[str, list[str]]]) -> str | None:
     """Young people in KTT and SOSKU by day and area; the region's row sums the areas. The
-    headline repeats the region's last two days."""
+    headline repeats the region's last two days. Returns the last day (the as-of date)."""
     areas: dict[str, list[str]] = defaultdict(list)
     for _, (day, area, *_) in body(rows):
         if area != ALL_AREAS:
@@ -368,6 +384,7 @@ def _in_service(s: System, rows: list[tuple[str, list[str]]],
             cells = ([("S", day, svc, a) for a in areas[day]] if area == ALL_AREAS
                      else [("S", day, svc, area)])
             s.figure(cells, value, f"in service {day} {area} {svc}")
+    return days[-1] if days else None
 
 
 def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
