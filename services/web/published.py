@@ -463,7 +463,7 @@ def same_measure(counts: dict[Key, int], as_of: date) -> list[Relation]:
     for (svc, a), kids in sorted(parts.items()):
         total = ("in_service", day, svc, a)
         if total in counts and counts[total] == sum(counts[c] for c in kids):
-            rels.append(Relation(total, tuple(sorted(kids))))
+            rels.append(Relation(total, tuple(sorted(kids, key=repr))))
     return rels
 
 
