@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import jinja2
 from aiohttp import web
@@ -18,6 +18,7 @@ from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
 from services.web.i18n import LANG_NAMES, LANGS, translate
+from services.web.logtext import hide_clients
 from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore
 
@@ -72,6 +73,26 @@ def ctx(request: web.Request) -> Ctx:
 def session(request: web.Request) -> Session:
     s: Session = request["session"]
     return s
+
+
+async def redacted(request: web.Request, text: str) -> str:
+    """Text a user typed, as the access log keeps it: client ids and pseudonyms become
+    references, identity codes are masked (services/web/logtext.py)."""
+    return await hide_clients(ctx(request).refs, text)
+
+
+async def logged_query(request: web.Request) -> str | None:
+    """The request's filters as the access log keeps them: decoded (a code sent as %2D is
+    still a code), then `redacted`. A filter is typed text: a client id or an identity code
+    in one was kept as it was."""
+    text = unquote_plus(request.query_string)
+    return await redacted(request, text) if text else None
+
+
+def https(request: web.Request) -> bool:
+    """Whether the dashboard is reached over HTTPS (its public address says so, or the
+    request came so): its cookies are then sent over HTTPS only (Secure)."""
+    return request.secure or ctx(request).settings.public_url.lower().startswith("https://")
 
 
 def lang_of(request: web.Request) -> str:
@@ -161,7 +182,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 # After sign-in, back to where the link pointed (an alert from Alertmanager).
                 if "text/html" in request.headers.get("Accept", ""):  # not for a favicon
                     back.set_cookie("next", request.path, httponly=True, samesite="Lax",
-                                    path="/", max_age=600)
+                                    secure=https(request), path="/", max_age=600)
                 raise back
             raise web.HTTPUnauthorized(text=translate("sign_in_again", lang_of(request)))
         request["session"] = s

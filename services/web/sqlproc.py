@@ -223,7 +223,9 @@ class SqlRunner:
         s = self.settings
         spare = await self._take()
         proc, tmp = spare.proc, spare.tmp
-        header = {"db": str(db), "sql": statement, "limit": limit, "tmp": tmp,
+        # absolute: the child runs in a folder of its own (a relative --db, as the README
+        # writes it, was looked for there, and every analyst query failed)
+        header = {"db": str(Path(db).absolute()), "sql": statement, "limit": limit, "tmp": tmp,
                   "memory_limit": s.sql_memory_limit, "suppress_below": s.suppress_below,
                   "cpu_seconds": math.ceil(s.sql_timeout_seconds) + 5,
                   "access_log": table is not None}
@@ -374,6 +376,7 @@ def main() -> int:
         out.write(READY)
         out.flush()
         table, cut = _query(con, str(header["sql"]), header["limit"])
+        data = _ipc(table)  # before "ok": Arrow may run out of memory here too
     except Refused as e:
         out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())
         return 0
@@ -381,7 +384,7 @@ def main() -> int:
         out.write(json.dumps({"ok": False, "kind": "error", "message": short(e)}).encode())
         return 0
     out.write(json.dumps({"ok": True, "cut": cut}).encode() + b"\n")
-    out.write(_ipc(table))
+    out.write(data)
     out.flush()
     return 0
 

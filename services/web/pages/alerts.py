@@ -26,7 +26,7 @@ from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
 from services.scope import Scope
 from services.web import focus, formats, published
-from services.web.app import ctx, lang_of, needs, render, session
+from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES, SERVICES
@@ -176,7 +176,7 @@ async def alerts(request: web.Request) -> web.StreamResponse:
                                       (paging["page_no"] - 1) * PAGE_SIZE, PAGE_SIZE)
     options = await asyncio.to_thread(state.choices, scope_where, scope_params)
     as_of = await as_of_date(request)
-    c.store.log(s.user, s.role, "view", "alerts", detail=request.query_string or None,
+    c.store.log(s.user, s.role, "view", "alerts", detail=await logged_query(request),
                 row_count=len(rows))
     return render(request, "alerts.html", page="alerts", f=f, work=True,
                   rows=[described(r, as_of, lang) for r in rows], as_of=as_of,
@@ -200,7 +200,7 @@ async def counted(request: web.Request, f: WorkFilters) -> web.StreamResponse:
     for r in cells[start:start + PAGE_SIZE]:
         r["municipality_name"] = (municipality_name(r["municipality"], lang)
                                   if r["municipality"] != ALL else "")
-    c.store.log(s.user, s.role, "view", "alerts", detail=request.query_string or None)
+    c.store.log(s.user, s.role, "view", "alerts", detail=await logged_query(request))
     return render(request, "alerts.html", page="alerts", f=f, work=False,
                   counts=cube.alert_counts(), cells=cells[start:start + PAGE_SIZE],
                   gap_types=GAP_TYPES, all_key=ALL, states=STATES, areas=list(cube.areas),

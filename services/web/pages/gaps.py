@@ -14,7 +14,7 @@ import pyarrow as pa
 from aiohttp import web
 
 from services.web import export, focus, published
-from services.web.app import ctx, lang_of, needs, render, session
+from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
 from services.web.published import Cube
@@ -148,7 +148,7 @@ async def gaps(request: web.Request) -> web.StreamResponse:
     f = Filters.of(request.query)
     cols, rows, values = await fetch(request, f, LIMIT)
     s = session(request)
-    ctx(request).store.log(s.user, s.role, "view", "gaps", detail=request.query_string or None,
+    ctx(request).store.log(s.user, s.role, "view", "gaps", detail=await logged_query(request),
                            row_count=len(rows))
     return render(request, "gaps.html", page="gaps", f=f, cols=cols, rows=rows, limit=LIMIT,
                   gap_types=GAP_TYPES, query_string=request.query_string, **values)
@@ -219,7 +219,7 @@ async def gaps_download(request: web.Request) -> web.StreamResponse:
     table = export.Table(cols, [header(c, lang) for c in cols], rows, words(lang),
                          frozenset({"gaps"}), data, VERBATIM)
     ctx(request).store.log(s.user, s.role, "export", "gaps.xlsx" if fmt == "xlsx" else
-                           "gaps.csv", detail=request.query_string or None,
+                           "gaps.csv", detail=await logged_query(request),
                            row_count=table.row_count())
     return await export.response(table, fmt, lang, "gaps", translate("gaps", lang))
 

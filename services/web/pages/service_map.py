@@ -20,7 +20,7 @@ from aiohttp import web
 
 from schemas.reference import municipalities
 from services.web import focus, geo, published
-from services.web.app import ctx, lang_of, local_path, needs, render, session
+from services.web.app import ctx, https, lang_of, local_path, needs, render, session
 from services.web.formats import num
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
 from services.web.i18n import translate
@@ -175,7 +175,8 @@ async def set_focus(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(local_path(request.query.get("next")) if "next" in request.query
                                 else back_to(request))
     if chosen is not None:
-        response.set_cookie(focus.COOKIE, chosen.code, httponly=True, samesite="Lax", path="/")
+        response.set_cookie(focus.COOKIE, chosen.code, httponly=True, samesite="Lax", path="/",
+                            secure=https(request))
     raise response
 
 

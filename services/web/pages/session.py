@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from services.web.app import ctx, lang_of, local_path, own_origins, render
+from services.web.app import ctx, https, lang_of, local_path, own_origins, render
 from services.web.auth import verify_password
 from services.web.i18n import LANGS
 
@@ -46,6 +46,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(local_path(request.cookies.get("next")))
     response.del_cookie("next", path="/")
     response.set_cookie("session", c.sessions.start(user), httponly=True, samesite="Strict",
+                        secure=https(request),
                         path="/")
     raise response
 
@@ -69,6 +70,7 @@ async def language(request: web.Request) -> web.StreamResponse:
     code = request.match_info["code"]
     response = web.HTTPSeeOther(back_to(request))
     response.set_cookie("lang", code if code in LANGS else lang_of(request), samesite="Lax",
+                        secure=https(request),
                         path="/", max_age=365 * 86400)
     raise response
 

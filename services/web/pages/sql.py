@@ -10,9 +10,8 @@ from aiohttp import web
 
 from analytics.relations import BY_NAME, TABLES, VIEWS, view_sql
 from services.web import export
-from services.web.app import ctx, lang_of, needs, render, session
+from services.web.app import ctx, lang_of, needs, redacted, render, session
 from services.web.auth import PERMISSIONS
-from services.web.logtext import hide_clients
 from services.web.pages import access
 from services.web.sqlguard import Refused
 from services.web.sqlproc import Busy, QueryError, TimedOut
@@ -80,12 +79,6 @@ def relation_docs() -> list[tuple[str, str]]:
         docs += _headers(view_sql(name))
     docs.append(("access_log", ACCESS_LOG_DOC))
     return docs
-
-
-async def redacted(request: web.Request, sql: str) -> str:
-    """The query as logged: client ids and pseudonyms become references, identity codes are
-    masked (services/web/logtext.py)."""
-    return await hide_clients(ctx(request).refs, sql)
 
 
 @needs("sql")

@@ -31,5 +31,7 @@ def serve(db: Path, users: Path, **extra: str) -> Iterator[str]:
     env = {**os.environ, "JATKUMO_USERS": str(users), "JATKUMO_WEB_SECRET": "attack-secret",
            "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_PUBLIC_URL": f"http://127.0.0.1:{port}",
            **LIMITS, **extra}
-    with serving(db, port, env, db.parent / f"serve-{port}.log") as url:
+    # the file named relative to the server's folder, as the README writes it: analyst SQL
+    # runs in a folder of its own, and once looked for the file there (every query failed)
+    with serving(db, port, env, db.parent / f"serve-{port}.log", relative=True) as url:
         yield url

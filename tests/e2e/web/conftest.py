@@ -81,13 +81,15 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 20) -> Non
 
 
 @contextlib.contextmanager
-def serving(db: Path, port: int, env: dict[str, str], log: Path | None = None
-            ) -> Iterator[str]:
+def serving(db: Path, port: int, env: dict[str, str], log: Path | None = None,
+            relative: bool = False) -> Iterator[str]:
     """`jatkumo serve --db DB` as a real process on `port`: its URL once /healthz answers;
-    stopped on leaving. Its output goes to `log` if given."""
+    stopped on leaving. Its output goes to `log` if given. `relative`: run in DB's folder
+    and name it as the README does (`--db gaps.duckdb`)."""
     out = log.open("ab") if log is not None else None
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db", str(db),
-                             "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--db",
+                             db.name if relative else str(db), "--port", str(port)],
+                            env=env, cwd=db.parent if relative else None,
                             stdout=out or subprocess.DEVNULL,
                             stderr=subprocess.STDOUT if out else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

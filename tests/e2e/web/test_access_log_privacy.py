@@ -33,6 +33,11 @@ def test_nothing_typed_about_a_client_reaches_the_log(logged: str) -> None:
     antti.get("/timeline")
     for typed in ("syn-00001", PSEUDONYM, CODE):
         assert antti.post("/timeline", {"_csrf": antti.csrf, "ref": typed}).status == 404
+    # filters and an export's filters are typed text too (an attack found them logged as
+    # they were, 2026-12-03); a code sent percent-encoded is still one
+    antti.get("/gaps?area=syn-00001&producer=" + CODE)
+    antti.get("/gaps.csv?area=syn-00002&municipality=" + CODE.replace("-", "%2D"))
+    antti.get(f"/alerts?area={PSEUDONYM}&service=x{CODE}")
     got = antti.sql(f"SELECT count(*) AS n FROM continuity_gaps WHERE client_id = 'syn-00001' "
                     f"OR client_id IN ('{PSEUDONYM}', \"syn-00002\") OR 'x{CODE}' = 'id'")
     assert got.status in (200, 400)

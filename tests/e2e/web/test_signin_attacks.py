@@ -2,6 +2,7 @@
 stalling the server with hashing, cross-site POSTs and redirects off the site."""
 
 import concurrent.futures as cf
+import http.cookiejar
 import shutil
 import threading
 import time
@@ -202,3 +203,24 @@ def test_sign_in_never_returns_off_site(fresh: str, target: str) -> None:
         None, None, {}))
     got = c.post("/login", {"username": "antti", "password": PASSWORD})
     assert got.status == 303 and got.headers["Location"] == "/"
+
+
+def _session_cookie(url: str) -> http.cookiejar.Cookie:
+    c = Client(url)
+    assert c.post("/login", {"username": "maija", "password": PASSWORD}).status == 303
+    return next(cookie for cookie in c.jar if cookie.name == "session")
+
+
+def test_cookies_are_secure_when_the_dashboard_is_public_over_https(web_db: Path,
+                                                                     tmp_path: Path) -> None:
+    """An attack found the session cookie without Secure behind an HTTPS address (2026-12-03):
+    a browser would send it over plain HTTP too. Over plain HTTP it stays usable (tests,
+    a local demo)."""
+    shutil.copy(web_db, tmp_path / "gaps.duckdb")
+    users = write_users(tmp_path / "users.toml")
+    with serve(tmp_path / "gaps.duckdb", users, JATKUMO_PUBLIC_URL="https://jatkumo.example"
+               ) as url:
+        cookie = _session_cookie(url)
+    assert cookie.secure and cookie.has_nonstandard_attr("HttpOnly")
+    with serve(tmp_path / "gaps.duckdb", users) as url:
+        assert not _session_cookie(url).secure
