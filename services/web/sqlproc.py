@@ -54,7 +54,12 @@ READING = frozenset({"SELECT", "EXPLAIN"})
 # says "ready" before the query, and the time limit starts then. Startup has a bound of its own.
 STARTUP_SECONDS = 20.0
 READY = b"ready\n"
-MAX_ANSWER_BYTES = 256 * 2**20  # an export bigger than this is refused, not held in memory
+# An answer bigger than these is refused, not held in memory. The server turns an answer
+# into Python values (an attack's 160 MB export took the server to 2.3 GB, and stalled its
+# pages for seconds): a download up to 64 MiB of Arrow data, a page (which shows at most the
+# row limit) up to 8 MiB (a single 100 MB string once made a 400 MB page).
+MAX_ANSWER_BYTES = 64 * 2**20
+MAX_PAGE_BYTES = 8 * 2**20
 BATCH_ROWS = 2048
 
 
@@ -231,6 +236,7 @@ class SqlRunner:
                   "access_log": table is not None}
         payload = json.dumps(header).encode() + b"\n" + (_ipc(table) if table else b"")
         errors = Path(tmp) / "stderr"
+        most = MAX_ANSWER_BYTES if limit is None else MAX_PAGE_BYTES
         assert proc.stdin is not None and proc.stdout is not None
         try:
             proc.stdin.write(payload)
@@ -238,9 +244,9 @@ class SqlRunner:
             proc.stdin.close()
             first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
             if first != READY:  # it could not open the file: the answer says why
-                out = first + await asyncio.wait_for(_read(proc.stdout), STARTUP_SECONDS)
+                out = first + await asyncio.wait_for(_read(proc.stdout, most), STARTUP_SECONDS)
             else:
-                out = await asyncio.wait_for(_read(proc.stdout), s.sql_timeout_seconds)
+                out = await asyncio.wait_for(_read(proc.stdout, most), s.sql_timeout_seconds)
             await asyncio.wait_for(proc.wait(), STARTUP_SECONDS)
         except TimeoutError:
             raise TimedOut() from None
@@ -260,13 +266,13 @@ class SqlRunner:
         return _answer(proc.returncode, out)
 
 
-async def _read(stream: asyncio.StreamReader) -> bytes:
+async def _read(stream: asyncio.StreamReader, most: int) -> bytes:
     chunks, size = [], 0
     while chunk := await stream.read(1 << 20):
         size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise QueryError(f"the answer is over {MAX_ANSWER_BYTES >> 20} MiB: select fewer "
-                             "columns or rows")
+        if size > most:
+            raise QueryError(f"the answer is over {most >> 20} MiB: select fewer columns or "
+                             "rows")
         chunks.append(chunk)
     return b"".join(chunks)
 

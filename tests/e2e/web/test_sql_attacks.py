@@ -108,6 +108,15 @@ def test_string_bomb_is_stopped_at_the_limit(attacked: str) -> None:
     assert got.status == 400 and got.seconds < 12, (got.status, got.seconds)
 
 
+def test_an_answer_too_big_for_a_page_is_refused_not_rendered(attacked: str) -> None:
+    """An attack: one 100 MB string made a 400 MB page, the server's memory past 1.4 GB. A
+    page's answer is capped at 8 MiB, a download's at 64 MiB; both say what to do."""
+    got = analyst(attacked).sql("SELECT repeat('<', 20000000) AS x")
+    assert got.status == 400 and "liian suuri" in got.body and len(got.body) < 2**20
+    small = analyst(attacked).sql("SELECT repeat('<', 20000000) AS x", fmt="csv-plain")
+    assert small.status == 200 and len(small.body) > 20000000
+
+
 def test_long_query_is_killed_at_the_time_limit(attacked: str) -> None:
     got = analyst(attacked).sql(HEAVY)
     assert got.status == 400 and "pysäytettiin 3 sekunnin" in got.body and got.seconds < 12, \
