@@ -34,6 +34,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +83,14 @@ class QueryError(Exception):
 @dataclass(frozen=True)
 class Result:
     names: list[str]
-    rows: list[tuple[Any, ...]]
+    data: pa.Table  # as the query's process sent it: a download is written from it
     cut: bool
+
+    @cached_property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The rows as Python values (for a page: at most the row limit)."""
+        columns = [c.to_pylist() for c in self.data.columns]
+        return list(zip(*columns, strict=True))
 
 
 def one_statement(sql: str) -> str:
@@ -314,9 +321,7 @@ def _answer(code: int | None, out: bytes) -> Result:
             raise Refused(message)
         raise QueryError(message)
     table = pa.ipc.open_stream(pa.BufferReader(rest)).read_all()
-    columns = [c.to_pylist() for c in table.columns]
-    return Result(list(table.column_names), list(zip(*columns, strict=True)),
-                  bool(head.get("cut")))
+    return Result(list(table.column_names), table, bool(head.get("cut")))
 
 
 # ---- the child ---------------------------------------------------------------------------

@@ -129,9 +129,10 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="error")
         return render(request, "sql.html", status=400, **failure(str(e)), **values)
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
-                row_count=len(got.rows))
-    if as_csv:  # the analyst's own column names head every form
-        table = export.Table(got.names, got.names, got.rows)
+                row_count=got.data.num_rows)
+    if as_csv:  # the analyst's own column names head every form, and their values as they are
+        table = export.Table(got.names, got.names, (), data=got.data,
+                             verbatim=frozenset(got.names))
         return await export.response(table, fmt, lang_of(request), "query", "SQL")
     return render(request, "sql.html", names=got.names, rows=got.rows, cut=got.cut,
                   limit=c.settings.sql_row_limit, **values)
