@@ -1,13 +1,16 @@
 """The `jatkumo` command line. Exit status: 0 finished, 2 usage error, 1 failure (SPEC.md 6)."""
 
 import argparse
+import io
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import NoReturn, TextIO, cast
 
 from schemas.errors import ConfigError, JatkumoError, UsageError
 from services import commands, config
+from services.web.logtext import masked
 
 EPILOG = """\
 examples:
@@ -42,6 +45,56 @@ def _bootstrap(args: argparse.Namespace) -> str:
         return "the configured address"
 
 
+class MaskedStream(io.TextIOBase):
+    """A text stream that masks identity codes in each write before the stream it wraps sees
+    it. Errors repeat what was typed (a file named after a client, an --as-of, the SQL line
+    DuckDB points at), and a code exists nowhere after the door, stderr included (SPEC.md
+    1.2). In an error message, masking too much costs nothing."""
+
+    def __init__(self, wrapped: TextIO) -> None:
+        super().__init__()
+        self.wrapped = wrapped
+
+    def write(self, text: str) -> int:
+        self.wrapped.write(masked(text))
+        return len(text)  # what the caller gave: print and logging count their own text
+
+    def flush(self) -> None:
+        self.wrapped.flush()
+
+    def fileno(self) -> int:
+        return self.wrapped.fileno()
+
+    def isatty(self) -> bool:
+        return self.wrapped.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.wrapped.encoding
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return self.wrapped.errors
+
+
+def mask_stderr() -> None:
+    """Everything this process writes to sys.stderr from now on goes through MaskedStream:
+    argparse, print and the logging handlers made later (they take sys.stderr when made). A
+    handler made before, at an import, is pointed at the wrapper too."""
+    if isinstance(sys.stderr, MaskedStream):
+        return  # main called again in the same process: one mask is enough
+    raw = sys.stderr
+    sys.stderr = cast(TextIO, MaskedStream(raw))
+    loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(lg, logging.Logger))]
+    for handler in (h for lg in loggers for h in lg.handlers):
+        if isinstance(handler, logging.StreamHandler) and handler.stream is raw:
+            handler.setStream(sys.stderr)
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -61,6 +114,7 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    mask_stderr()  # before parsing: usage errors repeat the arguments
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run

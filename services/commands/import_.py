@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from schemas.errors import UsageError
+from schemas.hetu import mask_codes
 from services import config
 from services.commands.common import readable_file
 from services.importer.run import import_file
@@ -68,15 +69,18 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout.buffer:
             out.close()
-    # plain lines, never wrapped: FILE:LINE: reason is what editors and grep understand
+    # plain lines, never wrapped: FILE:LINE: reason is what editors and grep understand. An
+    # export may be named after its client (asiakas_050395-912K.csv): the name is masked too.
     for line, reason in report.bad[:SHOWN]:
-        print(f"{args.file}:{line}: {reason}", file=sys.stderr)
+        print(mask_codes(f"{args.file}:{line}: {reason}"), file=sys.stderr)
     if len(report.bad) > SHOWN:
         print(f"… and {len(report.bad) - SHOWN} more bad rows", file=sys.stderr)
     console = Console(stderr=True)
     if args.errors:
         with open(args.errors, "w", encoding="utf-8") as f:
-            f.writelines(f"{line};{reason}\n" for line, reason in report.bad)
+            # the reasons are masked where they are made; masked again here so that this file
+            # stays free of codes whatever a later reason quotes
+            f.writelines(mask_codes(f"{line};{reason}\n") for line, reason in report.bad)
     console.print(f"{report.rows} rows ({report.encoding}, '{report.delimiter}'): "
                   f"{report.events} events written, {len(report.bad)} bad rows", markup=False)
     return 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas.errors import UsageError
+from schemas.hetu import mask_codes
 
 FIELDS = {
     "attendance": ("client_id", "client_hetu", "contract_id", "date", "present"),
@@ -59,25 +60,32 @@ def load_mapping(kind: str, path: Path | None, header: list[str]) -> Mapping:
             with open(path, "rb") as f:
                 doc = tomllib.load(f).get(kind, {})
         except OSError as e:
-            raise UsageError(f"cannot read the mapping {path}: {e.strerror}") from None
+            raise _refusal(f"cannot read the mapping {path}: {e.strerror}") from None
         except tomllib.TOMLDecodeError as e:
-            raise UsageError(f"the mapping {path} is not valid TOML: {e}") from None
+            raise _refusal(f"the mapping {path} is not valid TOML: {e}") from None
         if not isinstance(doc, dict):
-            raise UsageError(f"{path}: [{kind}] must be a table")
+            raise _refusal(f"{path}: [{kind}] must be a table")
     constants = doc.pop("constants", {})
     empty_is_absent = doc.pop("empty_is_absent", False)
     if not isinstance(constants, dict) or not isinstance(empty_is_absent, bool):
-        raise UsageError(f"{path}: [{kind}.constants] must be a table, empty_is_absent true or "
-                         "false")
+        raise _refusal(f"{path}: [{kind}.constants] must be a table, empty_is_absent true or "
+                       "false")
     unknown = (set(doc) | set(constants)) - set(FIELDS[kind])
     if unknown:
-        raise UsageError(f"{path}: unknown fields {sorted(unknown)}; the fields of {kind} are "
-                         f"{', '.join(FIELDS[kind])}")
+        raise _refusal(f"{path}: unknown fields {sorted(unknown)}; the fields of {kind} are "
+                       f"{', '.join(FIELDS[kind])}")
     columns = {f: str(doc.get(f, f)) for f in FIELDS[kind]
                if f not in constants and str(doc.get(f, f)) in header}
     m = Mapping(kind, columns, {k: str(v) for k, v in constants.items()}, empty_is_absent)
     _check(m, header, path)
     return m
+
+
+def _refusal(text: str) -> UsageError:
+    """A usage error with identity codes masked: its text quotes file names (an export may be
+    named after its client) and the export's header, which is the first row of a client's
+    cells when the export has no header line (SPEC.md 1.2)."""
+    return UsageError(mask_codes(text))
 
 
 def _check(m: Mapping, header: list[str], path: Path | None) -> None:
@@ -86,5 +94,5 @@ def _check(m: Mapping, header: list[str], path: Path | None) -> None:
     if m.has("client_id") == m.has("client_hetu"):
         missing.append("client_id or client_hetu (exactly one)")
     if missing:
-        raise UsageError(f"{where} finds no column for {', '.join(missing)} among the export's "
-                         f"columns {header}; name them in [{m.kind}] of a --mapping file")
+        raise _refusal(f"{where} finds no column for {', '.join(missing)} among the export's "
+                       f"columns {header}; name them in [{m.kind}] of a --mapping file")

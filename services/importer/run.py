@@ -34,8 +34,10 @@ def contract_map(path: Path) -> build.ContractOf:
     table = read_table(path)
     who = "client_hetu" if "client_hetu" in table.header else "client_id"
     if not {who, "contract_id", "start_date"} <= set(table.header):
-        raise UsageError(f"the contract map {path} needs columns client_id (or client_hetu), "
-                    f"contract_id, start_date and optionally end_date; it has {table.header}")
+        # the header of a map without one is a client's row: its cells are masked too
+        raise UsageError(mask_codes(
+            f"the contract map {path} needs columns client_id (or client_hetu), contract_id, "
+            f"start_date and optionally end_date; it has {table.header}"))
     spans: dict[str, list[tuple[date, date | None, str]]] = {}
     for line, row in table.rows:
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.errors import UsageError
+from schemas.hetu import mask_codes
 
 DELIMITERS = ";,\t"
 MAX_BYTES = 512 * 2**20  # an export larger than this is not a spreadsheet
@@ -45,8 +46,10 @@ def delimiter_of(first_line: str) -> str:
 
 
 def read_table(path: Path) -> Table:
+    """The export's rows. Its errors have identity codes masked: they quote the file's name,
+    and an export may be named after its client (SPEC.md 1.2)."""
     if path.stat().st_size > MAX_BYTES:
-        raise UsageError(f"{path} is over {MAX_BYTES // 2**20} MiB; split the export")
+        raise UsageError(mask_codes(f"{path} is over {MAX_BYTES // 2**20} MiB; split the export"))
     text, encoding = decode(path.read_bytes())
     first = text.split("\n", 1)[0]
     delimiter = delimiter_of(first)
@@ -54,9 +57,10 @@ def read_table(path: Path) -> Table:
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise UsageError(f"{path} is empty: export it with a header line") from None
+        raise UsageError(mask_codes(f"{path} is empty: export it with a header line")) from None
     if len(set(header)) < len(header):
-        raise UsageError(f"{path}: the header names a column twice: {header}")
+        # a file without a header line has its first row here: the cells are a client's
+        raise UsageError(mask_codes(f"{path}: the header names a column twice: {header}"))
     return Table(header, list(_rows(reader, header)), encoding, delimiter)
 
 

@@ -19,8 +19,14 @@ class KnownIds(Protocol):
     async def known_ids(self, candidates: list[str]) -> dict[str, str]: ...
 
 
+def masked(text: str) -> str:
+    """Text for a log or an error message: valid codes masked (also where the bytes hide
+    them), and anything shaped like one, glued to other text or not."""
+    return GLUED_CODE.sub(MASK, mask_codes(text))
+
+
 async def hide_clients(refs: KnownIds, text: str) -> str:
-    text = GLUED_CODE.sub(MASK, mask_codes(text))
+    text = masked(text)
     words = sorted({w for w in WORD.findall(text)})[:MAX_LOOKUPS]
     known = await refs.known_ids(words) if words else {}
 
