@@ -205,9 +205,15 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = render(request, "error.html", status=404, message="not_found")
     finally:
         CURRENT_SCOPE.reset(token)
+    return response
+
+
+async def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer's security headers, set as it is sent (aiohttp's on_response_prepare):
+    also on a redirect or a refusal raised as an exception, which a middleware's return path
+    never sees (an attack found /login's redirect and the 403s without them)."""
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
-    return response

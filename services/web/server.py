@@ -17,7 +17,7 @@ from services.alerts.state import AlertState
 from services.config import WebSettings
 from services.scope import WHOLE, describe
 from services.web import published
-from services.web.app import CTX, HERE, Ctx, guard
+from services.web.app import CTX, HERE, Ctx, guard, secure_headers
 from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
 from services.web.logtext import masked
@@ -58,6 +58,7 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
             store=store, users=users, settings=settings,
             analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
+    app.on_response_prepare.append(secure_headers)
     app[CTX] = c
     c.templates.globals["scope_text"] = describe  # the header names the user's scope
     metrics = app[METRICS] = Metrics(reader)

@@ -224,3 +224,24 @@ def test_cookies_are_secure_when_the_dashboard_is_public_over_https(web_db: Path
     assert cookie.secure and cookie.has_nonstandard_attr("HttpOnly")
     with serve(tmp_path / "gaps.duckdb", users) as url:
         assert not _session_cookie(url).secure
+
+
+def test_every_answer_carries_the_security_headers(fresh: str) -> None:
+    """Pages, and the answers raised on the way (the redirect to sign in, a refused cross-site
+    form, a stale form, 401 to htmx): an attack found the raised ones without them."""
+    def headers(got: Any) -> dict[str, str]:
+        return {k.lower(): v for k, v in got.headers.items()}
+
+    answers = [Client(fresh).get("/gaps"),  # 303 to /login
+               Client(fresh).post("/login", {"username": "x", "password": "y"},
+                                  headers={"Origin": EVIL}),  # 403
+               Client(fresh).get("/gaps", headers={"HX-Request": "true"}),  # 401
+               Client(fresh).get("/login")]
+    signed = Client(fresh)
+    signed.sign_in("maija", PASSWORD)
+    answers += [signed.get("/"), signed.post("/logout", {"_csrf": "stale"})]  # 200, 403
+    assert [a.status for a in answers] == [303, 403, 401, 200, 200, 403]
+    for got in answers:
+        h = headers(got)
+        assert "default-src" in h["content-security-policy"], got.status
+        assert h["x-content-type-options"] == "nosniff" and h["cache-control"] == "no-store"
