@@ -66,6 +66,7 @@ class Embedded:
         self.next_change: dict[str, int] = {}
         self.as_of = today()
         self.seq = 0
+        self.dead_letters = 0  # written since start: they change the data as events do
 
     # --- start and the daily move ------------------------------------------------------------
 
@@ -201,6 +202,7 @@ class Embedded:
                 "line": pa.array(lines, pa.string())}))
         if dead:
             self.store.insert_rows(columns.DEAD_LETTERS, dead)
+            self.dead_letters += len(dead)
         if replaced:  # only a version that beat a taken one has a row to replace (rare)
             self.con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))",
                              [sorted(replaced)])

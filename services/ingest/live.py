@@ -45,9 +45,11 @@ def open_embedded(db: Path, settings: Settings,
 
 
 def stamp(embedded: Embedded) -> Callable[[], object]:
-    """The version of the data for the pages' caches: the log's length and the as-of date."""
+    """The version of the data for the pages' caches and the snapshot: the log's length, the
+    dead letters written and the as-of date. (Without the dead letters, a batch of only bad
+    lines never reached the snapshot the pages and analysts' SQL read.)"""
     def version() -> object:
-        return (embedded.seq, embedded.as_of)
+        return (embedded.seq, embedded.dead_letters, embedded.as_of)
     return version
 
 

@@ -71,3 +71,28 @@ def test_after_each_ingest_commit_the_published_figures_are_the_files(tmp_path: 
         assert figures[0] != figures[1], "the second batch changed no figure"
     finally:
         s.stop()
+
+
+def test_a_batch_of_only_dead_letters_reaches_the_pages_snapshot(tmp_path: Path) -> None:
+    """An attack saw the snapshot stay stale after batches that only made dead letters (the
+    data's version counted the log's events alone): analysts' SQL did not see them."""
+    db = tmp_path / "live.duckdb"
+    token = add_token(db, SOURCE)
+    s = start(db, JATKUMO_SNAPSHOT_SECONDS="0.2")
+    try:
+        status, body, _ = s.post(b'{"not": "an event"}\nnot json', token,
+                                 "application/x-ndjson")
+        assert status == 200 and body["dead_letter"] == 2, body
+        deadline, seen = time.monotonic() + 30, -1
+        while time.monotonic() < deadline:
+            con = duckdb.connect(str(snapshot_path(db)), read_only=True)
+            try:
+                seen = con.execute("SELECT count(*) FROM dead_letters").fetchall()[0][0]
+            finally:
+                con.close()
+            if seen == 2:
+                break
+            time.sleep(0.2)
+        assert seen == 2, f"the snapshot holds {seen} dead letters"
+    finally:
+        s.stop()
