@@ -15,6 +15,15 @@ place and service; handoff contracts by place and status; ...) or a marginal of 
   shown beside them told a reader that every '–' was at least 1, which pinned the four
   areas again: an attack on the published pages, 2026-12-03.)
 
+Two kinds of cell are not counts a reader sees as such:
+
+- unpublished: a sum no page shows, which other published figures determine all the same (the
+  map's young people in NUPA in an area are its clients less those in KTT and SOSKU, which
+  the overview shows). It is hidden from the start, known only to be >= 0, and never a leak
+  itself: its relations let the bounds reach what a reader can derive through it.
+- positive: a cell a reader knows is at least 1 from its being listed at all (the map lists a
+  municipality's service only where someone is in it): withdrawn, it is 1 to k-1, not 0.
+
 "Would give away" is checked across all relations together, not per table: the bounds a reader
 can derive are tightened over every relation until nothing changes (interval propagation, the
 bound-tightening step of an LP), and a relation needs one more hidden cell when
@@ -33,7 +42,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 INF = float("inf")
-PRIMARY, SECONDARY, WITHDRAWN = "<", "..", "–"
+PRIMARY, SECONDARY, WITHDRAWN, UNPUBLISHED = "<", "..", "–", "·"
 Key = Hashable
 
 
@@ -59,22 +68,28 @@ class Suppressed:
 
 
 def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
-             max_rounds: int = 200) -> Suppressed:
+             max_rounds: int = 200, unpublished: Iterable[Key] = (),
+             positive: Iterable[Key] = ()) -> Suppressed:
     """Primary and secondary suppression of `counts`, totals included (the caller sums each
     total from its cells; a key missing from counts is 0 and published as 0). Returns the
-    published texts."""
+    published texts (none for the `unpublished` cells; `positive` ones are known >= 1 when
+    listed: see the module's text)."""
     k = max(int(k), 1)
     for r in relations:  # every key of a relation is a cell
         for key in (r.parent, *r.children):
             counts.setdefault(key, 0)
     hidden: dict[Key, str] = {key: PRIMARY for key, n in counts.items() if 1 <= n < k}
+    hidden.update({key: UNPUBLISHED for key in unpublished})
+    at_least_one = frozenset(positive)
     # Sums that share no cell cannot give each other's cells away: each group of linked sums
     # (one gap type's places, one month's areas, the handoff) is protected on its own.
     for group in _linked(relations):
-        if any(key in hidden for r in group for key in (r.parent, *r.children)):
-            _protect(group, counts, hidden, k, max_rounds)
+        if any(hidden.get(key) not in (None, UNPUBLISHED)
+               for r in group for key in (r.parent, *r.children)):
+            _protect(group, counts, hidden, k, max_rounds, at_least_one)
     text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
-                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()}
+                  hidden[key] if key in hidden else str(n)) for key, n in counts.items()
+            if hidden.get(key) != UNPUBLISHED}
     return Suppressed(k, text)
 
 
@@ -101,19 +116,24 @@ def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
 
 
 def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
-             k: int, max_rounds: int) -> None:
+             k: int, max_rounds: int, positive: frozenset[Key]) -> None:
     """Secondary suppression and withdrawal in one group of linked sums, in place."""
     by_cell: dict[Key, list[int]] = {}
     for i, r in enumerate(relations):
         for key in (r.parent, *r.children):
             by_cell.setdefault(key, []).append(i)
     for _ in range(max_rounds):
-        lo, hi = _bounds(counts, relations, hidden, by_cell, k)
+        lo, hi = _bounds(counts, relations, hidden, by_cell, k, positive)
         more: set[Key] = set()
         withdraw: set[Key] = set()
-        for i in _needy(relations, hidden, lo, hi, by_cell):
+        for i in _needy(relations, hidden, lo, hi, by_cell, counts):
             r = relations[i]
             pick = _pick(r, counts, hidden, more, k)
+            if pick is None:  # through an unpublished sum: hide a cell of its other sums
+                pick = next((got for key in (r.parent, *r.children)
+                             if hidden.get(key) == UNPUBLISHED for j in by_cell[key] if j != i
+                             if (got := _pick(relations[j], counts, hidden, more, k))
+                             is not None), None)
             if pick is not None:
                 more.add(pick)
             elif not any(key in more for key in (r.parent, *r.children)):
@@ -133,15 +153,23 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
 
 
 def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
-           hi: dict[Key, float], by_cell: dict[Key, list[int]]) -> Iterable[int]:
-    """Relations that need one more hidden cell."""
+           hi: dict[Key, float], by_cell: dict[Key, list[int]], counts: dict[Key, int]
+           ) -> Iterable[int]:
+    """Relations that need one more hidden cell. Only a count from 1 up needs protecting: an
+    unpublished sum derived is no leak (what it pins is), and neither is a withdrawn zero
+    (the bounds of the cells beside it take its value in; protecting it too hid most of a
+    small handoff table)."""
+    def guarded(key: Key) -> bool:
+        return hidden[key] != UNPUBLISHED and counts[key] != 0
+
     # a list in the bounds' order (the relations'), not a set: a set of keys iterates in the
     # order of their string hashes, which differ per process, and the cells picked would then
     # differ between two builds of the same data (two patterns a reader could compare)
-    exposed = [key for key in lo if lo[key] >= hi[key]]
+    exposed = [key for key in lo if lo[key] >= hi[key] and guarded(key)]
     seen: set[int] = set()
     for i, r in enumerate(relations):
-        if sum(1 for key in (r.parent, *r.children) if key in hidden) == 1:
+        kinds = [key for key in (r.parent, *r.children) if key in hidden]
+        if len(kinds) == 1 and guarded(kinds[0]):
             seen.add(i)
             yield i
     for key in exposed:  # pinned: widen it through every sum it is in
@@ -168,8 +196,8 @@ def _pick(r: Relation, counts: dict[Key, int], hidden: dict[Key, str], more: set
 
 
 def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[Key, str],
-            by_cell: dict[Key, list[int]], k: int, rounds: int = 60
-            ) -> tuple[dict[Key, float], dict[Key, float]]:
+            by_cell: dict[Key, list[int]], k: int, positive: frozenset[Key] = frozenset(),
+            rounds: int = 60) -> tuple[dict[Key, float], dict[Key, float]]:
     """What a reader can derive about each hidden cell from every published sum at once:
     bounds tightened over all relations until they stop changing."""
     lo: dict[Key, float] = {}
@@ -178,7 +206,8 @@ def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[
         kind = hidden.get(key)
         if kind is not None:
             lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
-                                WITHDRAWN: (0.0, float(k - 1))}[kind]
+                                WITHDRAWN: (1.0 if key in positive else 0.0, float(k - 1)),
+                                UNPUBLISHED: (0.0, INF)}[kind]
 
     # Per sum: the total of its shown parts (fixed) and its hidden parts, so a visit costs
     # the hidden cells only (an area of 280 municipalities has a handful hidden).

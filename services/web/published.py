@@ -428,12 +428,18 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
     rels += map_relations([(r["area_key"], r["municipality"], r["service"])
                            for r in map_rows if r["service"] is not None])
-    if as_of is not None:
-        rels += same_measure(counts, as_of)
+    # the map lists a municipality's service only where someone is in it: a reader knows
+    # such a cell is at least 1, hidden or not
+    listed = [("clients", r["area_key"], r["municipality"], r["service"]) for r in map_rows
+              if r["service"] is not None]
+    _sum_up(counts, rels)  # the map's area sums first: area_services links to them
+    linked, unpublished = area_services(counts, as_of)
+    rels += linked
     _sum_up(counts, rels)
     # every mapping in a fixed order (the queries' rows come in any order): the stored cube
     # is the same bytes at every build
-    cube = Cube(k=k, as_of=as_of, cells=suppress(dict(counts), rels, k), areas=trend_areas,
+    cells = suppress(dict(counts), rels, k, unpublished=unpublished, positive=listed)
+    cube = Cube(k=k, as_of=as_of, cells=cells, areas=trend_areas,
                 munis={a: sorted(ms, key=lambda m: (names.get(m, m), m))
                        for a, ms in sorted(munis.items())},
                 names=dict(sorted(names.items())),
@@ -445,26 +451,37 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     return cube
 
 
-def same_measure(counts: dict[Key, int], as_of: date) -> list[Relation]:
-    """The overview's young people in service on the as-of date, per area and service, are
-    the map's clients of that service summed over the area's municipalities: the same
-    people, shown on two pages (and a focused overview shows the map's cell under the
-    overview's words). Unlinked, the area's total less its shown municipalities gave the
-    hidden ones away (an attack on the published pages, 2026-12-03). Linked where the two
-    agree, which they do by construction; a pair that did not would be no identity for a
-    reader either."""
-    day = as_of.isoformat()
+def area_services(counts: dict[Key, int], as_of: date | None
+                  ) -> tuple[list[Relation], list[Key]]:
+    """Sums no page shows that published figures determine all the same (relations, and the
+    unpublished cells they add; analytics/disclosure.py). Per area and service, the map's
+    clients of the area's municipalities add up to ("clients", area, '*', service): for KTT
+    and SOSKU on the as-of date that is the overview's young people in service there (the
+    same people; a focused overview shows the map's cell under the overview's words), and
+    over the services it is the area's clients the map shows. Unlinked, an attack derived
+    hidden municipalities from the area's figures: the area's total less its shown
+    municipalities, and NUPA as the area's clients less KTT and SOSKU (2026-12-03). The
+    overview's figure is linked where the two agree, which they do by construction."""
+    day = None if as_of is None else as_of.isoformat()
     parts: dict[tuple[str, str], list[Key]] = defaultdict(list)
     for key in counts:
         if isinstance(key, tuple) and len(key) == 4 and key[0] == "clients" \
-                and key[2] != ALL and key[3] in STORY_SERVICES:
-            parts[(key[3], key[1])].append(key)
-    rels = []
-    for (svc, a), kids in sorted(parts.items()):
-        total = ("in_service", day, svc, a)
-        if total in counts and counts[total] == sum(counts[c] for c in kids):
-            rels.append(Relation(total, tuple(sorted(kids, key=repr))))
-    return rels
+                and key[2] != ALL and key[3] != ALL:
+            parts[(key[1], key[3])].append(key)
+    rels: list[Relation] = []
+    unpublished: list[Key] = []
+    by_area: dict[str, list[Key]] = defaultdict(list)
+    for (a, svc), kids in sorted(parts.items()):
+        total: Key = ("in_service", day, svc, a)  # the overview's, when it is the same sum
+        if total not in counts or counts[total] != sum(counts[c] for c in kids):
+            total = ("clients", a, ALL, svc)
+            unpublished.append(total)
+        by_area[a].append(total)
+        rels.append(Relation(total, tuple(sorted(kids, key=repr))))
+    for a, totals in sorted(by_area.items()):
+        if ("clients", a, ALL, ALL) in counts:  # the map's area sum (not of '-')
+            rels.append(Relation(("clients", a, ALL, ALL), tuple(totals)))
+    return rels, unpublished
 
 
 def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:

@@ -203,7 +203,9 @@ class System:
             assert lo.status == 0, f"{name}: the published figures contradict: {lo.message}"
             low = math.ceil(lo.fun - 1e-6)
             high = math.inf if hi.status == 3 else math.floor(-hi.fun + 1e-6)
-            if low == high:
+            # a hidden zero (a '–' withdrawn with its sum's small cells) derived is nobody
+            # disclosed: zeros are published everywhere else
+            if low == high and high > 0:
                 found[name] = (low, int(high))
         return len(self.targets), found
 
@@ -335,6 +337,8 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
             area_of[muni] = area
             clients[muni].append(("C", muni, service))
             s.figure([("C", muni, service)], active, f"map clients {muni} {service}")
+            if service != "–":  # a service is listed only where someone is in it: >= 1
+                s.bound([("C", muni, service)], 1.0, math.inf)
             s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
             if rate not in ("–", "") and active.isdigit():
                 plain = rate.replace("\u00a0", "").replace(" ", "").replace(",", ".")

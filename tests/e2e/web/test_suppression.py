@@ -23,14 +23,25 @@ from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, serving
 THRESHOLDS = (5, 10)
 
 
-@pytest.fixture(scope="session")
-def region_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _region(tmp_path_factory: pytest.TempPathFactory, seed: int) -> Path:
     """The simulated North Ostrobothnia region (`jatkumo simulate`), replayed."""
-    d = tmp_path_factory.mktemp("region")
-    jatkumo("simulate", "--region", "pohjois-pohjanmaa", "--seed", "1", "--out",
+    d = tmp_path_factory.mktemp(f"region{seed}")
+    jatkumo("simulate", "--region", "pohjois-pohjanmaa", "--seed", str(seed), "--out",
             str(d / "events.jsonl"), "--truth", str(d / "truth.jsonl"))
     jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "region.duckdb"), "--quiet")
     return d / "region.duckdb"
+
+
+@pytest.fixture(scope="session")
+def region_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _region(tmp_path_factory, 1)
+
+
+@pytest.fixture(scope="session")
+def region7_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed 7: its Rannikko gave a hidden NUPA count away through the area's figures (an
+    attack, 2026-12-03), and its map's listed cells the rest."""
+    return _region(tmp_path_factory, 7)
 
 
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
@@ -44,13 +55,13 @@ def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Ite
         yield url
 
 
-@pytest.fixture(scope="module", params=[(f, k) for f in ("synthetic", "region")
-                                        for k in THRESHOLDS],
+@pytest.fixture(scope="module", params=[*((f, k) for f in ("synthetic", "region")
+                                          for k in THRESHOLDS), ("region7", 5)],
                 ids=lambda p: f"{p[0]}-k{p[1]}")
 def attacked(request: pytest.FixtureRequest, users_file: Path,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
     which, k = request.param
-    db = request.getfixturevalue("web_db" if which == "synthetic" else "region_db")
+    db = request.getfixturevalue("web_db" if which == "synthetic" else f"{which}_db")
     for url in serve(db, users_file, k, tmp_path_factory.mktemp(f"{which}{k}"),
                      token="metrics-secret"):
         yield url, k, db
