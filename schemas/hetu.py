@@ -31,10 +31,11 @@ _SIGN = r"(?:[-+A-Fa-fU-Yu-y]|\\u00[0-9A-Fa-f]{2})"
 _CHECK = r"(?:[0-9A-Za-z]|\\u00[0-9A-Fa-f]{2})"
 _LOOSE = re.compile(rf"{_DIGIT}{{6}}{_SIGN}{_DIGIT}{{3}}{_CHECK}")
 # A UUID (an event id) is hex, and a tenth of random ones hold something code-shaped: inside one,
-# only a valid code is masked, so that the event ids of dead letters stay readable.
+# only a valid code is masked, so that the event ids of dead letters stay readable. So too in a
+# run of 16 or more lower-case hex digits (the dashboard's references: one in 20 held a shape).
 _UUID_OR_LOOSE = re.compile(
     r"(?<![0-9A-Za-z])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    rf"[0-9a-fA-F]{{12}})(?![0-9A-Za-z])|{_LOOSE.pattern}")
+    rf"[0-9a-fA-F]{{12}}|[0-9a-f]{{16,}})(?![0-9A-Za-z])|{_LOOSE.pattern}")
 # A JSON string, and a key followed by its string value: the key is unescaped before it is
 # compared, so `client\u005fhetu` is found as well.
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -103,8 +104,14 @@ def _masked(text: str) -> str:
     return _UUID_OR_LOOSE.sub(_mask_loose, text)
 
 
-# Anything but printable ASCII, tab and line breaks: the case for a closer look.
-_HIDDEN = re.compile(r"[^\t\n\r\x20-\x7e]")
+# Anything but printable ASCII, tab, line breaks and the Latin-1 letters of Finnish and
+# Swedish text (which NFKC leaves as they are): the case for a closer look, so a line of
+# ordinary Finnish pays nothing more.
+_HIDDEN = re.compile(r"[^\t\n\r\x20-\x7e\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
+# Characters that show nothing beyond Cc and Cf (Unicode's Default_Ignorable_Code_Point:
+# variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors).
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f"
+                        "\uffa0\U000e0100-\U000e01ef]")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
                          "\ufe63\uff0d"})
 _KEEP = frozenset("\t\n\r")
@@ -112,14 +119,15 @@ _KEEP = frozenset("\t\n\r")
 
 def visible(text: str) -> str:
     """`text` as a reader sees it: compatibility forms folded (NFKC: full-width letters and
-    digits), characters that show nothing dropped (controls such as NUL, format characters
-    such as zero-width spaces and soft hyphens), dashes read as '-', and other scripts'
-    decimal digits as ASCII ones."""
-    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    digits), characters that show nothing dropped (controls such as NUL and DEL, format
+    characters such as zero-width spaces and soft hyphens, variation selectors and other
+    default-ignorable ones), dashes read as '-', and other scripts' decimal digits as ASCII
+    ones."""
+    folded = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text).translate(_DASHES))
     out = []
     for c in folded:
         if c.isascii():
-            if c >= " " or c in _KEEP:
+            if " " <= c < "\x7f" or c in _KEEP:  # not DEL, which shows nothing either
                 out.append(c)
         elif unicodedata.category(c) not in ("Cc", "Cf"):
             out.append(str(unicodedata.decimal(c)) if c.isdecimal() else c)

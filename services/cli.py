@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO, cast
 
 from schemas.errors import ConfigError, JatkumoError, UsageError
+from schemas.hetu import mask_codes
 from services import commands, config
-from services.web.logtext import masked
 
 EPILOG = """\
 examples:
@@ -56,7 +56,7 @@ class MaskedStream(io.TextIOBase):
         self.wrapped = wrapped
 
     def write(self, text: str) -> int:
-        self.wrapped.write(masked(text))
+        self.wrapped.write(mask_codes(text))
         return len(text)  # what the caller gave: print and logging count their own text
 
     def flush(self) -> None:
@@ -84,8 +84,10 @@ def mask_stderr() -> None:
     """Everything this process writes to sys.stderr from now on goes through MaskedStream:
     argparse, print and the logging handlers made later (they take sys.stderr when made). A
     handler made before, at an import, is pointed at the wrapper too."""
-    if isinstance(sys.stderr, MaskedStream):
-        return  # main called again in the same process: one mask is enough
+    if sys.stderr is None or isinstance(sys.stderr, MaskedStream):
+        # no stderr at all (2>&-: nothing to mask, and a wrapper of None failed the exit), or
+        # main called again in the same process: one mask is enough
+        return
     raw = sys.stderr
     sys.stderr = cast(TextIO, MaskedStream(raw))
     loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()

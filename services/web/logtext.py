@@ -5,10 +5,8 @@ references (or `[client]`), identity codes are masked. The log proves who looked
 import re
 from typing import Protocol
 
-from schemas.hetu import MASK, mask_codes
+from schemas.hetu import mask_codes
 
-# Also a code glued to other text (x131052-308T): in a log, masking too much costs nothing.
-GLUED_CODE = re.compile(r"(?i)\d{6}[-+a-fu-y]\d{3}[0-9a-z]")
 PSEUDONYM = re.compile(r"p:[0-9a-fA-F]{16}")
 # Words that may be a client id: source systems' ids are letters, digits and - _ : .
 WORD = re.compile(r"[\w:.\-]{3,64}")
@@ -19,14 +17,9 @@ class KnownIds(Protocol):
     async def known_ids(self, candidates: list[str]) -> dict[str, str]: ...
 
 
-def masked(text: str) -> str:
-    """Text for a log or an error message: valid codes masked (also where the bytes hide
-    them), and anything shaped like one, glued to other text or not."""
-    return GLUED_CODE.sub(MASK, mask_codes(text))
-
-
 async def hide_clients(refs: KnownIds, text: str) -> str:
-    text = masked(text)
+    # every code-shaped string, glued to other text or not, in any case (mask_codes)
+    text = mask_codes(text)
     words = sorted({w for w in WORD.findall(text)})[:MAX_LOOKUPS]
     known = await refs.known_ids(words) if words else {}
 

@@ -10,6 +10,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from schemas.hetu import mask_codes
 from services import config
 from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
@@ -20,7 +21,6 @@ from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard, secure_headers
 from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
-from services.web.logtext import masked
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
@@ -38,7 +38,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
     and a code exists nowhere after the door, a log line included (SPEC.md 1.2)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.0fms", request.method, masked(request.path),
+        self.logger.info("%s %s %s %.0fms", request.method, mask_codes(request.path),
                          response.status, time * 1000)
 
 

@@ -117,6 +117,10 @@ def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
     "050395\u200b-912K",  # a zero-width space inside
     "\u0660\u0665\u0660\u0663\u0669\u0665-\u0669\u0661\u0662K",  # Arabic-Indic digits
     '{"client_hetu": "050395-912K"}'.encode("utf-16").decode("utf-8", "replace"),  # UTF-16
+    "050395\x7f-912K",  # DEL (a review found these four kept)
+    "050395\ufe0f-912K",  # a variation selector
+    "050395\u034f-912K",  # the combining grapheme joiner
+    "050395\u3164-912K",  # a Hangul filler
 ])
 def test_a_code_a_reader_sees_is_masked_whatever_the_bytes_between(text: str) -> None:
     """Attack (2026-12-03): a UTF-16 events file's dead letters kept its codes with a NUL
@@ -126,7 +130,8 @@ def test_a_code_a_reader_sees_is_masked_whatever_the_bytes_between(text: str) ->
 
 
 def test_masking_keeps_text_without_a_hidden_code_as_it_is() -> None:
-    for text in ("äiti ja isä: 12", "tab\there", "\x00nul but no code", "050395\x1b[0m-912K"):
+    for text in ("äiti ja isä: 12", "tab\there", "\x00nul but no code", "050395\x1b[0m-912K",
+                 "Hämeenlinna, Pietarsaari/Jakobstad: åäö ÅÄÖ"):
         assert mask_codes(text) == text
 
 

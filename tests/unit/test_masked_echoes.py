@@ -173,3 +173,21 @@ def test_the_command_line_is_otherwise_unchanged(tmp_path: Path) -> None:
                    cwd=tmp_path).returncode == 0
     got = jatkumo("sql", "SELECT 42 AS answer", "--db", "y.duckdb", "--csv", cwd=tmp_path)
     assert got.returncode == 0 and got.stdout.splitlines() == ["answer", "42"], got.stderr
+    # with stderr closed (2>&-) the statuses are the same: the mask had wrapped None, and
+    # the exit failed with 120 (a review found it)
+    for arg, status in (("--help", 0), ("nosuchcmd", 2)):
+        closed = subprocess.run(["bash", "-c", f'"$0" -m services.cli {arg} 2>&-',
+                                 sys.executable], stdout=subprocess.DEVNULL, cwd=tmp_path,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+        assert closed.returncode == status, arg
+
+
+def test_references_and_event_ids_in_a_log_line_stay_readable() -> None:
+    """A dashboard reference is 20 lower-case hex digits; one in 20 held something shaped like
+    a code, and the access log masked it (a review found it). Valid codes are still masked."""
+    from schemas.hetu import mask_codes
+
+    assert mask_codes("POST /alerts/0123456a789bcdef0123/ack") == (
+        "POST /alerts/0123456a789bcdef0123/ack")
+    assert mask_codes("GET /x131052-308T") == f"GET /x{MASK}"
+    assert mask_codes("id131052-9085") == f"id{MASK}"
