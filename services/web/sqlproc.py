@@ -61,6 +61,11 @@ READY = b"ready\n"
 # row limit) up to 8 MiB (a single 100 MB string once made a 400 MB page).
 MAX_ANSWER_BYTES = 64 * 2**20
 MAX_PAGE_BYTES = 8 * 2**20
+# And at most this many cells, counted in the query's process as it reads: a NULL or a
+# boolean takes next to nothing in Arrow, so 3.5 MB of answer made a 200 MB CSV and took the
+# server to 2 GB (a review found it). A page shows at most the row limit; its cells are HTML.
+MAX_ANSWER_CELLS = 20_000_000
+MAX_PAGE_CELLS = 200_000
 BATCH_ROWS = 2048
 
 
@@ -78,6 +83,10 @@ class TimedOut(Exception):
 
 class QueryError(Exception):
     """DuckDB refused or failed the query; the message is DuckDB's, shortened."""
+
+
+class TooMany(Exception):
+    """The answer has more cells than the server will turn into a page or a download."""
 
 
 @dataclass(frozen=True)
@@ -364,12 +373,15 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
         raise Refused("only one statement that reads runs here")
     reader = rel.to_arrow_reader(BATCH_ROWS)
     batches: list[pa.RecordBatch] = []
-    rows = 0
+    rows, most = 0, MAX_ANSWER_CELLS if limit is None else MAX_PAGE_CELLS
+    width = max(len(reader.schema), 1)
     for batch in reader:
         batches.append(batch)
         rows += batch.num_rows
         if limit is not None and rows > limit:
             break
+        if rows * width > most:
+            raise TooMany(f"the answer is over {most:,} cells: select fewer columns or rows")
     table = pa.Table.from_batches(batches, schema=reader.schema)
     cut = limit is not None and table.num_rows > limit
     return (table.slice(0, limit) if cut else table), cut
@@ -391,7 +403,7 @@ def main() -> int:
     except Refused as e:
         out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())
         return 0
-    except (duckdb.Error, pa.ArrowException, MemoryError) as e:
+    except (duckdb.Error, pa.ArrowException, MemoryError, TooMany) as e:
         out.write(json.dumps({"ok": False, "kind": "error", "message": short(e)}).encode())
         return 0
     out.write(json.dumps({"ok": True, "cut": cut}).encode() + b"\n")
