@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
-from schemas.hetu import has_code, mask_codes, pseudonymise
+from schemas.hetu import has_code, mask_codes, pseudonymise, visible
 
 NO_KEY_REASON = (
     "client_hetu: refused: JATKUMO_PSEUDONYM_KEY is not set, so identity codes cannot be "
@@ -38,9 +38,11 @@ BOM = b"\xef\xbb\xbf"
 # `":` than the event has fields (a key given twice). Plain bytes operations in C (a regular
 # expression cost as much as the validation): one translation maps digits to 0, century signs
 # to s and a backslash to B, keeps `"` and `:`, and drops JSON's whitespace (so a key spaced
-# from its colon is counted too; dropping can only add matches, never hide one).
+# from its colon is counted too; dropping can only add matches, never hide one). A byte of a
+# non-ASCII character is a B too: a code a reader sees can hide behind one (a zero-width space
+# inside it, full-width digits, a Unicode hyphen; a review found them taken as valid).
 _SHAPE = bytes(ord("0") if c in b"0123456789" else ord("s") if c in b"-+ABCDEFUVWXY"
-               else ord("B") if c == ord("\\") else c if c in b'":' else ord(".")
+               else ord("B") if c == ord("\\") or c >= 0x80 else c if c in b'":' else ord(".")
                for c in range(256))
 _WHITESPACE = b" \t\r\n"
 _CODE_SHAPE = b"000000s000"
@@ -138,11 +140,11 @@ def code_field(doc: Any) -> str | None:
     while todo:
         path, value = todo.popleft()
         if isinstance(value, str):
-            if has_code(value):
+            if seen_code(value):
                 return ".".join(path) or "event"
         elif isinstance(value, dict):
             for k, v in value.items():
-                if has_code(k):
+                if seen_code(k):
                     return ".".join((*path, mask_codes(k)))
                 if not path and (k == "client_hetu" or (
                         k == "event_id" and isinstance(v, str) and _UUID.match(v))):
@@ -151,6 +153,13 @@ def code_field(doc: Any) -> str | None:
         elif isinstance(value, list):
             todo.extend(((*path, str(i)), v) for i, v in enumerate(value))
     return None
+
+
+def seen_code(text: str) -> bool:
+    """Whether `text` holds a valid identity code as written, or as a reader sees it
+    (schemas.hetu.visible: what shows nothing dropped, full-width and other digits and
+    dashes read as ASCII)."""
+    return has_code(text) or (not text.isascii() and has_code(visible(text)))
 
 
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:

@@ -32,10 +32,11 @@ _CHECK = r"(?:[0-9A-Za-z]|\\u00[0-9A-Fa-f]{2})"
 _LOOSE = re.compile(rf"{_DIGIT}{{6}}{_SIGN}{_DIGIT}{{3}}{_CHECK}")
 # A UUID (an event id) is hex, and a tenth of random ones hold something code-shaped: inside one,
 # only a valid code is masked, so that the event ids of dead letters stay readable. So too in a
-# run of 16 or more lower-case hex digits (the dashboard's references: one in 20 held a shape).
+# run of 16 or more lower-case hex digits (the dashboard's references: one in 20 held a shape)
+# that no sign follows (a code may start inside the run: 0123456789abcdef131052-308T).
 _UUID_OR_LOOSE = re.compile(
     r"(?<![0-9A-Za-z])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    rf"[0-9a-fA-F]{{12}}|[0-9a-f]{{16,}})(?![0-9A-Za-z])|{_LOOSE.pattern}")
+    rf"[0-9a-fA-F]{{12}}(?![0-9A-Za-z])|[0-9a-f]{{16,}}(?![-+0-9A-Za-z]))|{_LOOSE.pattern}")
 # A JSON string, and a key followed by its string value: the key is unescaped before it is
 # compared, so `client\u005fhetu` is found as well.
 _STRING = r'"(?:[^"\\]|\\.)*"'

@@ -9,7 +9,7 @@ import pytest
 
 from schemas.door import DeadLetter, admit, admitted, closer_look, needs_look, validate_json
 from schemas.hetu import MASK, has_code, mask_codes, visible
-from tests.helpers import KEY, producer, read_relations, referral_made, signed
+from tests.helpers import KEY, producer, read_relations, referral_made, replay_db, signed
 
 CODE = "131052-308T"  # the SPEC's published example
 GLUED = "131052-9085"  # test range (908), sent glued to letters: id131052-9085
@@ -71,6 +71,8 @@ def test_an_escaped_client_hetu_key_is_the_client_hetu_and_is_masked_in_dead_let
     ('{"client\\u005fhetu": "whatever"}', '{"client\\u005fhetu": "******-****"}'),
     ("131052-308t", "******-****"),  # not valid (lower case), still code-shaped: masked
     ("010190-900X", "******-****"),  # a wrong check character: masked all the same
+    ("0123456789abcdef131052-308T", "0123456789abcdef******-****"),  # after a hex run
+    ("55f11572c073131052-308T", "55f11572c073******-****"),
 ])
 def test_mask_codes_masks_glued_escaped_and_invalid_codes(text: str, masked: str) -> None:
     assert mask_codes(text) == masked
@@ -158,3 +160,28 @@ def test_a_utf16_file_named_after_a_code_leaves_no_code_in_duckdb(tmp_path: Path
         for value in row:
             seen = visible(str(value))
             assert "050395" not in seen and "131052" not in seen, row
+
+
+@pytest.mark.parametrize("source", [
+    "x 050395\u200b-912K",  # a zero-width space inside
+    "x \uff10\uff15\uff10\uff13\uff19\uff15-\uff19\uff11\uff12\uff2b",  # full-width
+    "x 050395\u2010912K",  # a Unicode hyphen
+])
+def test_a_code_hidden_from_the_bytes_in_a_valid_event_is_refused(source: str,
+                                                                   tmp_path: Path) -> None:
+    """A review found these taken as valid events (the byte pre-scan saw no code's shape):
+    a byte of a non-ASCII character now sends the line to the closer look, which reads the
+    strings as a reader sees them. Through the door, and through replay's fast path."""
+    line = json.dumps({**signed("k1", "2023-01-02"), "source": source}, ensure_ascii=False)
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_source"
+    assert admitted(line.encode(), KEY) is None
+    rel = replay_db(tmp_path, [line])
+    assert not rel["events"] and [r[1] for r in rel["dead_letters"]] == [
+        "identity_code_in_source"]
+
+
+def test_finnish_letters_alone_do_not_refuse_an_event() -> None:
+    line = json.dumps({**signed("k1", "2023-01-02"), "source": "workshop:PAJA-HÄMEENLINNA"},
+                      ensure_ascii=False)
+    assert not isinstance(admit(line.encode(), "f:1", KEY), DeadLetter)
