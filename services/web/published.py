@@ -426,15 +426,15 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
 
     # in a fixed order (the query's is not): the cube is the same at every build
     map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
-    rels += map_relations([(r["area_key"], r["municipality"], r["service"])
-                           for r in map_rows if r["service"] is not None])
+    map_rels = map_relations([(r["area_key"], r["municipality"], r["service"])
+                              for r in map_rows if r["service"] is not None])
     # the map lists a municipality's service only where someone is in it: a reader knows
     # such a cell is at least 1, hidden or not
-    listed = [("clients", r["area_key"], r["municipality"], r["service"]) for r in map_rows
-              if r["service"] is not None]
-    _sum_up(counts, rels)  # the map's area sums first: area_services links to them
-    linked, unpublished = area_services(counts, as_of)
-    rels += linked
+    listed: list[tuple[str, str, str, str]] = [
+        ("clients", r["area_key"], r["municipality"], r["service"]) for r in map_rows
+        if r["service"] is not None]
+    linked, unpublished = area_services(counts, listed, as_of, {r.parent for r in map_rels})
+    rels += map_rels + linked
     _sum_up(counts, rels)
     # every mapping in a fixed order (the queries' rows come in any order): the stored cube
     # is the same bytes at every build
@@ -451,8 +451,9 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     return cube
 
 
-def area_services(counts: dict[Key, int], as_of: date | None
-                  ) -> tuple[list[Relation], list[Key]]:
+def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]],
+                  as_of: date | None,
+                  sums: set[Key]) -> tuple[list[Relation], list[Key]]:
     """Sums no page shows that published figures determine all the same (relations, and the
     unpublished cells they add; analytics/disclosure.py). Per area and service, the map's
     clients of the area's municipalities add up to ("clients", area, '*', service): for KTT
@@ -461,13 +462,14 @@ def area_services(counts: dict[Key, int], as_of: date | None
     over the services it is the area's clients the map shows. Unlinked, an attack derived
     hidden municipalities from the area's figures: the area's total less its shown
     municipalities, and NUPA as the area's clients less KTT and SOSKU (2026-12-03). The
-    overview's figure is linked where the two agree, which they do by construction."""
+    overview's figure is linked where the two agree, which they do by construction.
+    `listed`: the map's cells ("clients", area, municipality, service); `sums`: the map's own
+    sums (map_relations), of which an area's clients are linked here too."""
     day = None if as_of is None else as_of.isoformat()
     parts: dict[tuple[str, str], list[Key]] = defaultdict(list)
-    for key in counts:
-        if isinstance(key, tuple) and len(key) == 4 and key[0] == "clients" \
-                and key[2] != ALL and key[3] != ALL:
-            parts[(key[1], key[3])].append(key)
+    for key in listed:
+        _, a, _, svc = key
+        parts[(a, svc)].append(key)
     rels: list[Relation] = []
     unpublished: list[Key] = []
     by_area: dict[str, list[Key]] = defaultdict(list)
@@ -479,7 +481,7 @@ def area_services(counts: dict[Key, int], as_of: date | None
         by_area[a].append(total)
         rels.append(Relation(total, tuple(sorted(kids, key=repr))))
     for a, totals in sorted(by_area.items()):
-        if ("clients", a, ALL, ALL) in counts:  # the map's area sum (not of '-')
+        if ("clients", a, ALL, ALL) in sums:  # the map's area sum (not of '-')
             rels.append(Relation(("clients", a, ALL, ALL), tuple(totals)))
     return rels, unpublished
 
