@@ -129,32 +129,33 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
 
         while not should_stop():
             batch = Batch(settings.pseudonym_key)
-            deadline = time.monotonic() + batch_seconds
-            wait_ms = 50
-            while batch.size < batch_records and time.monotonic() < deadline:
-                polled = await cons.getmany(timeout_ms=wait_ms,
-                                            max_records=batch_records - batch.size)
-                for tp, records in polled.items():
-                    batch.add(tp.topic, tp.partition, records)
-                    # past the markers after the last record, so a restart starts there
-                    batch.offsets[(tp.topic, tp.partition)] = max(
-                        batch.offsets.get((tp.topic, tp.partition), 0), await cons.position(tp))
-                if not polled and batch.size:
-                    # nothing more came within COALESCE_MS: write now. Waiting out the
-                    # window for more only delayed a live row (the window alone was 0.2 s
-                    # of a 0.3 s budget); a backlog still makes big batches, as every poll
-                    # then returns what was prefetched meanwhile, up to batch_records.
-                    break
+            # the cycle collector's work after the batch is written, not while it gathers
+            with collector.batch():
+                deadline = time.monotonic() + batch_seconds
+                wait_ms = 50
+                while batch.size < batch_records and time.monotonic() < deadline:
+                    polled = await cons.getmany(timeout_ms=wait_ms,
+                                                max_records=batch_records - batch.size)
+                    for tp, records in polled.items():
+                        batch.add(tp.topic, tp.partition, records)
+                        # past the markers after the last record, so a restart starts there
+                        batch.offsets[(tp.topic, tp.partition)] = max(
+                            batch.offsets.get((tp.topic, tp.partition), 0), await cons.position(tp))
+                    if not polled and batch.size:
+                        # nothing more came within COALESCE_MS: write now. Waiting out the
+                        # window for more only delayed a live row (the window alone was 0.2 s
+                        # of a 0.3 s budget); a backlog still makes big batches, as every poll
+                        # then returns what was prefetched meanwhile, up to batch_records.
+                        break
+                    if batch.size:
+                        wait_ms = COALESCE_MS
                 if batch.size:
-                    wait_ms = COALESCE_MS
-            if batch.size:
-                # in a thread: DuckDB lets go of the GIL, and the consumer fetches meanwhile
-                await asyncio.to_thread(writer.write, batch)
-                done.update(batch.offsets)
-                collector.settle()  # the cycle collector's work, now rather than in a batch
-                report.batches += 1
-                report.records += batch.size
-            else:  # a whole window without records: the time to checkpoint (Writer)
+                    # in a thread: DuckDB lets go of the GIL, and the consumer fetches meanwhile
+                    await asyncio.to_thread(writer.write, batch)
+                    done.update(batch.offsets)
+                    report.batches += 1
+                    report.records += batch.size
+            if not batch.size:  # a whole window without records: the time to checkpoint
                 await asyncio.to_thread(writer.checkpoint_if_idle)
             if after_batch is not None:  # between transactions: nothing is writing
                 await asyncio.to_thread(after_batch, writer, bool(batch.size))

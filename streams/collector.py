@@ -9,6 +9,12 @@ event under way; in the sink 118 and 144 ms (its imports alone are some hundred 
 objects). At a whole collection every FULL_EVERY seconds, a worker of national size pauses
 that long once in that time (its clients are walked once, not at every quarter's growth).
 
+Inside a batch there is no collection at all (`batch`): everything a batch makes lives until
+its end (its outputs wait for its transaction, its table rows and entries stay), so each young
+collection in it walked them all again and found nothing. On this machine the id stage's
+records cost 3.3 µs an entry with the collector running and 0.6 without it, and the decoding
+of their JSON 2.2 µs a claim against 0.8. A batch's cyclic garbage waits for its end.
+
 So between two batches the process `settle`s: a collection of what was made since the last
 settle (what is frozen is never walked: cheap, as it is at most a batch's worth), then
 everything that survived is frozen (gc.freeze, a constant-time move of the lists). What
@@ -17,9 +23,10 @@ by a whole collection, unfrozen, once every FULL_EVERY seconds: one pause in tha
 instead of several a minute.
 """
 
+import contextlib
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 FULL_EVERY = 600.0  # seconds between whole collections
 
@@ -42,3 +49,16 @@ class Collector:
         gc.collect()  # with everything unfrozen whole; else only what is not frozen
         gc.freeze()
         return whole
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """A batch: no collection until it ends (awaits inside it included), then `settle`.
+        The collector is left as it was found (replay runs with it off)."""
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if was:
+                gc.enable()
+            self.settle()

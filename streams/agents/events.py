@@ -38,13 +38,13 @@ def register(ctx: Context) -> None:
         by_topic: dict[str, list[Any]] = {}
         for tp, recs in batches.items():
             by_topic.setdefault(tp.topic, []).extend(recs)
-        work = facts.Work()
-        handle(ctx, by_topic.get(topics.EVENTS, ()), work)
-        facts.handle(ctx, by_topic.get(topics.CLIENT_FACTS, ()), work)
-        ids.handle(ctx, by_topic.get(topics.EVENT_IDS, ()))
-        facts.publish(ctx, work)
-        await ctx.flush(offsets)
-        ctx.collector.settle()  # the cycle collector's work, now rather than in a batch
+        with ctx.collector.batch():  # the cycle collector's work after the batch, not in it
+            work = facts.Work()
+            handle(ctx, by_topic.get(topics.EVENTS, ()), work)
+            facts.handle(ctx, by_topic.get(topics.CLIENT_FACTS, ()), work)
+            ids.handle(ctx, by_topic.get(topics.EVENT_IDS, ()))
+            facts.publish(ctx, work)
+            await ctx.flush(offsets)
 
     handle_batches(ctx.app, [ctx.topics.events, ctx.topics.event_ids, ctx.topics.client_facts],
                    take)

@@ -57,3 +57,35 @@ def test_settle_collects_young_cycles_and_freezes_what_survives() -> None:
         assert kept.other is None  # alive throughout
     finally:
         gc.enable()
+
+
+def test_a_batch_collects_nothing_until_it_ends_then_settles() -> None:
+    collector = Collector(full_every=600.0, clock=lambda: 0.0)
+    assert gc.isenabled()
+    with collector.batch():
+        assert not gc.isenabled(), "no automatic collection inside a batch"
+        node, dead = cycle()
+        del node
+        for _ in range(50_000):  # far past the young generation's threshold
+            cycle()
+        assert dead() is not None, "a batch's cyclic garbage waits for its end"
+    assert gc.isenabled()
+    assert dead() is None, "the settle at the end collected it"
+    assert gc.get_freeze_count() > 0, "and froze the survivors"
+
+
+def test_a_batch_that_fails_still_settles_and_leaves_the_collector_as_found() -> None:
+    collector = Collector(full_every=600.0, clock=lambda: 0.0)
+    with pytest.raises(RuntimeError), collector.batch():
+        node, dead = cycle()
+        del node
+        raise RuntimeError("the batch failed")
+    assert gc.isenabled()
+    assert dead() is None
+    gc.disable()  # replay runs with the collector off: a batch does not turn it on
+    try:
+        with collector.batch():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
