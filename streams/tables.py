@@ -20,7 +20,7 @@ from faust.types import TP
 
 from streams import kafka_internals
 from streams.core import ClientState
-from streams.core.codec import dumps, from_doc, to_doc
+from streams.core.codec import dumps, from_doc, right_sized, to_doc
 
 TABLE = "client-state"
 ID_TABLE = "event-ids"
@@ -36,8 +36,8 @@ class Entry:
 
 
 def pack(entry: Entry) -> bytes:
-    return dumps({"state": to_doc(entry.state), "latest_day": entry.latest_day,
-                  "conflicts": [list(c) for c in entry.conflicts]})
+    return right_sized(dumps({"state": to_doc(entry.state), "latest_day": entry.latest_day,
+                              "conflicts": [list(c) for c in entry.conflicts]}))
 
 
 def unpack(data: bytes | dict[str, Any]) -> Entry:
@@ -83,7 +83,7 @@ def pack_id(entry: IdEntry, first: bool = False) -> bytes:
         doc["m"] = entry.meta
     if first:
         doc["n"] = 1
-    return orjson.dumps(doc)
+    return right_sized(orjson.dumps(doc))
 
 
 def unpack_id(data: bytes | dict[str, Any]) -> IdEntry:

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from analytics import relations
+from streams.core.codec import right_sized
 from streams.core.results import ClientResult, ClientRow
 
 EVENTS = "jatkumo.events"
@@ -94,5 +95,6 @@ def result_rows(result: ClientResult, relation: relations.Relation) -> list[tupl
 def result_message(result: ClientResult, as_of: date, stamp_ms: int) -> bytes:
     rows = {r.name: [[_value(v) for v in row] for row in result_rows(result, r)]
             for r in relations.RESULTS}
-    return orjson.dumps({"client_id": result.client_id, "as_of": as_of.toordinal() - _EPOCH,
-                         "t": stamp_ms, "rows": rows})
+    return right_sized(orjson.dumps({"client_id": result.client_id,
+                                     "as_of": as_of.toordinal() - _EPOCH, "t": stamp_ms,
+                                     "rows": rows}))

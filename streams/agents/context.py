@@ -13,7 +13,7 @@ from aiokafka.partitioner import murmur2
 from streams import kafka_internals, topics
 from streams.collector import Collector
 from streams.core import ClientState, Rules
-from streams.core.codec import CodecError
+from streams.core.codec import CodecError, right_sized
 from streams.fencing import FENCED_EXIT, Fenced, FencedExit, Output, Transactions
 from streams.tables import Entry, unpack
 
@@ -120,11 +120,21 @@ class Context:
         the same bytes here (a str key written live would miss the recovered bytes key, and
         a restarted worker would start its clients afresh). The partition is named: the
         key's partition of the inputs, whose transaction carries the record."""
-        self.rows_of(table)[key] = value
+        self.put_many(table, [(key, value, partition)])
+
+    def put_many(self, table: Any, items: list[tuple[bytes, bytes, int]]) -> None:
+        """`put` of each (key, value, partition): the id stage writes one an event."""
+        rows = self.rows_of(table)
         name = self.changelogs.get(table.name)
         if name is None:  # faust's property asks the topic each time: a tenth of a put
             name = self.changelogs[table.name] = table.changelog_topic_name
-        self.send(partition, name, orjson.dumps(key.decode()), value, partition=partition)
+        outbox, dumps = self.outbox, orjson.dumps  # kept until the flush: right-sized
+        for key, value, partition in items:
+            rows[key] = value
+            out = outbox.get(partition)
+            if out is None:
+                out = outbox[partition] = []
+            out.append((name, right_sized(dumps(key.decode())), value, partition, None, None))
 
     def entry(self, key: bytes) -> Entry:
         """The client's entry: decoded once, then kept in the cache."""

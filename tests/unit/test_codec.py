@@ -8,7 +8,7 @@ import pytest
 
 from schemas.door import DeadLetter, admit
 from streams.core import ClientState, Rules, apply, evaluate
-from streams.core.codec import CodecError, decode, encode
+from streams.core.codec import CodecError, decode, encode, right_sized
 from tests.integration.kafka.generate import client_events
 
 KEY = b"test-key"
@@ -44,3 +44,11 @@ def test_an_empty_state_round_trips() -> None:
 def test_junk_is_a_codec_error_not_a_crash(junk: bytes) -> None:
     with pytest.raises(CodecError):
         decode(junk)
+
+
+def test_right_sized_is_an_equal_copy_of_its_own() -> None:
+    out = orjson.dumps({"x": "a" * 600, "t": 1})
+    copy = right_sized(out)
+    assert copy == out and copy is not out and type(copy) is bytes
+    assert orjson.loads(copy) == {"x": "a" * 600, "t": 1}
+    assert right_sized(b"") == b""

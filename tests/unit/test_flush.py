@@ -56,3 +56,27 @@ def test_a_flush_for_a_partition_not_held_is_a_fence_and_the_worker_restarts() -
     fenced, crashed = run(lambda: _flush(stopping=False))
     assert fenced == {3}
     assert [type(e) for e in crashed] == [FencedExit]
+
+
+@dataclass
+class Rows:  # a faust table with the memory store, as Context.rows_of reads it
+    data: Table = field(default_factory=Table)
+    name: str = "event-ids"
+    changelog_topic_name: str = "jatkumo-worker-event-ids-changelog"
+
+
+def test_put_many_writes_each_row_and_its_changelog_record_in_its_partition() -> None:
+    ctx = Context(app=App(), topics=None, table=Table(), ids=Table(),  # type: ignore[arg-type]
+                  rules=None, key=None, clock=AsOfClock("2024-06-30"),  # type: ignore[arg-type]
+                  partitions=6, transactions=None)  # type: ignore[arg-type]
+    table = Rows()
+    ctx.put_many(table, [(b"e1", b'{"t":1}', 2), (b'e"2', b'{"t":2}', 4), (b"e3", b"{}", 2)])
+    ctx.put(table, b"e1", b'{"t":3}', 2)  # a later write of a key replaces the row
+    assert table.data.data == {b"e1": b'{"t":3}', b'e"2': b'{"t":2}', b"e3": b"{}"}
+    name = table.changelog_topic_name
+    # the key as a JSON string (what faust's recovery reads), in the named partition's
+    # transaction, in the order written
+    assert ctx.outbox == {
+        2: [(name, b'"e1"', b'{"t":1}', 2, None, None), (name, b'"e3"', b"{}", 2, None, None),
+            (name, b'"e1"', b'{"t":3}', 2, None, None)],
+        4: [(name, b'"e\\"2"', b'{"t":2}', 4, None, None)]}

@@ -33,8 +33,9 @@ class Ctx:  # our own port: what ids.handle uses of streams.agents.context.Conte
         if topic != self.ids.changelog_topic_name:
             self.sent.append((topic, key or b"", value, dict(headers or ())))
 
-    def put(self, table: Table, key: bytes, value: bytes, partition: int) -> None:
-        table.data[key] = value
+    def put_many(self, table: Table, items: list[tuple[bytes, bytes, int]]) -> None:
+        for key, value, _partition in items:
+            table.data[key] = value
 
     def partition_of_id(self, key: bytes) -> int:
         return 0
