@@ -16,7 +16,8 @@ from schemas.door import admitted
 from schemas.events import Event
 from streams.agents import results
 from streams.agents.context import Context
-from streams.core.state import add_fact, rank_of, retract
+from streams.core.plain import Plain
+from streams.core.state import add_fact, add_plain, rank_of, retract
 from streams.tables import Entry, pack
 
 log = logging.getLogger("jatkumo.worker")
@@ -46,15 +47,28 @@ def _apply(ctx: Context, work: Work, msg: Any, key: bytes, got: Event,
            micros: int | None = None) -> int:
     """Apply the event to its client; its effective day (ordinal)."""
     entry = work.entry(ctx, key)
+    rank = rank_of(got) if micros is None else (micros, got.event_id)  # micros: rank_of's
+    return _applied(work, msg, entry, add_fact(entry.state, got, rank))
+
+
+def _applied(work: Work, msg: Any, entry: Entry, day: int) -> int:
+    """Note an apply of msg's event, whose effective day is `day`, in the batch's work."""
     if msg.timestamp and msg.timestamp > work.stamp:
         work.stamp = msg.timestamp
-    rank = rank_of(got) if micros is None else (micros, got.event_id)  # micros: rank_of's
-    day = add_fact(entry.state, got, rank)  # the event's effective day
     if day > entry.latest_day:
         entry.latest_day = day
     if day > work.latest:
         work.latest = day
     return day
+
+
+def apply_plain_and_claim(ctx: Context, work: Work, msg: Any, key: bytes, fast: Plain,
+                          text: str) -> None:
+    """`apply_and_claim` of a line the door's fast path took (its values, the same)."""
+    eid, kind, micros, source, client, payload = fast
+    entry = work.entry(ctx, key)
+    day = _applied(work, msg, entry, add_plain(entry.state, kind, payload, (micros, eid)))
+    ctx.claim(msg.partition, [eid, micros, client, text, kind, day, source], msg.timestamp)
 
 
 def apply_and_claim(ctx: Context, work: Work, msg: Any, got: Event, text: bytes,
