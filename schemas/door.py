@@ -12,7 +12,9 @@ Both extra checks need the parsed JSON, which costs as much as the validation ag
 byte-level look at the raw line (`needs_look`) decides whether a line can hold either at all;
 only such lines (codes, escapes, spacing before a colon, more key tokens than fields) pay for
 the closer look (`closer_look`). Every driver calls `admit`/`admitted` or, in the replay's hot
-loop, exactly the same steps (services/loader.py), so they all give the same verdict."""
+loop, exactly the same steps (services/loader.py), so they all give the same verdict. Replay,
+publish and the worker first offer each line to the fast path (streams/core/plain.py), which
+takes only lines this door takes, with the same values."""
 
 import json
 import re
