@@ -85,9 +85,7 @@ def handle(ctx: Context, batch: Any, work: "facts.Work") -> None:
         if home == msg.partition:
             facts.apply_and_claim(ctx, work, msg, got, text, version.micros)
         else:
-            ctx.send(msg.partition, topics.CLIENT_FACTS, client, text,
-                     [("op", facts.FORWARD), ("t", str(version.micros).encode())],
-                     partition=home, timestamp=msg.timestamp)
+            forward(ctx, msg, client, text, version.micros, home)
 
 
 def take_plain(ctx: Context, work: "facts.Work", msg: Any, fast: Plain) -> None:
@@ -104,9 +102,15 @@ def take_plain(ctx: Context, work: "facts.Work", msg: Any, fast: Plain) -> None:
     if home == msg.partition:
         facts.apply_plain_and_claim(ctx, work, msg, key, fast, text)
     else:
-        ctx.send(msg.partition, topics.CLIENT_FACTS, key, text.encode(),
-                 [("op", facts.FORWARD), ("t", str(micros).encode())],
-                 partition=home, timestamp=msg.timestamp)
+        forward(ctx, msg, key, text.encode(), micros, home)
+
+
+def forward(ctx: Context, msg: Any, client: bytes, text: bytes, micros: int, home: int) -> None:
+    """An event that came in another partition than its client's, to the client's partition
+    of jatkumo.client-facts (in the transaction of the partition it came in)."""
+    ctx.send(msg.partition, topics.CLIENT_FACTS, client, text,
+             [("op", facts.FORWARD), ("t", str(micros).encode())],
+             partition=home, timestamp=msg.timestamp)
 
 
 def refusal(ctx: Context, msg: Any) -> DeadLetter:

@@ -82,12 +82,6 @@ def _rows(msg: Any) -> list[Any]:
     return rows
 
 
-def _claim(row: list[Any], partition: int) -> Claim:
-    eid, micros, client, text, stamp, kind, day, source = row
-    return Claim(eid.encode(), text.encode(), micros, client, partition, stamp,
-                 (eid, kind, day, source))
-
-
 def _keyed(msg: Any) -> Claim | None:
     try:
         micros = int(_header(msg, "t"))
@@ -115,13 +109,14 @@ def handle(ctx: Context, batch: Any) -> None:
             # The first content of an id, almost every claim: taken, and its client applied
             # it already. Read here without a Claim or a round trip of the text through
             # bytes (a tenth of the id stage's time, which is a third of the worker's).
-            eid, micros, client, text, _stamp, kind, day, source = row
-            key = eid.encode()
+            eid, micros, client, text, stamp, kind, day, source = row
+            key, meta = eid.encode(), (eid, kind, day, source)
             if key not in touched and key not in table:
-                touched[key] = (IdEntry(micros, text, client, digest(text.encode()),
-                                        meta=(eid, kind, day, source)), partition, True)
+                touched[key] = (IdEntry(micros, text, client, digest(text.encode()), meta=meta),
+                                partition, True)
             else:
-                _judge(ctx, touched, table, _claim(row, partition))
+                _judge(ctx, touched, table,
+                       Claim(key, text.encode(), micros, client, partition, stamp, meta))
     # the id's partition of the inputs is the partition its claims come in
     ctx.put_many(ctx.ids, [(key, pack_id(entry, first), partition)
                            for key, (entry, partition, first) in touched.items()])
