@@ -115,3 +115,48 @@ def test_the_fast_path_and_the_whole_door_give_the_same_outputs(
     dead = [o for out in fast["outbox"].values() for o in out if o[0] == topics.DEAD_LETTERS]
     assert forwarded and dead and fast["claims"] and fast["states"]
     assert fast == whole
+
+
+def _hostile(base: dict[str, Any]) -> list[bytes]:
+    """Lines a hostile or careless producer sends: codes hidden from a byte-level look, keys
+    given twice, escapes, huge and deeply nested values, broken UTF-8, wrong types."""
+    code = "131052-308T"  # the published example code
+    def line(**changes: Any) -> bytes:
+        return orjson.dumps({**base, **changes})
+    plain_line = orjson.dumps(base)
+    return [
+        line(source=f"workshop:{code}"),
+        line(source="workshop:131052\u200b-308T"),  # a zero-width space inside the code
+        line(source="workshop:\uff11\uff13\uff11\uff10\uff15\uff12-308T"),  # full-width
+        line(source="workshop:131052\u2010308T"),  # a Unicode hyphen
+        line(client_id=code),
+        line(payload={**base["payload"], "contract_id": code}),
+        plain_line.replace(b'"source":', b'"source":"x","source":', 1),  # a key twice
+        plain_line.replace(b'"source":"', b'"sour\\u0063e":"', 1),  # an escaped key
+        plain_line.replace(b'"source":"', b'"source":"\\u0031\\u0033', 1),
+        line(source="w" * 1_000_000),
+        line(payload={**base["payload"], "x": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}),
+        b"[" * 100_000 + b"]" * 100_000,
+        plain_line.replace(b'"source":"', b'"source":"\xff\xfe', 1),  # not UTF-8
+        plain_line.replace(b'"source":"', b'"source":"\x00', 1),
+        line(schema_version=1.0), line(schema_version=True),
+        plain_line.replace(b'"schema_version":1', b'"schema_version":' + b"9" * 400, 1),
+        line(occurred_at="2023-02-30T10:00:00+02:00"), line(occurred_at=None),
+        line(event_id=base["event_id"] + "\n"), line(client_id=""), line(client_id=" a"),
+        plain_line + b" trailing", plain_line[:-1], b"{}", b"null", b"\"" + plain_line,
+    ]
+
+
+def test_hostile_lines_get_the_whole_doors_verdict_and_nothing_gets_past_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    base = next(e for e in client_events(random.Random(3), 1)
+                if e["event_type"] == "contract.signed" and "client_id" in e)
+    msgs = [Msg(line, 0, i, 1_700_000_000_000 + i) for i, line in enumerate(_hostile(base))]
+    fast = _outputs(*_run(msgs))
+    monkeypatch.setattr(events, "plain", lambda line: None)
+    assert fast == _outputs(*_run(msgs))  # no crash either way, and the same outputs
+    dead = [o for out in fast["outbox"].values() for o in out if o[0] == topics.DEAD_LETTERS]
+    assert len(dead) >= 20, "the hostile lines are refused"
+    everything = repr(fast).encode()
+    for seen in (b"131052-308T", b"\\uff11\\uff13", b"131052\\u200b"):
+        assert seen not in everything, "no identity code gets past the door, however spelled"
