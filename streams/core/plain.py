@@ -325,6 +325,14 @@ def _client(v: str) -> bool:
 
 def plain(line: bytes) -> Plain | None:
     """The values of a plain valid line, or None: then only the door can tell (see above)."""
+    got = plain_and_doc(line)
+    return None if got is None else got[0]
+
+
+def plain_and_doc(line: bytes) -> tuple[Plain, dict[str, Any]] | None:
+    """`plain`, and the line's parsed JSON object as orjson read it (the caller's to keep or
+    change), for a caller that needs the event's canonical text too: the worker's client
+    stage parsed each line a second time for it."""
     try:
         doc = _loads(line)
     except _JSONDecodeError:
@@ -366,4 +374,4 @@ def plain(line: bytes) -> Plain | None:
         pair = b'"event_id":"' + event_id.encode() + b'"'
         if line.replace(pair, b"", 1).translate(_SHAPE, _WHITESPACE).find(_CODE_SHAPE) >= 0:
             return None
-    return event_id.lower(), etype, micros, source, client, payload
+    return (event_id.lower(), etype, micros, source, client, payload), doc

@@ -97,16 +97,16 @@ def test_the_fast_path_and_the_whole_door_give_the_same_outputs(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     msgs = _messages(seed)
     taken: list[bool] = []
-    real = events.plain
+    real = events.plain_and_doc
 
     def counted(line: bytes) -> Any:
         got = real(line)
         taken.append(got is not None)
         return got
 
-    monkeypatch.setattr(events, "plain", counted)
+    monkeypatch.setattr(events, "plain_and_doc", counted)
     fast = _outputs(*_run(msgs))
-    monkeypatch.setattr(events, "plain", lambda line: None)
+    monkeypatch.setattr(events, "plain_and_doc", lambda line: None)
     whole = _outputs(*_run(msgs))
     assert sum(taken) > len(msgs) // 2, "most lines went the fast path"
     assert not all(taken), "and some the whole door"
@@ -153,7 +153,7 @@ def test_hostile_lines_get_the_whole_doors_verdict_and_nothing_gets_past_it(
                 if e["event_type"] == "contract.signed" and "client_id" in e)
     msgs = [Msg(line, 0, i, 1_700_000_000_000 + i) for i, line in enumerate(_hostile(base))]
     fast = _outputs(*_run(msgs))
-    monkeypatch.setattr(events, "plain", lambda line: None)
+    monkeypatch.setattr(events, "plain_and_doc", lambda line: None)
     assert fast == _outputs(*_run(msgs))  # no crash either way, and the same outputs
     dead = [o for out in fast["outbox"].values() for o in out if o[0] == topics.DEAD_LETTERS]
     assert len(dead) >= 20, "the hostile lines are refused"
