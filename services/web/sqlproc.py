@@ -233,9 +233,7 @@ class SqlRunner:
         if self._filling is not None:
             self._filling.cancel()
         for spare in self._spares:
-            with contextlib.suppress(ProcessLookupError):
-                spare.proc.kill()
-            await spare.proc.wait()
+            await _end(spare.proc)
             shutil.rmtree(spare.tmp, ignore_errors=True)
         self._spares.clear()
 
@@ -256,7 +254,8 @@ class SqlRunner:
         assert proc.stdin is not None and proc.stdout is not None
         try:
             proc.stdin.write(payload)
-            await proc.stdin.drain()
+            # bounded too: a child that never reads (stuck starting) must not hold the slot
+            await asyncio.wait_for(proc.stdin.drain(), STARTUP_SECONDS)
             proc.stdin.close()
             first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
             if first != READY:  # it could not open the file: the answer says why
@@ -270,16 +269,40 @@ class SqlRunner:
             out = b""  # it died before reading its input: answered below
         finally:
             killed = proc.returncode is None
-            if killed:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+            await _end(proc)
             if proc.returncode and not killed:  # a crash or a kernel limit: worth a line
                 log.warning("analyst SQL process exited %s: %s", proc.returncode,
                             errors.read_bytes()[-2000:].decode("utf-8", "replace").strip())
             shutil.rmtree(tmp, ignore_errors=True)
             self._refill()
         return _answer(proc.returncode, out)
+
+
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    """Kill `proc` if it still runs, and wait for it and its output pipe to close.
+
+    asyncio (3.11) wakes `wait()` only once every pipe of the child has closed. A pipe whose
+    reading is paused (its reader's buffer full: an answer refused as too big, or cut at the
+    time limit) never reads to the end a killed child leaves, so `wait()` never returned: the
+    query's slot was lost for good (every later query of that user got "busy"), and the
+    server could not stop. CI saw both on a loaded machine. Reading what is left and dropping
+    it resumes the pipe up to its end; both waits are bounded all the same."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    try:
+        if proc.stdout is not None:
+            with contextlib.suppress(OSError):  # the pipe broke: it is closed all the same
+                await asyncio.wait_for(_drop(proc.stdout), STARTUP_SECONDS)
+        await asyncio.wait_for(proc.wait(), STARTUP_SECONDS)
+    except TimeoutError:
+        log.error("analyst SQL process %s did not end within %s s of its kill", proc.pid,
+                  STARTUP_SECONDS)
+
+
+async def _drop(stream: asyncio.StreamReader) -> None:
+    while await stream.read(1 << 20):
+        pass
 
 
 async def _read(stream: asyncio.StreamReader, most: int) -> bytes:
