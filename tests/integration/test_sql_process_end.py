@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from services.web import sqlproc
+from tests.helpers import run_apart
 
 WRITER = "import sys; sys.stdout.buffer.write(b'x' * 20_000_000)"
 
@@ -26,10 +27,7 @@ async def unread_answer() -> asyncio.subprocess.Process:
     proc = await child(WRITER)
     assert proc.stdout is not None
     await proc.stdout.read(1 << 20)
-    for _ in range(100):  # the pipe is read until the reader's buffer is full, then paused
-        await asyncio.sleep(0.02)
-        if getattr(proc.stdout, "_paused", True):
-            break
+    await asyncio.sleep(0.5)  # the pipe is read until the reader's buffer is full, then paused
     return proc
 
 
@@ -44,7 +42,7 @@ def test_a_killed_child_with_an_unread_answer_ends_at_once(
         return proc.returncode
 
     with caplog.at_level(logging.ERROR, logger="jatkumo.web"):
-        code = asyncio.run(main())
+        code = run_apart(main)
     assert code == -9  # killed, and reaped
     # Without reading to the end, the bounded wait inside ran out and said so.
     assert not [r for r in caplog.records if "did not end" in r.getMessage()]
@@ -65,7 +63,7 @@ def test_the_hang_is_real_without_the_drain() -> None:
         await sqlproc._end(proc)  # and it ends it still
         return hung
 
-    assert asyncio.run(main())
+    assert run_apart(main)
 
 
 def test_a_child_that_answered_and_exited_keeps_its_exit_code() -> None:
@@ -78,4 +76,4 @@ def test_a_child_that_answered_and_exited_keeps_its_exit_code() -> None:
         await sqlproc._end(proc)
         return proc.returncode
 
-    assert asyncio.run(main()) == 3
+    assert run_apart(main) == 3
