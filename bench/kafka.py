@@ -247,15 +247,68 @@ def sink_watching(bootstrap: str, db: Path, ready: Any, warm: Any, stop: Any, co
     out.put(seen)
 
 
+async def generate(bootstrap: str, windows: list[tuple[str, int]], rate: int, cpu: CpuShares,
+                   warm: Any, count: Any, started: float
+                   ) -> tuple[list[dict[str, float]], list[str]]:
+    """The load: each window's events sent at `rate`, each at its time. Returns the send time
+    of each client, by window, and the CPU shares of each window.
+
+    The producer is aiokafka's, with the HTTP ingest's settings (services/ingest/kafka.py:
+    acks=all, idempotent, linger 5 ms): the wait is counted, from send(). It was
+    kafka-python's, the ingest's own client, which took 30 % of a core for 1,000 sends a second
+    (its sender thread woken for each), on the two cores the broker, the worker and the sink
+    share: the load generator is not the system measured, and in life it runs elsewhere."""
+    import orjson
+    from aiokafka import AIOKafkaProducer
+
+    prod = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                            enable_idempotence=True, linger_ms=5)
+    await prod.start()
+    try:
+        # warm up: the worker joins its group and takes a first client, the sink writes it
+        await prod.send("jatkumo.events", key=b"warm",
+                        value=orjson.dumps(signed("warm", 10**9)))
+        await asyncio.to_thread(warm.wait, 180)
+        print(f"  worker start-up apart: {time.monotonic() - started:.1f} s from process "
+              "start to its first gap row in DuckDB", flush=True)
+        sent: list[dict[str, float]] = []
+        shares: list[str] = []
+        pending: list[Any] = []
+        for w, (_name, length) in enumerate(windows):
+            # made before the window, so the generator's own work is not the window's load:
+            # the send loop only waits for each event's time and sends it
+            clients = [f"lat{w}-{i}" for i in range(rate * length)]
+            values = [orjson.dumps(signed(c, w * 10**7 + i)) for i, c in enumerate(clients)]
+            mine: dict[str, float] = {}
+            sent.append(mine)
+            cpu.start()
+            begin = time.monotonic()
+            for i, (client, value) in enumerate(zip(clients, values, strict=True)):
+                early = begin + i / rate - time.monotonic()
+                if early > 0:
+                    await asyncio.sleep(early)
+                mine[client] = time.monotonic()
+                pending.append(await prod.send("jatkumo.events", key=client.encode(),
+                                               value=value))
+            await asyncio.gather(*pending)  # every send acknowledged: none lost unseen
+            pending.clear()
+            shares.append(cpu.shares())
+            total = 1 + sum(len(m) for m in sent)
+            deadline = time.monotonic() + 30
+            while count.value < total and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)  # a pause between the windows
+        return sent, shares
+    finally:
+        await prod.stop()
+
+
 def latency(bootstrap: str, broker_pid: int, work: Path, rate: int, seconds: int, runs: int,
             profile: Path | None = None, warmup: int = 10) -> list[float]:
     """Publish -> the gap row visible in the sink's DuckDB file, `runs` windows of
     `seconds` at `rate` events/s into one running worker and sink, after a warm-up window
     of `warmup` seconds at that rate (reported, not counted). Returns each run's p99 (s)."""
     import multiprocessing
-
-    import orjson
-    from kafka import KafkaProducer
 
     print(f"latency: {load()}", flush=True)
     mp = multiprocessing.get_context("fork")
@@ -267,53 +320,20 @@ def latency(bootstrap: str, broker_pid: int, work: Path, rate: int, seconds: int
     ready.wait(120)
     started = time.monotonic()
     worker = worker_for(bootstrap, "2023-03-31", work / "wl", profile)
-    # as the HTTP ingest's producer sends (services/ingest/kafka.py: linger 5 ms); the wait is
-    # counted, from send(). linger 0 made a produce request of every event: the broker's CPU
-    # went to them, on a machine whose two cores it shares with the worker and the sink
-    prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    # warm up: the worker joins its group and takes a first client, the sink writes it
-    prod.send("jatkumo.events", key=b"warm", value=orjson.dumps(signed("warm", 10**9)))
-    warm.wait(180)
-    print(f"  worker start-up apart: {time.monotonic() - started:.1f} s from process start to "
-          "its first gap row in DuckDB", flush=True)
     # The runs are preceded by a warm-up window at the same rate, reported apart: the broker
     # is a fresh JVM, and compiling its hot paths took a core's half in the first 10 s at
     # this rate (a quarter or less after it), on the cores the worker and the sink share.
     windows = ([("warm-up", warmup)] if warmup else []) + \
         [(f"run {run}", seconds) for run in range(1, runs + 1)]
-    sent: list[dict[str, float]] = []
     assert sink.pid is not None  # started above
     cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid,
                      "generator": os.getpid()})
-    shares: list[str] = []
-    for w, (_name, length) in enumerate(windows):
-        # made before the window, so the generator's own work is not the window's load: the
-        # send loop only waits for each event's time and sends it
-        clients = [f"lat{w}-{i}" for i in range(rate * length)]
-        values = [orjson.dumps(signed(c, w * 10**7 + i)) for i, c in enumerate(clients)]
-        mine: dict[str, float] = {}
-        sent.append(mine)
-        cpu.start()
-        begin = time.monotonic()
-        for i, (client, value) in enumerate(zip(clients, values, strict=True)):
-            early = begin + i / rate - time.monotonic()
-            if early > 0:
-                time.sleep(early)
-            prod.send("jatkumo.events", key=client.encode(), value=value)
-            mine[client] = time.monotonic()
-        prod.flush()
-        shares.append(cpu.shares())
-        total = 1 + sum(len(m) for m in sent)
-        deadline = time.monotonic() + 30
-        while count.value < total and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)  # a pause between the windows
+    sent, shares = asyncio.run(generate(bootstrap, windows, rate, cpu, warm, count, started))
     stop.set()
     seen: dict[str, float] = out.get(timeout=120)
     sink.join()
     worker.terminate()
     worker.wait()
-    prod.close()
     p99s = []
     for (name, length), mine, share in zip(windows, sent, shares, strict=True):
         lat = sorted(seen[c] - t for c, t in mine.items() if c in seen)
