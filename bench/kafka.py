@@ -266,8 +266,8 @@ async def generate(bootstrap: str, windows: list[tuple[str, int]], rate: int, cp
     await prod.start()
     try:
         # warm up: the worker joins its group and takes a first client, the sink writes it
-        await prod.send("jatkumo.events", key=b"warm",
-                        value=orjson.dumps(signed("warm", 10**9)))
+        await prod.send_and_wait("jatkumo.events", key=b"warm",
+                                 value=orjson.dumps(signed("warm", 10**9)))
         await asyncio.to_thread(warm.wait, 180)
         print(f"  worker start-up apart: {time.monotonic() - started:.1f} s from process "
               "start to its first gap row in DuckDB", flush=True)
