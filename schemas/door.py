@@ -43,7 +43,8 @@ BOM = b"\xef\xbb\xbf"
 # from its colon is counted too; dropping can only add matches, never hide one). A byte of a
 # non-ASCII character is a B too: a code a reader sees can hide behind one (a zero-width space
 # inside it, full-width digits, a Unicode hyphen; a review found them taken as valid).
-_SHAPE = bytes(ord("0") if c in b"0123456789" else ord("s") if c in b"-+ABCDEFUVWXY"
+# The byte pre-scan's classes: a century sign in either case is "s" (schemas.hetu._READABLE)
+_SHAPE = bytes(ord("0") if c in b"0123456789" else ord("s") if c in b"-+ABCDEFUVWXYabcdefuvwxy"
                else ord("B") if c == ord("\\") or c >= 0x80 else c if c in b'":' else ord(".")
                for c in range(256))
 _WHITESPACE = b" \t\r\n"

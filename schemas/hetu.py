@@ -21,14 +21,26 @@ _FORMAT = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-
 # Where a code can hide in a string: every place where one starts (overlapping, no boundaries, so
 # a code glued to letters or digits is found too). Each candidate is then validated.
 _CANDIDATE = re.compile(r"(?=([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]))")
+# A code as a reader may read it (attack, 2026-12-04: these were taken as valid events and shown
+# on the SQL page): its letters in lower case (131052-308t), or a character of another script
+# where a letter or the sign belongs (a Cyrillic Т, a Greek Τ, a heavy minus sign ➖). No table
+# of look-alikes is complete, so at those two places any non-ASCII character stands in for
+# whichever letter or sign would make the code valid.
+_READABLE = re.compile(r"(?=([0-9]{6}(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f])[0-9]{3}"
+                       r"(?:[0-9A-Ya-y]|[^\x00-\x7f])))")
+# Where a code in lower case does not count: a pseudonym's or a hash's run of lower-case hex
+# digits, and a lower-case UUID, hold one by chance (14 of 400,000 random p: pseudonyms did).
+_LOWER_HEX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
+                        r"[0-9a-f]{16,}")
 _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
 
 # Masking works on raw text, which may be JSON with escapes: each character of a code may be
 # written as itself or as a \u00XX escape (`240399\u002d957A`). Anything code-shaped is masked,
 # valid or not, any case, glued to other text or not.
 _DIGIT = r"(?:[0-9]|\\u003[0-9])"
-_SIGN = r"(?:[-+A-Fa-fU-Yu-y]|\\u00[0-9A-Fa-f]{2})"
-_CHECK = r"(?:[0-9A-Za-z]|\\u00[0-9A-Fa-f]{2})"
+# As a letter or the sign, any non-ASCII character or escape: see _READABLE.
+_SIGN = r"(?:[-+A-Fa-fU-Yu-y]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{4})"
+_CHECK = r"(?:[0-9A-Za-z]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{4})"
 _LOOSE = re.compile(rf"{_DIGIT}{{6}}{_SIGN}{_DIGIT}{{3}}{_CHECK}")
 # A UUID (an event id) is hex, and a tenth of random ones hold something code-shaped: inside one,
 # only a valid code is masked, so that the event ids of dead letters stay readable. So too in a
@@ -66,9 +78,45 @@ def pseudonymise(code: str, key: bytes) -> str:
 
 
 def has_code(text: str) -> bool:
-    """Whether a valid identity code occurs anywhere in `text` (glued to other text or not)."""
-    return len(text) >= 11 and any(
-        hetu_problem(m.group(1)) is None for m in _CANDIDATE.finditer(text))
+    """Whether a valid identity code occurs anywhere in `text` (glued to other text or not),
+    as written or as a reader may read it: see _READABLE and _LOWER_HEX."""
+    if len(text) < 11:
+        return False
+    if any(hetu_problem(m.group(1)) is None for m in _CANDIDATE.finditer(text)):
+        return True
+    hex_runs: list[tuple[int, int]] | None = None
+    for m in _READABLE.finditer(text):
+        code = m.group(1)
+        if code.isascii():
+            if code == code.upper() or hetu_problem(code.upper()) is not None:
+                continue  # as written: seen above
+            if hex_runs is None:
+                hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
+            at = m.start()
+            if any(a <= at and at + 11 <= b for a, b in hex_runs):
+                continue
+            return True
+        if _stands_for_a_code(code):
+            return True
+    return False
+
+
+def _stands_for_a_code(code: str) -> bool:
+    """Whether a code-shaped string with non-ASCII characters as its sign or its check
+    character could be a valid code read with the right letters in their place."""
+    dd, mm, yy, sign, nnn, check = code[:2], code[2:4], code[4:6], code[6], code[7:10], code[10]
+    if not 2 <= int(nnn) <= 999:
+        return False
+    if check.isascii() and CHECK_CHARS[int(dd + mm + yy + nnn) % 31] != check.upper():
+        return False
+    centuries = {CENTURY[sign.upper()]} if sign.isascii() else set(CENTURY.values())
+    for century in centuries:
+        try:
+            date(century + int(yy), int(mm), int(dd))
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _unescaped(key: str) -> str | None:
