@@ -61,18 +61,23 @@ def resolve(path: Path, store: Store, key: bytes | None, rules: Rules, day: date
     if not ids:
         return out
     versions = _versions(path, ids, key)
-    taken_lines: set[int] = set()
+    # The line taken for each id, as its canonical text: identical versions may differ in
+    # their bytes (key order, spaces, escapes), and the first one's bytes made the events
+    # relation depend on the order of the lines. The canonical text is what the Kafka worker
+    # keeps for every event (streams.agents.events).
+    taken_lines: dict[int, bytes] = {}
     issues: list[tuple[str, str, str]] = []
     clients: set[str] = set()
     lines_seen = duplicates = 0
     for event_id, found in versions.items():
         choice = choose([v for v, _n in found])
-        taken_lines.add(min(n for v, n in found if v == choice.taken))
+        taken_lines[min(n for v, n in found if v == choice.taken)] = (
+            choice.taken.canonical.encode())
         issues += [(event_id, loser.client, CONFLICT) for loser in choice.losers]
         clients.update(v.client for v, _n in found)
         lines_seen += len(found)
         duplicates += choice.duplicates
-    dropped = {n for found in versions.values() for _v, n in found} - taken_lines
+    dropped = {n for found in versions.values() for _v, n in found} - set(taken_lines)
 
     # What loading counted for these ids (one taken per partition that saw each, duplicates,
     # pending) becomes one taken per id, its duplicates and its losing contents.
@@ -85,7 +90,7 @@ def resolve(path: Path, store: Store, key: bytes | None, rules: Rules, day: date
     counts.conflicts += len(issues)
     counts.pending = 0
 
-    tables = _reload(path, key, rules, day, clients, dropped)
+    tables = _reload(path, key, rules, day, clients, dropped, taken_lines)
     tables["data_issues"] = pa.concat_tables([
         tables["data_issues"], columns.table(columns.ISSUES, issues)])
     _replace(store, clients, tables)
@@ -136,9 +141,10 @@ def _client(line: bytes, key: bytes | None) -> str | None:
 
 
 def _reload(path: Path, key: bytes | None, rules: Rules, day: date, clients: set[str],
-            dropped: set[int]) -> dict[str, pa.Table]:
-    """The clients' events and result rows, from their lines less the versions not taken."""
-    lines = [(n, line) for n, line in numbered(path)
+            dropped: set[int], texts: dict[int, bytes]) -> dict[str, pa.Table]:
+    """The clients' events and result rows, from their lines less the versions not taken,
+    each line numbered in `texts` as the text given there."""
+    lines = [(n, texts.get(n, line)) for n, line in numbered(path)
              if n not in dropped and _client(line, key) in clients]
     events: list[pa.Table] = []
 

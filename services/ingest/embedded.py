@@ -67,6 +67,10 @@ class Embedded:
         self.as_of = today()
         self.seq = 0
         self.dead_letters = 0  # written since start: they change the data as events do
+        # event id -> hash of the text of its first version, or None once another text came
+        # under the id: the events relation then holds the canonical text of the version
+        # taken, as replay's does (services/resolve.py), whatever the order of the texts
+        self.texts: dict[str, int | None] = {}
 
     # --- start and the daily move ------------------------------------------------------------
 
@@ -90,17 +94,36 @@ class Embedded:
 
     def _load_log(self) -> dict[str, tuple[Event, bytes]]:
         """Ledger and states from the stored log; the taken version's event and line by id."""
-        self.ledger, self.states, self.seq = Ledger(), {}, 0
+        self.ledger, self.states, self.seq, self.texts = Ledger(), {}, 0, {}
         taken: dict[str, tuple[Event, bytes]] = {}
         for seq, line in self.con.execute("SELECT seq, line FROM event_log ORDER BY seq"
                                           ).fetchall():
             raw = line.encode()
             event = admit(raw, "event_log", self.settings.pseudonym_key)
             assert not isinstance(event, DeadLetter), "the log holds only valid events"
+            self._note(event.event_id, raw)
             if self._see(event, orjson.loads(raw))[0] is Verdict.TAKEN:
                 taken[event.event_id] = (event, raw)
             self.seq = seq
+        for event_id in [i for i in taken if self.texts.get(i, 0) is None]:
+            taken[event_id] = self._canonical(event_id)
         return taken
+
+    def _note(self, event_id: str, line: bytes) -> bool:
+        """Note the text of a version; whether it is the first other text under its id."""
+        h = hash(line)
+        first = self.texts.setdefault(event_id, h)
+        if first is None or first == h:
+            return False
+        self.texts[event_id] = None
+        return True
+
+    def _canonical(self, event_id: str) -> tuple[Event, bytes]:
+        """The version taken under an id, as its canonical text (valid: the door's output)."""
+        text = self.ledger.taken[event_id].canonical.encode()
+        event = admit(text, "event_log", self.settings.pseudonym_key)
+        assert not isinstance(event, DeadLetter), "a canonical text is a valid event"
+        return event, text
 
     def move_as_of(self, day: date) -> int:
         """Move the as-of date and the relations with it; returns how many clients were
@@ -164,6 +187,7 @@ class Embedded:
         touched: set[str] = set()
         taken: dict[str, tuple[Event, bytes]] = {}  # event id -> its version taken now
         replaced: set[str] = set()  # ids whose earlier taken version lost to one taken now
+        retext: set[str] = set()  # ids whose first other text came now (see self.texts)
         dead: list[tuple[str, str, str]] = []
         log: list[tuple[int, str, str, str]] = []
         for item in items:
@@ -180,9 +204,16 @@ class Embedded:
             # what replay stores: the line, or the event re-serialised if it carried a code
             line = (got.model_dump_json(exclude_none=True).encode() if "client_hetu" in obj
                     else item.raw.strip())
+            if self._note(got.event_id, line):
+                retext.add(got.event_id)
             verdict, dethroned = self._see(got, obj)
             if verdict is Verdict.DUPLICATE:
                 answers.append(Answer("duplicate", got.event_id))
+                if got.event_id not in retext:
+                    continue
+                # logged all the same, though not taken: a restart must see the other text
+                self.seq += 1
+                log.append((self.seq, got.event_id, got.client, line.decode()))
                 continue
             self.seq += 1
             log.append((self.seq, got.event_id, got.client, line.decode()))
@@ -203,6 +234,9 @@ class Embedded:
         if dead:
             self.store.insert_rows(columns.DEAD_LETTERS, dead)
             self.dead_letters += len(dead)
+        for event_id in retext | {i for i in taken if self.texts[i] is None}:
+            taken[event_id] = self._canonical(event_id)
+            replaced.add(event_id)
         if replaced:  # only a version that beat a taken one has a row to replace (rare)
             self.con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))",
                              [sorted(replaced)])

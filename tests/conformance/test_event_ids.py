@@ -35,22 +35,29 @@ def _clients_apart() -> tuple[str, str]:
 A, B = _clients_apart()
 
 
-def relations(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+def relations(db: Path, *, as_stored: bool = False) -> dict[str, list[tuple[Any, ...]]]:
+    """Every relation's rows, sorted; the events' payloads as JSON values (an event taken
+    from one line keeps that line's text: its key order and spaces), unless `as_stored`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
-                for name in RELATIONS}
+        got = {name: con.execute(f"SELECT * FROM {name}").fetchall() for name in RELATIONS}
+        at = [d[0] for d in con.execute("SELECT * FROM events LIMIT 0").description].index(
+            "payload")
     finally:
         con.close()
+    if not as_stored:
+        got["events"] = [(*r[:at], json.dumps(json.loads(r[at]), sort_keys=True), *r[at + 1:])
+                         for r in got["events"]]
+    return {name: sorted(rows, key=repr) for name, rows in got.items()}
 
 
-def run(tmp: Path, name: str, lines: list[str], **kw: Any
+def run(tmp: Path, name: str, lines: list[str], *, as_stored: bool = False, **kw: Any
         ) -> tuple[ReplayReport, dict[str, list[tuple[Any, ...]]]]:
     src = tmp / f"{name}.jsonl"
     src.write_text("".join(x + "\n" for x in lines))
     db = tmp / f"{name}.duckdb"
     report = replay(src, db, Settings(pseudonym_key=KEY), None, **kw)
-    return report, relations(db)
+    return report, relations(db, as_stored=as_stored)
 
 
 def background(client: str) -> list[dict[str, Any]]:
@@ -133,6 +140,28 @@ def test_events_sharing_an_id_count_as_one_in_every_driver_and_order(
             assert report.lines == report.taken + report.duplicates + report.conflicts + sum(
                 report.dead_letters.values()) + report.blank
             assert report.clients == expected_report.clients
+
+
+def test_identical_events_in_other_bytes_are_stored_alike_in_any_order(tmp_path: Path) -> None:
+    """Found by a scenario audit (2026-12-04): two copies of an event, the same after parsing
+    but with their keys in another order, were taken once (right), and the events relation
+    kept the payload text of whichever came first. The text taken is the canonical one."""
+    v = signed(f"k-{A}", "2022-11-01", client=A, event_id=new_id(), occurred_at=T10)
+    reordered = {k: v[k] for k in reversed(v)} | {
+        "payload": {k: v["payload"][k] for k in reversed(v["payload"])}}
+    copies = [json.dumps(v), json.dumps(reordered, separators=(",", ":"), ensure_ascii=False)]
+    base = [json.dumps(e) for e in background(A) + background(B)]
+    seen = []
+    for order, lines in enumerate((copies, copies[::-1])):
+        for mode, kw in MODES.items():
+            report, got = run(tmp_path, f"{order}-{mode.replace(' ', '-')}", base + lines,
+                              as_stored=True, **kw)
+            assert (report.duplicates, report.conflicts) == (1, 0), (order, mode)
+            assert got["data_issues"] == [], (order, mode)
+            seen.append(got["events"])
+    assert all(events == seen[0] for events in seen)
+    payload = next(r for r in seen[0] if r[0] == v["event_id"])[6]  # events.payload
+    assert payload == json.dumps(v["payload"], sort_keys=True, separators=(",", ":"))
 
 
 def test_the_clients_of_one_id_land_in_different_partitions() -> None:

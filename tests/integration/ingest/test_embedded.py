@@ -166,3 +166,31 @@ def test_midnight_is_counted_in_helsinki_time() -> None:
     assert seconds_to_midnight(datetime(2024, 3, 30, 23, 59, 0, tzinfo=hki)) == 60
     # the night the clocks go forward (31.3.2024, 03:00 -> 04:00) is an hour short
     assert seconds_to_midnight(datetime(2024, 3, 31, 0, 0, 0, tzinfo=hki)) == 23 * 3600
+
+
+def test_identical_versions_in_other_bytes_are_stored_as_replay_stores_them(
+        tmp_path: Path) -> None:
+    """SPEC.md 1.4: the same event twice, its keys in another order, is one event with no
+    data issue, and the events relation holds the same text whichever came first, in one
+    batch or two, before and after a restart: replay's (the version's canonical text)."""
+    import json
+
+    raw = next(r for r in lines(20, seed=6) if '"contract.signed"' in r)
+    obj = json.loads(raw)
+    other = json.dumps({k: obj[k] for k in reversed(obj)} | {
+        "payload": {k: obj["payload"][k] for k in reversed(obj["payload"])}})
+    assert other != raw and json.loads(other) == obj
+    want = replay_db(tmp_path, [raw, other], AS_OF, key=KEY)
+    assert want["data_issues"] == [] and len(want["events"]) == 1
+    for n, (batches, restart) in enumerate([([[raw, other]], False), ([[other], [raw]], True),
+                                            ([[raw], [other]], True)]):
+        db = tmp_path / f"live-{n}.duckdb"
+        e = _embedded(db)
+        statuses = [a.status for b in batches for a in e.take(
+            [Item(r.encode(), "t") for r in b])]
+        assert statuses == ["accepted", "duplicate"], batches
+        e.close()
+        if restart:
+            _embedded(db).close()
+        got = read_relations(db)
+        assert got["events"] == want["events"] and got["data_issues"] == [], (n, batches)
