@@ -137,6 +137,16 @@ def mask_codes(text: str) -> str:
     """Text with every identity-code-like string (and any client_hetu value) masked, also
     where a reader would see one that the bytes hide: see `visible`."""
     masked = _masked(text)
+    if "\\" in masked:
+        # Escapes written out as text (JSON's \u200b, Python's repr of a list or of an
+        # argument: \xad, \x00, \U000e0100): a reader reads the code around them. Attack,
+        # 2026-12-04: an import's message printed ['0102\u200b03-912E', ...] to stderr.
+        unescaped = _ESCAPE.sub(_unescape_one, masked)
+        if unescaped != masked:
+            seen = visible(unescaped)
+            again = _masked(seen)
+            if again != seen:
+                return again
     if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
         return masked
     seen = visible(masked)
@@ -145,6 +155,14 @@ def mask_codes(text: str) -> str:
     # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash): the
     # text is kept as it is seen, with that code masked.
     return again if again != seen else masked
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    code = int(m.group(1) or m.group(2) or m.group(3), 16)
+    return chr(code) if code <= 0x10FFFF else m.group(0)
 
 
 def _masked(text: str) -> str:

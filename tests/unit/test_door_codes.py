@@ -272,3 +272,36 @@ def test_finnish_letters_alone_do_not_refuse_an_event() -> None:
     line = json.dumps({**signed("k1", "2023-01-02"), "source": "workshop:PAJA-HÄMEENLINNA"},
                       ensure_ascii=False)
     assert not isinstance(admit(line.encode(), "f:1", KEY), DeadLetter)
+
+
+@pytest.mark.parametrize("text", [
+    repr(["0102\u200b03-912E", "K-1"]),  # a list printed: the escape written out
+    repr("010203\xad-912E"),  # a soft hyphen, as Python writes it
+    repr("0\x001\x000\x002\x000\x003\x00-\x009\x001\x002\x00E\x00"),  # UTF-16 read as bytes
+    repr("010203\x7f-912E"),  # DEL
+    "010203\\U000e0100-912E",  # a variation selector beyond the BMP, escaped
+    "0102\\u200b03-912E",  # as JSON writes it
+])
+def test_a_code_around_escapes_written_out_is_masked(text: str) -> None:
+    """Attack (2026-12-04): messages built with repr() (an import's row, an argument) showed a
+    code with a zero-width space inside as `0102\\u200b03-912E`; a reader reads the code."""
+    assert "\\" in text
+    got = mask_codes(text)
+    assert MASK in got and "912E" not in got and "0102" not in got
+
+
+def test_escapes_without_a_code_around_them_are_kept() -> None:
+    for text in ('{"a": "x\\n", "b": "\\u00e4iti 12"}', repr(["a\u200bb", 12]), "C:\\x\\u"):
+        assert mask_codes(text) == text
+
+
+def test_an_argument_hiding_a_code_is_not_echoed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    name = tmp_path / "0102\u200b03-912E.jsonl"  # no such file: the message names it
+    run = subprocess.run([sys.executable, "-m", "services.cli", "replay", str(name), "--db",
+                          str(tmp_path / "x.duckdb")], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert "912E" not in run.stderr and MASK in run.stderr
