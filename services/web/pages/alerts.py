@@ -26,7 +26,7 @@ from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
 from services.scope import Scope
 from services.web import focus, formats, published
-from services.web.app import ctx, lang_of, logged_query, needs, render, session
+from services.web.app import ctx, lang_of, logged_query, needs, redacted, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES, SERVICES
@@ -226,6 +226,13 @@ async def alert(request: web.Request) -> web.StreamResponse:
                   hours=SILENCE_HOURS, now=datetime.now(UTC))
 
 
+async def _note(request: web.Request, typed: Any) -> str:
+    """A note typed on an alert, as it is kept, shown and sent to Alertmanager: identity
+    codes masked, client ids and pseudonyms as references (attack, 2026-12-04: "soitettu
+    asiakkaalle 010203-912E, sim-000007" reached the web store, the page and Alertmanager)."""
+    return await redacted(request, str(typed).strip()[:500])
+
+
 @needs("gap_rows")
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
@@ -233,7 +240,7 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
     if service(request).state.get(ref, s.scope) is None:  # not of this user's scope
         c.store.log(s.user, s.role, "acknowledge", "alert", detail=ref, outcome="unknown")
         return render(request, "error.html", status=404, message="not_found")
-    comment = str((await request.post()).get("comment", "")).strip()[:500]
+    comment = await _note(request, (await request.post()).get("comment", ""))
     service(request).state.acknowledge(ref, s.user, comment, datetime.now(UTC))
     c.store.log(s.user, s.role, "acknowledge", "alert", detail=ref)
     raise web.HTTPSeeOther(f"/alerts/{ref}")
@@ -254,7 +261,7 @@ async def silence(request: web.Request) -> web.StreamResponse:
     if not math.isfinite(hours):  # 'nan' passes float() and every comparison
         hours = 4.0
     hours = min(max(hours, 0.25), 24 * 30)
-    comment = str(form.get("comment", "")).strip()[:500]
+    comment = await _note(request, form.get("comment", ""))
     silence_id, outcome = None, "ok"
     manager = service(request).manager
     if manager is not None:

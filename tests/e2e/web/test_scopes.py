@@ -372,3 +372,30 @@ def test_a_caseworker_works_their_own_list_and_a_manager_sees_counts(
     assert page.locator('a[href^="/alerts/"]').count() == 0
     shot(page, "worklist-manager")
     page.close()
+
+
+def test_a_note_on_an_alert_keeps_no_identity_code_and_no_client_id(
+        scoped: tuple[str, Path]) -> None:
+    """Attack (2026-12-04): a note typed on an alert ("called the client 010203-912E,
+    <client id>") was kept in the web store, shown on the alert's page and sent to
+    Alertmanager as typed. It is kept as the access log keeps typed text."""
+    url, db = scoped
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (client,) = con.execute("SELECT client_id FROM clients ORDER BY 1 LIMIT 1").fetchone()
+    finally:
+        con.close()
+    root = signed(url, "root")
+    ref = re.search(r'href="/alerts/([0-9a-f]{20})"',  # type: ignore[union-attr]
+                    root.get("/alerts").body).group(1)
+    note = f"soitettu asiakkaalle 010203-912E ja 0102\u200b03-912e, {client}"
+    assert root.post(f"/alerts/{ref}/ack", {"_csrf": root.csrf, "comment": note}).status == 303
+    assert root.post(f"/alerts/{ref}/silence", {"_csrf": root.csrf, "hours": "1",
+                                                "comment": note}).status == 303
+    page = root.get(f"/alerts/{ref}").body
+    assert "soitettu asiakkaalle ******-****" in page
+    assert "010203" not in page and client not in page
+    web_file = db.with_name(db.name.replace(".duckdb", ".web.duckdb"))
+    kept = b"".join(p.read_bytes() for p in db.parent.iterdir()
+                    if p.name.startswith(web_file.name))
+    assert b"010203" not in kept and client.encode() not in kept
