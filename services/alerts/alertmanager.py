@@ -3,6 +3,7 @@ labels carry no client identifier, only the opaque alert_ref."""
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -33,6 +34,10 @@ def payload(a: dict[str, Any], public_url: str, ends_at: datetime) -> dict[str, 
 class Alertmanager:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
+        # What messages name: the URL without its user and password, which the dashboard
+        # showed every manager and the log repeated every round (attack, 2026-12-04)
+        parts = urlsplit(self.url)
+        self.shown = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def _post(self, path: str, body: Any) -> Any:
@@ -43,8 +48,10 @@ class Alertmanager:
                     if r.status >= 300:
                         raise AlertmanagerError(f"{path}: HTTP {r.status} {await r.text()}")
                     return await r.json(content_type=None)
-            except aiohttp.ClientError as e:
-                raise AlertmanagerError(f"cannot reach Alertmanager at {self.url}: {e}") from e
+            except (aiohttp.ClientError, ValueError) as e:
+                said = str(e).replace(self.url, self.shown)
+                raise AlertmanagerError(f"cannot reach Alertmanager at {self.shown}: {said}"
+                                        ) from None
 
     async def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
         if alerts:
