@@ -2,6 +2,7 @@
 hashed. A token is 256 random bits, so one SHA-256 is as safe as a slow password hash and
 keeps every request cheap; the clear token is shown once, at `jatkumo token add`."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -51,7 +52,14 @@ class TokenStore:
 
     def _save(self, tokens: list[Token]) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A new file of its own, never one found there: a symbolic link left in its place made
+        # the save write the tokens through it into another file (attack, 2026-12-04).
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()  # a leftover of a save that died, or a planted link (not its target)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except OSError as e:
+            raise UsageError(f"cannot write the token file beside {self.path} ({e})") from None
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"tokens": [asdict(t) for t in tokens]}, f, indent=1)
         os.replace(tmp, self.path)
