@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, UsageError
 from services import config
 
 
@@ -18,24 +18,69 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{e}, e.g. 2023-03-31") from None
 
 
+def _unusable(text: str) -> str | None:
+    """Why the system refuses to look at a path at all (a name too long, a loop), or None."""
+    try:
+        Path(text).exists()
+    except OSError as e:  # exists() swallows most errors, not ENAMETOOLONG
+        return e.strerror or str(e)
+    return None
+
+
 def readable_file(text: str) -> Path:
     path = Path(text)
+    refused = _unusable(text)
+    if refused is not None:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {refused}; give another path")
     if path.is_dir():
         raise argparse.ArgumentTypeError(
-            f"{text!r} is a folder; give the path of a JSONL event file in it")
+            f"{text!r} is a folder; give the path of a file in it")
     if not path.is_file():
         what = "no such file" if not path.exists() else "not a regular file"
         raise argparse.ArgumentTypeError(
-            f"cannot read {text!r}: {what}; give the path of a JSONL event file")
+            f"cannot read {text!r}: {what}; give the path of a file to read")
     return path
 
 
 def existing_db(text: str) -> Path:
     path = Path(text)
-    if not path.is_file():
+    if _unusable(text) is not None or not path.is_file():
         raise argparse.ArgumentTypeError(
             f"no DuckDB file at {text!r}; create one with 'jatkumo replay FILE --db {text}'")
     return path
+
+
+def writable_file(text: str | None, option: str) -> Path | None:
+    """A file a command is to write (None: not asked for): not a folder, in a folder that
+    exists, checked before anything is written (an import wrote --out, then failed on an
+    --errors that was a folder)."""
+    if text is None:
+        return None
+    path = Path(text)
+    refused = _unusable(text)
+    if refused is not None:
+        raise UsageError(f"{option} {text}: {refused}; give another file name")
+    if path.is_dir():
+        raise UsageError(f"{option} {text} is a folder; give a file name to write, "
+                         f"e.g. {text}/events.jsonl")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option}: folder {path.parent} does not exist; create it or write "
+                         "elsewhere")
+    return path
+
+
+def distinct_files(files: dict[str, Path | None]) -> None:
+    """Refuse a file named twice among what a command reads and writes (by its option): an
+    import with --errors naming its export emptied the export and said nothing."""
+    seen: dict[Path, str] = {}
+    for option, path in files.items():
+        if path is None:
+            continue
+        key = path.resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {option} name the same file {path}; give each "
+                             "a file of its own")
+        seen[key] = option
 
 
 BOOTSTRAP_HELP = "Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)"

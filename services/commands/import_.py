@@ -3,7 +3,6 @@
 import argparse
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -11,7 +10,7 @@ from rich.console import Console
 from schemas.errors import UsageError
 from schemas.hetu import mask_codes
 from services import config
-from services.commands.common import readable_file
+from services.commands.common import distinct_files, readable_file, writable_file
 from services.importer.run import import_file
 
 SOURCE_MAX = 100  # SPEC.md 1.1: source is 1-100 characters
@@ -58,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--source must be 1-{SOURCE_MAX} characters")
     if args.contract_map and args.kind != "attendance":
         raise UsageError("--contract-map is for attendance exports only")
-    if args.out != "-" and Path(args.out).resolve() == args.file.resolve():
-        raise UsageError("--out is the export itself; give another file")
+    out_path = None if args.out == "-" else writable_file(args.out, "--out")
+    errors = writable_file(args.errors, "--errors")
+    distinct_files({"the export": args.file, "--mapping": args.mapping,
+                    "--contract-map": args.contract_map, "--out": out_path, "--errors": errors})
     settings = config.load(rules_too=False)
-    out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
+    out = sys.stdout.buffer if out_path is None else open(out_path, "wb")  # noqa: SIM115
     try:
         report = import_file(args.kind, args.file, source=args.source,
                              key=settings.pseudonym_key, out=out, mapping=args.mapping,
@@ -76,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     if len(report.bad) > SHOWN:
         print(f"… and {len(report.bad) - SHOWN} more bad rows", file=sys.stderr)
     console = Console(stderr=True)
-    if args.errors:
-        with open(args.errors, "w", encoding="utf-8") as f:
+    if errors is not None:
+        with open(errors, "w", encoding="utf-8") as f:
             # the reasons are masked where they are made; masked again here so that this file
             # stays free of codes whatever a later reason quotes
             f.writelines(mask_codes(f"{line};{reason}\n") for line, reason in report.bad)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from schemas.errors import UsageError
+from services.commands.common import distinct_files, writable_file
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
 
@@ -102,24 +102,14 @@ def config_from(args: argparse.Namespace) -> SimConfig:
         second_handoff=args.second_handoff)
 
 
-def _writable(text: str | None) -> Path | None:
-    if text is None:
-        return None
-    path = Path(text)
-    if path.is_dir():
-        raise UsageError(f"{text} is a folder; give a file name to write, e.g. {text}/events.jsonl")
-    if not path.parent.is_dir():
-        raise UsageError(f"folder {path.parent} does not exist; create it or write elsewhere")
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
-    out, truth = _writable(args.out), _writable(args.truth)
+    out, truth = writable_file(args.out, "--out"), writable_file(args.truth, "--truth")
     assert out is not None
-    handoffs = _writable(args.handoffs_out)
+    handoffs = writable_file(args.handoffs_out, "--handoffs-out")
     if handoffs is None and args.second_handoff is not None:
         handoffs = out.with_name(out.stem + ".handoffs.toml")
+    distinct_files({"--out": out, "--truth": truth, "--handoffs-out": handoffs})
     if handoffs is not None:
         handoffs.write_text(cfg.handoffs_toml(), encoding="utf-8")
     if args.quiet:

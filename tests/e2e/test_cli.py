@@ -204,6 +204,24 @@ def test_a_folder_or_a_device_as_the_event_file_is_named_as_such(tmp_path: Path)
     assert device.returncode == 2 and "not a regular file" in device.stderr
 
 
+def test_a_name_too_long_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    """Attack (2026-12-04): any name over 255 bytes crashed replay, sql and the others in
+    Path.is_dir() (ENAMETOOLONG), exit 1 with "this is a bug"."""
+    long = str(tmp_path / ("e" * 300))
+    for args in (("replay", long, "--db", str(tmp_path / "x.duckdb")),
+                 ("sql", "--db", long, "SELECT 1"),
+                 ("simulate", "--out", long)):
+        done = cli(*args)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_simulate_writes_no_file_over_another(tmp_path: Path) -> None:
+    same = str(tmp_path / "s.jsonl")
+    done = cli("simulate", "--out", same, "--truth", same)
+    assert done.returncode == 2 and "name the same file" in done.stderr, done.stderr
+    assert not Path(same).exists()
+
+
 def test_a_missing_db_option_is_a_usage_error(tmp_path: Path) -> None:
     src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
     done = cli("replay", str(src))

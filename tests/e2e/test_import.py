@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.e2e.test_cli import cli
 
@@ -114,4 +115,41 @@ def test_a_mapping_that_misses_a_column_is_a_usage_error_that_names_it(tmp_path:
     assert done.returncode == 2
     assert "date" in done.stderr and "--mapping" in done.stderr
     same = cli("import", "attendance", str(export), "--source", "s", "--out", str(export))
-    assert same.returncode == 2 and "--out is the export itself" in same.stderr
+    assert same.returncode == 2 and "the export and --out name the same file" in same.stderr
+
+
+@pytest.mark.parametrize("clash", [("--errors", "export"), ("--out", "mapping"),
+                                   ("--out", "contract-map"), ("--errors", "--out")])
+def test_no_file_of_an_import_is_written_over_another_one(tmp_path: Path,
+                                                         clash: tuple[str, str]) -> None:
+    """Attack (2026-12-04): --errors naming the export emptied it, exit 0; --out naming the
+    mapping or the contract map emptied it before it was read."""
+    export = tmp_path / "a.csv"
+    export.write_text("client_id;contract_id;date;present\nc1;k1;2.1.2023;1\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text("[attendance]\n")
+    contracts = tmp_path / "c.csv"
+    contracts.write_text("client_id,contract_id,start_date,end_date\nc1,k1,2023-01-01,\n")
+    out, errors = tmp_path / "o.jsonl", tmp_path / "e.txt"
+    target = {"export": export, "mapping": mapping, "contract-map": contracts,
+              "--out": out}[clash[1]]
+    files = {"--out": out, "--errors": errors, clash[0]: target}
+    before = {p: p.read_bytes() for p in (export, mapping, contracts)}
+    done = cli("import", "attendance", str(export), "--source", "s", "--mapping", str(mapping),
+               "--contract-map", str(contracts), *(x for k, v in files.items()
+                                                   for x in (k, str(v))))
+    assert done.returncode == 2 and "name the same file" in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in before} == before
+    assert not errors.exists() or clash[0] != "--errors"
+
+
+def test_an_import_checks_every_file_to_write_before_writing_any(tmp_path: Path) -> None:
+    export = tmp_path / "a.csv"
+    export.write_text("client_id;contract_id;date;present\nc1;k1;2.1.2023;1\n")
+    out = tmp_path / "o.jsonl"
+    for errors, says in ((tmp_path, "is a folder"), (tmp_path / "no" / "e.txt", "does not exist"),
+                         (tmp_path / ("x" * 300), "give another file name")):
+        done = cli("import", "attendance", str(export), "--source", "s", "--out", str(out),
+                   "--errors", str(errors))
+        assert done.returncode == 2 and says in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and not out.exists()
