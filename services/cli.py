@@ -3,6 +3,7 @@
 import argparse
 import io
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -115,8 +116,17 @@ def build_parser() -> Parser:
     return p
 
 
+def private_files() -> None:
+    """Every file jatkumo makes (the relations, the web file with its access log and its
+    reference key, exports, logs) readable by its own user only, whatever the umask said:
+    the bits for group and others are added to it, never taken away (attack, 2026-12-04:
+    the DuckDB and web files were 0644)."""
+    os.umask(os.umask(0) | 0o077)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     mask_stderr()  # before parsing: usage errors repeat the arguments
+    private_files()
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run

@@ -215,6 +215,19 @@ def test_a_name_too_long_is_a_usage_error_not_a_traceback(tmp_path: Path) -> Non
         assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
 
 
+def test_the_files_jatkumo_writes_are_its_users_alone(tmp_path: Path) -> None:
+    """Attack (2026-12-04): the relations (pseudonymised client data) and the web file (its
+    access log and reference key) were readable by every user of the machine (0644)."""
+    import stat
+
+    out = tmp_path / "s.jsonl"
+    assert cli("simulate", "--clients", "20", "--out", str(out), "--quiet").returncode == 0
+    db = tmp_path / "g.duckdb"
+    assert cli("replay", str(out), "--db", str(db), "--quiet").returncode == 0
+    for made in (out, db):
+        assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, (made, oct(made.stat().st_mode))
+
+
 def test_simulate_writes_no_file_over_another(tmp_path: Path) -> None:
     same = str(tmp_path / "s.jsonl")
     done = cli("simulate", "--out", same, "--truth", same)
