@@ -2,6 +2,7 @@
 in jatkumo reads the environment, and nothing connects at import time."""
 
 import csv
+import io
 import os
 import re
 import tomllib
@@ -33,13 +34,34 @@ class Settings:
     duckdb_memory: str = "1GB"  # memory limit of the DuckDB writer in replay
 
 
+# A settings file is small; reading stops past this (a path to /dev/zero or a log file named
+# by mistake must not fill the memory: attack, 2026-12-04, JATKUMO_USERS=/dev/zero).
+SETTINGS_FILE_MAX_BYTES = 1024 * 1024
+
+
+def read_small(path: str, where: str, limit: int = SETTINGS_FILE_MAX_BYTES,
+               help_text: str = "") -> bytes:
+    """The bytes of a settings file of at most `limit` bytes; ConfigError naming `where`
+    otherwise, or when it cannot be read."""
+    tail = f"; {help_text}" if help_text else ""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise ConfigError(f"cannot read {where}: {e.strerror}{tail}") from None
+    if len(data) > limit:
+        size = f"{limit // 1024} KiB" if limit < 1024 * 1024 else f"{limit // 2**20} MiB"
+        raise ConfigError(f"{where} is larger than {size}: not such a file{tail}")
+    return data
+
+
 def read_areas(path: str) -> dict[str, str]:
     """A CSV with columns `code` and `internal_area` (others are ignored)."""
+    data = read_small(path, f"JATKUMO_AREAS_FILE {path}")
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        raise ConfigError(f"cannot read JATKUMO_AREAS_FILE {path}: {e.strerror}") from None
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ConfigError(f"cannot read JATKUMO_AREAS_FILE {path}: {e}") from None
     if not rows or not {"code", "internal_area"} <= set(rows[0]):
         raise ConfigError(f"{path} must be a CSV with columns code,internal_area")
     return {r["code"].strip().zfill(3): r["internal_area"].strip() for r in rows}
@@ -121,15 +143,7 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     from, to, date and optionally grace_days. Every mistake is named with what to write;
     `source` says where the path came from (the flag or JATKUMO_HANDOFFS)."""
     where = f"{source} {path}"
-    try:
-        with open(path, "rb") as f:
-            data = f.read(HANDOFFS_MAX_BYTES + 1)
-    except OSError as e:
-        raise ConfigError(f"cannot read {where}: {e.strerror}; {_HANDOFFS_HELP}"
-                          ) from None
-    if len(data) > HANDOFFS_MAX_BYTES:
-        raise ConfigError(f"{where} is larger than {HANDOFFS_MAX_BYTES // 1024} KiB: "
-                          f"not a handoffs file; {_HANDOFFS_HELP}")
+    data = read_small(path, where, HANDOFFS_MAX_BYTES, _HANDOFFS_HELP)
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark is no mistake
     except UnicodeDecodeError:

@@ -55,13 +55,18 @@ def read_table(path: Path) -> Table:
     delimiter = delimiter_of(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise UsageError(mask_codes(f"{path} is empty: export it with a header line")) from None
-    if len(set(header)) < len(header):
-        # a file without a header line has its first row here: the cells are a client's
-        raise UsageError(mask_codes(f"{path}: the header names a column twice: {header}"))
-    return Table(header, list(_rows(reader, header)), encoding, delimiter)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise UsageError(mask_codes(f"{path} is empty: export it with a header line")
+                             ) from None
+        if len(set(header)) < len(header):
+            # a file without a header line has its first row here: the cells are a client's
+            raise UsageError(mask_codes(f"{path}: the header names a column twice: {header}"))
+        return Table(header, list(_rows(reader, header)), encoding, delimiter)
+    except csv.Error as e:  # a cell over the csv module's limit (128 KiB): no export has one
+        raise UsageError(mask_codes(f"{path}:{reader.line_num}: {e}; is this a CSV export?")
+                         ) from None
 
 
 def _rows(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:

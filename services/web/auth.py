@@ -21,9 +21,9 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from schemas.errors import ConfigError
+from services.config import read_small
 from services.scope import WHOLE, Scope, parse
 
 ROLES = ("manager", "caseworker", "analyst", "admin")
@@ -80,10 +80,11 @@ def load_users(path: str | None) -> dict[str, User]:
     if not path:
         raise ConfigError("no users: set JATKUMO_USERS to a TOML or JSON users file "
                           "(make a hash with 'jatkumo serve --hash-password')")
+    raw = read_small(path, f"the users file {path}")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
         data = json.loads(text) if path.endswith(".json") else tomllib.loads(text)
-    except (OSError, ValueError) as e:
+    except ValueError as e:
         raise ConfigError(f"cannot read the users file {path}: {e}") from None
     users: dict[str, User] = {}
     for name, entry in (data.get("users") or {}).items():

@@ -153,3 +153,11 @@ def test_an_import_checks_every_file_to_write_before_writing_any(tmp_path: Path)
                    "--errors", str(errors))
         assert done.returncode == 2 and says in done.stderr, done.stderr
         assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_a_cell_too_large_for_any_export_is_a_usage_error(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.csv"
+    huge.write_text("client_id;contract_id;date;present\nc1;" + "A" * 200_000 + ";1.2.2024;k\n")
+    done = cli("import", "attendance", str(huge), "--source", "s", "--out", "-")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{huge}:2:" in done.stderr

@@ -51,3 +51,22 @@ def test_an_area_file_naming_an_unknown_municipality_is_refused(tmp_path: Path) 
     areas.write_text("code,internal_area\n999,Nowhere\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="999"):
         config.apply_reference(config.load({"JATKUMO_AREAS_FILE": str(areas)}))
+
+
+@pytest.mark.parametrize("read", [
+    lambda p: config.read_areas(p),
+    lambda p: __import__("services.web.auth", fromlist=["load_users"]).load_users(p),
+    lambda p: config.read_handoffs(p),
+])
+def test_a_settings_file_that_never_ends_is_refused_not_read_to_the_end(read: object) -> None:
+    """Attack (2026-12-04): JATKUMO_USERS=/dev/zero and JATKUMO_AREAS_FILE=/dev/zero read until
+    the memory ran out; the handoffs file already stopped at 64 KiB."""
+    with pytest.raises(ConfigError, match="is larger than"):
+        read("/dev/zero")  # type: ignore[operator]
+
+
+def test_an_area_file_that_is_no_text_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "areas.csv"
+    bad.write_bytes(b"code,internal_area\n\xff\xfe564,Oulu\n")
+    with pytest.raises(ConfigError, match="cannot read JATKUMO_AREAS_FILE"):
+        config.read_areas(str(bad))
