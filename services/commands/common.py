@@ -42,6 +42,22 @@ def readable_file(text: str) -> Path:
     return path
 
 
+def tcp_port(text: str) -> int:
+    """A TCP port of the command line: 1-65535 (99999 and -1 got as far as the bind)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give one of 1-65535")
+    return port
+
+
+def tcp_port_or_off(text: str) -> int:
+    """`tcp_port`, or 0: off."""
+    return 0 if text.strip() == "0" else tcp_port(text)
+
+
 def existing_db(text: str) -> Path:
     path = Path(text)
     if _unusable(text) is not None or not path.is_file():

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from schemas.errors import UsageError
 from services import config
+from services.commands.common import tcp_port
 from services.commands.simulate import count, second_handoff
 from services.replay import replay
 from services.simulate import RATES, SimConfig, simulate
@@ -51,7 +52,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="young people in the failure-free run (default 1000; 0 skips it)")
     p.add_argument("--serve", action="store_true",
                    help="then serve the dashboard on 127.0.0.1 (a demo user is made for you)")
-    p.add_argument("--port", type=int, default=8080, help="dashboard port (default 8080)")
+    p.add_argument("--port", type=tcp_port, default=8080, help="dashboard port (default 8080)")
     p.set_defaults(run=run)
     return p
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.errors import UsageError
 from services import config
-from services.commands.common import add_bootstrap, kafka_settings
+from services.commands.common import add_bootstrap, kafka_settings, tcp_port
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -21,7 +21,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     add_bootstrap(p)
     p.add_argument("--tokens", required=True, metavar="FILE.json",
                    help="the source systems' tokens ('jatkumo token add NAME --tokens FILE')")
-    p.add_argument("--port", type=int, default=8090, help="TCP port (default 8090)")
+    p.add_argument("--port", type=tcp_port, default=8090, help="TCP port (default 8090)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--name", help="this gateway's name in the broker's client id (default the "
                    "host name)")

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from services import kafka_broker as kb
+from services.commands.common import tcp_port
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -16,7 +17,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "'down' stops them with SIGTERM. Data stays in the run folder between runs.")
     p.add_argument("action", choices=("up", "down", "status"))
     p.add_argument("--nodes", type=int, choices=(1, 3), default=1)
-    p.add_argument("--port", type=int, metavar="PORT",
+    p.add_argument("--port", type=tcp_port, metavar="PORT",
                    help="client port of node 1 (its controller uses PORT+1; node i PORT+2(i-1))")
     p.add_argument("--run-dir", type=Path, default=kb.DEFAULT_RUN, metavar="DIR",
                    help="where configs, data, logs and pid files live (default deploy/kafka/run)")

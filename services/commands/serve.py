@@ -9,6 +9,7 @@ from typing import Any
 
 from schemas.errors import ConfigError
 from services import config
+from services.commands.common import tcp_port
 from services.web.auth import hash_password, load_users
 from services.web.db import file_connector
 
@@ -26,7 +27,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "JATKUMO_ALERT_RESEND_SECONDS")
     p.add_argument("--db", type=Path, metavar="FILE.duckdb",
                    help="the DuckDB file a replay or the sink writes")
-    p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    p.add_argument("--port", type=tcp_port, default=8080, help="TCP port (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--ingest", action="store_true",

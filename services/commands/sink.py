@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from services import config
-from services.commands.common import add_bootstrap, kafka_settings
+from services.commands.common import add_bootstrap, kafka_settings, tcp_port
 from services.sink import run_sink
 
 
@@ -31,7 +31,7 @@ def add_serve(p: argparse.ArgumentParser) -> None:
                    help="also serve the dashboard from this process (live mode: it reads a "
                    "read-only snapshot of the file, FILE.snapshot.duckdb, which the sink "
                    "publishes every JATKUMO_SNAPSHOT_SECONDS, default 5)")
-    p.add_argument("--port", type=int, default=8080, help="dashboard TCP port (default 8080)")
+    p.add_argument("--port", type=tcp_port, default=8080, help="dashboard TCP port (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
                    help="dashboard address to bind (default 127.0.0.1: this machine only)")
 

@@ -4,7 +4,7 @@ import argparse
 from typing import Any
 
 from services import config
-from services.commands.common import add_bootstrap, kafka_settings
+from services.commands.common import add_bootstrap, kafka_settings, tcp_port_or_off
 from services.worker import run_worker
 
 
@@ -20,7 +20,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     add_bootstrap(p)
     p.add_argument("--as-of", metavar="latest|today|YYYY-MM-DD",
                    help="overrides JATKUMO_AS_OF")
-    p.add_argument("--web-port", type=int, metavar="PORT",
+    p.add_argument("--web-port", type=tcp_port_or_off, metavar="PORT",
                    help="faust's web server on 127.0.0.1 (default 0: off; also "
                    "JATKUMO_WORKER_WEB_PORT)")
     p.add_argument("--data-dir", metavar="DIR",

@@ -10,6 +10,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from schemas.errors import UsageError
 from schemas.hetu import mask_codes
 from services import config
 from services.alerts.alertmanager import Alertmanager
@@ -118,5 +119,9 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
 
 def run(app: web.Application, host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web.run_app(app, host=host, port=port, access_log_class=PathOnlyAccessLogger,
-                print=lambda msg: print(msg, flush=True))
+    try:
+        web.run_app(app, host=host, port=port, access_log_class=PathOnlyAccessLogger,
+                    print=lambda msg: print(msg, flush=True))
+    except OSError as e:  # an address not of this machine, a port taken: the user's to fix
+        raise UsageError(f"cannot listen on {host} port {port}: {e.strerror or e}; give "
+                         "--host an address of this machine and --port a free port") from None

@@ -228,6 +228,29 @@ def test_the_files_jatkumo_writes_are_its_users_alone(tmp_path: Path) -> None:
         assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, (made, oct(made.stat().st_mode))
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "0", "http"])
+def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, port: str) -> None:
+    """Attack (2026-12-04): serve --port 99999 or -1 got as far as the bind: a traceback."""
+    for args in (("serve", "--db", str(tmp_path / "x.duckdb"), "--port", port),
+                 ("kafka", "status", "--port", port)):
+        done = cli(*args)
+        assert done.returncode == 2 and "is not a TCP port" in done.stderr, (args, done.stderr)
+
+
+def test_an_address_not_of_this_machine_is_a_usage_error(tmp_path: Path) -> None:
+    from services.web.auth import hash_password
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.a]\nrole = "analyst"\npassword = "{hash_password("pw")}"\n')
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    db = tmp_path / "x.duckdb"
+    assert cli("replay", str(src), "--db", str(db), "--quiet").returncode == 0
+    done = cli("serve", "--db", str(db), "--host", "999.1.1.1", "--port", "18777",
+               JATKUMO_USERS=str(users))
+    assert done.returncode == 2 and "cannot listen on 999.1.1.1" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_simulate_writes_no_file_over_another(tmp_path: Path) -> None:
     same = str(tmp_path / "s.jsonl")
     done = cli("simulate", "--out", same, "--truth", same)
