@@ -164,3 +164,17 @@ def test_a_dashboard_silence_becomes_an_alertmanager_silence(alertmanager: str) 
     ours = [s for s in silences if s["id"] == silence_id]
     assert ours and ours[0]["matchers"][0]["name"] == "alert_ref"
     assert ours[0]["createdBy"] == "maija" and ours[0]["status"]["state"] == "active"
+
+
+def test_the_shipped_configuration_is_valid_and_has_no_managers_receiver() -> None:
+    """A notification is a list of gaps, so its length is an exact count (attack,
+    2026-12-04: the shipped route sent them to 'service-managers', promising "7 HANDOFF_MISSING
+    in Oulunkaari" past the suppressed cube). Its receivers are case work's."""
+    shipped = Path(__file__).resolve().parents[2] / "deploy" / "alertmanager" / "alertmanager.yml"
+    amtool = shutil.which("amtool") or "/usr/bin/amtool"
+    checked = subprocess.run([amtool, "check-config", str(shipped)], capture_output=True,
+                             text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    names = [line.split(":", 1)[1].strip() for line in shipped.read_text().splitlines()
+             if line.strip().startswith(("- name:", "receiver:"))]
+    assert names and not [n for n in names if "manager" in n], names
