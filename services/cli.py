@@ -1,6 +1,7 @@
 """The `jatkumo` command line. Exit status: 0 finished, 2 usage error, 1 failure (SPEC.md 6)."""
 
 import argparse
+import errno
 import io
 import logging
 import os
@@ -116,6 +117,10 @@ def build_parser() -> Parser:
     return p
 
 
+# Errors of the machine, not of jatkumo: a full disk, a quota, a read-only file system.
+_MACHINE_STATES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
 def private_files() -> None:
     """Every file jatkumo makes (the relations, the web file with its access log and its
     reference key, exports, logs) readable by its own user only, whatever the umask said:
@@ -143,6 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jatkumo {args.command}: interrupted; nothing was committed.", file=sys.stderr)
         return 1
     except Exception as e:
+        if isinstance(e, OSError) and e.errno in _MACHINE_STATES:
+            # the machine's state, not a bug (simulate --out /dev/full ended in a traceback)
+            where = f" {e.filename}" if e.filename else ""
+            print(f"jatkumo {args.command}: failed: cannot write{where}: {e.strerror}. Free "
+                  "some space or write elsewhere.", file=sys.stderr)
+            return 1
         if _no_broker(e):  # a machine's state, not a bug: say which address and what to do
             print(f"jatkumo {args.command}: failed: no Kafka broker answers at "
                   f"{_bootstrap(args)}. Start one (jatkumo kafka up) or give its address "

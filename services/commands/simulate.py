@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from schemas.types import LAST_DAY
 from services.commands.common import distinct_files, writable_file
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
@@ -39,6 +40,11 @@ def second_handoff(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{text} is too close to the 2023 handoff; give a date at least "
             f"{MIN_DAYS_BETWEEN_HANDOFFS} days after 2023-01-01, e.g. 2025-01-01")
+    latest = date(LAST_DAY.year - 1, 12, 31)  # the simulation runs a year past it
+    if day > latest:
+        raise argparse.ArgumentTypeError(
+            f"{text} is too late: the simulation runs a year past the handoff and event dates "
+            f"end in {LAST_DAY.year}; give a date by {latest}, e.g. 2025-01-01")
     return day
 
 

@@ -251,6 +251,17 @@ def test_an_address_not_of_this_machine_is_a_usage_error(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+def test_a_full_disk_and_a_handoff_past_the_event_years_are_said_as_such(
+        tmp_path: Path) -> None:
+    """Attack (2026-12-04): both ended in a traceback and "this is a bug"."""
+    full = cli("simulate", "--clients", "5", "--out", "/dev/full", "--quiet")
+    assert full.returncode == 1 and "No space left on device" in full.stderr, full.stderr
+    assert "Traceback" not in full.stderr and "bug" not in full.stderr
+    late = cli("simulate", "--clients", "5", "--out", str(tmp_path / "s.jsonl"),
+               "--second-handoff", "9999-12-31")
+    assert late.returncode == 2 and "give a date by 2099-12-31" in late.stderr, late.stderr
+
+
 def test_simulate_writes_no_file_over_another(tmp_path: Path) -> None:
     same = str(tmp_path / "s.jsonl")
     done = cli("simulate", "--out", same, "--truth", same)
