@@ -7,6 +7,7 @@ from rich.table import Table
 
 from analytics.store import connect
 from services.replay import ReplayReport
+from services.shown import shown
 from streams.core.rules import GAP_TYPES, Handoff
 
 HANDOFF_STATUSES = ("transferred", "transferred_late", "ended_untransferred", "pending")
@@ -80,5 +81,5 @@ def print_summary(report: ReplayReport, db: str, console: Console,
         for name, n in violations:
             v.add_row(name, f"{n:,}")
         console.print(v)
-    console.print(f"Relations written to [bold]{db}[/bold]. Ask them questions with "
-                  f"[bold]jatkumo sql \"SELECT …\" --db {db}[/bold].")
+    console.print(f"Relations written to [bold]{shown(db)}[/bold]. Ask them questions with "
+                  f"[bold]jatkumo sql \"SELECT …\" --db {shown(db)}[/bold].")

@@ -7,6 +7,7 @@ from typing import Any
 from analytics.audit import audit
 from analytics.store import connect
 from schemas.errors import JatkumoError
+from schemas.hetu import mask_codes
 from services.commands.common import existing_db
 
 
@@ -35,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
             f"{'s' if len(findings) != 1 else ''}):\n{lines}\nThe file was written by a "
             "different version, changed by hand, or a writer has a bug: rebuild it with "
             "'jatkumo replay', and report the finding if a fresh file shows it too.")
-    print(f"jatkumo audit: {args.db}: {len(audited)} relations hold their declared grain "
-          f"({', '.join(audited)})")
+    print(f"jatkumo audit: {mask_codes(str(args.db))}: {len(audited)} relations hold their "
+          f"declared grain ({', '.join(audited)})")
     return 0

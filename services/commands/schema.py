@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas.errors import UsageError
 from schemas.export import json_schemas
+from schemas.hetu import mask_codes
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -27,5 +28,5 @@ def run(args: argparse.Namespace) -> int:
     for event_type, schema in json_schemas().items():
         (out / f"{event_type}.schema.json").write_text(
             json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {len(json_schemas())} JSON Schemas to {out}/")
+    print(f"wrote {len(json_schemas())} JSON Schemas to {mask_codes(str(out))}/")
     return 0

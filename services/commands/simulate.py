@@ -13,6 +13,7 @@ from rich.table import Table
 
 from schemas.types import LAST_DAY
 from services.commands.common import distinct_files, writable_file
+from services.shown import shown
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
 
@@ -152,8 +153,8 @@ def print_report(report: SimReport, out: Path, truth: Path | None, console: Cons
     for kind, n in sorted(report.failures.items()):
         f.add_row(kind, f"{n:,}")
     console.print(f)
-    where = f" and the truth to [bold]{truth}[/bold]" if truth else ""
-    flags = f" --handoffs {handoffs}" if handoffs else ""
+    where = f" and the truth to [bold]{shown(truth)}[/bold]" if truth else ""
+    flags = f" --handoffs {shown(handoffs)}" if handoffs else ""
     flags += f" --as-of {as_of.isoformat()}" if as_of else ""
-    console.print(f"Events written to [bold]{out}[/bold]{where}. Next: "
-                  f"[bold]jatkumo replay {out} --db gaps.duckdb{flags}[/bold]")
+    console.print(f"Events written to [bold]{shown(out)}[/bold]{where}. Next: "
+                  f"[bold]jatkumo replay {shown(out)} --db gaps.duckdb{flags}[/bold]")

@@ -262,6 +262,21 @@ def test_a_full_disk_and_a_handoff_past_the_event_years_are_said_as_such(
     assert late.returncode == 2 and "give a date by 2099-12-31" in late.stderr, late.stderr
 
 
+def test_standard_output_names_a_file_as_it_is_with_no_identity_code(tmp_path: Path) -> None:
+    """Attack (2026-12-04): only stderr was masked, so `Relations written to 010203-912E.duckdb`
+    showed the code; and rich read `[bold]` in a file name as markup and printed another
+    name."""
+    src = h.write_jsonl(tmp_path / "010203-912E[x]z.jsonl", [h.signed("k1", "2023-01-01")])
+    db = tmp_path / "010203-912E[bold]z.duckdb"
+    done = cli("replay", str(src), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "912E" not in done.stdout and "******-****[bold]z.duckdb" in done.stdout.replace(
+        "\n", ""), done.stdout
+    made = cli("simulate", "--clients", "5", "--out", str(tmp_path / "131052-308T[i].jsonl"))
+    flat = made.stdout.replace("\n", "")
+    assert made.returncode == 0 and "308T" not in flat and "******-****[i].jsonl" in flat
+
+
 def test_simulate_writes_no_file_over_another(tmp_path: Path) -> None:
     same = str(tmp_path / "s.jsonl")
     done = cli("simulate", "--out", same, "--truth", same)
