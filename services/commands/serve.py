@@ -45,6 +45,25 @@ def register(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _not_relations(db: Path) -> str | None:
+    """Why `db` is no DuckDB file of jatkumo's relations, or None (a users file given as --db
+    started a server whose every alert round logged a traceback)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as e:
+        said = str(e).splitlines()[0]
+        # a writer holding the file is the store's to word (services/web/db.file_connector)
+        return "not a DuckDB file" if "not a valid DuckDB database" in said else None
+    try:
+        names = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    return None if "gap_rows" in names else "it has no gap_rows relation"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.hash_password:
         pw = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
@@ -77,6 +96,12 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     db = args.db
+    problem = _not_relations(db)
+    if problem is not None:
+        print(f"jatkumo serve: error: {db} is not a file of jatkumo's relations ({problem}); "
+              f"give the file 'jatkumo replay FILE --db FILE.duckdb' or the sink wrote",
+              file=sys.stderr)
+        return 2
     app = build_app(db, settings, users, file_connector(db))
     run_server(app, args.host, args.port)
     return 0

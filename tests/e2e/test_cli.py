@@ -249,6 +249,13 @@ def test_an_address_not_of_this_machine_is_a_usage_error(tmp_path: Path) -> None
                JATKUMO_USERS=str(users))
     assert done.returncode == 2 and "cannot listen on 999.1.1.1" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+    # a file that is not the relations (the users file by mistake) is refused at once: it
+    # started a server whose every alert round logged a traceback
+    for wrong in (users, tmp_path / "empty.duckdb"):
+        if wrong.suffix == ".duckdb":
+            duckdb.connect(str(wrong)).close()
+        done = cli("serve", "--db", str(wrong), "--port", "18777", JATKUMO_USERS=str(users))
+        assert done.returncode == 2 and "is not a file of jatkumo's relations" in done.stderr
 
 
 def test_a_full_disk_and_a_handoff_past_the_event_years_are_said_as_such(
