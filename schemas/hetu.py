@@ -19,11 +19,10 @@ MASK = "******-****"
 # ASCII digits only: `\d` would take other scripts' digits, which int() reads as well.
 _FORMAT = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])$")
 # Where a code can hide in a string: every place where one starts (overlapping, no boundaries, so
-# a code glued to letters or digits is found too). Each candidate is then validated.
-_CANDIDATE = re.compile(r"(?=([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]))")
-# A code as a reader may read it (attack, 2026-12-04: these were taken as valid events and shown
-# on the SQL page): its letters in lower case (131052-308t), or a character of another script
-# where a letter or the sign belongs (a Cyrillic Т, a Greek Τ, a heavy minus sign ➖). No table
+# a code glued to letters or digits is found too), each candidate then validated. It is matched
+# as a reader may read it (attack, 2026-12-04: these were taken as valid events and shown on the
+# SQL page): its letters in lower case (131052-308t), or a character of another script where a
+# letter or the sign belongs (a Cyrillic Т, a Greek Τ, a heavy minus sign ➖). No table
 # of look-alikes is complete, so at those two places any non-ASCII character stands in for
 # whichever letter or sign would make the code valid.
 _READABLE = re.compile(r"(?=([0-9]{6}(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f])[0-9]{3}"
@@ -82,21 +81,21 @@ def has_code(text: str) -> bool:
     as written or as a reader may read it: see _READABLE and _LOWER_HEX."""
     if len(text) < 11:
         return False
-    if any(hetu_problem(m.group(1)) is None for m in _CANDIDATE.finditer(text)):
-        return True
     hex_runs: list[tuple[int, int]] | None = None
     for m in _READABLE.finditer(text):
         code = m.group(1)
-        if code.isascii():
-            if code == code.upper() or hetu_problem(code.upper()) is not None:
-                continue  # as written: seen above
-            if hex_runs is None:
-                hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
-            at = m.start()
-            if any(a <= at and at + 11 <= b for a, b in hex_runs):
-                continue
+        if not code.isascii():
+            if _stands_for_a_code(code):
+                return True
+            continue
+        if hetu_problem(code.upper()) is not None:
+            continue
+        if code == code.upper():  # valid as written: anywhere
             return True
-        if _stands_for_a_code(code):
+        if hex_runs is None:
+            hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
+        at = m.start()
+        if not any(a <= at and at + 11 <= b for a, b in hex_runs):
             return True
     return False
 

@@ -4,6 +4,7 @@ import argparse
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from schemas.errors import ConfigError, UsageError
 from services import config
@@ -42,13 +43,22 @@ def readable_file(text: str) -> Path:
     return path
 
 
+N = TypeVar("N", int, float)
+
+
+def number_in(text: str, kind: type[N], low: N, high: N) -> N | None:
+    """The number `text` writes if it is within low..high, else None (NaN is in no range)."""
+    try:
+        value = kind(text)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
 def tcp_port(text: str) -> int:
     """A TCP port of the command line: 1-65535 (99999 and -1 got as far as the bind)."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 1 <= port <= 65535:
+    port = number_in(text, int, 1, 65535)
+    if port is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give one of 1-65535")
     return port
 

@@ -12,18 +12,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from schemas.types import LAST_DAY
-from services.commands.common import distinct_files, writable_file
+from services.commands.common import distinct_files, number_in, writable_file
 from services.shown import shown
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
 
 
 def rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
+    value = number_in(text, float, 0.0, 1.0)
+    if value is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a rate; give a share between 0 and 1, e.g. 0.05 (0 turns it off)")
     return value

@@ -105,7 +105,7 @@ class Embedded:
             if self._see(event, orjson.loads(raw))[0] is Verdict.TAKEN:
                 taken[event.event_id] = (event, raw)
             self.seq = seq
-        for event_id in [i for i in taken if self.texts.get(i, 0) is None]:
+        for event_id in [i for i in taken if self.texts[i] is None]:
             taken[event_id] = self._canonical(event_id)
         return taken
 
