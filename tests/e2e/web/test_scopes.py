@@ -395,6 +395,14 @@ def test_a_note_on_an_alert_keeps_no_identity_code_and_no_client_id(
     page = root.get(f"/alerts/{ref}").body
     assert "soitettu asiakkaalle ******-****" in page
     assert "010203" not in page and client not in page
+    # hostile notes: markup, a code behind a written-out escape, one far too long
+    for hostile in ('<script>alert(1)</script>"><img src=x onerror=alert(2)>',
+                    "hetu 0102\\u200b03-912E", "x" * 100_000 + "010203-912E"):
+        assert root.post(f"/alerts/{ref}/ack", {"_csrf": root.csrf,
+                                                "comment": hostile}).status == 303
+        page = root.get(f"/alerts/{ref}").body
+        assert "<script>alert(1)" not in page and "<img src=x" not in page
+        assert "912E" not in page and "x" * 501 not in page
     web_file = db.with_name(db.name.replace(".duckdb", ".web.duckdb"))
     kept = b"".join(p.read_bytes() for p in db.parent.iterdir()
                     if p.name.startswith(web_file.name))
