@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from schemas import reference
 from schemas.errors import ConfigError
@@ -306,14 +307,44 @@ def load_ingest(env: Mapping[str, str] | None = None) -> IngestSettings:
                           _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0))
 
 
-def load_web(env: Mapping[str, str] | None = None) -> WebSettings:
+def _public_url(text: str) -> str:
+    """The dashboard's address as alerts link to it and as its cookies' Secure flag reads it:
+    http(s), a host, nothing else. It is put in every alert sent to Alertmanager, so a
+    `javascript:` link, a password or a query in it would go with each one."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number or too large
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or parts.username is not None or parts.query or parts.fragment
+            or any(c.isspace() or not c.isprintable() for c in text.strip())):
+        raise ConfigError("JATKUMO_PUBLIC_URL must be the dashboard's address, such as "
+                          "https://jatkumo.example.fi or http://127.0.0.1:8080 (http or https, "
+                          "a host, no user, query or fragment)") from None
+    return text.strip().rstrip("/")
+
+
+def default_public_url(host: str, port: int) -> str:
+    """The address `serve --host --port` answers on, for alerts' links when
+    JATKUMO_PUBLIC_URL is unset (the fixed default named port 8080 whatever --port was)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # bound to every address: this machine's own is one of them
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
+             port: int = 8080) -> WebSettings:
+    """`host` and `port`: where the dashboard is served, for its address when
+    JATKUMO_PUBLIC_URL is unset."""
     env = os.environ if env is None else env
     secret = env.get("JATKUMO_WEB_SECRET") or None
     return WebSettings(
         users_file=env.get("JATKUMO_USERS") or None,
         secret=secret.encode("utf-8") if secret else None,
         alertmanager_url=(env.get("JATKUMO_ALERTMANAGER_URL") or "").rstrip("/") or None,
-        public_url=(env.get("JATKUMO_PUBLIC_URL") or WebSettings.public_url).rstrip("/"),
+        public_url=_public_url(env.get("JATKUMO_PUBLIC_URL")
+                               or default_public_url(host, port)),
         alert_resend_seconds=_number(env, "JATKUMO_ALERT_RESEND_SECONDS", 60.0),
         alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
         sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from services.web.server import build_app
     from services.web.server import run as run_server
 
-    settings = config.load_web()
+    settings = config.load_web(host=args.host, port=args.port)
     users = load_users(settings.users_file)
     if args.handoffs:
         try:

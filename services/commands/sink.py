@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         from services.web.auth import load_users
         from services.web.live import LiveServer
 
-        web = config.load_web()
+        web = config.load_web(host=args.host, port=args.port)
         live = LiveServer(args.db, web, load_users(web.users_file), args.host, args.port)
     flag = stop_flag()
 

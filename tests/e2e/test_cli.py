@@ -258,6 +258,16 @@ def test_an_address_not_of_this_machine_is_a_usage_error(tmp_path: Path) -> None
         assert done.returncode == 2 and "is not a file of jatkumo's relations" in done.stderr
 
 
+def test_a_public_url_that_is_no_web_address_stops_serve_and_the_sink(tmp_path: Path) -> None:
+    """Review (2026-12-04): any JATKUMO_PUBLIC_URL went into every alert sent to
+    Alertmanager, a `javascript:` link or a password included."""
+    for args in (("serve", "--db", str(tmp_path / "x.duckdb")),
+                 ("sink", "--db", str(tmp_path / "x.duckdb"), "--serve")):
+        done = cli(*args, JATKUMO_PUBLIC_URL="javascript:alert(1)")
+        assert done.returncode == 2 and "JATKUMO_PUBLIC_URL must be" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
 def test_a_full_disk_and_a_handoff_past_the_event_years_are_said_as_such(
         tmp_path: Path) -> None:
     """Attack (2026-12-04): both ended in a traceback and "this is a bug"."""

@@ -70,3 +70,22 @@ def test_an_area_file_that_is_no_text_is_a_config_error(tmp_path: Path) -> None:
     bad.write_bytes(b"code,internal_area\n\xff\xfe564,Oulu\n")
     with pytest.raises(ConfigError, match="cannot read JATKUMO_AREAS_FILE"):
         config.read_areas(str(bad))
+
+
+def test_alert_links_name_the_port_served_on_when_no_public_url_is_set() -> None:
+    assert config.load_web({}, host="127.0.0.1", port=9123).public_url == "http://127.0.0.1:9123"
+    assert config.load_web({}, host="0.0.0.0", port=80).public_url == "http://127.0.0.1:80"
+    assert config.load_web({}, host="::1", port=8443).public_url == "http://[::1]:8443"
+    given = {"JATKUMO_PUBLIC_URL": "https://jatkumo.example.fi/"}
+    assert config.load_web(given, port=9123).public_url == "https://jatkumo.example.fi"
+
+
+@pytest.mark.parametrize("bad", [
+    "javascript:alert(1)", "file:///etc/passwd", "ftp://host", "jatkumo.example.fi",
+    "https://user:secret@jatkumo.example.fi", "https://jatkumo.example.fi/?q=1",
+    "https://jatkumo.example.fi/#x", "http://host:99999", "http://host:port",
+    "https://jatkumo.example.fi/a b", "https://jatkumo.example.fi/\x00", "http://", "https://\n"])
+def test_a_public_url_that_is_no_dashboard_address_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_PUBLIC_URL must be") as e:
+        config.load_web({"JATKUMO_PUBLIC_URL": bad})
+    assert "secret" not in str(e.value)
