@@ -23,9 +23,24 @@ class Table:
     delimiter: str
 
 
+# What a spreadsheet saves when "CSV" was not chosen: named, so that the message says what
+# to do instead of "is this a CSV export?" (a workbook decodes as Windows-1252 text).
+_NOT_CSV = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+            (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+            (b"\xff\xfe", "UTF-16 text (Excel's 'Unicode text')"),
+            (b"\xfe\xff", "UTF-16 text (Excel's 'Unicode text')"))
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of an export and its encoding: UTF-8 (a BOM is dropped), else Windows-1252,
     which Finnish Excel writes by default and which decodes any byte but five."""
+    for magic, what in _NOT_CSV:
+        if data.startswith(magic):
+            raise UsageError(f"the file is {what}, not CSV; save it from the spreadsheet as "
+                             "'CSV UTF-8'")
+    if b"\0" in data[:2] and data[:2] != b"\0\0":
+        raise UsageError("the file is UTF-16 text without a byte-order mark, not CSV; save it "
+                         "from the spreadsheet as 'CSV UTF-8'")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -51,6 +66,11 @@ def read_table(path: Path) -> Table:
     if path.stat().st_size > MAX_BYTES:
         raise UsageError(mask_codes(f"{path} is over {MAX_BYTES // 2**20} MiB; split the export"))
     text, encoding = decode(path.read_bytes())
+    nul = text.find("\0")
+    if nul >= 0:
+        # no register writes one: a NUL in a cell would reach events, logs and the pages
+        raise UsageError(mask_codes(f"{path}:{text.count(chr(10), 0, nul) + 1}: a NUL byte; "
+                                    "is this a CSV export?"))
     first = text.split("\n", 1)[0]
     delimiter = delimiter_of(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

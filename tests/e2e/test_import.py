@@ -161,3 +161,29 @@ def test_a_cell_too_large_for_any_export_is_a_usage_error(tmp_path: Path) -> Non
     done = cli("import", "attendance", str(huge), "--source", "s", "--out", "-")
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert f"{huge}:2:" in done.stderr
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "old Excel workbook (.xls)"),
+    ("client_id;date\nc1;1.2.2024\n".encode("utf-16"), "UTF-16 text"),
+    ("client_id;date\nc1;1.2.2024\n".encode("utf-16-le"), "UTF-16 text"),
+], ids=["xlsx", "xls", "utf-16", "utf-16-le"])
+def test_a_workbook_or_utf16_file_is_named_as_such(tmp_path: Path, data: bytes,
+                                                   words: str) -> None:
+    """Review (2026-12-04): these got the generic "is this a CSV export?" or a bad-row list."""
+    export = tmp_path / "export.csv"
+    export.write_bytes(data)
+    done = cli("import", "attendance", str(export), "--source", "s", "--out", "-")
+    assert done.returncode == 2 and words in done.stderr and "CSV UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_nul_byte_in_a_cell_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Review (2026-12-04): a NUL inside a cell went into the events as it was."""
+    export = tmp_path / "export.csv"
+    export.write_bytes(b"client_id;contract_id;date;present\nc1;k1;1.2.2024;k\n"
+                       b"c1;k\x001;2.2.2024;k\n")
+    done = cli("import", "attendance", str(export), "--source", "s", "--out", "-")
+    assert done.returncode == 2 and f"{export}:3: a NUL byte" in done.stderr, done.stderr
+    assert done.stdout == ""
