@@ -343,8 +343,10 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
         users_file=env.get("JATKUMO_USERS") or None,
         secret=secret.encode("utf-8") if secret else None,
         alertmanager_url=(env.get("JATKUMO_ALERTMANAGER_URL") or "").rstrip("/") or None,
-        public_url=_public_url(env.get("JATKUMO_PUBLIC_URL")
-                               or default_public_url(host, port)),
+        # only a given address is checked: a --host that is not this machine's is refused
+        # when the server binds, in words about --host (services/web/server.run)
+        public_url=(_public_url(env["JATKUMO_PUBLIC_URL"]) if env.get("JATKUMO_PUBLIC_URL")
+                    else default_public_url(host, port)),
         alert_resend_seconds=_number(env, "JATKUMO_ALERT_RESEND_SECONDS", 60.0),
         alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
         sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
