@@ -55,7 +55,7 @@ def audit_relation(con: duckdb.DuckDBPyConnection, relation: rel.Relation) -> li
         n = _count(con, f"SELECT count(*) FROM {name}")
         if n != 1:
             out.append(Finding(name, "single_row", f"has {n:,} rows; it must have exactly one"))
-    else:
+    elif not relation.repeats:
         keys = ", ".join(relation.key)
         dupes = _count(con, f"SELECT count(*) FROM (SELECT {keys} FROM {name} "
                             f"GROUP BY ALL HAVING count(*) > 1)")

@@ -72,6 +72,10 @@ class Relation:
     key: tuple[str, ...]
     single_row: bool = False
     enforce_key: bool = False  # a PRIMARY KEY constraint in the DDL (see the module docstring)
+    # Rows that repeat the key, said in the grain: data_issues lists each version of an event
+    # id not taken (SPEC.md 1.4), and its columns cannot tell two of one client apart. The
+    # audit then checks the key's columns for NULLs only.
+    repeats: str = ""
     # the ClientResult attribute holding this relation's rows, for those the core evaluates
     result_attr: str | None = None
     names: tuple[str, ...] = field(init=False)
@@ -93,6 +97,8 @@ class Relation:
     def grain(self) -> str:
         if self.single_row:
             return "exactly one row"
+        if self.repeats:
+            return f"rows by ({', '.join(self.key)}); {self.repeats}"
         return f"one row per ({', '.join(self.key)})"
 
     def schema(self) -> pa.Schema:
@@ -186,9 +192,11 @@ COMPLIANCE_VIOLATIONS = Relation(
     key=("client_id", "contract_id", "violation_type"), result_attr="violations")
 DATA_ISSUES = Relation(
     "data_issues", "valid events that refer to a contract or referral never seen for the "
-    "client.",
+    "client, and each version of an event id that was not taken (conflicting_event_id).",
     (_c("event_id", V), _c("client_id", V), _c("issue", V)),
-    key=("event_id", "issue"), result_attr="issues")
+    key=("event_id", "issue"), result_attr="issues",
+    repeats="a conflicting_event_id has one row for each version not taken, so three versions "
+    "of one client's event give two equal rows")
 CLIENTS = Relation(
     "clients", "every client with any event, with the winning registration as of the as-of "
     "date; client_id is a pseudonym.",

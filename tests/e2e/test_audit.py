@@ -95,3 +95,34 @@ def test_audit_of_no_file_is_a_usage_error(tmp_path: Path) -> None:
     done = _audit(tmp_path / "none.duckdb")
     assert done.returncode == 2
     assert "create one with 'jatkumo replay" in done.stderr
+
+
+def test_three_versions_of_one_event_id_pass_the_audit_with_two_issue_rows(
+        tmp_path: Path) -> None:
+    """Audit (2026-12-04): SPEC.md 1.4 lists each version not taken in data_issues, so three
+    versions of one client's event give two equal rows; the audit called the fresh file
+    broken."""
+    import json
+
+    def version(hour: int, target: str) -> str:
+        return json.dumps({
+            "event_id": "d2000000-0000-4000-8000-000000000001", "event_type": "referral.made",
+            "schema_version": 1, "occurred_at": f"2023-03-01T{hour}:00:00+02:00",
+            "source": "workshop:TEST-1", "client_id": "c1",
+            "payload": {"referral_id": "r1", "target": target, "made_on": "2023-03-01"}})
+
+    src = tmp_path / "e.jsonl"
+    src.write_text("\n".join(version(h, t) for h, t in
+                             ((10, "mental_health"), (11, "education"), (12, "health"))) + "\n")
+    db = tmp_path / "x.duckdb"
+    assert cli("replay", str(src), "--db", str(db), "--as-of", "2023-03-31",
+               "--quiet").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT issue, count(*) FROM data_issues GROUP BY ALL").fetchall() \
+            == [("conflicting_event_id", 2)]
+        assert con.execute("SELECT target FROM referrals").fetchall() == [("health",)]
+    finally:
+        con.close()
+    done = _audit(db)
+    assert done.returncode == 0, done.stderr
