@@ -166,6 +166,13 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     names = [h.name for h in out]
     if len(set(names)) < len(names):
         raise ConfigError(f"{where}: handoff names must be unique, got {names}")
+    # SPEC.md 4.1's responsible(s, d) is the handoff with the latest date among those of s:
+    # two of one service on one date leave it undefined, and the file's order decided it
+    for a, b in ((a, b) for n, a in enumerate(out) for b in out[n + 1:]):
+        if a.date == b.date and (shared := sorted(a.services & b.services)):
+            raise ConfigError(f"{where}: handoffs {a.name!r} and {b.name!r} both move "
+                              f"{', '.join(shared)} on {a.date}; which kind is responsible from "
+                              "that day is then undefined: give them different dates or services")
     return tuple(out)
 
 

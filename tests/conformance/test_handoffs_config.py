@@ -142,6 +142,26 @@ def test_the_handoffs_file_of_the_spec_reads_and_bad_files_say_what_to_write(
             read_handoffs(str(bad))
 
 
+def test_two_handoffs_of_one_service_on_one_day_are_refused(tmp_path: Path) -> None:
+    """Audit (2026-12-04): SPEC.md 4.1's responsible(s, d) takes the handoff with the latest
+    date among those of s; two of KTT on one day left it undefined, and the file's order
+    decided whether a contract had a HANDOFF_MISSING gap."""
+    def one(name: str, services: str, frm: str, to: str) -> str:
+        return (f'[[handoff]]\nname = "{name}"\nservices = [{services}]\nfrom = "{frm}"\n'
+                f'to = "{to}"\ndate = 2023-01-01\n\n')
+
+    bad = tmp_path / "same-day.toml"
+    bad.write_text(one("2023", '"KTT", "SOSKU"', "municipality", "wellbeing_area")
+                   + one("back", '"KTT"', "wellbeing_area", "municipality"))
+    with pytest.raises(ConfigError, match="'2023' and 'back' both move KTT on 2023-01-01"):
+        read_handoffs(str(bad))
+    # one day, other services: each service's responsible kind is still defined
+    fine = tmp_path / "fine.toml"
+    fine.write_text(one("ktt", '"KTT"', "municipality", "wellbeing_area")
+                    + one("sosku", '"SOSKU"', "municipality", "wellbeing_area"))
+    assert [h.name for h in read_handoffs(str(fine))] == ["ktt", "sosku"]
+
+
 def _ktt_back_only(tmp_path: Path) -> tuple[Path, Path]:
     """A handoffs file of `ktt-back` alone, and events of a contract in its cohort."""
     conf = tmp_path / "h.toml"
