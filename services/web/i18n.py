@@ -424,12 +424,20 @@ _T: dict[str, tuple[str, str, str]] = {
                                   "Avtal som bryter mot lagen om KTT eller överföringen. "
                                   "Granularitet: en rad per (`contract_id`, `violation_type`)."),
     "rel_data_issues": ("Kelvolliset tapahtumat, jotka viittaavat asiakkaalle tuntemattomaan "
-                        "sopimukseen tai lähetteeseen. Rakeisuus: rivi per (`event_id`, "
-                        "`issue`).",
+                        "sopimukseen tai lähetteeseen, sekä jokainen ottamatta jätetty versio "
+                        "jaetusta `event_id`:stä (`conflicting_event_id`). Rakeisuus: rivi per "
+                        "(`event_id`, `issue`), paitsi että `conflicting_event_id` saa rivin "
+                        "jokaisesta ottamatta jätetystä versiosta, joten rivit voivat toistua.",
                         "Valid events that refer to a contract or referral never seen for the "
-                        "client. Grain: one row per (`event_id`, `issue`).",
+                        "client, and each version of a shared `event_id` that was not taken "
+                        "(`conflicting_event_id`). Grain: one row per (`event_id`, `issue`), "
+                        "save that a `conflicting_event_id` has a row for each version not "
+                        "taken, so rows may repeat.",
                         "Giltiga händelser som hänvisar till ett avtal eller en remiss som "
-                        "klienten inte har. Granularitet: en rad per (`event_id`, `issue`)."),
+                        "klienten inte har, samt varje version av ett delat `event_id` som inte "
+                        "togs (`conflicting_event_id`). Granularitet: en rad per (`event_id`, "
+                        "`issue`), utom att `conflicting_event_id` har en rad för varje version "
+                        "som inte togs, så rader kan upprepas."),
     "rel_clients": ("Jokainen asiakas, jolla on tapahtumia, ja voimassa oleva rekisteröinti. "
                     "Rakeisuus: rivi per `client_id` (pseudonyymi).",
                     "Every client with any event, with the registration in force. Grain: one "
