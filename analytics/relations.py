@@ -89,6 +89,8 @@ class Relation:
             raise ValueError(f"{self.name}: key columns {sorted(missing)} are not columns")
         if not self.key and not self.single_row:
             raise ValueError(f"{self.name}: declare a key or single_row")
+        if self.repeats and self.enforce_key:
+            raise ValueError(f"{self.name}: a key that repeats cannot be a PRIMARY KEY")
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
