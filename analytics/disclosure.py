@@ -38,10 +38,14 @@ that makes it so (tau-ARGUS does the same split: a heuristic to choose cells, an
 """
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 INF = float("inf")
+# The demo region's handoff groups have about 230 cells, and a check of one took 0.07-0.2 s;
+# a larger group (a national file's) keeps the rounds, whose cost does not grow so.
+EXACT_MAX_CELLS = 1_500
+EXACT_TRIES = 4  # checks (each after mending the pinned counts) before the rounds decide
 PRIMARY, SECONDARY, WITHDRAWN, UNPUBLISHED = "<", "..", "–", "·"
 Key = Hashable
 
@@ -69,11 +73,14 @@ class Suppressed:
 
 def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
              max_rounds: int = 200, unpublished: Iterable[Key] = (),
-             positive: Iterable[Key] = ()) -> Suppressed:
+             positive: Iterable[Key] = (),
+             exact_where: Callable[[Key], bool] | None = None) -> Suppressed:
     """Primary and secondary suppression of `counts`, totals included (the caller sums each
     total from its cells; a key missing from counts is 0 and published as 0). Returns the
     published texts (none for the `unpublished` cells; `positive` ones are known >= 1 when
-    listed: see the module's text)."""
+    listed: see the module's text). A group of linked sums with a cell of `exact_where` gets
+    the lean pattern where the exact check passes it (`_exactly`), if scipy is there and the
+    group has at most EXACT_MAX_CELLS cells."""
     k = max(int(k), 1)
     for r in relations:  # every key of a relation is a cell
         for key in (r.parent, *r.children):
@@ -84,13 +91,25 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
     # Sums that share no cell cannot give each other's cells away: each group of linked sums
     # (one gap type's places, one month's areas, the handoff) is protected on its own.
     for group in _linked(relations):
-        if any(hidden.get(key) not in (None, UNPUBLISHED)
-               for r in group for key in (r.parent, *r.children)):
-            _protect(group, counts, hidden, k, max_rounds, at_least_one)
+        keys = {key for r in group for key in (r.parent, *r.children)}
+        if not any(hidden.get(key) not in (None, UNPUBLISHED) for key in keys):
+            continue
+        if (exact_where is not None and any(exact_where(key) for key in keys)
+                and len(keys) <= EXACT_MAX_CELLS and not keys & at_least_one
+                and not any(hidden.get(key) == UNPUBLISHED for key in keys)
+                and _exact_available() and _exactly(group, counts, hidden, k, max_rounds)):
+            continue
+        _protect(group, counts, hidden, k, max_rounds, at_least_one)
     text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
                   hidden[key] if key in hidden else str(n)) for key, n in counts.items()
             if hidden.get(key) != UNPUBLISHED}
     return Suppressed(k, text)
+
+
+def _exact_available() -> bool:
+    from analytics import exact
+
+    return exact.available()
 
 
 def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
@@ -116,40 +135,97 @@ def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
 
 
 def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
-             k: int, max_rounds: int, positive: frozenset[Key]) -> None:
-    """Secondary suppression and withdrawal in one group of linked sums, in place."""
+             k: int, max_rounds: int, positive: frozenset[Key], lean: bool = False) -> None:
+    """Secondary suppression and withdrawal in one group of linked sums, in place.
+
+    By rounds: every needy sum of a round gets its cell against the round's bounds. `lean`:
+    one sum at a time, the finest (smallest total) first, each against bounds that know every
+    cell hidden before it. Rounds hide partners for pins that finer sums' fixes of the same
+    round have already undone: on a demo region the extra '..' chained up to every total of
+    the handoff table (508 contracts shown as a row of '..'). The lean pattern is only kept
+    where the exact check passes it (`_exactly`): the interval bounds here are weaker than
+    an LP, and the rounds' extra cells were the margin (the LP attack recovered counts from
+    a lean pattern it had not checked)."""
     by_cell: dict[Key, list[int]] = {}
     for i, r in enumerate(relations):
         for key in (r.parent, *r.children):
             by_cell.setdefault(key, []).append(i)
-    for _ in range(max_rounds):
+    # a lean step hides a new cell or turns a '<k' into '–': at most two a cell
+    for _ in range(max(max_rounds, 2 * len(by_cell) + 2) if lean else max_rounds):
         lo, hi = _bounds(counts, relations, hidden, by_cell, k, positive)
+        needy = list(_needy(relations, hidden, lo, hi, by_cell, counts))
+        if lean:
+            needy.sort(key=lambda i: (counts[relations[i].parent], i))
         more: set[Key] = set()
         withdraw: set[Key] = set()
-        for i in _needy(relations, hidden, lo, hi, by_cell, counts):
-            r = relations[i]
-            pick = _pick(r, counts, hidden, more, k)
-            if pick is None:  # through an unpublished sum: hide a cell of its other sums
-                pick = next((got for key in (r.parent, *r.children)
-                             if hidden.get(key) == UNPUBLISHED for j in by_cell[key] if j != i
-                             if (got := _pick(relations[j], counts, hidden, more, k))
-                             is not None), None)
-            if pick is not None:
-                more.add(pick)
-            elif not any(key in more for key in (r.parent, *r.children)):
-                # the pinned parts first: the total then keeps its '<k'
-                kids = [key for key in r.children if hidden.get(key) == PRIMARY]
-                pinned = [key for key in kids if lo[key] >= hi[key]]
-                if not pinned and hidden.get(r.parent) == PRIMARY:
-                    pinned = [r.parent]
-                withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
-                # and the sum's zeros: among them, a '–' may be 0 (see the module's text)
-                withdraw.update(key for key in (r.parent, *r.children)
-                                if counts[key] == 0 and key not in hidden)
+        for i in needy:
+            _fix(i, relations, counts, hidden, lo, hi, by_cell, k, more, withdraw, lean)
+            if lean and (more or withdraw):
+                break
         if not more and not withdraw:
             return
         hidden.update({key: SECONDARY for key in more})
         hidden.update({key: WITHDRAWN for key in withdraw})
+
+
+def _fix(i: int, relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
+         lo: dict[Key, float], hi: dict[Key, float], by_cell: dict[Key, list[int]], k: int,
+         more: set[Key], withdraw: set[Key], lean: bool) -> None:
+    """Add to `more` the cell to hide ('..') for needy sum i, or where none is left, to
+    `withdraw` the cells to withdraw ('–'). Lean: a partner that frees the sum first (the
+    rounds keep their first choice: the LP attack has passed their patterns as they are)."""
+    r = relations[i]
+    known = (lo, hi) if lean else (None, None)
+    pick = _pick(r, counts, hidden, more, k, *known)
+    if pick is None:  # through an unpublished sum: hide a cell of its other sums
+        pick = next((got for key in (r.parent, *r.children)
+                     if hidden.get(key) == UNPUBLISHED for j in by_cell[key] if j != i
+                     if (got := _pick(relations[j], counts, hidden, more, k, *known))
+                     is not None), None)
+    if pick is not None:
+        more.add(pick)
+    elif not any(key in more for key in (r.parent, *r.children)):
+        # the pinned parts first: the total then keeps its '<k'
+        kids = [key for key in r.children if hidden.get(key) == PRIMARY]
+        pinned = [key for key in kids if lo[key] >= hi[key]]
+        if not pinned and hidden.get(r.parent) == PRIMARY:
+            pinned = [r.parent]
+        withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
+        # and the sum's zeros: among them, a '–' may be 0 (see the module's text)
+        withdraw.update(key for key in (r.parent, *r.children)
+                        if counts[key] == 0 and key not in hidden)
+
+
+def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
+             k: int, max_rounds: int) -> bool:
+    """The lean pattern of one group, checked exactly (analytics.exact) and mended where the
+    check pins a count: a partner hidden in a sum of it, and the lean steps again. Updates
+    `hidden` and returns True if a pattern passed within EXACT_TRIES checks; else leaves
+    `hidden` as it was."""
+    from analytics import exact
+
+    trial = dict(hidden)
+    by_cell: dict[Key, list[int]] = {}
+    for i, r in enumerate(relations):
+        for key in (r.parent, *r.children):
+            by_cell.setdefault(key, []).append(i)
+    for _ in range(EXACT_TRIES):
+        _protect(relations, counts, trial, k, max_rounds, frozenset(), lean=True)
+        pins = exact.pinned(relations, counts, trial, k)
+        if not pins:
+            hidden.update({key: trial[key] for key in by_cell if key in trial})
+            return True
+        for key in pins:
+            got = next((got for j in by_cell[key]
+                        if (got := _pick(relations[j], counts, trial, set(), k)) is not None),
+                       None)
+            if got is not None:
+                trial[got] = SECONDARY
+            elif trial[key] == PRIMARY:  # nothing left to hide beside it: as the rounds do
+                trial[key] = WITHDRAWN
+            else:
+                return False  # the rounds' pattern instead
+    return False
 
 
 def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, float],
@@ -180,19 +256,59 @@ def _needy(relations: Sequence[Relation], hidden: dict[Key, str], lo: dict[Key, 
 
 
 def _pick(r: Relation, counts: dict[Key, int], hidden: dict[Key, str], more: set[Key],
-          k: int) -> Key | None:
-    """The cell to hide next in relation r: the smallest shown child >= k (the sum's other
-    parts), else the parent; None if one was already picked this round or none is left."""
+          k: int, lo: dict[Key, float] | None = None, hi: dict[Key, float] | None = None
+          ) -> Key | None:
+    """The cell to hide next in relation r, or None if one was already picked this round or
+    none is left: the smallest shown child >= k (the sum's other parts) whose hiding frees
+    the sum, else the parent if that frees it, else the first of them.
+
+    "Frees": with it hidden, the sum alone pins none of its hidden cells (`_frees`). A child
+    that cannot free it only costs a figure: '..' = k where the parts' lower bounds already
+    add up to the total is pinned at k (four areas of '<5' and one of 5 under a total of 9:
+    each '<5' is 1 and the '..' is 5), and the next round hid the total all the same. Each
+    needless '..' also needed partners in the sums it is in, and on a demo region the chain
+    reached every total of the handoff table: a manager saw the handoff of 508 contracts as
+    a row of '..'."""
     keys = (*r.children, r.parent)
     if any(key in more for key in keys):
         return None
     kids = [key for key in r.children if key not in hidden and counts[key] >= k]
-    if kids:
-        # > k first: '..' = k exactly is what a reader's lower bound would pin.
-        return min(kids, key=lambda key: (counts[key] == k, counts[key], repr(key)))
+    # > k first: '..' = k exactly is what a reader's lower bound would pin.
+    kids.sort(key=lambda key: (counts[key] == k, counts[key], repr(key)))
     if r.parent not in hidden and counts[r.parent] >= k:
-        return r.parent
-    return None
+        kids.append(r.parent)
+    if not kids:
+        return None
+    if lo is None or hi is None:
+        return kids[0]
+    return next((key for key in kids if _frees(r, key, counts, hidden, lo, hi, k)), kids[0])
+
+
+def _frees(r: Relation, pick: Key, counts: dict[Key, int], hidden: dict[Key, str],
+           lo: dict[Key, float], hi: dict[Key, float], k: int) -> bool:
+    """Whether with `pick` hidden ('..', known >= k) the one sum r pins none of its hidden
+    counts, from the bounds known so far. One pass is exact for one sum (the interval hull
+    of parent = sum of the children)."""
+    def bounds(key: Key) -> tuple[float, float]:
+        if key == pick:
+            return float(k), INF
+        if key in hidden:
+            return lo.get(key, 0.0), hi.get(key, INF)
+        return float(counts[key]), float(counts[key])
+
+    p_lo, p_hi = bounds(r.parent)
+    kids = [bounds(c) for c in r.children]
+    s_lo = sum(b[0] for b in kids)
+    n_inf = sum(1 for b in kids if b[1] == INF)
+    fin_hi = sum(b[1] for b in kids if b[1] != INF)
+    cells = [(r.parent, max(p_lo, s_lo), min(p_hi, INF if n_inf else fin_hi))]
+    for c, (c_lo, c_hi) in zip(r.children, kids, strict=True):
+        # the other parts' most (INF-safe: INF - INF would be no number)
+        others_hi = INF if n_inf - (c_hi == INF) else fin_hi - (0.0 if c_hi == INF else c_hi)
+        cells.append((c, max(c_lo, p_lo - others_hi), min(c_hi, p_hi - (s_lo - c_lo))))
+    return not any(lo_ >= hi_ for key, lo_, hi_ in cells
+                   if (key in hidden or key == pick) and counts[key] != 0
+                   and hidden.get(key) != UNPUBLISHED)
 
 
 def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[Key, str],
