@@ -80,7 +80,11 @@ def pinned(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[K
         if not loose:
             break
         maybe = [j for j in maybe if j not in loose]
-    tight = [np.eye(n)[ends[j][0]] for j in maybe]
+    tight = []
+    for j in maybe:  # each end that always holds fixes its cell: a unit row
+        row = np.zeros(n)
+        row[ends[j][0]] = 1.0
+        tight.append(row)
     hull = np.vstack([a_eq, *tight]) if tight else a_eq
     if hull.shape[0] == 0:
         return []
