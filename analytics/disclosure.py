@@ -79,8 +79,10 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
     total from its cells; a key missing from counts is 0 and published as 0). Returns the
     published texts (none for the `unpublished` cells; `positive` ones are known >= 1 when
     listed: see the module's text). A group of linked sums with a cell of `exact_where` gets
-    the lean pattern where the exact check passes it (`_exactly`), if scipy is there and the
-    group has at most EXACT_MAX_CELLS cells."""
+    the lean pattern where the exact check passes it (`_exactly`), if the group has at most
+    EXACT_MAX_CELLS cells. scipy is a dependency, not an option: a build that fell back to
+    the rounds without it would publish a second pattern of the same data, and two patterns
+    together give counts away that neither does alone."""
     k = max(int(k), 1)
     for r in relations:  # every key of a relation is a cell
         for key in (r.parent, *r.children):
@@ -97,19 +99,13 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
         if (exact_where is not None and any(exact_where(key) for key in keys)
                 and len(keys) <= EXACT_MAX_CELLS and not keys & at_least_one
                 and not any(hidden.get(key) == UNPUBLISHED for key in keys)
-                and _exact_available() and _exactly(group, counts, hidden, k, max_rounds)):
+                and _exactly(group, counts, hidden, k, max_rounds)):
             continue
         _protect(group, counts, hidden, k, max_rounds, at_least_one)
     text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
                   hidden[key] if key in hidden else str(n)) for key, n in counts.items()
             if hidden.get(key) != UNPUBLISHED}
     return Suppressed(k, text)
-
-
-def _exact_available() -> bool:
-    from analytics import exact
-
-    return exact.available()
 
 
 def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
@@ -223,6 +219,10 @@ def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
                 trial[got] = SECONDARY
             elif trial[key] == PRIMARY:  # nothing left to hide beside it: as the rounds do
                 trial[key] = WITHDRAWN
+                # and its sums' zeros, as _fix does: a '–' beside a shown 0 is at least 1
+                trial.update({c: WITHDRAWN for j in by_cell[key]
+                              for c in (relations[j].parent, *relations[j].children)
+                              if counts[c] == 0 and c not in trial})
             else:
                 return False  # the rounds' pattern instead
     return False

@@ -27,14 +27,6 @@ from analytics.disclosure import PRIMARY, SECONDARY, UNPUBLISHED, WITHDRAWN, Key
 TOL = 1e-7
 
 
-def available() -> bool:
-    try:
-        import scipy.optimize  # noqa: F401
-    except ImportError:  # a machine without scipy keeps the interval heuristic alone
-        return False
-    return True
-
-
 def pinned(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
            k: int) -> list[Key]:
     """The hidden counts from 1 up that the published sums pin to one value."""
