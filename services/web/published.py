@@ -679,18 +679,11 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- the cube stored by the writer (analytics/cube_store.py) ---------------------------------
-# Which choice of hidden cells a stored cube was made with: a file stored before the handoff
-# tables' exact check (2) would keep showing its older pattern after an upgrade.
-SUPPRESSION_VERSION = 2
-
-
 def handoffs_key(handoffs: tuple[Handoff, ...]) -> str:
     """The handoff configuration a cube was built with, as stored beside it: a cube built
-    with other handoffs (their order, dates or grace), or by another SUPPRESSION_VERSION, is
-    not this configuration's."""
-    return orjson.dumps([SUPPRESSION_VERSION, *([h.name, h.date.isoformat(), h.grace_days,
-                                                sorted(h.services), h.from_kind, h.to_kind]
-                                               for h in handoffs)]).decode()
+    with other handoffs (their order, dates or grace) is not this configuration's."""
+    return orjson.dumps([[h.name, h.date.isoformat(), h.grace_days, sorted(h.services),
+                          h.from_kind, h.to_kind] for h in handoffs]).decode()
 
 
 def stored_form(cube: Cube) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
