@@ -142,10 +142,7 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
     where the exact check passes it (`_exactly`): the interval bounds here are weaker than
     an LP, and the rounds' extra cells were the margin (the LP attack recovered counts from
     a lean pattern it had not checked)."""
-    by_cell: dict[Key, list[int]] = {}
-    for i, r in enumerate(relations):
-        for key in (r.parent, *r.children):
-            by_cell.setdefault(key, []).append(i)
+    by_cell = _sums_of(relations)
     # a lean step hides a new cell or turns a '<k' into '–': at most two a cell
     for _ in range(max(max_rounds, 2 * len(by_cell) + 2) if lean else max_rounds):
         lo, hi = _bounds(counts, relations, hidden, by_cell, k, positive)
@@ -162,6 +159,21 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
             return
         hidden.update({key: SECONDARY for key in more})
         hidden.update({key: WITHDRAWN for key in withdraw})
+
+
+def _sums_of(relations: Sequence[Relation]) -> dict[Key, list[int]]:
+    """Each cell's sums, by their index in `relations`."""
+    by_cell: dict[Key, list[int]] = {}
+    for i, r in enumerate(relations):
+        for key in (r.parent, *r.children):
+            by_cell.setdefault(key, []).append(i)
+    return by_cell
+
+
+def _zeros(r: Relation, counts: dict[Key, int], hidden: dict[Key, str]) -> list[Key]:
+    """The shown zeros of sum r, withdrawn with a cell of it: among them a '–' may be 0,
+    where a '–' beside a shown 0 is at least 1 (see the module's text)."""
+    return [key for key in (r.parent, *r.children) if counts[key] == 0 and key not in hidden]
 
 
 def _fix(i: int, relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
@@ -187,9 +199,7 @@ def _fix(i: int, relations: Sequence[Relation], counts: dict[Key, int], hidden: 
         if not pinned and hidden.get(r.parent) == PRIMARY:
             pinned = [r.parent]
         withdraw.update(pinned or kids[:1])  # one at a time: the next round sees it
-        # and the sum's zeros: among them, a '–' may be 0 (see the module's text)
-        withdraw.update(key for key in (r.parent, *r.children)
-                        if counts[key] == 0 and key not in hidden)
+        withdraw.update(_zeros(r, counts, hidden))
 
 
 def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
@@ -201,10 +211,7 @@ def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
     from analytics import exact
 
     trial = dict(hidden)
-    by_cell: dict[Key, list[int]] = {}
-    for i, r in enumerate(relations):
-        for key in (r.parent, *r.children):
-            by_cell.setdefault(key, []).append(i)
+    by_cell = _sums_of(relations)
     for _ in range(EXACT_TRIES):
         _protect(relations, counts, trial, k, max_rounds, frozenset(), lean=True)
         pins = exact.pinned(relations, counts, trial, k)
@@ -219,10 +226,8 @@ def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
                 trial[got] = SECONDARY
             elif trial[key] == PRIMARY:  # nothing left to hide beside it: as the rounds do
                 trial[key] = WITHDRAWN
-                # and its sums' zeros, as _fix does: a '–' beside a shown 0 is at least 1
                 trial.update({c: WITHDRAWN for j in by_cell[key]
-                              for c in (relations[j].parent, *relations[j].children)
-                              if counts[c] == 0 and c not in trial})
+                              for c in _zeros(relations[j], counts, trial)})
             else:
                 return False  # the rounds' pattern instead
     return False
