@@ -362,8 +362,20 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
         sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1) or 1,
         sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2) or 1,
         snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0),
-        suppress_below=_whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1,
+        suppress_below=_threshold(env),
     )
+
+
+def _threshold(env: Mapping[str, str]) -> int:
+    """k of the suppression: 1 (or 0) shows every count as it is, on purpose. k = 2 is
+    refused: counts from 1 to k - 1 are hidden as `<k` and zeros are shown, so a `<2` could
+    only be 1, a hidden count that every reader can read."""
+    k = _whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1
+    if k == 2:
+        raise ConfigError(
+            "JATKUMO_SUPPRESS_BELOW=2 would hide only counts of 1, so every `<2` would say "
+            "1: use 3 or more (5 by default), or 1 to show every count as it is")
+    return k
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,16 @@ def test_a_public_url_that_is_no_web_address_stops_serve_and_the_sink(tmp_path: 
         assert "Traceback" not in done.stderr
 
 
+def test_a_threshold_that_hides_nothing_it_claims_to_stops_serve_and_the_sink(
+        tmp_path: Path) -> None:
+    """With k = 2 each hidden count (`<2`) could only be 1: it hid nothing."""
+    for args in (("serve", "--db", str(tmp_path / "x.duckdb")),
+                 ("sink", "--db", str(tmp_path / "x.duckdb"), "--serve")):
+        done = cli(*args, JATKUMO_SUPPRESS_BELOW="2")
+        assert done.returncode == 2 and "use 3 or more" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
 def test_a_full_disk_and_a_handoff_past_the_event_years_are_said_as_such(
         tmp_path: Path) -> None:
     """Attack (2026-12-04): both ended in a traceback and "this is a bug"."""

@@ -89,3 +89,10 @@ def test_a_public_url_that_is_no_dashboard_address_is_refused(bad: str) -> None:
     with pytest.raises(ConfigError, match="JATKUMO_PUBLIC_URL must be") as e:
         config.load_web({"JATKUMO_PUBLIC_URL": bad})
     assert "secret" not in str(e.value)
+
+
+def test_a_threshold_whose_hidden_count_could_only_be_one_is_refused() -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_SUPPRESS_BELOW=2 would hide only counts"):
+        config.load_web({"JATKUMO_SUPPRESS_BELOW": "2"})
+    for given, k in (("", 5), ("0", 1), ("1", 1), ("3", 3), ("10", 10)):
+        assert config.load_web({"JATKUMO_SUPPRESS_BELOW": given}).suppress_below == k
