@@ -175,9 +175,17 @@ def _masked(text: str) -> str:
 # ordinary Finnish pays nothing more.
 _HIDDEN = re.compile(r"[^\t\n\r\x20-\x7e\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 # Characters that show nothing beyond Cc and Cf (Unicode's Default_Ignorable_Code_Point:
-# variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors).
-_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f"
-                        "\uffa0\U000e0100-\U000e01ef]")
+# variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors),
+# and the Braille blank, which renders as a space-less nothing in most fonts.
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164"
+                        "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+# Categories dropped from what a reader is taken to see: controls and format characters
+# (show nothing), unassigned code points (Unicode asks renderers to show the
+# default-ignorable ones among them as nothing: U+2065, U+FFF0-FFF8, U+E0080...), and
+# combining marks left after NFKC (an underline, an accent or an enclosing circle on each
+# digit of a code leaves the code as plain to the eye: an attack, 2026-12-04). Letters of
+# Finnish and Swedish text are precomposed by NFKC, so no letter of theirs is dropped.
+_UNSEEN = frozenset(("Cc", "Cf", "Cn", "Mn", "Me", "Mc"))
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
                          "\ufe63\uff0d"})
 _KEEP = frozenset("\t\n\r")
@@ -187,15 +195,16 @@ def visible(text: str) -> str:
     """`text` as a reader sees it: compatibility forms folded (NFKC: full-width letters and
     digits), characters that show nothing dropped (controls such as NUL and DEL, format
     characters such as zero-width spaces and soft hyphens, variation selectors and other
-    default-ignorable ones), dashes read as '-', and other scripts' decimal digits as ASCII
-    ones."""
+    default-ignorable ones, unassigned code points), combining marks dropped (an accented or
+    underlined digit reads as the digit), dashes read as '-', and other scripts' decimal
+    digits as ASCII ones."""
     folded = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text).translate(_DASHES))
     out = []
     for c in folded:
         if c.isascii():
             if " " <= c < "\x7f" or c in _KEEP:  # not DEL, which shows nothing either
                 out.append(c)
-        elif unicodedata.category(c) not in ("Cc", "Cf"):
+        elif unicodedata.category(c) not in _UNSEEN:
             out.append(str(unicodedata.decimal(c)) if c.isdecimal() else c)
     return "".join(out)
 

@@ -198,6 +198,22 @@ def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
     assert not needs_look(spaced, validate_json(spaced))
 
 
+# Attack (2026-12-04): taken as valid events and shown as they are. A combining mark on each
+# character (an underline, an accent, an enclosing circle, a stroke) or an unassigned
+# code point that renders as nothing leaves the code plain to the eye.
+COMBINED = [
+    "".join(c + "\u0332" for c in "050395-912K"),  # underlined, every character
+    "0\u030150395-912K",  # an acute accent on a digit
+    "050\u20dd395-912K",  # an enclosing circle
+    "050395-\u0336912K",  # a long stroke overlay on the sign
+    "050395\u2010\u0338912K",  # a Unicode hyphen with a slash overlay
+    "050\u2065395-912K",  # unassigned, default-ignorable
+    "0503\ufff095-912K",  # unassigned, default-ignorable
+    "050395-91\U000e00802K",  # unassigned, in the tags' block
+    "050395\u2800-912K",  # the Braille blank
+]
+
+
 @pytest.mark.parametrize("text", [
     "050395\u2011912K",  # a non-breaking hyphen for the sign
     "050395\u2013912K",  # an en dash
@@ -210,6 +226,7 @@ def test_the_byte_prescan_sends_ordinary_lines_straight_on() -> None:
     "050395\ufe0f-912K",  # a variation selector
     "050395\u034f-912K",  # the combining grapheme joiner
     "050395\u3164-912K",  # a Hangul filler
+    *COMBINED,
 ])
 def test_a_code_a_reader_sees_is_masked_whatever_the_bytes_between(text: str) -> None:
     """Attack (2026-12-03): a UTF-16 events file's dead letters kept its codes with a NUL
@@ -253,6 +270,7 @@ def test_a_utf16_file_named_after_a_code_leaves_no_code_in_duckdb(tmp_path: Path
     "x 050395\u200b-912K",  # a zero-width space inside
     "x \uff10\uff15\uff10\uff13\uff19\uff15-\uff19\uff11\uff12\uff2b",  # full-width
     "x 050395\u2010912K",  # a Unicode hyphen
+    *(f"x {text}" for text in COMBINED),
 ])
 def test_a_code_hidden_from_the_bytes_in_a_valid_event_is_refused(source: str,
                                                                    tmp_path: Path) -> None:
