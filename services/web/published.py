@@ -75,6 +75,9 @@ QUERIES = {
     "story": "SELECT kind, day, key, internal_area, n FROM dash_story_cells",
     "service": "SELECT internal_area, municipality, municipality_name, service, "
                "producer_kinds, clients, workshops FROM dash_service_cells",
+    # the configured internal areas' municipalities: the Gaps page's places whatever the data
+    "places": "SELECT internal_area, code, name_fi FROM municipalities "
+              "WHERE internal_area IS NOT NULL",
 }
 
 
@@ -387,6 +390,17 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
         munis[a].add(m)
         services[m].add(s)
         names[m] = name or m
+    # Every municipality of an internal area, and every service of a municipality, has its
+    # cells whatever the data. Listed only where some gap was open, a place or a service whose
+    # cells all read '0' or '–' told a reader that one of its '–' was at least 1: an attack
+    # pinned three counts that way at k = 3 (2026-12-04). Zeros are not shown as rows (only
+    # where their sum's small cells are withdrawn, as '–'), so the page is no longer.
+    for a, m, name in got["places"]:
+        munis[a].add(m)
+        names.setdefault(m, name or m)
+    for ms in munis.values():
+        for m in ms:
+            services[m].update(SERVICES)
     areas = sorted(munis)
     trend_areas = sorted({r[2] for r in trend_rows} | set(areas)
                          | {r[3] for r in got["story"] if r[0] == "in_service"})
@@ -522,7 +536,7 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
     try:
         return con.execute(sql).fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):
-        if name == "story":
+        if name in ("story", "places"):
             return []
         if name == "handoff":
             first = handoffs[0].name if handoffs else "2023"
