@@ -1,13 +1,18 @@
 """Argument types shared by the subcommands: each says what to do when it is wrong."""
 
 import argparse
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from schemas.errors import ConfigError, UsageError
 from services import config
+from services.replay_files import _same_file as same_file
 
 
 def iso_date(text: str) -> date:
@@ -97,16 +102,48 @@ def writable_file(text: str | None, option: str) -> Path | None:
 
 def distinct_files(files: dict[str, Path | None]) -> None:
     """Refuse a file named twice among what a command reads and writes (by its option): an
-    import with --errors naming its export emptied the export and said nothing."""
-    seen: dict[Path, str] = {}
+    import with --errors naming its export emptied the export and said nothing. Two names
+    are one file through a symlink or a hard link too (attack, 2026-12-04: an --out
+    hard-linked to the export emptied the export)."""
+    seen: list[tuple[Path, str]] = []
     for option, path in files.items():
         if path is None:
             continue
-        key = path.resolve()
-        if key in seen:
-            raise UsageError(f"{seen[key]} and {option} name the same file {path}; give each "
-                             "a file of its own")
-        seen[key] = option
+        for earlier, earlier_option in seen:
+            if same_file(earlier, path):
+                raise UsageError(f"{earlier_option} and {option} name the same file {path}; "
+                                 "give each a file of its own")
+        seen.append((path, option))
+
+
+@contextlib.contextmanager
+def replaced_on_success(path: Path, option: str) -> Iterator[BinaryIO]:
+    """A file to write that takes the place of `path` only when the block ends without an
+    error: written beside it under another name, then renamed over it. A run that fails
+    (a bad export, a full disk, Ctrl-C) leaves an existing file as it was (attack,
+    2026-12-04: an import refused for its mapping had emptied the --out of an earlier run)."""
+    target = path.resolve()  # through a symlink: the file it names is replaced, not the link
+    if target.exists() and not target.is_file():
+        # a device or a FIFO (/dev/null, a pipe) is a stream: nothing to keep, and renaming
+        # over it would replace the device itself
+        with open(target, "wb") as stream:
+            yield stream
+        return
+    part = target.with_name(f".{target.name[:200]}.{secrets.token_hex(4)}.part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise UsageError(f"{option} {path}: cannot write in its folder ({e.strerror}); give a "
+                         "file in a folder you can write") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())  # the new content is on the disk before its name is
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 BOOTSTRAP_HELP = "Kafka bootstrap servers (default JATKUMO_BOOTSTRAP or 127.0.0.1:9092)"

@@ -1,20 +1,35 @@
 """jatkumo import attendance|contracts FILE.csv: a register's spreadsheet export as events."""
 
 import argparse
+import contextlib
+import os
 import sys
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from rich.console import Console
 
 from schemas.errors import UsageError
-from schemas.hetu import mask_codes
+from schemas.hetu import has_code, mask_codes
+from schemas.types import FIRST_DAY, LAST_DAY
 from services import config
-from services.commands.common import distinct_files, readable_file, writable_file
-from services.importer.run import import_file
+from services.commands.common import (
+    distinct_files,
+    readable_file,
+    replaced_on_success,
+    writable_file,
+)
+from services.importer.run import ImportReport, plan_import, write_events
 
 SOURCE_MAX = 100  # SPEC.md 1.1: source is 1-100 characters
 SHOWN = 20  # bad rows printed; the rest are counted (all of them with --errors FILE)
+
+
+# The door's bounds of occurred_at (schemas.events.Envelope): a --recorded-at outside them made
+# every row a bad row, and one near year 1 or 9999 a traceback when turned to UTC.
+EARLIEST = datetime(FIRST_DAY.year, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_DAY.year + 1, 1, 1, tzinfo=UTC)
 
 
 def _timestamp(text: str) -> datetime:
@@ -25,7 +40,26 @@ def _timestamp(text: str) -> datetime:
     if at is None or at.tzinfo is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a time with its zone; write e.g. 2024-12-31T16:00:00+02:00")
+    if not EARLIEST <= at < LATEST:  # aware times compare without overflow
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is outside the years {FIRST_DAY.year}-{LAST_DAY.year} that every event "
+            "lies in; give when the export was taken, e.g. 2024-12-31T16:00:00+02:00")
     return at
+
+
+def _check_source(source: str) -> None:
+    """--source goes into every event: what the door would refuse in each row is refused once
+    here (a name that is not UTF-8 had been a traceback, an identity code a bad row each)."""
+    if not 1 <= len(source) <= SOURCE_MAX:
+        raise UsageError(f"--source must be 1-{SOURCE_MAX} characters")
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, as the shell passed them
+        raise UsageError("--source is not UTF-8 text; name the system in UTF-8, e.g. "
+                         "--source workshop:PAJA-OULU-1") from None
+    if has_code(source):
+        raise UsageError(mask_codes(f"--source {source} holds an identity code, and a source "
+                                    "names a system, never a person; give the system's name"))
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -46,15 +80,15 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--recorded-at", type=_timestamp, metavar="TIME",
                    help="when the export was taken (ISO time with zone); it orders corrections")
     p.add_argument("--out", required=True, metavar="EVENTS.jsonl", help="file to write ('-': "
-                   "standard output)")
+                   "standard output); an existing one is replaced only when the import "
+                   "finishes")
     p.add_argument("--errors", metavar="FILE", help="write every bad row here (line;reason)")
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= len(args.source) <= SOURCE_MAX:
-        raise UsageError(f"--source must be 1-{SOURCE_MAX} characters")
+    _check_source(args.source)
     if args.contract_map and args.kind != "attendance":
         raise UsageError("--contract-map is for attendance exports only")
     out_path = None if args.out == "-" else writable_file(args.out, "--out")
@@ -62,26 +96,47 @@ def run(args: argparse.Namespace) -> int:
     distinct_files({"the export": args.file, "--mapping": args.mapping,
                     "--contract-map": args.contract_map, "--out": out_path, "--errors": errors})
     settings = config.load(rules_too=False)
-    out = sys.stdout.buffer if out_path is None else open(out_path, "wb")  # noqa: SIM115
+    # everything that can refuse the import is read and checked before a file is opened
+    plan = plan_import(args.kind, args.file, source=args.source, mapping=args.mapping,
+                       recorded_at=args.recorded_at, contracts=args.contract_map)
     try:
-        report = import_file(args.kind, args.file, source=args.source,
-                             key=settings.pseudonym_key, out=out, mapping=args.mapping,
-                             recorded_at=args.recorded_at, contracts=args.contract_map)
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
+        with contextlib.ExitStack() as files:  # --out and --errors replaced together, or neither
+            out = (sys.stdout.buffer if out_path is None
+                   else files.enter_context(replaced_on_success(out_path, "--out")))
+            report = write_events(plan, out, settings.pseudonym_key)
+            if errors is not None:
+                _write_errors(files.enter_context(replaced_on_success(errors, "--errors")),
+                              report)
+    except BrokenPipeError:
+        if out_path is not None:
+            raise
+        return _reader_gone()
+    _print_report(args.file, report)
+    return 0
+
+
+def _reader_gone() -> int:
+    """`--out - | head`: the reader of standard output stopped reading. Said in one line, as a
+    filter stops, and stdout pointed at nothing so that its last flush at exit cannot fail."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print("jatkumo import: stopped: the reader of standard output closed it", file=sys.stderr)
+    return 1
+
+
+def _write_errors(f: BinaryIO, report: ImportReport) -> None:
+    # the reasons are masked where they are made; masked again here so that this file stays
+    # free of codes whatever a later reason quotes
+    f.writelines(mask_codes(f"{line};{reason}\n").encode("utf-8")
+                 for line, reason in report.bad)
+
+
+def _print_report(export: Path, report: ImportReport) -> None:
     # plain lines, never wrapped: FILE:LINE: reason is what editors and grep understand. An
     # export may be named after its client (asiakas_050395-912K.csv): the name is masked too.
     for line, reason in report.bad[:SHOWN]:
-        print(mask_codes(f"{args.file}:{line}: {reason}"), file=sys.stderr)
+        print(mask_codes(f"{export}:{line}: {reason}"), file=sys.stderr)
     if len(report.bad) > SHOWN:
         print(f"… and {len(report.bad) - SHOWN} more bad rows", file=sys.stderr)
-    console = Console(stderr=True)
-    if errors is not None:
-        with open(errors, "w", encoding="utf-8") as f:
-            # the reasons are masked where they are made; masked again here so that this file
-            # stays free of codes whatever a later reason quotes
-            f.writelines(mask_codes(f"{line};{reason}\n") for line, reason in report.bad)
-    console.print(f"{report.rows} rows ({report.encoding}, '{report.delimiter}'): "
-                  f"{report.events} events written, {len(report.bad)} bad rows", markup=False)
-    return 0
+    Console(stderr=True).print(
+        f"{report.rows} rows ({report.encoding}, '{report.delimiter}'): "
+        f"{report.events} events written, {len(report.bad)} bad rows", markup=False)

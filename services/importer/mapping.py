@@ -53,18 +53,11 @@ class Mapping:
         return row.get(self.columns.get(name, "\0none"), "")
 
 
+MAX_BYTES = 2**20  # a mapping names a few dozen columns: a larger file is some other file
+
+
 def load_mapping(kind: str, path: Path | None, header: list[str]) -> Mapping:
-    doc: dict[str, object] = {}
-    if path is not None:
-        try:
-            with open(path, "rb") as f:
-                doc = tomllib.load(f).get(kind, {})
-        except OSError as e:
-            raise _refusal(f"cannot read the mapping {path}: {e.strerror}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise _refusal(f"the mapping {path} is not valid TOML: {e}") from None
-        if not isinstance(doc, dict):
-            raise _refusal(f"{path}: [{kind}] must be a table")
+    doc = _read(kind, path) if path is not None else {}
     constants = doc.pop("constants", {})
     empty_is_absent = doc.pop("empty_is_absent", False)
     if not isinstance(constants, dict) or not isinstance(empty_is_absent, bool):
@@ -74,11 +67,69 @@ def load_mapping(kind: str, path: Path | None, header: list[str]) -> Mapping:
     if unknown:
         raise _refusal(f"{path}: unknown fields {sorted(unknown)}; the fields of {kind} are "
                        f"{', '.join(FIELDS[kind])}")
-    columns = {f: str(doc.get(f, f)) for f in FIELDS[kind]
-               if f not in constants and str(doc.get(f, f)) in header}
-    m = Mapping(kind, columns, {k: str(v) for k, v in constants.items()}, empty_is_absent)
+    columns, values = _texts(path, kind, doc, constants)
+    m = Mapping(kind, {f: c for f, c in columns.items() if c in header}, values,
+                empty_is_absent)
     _check(m, header, path)
     return m
+
+
+def _read(kind: str, path: Path) -> dict[str, object]:
+    """The [kind] table of a mapping file; every way the file can be wrong is a usage error
+    that names it (a file of another encoding or a deeply nested one had been a traceback)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise _refusal(f"cannot read the mapping {path}: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise _refusal(f"the mapping {path} is over {MAX_BYTES // 2**20} MiB: not a mapping; "
+                       "give the TOML file that names the export's columns")
+    try:
+        doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark is no mistake
+    except UnicodeDecodeError:
+        raise _refusal(f"the mapping {path} is not UTF-8 text; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise _refusal(f"the mapping {path} is not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise _refusal(f"the mapping {path} nests arrays or tables too deeply: not a "
+                       "mapping; give the TOML file that names the export's columns") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise _refusal(f"the mapping {path} cannot be read as TOML ({e})") from None
+    table = doc.get(kind, {})
+    if not isinstance(table, dict):
+        raise _refusal(f"{path}: [{kind}] must be a table")
+    return table
+
+
+def _texts(path: Path | None, kind: str, doc: dict[str, object],
+           constants: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
+    """Field -> column and field -> constant, each a string as written: a number, a table or
+    an array had been turned into text (`present = 1` became true, `contract_id = {a=1}` the
+    contract "{'a': 1}") or into a column no export has."""
+    for name, value in doc.items():
+        if not isinstance(value, str) or not value.strip():
+            raise _refusal(f"{path}: {name} in [{kind}] is {_what(value)}; name its column "
+                           f'in quotes, e.g. {name} = "{name}"')
+    for name, value in constants.items():
+        if not isinstance(value, str):
+            raise _refusal(f"{path}: {name} in [{kind}.constants] is {_what(value)}; a "
+                           f'constant is text in quotes, e.g. {name} = "…"')
+    columns = {f: str(doc.get(f, f)) for f in FIELDS[kind] if f not in constants}
+    return columns, {k: str(v) for k, v in constants.items()}
+
+
+def _what(value: object) -> str:
+    """What a TOML value is, in the words of TOML (its text may be long or a client's)."""
+    if isinstance(value, str):
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    return "a table" if isinstance(value, dict) else "a date or a time"
 
 
 def _refusal(text: str) -> UsageError:

@@ -15,7 +15,7 @@ from schemas.errors import UsageError
 from schemas.hetu import mask_codes
 from services.importer import build
 from services.importer.mapping import load_mapping
-from services.importer.table import read_table
+from services.importer.table import EXTRA, Table, read_table
 from services.importer.values import parse_date
 
 
@@ -57,31 +57,46 @@ def contract_map(path: Path) -> build.ContractOf:
     return contract_of
 
 
-def import_file(kind: str, path: Path, *, source: str, key: bytes | None, out: BinaryIO,
-                mapping: Path | None = None, recorded_at: datetime | None = None,
-                contracts: Path | None = None) -> ImportReport:
+Make = Callable[[dict[str, str]], list[dict[str, Any]]]  # one row -> its events
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An export read and checked against its mapping and contract map: what is left can only
+    make bad rows, never stop the import, so the command opens its --out only after this."""
+    path: Path
+    table: Table
+    make: Make
+
+
+def plan_import(kind: str, path: Path, *, source: str, mapping: Path | None = None,
+                recorded_at: datetime | None = None, contracts: Path | None = None) -> Plan:
     table = read_table(path)
     m = load_mapping(kind, mapping, table.header)
     contract_of = contract_map(contracts) if contracts is not None else None
-    make: Callable[[dict[str, str]], list[dict[str, Any]]]
+    make: Make
     if kind == "attendance":
         def make(row: dict[str, str]) -> list[dict[str, Any]]:
             return build.attendance(m, row, source, recorded_at, contract_of)
     else:
         def make(row: dict[str, str]) -> list[dict[str, Any]]:
             return build.contract(m, row, source, recorded_at)
-    report = ImportReport(encoding=table.encoding, delimiter=table.delimiter)
-    for line, row in table.rows:
+    return Plan(path, table, make)
+
+
+def write_events(plan: Plan, out: BinaryIO, key: bytes | None) -> ImportReport:
+    report = ImportReport(encoding=plan.table.encoding, delimiter=plan.table.delimiter)
+    for line, row in plan.table.rows:
         report.rows += 1
-        if "\0extra" in row:
-            report.bad.append((line, "more cells than the header has columns"))
+        if EXTRA in row:
+            report.bad.append((line, row[EXTRA]))
             continue
         try:
-            events = make(row)
+            events = plan.make(row)
         except ValueError as e:
             report.bad.append((line, mask_codes(str(e))))
             continue
-        taken = [admit(orjson.dumps(e), f"{path}:{line}", key) for e in events]
+        taken = [admit(orjson.dumps(e), f"{plan.path}:{line}", key) for e in events]
         refused = [t for t in taken if isinstance(t, DeadLetter)]
         if refused:
             report.bad.append((line, refused[0].reason))
@@ -91,3 +106,11 @@ def import_file(kind: str, path: Path, *, source: str, key: bytes | None, out: B
             out.write(t.model_dump_json(exclude_none=True).encode() + b"\n")
         report.events += len(taken)
     return report
+
+
+def import_file(kind: str, path: Path, *, source: str, key: bytes | None, out: BinaryIO,
+                mapping: Path | None = None, recorded_at: datetime | None = None,
+                contracts: Path | None = None) -> ImportReport:
+    plan = plan_import(kind, path, source=source, mapping=mapping, recorded_at=recorded_at,
+                       contracts=contracts)
+    return write_events(plan, out, key)

@@ -13,6 +13,7 @@ from schemas.hetu import mask_codes
 
 DELIMITERS = ";,\t"
 MAX_BYTES = 512 * 2**20  # an export larger than this is not a spreadsheet
+EXTRA = "\0extra"  # the key of a row's refusal (no column is named so): why the row is bad
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,37 @@ def read_table(path: Path) -> Table:
         # no register writes one: a NUL in a cell would reach events, logs and the pages
         raise UsageError(mask_codes(f"{path}:{text.count(chr(10), 0, nul) + 1}: a NUL byte; "
                                     "is this a CSV export?"))
+    if not text.strip():  # not "the header line has no ';'": there is no line at all
+        raise UsageError(mask_codes(f"{path} is empty: export it with a header line"))
     first = text.split("\n", 1)[0]
     delimiter = delimiter_of(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise UsageError(mask_codes(f"{path} is empty: export it with a header line")
-                             ) from None
-        if len(set(header)) < len(header):
-            # a file without a header line has its first row here: the cells are a client's
-            raise UsageError(mask_codes(f"{path}: the header names a column twice: {header}"))
-        return Table(header, list(_rows(reader, header)), encoding, delimiter)
+        header, width = _header(path, next(reader, []))
+        return Table(header, list(_rows(reader, header, width)), encoding, delimiter)
     except csv.Error as e:  # a cell over the csv module's limit (128 KiB): no export has one
         raise UsageError(mask_codes(f"{path}:{reader.line_num}: {e}; is this a CSV export?")
                          ) from None
 
 
-def _rows(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _header(path: Path, cells: list[str]) -> tuple[list[str], int]:
+    """The column names and the number of cells the header line has. Columns without a name
+    at the end are dropped: Excel writes `present;;` for columns once used and emptied."""
+    header = [h.strip() for h in cells]
+    width = len(header)
+    while header and header[-1] == "":
+        header.pop()
+    if not header:
+        raise UsageError(mask_codes(f"{path}: the header line names no column; export it with "
+                                    "a header line"))
+    if len(set(header)) < len(header):
+        # a file without a header line has its first row here: the cells are a client's
+        raise UsageError(mask_codes(f"{path}: the header names a column twice: {header}"))
+    return header, width
+
+
+def _rows(reader: Any, header: list[str], width: int
+          ) -> Iterator[tuple[int, dict[str, str]]]:
     start = reader.line_num + 1
     for cells in reader:
         line, start = start, reader.line_num + 1
@@ -97,6 +110,8 @@ def _rows(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, str]]
             continue  # blank lines between blocks, as spreadsheets leave them
         padded = cells + [""] * (len(header) - len(cells))
         row = dict(zip(header, (c.strip() for c in padded), strict=False))
-        if len(cells) > len(header):
-            row["\0extra"] = "1"  # more cells than columns: reported by the caller
+        if len(cells) > width:
+            row[EXTRA] = "more cells than the header has columns"
+        elif any(c.strip() for c in cells[len(header):]):
+            row[EXTRA] = "a cell under a column without a name; name the column or empty it"
         yield line, row
