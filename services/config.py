@@ -3,8 +3,10 @@ in jatkumo reads the environment, and nothing connects at import time."""
 
 import csv
 import io
+import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -46,7 +48,12 @@ def read_small(path: str, where: str, limit: int = SETTINGS_FILE_MAX_BYTES,
     otherwise, or when it cannot be read."""
     tail = f"; {help_text}" if help_text else ""
     try:
-        with open(path, "rb") as f:
+        _refuse_special(os.stat(path).st_mode, where, tail)
+        # O_NONBLOCK: a FIFO put there after the stat must not block the open for ever
+        # (attack H5: a FIFO as JATKUMO_AREAS_FILE hung every command); a file ignores it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            _refuse_special(os.fstat(fd).st_mode, where, tail)
             data = f.read(limit + 1)
     except OSError as e:
         raise ConfigError(f"cannot read {where}: {e.strerror}{tail}") from None
@@ -56,16 +63,59 @@ def read_small(path: str, where: str, limit: int = SETTINGS_FILE_MAX_BYTES,
     return data
 
 
+def _refuse_special(mode: int, where: str, tail: str) -> None:
+    """Refuse what a settings file cannot be. Reading a FIFO waits for a writer, for ever
+    (attack H5), and a socket or a block device is no file. A character device is read as a
+    file is, without blocking and only up to the limit: /dev/zero is refused by its size and
+    /dev/null reads as an empty file, each with its own message."""
+    hint = tail or ": give the path of a settings file"
+    if stat.S_ISDIR(mode):  # in the words open() used for it
+        raise ConfigError(f"cannot read {where}: Is a directory{hint}")
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISBLK(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a block device")
+        raise ConfigError(f"{where} is {kind}, not a regular file{hint}")
+
+
+_AREAS_HELP = "give a UTF-8 CSV with columns code,internal_area, one municipality a line"
+
+
 def read_areas(path: str) -> dict[str, str]:
-    """A CSV with columns `code` and `internal_area` (others are ignored)."""
-    data = read_small(path, f"JATKUMO_AREAS_FILE {path}")
+    """A CSV with columns `code` and `internal_area` (others are ignored). Every row names a
+    municipality once and gives it an area: a mistake is named with its line."""
+    where = f"JATKUMO_AREAS_FILE {path}"
+    data = read_small(path, where)
     try:
-        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        if not {"code", "internal_area"} <= set(reader.fieldnames or ()):
+            raise ConfigError(f"{where} must be a CSV with columns code,internal_area")
+        areas: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        for row in reader:
+            code, area = _area_row(row, f"{where}, line {reader.line_num}")
+            if code in areas:
+                raise ConfigError(f"{where}, line {reader.line_num}: municipality {code} is "
+                                  f"already on line {lines[code]}; list each one once")
+            areas[code], lines[code] = area, reader.line_num
     except (UnicodeDecodeError, csv.Error) as e:
-        raise ConfigError(f"cannot read JATKUMO_AREAS_FILE {path}: {e}") from None
-    if not rows or not {"code", "internal_area"} <= set(rows[0]):
-        raise ConfigError(f"{path} must be a CSV with columns code,internal_area")
-    return {r["code"].strip().zfill(3): r["internal_area"].strip() for r in rows}
+        raise ConfigError(f"cannot read {where}: {e}; {_AREAS_HELP}") from None
+    if not areas:
+        raise ConfigError(f"{where} lists no municipalities; {_AREAS_HELP}")
+    return areas
+
+
+def _area_row(row: dict[str | None, str | None], where: str) -> tuple[str, str]:
+    """(code, internal area) of one row. A short row (or one an unclosed quote ran into the
+    next lines) has no cell at all for a column: csv gives None, not an empty string."""
+    code = (row.get("code") or "").strip()
+    area = (row.get("internal_area") or "").strip()
+    if not (code.isascii() and code.isdigit() and len(code) <= 3):
+        raise ConfigError(f"{where}: code must be a municipality code of 1-3 digits, such as "
+                          f"564, got {_shown(code)}; {_AREAS_HELP}")
+    if not area:
+        raise ConfigError(f"{where}: municipality {code.zfill(3)} has no internal_area; "
+                          "give it one (or leave the line out to keep its default area)")
+    return code.zfill(3), area
 
 
 def apply_reference(settings: Settings | None = None) -> None:
@@ -81,10 +131,19 @@ def apply_reference(settings: Settings | None = None) -> None:
             raise ConfigError(f"{areas_file}: {e}") from None
 
 
+_MEMORY_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+                 "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # as DuckDB reads them
+# DuckDB refuses 0GB (a replay cannot start) and sizes past 2**63 bytes, in exceptions
+# that ended in a traceback; below 64MB a replay of any size fails for memory.
+DUCKDB_MEMORY_RANGE = (64 * 10**6, 2**50)
+
+
 def _memory(text: str) -> str:
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
-        raise ConfigError(
-            f"JATKUMO_DUCKDB_MEMORY must be a size such as 1GB or 512MiB, got {text!r}")
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip())
+    low, high = DUCKDB_MEMORY_RANGE
+    if m is None or not low <= float(m[1]) * _MEMORY_UNITS[m[2]] <= high:
+        raise ConfigError(f"JATKUMO_DUCKDB_MEMORY must be a size from 64MB to 1024TiB, such as "
+                          f"1GB or 512MiB, got {_shown(text)}")
     return text.strip()
 
 
@@ -106,15 +165,43 @@ def in_event_years(day: date, what: str) -> date:
     return day
 
 
-def parse_thresholds(text: str, rules: Rules) -> Rules:
-    """`GAP_TYPE=N` pairs, comma-separated; REFERRAL_STALLED.TARGET=N sets one referral target."""
+# Days of a threshold or of a grace period: ten years, the bound the handoffs file puts on
+# grace_days (a longer one would be ignored no less than a typo, and 20 digits of them did
+# not fit the 64-bit integers the compiled core counts in).
+MAX_DAYS = 3650
+
+
+def _shown(text: str) -> str:
+    """A wrong value as a message quotes it: 5000 pasted digits are cut short."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def whole_number(text: str, what: str, low: int, high: int, unit: str = "") -> int:
+    """`text` as a whole number from `low` to `high`, else a ConfigError naming `what`.
+    ASCII digits only: str.isdigit() also takes '²', which int() refuses."""
+    digits = text.strip()
+    of = f" of {unit}" if unit else ""
+    wrong = ConfigError(f"{what} must be a whole number{of} from {low} to {high}, "
+                        f"got {_shown(text)}")
+    if not (digits.isascii() and digits.isdigit()):
+        raise wrong
+    # more digits than `high` has is out of range, and int() refuses more than 4300 of them
+    if len(digits.lstrip("0")) > len(str(high)) or not low <= int(digits) <= high:
+        raise wrong
+    return int(digits)
+
+
+def parse_thresholds(text: str, rules: Rules, source: str = "--thresholds") -> Rules:
+    """`GAP_TYPE=N` pairs, comma-separated; REFERRAL_STALLED.TARGET=N sets one referral target.
+    `source` (the flag or JATKUMO_THRESHOLDS) begins every message."""
     gaps = dict(rules.thresholds)
     referrals = dict(rules.referral_thresholds)
     for item in filter(None, (x.strip() for x in text.split(","))):
         name, _, value = item.partition("=")
-        if not value.strip().isdigit():
-            raise ConfigError(f"threshold {item!r} must be NAME=DAYS, e.g. SERVICE_BREAK=30")
-        days = int(value)
+        if not (value.strip().isascii() and value.strip().isdigit()):
+            raise ConfigError(f"{source}: threshold {_shown(item)} must be NAME=DAYS, e.g. "
+                              "SERVICE_BREAK=30")
+        days = whole_number(value, f"{source}: threshold {name}", 0, MAX_DAYS, "days")
         if name in DEFAULT_THRESHOLDS:
             gaps[name] = days
         elif name == "REFERRAL_STALLED":
@@ -123,7 +210,7 @@ def parse_thresholds(text: str, rules: Rules) -> Rules:
             referrals[name[17:]] = days
         else:
             raise ConfigError(
-                f"unknown threshold {name!r}: use one of {', '.join(GAP_TYPES)} or "
+                f"{source}: unknown threshold {_shown(name)}: use one of {', '.join(GAP_TYPES)} or "
                 f"REFERRAL_STALLED.<target> ({', '.join(DEFAULT_REFERRAL_THRESHOLDS)})")
     return replace(rules, thresholds=gaps, referral_thresholds=referrals)
 
@@ -202,8 +289,8 @@ def _handoff(path: str, i: int, t: object) -> Handoff:
         raise ConfigError(f"{where}: date must be a date such as 2023-01-01")
     day = in_event_years(day, f"{where}: date")
     grace = t.get("grace_days", 14)
-    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 3650:
-        raise ConfigError(f"{where}: grace_days must be a whole number of days (0-3650)")
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= MAX_DAYS:
+        raise ConfigError(f"{where}: grace_days must be a whole number of days (0-{MAX_DAYS})")
     return Handoff(name, frozenset(services), t["from"], t["to"], day, grace)
 
 
@@ -221,10 +308,10 @@ def load(env: Mapping[str, str] | None = None, handoffs: str | None = None,
     for a command that evaluates nothing (the sink, publish, import): the rules' variables
     are not read, so a wrong one cannot stop it."""
     env = os.environ if env is None else env
-    key = env.get(KEY_VAR) or None
+    key = _secret(env, KEY_VAR)
     rules = _rules(env, handoffs) if rules_too else Rules()
     return Settings(
-        pseudonym_key=key.encode("utf-8") if key else None,
+        pseudonym_key=key,
         rules=rules,
         bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
         areas_file=env.get("JATKUMO_AREAS_FILE") or None,
@@ -232,19 +319,36 @@ def load(env: Mapping[str, str] | None = None, handoffs: str | None = None,
     )
 
 
+def _secret(env: Mapping[str, str], name: str) -> bytes | None:
+    """A key as bytes. os.environ turns bytes that are not UTF-8 into lone surrogates, and
+    those are refused rather than encoded back with surrogateescape: which str such bytes
+    become depends on the locale of the process reading them, and a key must be the same
+    bytes in every process, on every machine and after every restart (a pseudonym key that
+    changes silently unlinks every client from their history). A key that is no text is
+    almost always a mistake (a binary file pasted, a wrong encoding) besides."""
+    text = env.get(name) or None
+    if text is None:
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{name} must be UTF-8 text, and it holds bytes that are not: set "
+                          "it to a key of text characters, such as the output of "
+                          "'openssl rand -hex 32'") from None
+
+
 def _rules(env: Mapping[str, str], handoffs: str | None) -> Rules:
     rules = Rules()
     if env.get("JATKUMO_CUTOVER"):
         rules = replace(rules, cutover=parse_date(env["JATKUMO_CUTOVER"], "JATKUMO_CUTOVER"))
     if env.get("JATKUMO_THRESHOLDS"):
-        rules = parse_thresholds(env["JATKUMO_THRESHOLDS"], rules)
+        rules = parse_thresholds(env["JATKUMO_THRESHOLDS"], rules, "JATKUMO_THRESHOLDS")
     if env.get("JATKUMO_HANDOFF_GRACE_DAYS"):
-        grace = env["JATKUMO_HANDOFF_GRACE_DAYS"]
-        if not grace.isdigit():
-            raise ConfigError(f"JATKUMO_HANDOFF_GRACE_DAYS must be a whole number, got {grace!r}")
-        rules = replace(rules, handoff_grace_days=int(grace))
+        grace = whole_number(env["JATKUMO_HANDOFF_GRACE_DAYS"], "JATKUMO_HANDOFF_GRACE_DAYS",
+                             0, MAX_DAYS, "days")
+        rules = replace(rules, handoff_grace_days=grace)
     if handoffs:
-        rules = with_handoffs(rules, handoffs)
+        rules = with_handoffs(rules, handoffs, "the handoffs file of --handoffs")
     else:
         rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"),
                               "the handoffs file of JATKUMO_HANDOFFS")
@@ -287,17 +391,24 @@ class WebSettings:
     suppress_below: int = 5
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float,
+            unit: str) -> float:
+    """A decimal number from `low` to `high`. float() alone also takes nan, inf, -5, 1e999
+    and '١٢': a NaN timeout compares false with everything and held a request 40 s."""
     text = env.get(name)
     if not text:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {text!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be above zero, got {text!r}")
+    value = (float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", text.strip())
+             else math.nan)
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ConfigError(f"{name} must be a number of {unit} from {low:g} to {high:g}, "
+                          f"got {_shown(text)}")
     return value
+
+
+# The longest wait a setting of seconds may ask for: past it a timeout or a period is a slip
+# of the finger, and asyncio or a thread refuses a wait of 1e300 s (OverflowError).
+HOUR, DAY = 3600.0, 86400.0
 
 
 @dataclass(frozen=True)
@@ -310,8 +421,10 @@ class IngestSettings:
 
 def load_ingest(env: Mapping[str, str] | None = None) -> IngestSettings:
     env = os.environ if env is None else env
-    return IngestSettings(_number(env, "JATKUMO_INGEST_EVENTS_PER_SECOND", 2_000.0),
-                          _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0))
+    # a bucket holds ten seconds of events: below 0.1 a second it never holds one
+    return IngestSettings(
+        _number(env, "JATKUMO_INGEST_EVENTS_PER_SECOND", 2_000.0, 0.1, 1e6, "events a second"),
+        _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0, 0.1, HOUR, "seconds"))
 
 
 def _public_url(text: str) -> str:
@@ -345,36 +458,45 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
     """`host` and `port`: where the dashboard is served, for its address when
     JATKUMO_PUBLIC_URL is unset."""
     env = os.environ if env is None else env
-    secret = env.get("JATKUMO_WEB_SECRET") or None
     return WebSettings(
         users_file=env.get("JATKUMO_USERS") or None,
-        secret=secret.encode("utf-8") if secret else None,
-        alertmanager_url=(env.get("JATKUMO_ALERTMANAGER_URL") or "").rstrip("/") or None,
+        secret=_secret(env, "JATKUMO_WEB_SECRET"),
+        alertmanager_url=_alertmanager_url(env.get("JATKUMO_ALERTMANAGER_URL") or ""),
         # only a given address is checked: a --host that is not this machine's is refused
         # when the server binds, in words about --host (services/web/server.run)
         public_url=(_public_url(env["JATKUMO_PUBLIC_URL"]) if env.get("JATKUMO_PUBLIC_URL")
                     else default_public_url(host, port)),
-        alert_resend_seconds=_number(env, "JATKUMO_ALERT_RESEND_SECONDS", 60.0),
-        alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0),
-        sql_row_limit=int(_number(env, "JATKUMO_SQL_ROW_LIMIT", 1000)),
-        sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0),
+        alert_resend_seconds=_number(env, "JATKUMO_ALERT_RESEND_SECONDS", 60.0, 1, DAY,
+                                     "seconds"),
+        alert_sync_seconds=_number(env, "JATKUMO_ALERT_SYNC_SECONDS", 30.0, 1, DAY, "seconds"),
+        # a page holds the rows it shows: a whole number (0.5 was read as 0 rows)
+        sql_row_limit=_whole(env, "JATKUMO_SQL_ROW_LIMIT", 1000, 1, 100_000),
+        sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0, 0.1, HOUR,
+                                    "seconds"),
         sql_memory_limit=_sql_memory(env, "JATKUMO_SQL_MEMORY_LIMIT", "512MB"),
-        sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1) or 1,
-        sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2) or 1,
-        snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0),
+        # each process is a child of the server started ahead: a slip (2000) must not fork
+        # thousands of them
+        sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1, 0, 64) or 1,
+        sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2, 0, 64) or 1,
+        snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0, 0.1, HOUR, "seconds"),
         suppress_below=_threshold(env),
     )
 
 
 def _threshold(env: Mapping[str, str]) -> int:
-    """k of the suppression: 1 (or 0) shows every count as it is, on purpose. k = 2 is
-    refused: counts from 1 to k - 1 are hidden as `<k` and zeros are shown, so a `<2` could
-    only be 1, a hidden count that every reader can read."""
-    k = _whole(env, "JATKUMO_SUPPRESS_BELOW", 5) or 1
-    if k == 2:
+    """k of the suppression: 1 (or 0) shows every count as it is, on purpose; otherwise at
+    least 5. Counts from 1 to k - 1 are hidden as `<k` and zeros are shown, so a `<2` could
+    only be 1. At 3 and 4 the service map gave counts away: it lists a municipality's
+    service only where someone is in it, so each listed cell is at least 1, and a withdrawn
+    municipality total (at most k - 1) with k - 1 services listed pins every one of them
+    at 1 (an attack on the demo's pages, 2026-12-04). With three services that needs k <= 4;
+    the LP attack on every page (tests/e2e/web/test_suppression.py) holds at 5 and 10."""
+    k = _whole(env, "JATKUMO_SUPPRESS_BELOW", 5, 0, 1000) or 1
+    if 1 < k < 5:
         raise ConfigError(
-            "JATKUMO_SUPPRESS_BELOW=2 would hide only counts of 1, so every `<2` would say "
-            "1: use 3 or more (5 by default), or 1 to show every count as it is")
+            f"JATKUMO_SUPPRESS_BELOW={k} would let the published figures give small counts "
+            "away (a '<2' can only be 1; at 3 and 4 the service map's listed cells pin them): "
+            "use 5 or more (5 by default), or 1 to show every count as it is")
     return k
 
 
@@ -399,19 +521,53 @@ class KafkaSettings:
 
 
 def _sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
+    """As services/web/sqlproc.memory_bytes reads it (MB = 2**20 bytes), from 64MB to 1024GB:
+    each query's process gets its data-size cap from it, and setrlimit refuses a size past
+    2**63 bytes in a child, where no setting is named."""
     text = (env.get(name) or default).strip()
-    if not re.fullmatch(r"\d+\s*[MG]i?B", text, re.I) or not int(re.sub(r"\D", "", text)):
-        raise ConfigError(f"{name} must be a size such as 512MB or 2GB, got {text!r}")
+    m = re.fullmatch(r"0*([0-9]{1,9})\s*([MG])i?B", text, re.I)  # 9 digits: int() is safe
+    if m is None or not 64 <= int(m[1]) * (1024 if m[2].upper() == "G" else 1) <= 1024**2:
+        raise ConfigError(f"{name} must be a size from 64MB to 1024GB, such as 512MB or 2GB, "
+                          f"got {_shown(text)}")
     return text
 
 
-def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     text = env.get(name, "")
-    if not text:
-        return default
-    if not text.isdigit():
-        raise ConfigError(f"{name} must be a whole number, got {text!r}")
-    return int(text)
+    return whole_number(text, name, low, high) if text else default
+
+
+def _bootstrap(text: str) -> str:
+    """Kafka's bootstrap servers: host[:port] items, comma-separated. Checked here, since a
+    client that meets a host with bytes that are no text, or port 99999, fails in words about
+    neither this variable nor the fix."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items or [""]:
+        m = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?", item)
+        if m is None or (m[2] is not None and not 1 <= int(m[2]) <= 65535):
+            raise ConfigError("JATKUMO_BOOTSTRAP must be Kafka's address as host:port, "
+                              "comma-separated if several, such as 127.0.0.1:9092, got "
+                              f"{_shown(text)}")
+    return text.strip()
+
+
+def _alertmanager_url(text: str) -> str | None:
+    """http(s) with a host; a user and password may be in it, so the message repeats none
+    of it (they would go to every log that shows the error)."""
+    if not text.strip():
+        return None
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number or too large
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment or not text.strip().isascii()
+            or any(c.isspace() or not c.isprintable() for c in text.strip())):
+        raise ConfigError("JATKUMO_ALERTMANAGER_URL must be Alertmanager's address, such as "
+                          "http://127.0.0.1:9093 (http or https, a host, no query or fragment; "
+                          "a user and password are percent-encoded)")
+    return text.strip().rstrip("/")
 
 
 def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:
@@ -420,24 +576,14 @@ def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:
     if as_of not in ("latest", "today"):
         parse_date(as_of, "JATKUMO_AS_OF (or 'latest' or 'today')")
     return KafkaSettings(
-        bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
-        partitions=_whole(env, "JATKUMO_PARTITIONS", 6),
-        replication=_whole(env, "JATKUMO_REPLICATION", 1),
+        bootstrap=_bootstrap(env.get("JATKUMO_BOOTSTRAP") or "127.0.0.1:9092"),
+        # 0 partitions or replicas is no topic; past these the broker is asked for thousands
+        # of partitions or for more copies than any cluster of ours has brokers
+        partitions=_whole(env, "JATKUMO_PARTITIONS", 6, 1, 1000),
+        replication=_whole(env, "JATKUMO_REPLICATION", 1, 1, 16),
         as_of=as_of,
-        worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 0),
+        worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 0, 0, 65535),
         worker_dir=env.get("JATKUMO_WORKER_DIR", ""),
-        worker_session_timeout=_seconds(env, "JATKUMO_WORKER_SESSION_TIMEOUT", 15.0),
+        worker_session_timeout=_number(env, "JATKUMO_WORKER_SESSION_TIMEOUT", 15.0, 1, 300,
+                                       "seconds"),
     )
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name, "")
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 1.0 <= value <= 300.0:
-        raise ConfigError(f"{name} must be a number of seconds from 1 to 300, got {text!r}")
-    return value

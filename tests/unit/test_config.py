@@ -91,8 +91,9 @@ def test_a_public_url_that_is_no_dashboard_address_is_refused(bad: str) -> None:
     assert "secret" not in str(e.value)
 
 
-def test_a_threshold_whose_hidden_count_could_only_be_one_is_refused() -> None:
-    with pytest.raises(ConfigError, match="JATKUMO_SUPPRESS_BELOW=2 would hide only counts"):
-        config.load_web({"JATKUMO_SUPPRESS_BELOW": "2"})
-    for given, k in (("", 5), ("0", 1), ("1", 1), ("3", 3), ("10", 10)):
-        assert config.load_web({"JATKUMO_SUPPRESS_BELOW": given}).suppress_below == k
+def test_a_threshold_under_five_that_would_give_counts_away_is_refused() -> None:
+    for k in ("2", "3", "4"):
+        with pytest.raises(ConfigError, match=f"JATKUMO_SUPPRESS_BELOW={k} would let"):
+            config.load_web({"JATKUMO_SUPPRESS_BELOW": k})
+    for given, k_ in (("", 5), ("0", 1), ("1", 1), ("5", 5), ("10", 10)):
+        assert config.load_web({"JATKUMO_SUPPRESS_BELOW": given}).suppress_below == k_

@@ -1,0 +1,262 @@
+"""Hostile settings (attack, H5-H8, M3, M4, M9): every wrong value is a ConfigError that names
+the variable and says what to write: never a traceback, a hang, or a value taken silently."""
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from schemas.errors import ConfigError
+from services import config
+from streams.core.rules import Rules
+
+NINES = "9" * 5000  # past int()'s 4300 digits: ValueError, not a ConfigError, before
+
+
+def _ends(read: Callable[[], object], seconds: float = 5.0) -> BaseException | None:
+    """What `read` raised, failing the test if it did not end within `seconds` (a daemon
+    thread: a read that hangs cannot keep the test run from ending)."""
+    caught: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            read()
+            caught.append(None)
+        except BaseException as e:  # handed to the test to judge
+            caught.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert caught, f"the read did not end within {seconds} s"
+    return caught[0]
+
+
+@pytest.mark.parametrize("read", [
+    lambda p: config.read_areas(p),
+    lambda p: config.read_handoffs(p),
+    lambda p: config.read_small(p, f"the users file {p}"),
+])
+def test_a_fifo_as_a_settings_file_is_refused_at_once(
+        tmp_path: Path, read: Callable[[str], object]) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    e = _ends(lambda: read(str(fifo)))
+    assert isinstance(e, ConfigError)
+    assert "FIFO" in str(e) and "not a regular file" in str(e) and str(fifo) in str(e)
+
+
+def test_a_directory_or_a_character_device_as_a_settings_file_is_refused(
+        tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"JATKUMO_AREAS_FILE .*: Is a directory"):
+        config.read_areas(str(tmp_path))
+    with pytest.raises(ConfigError, match="JATKUMO_AREAS_FILE /dev/null must be a CSV"):
+        config.read_areas("/dev/null")  # read as the empty file it is, without blocking
+
+
+def test_a_regular_file_past_the_limit_is_still_refused_by_its_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"code,internal_area\n" + b"564,A\n" * (config.SETTINGS_FILE_MAX_BYTES // 6))
+    with pytest.raises(ConfigError, match="is larger than 1 MiB"):
+        config.read_areas(str(big))
+
+
+def test_the_handoffs_flag_is_named_when_its_file_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"the handoffs file of --handoffs .*missing\.toml"):
+        config.load({}, handoffs=str(tmp_path / "missing.toml"))
+
+
+@pytest.mark.parametrize("text", ["²", "１４", "٣", "-1", "1.5", " ", "14 days"])
+def test_a_grace_period_of_no_ascii_digits_is_a_config_error(text: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_HANDOFF_GRACE_DAYS must be a whole number"):
+        config.load({"JATKUMO_HANDOFF_GRACE_DAYS": text})
+
+
+@pytest.mark.parametrize("text", ["3651", "9999999", "99999999999999999999", NINES])
+def test_a_grace_period_past_the_handoffs_files_bound_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="from 0 to 3650") as e:
+        config.load({"JATKUMO_HANDOFF_GRACE_DAYS": text})
+    assert len(str(e.value)) < 200  # 5000 digits are not repeated back
+
+
+def test_a_grace_period_within_the_bound_is_taken() -> None:
+    assert config.load({"JATKUMO_HANDOFF_GRACE_DAYS": "3650"}).rules.handoff_grace_days == 3650
+    assert config.load({"JATKUMO_HANDOFF_GRACE_DAYS": "0"}).rules.handoff_grace_days == 0
+
+
+@pytest.mark.parametrize("text", ["SERVICE_BREAK=²", "SERVICE_BREAK=٣٠",
+                                  "REFERRAL_STALLED.health=²"])
+def test_a_threshold_of_no_ascii_digits_says_how_to_write_one(text: str) -> None:
+    with pytest.raises(ConfigError, match="must be NAME=DAYS"):
+        config.parse_thresholds(text, Rules())
+
+
+@pytest.mark.parametrize("days", ["3651", "99999999999999999999", NINES])
+def test_a_threshold_of_more_than_ten_years_is_refused(days: str) -> None:
+    with pytest.raises(ConfigError, match=r"threshold SERVICE_BREAK must be .* 0 to 3650"):
+        config.load({"JATKUMO_THRESHOLDS": f"SERVICE_BREAK={days}"})
+
+
+@pytest.mark.parametrize("size", ["0GB", "1KB", "10MB", "999999999TB", "2000TiB", "١GB", "nanGB",
+                                  "infGB", f"{NINES}GB"])
+def test_a_duckdb_memory_limit_out_of_range_is_refused_before_duckdb_sees_it(
+        size: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_DUCKDB_MEMORY must be a size from 64MB"):
+        config.load({"JATKUMO_DUCKDB_MEMORY": size})
+
+
+@pytest.mark.parametrize("size", ["64MB", "1GB", "1.5GB", "512MiB", "1024TiB"])
+def test_a_duckdb_memory_limit_in_range_is_taken(size: str) -> None:
+    assert config.load({"JATKUMO_DUCKDB_MEMORY": size}).duckdb_memory == size
+
+
+@pytest.mark.parametrize("size", ["0MB", "32MB", "1025GB", "99999999999999GB", f"{NINES}MB",
+                                  "١٢MB"])
+def test_an_sql_memory_limit_out_of_range_is_refused(size: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_SQL_MEMORY_LIMIT must be a size from 64MB"):
+        config.load_web({"JATKUMO_SQL_MEMORY_LIMIT": size})
+
+
+@pytest.mark.parametrize("load, name", [
+    (lambda env: config.load(env), config.KEY_VAR),
+    (lambda env: config.load_web(env), "JATKUMO_WEB_SECRET"),
+])
+def test_a_key_holding_bytes_that_are_not_utf8_is_refused(
+        load: Callable[[dict[str, str]], object], name: str) -> None:
+    # os.environ holds an undecodable byte 0xff as the lone surrogate U+DCFF
+    with pytest.raises(ConfigError, match=f"{name} must be UTF-8 text"):
+        load({name: "key-\udcff"})
+
+
+def test_a_key_of_text_is_its_utf8_bytes() -> None:
+    assert config.load({config.KEY_VAR: "avain-ä"}).pseudonym_key == "avain-ä".encode()
+    assert config.load_web({"JATKUMO_WEB_SECRET": "s"}).secret == b"s"
+
+
+@pytest.mark.parametrize("name", [
+    "JATKUMO_ALERT_RESEND_SECONDS", "JATKUMO_ALERT_SYNC_SECONDS",
+    "JATKUMO_SQL_TIMEOUT_SECONDS", "JATKUMO_SNAPSHOT_SECONDS"])
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "-5", "0", "1e999", "١٢", NINES])
+def test_a_web_setting_of_seconds_must_be_finite_and_in_range(name: str, text: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be a number of seconds from"):
+        config.load_web({name: text})
+
+
+@pytest.mark.parametrize("name", ["JATKUMO_INGEST_READ_SECONDS",
+                                  "JATKUMO_INGEST_EVENTS_PER_SECOND"])
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-1", "0", "0.01", "1e9", NINES])
+def test_an_ingest_setting_must_be_finite_and_in_range(name: str, text: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be a number of"):
+        config.load_ingest({name: text})
+
+
+def test_settings_of_seconds_in_range_are_taken() -> None:
+    web = config.load_web({"JATKUMO_SNAPSHOT_SECONDS": "0.2", "JATKUMO_SQL_TIMEOUT_SECONDS": "120",
+                           "JATKUMO_ALERT_SYNC_SECONDS": "3600"})
+    assert (web.snapshot_seconds, web.sql_timeout_seconds, web.alert_sync_seconds) == (
+        0.2, 120.0, 3600.0)
+    ingest = config.load_ingest({"JATKUMO_INGEST_READ_SECONDS": "2",
+                                 "JATKUMO_INGEST_EVENTS_PER_SECOND": "2"})
+    assert (ingest.read_seconds, ingest.events_per_second) == (2.0, 2.0)
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "0", "0.5", "1e3", "²", "100001", NINES])
+def test_an_sql_row_limit_is_a_whole_number_of_rows(text: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_SQL_ROW_LIMIT must be a whole number"):
+        config.load_web({"JATKUMO_SQL_ROW_LIMIT": text})
+    assert config.load_web({"JATKUMO_SQL_ROW_LIMIT": "50"}).sql_row_limit == 50
+
+
+@pytest.mark.parametrize("name, text", [
+    ("JATKUMO_SUPPRESS_BELOW", "²"), ("JATKUMO_SUPPRESS_BELOW", "1001"),
+    ("JATKUMO_SUPPRESS_BELOW", NINES), ("JATKUMO_SQL_PROCESSES", "99999"),
+    ("JATKUMO_SQL_PROCESSES", "٢"), ("JATKUMO_SQL_PER_USER", "65")])
+def test_a_whole_web_setting_of_other_digits_or_past_its_bound_is_refused(
+        name: str, text: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be a whole number from 0 to"):
+        config.load_web({name: text})
+
+
+@pytest.mark.parametrize("name, text", [
+    ("JATKUMO_PARTITIONS", "0"), ("JATKUMO_PARTITIONS", "²"), ("JATKUMO_PARTITIONS", NINES),
+    ("JATKUMO_REPLICATION", "0"), ("JATKUMO_REPLICATION", "17"),
+    ("JATKUMO_WORKER_WEB_PORT", "65536"), ("JATKUMO_WORKER_SESSION_TIMEOUT", "nan"),
+    ("JATKUMO_WORKER_SESSION_TIMEOUT", "inf")])
+def test_a_kafka_setting_out_of_range_is_refused(name: str, text: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be a"):
+        config.load_kafka({name: text})
+
+
+@pytest.mark.parametrize("text", ["\udcff:9092", "host:99999", "host:port", "a b:9092", ",",
+                                  "kafka://host:9092"])
+def test_a_bootstrap_that_is_no_host_and_port_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_BOOTSTRAP must be"):
+        config.load_kafka({"JATKUMO_BOOTSTRAP": text})
+
+
+def test_bootstrap_servers_of_hosts_and_ports_are_taken() -> None:
+    given = "k1.example.fi:9092, 10.0.0.2:9093,[::1]:9094,localhost"
+    assert config.load_kafka({"JATKUMO_BOOTSTRAP": given}).bootstrap == given
+
+
+@pytest.mark.parametrize("text", ["http://h:99999", "ftp://h", "h:9093", "http://\udcff:9093",
+                                  "http://u:p@h:9093/?q=1", "http://h:9093/#x"])
+def test_an_alertmanager_url_that_is_no_address_is_refused_without_repeating_it(
+        text: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_ALERTMANAGER_URL must be") as e:
+        config.load_web({"JATKUMO_ALERTMANAGER_URL": text})
+    assert text not in str(e.value)  # it may hold a password
+
+
+def test_an_alertmanager_url_with_a_user_and_a_path_is_taken() -> None:
+    url = "https://am:s%40cret@am.example.fi:9093/alertmanager/"
+    assert config.load_web({"JATKUMO_ALERTMANAGER_URL": url}).alertmanager_url == url[:-1]
+    assert config.load_web({"JATKUMO_ALERTMANAGER_URL": ""}).alertmanager_url is None
+
+
+def _areas(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "areas.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("text", [
+    "code,internal_area\n564\n",  # a short row: no cell at all (None) for internal_area
+    'code,internal_area\n"564\n',  # an unclosed quote swallows the rest of the file
+    "code,internal_area\n564,\n",  # an empty area
+    "code,internal_area\n564,   \n",
+])
+def test_an_area_row_without_an_area_is_refused_with_its_line(
+        tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"line 2: municipality 564 has no internal_area"):
+        config.read_areas(_areas(tmp_path, text))
+
+
+def test_a_municipality_listed_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    path = _areas(tmp_path, "code,internal_area\n564,A\n244,B\n564,C\n")
+    with pytest.raises(ConfigError, match="line 4: municipality 564 is already on line 2"):
+        config.read_areas(path)
+    path = _areas(tmp_path, "code,internal_area\n91,A\n091,B\n")  # one code, two spellings
+    with pytest.raises(ConfigError, match="line 3: municipality 091 is already on line 2"):
+        config.read_areas(path)
+
+
+@pytest.mark.parametrize("code", ["", "²", "5640", "abc", "٥٦٤"])
+def test_an_area_row_of_no_municipality_code_is_refused_with_its_line(
+        tmp_path: Path, code: str) -> None:
+    path = _areas(tmp_path, f"code,internal_area\n244,A\n{code},B\n")
+    with pytest.raises(ConfigError, match="line 3: code must be a municipality code"):
+        config.read_areas(path)
+
+
+@pytest.mark.parametrize("text", ["", "code,internal_area\n", "code;internal_area\n564;A\n"])
+def test_an_area_file_without_rows_or_columns_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match="columns code,internal_area"):
+        config.read_areas(_areas(tmp_path, text))
+
+
+def test_a_well_formed_area_file_is_read_with_padded_codes(tmp_path: Path) -> None:
+    path = _areas(tmp_path, "\ufeffcode,internal_area,note\n91,Helsinki area,x\n564, Oulu \n")
+    assert config.read_areas(path) == {"091": "Helsinki area", "564": "Oulu"}
