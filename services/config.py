@@ -427,21 +427,28 @@ def load_ingest(env: Mapping[str, str] | None = None) -> IngestSettings:
         _number(env, "JATKUMO_INGEST_READ_SECONDS", 30.0, 0.1, HOUR, "seconds"))
 
 
-def _public_url(text: str) -> str:
-    """The dashboard's address as alerts link to it and as its cookies' Secure flag reads it:
-    http(s), a host, nothing else. It is put in every alert sent to Alertmanager, so a
-    `javascript:` link, a password or a query in it would go with each one."""
+def _web_address(text: str, *, user_allowed: bool) -> bool:
+    """Whether `text` is an http(s) address with a host and nothing a link should not carry
+    (no query, fragment, space or control character; a user only where allowed)."""
     try:
         parts = urlsplit(text.strip())
         parts.port  # noqa: B018 - raises ValueError on a port that is no number or too large
     except ValueError:
-        parts = None
-    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
-            or parts.username is not None or parts.query or parts.fragment
-            or any(c.isspace() or not c.isprintable() for c in text.strip())):
+        return False
+    return not (parts.scheme.lower() not in ("http", "https") or not parts.hostname
+                or (parts.username is not None and not user_allowed)
+                or parts.query or parts.fragment or not text.strip().isascii()
+                or any(c.isspace() or not c.isprintable() for c in text.strip()))
+
+
+def _public_url(text: str) -> str:
+    """The dashboard's address as alerts link to it and as its cookies' Secure flag reads it:
+    http(s), a host, nothing else. It is put in every alert sent to Alertmanager, so a
+    `javascript:` link, a password or a query in it would go with each one."""
+    if not _web_address(text, user_allowed=False):
         raise ConfigError("JATKUMO_PUBLIC_URL must be the dashboard's address, such as "
                           "https://jatkumo.example.fi or http://127.0.0.1:8080 (http or https, "
-                          "a host, no user, query or fragment)") from None
+                          "a host, no user, query or fragment)")
     return text.strip().rstrip("/")
 
 
@@ -556,14 +563,7 @@ def _alertmanager_url(text: str) -> str | None:
     of it (they would go to every log that shows the error)."""
     if not text.strip():
         return None
-    try:
-        parts = urlsplit(text.strip())
-        parts.port  # noqa: B018 - raises ValueError on a port that is no number or too large
-    except ValueError:
-        parts = None
-    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
-            or parts.query or parts.fragment or not text.strip().isascii()
-            or any(c.isspace() or not c.isprintable() for c in text.strip())):
+    if not _web_address(text, user_allowed=True):
         raise ConfigError("JATKUMO_ALERTMANAGER_URL must be Alertmanager's address, such as "
                           "http://127.0.0.1:9093 (http or https, a host, no query or fragment; "
                           "a user and password are percent-encoded)")
