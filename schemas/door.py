@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
 from schemas.hetu import has_code, mask_codes, pseudonymise, visible
+from schemas.types import readable
 
 NO_KEY_REASON = (
     "client_hetu: refused: JATKUMO_PSEUDONYM_KEY is not set, so identity codes cannot be "
@@ -220,7 +221,19 @@ def pseudonymised(event: Event, raw: str | bytes, origin: str,
 
 
 def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    # the origin too: a file or a token may be named after a person (`050395-912K.jsonl`)
-    return DeadLetter(raw=mask_codes(text.rstrip("\r\n")), reason=mask_codes(reason),
-                      origin=mask_codes(origin))
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")  # a str from Python may hold a surrogate
+    text = raw.decode("utf-8", errors="replace")
+    # The reason quotes what it refused (a key such as "\u001b]0;TITLE\u0007") and the
+    # origin names a file (any bytes, `ev\xff.jsonl`): both are made valid, visible text
+    # (schemas.types.readable; a file name that was not UTF-8 crashed the replay in Arrow).
+    # The raw text stays as it came, but valid UTF-8. Codes are masked in all three: a file or
+    # a token may be named after a person (`050395-912K.jsonl`).
+    return DeadLetter(raw=mask_codes(text.rstrip("\r\n")), reason=mask_codes(readable(reason)),
+                      origin=origin_text(origin))
+
+
+def origin_text(origin: str) -> str:
+    """An origin (a file's name and line, a token's name) as a dead letter holds it: valid,
+    visible text, identity codes masked."""
+    return mask_codes(readable(origin))

@@ -1,6 +1,7 @@
 """Constrained field types shared by the event models (SPEC.md 1.1 and 1.3)."""
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -25,7 +26,9 @@ def _check_municipality(code: str) -> str:
 
 
 def _check_organizer(value: str) -> str:
-    m = _ORGANIZER.match(value)
+    # fullmatch: with match, `$` also matched before a final line feed, and
+    # "municipality:564\n" (a JSON escape) was taken as an organiser of its own
+    m = _ORGANIZER.fullmatch(value)
     if m is None:
         raise ValueError("organiser id must be municipality:NNN or wellbeing_area:NAME")
     if m.group(2) is not None:
@@ -33,13 +36,69 @@ def _check_organizer(value: str) -> str:
     return value
 
 
+# Characters no identifier, source or name of jatkumo holds (attack, 2026-12-04: an event with
+# contract_id "K-1\u0000" was stored, and an RLO (U+202E) in `source` turned a name around on
+# every page and terminal that showed it): control characters (Unicode category Cc: NUL, ESC,
+# DEL, the C1 range), format characters (Cf: the bidirectional overrides and isolates,
+# zero-width spaces and joiners, the soft hyphen), and the line and paragraph separators (Zl,
+# Zp), which break a line as a line feed does. Letters of any script (Finnish ä, ö, å) and
+# other spaces are text and stay.
+_REFUSED_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` no identifier may hold (see above) as U+XXXX, or None.
+    str.isprintable() is false for every such character (and for some harmless ones, such as
+    a no-break space, which the closer look then lets through): the usual text is passed by
+    one call in C."""
+    if text.isprintable():
+        return None
+    for char in text:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def readable(text: str) -> str:
+    """`text` as valid, visible text: every character `hidden_character` looks for, and every
+    lone surrogate (a byte of a file name that is not UTF-8, as Python hands it over: no
+    UTF-8 writer, Arrow or DuckDB or Kafka, takes one), written as an escape, \\x1b, \\u202e,
+    \\xff. For what jatkumo itself puts together from a user's text: a dead letter's reason
+    (which quotes the key it refused) and origin (a file's name), and what a summary prints."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for the byte code - 0xDC00
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF or unicodedata.category(char) in _REFUSED_CATEGORIES:
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+                       if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _check_visible(value: str) -> str:
+    hidden = hidden_character(value)
+    if hidden is not None:
+        raise ValueError(f"holds a control or formatting character ({hidden}); identifiers "
+                         "and sources are visible text")
+    return value
+
+
 MunicipalityCode = Annotated[
     str, StringConstraints(pattern=r"^\d{3}$"), AfterValidator(_check_municipality)
 ]
 OrganizerId = Annotated[str, AfterValidator(_check_organizer)]
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# The fast path (streams/core/plain.py) takes an Ident or a Source only where str.isprintable()
+# holds (the door's verdict on any other one is this validator's).
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=100),
+                  AfterValidator(_check_visible)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-Source = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=100),
+                   AfterValidator(_check_visible)]
 # A UUID in its canonical 8-4-4-4-12 form, kept as text: it is the idempotency key and is only
 # ever compared, so turning it into a uuid.UUID and back would cost time and change nothing.
 EventId = Annotated[str, StringConstraints(

@@ -2,15 +2,27 @@
 CSV-injection guidance says. A cell whose text begins with = + - @, a tab or a carriage return
 (and, to be safe, a line feed or the full-width = + - @ some spreadsheets also honour) gets a
 single quote in front, so a spreadsheet shows it as text instead of running it; `quoted`
-quotes every cell that needs it (separators, quotes, line breaks). Numbers stay numbers: -3 in
-an integer column is data, not a formula."""
+quotes every cell that needs it (separators, quotes, line breaks), and puts the same quote in
+front of a trigger that follows a separator or a line break inside a cell (see `quoted`).
+Numbers stay numbers: -3 in an integer column is data, not a formula."""
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A trigger right after a separator or a line break inside a cell starts a cell of its own for
+# a reader that splits the line another way than it was written: Finnish Excel's list
+# separator is ';', so a ','-separated `x;=cmd|' /C calc'!A0` (unquoted: it holds no ',')
+# opens as a cell `=cmd|...` (attack, 2026-12-04); a ';'-separated export opened with ','
+# splits at the ',' (quoting helps only where a quote opens the cell, which it then does not);
+# and such a reader ends the row at a line break inside quotes. The separators are ',', ';'
+# and a tab, and a line break; the triggers after them the ones that are not themselves one
+# (a tab, CR or LF there is a separator, and the trigger after it gets its quote).
+_INNER_SEPARATORS = ",;\t\r\n"
+_INNER_TRIGGER = re.compile("([,;\t\r\n])(?=[=+\\-@\uff1d\uff0b\uff0d\uff20])")
 
 
 def neutral(value: Any) -> Any:
@@ -29,8 +41,15 @@ def neutral(value: Any) -> Any:
 def quoted(value: Any, delimiter: str = ",") -> str:
     """One cell's text as a CSV reader reads it back: quoted, its quotes doubled, when it
     holds the separator, a quote or a line break. (The csv module leaves a lone carriage
-    return unquoted under a "\n" line end, which splits the row for every reader.)"""
+    return unquoted under a "\n" line end, which splits the row for every reader.) A formula
+    trigger after a separator or a line break inside the cell gets a quote in front, as one
+    at the cell's start does in `neutral` (see _INNER_TRIGGER): every CSV cell, of the rows
+    and of the dashboard's downloads, passes through here."""
     text = "" if value is None else value if value.__class__ is str else str(value)
+    for separator in _INNER_SEPARATORS:  # most cells hold none: no regular expression
+        if separator in text:
+            text = _INNER_TRIGGER.sub(r"\1'", text)
+            break
     if delimiter in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text

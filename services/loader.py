@@ -15,12 +15,12 @@ from schemas.door import (
     closer_look,
     dead_letter,
     needs_look,
+    origin_text,
     pseudonymised,
     refused,
     validate_json,
 )
 from schemas.events import Event
-from schemas.hetu import mask_codes
 from services.partition import Numbered
 from streams.core import ClientState
 from streams.core.loadloop import Columns, load_lines
@@ -85,7 +85,8 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool
     line through the door's fast path (streams/core/plain.py) and hands every other one to
     `door` below, the whole door, which gives the same verdict, reason and values as every
     other driver. `fast=False`: every line through the whole door (for tests)."""
-    origin = mask_codes(origin)  # a file may be named after a person (SPEC.md 1.2)
+    # a file may be named after a person (SPEC.md 1.2), and with bytes that are not UTF-8
+    origin = origin_text(origin)
     states: dict[str, ClientState] = {}
     counts = LoadCounts()
     seen: dict[str, int] = {}  # event id -> hash of the line that brought it

@@ -3,7 +3,7 @@ mistake is a clear usage error (exit 2) or failure (exit 1), never a traceback:
 
 - `--db` must not be the event file (nor its building file or write-ahead log: the replay
   removes those), through any symlink or hard link;
-- `--db` must name a file in a folder that exists and can be written;
+- `--db` must name a file in a folder that exists and can be written, by a path in UTF-8;
 - an existing `--db` must be a DuckDB file (or empty): a replay replaces it, and a mistyped
   path must not destroy another file (`--db events-2024.jsonl`);
 - a full disk is a failure that says so;
@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from schemas.errors import StoreError, UsageError
+from schemas.types import readable
 
 SPOOL_PREFIX = ".jatkumo-replay-"
 LOCK = "owner.lock"
@@ -38,6 +39,12 @@ def building_path(db: Path) -> Path:
 
 def check_paths(events: Path, db: Path) -> None:
     """Refuse a `--db` that would destroy the input or cannot be written."""
+    try:
+        str(db).encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (DuckDB failed with std::bad_cast)
+        raise UsageError(f"--db {readable(str(db))}: DuckDB opens only a path written in "
+                         "UTF-8; give the file a name in UTF-8, e.g. --db gaps.duckdb"
+                         ) from None
     if db.is_dir():
         raise UsageError(f"--db {db} is a folder; give the path of a DuckDB file in it, "
                          f"e.g. --db {db / 'gaps.duckdb'}")
