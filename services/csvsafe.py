@@ -22,7 +22,10 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", 
 # and a tab, and a line break; the triggers after them the ones that are not themselves one
 # (a tab, CR or LF there is a separator, and the trigger after it gets its quote).
 _INNER_SEPARATORS = ",;\t\r\n"
-_INNER_TRIGGER = re.compile("([,;\t\r\n])(?=[=+\\-@\uff1d\uff0b\uff0d\uff20])")
+# a separator and the trigger after it, as two groups (also for RE2, Arrow's engine, which has
+# no lookahead: services/web/export.py puts the quote between the two)
+INNER_TRIGGER_PAIR = "([,;\t\r\n])([=+\\-@\uff1d\uff0b\uff0d\uff20])"
+_INNER_TRIGGER = re.compile(INNER_TRIGGER_PAIR)
 
 
 def neutral(value: Any) -> Any:
@@ -48,7 +51,7 @@ def quoted(value: Any, delimiter: str = ",") -> str:
     text = "" if value is None else value if value.__class__ is str else str(value)
     for separator in _INNER_SEPARATORS:  # most cells hold none: no regular expression
         if separator in text:
-            text = _INNER_TRIGGER.sub(r"\1'", text)
+            text = _INNER_TRIGGER.sub(r"\1'\2", text)
             break
     if delimiter in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'

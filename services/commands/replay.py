@@ -10,8 +10,10 @@ from types import FrameType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from schemas.types import readable
 from services import config
 from services.commands.common import iso_date, readable_file
 from services.replay import replay
@@ -80,7 +82,8 @@ def _run(args: argparse.Namespace, settings: config.Settings, console: Console) 
     size = args.file.stat().st_size
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"replaying {args.file.name}", total=size)
+        task = progress.add_task(f"replaying {escape(readable(args.file.name))}",
+                                 total=size)
         report = replay(args.file, args.db, settings, args.as_of,
                         on_progress=lambda done: progress.update(task, completed=done))
         progress.update(task, completed=size)

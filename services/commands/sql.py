@@ -7,9 +7,11 @@ from typing import Any
 import duckdb
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from analytics.store import connect
 from schemas.errors import JatkumoError
+from schemas.types import readable
 from services.commands.common import existing_db
 from services.csvsafe import write_csv
 
@@ -42,11 +44,14 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_csv(sys.stdout, names, rows)  # formulas neutralised (services/csvsafe.py)
         return 0
+    # every name and value as plain text: a dead letter's raw line or reason is whatever a
+    # sender wrote, and rich read "[/x]" in one as markup (a crash) and "[link=...]" as a
+    # link; control characters (an escape sequence) are shown as escapes, not sent on
     table = Table(show_lines=False)
     for n in names:
-        table.add_column(n)
+        table.add_column(Text(readable(n)))
     for row in rows:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
+        table.add_row(*(Text("NULL" if v is None else readable(str(v))) for v in row))
     Console().print(table)
     Console(stderr=True).print(f"{len(rows):,} rows")
     return 0

@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from services.csvsafe import TRIGGERS, csv_line, neutral, quoted
+from services.csvsafe import INNER_TRIGGER_PAIR, TRIGGERS, csv_line, neutral, quoted
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -222,6 +222,7 @@ def _text_cells(column: pa.Array, delimiter: str) -> pa.Array:
     text = pc.fill_null(column, "")
     text = pc.if_else(pc.match_substring_regex(text, _TRIGGER_RE),
                       pc.binary_join_element_wise("'", text, ""), text)
+    text = pc.replace_substring_regex(text, INNER_TRIGGER_PAIR, "\\1'\\2")  # as quoted()
     needs = pc.match_substring_regex(text, _char_class(delimiter + '"\r\n'))
     return pc.if_else(needs, pc.binary_join_element_wise(
         '"', pc.replace_substring(text, '"', '""'), '"', ""), text)

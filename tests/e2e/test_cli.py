@@ -134,6 +134,18 @@ def test_sql_on_an_unknown_relation_exits_1(
     assert "no_such_table" in done.stderr
 
 
+def test_sql_prints_values_and_names_as_text_not_markup_or_terminal_control(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Attack (2026-12-04): a dead letter's reason quoting a key "[/x]" crashed `jatkumo sql`
+    (rich read it as a closing tag), "[link=...]" became a link, and an escape sequence in a
+    value reached the terminal."""
+    done = cli("sql", "SELECT '[/x] [link=http://evil]a[/link]' || chr(27) || '[31m' AS "
+               '"[/y]"', "--db", str(replayed[0]))
+    assert done.returncode == 0, done.stderr
+    assert "[/x] [link=http://evil]a[/link]\\x1b[31m" in done.stdout and "[/y]" in done.stdout
+    assert "\x1b" not in done.stdout
+
+
 def test_schema_writes_13_valid_json_schemas(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
     done = cli("schema", "--out", str(out))
