@@ -145,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jatkumo {args.command}: failed: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"jatkumo {args.command}: interrupted; nothing was committed.", file=sys.stderr)
+        # no word on what was kept: replay and import replace their files only when done, but
+        # simulate writes as it goes and the sink has committed its earlier batches
+        print(f"jatkumo {args.command}: interrupted.", file=sys.stderr)
         return 1
     except Exception as e:
         if isinstance(e, OSError) and e.errno in _MACHINE_STATES:
@@ -161,9 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         # a bug: say so plainly, with the trace for the report
         traceback.print_exc(file=sys.stderr)
-        print(f"jatkumo {args.command}: failed unexpectedly ({type(e).__name__}: {e}). Nothing "
-              "was committed. This is a bug in jatkumo: please report it with the trace above.",
-              file=sys.stderr)
+        # (it said "Nothing was committed", which a failure after replay's last rename made
+        # untrue: what each command keeps of its work is in its own messages and docs)
+        print(f"jatkumo {args.command}: failed unexpectedly ({type(e).__name__}: {e}). This is "
+              "a bug in jatkumo: please report it with the trace above.", file=sys.stderr)
         return 1
 
 
