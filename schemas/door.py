@@ -229,7 +229,10 @@ def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
     # (schemas.types.readable; a file name that was not UTF-8 crashed the replay in Arrow).
     # The raw text stays as it came, but valid UTF-8. Codes are masked in all three: a file or
     # a token may be named after a person (`050395-912K.jsonl`).
-    return DeadLetter(raw=mask_codes(text.rstrip("\r\n")), reason=mask_codes(readable(reason)),
+    # (the masking reads escapes: whatever it hands back is made valid UTF-8 once more, so no
+    # line a sender writes can stop a writer; a `\ud800` beside a code did: a review)
+    raw_text = mask_codes(text.rstrip("\r\n")).encode("utf-8", "replace").decode("utf-8")
+    return DeadLetter(raw=raw_text, reason=mask_codes(readable(reason)),
                       origin=origin_text(origin))
 
 

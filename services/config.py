@@ -486,11 +486,11 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
         sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1, 0, 64) or 1,
         sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2, 0, 64) or 1,
         snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0, 0.1, HOUR, "seconds"),
-        suppress_below=_threshold(env),
+        suppress_below=suppress_threshold(env),
     )
 
 
-def _threshold(env: Mapping[str, str]) -> int:
+def suppress_threshold(env: Mapping[str, str]) -> int:
     """k of the suppression: 1 (or 0) shows every count as it is, on purpose; otherwise at
     least 5. Counts from 1 to k - 1 are hidden as `<k` and zeros are shown, so a `<2` could
     only be 1. At 3 and 4 the service map gave counts away: it lists a municipality's

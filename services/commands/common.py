@@ -4,6 +4,7 @@ import argparse
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -122,20 +123,27 @@ def replaced_on_success(path: Path, option: str) -> Iterator[BinaryIO]:
     error: written beside it under another name, then renamed over it. A run that fails
     (a bad export, a full disk, Ctrl-C) leaves an existing file as it was (attack,
     2026-12-04: an import refused for its mapping had emptied the --out of an earlier run)."""
-    target = path.resolve()  # through a symlink: the file it names is replaced, not the link
-    if target.exists() and not target.is_file():
-        # a device or a FIFO (/dev/null, a pipe) is a stream: nothing to keep, and renaming
-        # over it would replace the device itself
-        with open(target, "wb") as stream:
+    try:
+        before: os.stat_result | None = path.stat()  # through a symlink, as a write goes
+    except FileNotFoundError:
+        before = None
+    if before is not None and not stat.S_ISREG(before.st_mode):
+        # a device, a FIFO or a pipe (/dev/null, /dev/stdout into `| gzip`): a stream, with
+        # nothing to keep, written as named (its resolved path under /proc may not exist,
+        # and renaming over /dev/null would replace the device itself)
+        with open(path, "wb") as stream:
             yield stream
         return
+    target = path.resolve()  # through a symlink: the file it names is replaced, not the link
     part = target.with_name(f".{target.name[:200]}.{secrets.token_hex(4)}.part")
     try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as e:
         raise UsageError(f"{option} {path}: cannot write in its folder ({e.strerror}); give a "
                          "file in a folder you can write") from None
     try:
+        if before is not None:  # the file's own mode, not the umask's: a private file stays so
+            os.fchmod(fd, stat.S_IMODE(before.st_mode))
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()

@@ -10,8 +10,9 @@ from typing import Any, BinaryIO
 
 from rich.console import Console
 
+from schemas.door import seen_code
 from schemas.errors import UsageError
-from schemas.hetu import has_code, mask_codes
+from schemas.hetu import mask_codes
 from schemas.types import FIRST_DAY, LAST_DAY
 from services import config
 from services.commands.common import (
@@ -57,7 +58,7 @@ def _check_source(source: str) -> None:
     except UnicodeEncodeError:  # bytes of another encoding, as the shell passed them
         raise UsageError("--source is not UTF-8 text; name the system in UTF-8, e.g. "
                          "--source workshop:PAJA-OULU-1") from None
-    if has_code(source):
+    if seen_code(source):  # as the door reads it: a code hidden by a zero-width space too
         raise UsageError(mask_codes(f"--source {source} holds an identity code, and a source "
                                     "names a system, never a person; give the system's name"))
 
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_import(args.kind, args.file, source=args.source, mapping=args.mapping,
                        recorded_at=args.recorded_at, contracts=args.contract_map)
     try:
-        with contextlib.ExitStack() as files:  # --out and --errors replaced together, or neither
+        # each of --out and --errors replaced only when the import has written it whole
+        with contextlib.ExitStack() as files:
             out = (sys.stdout.buffer if out_path is None
                    else files.enter_context(replaced_on_success(out_path, "--out")))
             report = write_events(plan, out, settings.pseudonym_key)

@@ -34,6 +34,7 @@ scope's own place where it is one cell (`Cube.top`).
 
 import asyncio
 import dataclasses
+import os
 import threading
 import weakref
 from collections import defaultdict
@@ -393,8 +394,11 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     # Every municipality of an internal area, and every service of a municipality, has its
     # cells whatever the data. Listed only where some gap was open, a place or a service whose
     # cells all read '0' or '–' told a reader that one of its '–' was at least 1: an attack
-    # pinned three counts that way at k = 3 (2026-12-04). Zeros are not shown as rows (only
-    # where their sum's small cells are withdrawn, as '–'), so the page is no longer.
+    # pinned three counts that way at k = 3 (2026-12-04). A zero is a row only where its sum's
+    # small cells are withdrawn, as '–': on the demo region the page is the same at k = 5 and
+    # 4 rows longer at k = 10 (more on a file of a few clients, where most sums are small).
+    # The unknown area '-' still lists what the data has: its municipalities are the rest of
+    # the country, which no configuration names.
     for a, m, name in got["places"]:
         munis[a].add(m)
         names.setdefault(m, name or m)
@@ -736,9 +740,10 @@ def from_stored(layout: dict[str, Any], cells: dict[tuple[str, ...], str]) -> Cu
 
 def writer_k() -> int:
     """The threshold the dashboard will use (JATKUMO_SUPPRESS_BELOW), for a writer storing the
-    cube; a bad value leaves 5 (serve refuses it, so no stored cube of it is ever read)."""
+    cube; a bad value leaves 5 (serve refuses it, so no stored cube of it is ever read). Only
+    this setting is read: a wrong web setting of another kind left 5 too (a review)."""
     try:
-        return config.load_web().suppress_below
+        return config.suppress_threshold(os.environ)
     except ConfigError:
         return WebSettings.suppress_below
 

@@ -72,14 +72,13 @@ def _lines(value: str) -> list[tuple[bytes, str]]:
 
 
 @pytest.mark.parametrize("char", HIDDEN, ids=[f"U+{ord(c):04X}" for c in HIDDEN])
-def test_an_identifier_with_a_hidden_character_is_a_dead_letter_naming_it(char: str) -> None:
+def test_an_identifier_with_a_hidden_character_is_a_valid_event(char: str) -> None:
+    """SPEC.md 1.1: an id or a source is any string of 1 to 100 characters (a soft hyphen
+    that Word puts in a name, a leading BOM); what shows it writes such a character as an
+    escape (schemas.types.readable)."""
     for line, path in _lines(char):
         got = admit(line, "f:1", h.KEY)
-        assert isinstance(got, DeadLetter), (line, path)
-        assert got.reason.startswith(path + ":"), (got.reason, path)
-        assert f"U+{ord(char):04X}" in got.reason
-        # and the fast path leaves it to the door (DEL passes JSON unescaped and as ASCII)
-        assert plain(line) is None, line
+        assert not isinstance(got, DeadLetter), (line, path, got.reason)
 
 
 @pytest.mark.parametrize("text", VISIBLE)
@@ -145,9 +144,7 @@ def test_a_load_with_the_fast_path_is_a_load_without_it() -> None:
     assert fast[0] == slow[0] and fast[1] == slow[1]
     for name in ("events", "dead_letters"):
         assert fast[2][name].equals(slow[2][name]), name
-    # every hidden character was refused, and the DEL lines too
-    reasons = fast[2]["dead_letters"].column("reason").to_pylist()
-    assert sum("U+007F" in r for r in reasons) >= 6
+    assert fast[2]["events"].num_rows > len(lines) // 2  # mostly valid (SPEC.md 1.1)
 
 
 def test_the_workers_client_stage_gives_the_same_outputs_both_ways(
@@ -164,7 +161,7 @@ def test_the_workers_client_stage_gives_the_same_outputs_both_ways(
     assert fast == stage._outputs(*stage._run(msgs))
     dead = [o for out in fast["outbox"].values() for o in out
             if o[0] == topics.DEAD_LETTERS]
-    assert len(dead) == len(lines)
+    assert not dead  # valid events (SPEC.md 1.1), taken the same way by either path
 
 
 def test_a_dead_letters_origin_and_reason_are_valid_visible_text() -> None:
@@ -270,17 +267,40 @@ def test_the_replays_summary_prints_markup_and_control_sequences_literally(
         con.close()
 
 
-def test_a_nul_escape_in_a_contract_id_is_never_stored(tmp_path: Path) -> None:
+def test_a_nul_escape_in_a_contract_id_is_stored_and_shown_as_an_escape(
+        tmp_path: Path) -> None:
     text = h.line(h.attendance("K-1", "2024-05-06")).replace('"K-1"', '"K-1\\u0000"')
     src = tmp_path / "nul.jsonl"
     src.write_text(text + "\n", encoding="utf-8")
-    done = _replay(tmp_path, bytes(src), tmp_path / "nul.duckdb", "--quiet")
+    db = tmp_path / "nul.duckdb"
+    done = _replay(tmp_path, bytes(src), db, "--quiet")
     assert done.returncode == 0, done.stderr
-    con = duckdb.connect(str(tmp_path / "nul.duckdb"), read_only=True)
+    con = duckdb.connect(str(db), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM events").fetchone() == (0,)
-        assert con.execute("SELECT reason FROM dead_letters").fetchall() == [(
-            "payload.contract_id: Value error, holds a control or formatting character "
-            "(U+0000); identifiers and sources are visible text",)]
+        assert con.execute("SELECT payload->>'contract_id' FROM events").fetchall() == [
+            ("K-1\x00",)]
     finally:
         con.close()
+    shown = subprocess.run([sys.executable, "-m", "services.cli", "sql",
+                            "SELECT payload->>'contract_id' AS k FROM events", "--db", str(db)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "K-1\\x00" in shown.stdout and "\x00" not in shown.stdout
+
+def test_a_lone_surrogate_escape_beside_a_hidden_code_is_a_dead_letter_not_a_crash(
+        tmp_path: Path) -> None:
+    """Review (2026-12-04): the masking decodes escapes to find a code hidden by them, and a
+    `\\ud800` became a lone surrogate in the dead letter's text: Arrow refused it and the
+    whole replay stopped ("a bug in jatkumo")."""
+    event = {**h.attendance("K-1", "2024-05-06"), "event_id": h.new_id()}
+    event["payload"] = {**event["payload"], "\ud800 1310\u00ad52-308T": 1}
+    src = tmp_path / "sur.jsonl"
+    src.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    db = tmp_path / "sur.duckdb"
+    done = _replay(tmp_path, bytes(src), db, "--quiet")
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (raw,), = con.execute("SELECT raw FROM dead_letters").fetchall()
+    finally:
+        con.close()
+    assert "131052" not in raw and "308T" not in raw, raw

@@ -64,6 +64,26 @@ def test_a_refused_import_leaves_an_existing_out_and_errors_as_they_were(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_finished_import_keeps_the_mode_of_the_out_it_replaces(tmp_path: Path) -> None:
+    """Review (2026-12-04): the replacement took the umask's mode, and a private --out of
+    pseudonymised events became readable by every user."""
+    out = tmp_path / "o.jsonl"
+    out.write_bytes(KEPT)
+    out.chmod(0o640)
+    done = _import(_export(tmp_path), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_mode & 0o777 == 0o640 and len(out.read_text().splitlines()) == 2
+
+
+def test_out_may_be_standard_output_as_a_pipe(tmp_path: Path) -> None:
+    """Review (2026-12-04): /dev/stdout as a pipe resolves to a /proc name that does not
+    exist, and the import refused to write there."""
+    done = _import(_export(tmp_path), "--out", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(x)["event_type"] for x in done.stdout.splitlines()] == [
+        "attendance.recorded"] * 2
+
+
 def test_a_finished_import_replaces_out_through_its_symlink(tmp_path: Path) -> None:
     export = _export(tmp_path)
     real, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
@@ -120,7 +140,8 @@ def test_a_recorded_at_outside_the_years_of_events_is_one_usage_error(
 @pytest.mark.parametrize(("source", "words"), [
     (os.fsdecode(b"\xff\xfe"), "--source is not UTF-8"),
     ("paja-050395-912K", "holds an identity code"),
-], ids=["not-utf8", "identity-code"])
+    ("paja-050395\u200b-912K", "holds an identity code"),  # as the door reads it (review)
+], ids=["not-utf8", "identity-code", "hidden-code"])
 def test_a_source_the_door_would_refuse_in_every_row_is_refused_once(
         tmp_path: Path, source: str, words: str) -> None:
     """Before: a TypeError traceback; a code gave identity_code_in_source on every row."""

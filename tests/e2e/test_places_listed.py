@@ -49,12 +49,19 @@ def test_every_configured_place_and_service_has_its_gap_cells_whatever_the_data(
             assert set(cube.gap_services[code]) >= {"KTT", "SOSKU", "NUPA", "-"}
 
 
-@pytest.mark.parametrize("k", [5, 10])
-def test_a_listed_place_without_gaps_shows_no_row_unless_withdrawn(tmp_path: Path,
-                                                                    k: int) -> None:
-    """The zeros of the places listed now are not rows of the page: only a withdrawn one
-    ('–', beside its sum's small cells) is, and it then reads 0 to k-1 like the rest."""
-    cube = _cube(tmp_path, 15, 8, k)
-    assert cube.k == k
-    for row in cube.gap_rows():
-        assert row["gaps"] != "0"
+@pytest.mark.parametrize(("clients", "seed", "k"), [(120, 3, 5), (15, 8, 5)])
+def test_a_place_without_open_gaps_shows_only_withdrawn_rows(tmp_path: Path, clients: int,
+                                                             seed: int, k: int) -> None:
+    """The cells listed now whatever the data are zeros where no gap is open: such a row is
+    on the page only beside withdrawn small cells, as '–' (0 to k-1), never as a count, a
+    '<k' or a '..' (which would say at least k)."""
+    cube = _cube(tmp_path, clients, seed, k)
+    con = _read(tmp_path / f"c{clients}-{seed}.duckdb")
+    try:
+        open_at = {m for (m,) in con.execute(
+            "SELECT DISTINCT municipality FROM dash_gap_cells WHERE month_end IS NULL"
+        ).fetchall()}
+    finally:
+        con.close()
+    rows = [r for r in cube.gap_rows() if r["municipality"] not in (published.ALL, *open_at)]
+    assert cube.k == k and rows and all(r["gaps"] == "–" for r in rows), rows
