@@ -163,9 +163,13 @@ def add_bootstrap(p: argparse.ArgumentParser) -> None:
 
 def kafka_settings(args: argparse.Namespace) -> config.KafkaSettings:
     """Kafka settings from the environment, with this command's options on top."""
-    kafka = config.load_kafka()
-    if args.bootstrap:
-        kafka = replace(kafka, bootstrap=args.bootstrap)
+    if args.bootstrap:  # the option wins, and is checked as the variable is (a review)
+        try:
+            kafka = config.load_kafka({**os.environ, "JATKUMO_BOOTSTRAP": args.bootstrap})
+        except ConfigError as e:
+            raise UsageError(str(e).replace("JATKUMO_BOOTSTRAP", "--bootstrap")) from None
+    else:
+        kafka = config.load_kafka()
     if getattr(args, "as_of", None):
         kafka = replace(kafka, as_of=args.as_of)
         config.load_kafka({"JATKUMO_AS_OF": args.as_of})  # validates it

@@ -96,3 +96,12 @@ def test_serve_with_a_wrong_variable_is_a_usage_error_naming_it(
     # would end in "no users" instead, which names no wrong setting
     done = cli("serve", "--db", str(tmp_path / "x.duckdb"), **{name: value})
     _usage_error(done, "serve", name)
+
+
+def test_a_bootstrap_option_is_checked_as_the_variable_is(tmp_path: Path) -> None:
+    """Review (2026-12-04): --bootstrap replaced the checked variable without a check."""
+    events = tmp_path / "e.jsonl"
+    events.write_text("{}\n", encoding="utf-8")
+    done = cli("publish", str(events), "--bootstrap", "bad host:99999")
+    assert done.returncode == 2 and "--bootstrap must be" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
