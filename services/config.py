@@ -32,7 +32,6 @@ KEY_VAR = "JATKUMO_PSEUDONYM_KEY"
 class Settings:
     pseudonym_key: bytes | None = None
     rules: Rules = field(default_factory=Rules)
-    bootstrap: str = "127.0.0.1:9092"
     areas_file: str | None = None  # CSV code,internal_area overriding the default areas
     duckdb_memory: str = "1GB"  # memory limit of the DuckDB writer in replay
 
@@ -313,7 +312,6 @@ def load(env: Mapping[str, str] | None = None, handoffs: str | None = None,
     return Settings(
         pseudonym_key=key,
         rules=rules,
-        bootstrap=env.get("JATKUMO_BOOTSTRAP", "127.0.0.1:9092"),
         areas_file=env.get("JATKUMO_AREAS_FILE") or None,
         duckdb_memory=_memory(env.get("JATKUMO_DUCKDB_MEMORY", "1GB")),
     )

@@ -50,7 +50,7 @@ def check_paths(events: Path, db: Path) -> None:
                          f"e.g. --db {db / 'gaps.duckdb'}")
     building = building_path(db)
     for path in (db, building, *(p.with_name(p.name + ".wal") for p in (db, building))):
-        if _same_file(path, events):
+        if same_file(path, events):
             raise UsageError(f"--db {db} would overwrite the event file {events}; give the "
                              "DuckDB file another name, e.g. --db gaps.duckdb")
     if not _replaceable(db):
@@ -98,7 +98,8 @@ def _replaceable(db: Path) -> bool:
     return head[DUCKDB_MAGIC_AT:] == DUCKDB_MAGIC
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two names are one file: the same path, or through a symlink or a hard link."""
     try:
         return a.resolve() == b.resolve() or os.path.samefile(a, b)
     except OSError:  # a missing file is no other file

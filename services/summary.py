@@ -4,8 +4,8 @@ Everything in it that a user or a source controls (a dead letter's reason quotes
 refused, a handoff's name comes from a settings file, the path of the DuckDB file) is printed
 as plain text, never as rich markup: a payload key `[/x]` crashed the summary (MarkupError),
 `[link=http://evil]click[/link]` became a link, and an ESC or OSC sequence in a key reached
-the terminal. `text` makes it a rich Text (no markup read) with every control or formatting
-character written as an escape (schemas.types.readable) and identity codes masked."""
+the terminal. `shown_text` (services/shown.py) makes it a rich Text (no markup read) with
+every control or formatting character written as an escape and identity codes masked."""
 
 from collections.abc import Sequence
 
@@ -15,17 +15,11 @@ from rich.text import Text
 
 from analytics.store import connect
 from schemas.errors import JatkumoError
-from schemas.hetu import mask_codes
-from schemas.types import readable
 from services.replay import ReplayReport
+from services.shown import shown_text
 from streams.core.rules import GAP_TYPES, Handoff
 
 HANDOFF_STATUSES = ("transferred", "transferred_late", "ended_untransferred", "pending")
-
-
-def text(value: object, style: str = "") -> Text:
-    """A user's or a source's text as the console shows it: literally, visibly, masked."""
-    return Text(readable(mask_codes(str(value))), style=style)
 
 
 def print_summary(report: ReplayReport, db: str, console: Console,
@@ -38,7 +32,7 @@ def print_summary(report: ReplayReport, db: str, console: Console,
     try:
         _print_summary(report, db, console, handoffs)
     except Exception as e:
-        where, why = text(db).plain, text(f"{type(e).__name__}: {e}").plain
+        where, why = shown_text(db).plain, shown_text(f"{type(e).__name__}: {e}").plain
         raise JatkumoError(
             f"the replay finished and its relations were written to {where}, but its summary "
             f"could not be shown ({why}). The file is complete: ask it questions with "
@@ -82,7 +76,7 @@ def _print_summary(report: ReplayReport, db: str, console: Console,
         d.add_column("reason")
         d.add_column("count", justify="right")
         for reason, n in report.dead_letters.most_common(15):
-            d.add_row(text(reason), f"{n:,}")
+            d.add_row(shown_text(reason), f"{n:,}")
         if len(report.dead_letters) > 15:
             d.add_row(f"… {len(report.dead_letters) - 15} more reasons", "")
         console.print(d)
@@ -92,7 +86,7 @@ def _print_summary(report: ReplayReport, db: str, console: Console,
     g.add_column("open", justify="right")
     g.add_column("all", justify="right")
     for gap_type in GAP_TYPES:
-        g.add_row(text(gap_type), f"{open_gaps.get(gap_type, 0):,}",
+        g.add_row(shown_text(gap_type), f"{open_gaps.get(gap_type, 0):,}",
                   f"{all_gaps.get(gap_type, 0):,}")
     console.print(g)
 
@@ -101,7 +95,7 @@ def _print_summary(report: ReplayReport, db: str, console: Console,
     h = Table(title="Handoffs: contracts by status")
     h.add_column("status")
     for name in names:
-        h.add_column(text(name), justify="right")
+        h.add_column(shown_text(name), justify="right")
     for status in HANDOFF_STATUSES:
         h.add_row(status, *(f"{counts.get((name, status), 0):,}" for name in names))
     console.print(h)
@@ -111,8 +105,8 @@ def _print_summary(report: ReplayReport, db: str, console: Console,
         v.add_column("violation")
         v.add_column("contracts", justify="right")
         for name, n in violations:
-            v.add_row(text(name), f"{n:,}")
+            v.add_row(shown_text(name), f"{n:,}")
         console.print(v)
-    console.print(Text.assemble("Relations written to ", text(db, "bold"),
+    console.print(Text.assemble("Relations written to ", shown_text(db, "bold"),
                                 ". Ask them questions with ",
-                                text(f'jatkumo sql "SELECT …" --db {db}', "bold"), "."))
+                                shown_text(f'jatkumo sql "SELECT …" --db {db}', "bold"), "."))

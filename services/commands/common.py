@@ -13,7 +13,7 @@ from typing import BinaryIO, TypeVar
 
 from schemas.errors import ConfigError, UsageError
 from services import config
-from services.replay_files import _same_file as same_file
+from services.replay_files import same_file
 
 
 def iso_date(text: str) -> date:

@@ -4,14 +4,13 @@ import argparse
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from schemas.types import readable
 from services import config
 from services.commands.common import add_bootstrap, kafka_settings, readable_file
 from services.kafka_broker import ensure_topics
 from services.publish import publish
+from services.shown import shown
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
                   disable=args.quiet) as progress:
-        task = progress.add_task(f"publishing {escape(readable(args.file.name))}",
+        task = progress.add_task(f"publishing {shown(args.file.name)}",
                                  total=size)
         report = publish(args.file, settings, kafka,
                          on_progress=lambda done: progress.update(task, completed=done),

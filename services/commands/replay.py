@@ -10,13 +10,12 @@ from types import FrameType
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from schemas.types import readable
 from services import config
 from services.commands.common import iso_date, readable_file
 from services.replay import replay
+from services.shown import shown
 from services.summary import print_summary
 
 
@@ -82,7 +81,7 @@ def _run(args: argparse.Namespace, settings: config.Settings, console: Console) 
     size = args.file.stat().st_size
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"replaying {escape(readable(args.file.name))}",
+        task = progress.add_task(f"replaying {shown(args.file.name)}",
                                  total=size)
         report = replay(args.file, args.db, settings, args.as_of,
                         on_progress=lambda done: progress.update(task, completed=done))

@@ -19,8 +19,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.errors import UsageError
+from schemas.errors import ConfigError, UsageError
 from schemas.hetu import mask_codes
+from services.config import read_small
 
 FIELDS = {
     "attendance": ("client_id", "client_hetu", "contract_id", "date", "present"),
@@ -77,14 +78,11 @@ def load_mapping(kind: str, path: Path | None, header: list[str]) -> Mapping:
 def _read(kind: str, path: Path) -> dict[str, object]:
     """The [kind] table of a mapping file; every way the file can be wrong is a usage error
     that names it (a file of another encoding or a deeply nested one had been a traceback)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as e:
-        raise _refusal(f"cannot read the mapping {path}: {e.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise _refusal(f"the mapping {path} is over {MAX_BYTES // 2**20} MiB: not a mapping; "
-                       "give the TOML file that names the export's columns")
+    try:  # the settings files' reader: a FIFO, a device or a huge file named by mistake
+        data = read_small(str(path), f"the mapping {path}", MAX_BYTES,
+                          "give the TOML file that names the export's columns")
+    except ConfigError as e:
+        raise _refusal(str(e)) from None
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark is no mistake
     except UnicodeDecodeError:

@@ -17,7 +17,8 @@ from schemas.errors import JatkumoError
 from schemas.types import readable
 from services.csvsafe import TRIGGERS, csv_line, csv_text, neutral, quoted
 from services.replay import ReplayReport
-from services.summary import print_summary, text
+from services.shown import shown_text as text
+from services.summary import print_summary
 from streams.core.rules import Handoff
 from tests import helpers as h
 
