@@ -103,8 +103,9 @@ def test_a_finished_import_replaces_out_through_its_symlink(tmp_path: Path) -> N
     (b'[attendance.constants]\ncontract_id = {a = 1}\n', "contract_id in [attendance.cons"),
     (b'[attendance]\ndate = ["date", "day"]\n', "date in [attendance] is an array"),
     (b'[attendance]\ndate = ""\n', "date in [attendance] is empty"),
+    (b"#" * (2**20 + 1), "is larger than 1 MiB"),  # a log file named by mistake
 ], ids=["not-utf8", "deep", "huge-integer", "number-constant", "table-constant",
-        "array-column", "empty-column"])
+        "array-column", "empty-column", "huge-file"])
 def test_a_mapping_that_cannot_be_used_is_named_with_what_is_wrong(
         tmp_path: Path, data: bytes, words: str) -> None:
     """Before: tracebacks (UnicodeDecodeError, RecursionError), or a constant of another type
