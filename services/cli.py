@@ -137,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         config.apply_reference()
+        config.check_core(os.environ)
         return run(args)
     except (UsageError, ConfigError) as e:
         print(f"jatkumo {args.command}: error: {e}", file=sys.stderr)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from schemas import reference
 from schemas.errors import ConfigError
 from schemas.types import FIRST_DAY, LAST_DAY, is_date_text
+from streams.core.compiled import which as which_core
 from streams.core.rules import (
     DEFAULT_REFERRAL_THRESHOLDS,
     DEFAULT_THRESHOLDS,
@@ -387,6 +388,8 @@ class WebSettings:
     # Counts from 1 to suppress_below - 1 are shown to managers as "<N" (the dash_* views read
     # it from the connection variable jatkumo_suppress_below, which the dashboard sets).
     suppress_below: int = 5
+    # A scraper that sends it as a Bearer token reads exact counts on /metrics; None: nobody.
+    metrics_token: bytes | None = None
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float,
@@ -485,7 +488,39 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
         sql_processes=_whole(env, "JATKUMO_SQL_PROCESSES", 2, 0, 64) or 1,
         snapshot_seconds=_number(env, "JATKUMO_SNAPSHOT_SECONDS", 5.0, 0.1, HOUR, "seconds"),
         suppress_below=suppress_threshold(env),
+        metrics_token=_metrics_token(env),
     )
+
+
+METRICS_TOKEN_MIN = 16
+
+
+def _metrics_token(env: Mapping[str, str]) -> bytes | None:
+    """The token is all that stands between a scraper and counts the pages withhold, and
+    /metrics takes guesses as fast as they come: a short one ("secret") is refused."""
+    token = _secret(env, "JATKUMO_METRICS_TOKEN")
+    if token is not None and len(token.strip()) < METRICS_TOKEN_MIN:
+        raise ConfigError(f"JATKUMO_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} "
+                          "characters, such as the output of 'openssl rand -hex 32' (it "
+                          "unlocks the exact small counts), or unset")
+    return token.strip() if token is not None else None
+
+
+CORES = ("pure", "compiled")
+
+
+def check_core(env: Mapping[str, str]) -> None:
+    """JATKUMO_CORE (streams.core.compiled reads it as the core is imported): unset or empty
+    for the compiled core where its build is current, `pure` for the Python one, `compiled`
+    to insist on the compiled one. Any other word ran the default in silence."""
+    choice = env.get("JATKUMO_CORE", "")
+    if choice and choice not in CORES:
+        raise ConfigError(f"JATKUMO_CORE must be 'pure' or 'compiled', or unset, got "
+                          f"{_shown(choice)}")
+    if choice == "compiled" and which_core() != "compiled":
+        raise ConfigError("JATKUMO_CORE=compiled, but build/core is missing or is not the "
+                          "build of these sources for this Python: build it with "
+                          "'.venv/bin/python deploy/build_core.py', or unset JATKUMO_CORE")
 
 
 def suppress_threshold(env: Mapping[str, str]) -> int:
@@ -566,6 +601,30 @@ def _alertmanager_url(text: str) -> str | None:
                           "http://127.0.0.1:9093 (http or https, a host, no query or fragment; "
                           "a user and password are percent-encoded)")
     return text.strip().rstrip("/")
+
+
+# What JATKUMO_KAFKA_HEAP and JATKUMO_KAFKA_JIT may hold: a heap size, and -XX options with
+# plain values. They go on the broker's java command line, where a typo made the JVM exit in
+# words about neither variable, and anything else (-jar, -cp, an agent) would change what runs.
+_HEAP = re.compile(r"-Xmx[0-9]{1,7}[kKmMgG]?")
+_XX = re.compile(r"-XX:(?:[+-][A-Za-z][A-Za-z0-9]*|[A-Za-z][A-Za-z0-9]*=[A-Za-z0-9.]+)")
+
+
+def jvm_options(env: Mapping[str, str] | None = None) -> list[str]:
+    """The broker JVM's heap (512 MiB by default) and compiler options (C1 only by default,
+    see services/kafka_broker.py; an empty JATKUMO_KAFKA_JIT: the JVM's own choice)."""
+    env = os.environ if env is None else env
+    heap = env.get("JATKUMO_KAFKA_HEAP", "").strip() or "-Xmx512m"
+    if not _HEAP.fullmatch(heap):
+        raise ConfigError("JATKUMO_KAFKA_HEAP must be the broker's heap as java's -Xmx option, "
+                          f"such as -Xmx512m or -Xmx2g, got {_shown(heap)}")
+    jit = env.get("JATKUMO_KAFKA_JIT", "-XX:TieredStopAtLevel=1").split()
+    for option in jit:
+        if not _XX.fullmatch(option):
+            raise ConfigError("JATKUMO_KAFKA_JIT must be java -XX options separated by spaces, "
+                              "such as -XX:TieredStopAtLevel=1, or empty for the JVM's "
+                              f"default compilers; got {_shown(option)}")
+    return [heap, *jit]
 
 
 def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.errors import JatkumoError
+from services.config import jvm_options
 
 KAFKA_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kafka"
 DEFAULT_RUN = KAFKA_DIR / "run"
-HEAP = os.environ.get("JATKUMO_KAFKA_HEAP", "-Xmx512m")
 # The brokers started here (tests, the benches, a machine's own `jatkumo kafka up`) are
 # short-lived JVMs on cores they share with the worker and the sink: C2's compiling took half
 # a core in a fresh broker's first 20 s under load. C1 alone compiles cheaply; its code costs
 # more later (17 % of a core against 10 % for 1,000 produced events/s), which a broker of
 # minutes never wins back. Measured: the Kafka tests 412 -> 373 s; bench/kafka.py's worst p99
 # 753-775 -> 491 ms. A long-running broker: set JATKUMO_KAFKA_JIT to "" for C2.
-JIT = os.environ.get("JATKUMO_KAFKA_JIT", "-XX:TieredStopAtLevel=1").split()
+# (The heap, 512 MiB, and this default are services.config.jvm_options'.)
 
 
 class BrokerError(JatkumoError):
@@ -85,7 +85,7 @@ def _java(main: str, *args: str) -> list[str]:
     if not (lib / "kafka_2.13-4.3.1.jar").exists():
         raise BrokerError(f"the Kafka jars are missing in {lib}; fetch them with "
                           "'bash deploy/setup.d/kafka.sh' (needs mvn and Maven Central)")
-    return ["java", HEAP, *JIT, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+    return ["java", *jvm_options(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={KAFKA_DIR / 'config' / 'log4j2.properties'}",
             "-cp", f"{lib}/*", main, *args]
 

@@ -2,12 +2,17 @@
 with the same bootstrap servers: they form one consumer group and share the partitions."""
 
 import atexit
+import errno
 import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from schemas.errors import ConfigError
+from schemas.hetu import mask_codes
+from schemas.types import readable
 from services.config import KafkaSettings, Settings
 from services.kafka_broker import ensure_topics
 
@@ -19,7 +24,15 @@ def worker_dir(kafka: KafkaSettings) -> Path:
     (removed at exit), so that workers on one machine never share one by default."""
     if kafka.worker_dir:
         datadir = Path(kafka.worker_dir)
-        datadir.mkdir(parents=True, exist_ok=True)
+        try:
+            datadir.mkdir(parents=True, exist_ok=True)
+            if not os.access(datadir, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, "Permission denied")
+        except OSError as e:  # a file of that name, a read-only place: a traceback before
+            where = readable(mask_codes(str(datadir)))
+            raise ConfigError(f"the worker's data folder {where} cannot be used "
+                              f"({e.strerror}): give a folder it may write, with --data-dir "
+                              "or JATKUMO_WORKER_DIR") from None
         return datadir
     datadir = Path(tempfile.mkdtemp(prefix="jatkumo-worker-"))
     atexit.register(shutil.rmtree, datadir, ignore_errors=True)
@@ -29,11 +42,12 @@ def worker_dir(kafka: KafkaSettings) -> Path:
 def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNING") -> None:
     from streams.app import create_app
 
+    datadir = worker_dir(kafka)  # before the broker is asked anything: a wrong folder is ours
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     app, _ctx = create_app(
         kafka.bootstrap, partitions=kafka.partitions, replication=kafka.replication,
         rules=settings.rules, key=settings.pseudonym_key, as_of=kafka.as_of,
-        web_port=kafka.worker_web_port, datadir=worker_dir(kafka),
+        web_port=kafka.worker_web_port, datadir=datadir,
         session_timeout=kafka.worker_session_timeout)
     worker = _worker_class()(app, loglevel=loglevel, quiet=True)
     # faust's terminal spinner sets the root logger to DEBUG so that it spins on every record:

@@ -12,7 +12,6 @@ scraper notices."""
 import asyncio
 import contextvars
 import hmac
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -82,9 +81,10 @@ class StoreCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, reader: Reader, token: str | None = None) -> None:
-        # The token that unlocks exact counts: JATKUMO_METRICS_TOKEN unless given.
-        self.token = token if token is not None else os.environ.get("JATKUMO_METRICS_TOKEN", "")
+    def __init__(self, reader: Reader, token: bytes | None) -> None:
+        # The token that unlocks exact counts (JATKUMO_METRICS_TOKEN, checked in
+        # services.config); None: no scraper gets them.
+        self.token = token
         self.registry = CollectorRegistry()
         self.registry.register(StoreCollector(reader))
         self.page_seconds = Histogram("jatkumo_page_seconds", "Time to answer a dashboard page",
@@ -103,8 +103,11 @@ class Metrics:
         exact = False
         if given is not None:
             scheme, _, token = given.partition(" ")
+            # aiohttp reads a header's bytes that are not UTF-8 as lone surrogates, which a
+            # plain encode() refused with a 500 (attack, 2026-12-04): they are bytes again
+            given_token = token.strip().encode("utf-8", "surrogateescape")
             if not (self.token and scheme.lower() == "bearer"
-                    and hmac.compare_digest(token.strip().encode(), self.token.encode())):
+                    and hmac.compare_digest(given_token, self.token)):
                 raise web.HTTPUnauthorized(text="wrong metrics token",
                                            headers={"WWW-Authenticate": "Bearer"})
             exact = True

@@ -105,3 +105,36 @@ def test_a_bootstrap_option_is_checked_as_the_variable_is(tmp_path: Path) -> Non
     done = cli("publish", str(events), "--bootstrap", "bad host:99999")
     assert done.returncode == 2 and "--bootstrap must be" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_refuses_a_metrics_token_too_short_to_guard_the_exact_counts(
+        tmp_path: Path) -> None:
+    done = cli("serve", "--db", str(tmp_path / "x.duckdb"), JATKUMO_METRICS_TOKEN="secret")
+    _usage_error(done, "serve", "JATKUMO_METRICS_TOKEN must be at least 16 characters")
+
+
+def test_a_core_choice_that_is_no_core_is_a_usage_error(tmp_path: Path, events: Path) -> None:
+    """It ran the default core in silence: JATKUMO_CORE=Pure ran the compiled one."""
+    done = cli("replay", str(events), "--db", str(tmp_path / "x.duckdb"), JATKUMO_CORE="Pure")
+    _usage_error(done, "replay", "JATKUMO_CORE must be 'pure' or 'compiled'")
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_a_wrong_broker_heap_is_a_usage_error_before_any_broker_starts(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    done = cli("kafka", "up", "--run-dir", str(run), JATKUMO_KAFKA_HEAP="lots")
+    _usage_error(done, "kafka", "JATKUMO_KAFKA_HEAP must be", "-Xmx512m")
+    assert not list(run.rglob("*.pid"))
+
+
+@pytest.mark.parametrize("where", ["taken", "taken/data"])
+def test_a_worker_data_folder_it_cannot_use_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    """A file of that name (or on the way to it) ended in a traceback from mkdir, after
+    asking the broker first."""
+    (tmp_path / "taken").write_text("not a folder\n", encoding="utf-8")
+    folder = tmp_path / where
+    # no broker answers on port 1: the folder is checked before the broker is asked
+    done = cli("worker", "--bootstrap", "127.0.0.1:1", "--data-dir", str(folder))
+    _usage_error(done, "worker", "data folder", str(folder), "--data-dir")
+    done = cli("worker", "--bootstrap", "127.0.0.1:1", JATKUMO_WORKER_DIR=str(folder))
+    _usage_error(done, "worker", "JATKUMO_WORKER_DIR")

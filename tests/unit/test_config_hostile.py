@@ -260,3 +260,61 @@ def test_an_area_file_without_rows_or_columns_is_refused(tmp_path: Path, text: s
 def test_a_well_formed_area_file_is_read_with_padded_codes(tmp_path: Path) -> None:
     path = _areas(tmp_path, "\ufeffcode,internal_area,note\n91,Helsinki area,x\n564, Oulu \n")
     assert config.read_areas(path) == {"091": "Helsinki area", "564": "Oulu"}
+
+
+@pytest.mark.parametrize("env, said", [
+    ({"JATKUMO_KAFKA_HEAP": "512m"}, "JATKUMO_KAFKA_HEAP must be"),
+    ({"JATKUMO_KAFKA_HEAP": "-Xmx512m -jar evil.jar"}, "JATKUMO_KAFKA_HEAP must be"),
+    ({"JATKUMO_KAFKA_HEAP": "-Xmx" + NINES}, "JATKUMO_KAFKA_HEAP must be"),
+    ({"JATKUMO_KAFKA_JIT": "-javaagent:/tmp/x.jar"}, "JATKUMO_KAFKA_JIT must be"),
+    ({"JATKUMO_KAFKA_JIT": "-XX:TieredStopAtLevel=1 -cp /tmp"}, "got '-cp'"),
+    ({"JATKUMO_KAFKA_JIT": "-XX:OnError=rm;x"}, "JATKUMO_KAFKA_JIT must be"),
+    ({"JATKUMO_KAFKA_JIT": "-XX:+Use\udcffG1"}, "JATKUMO_KAFKA_JIT must be"),
+])
+def test_broker_jvm_options_other_than_a_heap_and_xx_flags_are_refused(
+        env: dict[str, str], said: str) -> None:
+    with pytest.raises(ConfigError, match=said):
+        config.jvm_options(env)
+
+
+def test_broker_jvm_options_default_and_given() -> None:
+    assert config.jvm_options({}) == ["-Xmx512m", "-XX:TieredStopAtLevel=1"]
+    assert config.jvm_options({"JATKUMO_KAFKA_HEAP": " -Xmx2g ", "JATKUMO_KAFKA_JIT": ""}) \
+        == ["-Xmx2g"]
+    assert config.jvm_options({"JATKUMO_KAFKA_JIT": "-XX:-UseCompressedOops "
+                               "-XX:CICompilerCount=2"})[1:] \
+        == ["-XX:-UseCompressedOops", "-XX:CICompilerCount=2"]
+
+
+@pytest.mark.parametrize("token, said", [
+    ("secret", "at least 16 characters"),
+    ("  fifteen-chars  ", "at least 16 characters"),
+    ("a-long-enough-token-\udcff", "must be UTF-8 text"),
+])
+def test_a_metrics_token_short_or_not_text_is_refused(token: str, said: str) -> None:
+    with pytest.raises(ConfigError, match=said):
+        config.load_web({"JATKUMO_METRICS_TOKEN": token})
+
+
+def test_a_metrics_token_is_its_bytes_and_unset_is_none() -> None:
+    assert config.load_web({"JATKUMO_METRICS_TOKEN": " a-long-enough-token "}).metrics_token \
+        == b"a-long-enough-token"
+    assert config.load_web({}).metrics_token is None
+    assert config.load_web({"JATKUMO_METRICS_TOKEN": ""}).metrics_token is None
+
+
+@pytest.mark.parametrize("choice", ["Pure", "python", "pure ", "0", "compiled\n"])
+def test_a_core_choice_that_is_no_core_is_refused(choice: str) -> None:
+    with pytest.raises(ConfigError, match="JATKUMO_CORE must be 'pure' or 'compiled'"):
+        config.check_core({"JATKUMO_CORE": choice})
+
+
+def test_insisting_on_the_compiled_core_without_its_build_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config.check_core({})
+    config.check_core({"JATKUMO_CORE": "pure"})
+    monkeypatch.setattr(config, "which_core", lambda: "pure")
+    with pytest.raises(ConfigError, match=r"deploy/build_core\.py"):
+        config.check_core({"JATKUMO_CORE": "compiled"})
+    monkeypatch.setattr(config, "which_core", lambda: "compiled")
+    config.check_core({"JATKUMO_CORE": "compiled"})

@@ -63,7 +63,7 @@ def attacked(request: pytest.FixtureRequest, users_file: Path,
     which, k = request.param
     db = request.getfixturevalue("web_db" if which == "synthetic" else f"{which}_db")
     for url in serve(db, users_file, k, tmp_path_factory.mktemp(f"{which}{k}"),
-                     token="metrics-secret"):
+                     token="metrics-secret-token"):
         yield url, k, db
 
 
@@ -145,7 +145,7 @@ def test_metrics_are_suppressed_without_the_token_and_exact_with_it(
             assert f'jatkumo_open_gaps{{gap_type="{t}"}}' not in public
             assert f'jatkumo_open_gaps_suppressed{{gap_type="{t}"}} 1.0' in public
     req = urllib.request.Request(url + "/metrics",
-                                 headers={"Authorization": "Bearer metrics-secret"})
+                                 headers={"Authorization": "Bearer metrics-secret-token"})
     with urllib.request.urlopen(req, timeout=10) as r:
         private = r.read().decode()
     for t, n in exact.items():
@@ -155,4 +155,11 @@ def test_metrics_are_suppressed_without_the_token_and_exact_with_it(
         urllib.request.urlopen(bad, timeout=10)
     assert refused.value.code == 401
     refused.value.close()  # the error holds the response and its socket
+    # a token's byte that is no UTF-8 (urllib sends latin-1) was a 500 (attack, 2026-12-04)
+    odd = urllib.request.Request(url + "/metrics",
+                                 headers={"Authorization": "Bearer metrics-secret-tok\xff"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(odd, timeout=10)
+    assert refused.value.code == 401
+    refused.value.close()
     assert true  # the file has open gaps at all
