@@ -32,6 +32,20 @@ _READABLE = re.compile(r"(?=([0-9]{6}(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f])[0-9]{3}"
 _LOWER_HEX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
                         r"[0-9a-f]{16,}")
 _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
+# A code as a person may type it: one space (ASCII or no-break) after the day, the month or the
+# year, after the sign or before the check character (`05 03 95 - 912 K`), and the letter O
+# or o for the digit zero (`O5O395-912K`). Digits are read so only where, spaces taken out and
+# O read as 0, a *valid* code is left (`_typed_code`): the places allow more than the shapes
+# above, so only a valid code may count, as with the look-alikes of _READABLE (whose rule this
+# follows at the sign and the check character, though a space is never either of them here).
+_SP = "[ \u00a0]?"
+_D = "[0-9Oo]"
+# (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
+_TYPED = re.compile(rf"{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_D}{{2}}{_SP}"
+                    rf"(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f\u00a0]){_SP}{_D}{{3}}{_SP}"
+                    rf"(?:[0-9A-Ya-y]|[^\x00-\x7f\u00a0])")
+_NO_SPACE = str.maketrans("", "", " \u00a0")
+_ZERO = str.maketrans("Oo", "00")
 
 # Masking works on raw text, which may be JSON with escapes: each character of a code may be
 # written as itself or as a \u00XX escape (`240399\u002d957A`). Anything code-shaped is masked,
@@ -78,7 +92,8 @@ def pseudonymise(code: str, key: bytes) -> str:
 
 def has_code(text: str) -> bool:
     """Whether a valid identity code occurs anywhere in `text` (glued to other text or not),
-    as written or as a reader may read it: see _READABLE and _LOWER_HEX."""
+    as written or as a reader may read it: see _READABLE and _LOWER_HEX, and typed with spaces
+    inside or O for 0: see _TYPED."""
     if len(text) < 11:
         return False
     hex_runs: list[tuple[int, int]] | None = None
@@ -97,7 +112,37 @@ def has_code(text: str) -> bool:
         at = m.start()
         if not any(a <= at and at + 11 <= b for a, b in hex_runs):
             return True
-    return False
+    return _typed_codes(text) is not None
+
+
+def _typed_codes(text: str) -> list[tuple[int, int]] | None:
+    """The spans of the valid codes in `text` written with spaces inside or O for 0
+    (_TYPED), or None when there is none. Every place where one starts is tried (overlapping,
+    as _READABLE does), but only text with a space or an O pays for the search."""
+    if not (" " in text or "O" in text or "o" in text or "\u00a0" in text):
+        return None
+    spans: list[tuple[int, int]] | None = None
+    m = _TYPED.search(text)
+    while m is not None:
+        if _typed_code(m.group()):
+            if spans is None:
+                spans = []
+            spans.append(m.span())
+        m = _TYPED.search(text, m.start() + 1)
+    return spans
+
+
+def _typed_code(written: str) -> bool:
+    """Whether a _TYPED match is a valid code, spaces taken out and O read as 0. Only a form
+    with a space or an O counts here: `has_code` has judged the others (a lower-case code in
+    a hex run is none); with either, no hex run or UUID holds it."""
+    code = written.translate(_NO_SPACE)
+    if code == written and "O" not in code and "o" not in code:
+        return False
+    code = code[:6].translate(_ZERO) + code[6] + code[7:].translate(_ZERO)
+    if not code.isascii():
+        return _stands_for_a_code(code)
+    return hetu_problem(code.upper()) is None
 
 
 def _stands_for_a_code(code: str) -> bool:
@@ -169,6 +214,17 @@ def _unescape_one(m: re.Match[str]) -> str:
 def _masked(text: str) -> str:
     if "hetu" in text or "\\u" in text:  # the key, possibly escaped
         text = _KEY_VALUE.sub(_mask_hetu_value, text)
+    # A valid code typed with spaces or O for 0 first, whole (the shapes below would mask
+    # only the part before a no-break space at the check character's place).
+    typed = _typed_codes(text)
+    if typed is not None:
+        parts, end = [], 0
+        for a, b in typed:
+            if a >= end:
+                parts.append(text[end:a])
+                parts.append(MASK)
+            end = max(end, b)
+        text = "".join(parts) + text[end:]
     return _UUID_OR_LOOSE.sub(_mask_loose, text)
 
 

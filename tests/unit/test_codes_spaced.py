@@ -1,0 +1,199 @@
+"""A valid identity code written with spaces inside (an ASCII space or a no-break space after
+the date's day, month or year, around the century sign, before the check character), or with
+the letter O/o typed for the digit zero, is a code (SPEC.md 1.2): refused at the door outside
+`client_hetu`, masked in dead letters and on the console, on the door's slow path and on
+replay's fast path alike. Such a form counts only when, spaces taken out and O read as 0, it is
+a *valid* code: spaced digits that are not one, and ordinary text with an O, stay valid."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from schemas.door import DeadLetter, admit, admitted, needs_look, seen_code, validate_json
+from schemas.hetu import CHECK_CHARS, MASK, has_code, hetu_problem, mask_codes, visible
+from services.shown import shown, shown_text
+from streams.core.plain import plain
+from tests import helpers as h
+
+SPACES = (" ", "\u00a0")
+
+
+def code(ddmmyy: str, sign: str, nnn: str) -> str:
+    """A code completed with its check character (the module's own table), checked valid."""
+    made = f"{ddmmyy}{sign}{nnn}{CHECK_CHARS[int(ddmmyy + nnn) % 31]}"
+    assert hetu_problem(made) is None, made
+    return made
+
+
+def _check_zero() -> str:
+    """A synthetic code whose check character is the digit 0 (the O form's last place)."""
+    for nnn in range(900, 1000):
+        body = f"010190-{nnn}"
+        if CHECK_CHARS[int(body[:6] + body[7:]) % 31] == "0":
+            return code("010190", "-", str(nnn))
+    raise AssertionError("no such code")
+
+
+CODE = code("050395", "-", "912")  # synthetic (912)
+PUBLISHED = "131052-308T"  # the SPEC's published example
+CHECK_ZERO = _check_zero()
+assert hetu_problem(PUBLISHED) is None
+
+
+def spaced(c: str, sp: str) -> list[str]:
+    """Every spaced form of the brief: one space at each place, alone or all at once."""
+    date, sign, nnn, check = c[:6], c[6], c[7:10], c[10]
+    dd, mm, yy = date[:2], date[2:4], date[4:6]
+    return [f"{date}{sp}{sign}{nnn}{check}", f"{date}{sign}{sp}{nnn}{check}",
+            f"{date}{sign}{nnn}{sp}{check}", f"{dd}{sp}{mm}{sp}{yy}{sign}{nnn}{check}",
+            f"{dd}{sp}{mm}{sp}{yy}{sp}{sign}{sp}{nnn}{sp}{check}"]
+
+
+def with_o(c: str) -> list[str]:
+    return [c.replace("0", "O"), c.replace("0", "o")]
+
+
+# (the form as written, the code it is)
+FORMS: list[tuple[str, str]] = [
+    *((f, CODE) for sp in SPACES for f in spaced(CODE, sp)),
+    *((f, PUBLISHED) for f in spaced(PUBLISHED, " ")),
+    *((f, c) for c in (CODE, PUBLISHED, CHECK_ZERO) for f in with_o(c)),
+    ("O5 O3 95 - 912 K".replace("K", CODE[-1]), CODE),  # both at once
+    (CODE[:6] + "\u00a0" + CODE[6:].replace("0", "O"), CODE),
+    ("131O52 - 3O8 T", PUBLISHED),
+]
+assert all(f != c for f, c in FORMS)
+
+
+def _wrong_check(c: str) -> str:
+    at = CHECK_CHARS.index(c[10])
+    return c[:10] + CHECK_CHARS[(at + 1) % len(CHECK_CHARS)]
+
+
+# Not codes: to stay valid events, and unmasked.
+NOT_CODES = [
+    *spaced(_wrong_check(CODE), " "),
+    # (not a no-break space just before the check character: any non-ASCII character there
+    # stands in for whichever letter makes the code valid, schemas.hetu._READABLE)
+    *(f for f in spaced(_wrong_check(CODE), "\u00a0") if f[-2] != "\u00a0"),
+    _wrong_check(CODE).replace("0", "O"),
+    # individual number 001, with its right check character: no valid code all the same
+    "05 03 95 - 001 " + CHECK_CHARS[int("050395001") % 31],
+    # a date that does not exist (31 February), with its right check character
+    "31 02 95 - 912 " + CHECK_CHARS[int("310295912") % 31],
+    "2024-05 03", "2024-05 03 12:00", "O5O395", "0O0000-000O", "oo oo oo-ooo o",
+    "Oulu OY 2023", "KOO 100 000-000 O", "040 123 4567", "puh. 050 395 9120",
+    "Ohjaamo O-talo", "room 12 O3 95",
+]
+
+
+def _hides(text: str, c: str) -> bool:
+    """Whether `text` shows no trace of `c`'s digits however it is read: JSON escapes
+    undone, as a reader sees it, spaces taken out, O read as 0."""
+    seen = visible(text.encode().decode("unicode_escape") if "\\u" in text else text)
+    flat = seen.replace(" ", "").replace("\u00a0", "").replace("O", "0").replace("o", "0")
+    return c[:6] not in flat and c[7:] not in flat.upper()
+
+
+@pytest.mark.parametrize(("form", "c"), FORMS)
+def test_a_spaced_or_o_form_of_a_valid_code_is_a_code(form: str, c: str) -> None:
+    assert has_code(form) and seen_code(form)
+    assert seen_code(f"workshop {form}, room 2") and seen_code(f"x{form}y")
+
+
+@pytest.mark.parametrize("text", NOT_CODES)
+def test_spaced_digits_that_are_no_valid_code_are_none(text: str) -> None:
+    assert not has_code(text) and not seen_code(text)
+    assert mask_codes(text) == text
+
+
+@pytest.mark.parametrize(("form", "c"), FORMS)
+def test_a_spaced_or_o_form_is_masked(form: str, c: str) -> None:
+    assert mask_codes(form) == MASK
+    got = mask_codes(f"source x {form}, room 2")
+    assert got.startswith("source x ") and MASK in got and _hides(got, c), got
+    escaped = json.dumps({"note": form})  # a no-break space as \u00a0
+    assert MASK in mask_codes(escaped) and _hides(mask_codes(escaped), c)
+    assert _hides(shown(f"file {form}.jsonl"), c) and MASK in shown(f"file {form}.jsonl")
+    assert _hides(shown_text(form).plain, c)
+
+
+def _places(form: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(the field the door names, an event with the form there)."""
+    base = h.signed("k1", "2023-01-02")
+    yield "payload.contract_id", {**base, "payload": {**base["payload"],
+                                                      "contract_id": f"K-{form}"}}
+    yield f"payload.{MASK}", {**base, "payload": {**base["payload"], form: "x"}}
+    yield "event_id", {**base, "event_id": form}
+    yield "source", {**base, "source": f"workshop:{form}"}
+    yield "client_id", {**base, "client_id": form}
+
+
+def _lines(e: dict[str, Any]) -> list[bytes]:
+    return [json.dumps(e).encode(), json.dumps(e, ensure_ascii=False).encode(),
+            json.dumps(e, separators=(",", ":"), ensure_ascii=False).encode()]
+
+
+CASES = [(field, line, c) for form, c in FORMS for field, e in _places(form)
+         for line in _lines(e)]
+
+
+@pytest.mark.parametrize(("field", "line", "c"), CASES)
+def test_a_spaced_or_o_code_in_any_field_is_a_masked_dead_letter(field: str, line: bytes,
+                                                                 c: str) -> None:
+    got = admit(line, "f:1", h.KEY)
+    assert isinstance(got, DeadLetter), line
+    assert got.reason == f"identity_code_in_{field}", (line, got.reason)
+    assert MASK in got.raw and _hides(got.raw, c), got.raw
+    assert admitted(line, h.KEY) is None
+    assert plain(line) is None  # the fast path leaves it to the door
+
+
+@pytest.mark.parametrize("form", [f for f, _ in FORMS if "O" in f or "o" in f])
+def test_the_byte_prescan_sees_an_o_for_a_zero(form: str) -> None:
+    base = h.signed("k1", "2023-01-02", event_id="25bc148f-7a6e-44b1-8d32-3b69e349439a")
+    line = json.dumps({**base, "source": form}, separators=(",", ":")).encode()
+    assert needs_look(line, validate_json(line))
+
+
+def valid_places(text: str) -> Iterator[dict[str, Any]]:
+    base = h.signed("k1", "2023-01-02")
+    yield {**base, "payload": {**base["payload"], "contract_id": f"K-{text}"}}
+    yield {**base, "source": f"workshop:{text}"}
+    if text.replace("\u00a0", "").replace(" ", "") == text:  # a client id has no spaces
+        yield {**base, "client_id": text.replace(",", "").replace(".", "")}
+
+
+@pytest.mark.parametrize("text", NOT_CODES)
+def test_spaced_digits_that_are_no_valid_code_stay_valid_events(text: str) -> None:
+    for e in valid_places(text):
+        for line in _lines(e):
+            got = admit(line, "f:1", h.KEY)
+            assert not isinstance(got, DeadLetter), (line, got.reason)
+            assert admitted(line, h.KEY) is not None
+            fast = plain(line)  # the fast path takes it as the door does, or asks the door
+            if fast is not None:
+                assert (fast[0], fast[3], fast[4]) == (got.event_id, got.source, got.client)
+
+
+def test_the_models_own_words_which_skip_the_code_search_hold_no_code() -> None:
+    from schemas.door import _WORDS
+
+    assert {"contract_id", "producer", "municipality", "contract.signed", "KTT",
+            "outreach_youth_work", "client_hetu"} <= _WORDS
+    assert not any(seen_code(w) or mask_codes(w) != w for w in _WORDS)
+
+
+@pytest.mark.parametrize("form", ["050395\u2009-912K", "05\u202f03\u300095-912K",
+                                  "\uff2f5\uff2f395-912K"])
+def test_other_spaces_and_a_full_width_o_are_read_as_a_reader_sees_them(form: str) -> None:
+    """A thin, narrow no-break or ideographic space and a full-width O: NFKC reads them as a
+    space and an O (schemas.hetu.visible), so the door and the masking find the code."""
+    assert form.replace("K", CODE[-1]) == form  # the brief's code, 050395-912K
+    assert seen_code(form) and mask_codes(form) == MASK
+    line = json.dumps({**h.signed("k1", "2023-01-02"), "source": form}, ensure_ascii=False)
+    got = admit(line.encode(), "f:1", h.KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_source"
+    assert plain(line.encode()) is None
