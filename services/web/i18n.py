@@ -64,6 +64,15 @@ _T: dict[str, tuple[str, str, str]] = {
     "week": ("Viikko", "Week", "Vecka"),
     "area": ("Alue", "Area", "Område"),
     "all_areas": ("Koko hyvinvointialue", "Whole wellbeing area", "Hela välfärdsområdet"),
+    # the unknown area '-' of the published cube (services/web/published.py OTHER): one place
+    "area_other": ("Muut tai tuntematon", "Other or unknown", "Övriga eller okänd"),
+    "area_other_note": (
+        "Muut tai tuntematon = kunnat, joille ei ole määritelty sisäistä aluetta (muut "
+        "hyvinvointialueet), ja tuntematon kunta: yhtenä paikkana, ei kunnittain.",
+        "Other or unknown = municipalities with no internal area defined (other wellbeing "
+        "areas) and an unknown municipality: one place, not by municipality.",
+        "Övriga eller okänd = kommuner utan definierat internt område (andra välfärdsområden) "
+        "och okänd kommun: en plats, inte per kommun."),
     "municipality": ("Kunta", "Municipality", "Kommun"),
     "cohort": ("Siirrettävät", "To be transferred", "Ska överföras"),
     "transferred": ("Siirretty ajallaan", "Transferred on time", "Överförd i tid"),
@@ -565,6 +574,9 @@ _T: dict[str, tuple[str, str, str]] = {
                    "En begäran från en annan webbplats avvisades."),
     "sign_in_again": ("Kirjaudu uudelleen: /login", "Sign in again at /login",
                       "Logga in igen: /login"),
+    "bad_form": ("Lomaketta ei voitu lukea: lähetä se sivulta uudelleen.",
+                 "The form could not be read: send it again from the page.",
+                 "Formuläret kunde inte läsas: skicka det igen från sidan."),
     "stale_form": ("Lomake on vanhentunut: lataa sivu uudelleen ja yritä uudestaan.",
                    "Stale form: reload the page and try again.",
                    "Formuläret är föråldrat: ladda om sidan och försök igen."),

@@ -23,6 +23,10 @@ The cube (keys; '*' is "all"):
   began before the handoff's date, adding up to the open-gap cells;
 - ("clients" | "workshops", area, municipality, service): the service map (no sums shown).
 
+Which places are listed does not depend on the data: every configured internal area with all
+its municipalities, and the unknown area OTHER ('-': every municipality outside them, and an
+unknown one) as one place whose cells have municipality '*' (never one of its own).
+
 A user with a scope (services/scope.py) gets the cells of the one cube whose place lies
 wholly inside their scope, and nothing else: `Published.cube()` applies the scope of the
 request at this one place, so no page can forget it. A subset of the jointly suppressed cube
@@ -38,6 +42,7 @@ import os
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -56,6 +61,10 @@ from streams.core.rules import Handoff
 
 ALL = "*"
 OUT = "–"  # a cell outside the user's scope: not published to them
+# The unknown area: every municipality outside the configured internal areas (the rest of the
+# country) and an unknown one. One place, always listed, never broken down by municipality:
+# which of them the data has is not published (see build()).
+OTHER = "-"
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
 SERVICES = ("KTT", "SOSKU", "NUPA", "-")
@@ -197,7 +206,8 @@ class Cube:
     def gap_rows(self, gap_type: str = "", area: str = "", municipality: str = ""
                  ) -> list[dict[str, Any]]:
         """Every published open-gap cell that is not 0, totals first: the region, each area,
-        each municipality, then its services."""
+        each municipality, then its services; the unknown area's services beneath it (it is
+        one place)."""
         out: list[dict[str, Any]] = []
         for t in GAP_TYPES:
             if gap_type and t != gap_type:
@@ -205,6 +215,8 @@ class Cube:
             places: list[tuple[str, str, str]] = [(ALL, ALL, ALL)]
             for a in self.areas:
                 places.append((a, ALL, ALL))
+                if a == OTHER:
+                    places += [(a, ALL, s) for s in SERVICES]
                 for m in self.munis.get(a, []):
                     places.append((a, m, ALL))
                     places += [(a, m, s) for s in self.gap_services.get(m, [])]
@@ -381,35 +393,37 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     names: dict[str, str] = {}
 
     # Open gaps now: type x area x municipality x service, summed up the place hierarchy.
-    munis: dict[str, set[str]] = defaultdict(set)
-    services: dict[str, set[str]] = defaultdict(set)
-    trend_rows = [r for r in got["gaps"] if r[0] is not None]
-    for month_end, t, a, m, name, s, n in got["gaps"]:
-        if month_end is not None:
-            continue
-        counts[("gap", t, a, m, s)] += n
-        munis[a].add(m)
-        services[m].add(s)
-        names[m] = name or m
     # Every municipality of an internal area, and every service of a municipality, has its
     # cells whatever the data. Listed only where some gap was open, a place or a service whose
     # cells all read '0' or '–' told a reader that one of its '–' was at least 1: an attack
     # pinned three counts that way at k = 3 (2026-12-04). A zero is a row only where its sum's
     # small cells are withdrawn, as '–': on the demo region the page is the same at k = 5 and
     # 4 rows longer at k = 10 (more on a file of a few clients, where most sums are small).
-    # The unknown area '-' still lists what the data has: its municipalities are the rest of
-    # the country, which no configuration names.
-    for a, m, name in got["places"]:
-        munis[a].add(m)
-        names.setdefault(m, name or m)
-    for ms in munis.values():
-        for m in ms:
-            services[m].update(SERVICES)
-    areas = sorted(munis)
-    trend_areas = sorted({r[2] for r in trend_rows} | set(areas)
-                         | {r[3] for r in got["story"] if r[0] == "in_service"})
+    # The unknown area OTHER is one place with every service, always listed: its
+    # municipalities are the rest of the country, which no configuration names, and listing
+    # those the data had said that someone there had an open gap (_places_of).
+    munis = _places_of(got["places"], names)
+    services: dict[str, set[str]] = {m: set(SERVICES) for ms in munis.values() for m in ms}
+    trend_rows = [r for r in got["gaps"] if r[0] is not None]
+    for month_end, t, a, m, name, s, n in got["gaps"]:
+        if month_end is not None:
+            continue
+        if a == OTHER:
+            m = ALL
+        else:
+            munis[a].add(m)
+            services.setdefault(m, set(SERVICES)).add(s)
+            names.setdefault(m, name or m)
+        counts[("gap", t, a, m, s)] += n
+    areas = _area_order(munis)
+    trend_areas = _area_order({*areas, *(r[2] for r in trend_rows),
+                               *(r[3] for r in got["story"] if r[0] == "in_service")})
     for t in GAP_TYPES:
         for a in areas:
+            if a == OTHER:
+                rels.append(Relation(("gap", t, a, ALL, ALL),
+                                     tuple(("gap", t, a, ALL, s) for s in SERVICES)))
+                continue
             for m in sorted(munis[a]):
                 rels.append(Relation(("gap", t, a, m, ALL),
                                      tuple(("gap", t, a, m, s) for s in sorted(services[m]))))
@@ -427,20 +441,36 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
             rels.append(Relation(("trend", m_end.isoformat(), t, ALL),
                                  tuple(("trend", m_end.isoformat(), t, a) for a in trend_areas)))
 
-    parts = _handoff_cells(got["handoff"], handoffs, counts, rels, names)
+    parts = _handoff_cells(got["handoff"], handoffs, counts, rels, names, munis)
     story_days = _story_cells(got["story"], as_of, months, parts, trend_areas, counts, rels)
 
-    # The service map: cells on their own (no sums shown beside them).
+    # The service map: cells on their own (no sums shown beside them). The municipalities
+    # outside the configured areas are one place, always listed (as on the Gaps page).
     map_rows = []
+    other: dict[str, list[Any]] = {}
     for a, m, name, s, kinds, clients, workshops in got["service"]:
-        area = a or "-"
+        if a is None:
+            if s is not None:
+                got_s = other.setdefault(s, [0, 0, set()])
+                got_s[0] += clients
+                got_s[1] += workshops
+                got_s[2].update(kinds or [])
+            continue
         names.setdefault(m, name or m)
         if s is not None:
-            counts[("clients", area, m, s)] = clients
-            counts[("workshops", area, m, s)] = workshops
-        map_rows.append({"internal_area": a, "area_key": area, "municipality": m,
+            counts[("clients", a, m, s)] = clients
+            counts[("workshops", a, m, s)] = workshops
+        map_rows.append({"internal_area": a, "area_key": a, "municipality": m,
                          "municipality_name": name or m, "service": s,
                          "producer_kinds": list(kinds or [])})
+    other_services: list[str | None] = [*sorted(other)] or [None]
+    for s in other_services:
+        if s is not None:
+            counts[("clients", OTHER, ALL, s)] = other[s][0]
+            counts[("workshops", OTHER, ALL, s)] = other[s][1]
+        map_rows.append({"internal_area": None, "area_key": OTHER, "municipality": ALL,
+                         "municipality_name": "", "service": s,
+                         "producer_kinds": sorted(other[s][2]) if s is not None else []})
 
     # in a fixed order (the query's is not): the cube is the same at every build
     map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
@@ -486,7 +516,9 @@ def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]
     municipalities, and NUPA as the area's clients less KTT and SOSKU (2026-12-03). The
     overview's figure is linked where the two agree, which they do by construction.
     `listed`: the map's cells ("clients", area, municipality, service); `sums`: the map's own
-    sums (map_relations), of which an area's clients are linked here too."""
+    sums (map_relations), of which an area's clients are linked here too. The unknown area
+    OTHER is one place: its cell of a service is its total (linked where the overview's
+    figure is the same), and no sum over its services is shown."""
     day = None if as_of is None else as_of.isoformat()
     parts: dict[tuple[str, str], list[Key]] = defaultdict(list)
     for key in listed:
@@ -497,7 +529,12 @@ def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]
     by_area: dict[str, list[Key]] = defaultdict(list)
     for (a, svc), kids in sorted(parts.items()):
         total: Key = ("in_service", day, svc, a)  # the overview's, when it is the same sum
-        if total not in counts or counts[total] != sum(counts[c] for c in kids):
+        same = total in counts and counts[total] == sum(counts[c] for c in kids)
+        if a == OTHER:  # one place: its cell is the area's own, the same as the overview's
+            if same:
+                rels.append(Relation(total, tuple(kids)))
+            continue
+        if not same:
             total = ("clients", a, ALL, svc)
             unpublished.append(total)
         by_area[a].append(total)
@@ -511,9 +548,9 @@ def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]
 def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:
     """The choropleth's denominators (services/web/pages/service_map.py), summed from the
     cube's own cells: ("clients", area, municipality | '*', '*') = young people in service over
-    services, and over the municipalities of a named internal area (not '-', the unknown area,
-    which the map never shows as one: in a national file it holds most of the country, and a
-    sum over it would only slow suppression down). Suppressed jointly with everything else.
+    services, and over the municipalities of a named internal area (not OTHER, the unknown
+    area, one place the map does not draw: no sum over it is shown). Suppressed jointly with
+    everything else.
 
     The numerators add no sum: a place's open gaps over all types are the sum of its five
     type cells, shown only where all five are (an extra total over types, published beside
@@ -525,13 +562,16 @@ def map_relations(services: list[tuple[str, str, str]]) -> list[Relation]:
         by_place[(a, m)].append(s)
     place_areas: dict[str, list[str]] = defaultdict(list)
     for (a, m), ss in sorted(by_place.items()):
+        if a == OTHER:
+            continue
         rels.append(Relation(("clients", a, m, ALL), tuple(("clients", a, m, s) for s in ss)))
         place_areas[a].append(m)
     for a, ms in sorted(place_areas.items()):
-        if a != "-":
-            rels.append(Relation(("clients", a, ALL, ALL),
-                                 tuple(("clients", a, m, ALL) for m in ms)))
+        rels.append(Relation(("clients", a, ALL, ALL),
+                             tuple(("clients", a, m, ALL) for m in ms)))
     return rels
+
+
 def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
           handoffs: tuple[Handoff, ...]) -> list[Any]:
     """One query's rows. A file replayed before the story (its dash_* tables stored without
@@ -549,28 +589,53 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, sql: str,
         raise
 
 
+def _places_of(rows: list[Any], names: dict[str, str]) -> dict[str, set[str]]:
+    """The places listed whatever the data: each configured internal area with its
+    municipalities (the `places` query; `names` gets their names), and the unknown area
+    OTHER, which has none of its own (it is one place)."""
+    munis: dict[str, set[str]] = defaultdict(set)
+    for a, m, name in rows:
+        munis[a].add(m)
+        names.setdefault(m, name or m)
+    munis[OTHER] = set()
+    return munis
+
+
+def _area_order(areas: Iterable[str]) -> list[str]:
+    """The areas by name, the unknown area last (the rest of the country, after one's own)."""
+    return sorted(set(areas), key=lambda a: (a == OTHER, a))
+
+
 def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[Key, int],
-                   rels: list[Relation], names: dict[str, str]) -> dict[str, HandoffPart]:
+                   rels: list[Relation], names: dict[str, str],
+                   places: dict[str, set[str]]) -> dict[str, HandoffPart]:
     """Each handoff's sub-cube: place x status (with the cohort), and transfers by month and
-    area. No relation joins two handoffs: nothing published sums over them."""
+    area. No relation joins two handoffs: nothing published sums over them. Each lists every
+    place of `places` (the Gaps page's: every configured area's municipalities, and the
+    unknown area as one place) whatever its cohort: a municipality listed only where a
+    contract was to be handed over said that its cohort was at least 1, withdrawn or not."""
     parts = {h.name: HandoffPart(h.name, first_day=h.date, grace_days=h.grace_days,
                                  from_kind=h.from_kind, to_kind=h.to_kind,
                                  services=tuple(s for s in SERVICES if s in h.services))
              for h in handoffs}
-    h_munis: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    h_munis: dict[str, dict[str, set[str]]] = defaultdict(
+        lambda: defaultdict(set, {a: set(ms) for a, ms in places.items()}))
     t_months: dict[str, set[str]] = defaultdict(set)
     for h, a, m, name, status, month, n in rows:
         parts.setdefault(h, HandoffPart(h))
+        if a == OTHER:
+            m = ALL
+        else:
+            h_munis[h][a].add(m)
+            names.setdefault(m, name or m)
         counts[("handoff", h, a, m, status)] += n
-        h_munis[h][a].add(m)
-        names.setdefault(m, name or m)
         if status in TRANSFER_COLS:
             mk = month.isoformat()[:7] if month else "?"
             counts[("transfer", h, mk, a, status)] += n
             t_months[h].add(mk)
     for h, part in parts.items():
         munis = h_munis[h]
-        part.areas = sorted(munis)
+        part.areas = _area_order(munis)
         part.munis = {a: sorted(ms) for a, ms in sorted(munis.items())}
         part.months = sorted(t_months[h])
         for a in part.areas:
@@ -582,8 +647,9 @@ def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[
                                  tuple(("handoff", h, a, ALL, s) for s in STATUSES)))
         for c in (*STATUSES, "cohort"):
             for a in part.areas:
-                rels.append(Relation(("handoff", h, a, ALL, c),
-                                     tuple(("handoff", h, a, m, c) for m in sorted(munis[a]))))
+                if a != OTHER:  # one place: no municipality beneath it
+                    rels.append(Relation(("handoff", h, a, ALL, c), tuple(
+                        ("handoff", h, a, m, c) for m in sorted(munis[a]))))
             rels.append(Relation(("handoff", h, ALL, ALL, c),
                                  tuple(("handoff", h, a, ALL, c) for a in part.areas)))
         for c in TRANSFER_COLS:
@@ -689,7 +755,7 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rate = None
         if s is not None and clients and all(g is not None for g in gaps):
             rate = round(100.0 * sum(g for g in gaps if g is not None) / clients, 1)
-        out.append({**r, "has_local_workshop": local[m],
+        out.append({**r, "has_local_workshop": local[m] or a == OTHER,  # not a municipality
                     "active_clients": cube.text("clients", a, m, s) if s else "0",
                     "workshops": cube.text("workshops", a, m, s) if s else "0",
                     "gaps_per_100": rate})

@@ -1,17 +1,32 @@
-"""The places and services of the Gaps page's cells do not depend on the data: a municipality
-(of a configured internal area) or a service listed only where some gap was open told a
-reader that one of its withdrawn cells ('–', 0 to k-1) was at least 1, and an attack at
-k = 3 pinned three counts with that (2026-12-04). Real replays into real DuckDB files."""
+"""The places and services the published cube lists do not depend on the data.
 
+- A municipality (of a configured internal area) or a service listed only where some gap was
+  open told a reader that one of its withdrawn cells ('–', 0 to k-1) was at least 1, and an
+  attack at k = 3 pinned three counts with that (2026-12-04).
+- The unknown area '-' (municipalities outside every configured internal area: the rest of the
+  country) listed exactly the municipalities the data had, on the Gaps page, the handoff
+  tables, the service map (which drew their wellbeing areas) and the filters: a listed one
+  said that someone there had an open gap, a contract to hand over or a service. It is now
+  one place, "Muut tai tuntematon", always listed with every service and gap type.
+
+Real replays into real DuckDB files."""
+
+import json
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
+from schemas.reference import municipalities
 from services.config import Settings
 from services.replay import replay
-from services.web import published
+from services.web import focus, geo, published
+from services.web.pages.gaps import manager_choices
 from streams.core import Rules
 from tests.e2e.test_stored_cube import AS_OF, KEY, _events, _read
+from tests.e2e.web.synth import generate
 from tests.helpers import write_jsonl
 
 
@@ -27,9 +42,8 @@ def _cube(tmp: Path, clients: int, seed: int, k: int = 5) -> published.Cube:
 
 
 def _gap_places(cube: published.Cube) -> set[tuple[object, ...]]:
-    """The gap cells of the configured areas (the unknown area '-' lists what the data has)."""
-    return {key[1:] for key in cube.cells.text
-            if isinstance(key, tuple) and key[0] == "gap" and key[2] != "-"}
+    """Every gap cell of the cube (the unknown area's among them)."""
+    return {key[1:] for key in cube.cells.text if isinstance(key, tuple) and key[0] == "gap"}
 
 
 def test_every_configured_place_and_service_has_its_gap_cells_whatever_the_data(
@@ -47,6 +61,11 @@ def test_every_configured_place_and_service_has_its_gap_cells_whatever_the_data(
         for area, code in configured:
             assert code in cube.munis[area]
             assert set(cube.gap_services[code]) >= {"KTT", "SOSKU", "NUPA", "-"}
+        # the unknown area: one place, every gap type and service, no municipality
+        assert published.OTHER in cube.areas and cube.munis[published.OTHER] == []
+        for t in published.GAP_TYPES:
+            for s in (*published.SERVICES, published.ALL):
+                assert ("gap", t, published.OTHER, published.ALL, s) in cube.cells.text
 
 
 @pytest.mark.parametrize(("clients", "seed", "k"), [(120, 3, 5), (15, 8, 5)])
@@ -65,3 +84,159 @@ def test_a_place_without_open_gaps_shows_only_withdrawn_rows(tmp_path: Path, cli
         con.close()
     rows = [r for r in cube.gap_rows() if r["municipality"] not in (published.ALL, *open_at)]
     assert cube.k == k and rows and all(r["gaps"] == "–" for r in rows), rows
+
+
+# --- the unknown area: which out-of-area municipalities the data has is not published --------
+OULU = "564"
+# Two groups of Oulu's young people moved out of the configured areas: to Kajaani and Kuopio
+# in one file, both to Helsinki in the other. Their workshops keep an id of their group, so
+# every count over the unknown area is the same in both files; only which municipalities
+# outside the areas have gaps, contracts to hand over and services differs. A third file
+# keeps them in Oulu: nobody outside the areas.
+SPREAD = {"one": ("205", "297"), "other": ("091", "091"), "none": ()}
+SYNTH_AS_OF = date(2023, 4, 30)  # as the web tests replay synth.py's files
+
+
+def _moved(d: Path, kind: str, clients: int = 500, seed: int = 7) -> list[dict[str, Any]]:
+    """North Ostrobothnia (tests/e2e/web/synth.py), with every third young person of Oulu
+    served outside the configured areas instead, half of them in each municipality of
+    SPREAD[kind] (none moved for "none"). Nothing else changes."""
+    base = generate(d / f"synth-{kind}.jsonl", clients=clients, seed=seed)
+    events = [json.loads(line) for line in base.read_text(encoding="utf-8").splitlines()]
+    homes = {e["client_id"]: e["payload"]["home_municipality"] for e in events
+             if e["event_type"] == "client.registered"}
+    movers = sorted(c for c, home in homes.items() if home == OULU)[::3]
+    if not SPREAD[kind]:
+        movers = []
+    group = {c: i % 2 for i, c in enumerate(movers)}
+
+    def move(value: Any, g: int) -> Any:
+        code = SPREAD[kind][g]
+        if isinstance(value, dict):
+            return {k: move(v, g) for k, v in value.items()}
+        if value == OULU:
+            return code
+        if value == f"municipality:{OULU}":
+            return f"municipality:{code}"
+        if value == f"PAJA-{OULU}":
+            return f"PAJA-out{g}"  # the same workshop in both files
+        return value
+
+    return [move(e, group[e["client_id"]]) if e["client_id"] in group else e
+            for e in events]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("unknown-area")
+    out = {}
+    for kind in SPREAD:
+        db = d / f"{kind}.duckdb"
+        replay(write_jsonl(d / f"{kind}.jsonl", _moved(d, kind)), db,
+               Settings(pseudonym_key=KEY), SYNTH_AS_OF)
+        out[kind] = db
+    return out
+
+
+def _built(db: Path, k: int) -> published.Cube:
+    con = _read(db, k)
+    try:
+        return published.build(con, Rules().handoffs, k=k)
+    finally:
+        con.close()
+
+
+def listed(cube: published.Cube) -> dict[str, object]:
+    """What each page lists (its rows and places, not their figures), as the pages ask the
+    cube for them."""
+    ref = municipalities()
+    drawn = geo.areas_of([m for m in cube.names if m in ref])
+    handoffs = {name: {"places": [(r["internal_area"], r["municipality"], r["level"])
+                                  for r in cube.handoff_places(name)],
+                       "transfers": [(r["month"], r["internal_area"])
+                                     for r in cube.transfers(name)],
+                       "began": [(r["gap_type"], r["internal_area"])
+                                 for r in cube.began(name)]}
+                for name in cube.handoffs}
+    return {
+        "cells": sorted(map(repr, cube.cells.text)),
+        "gaps page": [(r["gap_type"], r["internal_area"], r["municipality"], r["service"])
+                      for r in cube.gap_rows()],
+        "gaps filters": manager_choices(cube),
+        "areas": list(cube.areas),
+        "municipalities": {a: list(ms) for a, ms in cube.munis.items()},
+        "names": sorted(cube.names),
+        "trend": [(d, a) for d, a, _ in cube.trend()],
+        "in service": [(d, a) for d, a, _ in cube.in_service()],
+        "alerts": [r["internal_area"] for r in cube.alert_counts()],
+        "handoffs": handoffs,
+        "map rows": [(r["area_key"], r["municipality"], r["service"]) for r in cube.map_rows],
+        "map wellbeing areas": drawn,
+        "map places": sorted(focus.areas(cube).items()),
+    }
+
+
+def test_the_files_differ_where_the_test_says(files: dict[str, Path]) -> None:
+    """The two files have open gaps, handoff contracts and services outside the configured
+    areas, in different municipalities."""
+    seen = {}
+    for kind, db in files.items():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            seen[kind] = {
+                "gaps": con.execute("SELECT DISTINCT municipality FROM dash_gap_cells "
+                                    "WHERE month_end IS NULL AND internal_area = '-'"
+                                    ).fetchall(),
+                "handoff": con.execute("SELECT DISTINCT municipality FROM dash_handoff_cells "
+                                       "WHERE internal_area = '-'").fetchall(),
+                "service": con.execute("SELECT DISTINCT municipality FROM dash_service_cells "
+                                       "WHERE internal_area IS NULL AND service IS NOT NULL"
+                                       ).fetchall()}
+        finally:
+            con.close()
+    assert {m for (m,) in seen["one"]["gaps"]} == {"205", "297"}
+    assert {m for (m,) in seen["other"]["gaps"]} == {"091"}
+    assert not any(seen["none"].values())
+    for what in ("handoff", "service"):
+        assert seen["one"][what] and seen["other"][what] and seen["one"][what] != seen[
+            "other"][what]
+
+
+@pytest.mark.parametrize("k", [5, 10])
+def test_which_municipalities_outside_the_areas_have_data_is_not_listed(
+        files: dict[str, Path], k: int) -> None:
+    """Two files that differ only in which municipalities outside the configured areas their
+    young people are served in list the same rows and cells on every page (and, as every
+    count over the unknown area is the same, publish the same cube)."""
+    one, other = (_built(files[kind], k) for kind in ("one", "other"))
+    a, b = listed(one), listed(other)
+    for what in a:
+        assert a[what] == b[what], what
+    assert published.stored_form(one) == published.stored_form(other)
+    # the unknown area is on the Gaps page as one place with its services
+    rows = [r for r in one.gap_rows() if r["internal_area"] == published.OTHER]
+    assert rows and {r["municipality"] for r in rows} == {published.ALL}
+    assert {r["service"] for r in rows} > {published.ALL}
+
+
+def test_the_unknown_area_is_listed_whether_or_not_the_data_has_it(
+        files: dict[str, Path]) -> None:
+    """A file with nobody outside the configured areas lists the unknown area as one with
+    someone there does: every place, row and cell, save the figures themselves (the Gaps
+    page leaves out a cell that reads 0) and the map's services, which are listed only where
+    someone is in them (a reader knows such a cell is at least 1, and the suppression
+    knows it too: analytics/disclosure.py `positive`)."""
+    none, some = _built(files["none"], 5), _built(files["other"], 5)
+    a, b = listed(none), listed(some)
+    map_cells = {repr(key) for key in some.cells.text
+                 if key[0] in ("clients", "workshops") and key[1] == published.OTHER}
+    assert map_cells and not {repr(key) for key in none.cells.text} & map_cells
+    b["cells"] = [key for key in b["cells"] if key not in map_cells]
+    for what in a:
+        if what not in ("gaps page", "map rows"):
+            assert a[what] == b[what], what
+    assert published.OTHER in a["areas"] and ("-", None, 1) in a["handoffs"]["2023"]["places"]
+    assert [r for r in a["map rows"] if r[0] == published.OTHER] == [
+        (published.OTHER, published.ALL, None)]
+    assert {r[:2] for r in b["map rows"] if r[0] == published.OTHER} == {
+        (published.OTHER, published.ALL)}

@@ -151,7 +151,7 @@ async def gaps(request: web.Request) -> web.StreamResponse:
     ctx(request).store.log(s.user, s.role, "view", "gaps", detail=await logged_query(request),
                            row_count=len(rows))
     return render(request, "gaps.html", page="gaps", f=f, cols=cols, rows=rows, limit=LIMIT,
-                  gap_types=GAP_TYPES, query_string=request.query_string, **values)
+                  gap_types=GAP_TYPES, query_string=request.rel_url.raw_query_string, **values)
 
 
 # the row columns `words` writes as they are (no code to translate, never '*')
@@ -160,10 +160,13 @@ VERBATIM = frozenset({"client_ref", "internal_area", "municipality", "municipali
 
 
 def words(lang: str) -> export.Words:
-    """A gap cell in the reader's words, as on the page: codes, open or closed, '*' = all."""
+    """A gap cell in the reader's words, as on the page: codes, open or closed, '*' = all,
+    the unknown area '-' (one place) by its name."""
     def say(name: str, value: Any) -> Any:
         if value == "*":
             return translate("all", lang)
+        if name == "internal_area" and value == published.OTHER:
+            return translate("area_other", lang)
         if name in ("gap_type", "producer_kind") and value:
             return translate(value, lang)
         if name == "is_open":

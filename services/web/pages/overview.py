@@ -19,6 +19,8 @@ from services.web.published import (
     ALL,
     GAP_TYPES,
     HANDOFF_COLS,
+    OTHER,
+    OUT,
     STORY_SERVICES,
     Cube,
     HandoffPart,
@@ -84,6 +86,12 @@ def began_note(cube: Cube, h: HandoffPart, lang: str, area: str = ALL) -> str:
     return text
 
 
+def area_name(area: str, lang: str) -> str:
+    """An area of the cube in words (as the templates' `area` macro): the unknown area is
+    one place, "muut"."""
+    return translate("area_other", lang) if area == OTHER else area
+
+
 def _gap_series(trend: list[tuple[date, str, dict[str, str]]], area: str) -> Series:
     return {g: [(d, count_value(v[g])) for d, a, v in trend if a == area] for g in GAP_TYPES}
 
@@ -95,7 +103,8 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
     """The charts; `place` is the area whose monthly series the main charts draw: the region,
     or a focused municipality's area (the cube has monthly cells by area, not by
     municipality)."""
-    labels = {g: translate(g, lang) for g in GAP_TYPES} | {REGION: translate("all_areas", lang)}
+    labels = {g: translate(g, lang) for g in GAP_TYPES} | {
+        REGION: translate("all_areas", lang), OTHER: area_name(OTHER, lang)}
     hidden = translate("hidden_legend", lang)
     markers = _markers(cube)
     service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service
@@ -103,7 +112,8 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
     note = began_note(cube, h, lang, place)
     region_gaps = _gap_series(trend, place)
     where = "" if place == ALL else f": {place}"
-    areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: {a}",
+    areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: "
+                                           f"{area_name(a, lang)}",
                                            _gap_series(trend, a), labels=labels,
                                            markers=markers, hidden_label=hidden,
                                            ident=f"a{i}", lang=lang)}
@@ -144,6 +154,13 @@ def focused_headline(cube: Cube, f: focus.Focus, h: HandoffPart) -> dict[str, An
     code, area = f.code, focus.area_of(cube, f.code) or ""
     map_area = next((str(r["area_key"]) for r in cube.map_rows if r["municipality"] == code),
                     area or "-")
+    if not area:  # outside the configured areas: the cube has it only within one place
+        return {"headline": [{"gap_type": t, "now": OUT, "previous": OUT, "change": None}
+                             for t in GAP_TYPES],
+                "headline_service": [{"service": svc, "now": OUT, "previous": OUT,
+                                      "change": None} for svc in STORY_SERVICES],
+                "region": {c: OUT for c in HANDOFF_COLS} if h.name else None,
+                "focus_area": ""}
     return {
         "headline": [{"gap_type": t, "now": cube.text("gap", t, area, code, ALL),
                       "previous": "–", "change": None} for t in GAP_TYPES],

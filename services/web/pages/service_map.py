@@ -8,9 +8,12 @@ denominators are cells, suppressed jointly with everything else a manager can re
 rate is computed only where both are shown (so it says nothing the counts do not). A
 municipality whose figure is hidden is hatched and says so in words.
 
-Which municipalities are drawn comes from the data: the wellbeing areas of the municipality
-codes the cube knows (schemas.reference + services.web.geo.wellbeing_area), not a fixed
-region; with several, a control picks one or all. A click (or Enter on the focused link) on a
+Which municipalities are drawn comes from the configuration, not the data: the wellbeing
+areas of the municipality codes the cube knows (schemas.reference +
+services.web.geo.wellbeing_area), which are those of the configured internal areas (the
+municipalities outside them are one place of the cube, OTHER, listed below the map's
+services, never drawn: which of them the data has is not published); with several, a control
+picks one or all. A click (or Enter on the focused link) on a
 municipality sets the focus (services/web/focus.py) that narrows the other pages."""
 
 from dataclasses import dataclass
@@ -119,7 +122,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     area_of = {m: filed.get(m) for m in shown}
     munis = sorted((unit(cube, measure, m, name(m), area_of[m], m) for m in shown),
                    key=lambda u: u.name)
-    internal = sorted({a for a in area_of.values() if a not in (None, "-")}, key=str)
+    internal = sorted({a for a in area_of.values() if a not in (None, published.OTHER)},
+                      key=str)
     areas = [unit(cube, measure, a, a, a, ALL) for a in internal if a is not None]
     units = areas if level == "area" else munis
     edges = bins(measure, units)
@@ -138,7 +142,11 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     title = f"{translate('measure_' + measure, lang)}, {translate('level_' + level, lang)}"
     legend = [(swatch(PALETTE[i]), f"{_num(edges[i], lang)}–{_num(edges[i + 1], lang)}")
               for i in range(5)]
-    services = [r for r in cube.map_rows if r["municipality"] in set(shown)]
+    # the drawn municipalities' services, and with every wellbeing area drawn the unknown
+    # area's: one place (published.OTHER), not drawn
+    on_map = set(shown)
+    services = [r for r in cube.map_rows if r["municipality"] in on_map
+                or (not wa and r["area_key"] == published.OTHER)]
     services.sort(key=lambda r: (r["area_key"] == "-", r["area_key"], r["municipality_name"],
                                  r["service"] is None, r["service"] or ""))
     without = sorted({r["municipality_name"] for r in services

@@ -33,12 +33,15 @@ from babel.dates import get_month_names
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from services.web.i18n import translate
+from services.csvsafe import TRIGGERS
+from services.web.i18n import LANGS, translate
 
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
 STATUSES = ("transferred", "transferred_late", "pending", "ended_untransferred")
 ALL_AREAS = translate("all_areas", "fi")
+# the unknown area '-' (one place, no municipality) by its name in each language
+OTHER_AREA = {translate("area_other", lang) for lang in LANGS}
 TYPE_OF = {translate(t, "fi"): t for t in GAP_TYPES}
 Var = tuple[object, ...]
 MONTHS = {name: n for n, name in get_month_names("wide", "stand-alone", "fi_FI").items()}
@@ -46,7 +49,10 @@ MONTHS = {name: n for n, name in get_month_names("wide", "stand-alone", "fi_FI")
 
 def plain(text: str) -> str:
     """A figure as the Finnish page writes it (`1 234`, `12,5`, `tammikuu 2023`), as the LP
-    reads it (`1234`, `12.5`, `2023-01`)."""
+    reads it (`1234`, `12.5`, `2023-01`); the unknown area's name as its code ('-', as the
+    plain CSV writes it)."""
+    if text in OTHER_AREA:
+        return "-"
     if re.fullmatch(r"\d{1,3}(?: \d{3})+", text):
         return text.replace(" ", "")
     if re.fullmatch(r"\d+,\d+", text):
@@ -252,13 +258,15 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     b.sign_in(user, password)
     s = System(k)
     # The Gaps page's CSV: every open-gap cell, at every level ('*' = all); the plain form
-    # holds the same cells as the people's one, with the codes (test_export checks).
-    rows = list(csv.DictReader(io.StringIO(b.get("/gaps.csv?format=csv-plain"))))
-    finest = [(r["gap_type"], r["internal_area"], r["municipality_name"], r["service"])
-              for r in rows if r["municipality"] != "*" and r["service"] != "*"]
-    gap: dict[Var, str] = {("G", *c): r["gaps"] for c, r in zip(
-        finest, (r for r in rows if r["municipality"] != "*" and r["service"] != "*"),
-        strict=True)}
+    # holds the same cells as the people's one, with the codes (test_export checks). The
+    # unknown area '-' is one place: its cells by service are the finest (municipality
+    # '*', no name).
+    rows = [{k: _unneutral(v) for k, v in r.items()}
+            for r in csv.DictReader(io.StringIO(b.get("/gaps.csv?format=csv-plain")))]
+    fine = [r for r in rows if r["service"] != "*"
+            and (r["municipality"] != "*" or r["internal_area"] == "-")]
+    gap: dict[Var, str] = {("G", r["gap_type"], r["internal_area"], r["municipality_name"],
+                            r["service"]): r["gaps"] for r in fine}
 
     def gaps(t: str | None = None, area: str | None = None, muni: str | None = None,
              service: str | None = None) -> list[Var]:
@@ -317,6 +325,12 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     return s
 
 
+def _unneutral(text: str) -> str:
+    """A CSV cell as the page writes it: without the quote services/csvsafe.py puts before a
+    leading '-' (the unknown area and service), '=', '+' or '@'."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(TRIGGERS) else text
+
+
 def _day(text: str) -> tuple[int, ...]:
     d, m, y = text.split(".")
     return int(y), int(m), int(d)
@@ -334,6 +348,8 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
         if "map" not in cls.split():
             continue
         for _, (area, muni, service, _, active, workshops, rate) in body(rs):
+            if area == "-":  # the unknown area: one place, named '' as in the Gaps CSV
+                muni = ""
             area_of[muni] = area
             clients[muni].append(("C", muni, service))
             s.figure([("C", muni, service)], active, f"map clients {muni} {service}")
@@ -420,6 +436,8 @@ def _handoff(s: System, places: list[tuple[str, list[str]]],
     for cls, (area, muni, *_) in body(places):
         if cls == "level0":
             munis[area].append(muni)
+        elif cls == "level1" and area == "-":  # the unknown area: one place, named ''
+            munis[area].append("")
 
     def cells(area: str | None, muni: str | None, status: str, month: str | None = None
               ) -> list[Var]:
@@ -470,7 +488,8 @@ def true_cells(db: str) -> dict[Var, int]:
     try:
         got: dict[Var, int] = {}
         for t, a, m, svc, n in con.execute(
-                "SELECT gap_type, coalesce(internal_area, '-'), municipality_name, "
+                "SELECT gap_type, coalesce(internal_area, '-'), "
+                "CASE WHEN internal_area IS NULL THEN '' ELSE municipality_name END, "
                 "coalesce(service, '-'), count(*) FROM gaps_by_place WHERE is_open "
                 "GROUP BY ALL").fetchall():
             got[("G", t, a, m, svc)] = int(n)
@@ -483,8 +502,9 @@ def true_cells(db: str) -> dict[Var, int]:
                 "GROUP BY ALL").fetchall():
             got[("T", f"{d.day}.{d.month}.{d.year}", t, a)] = int(n)
         for h, a, m, st, month, n in con.execute(
-                "SELECT handoff, internal_area, municipality_name, status, transferred_month, "
-                "n FROM dash_handoff_cells").fetchall():
+                "SELECT handoff, internal_area, CASE WHEN internal_area = '-' THEN '' ELSE "
+                "municipality_name END, status, transferred_month, n "
+                "FROM dash_handoff_cells").fetchall():
             key: Var = (("H", h, a, m, st, month.isoformat()[:7]) if month is not None
                         else ("H", h, a, m, st))
             got[key] = got.get(key, 0) + int(n)

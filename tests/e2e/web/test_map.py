@@ -1,7 +1,9 @@
 """The service map in headless Chromium against `jatkumo serve`: a path per municipality of the
 data's wellbeing area, hidden figures hatched and said in words, the attribution visible, rates
 written the language's way; a click or a key press on a municipality focuses every other page
-(a removable chip), and a file of two wellbeing areas draws the municipalities of both."""
+(a removable chip), and a configuration of two wellbeing areas draws the municipalities of
+both (which wellbeing areas are drawn comes from the configured internal areas, never from
+the data: people served outside them are one place, "Muut tai tuntematon")."""
 
 import os
 import re
@@ -28,14 +30,21 @@ KAINUU = sorted(c for c, m in municipalities().items() if m.region_code == "18")
 HIDDEN = {"fi": "piilotettu", "en": "hidden", "sv": "dolt"}
 
 
-def _serve(d: Path, users_file: Path, homes: list[Any] | None, seed: int) -> Iterator[str]:
+def _serve(d: Path, users_file: Path, homes: list[Any] | None, seed: int,
+           areas: dict[str, str] | None = None) -> Iterator[str]:
     """A synthetic file of 2,500 young people (enough for some figures to clear the
-    threshold), replayed and served."""
+    threshold), replayed and served; `areas`: internal areas of one's own
+    (JATKUMO_AREAS_FILE, code -> area)."""
     events = generate(d / "events.jsonl", clients=2500, seed=seed, homes=homes)
-    jatkumo("replay", str(events), "--db", str(d / "map.duckdb"), "--as-of", "2023-04-30",
-            "--quiet")
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
            "JATKUMO_ALERTMANAGER_URL": ""}
+    if areas:
+        path = d / "areas.csv"
+        path.write_text("code,internal_area\n" + "".join(f"{c},{a}\n" for c, a in areas.items()),
+                        encoding="utf-8")
+        env["JATKUMO_AREAS_FILE"] = str(path)
+    jatkumo("replay", str(events), "--db", str(d / "map.duckdb"), "--as-of", "2023-04-30",
+            "--quiet", env=env)
     with serving(d / "map.duckdb", free_port(), env) as url:
         yield url
 
@@ -46,11 +55,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterat
     yield from _serve(tmp_path_factory.mktemp("map"), users_file, None, 5)
 
 
+KAJAANI = "205"
+
+
 @pytest.fixture(scope="module")
 def two_areas(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
-    """Young people of North Ostrobothnia and Kainuu."""
+    """Young people of North Ostrobothnia and Kainuu, with an internal area of Kainuu's
+    configured (Kajaani's; Kainuu's other municipalities have none)."""
     homes = [m for m in municipalities().values() if m.region_code in ("17", "18")]
-    yield from _serve(tmp_path_factory.mktemp("two-areas"), users_file, homes, 11)
+    yield from _serve(tmp_path_factory.mktemp("two-areas"), users_file, homes, 11,
+                      {KAJAANI: "Kajaani"})
+
+
+@pytest.fixture(scope="module")
+def unconfigured(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[str]:
+    """The same young people, with no internal area of Kainuu's configured."""
+    homes = [m for m in municipalities().values() if m.region_code in ("17", "18")]
+    yield from _serve(tmp_path_factory.mktemp("unconfigured"), users_file, homes, 11)
 
 
 @pytest.fixture
@@ -173,8 +194,8 @@ def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str, str], Any],
     page.goto(server + "/focus/clear")
 
 
-def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], Any],
-                                                   two_areas: str) -> None:
+def test_a_configuration_of_two_wellbeing_areas_draws_both(
+        page_as: Callable[[str, str], Any], two_areas: str) -> None:
     page = page_as(two_areas, "maija")
     page.goto(two_areas + "/map")
     assert _codes(page) == sorted(NORTH + KAINUU)
@@ -188,11 +209,27 @@ def test_a_file_of_two_wellbeing_areas_draws_both(page_as: Callable[[str, str], 
     shown = {t.strip() for t in page.locator("#map-values tbody th").all_inner_texts()}
     assert shown == names
     page.goto(two_areas + "/map?wa=Kainuu&level=area")
-    assert page.locator("#no-internal").is_visible()  # Kainuu has no internal areas
-    page.goto(two_areas + "/map?level=area")  # both: Kainuu's municipalities say why
-    assert page.locator("#some-without-area").is_visible()
+    assert page.locator("#map-values tbody th").all_inner_texts() == ["Kajaani"]
+    assert page.locator("#some-without-area").is_visible()  # Kainuu's others have none
     assert page.locator("#no-internal").count() == 0
+    page.goto(two_areas + "/map?level=area")  # both: Kainuu's other municipalities say why
+    assert page.locator("#some-without-area").is_visible()
     page.screenshot(path=str(SHOTS / "map-kainuu.png"), full_page=True)
+
+
+def test_people_outside_the_configured_areas_are_one_place_not_a_map(
+        page_as: Callable[[str, str], Any], unconfigured: str) -> None:
+    """Young people served in Kainuu, whose areas are not configured: the map draws North
+    Ostrobothnia only (which municipalities elsewhere have people is not published) and
+    lists Kainuu's services as one row, "Muut tai tuntematon"."""
+    page = page_as(unconfigured, "maija")
+    page.goto(unconfigured + "/map")
+    assert _codes(page) == NORTH
+    assert page.locator("select[name=wa]").count() == 0
+    page.click("#map-services-box summary")
+    last = page.locator("#map-services tbody tr").last.locator("td").first.inner_text()
+    assert last.strip() == translate("area_other", "fi")
+    assert page.locator("#map-other-note").is_visible()
 
 
 def test_focus_links_stay_on_the_site_and_take_only_municipality_codes(server: str) -> None:
