@@ -1,15 +1,17 @@
 """The dashboard application: wiring (bootstrap) and the middlewares every page shares —
 sign-in, role limits, same-origin and CSRF checks on POST, security headers, language."""
 
+import codecs
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import SplitResult, unquote_plus, urlsplit
 
 import jinja2
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
@@ -121,6 +123,16 @@ def _threshold(text: str, k: int) -> str:
     return text.replace("{k}", str(k)).replace("{m}", str(k - 1)) if "{" in text else text
 
 
+def split_url(url: str) -> SplitResult | None:
+    """`url`'s parts, or None for text urllib cannot split (an unclosed `[` of an IPv6 host:
+    a Referer of `http://[` answered every POST and the language and focus links with a 500,
+    attack 2026-12-04)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def own_origins(request: web.Request) -> set[str]:
     public = urlsplit(ctx(request).settings.public_url)
     return {f"{request.scheme}://{request.host}", f"{public.scheme}://{public.netloc}"}
@@ -137,8 +149,8 @@ def same_origin(request: web.Request) -> bool:
         return origin in own_origins(request)
     referer = request.headers.get("Referer")
     if referer is not None:
-        p = urlsplit(referer)
-        return f"{p.scheme}://{p.netloc}" in own_origins(request)
+        p = split_url(referer)
+        return p is not None and f"{p.scheme}://{p.netloc}" in own_origins(request)
     return True
 
 
@@ -150,8 +162,31 @@ def local_path(target: str | None) -> str:
         return "/"
     if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
         return "/"
-    parts = urlsplit(target)
-    return "/" if parts.scheme or parts.netloc else target
+    parts = split_url(target)
+    return "/" if parts is None or parts.scheme or parts.netloc else target
+
+
+async def posted(request: web.Request) -> MultiDictProxy[str]:
+    """The POSTed form, text fields only (aiohttp reads it once and keeps it). Every form of
+    the site is sent urlencoded in UTF-8; anything else is refused, 415 (multipart, another
+    charset) or 400 (bytes that are not UTF-8), before aiohttp's parser raised on it: every
+    POST route, sign-in included, answered 500 with a traceback, and a charset such as
+    unicode_escape put lone surrogates in a field that every later encode() refused
+    (attack, 2026-12-04)."""
+    if request.content_type == "multipart/form-data" or not _utf8(request.charset):
+        raise web.HTTPUnsupportedMediaType(text=translate("bad_form", lang_of(request)))
+    try:
+        got = await request.post()
+    except ValueError:  # UnicodeDecodeError
+        raise web.HTTPBadRequest(text=translate("bad_form", lang_of(request))) from None
+    return MultiDictProxy(MultiDict((k, v) for k, v in got.items() if isinstance(v, str)))
+
+
+def _utf8(charset: str | None) -> bool:
+    try:
+        return charset is None or codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def needs(permission: str) -> Callable[[Handler], Handler]:
@@ -186,16 +221,20 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 raise back
             raise web.HTTPUnauthorized(text=translate("sign_in_again", lang_of(request)))
         request["session"] = s
-        if request.method == "POST":
-            form = await request.post()
-            if form.get("_csrf") != s.csrf:
-                raise web.HTTPForbidden(text=translate("stale_form", lang_of(request)))
+        if request.method == "POST" and (await posted(request)).get("_csrf") != s.csrf:
+            raise web.HTTPForbidden(text=translate("stale_form", lang_of(request)))
     # What this user may see, for every query the page runs (services/scope.py); reset
     # after, as a kept-alive connection answers its next request in the same task.
     signed: Session | None = request.get("session")
     token = CURRENT_SCOPE.set(signed.scope if signed is not None else WHOLE)
     try:
         response = await handler(request)
+    except OSError:
+        # A file name the file system refuses (too long): aiohttp's static files let the
+        # OSError through as a 500 with a traceback (attack, 2026-12-04).
+        if not request.path.startswith("/static/"):
+            raise
+        raise web.HTTPNotFound() from None
     except web.HTTPNotFound:
         # A signed-in user who follows a dead link gets a page in their language (with its
         # title and lang, like every page), not aiohttp's bare text; files and the API keep

@@ -11,7 +11,6 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
 from schemas.errors import UsageError
-from schemas.hetu import mask_codes
 from services import config
 from services.alerts.alertmanager import Alertmanager
 from services.alerts.service import AlertService, start, stop
@@ -22,6 +21,7 @@ from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard, secure_headers
 from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
+from services.web.logtext import MalformedRequests, for_log
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
@@ -30,16 +30,24 @@ from services.web.sqlproc import SqlRunner
 from services.web.webstore import WebStore, web_path
 
 SCOPE_CHECK_SECONDS = 5.0
+MALFORMED = MalformedRequests()
 PAGES = [session_pages, overview, gaps, sql, timeline, service_map, access, alerts]
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
     """aiohttp's default access log prints query strings; this one prints the path only, with
-    identity codes masked: a path is whatever anyone typed after the address (GET /050395-912K),
-    and a code exists nowhere after the door, a log line included (SPEC.md 1.2)."""
+    identity codes and pseudonyms masked and control characters escaped (`for_log`): a path is
+    whatever anyone typed after the address (GET /050395-912K), and a code exists nowhere after
+    the door, a log line included (SPEC.md 1.2)."""
+
+    def __init__(self, logger: logging.Logger, log_format: str) -> None:
+        super().__init__(logger, log_format)
+        # every server with this access log (serve, live mode, ingest) logs a request it
+        # cannot parse in one line, without its bytes
+        logging.getLogger("aiohttp.server").addFilter(MALFORMED)
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.0fms", request.method, mask_codes(request.path),
+        self.logger.info("%s %s %s %.0fms", request.method, for_log(request.path),
                          response.status, time * 1000)
 
 

@@ -26,7 +26,7 @@ from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
 from services.scope import Scope
 from services.web import focus, formats, published
-from services.web.app import ctx, lang_of, logged_query, needs, redacted, render, session
+from services.web.app import ctx, lang_of, logged_query, needs, posted, redacted, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
 from services.web.published import ALL, GAP_TYPES, SERVICES
@@ -240,7 +240,7 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
     if service(request).state.get(ref, s.scope) is None:  # not of this user's scope
         c.store.log(s.user, s.role, "acknowledge", "alert", detail=ref, outcome="unknown")
         return render(request, "error.html", status=404, message="not_found")
-    comment = await _note(request, (await request.post()).get("comment", ""))
+    comment = await _note(request, (await posted(request)).get("comment", ""))
     service(request).state.acknowledge(ref, s.user, comment, datetime.now(UTC))
     c.store.log(s.user, s.role, "acknowledge", "alert", detail=ref)
     raise web.HTTPSeeOther(f"/alerts/{ref}")
@@ -253,7 +253,7 @@ async def silence(request: web.Request) -> web.StreamResponse:
     if service(request).state.get(ref, s.scope) is None:
         c.store.log(s.user, s.role, "silence", "alert", detail=ref, outcome="unknown")
         return render(request, "error.html", status=404, message="not_found")
-    form = await request.post()
+    form = await posted(request)
     try:
         hours = float(str(form.get("hours", "4")))
     except ValueError:

@@ -2,11 +2,10 @@
 
 import asyncio
 import math
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from services.web.app import ctx, https, lang_of, local_path, own_origins, render
+from services.web.app import ctx, https, lang_of, local_path, own_origins, posted, render, split_url
 from services.web.auth import verify_password
 from services.web.i18n import LANGS
 
@@ -18,7 +17,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted(request)
     name, password = str(form.get("username", "")), str(form.get("password", ""))
     c = ctx(request)
     user = c.users.get(name)
@@ -60,8 +59,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 def back_to(request: web.Request) -> str:
     """The page the language link was on, when the Referer is this site; else "/"."""
-    p = urlsplit(request.headers.get("Referer", ""))
-    if f"{p.scheme}://{p.netloc}" not in own_origins(request):
+    p = split_url(request.headers.get("Referer", ""))
+    if p is None or f"{p.scheme}://{p.netloc}" not in own_origins(request):
         return "/"
     return local_path(p.path + (f"?{p.query}" if p.query else ""))
 

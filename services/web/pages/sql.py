@@ -10,7 +10,7 @@ from aiohttp import web
 
 from analytics.relations import BY_NAME, TABLES, VIEWS, view_sql
 from services.web import export
-from services.web.app import ctx, lang_of, needs, redacted, render, session
+from services.web.app import ctx, lang_of, needs, posted, redacted, render, session
 from services.web.auth import PERMISSIONS
 from services.web.pages import access
 from services.web.sqlguard import Refused
@@ -89,7 +89,7 @@ async def sql_form(request: web.Request) -> web.StreamResponse:
 @needs("sql")
 async def sql_run(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
-    form = await request.post()
+    form = await posted(request)
     text, fmt = str(form.get("query", "")), str(form.get("format", "table"))
     as_csv = fmt in export.FORMATS  # a download: the people's CSV, plain CSV or XLSX
     logged = await redacted(request, text)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from schemas.reference import municipalities
 from services import config
-from services.web.app import ctx, lang_of, needs, render, session
+from services.web.app import ctx, lang_of, needs, posted, render, session
 from services.web.formats import day as format_day
 from services.web.i18n import translate
 from services.web.timeline_svg import Bar, Chart, Lane, Marker, draw, fi_date, swatch
@@ -239,7 +239,7 @@ async def timeline_form(request: web.Request) -> web.StreamResponse:
 @needs("timeline")
 async def timeline(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
-    ref = str((await request.post()).get("ref", "")).strip()
+    ref = str((await posted(request)).get("ref", "")).strip()
     client_id = await c.refs.resolve(ref) if ref else None
     if client_id is None:
         # What was typed may be a client id or a pseudonym: it is not kept.

@@ -1,0 +1,232 @@
+"""Every byte of a request is hostile: bodies that are no form, bytes that are not UTF-8 (or
+no byte a request may hold at all) in the request line, cookies and headers, overlong lines,
+paths that carry line breaks, terminal escapes or a pseudonym, and file names the file system
+refuses. Sent over raw sockets (urllib will not send most of them) to a real `jatkumo serve`;
+every answer is a page or a refusal, never a 500, and the server's log keeps one line per
+request: no traceback, no session cookie, no identity code or pseudonym, no forged line."""
+
+import html
+import re
+import shutil
+import socket
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.web.attack_server import PASSWORD, serve, write_users
+from tests.e2e.web.client import Client
+
+CODE = "010203A912E"  # shaped like an identity code (a valid check mark)
+PSEUDONYM = "p:0123456789abcdef"
+FORM = b"Content-Type: application/x-www-form-urlencoded"
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    port: int
+
+    def raw(self, head: bytes, body: bytes = b"", timeout: float = 30) -> tuple[int, bytes]:
+        """One request as bytes (`head`: the request line and headers, without Host and the
+        blank line); the status and the whole answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(head + b"\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n" % self.port
+                      + (b"Content-Length: %d\r\n" % len(body) if body else b"") + b"\r\n"
+                      + body)
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", out)
+        assert m, out[:200]
+        return int(m.group(1)), out
+
+    def log_since(self, offset: int) -> str:
+        time.sleep(0.2)  # the access line is written after the answer
+        return self.log.read_bytes()[offset:].decode("utf-8", "replace")
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size
+
+
+@pytest.fixture(scope="module")
+def server(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    d = tmp_path_factory.mktemp("requests-hostile")
+    shutil.copy(web_db, d / "gaps.duckdb")
+    with serve(d / "gaps.duckdb", write_users(d / "users.toml")) as url:
+        port = int(url.rsplit(":", 1)[1])
+        yield Server(url, d / f"serve-{port}.log", port)
+
+
+def signed(server: Server, user: str) -> tuple[bytes, str]:
+    """(the Cookie header's value, the CSRF token) of a fresh session of `user`."""
+    c = Client(server.url)
+    c.sign_in(user, PASSWORD)
+    cookie = "; ".join(f"{k.name}={k.value}" for k in c.jar)
+    return cookie.encode(), c.csrf
+
+
+def no_traceback(log: str, what: object) -> None:
+    assert "Traceback" not in log, (what, log[-3000:])
+    assert " 500 " not in log, (what, log[-3000:])
+
+
+def test_a_body_that_is_no_form_is_refused_not_a_server_error(server: Server) -> None:
+    cookie, csrf = signed(server, "antti")
+    token = csrf.encode()
+    origin = b"Origin: " + server.url.encode()
+    bodies = [  # (Content-Type, body)
+        (FORM, b"_csrf=" + token + b"&query=\xff\xfe&ref=\xff&username=\xff"),
+        (FORM, b"\xff\xfe\x00"),
+        (FORM + b"; charset=evil", b"_csrf=" + token + b"&query=select%201"),
+        (FORM + b"; charset=utf-16", b"_csrf=" + token + b"&ref=abc"),
+        (FORM + b"; charset=\xff", b"_csrf=" + token),
+        # a charset that decodes to lone surrogates, which every later encode() refuses
+        (FORM + b"; charset=unicode_escape",
+         b"_csrf=" + token + b"&query=select+'\\udcff'&ref=\\udcff&comment=\\udcff"
+         b"&username=\\udcff&password=\\udcff&format=\\udcff"),
+        (FORM + b"; charset=raw_unicode_escape", b"_csrf=" + token + b"&ref=\\udcff"),
+        (b"Content-Type: multipart/form-data", b"_csrf=" + token),
+        (b"Content-Type: multipart/form-data; boundary=XX", b"--XX\r\n\r\n"),
+        (b"Content-Type: multipart/form-data; boundary=\xff", b"_csrf=" + token),
+        (b"Content-Type: multipart/form-data; boundary=XX",
+         b'--XX\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n' + token
+         + b'\r\n--XX\r\nContent-Disposition: form-data; name="query"; '
+           b'filename="../../x\xff.csv"\r\n\r\nselect 1\r\n--XX--\r\n'),
+    ]
+    routes = [b"/login", b"/sql", b"/timeline", b"/alerts/0123456789abcdef0123/ack",
+              b"/alerts/0123456789abcdef0123/silence", b"/", b"/gaps", b"/logout"]
+    start = server.log_size()
+    for route in routes:
+        for content_type, body in bodies:
+            status, answer = server.raw(b"POST " + route + b" HTTP/1.1\r\n" + origin + b"\r\n"
+                                        + content_type + b"\r\nCookie: " + cookie, body)
+            # refused as no form; a body some charset does decode is a form of no use:
+            # no CSRF token (403), no user (401)
+            assert status in (400, 401, 403, 415), (route, content_type, body[:40],
+                                                     answer[:300])
+    no_traceback(server.log_since(start), "forms")
+    # the session and sign-in still work as they did
+    status, _ = server.raw(b"GET /sql HTTP/1.1\r\nCookie: " + cookie)
+    assert status == 200
+    form = urllib.parse.urlencode({"username": "maija", "password": PASSWORD}).encode()
+    status, _ = server.raw(b"POST /login HTTP/1.1\r\n" + origin + b"\r\n" + FORM, form)
+    assert status == 303
+
+
+def test_a_request_that_cannot_be_parsed_leaves_one_line_without_its_bytes(
+        server: Server) -> None:
+    """aiohttp logged these with a traceback quoting the raw line: the session cookie beside
+    a stray byte, or a query string's identity code, reached the log as they were."""
+    cookie, _ = signed(server, "maija")
+    session = cookie.split(b"session=")[1].split(b";")[0]
+    start = server.log_size()
+    attacks = [
+        b"GET /gaps HTTP/1.1\r\nCookie: " + cookie + b"; lang=\x7f",
+        b"GET /gaps HTTP/1.1\r\nCookie: " + cookie + b"; focus=\x00",
+        b"GET /gaps HTTP/1.1\r\nCookie: " + cookie + b"\r\nAccept-Language: \x01",
+        b"GET /gaps?area=" + CODE.encode() + b"\x7f HTTP/1.1",
+        b"GET /gaps?area=" + PSEUDONYM.encode() + b"&x=\xff\xfe HTTP/1.1",
+        b"GET /gaps?area=" + CODE.encode() + b"&x=" + b"9" * 9000 + b" HTTP/1.1",
+        b"GET /gaps HTTP/1.1\r\nCookie: " + cookie + b"\r\nX-Long: " + b"a" * 9000,
+        b"GET /" + CODE.encode() + b"%0d%0a2026-01-01 forged HTTP/1.1",
+    ]
+    for head in attacks:
+        status, _ = server.raw(head)
+        assert status == 400, head[:80]
+    log = server.log_since(start)
+    no_traceback(log, "malformed requests")
+    for secret in (session.decode(), CODE, PSEUDONYM):
+        assert secret not in log, (secret, log)
+    assert log.count("refused a malformed request") == len(attacks), log
+
+
+def test_a_path_cannot_forge_a_log_line_or_put_a_pseudonym_in_it(server: Server) -> None:
+    start = server.log_size()
+    for path in (b"/x%0a2026-01-01%2000:00:00,000%20aiohttp.access%20GET%20/forged%20200%201ms",
+                 b"/%1b[2J%1b[31mred", b"/" + PSEUDONYM.encode(), b"/" + PSEUDONYM.upper().encode(),
+                 b"/q%0d" + PSEUDONYM.encode(), b"/p:0123%e2%80%8b456789abcdef",
+                 b"/" + CODE.encode(), b"/%e2%80%ae" + CODE.encode()):
+        status, _ = server.raw(b"GET " + path + b" HTTP/1.1\r\nAccept: text/html")
+        assert status == 303, path
+    log = server.log_since(start)
+    no_traceback(log, "paths")
+    lines = log.splitlines()
+    assert not any(line.startswith("2026-01-01") for line in lines), log
+    assert "\x1b" not in log and "\u202e" not in log and "\r" not in log, repr(log)
+    assert re.search(r"p:[0-9a-fA-F]{4}.?[0-9a-fA-F]{12}", log) is None, log
+    assert CODE not in log, log
+    assert all(re.match(r"\d{4}-\d\d-\d\d ", line) for line in lines), log
+
+
+def test_a_static_file_name_the_file_system_refuses_is_not_found(server: Server) -> None:
+    start = server.log_size()
+    for name in (b"a" * 4000, b"a/" * 1500 + b"b", b"%2e%2e/" + b"x" * 300):
+        status, _ = server.raw(b"GET /static/" + name + b" HTTP/1.1")
+        assert status == 404, name[:40]
+    status, _ = server.raw(b"GET /static/app.css HTTP/1.1")
+    assert status == 200
+    no_traceback(server.log_since(start), "static")
+
+
+def test_bytes_that_are_not_utf8_in_queries_cookies_and_headers_never_give_a_500(
+        server: Server) -> None:
+    """What held (aiohttp reads such bytes as lone surrogates, and a plain encode() of one
+    raised in /metrics before): every page and download, as a manager and an analyst."""
+    pages = [b"/", b"/map", b"/gaps", b"/gaps.csv", b"/gaps.xlsx", b"/alerts", b"/timeline",
+             b"/sql", b"/access-log", b"/metrics", b"/login", b"/focus/clear", b"/focus/564",
+             b"/lang/sv", b"/alerts/0123456789abcdef0123", b"/nowhere"]
+    query = b"&".join(k + b"=%ff%c3%28%ed%a0%80%00" for k in (
+        b"focus", b"area", b"municipality", b"gap_type", b"sort", b"dir", b"from", b"format",
+        b"page", b"state", b"measure", b"level", b"handoff", b"next"))
+    start = server.log_size()
+    for user in ("maija", "antti"):
+        cookie, _ = signed(server, user)
+        for page in pages:
+            for extra in (b"", b"; lang=\xff; focus=\xc3\x28; next=\xed\xa0\x80; x\xff=1",
+                          b"; lang=sv; lang=\xff; focus=564; focus=\xff; session=\xff",
+                          b"\r\nAuthorization: Bearer \xff\xfe\r\nReferer: http://x/\xff",
+                          b"\r\nAccept-Language: \xff\r\nHX-Request: \xff\r\nOrigin: \xff"):
+                status, answer = server.raw(b"GET " + page + b"?" + query + b" HTTP/1.1\r\n"
+                                            b"Cookie: " + cookie + extra)
+                assert status < 500, (user, page, extra, answer[:300])
+                assert b"<script" not in answer.split(b"\r\n\r\n", 1)[0]
+    no_traceback(server.log_since(start), "bytes")
+
+
+def test_the_download_links_carry_the_filters_as_they_were_sent(server: Server) -> None:
+    """The page wrote its query string into the download links decoded: `%23` became `#`, and
+    the CSV link lost every filter after it (a download other than the page's rows)."""
+    cookie, _ = signed(server, "maija")
+    for query in (b"producer=a%23b&area=Lakeus", b"producer=a%26area%3DLakeus",
+                  b"producer=%22%3E%3Cx%3E%0d%0a"):
+        status, answer = server.raw(b"GET /gaps?" + query + b" HTTP/1.1\r\nCookie: " + cookie)
+        assert status == 200, query
+        links = [html.unescape(link.decode()) for link in
+                 re.findall(rb'<a id="(?:csv|xlsx)" href="([^"]*)"', answer)]
+        assert links == [f"/gaps.csv?{query.decode()}", f"/gaps.xlsx?{query.decode()}"], links
+
+
+@pytest.mark.parametrize("referer", [b"http://[", b"http://[::1", b"//[", b"http://]/",
+                                     b"http://[zz]/", b"http://a]b/"])
+def test_a_referer_that_is_no_url_is_another_site(server: Server, referer: bytes) -> None:
+    """urlsplit raises on an unclosed IPv6 bracket: the same-origin check of every POST
+    without Origin, and the language and focus links' way back, answered 500."""
+    cookie, csrf = signed(server, "antti")
+    start = server.log_size()
+    for path in (b"/lang/sv", b"/focus/564", b"/focus/clear", b"/focus/564?next=/gaps"):
+        status, answer = server.raw(b"GET " + path + b" HTTP/1.1\r\nCookie: " + cookie
+                                    + b"\r\nReferer: " + referer)
+        assert status == 303, (path, answer[:300])
+        location = re.search(rb"\r\nLocation: ([^\r]*)", answer)
+        assert location and location.group(1) in (b"/", b"/gaps"), answer[:300]
+    for path, body in ((b"/sql", f"_csrf={csrf}&query=select+1".encode()),
+                       (b"/login", b"username=antti&password=x")):
+        status, answer = server.raw(b"POST " + path + b" HTTP/1.1\r\nCookie: " + cookie
+                                    + b"\r\n" + FORM + b"\r\nReferer: " + referer, body)
+        assert status == 403, (path, answer[:300])  # not this site: refused before anything
+    no_traceback(server.log_since(start), referer)
