@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from schemas import reference
 from schemas.errors import ConfigError
 from schemas.types import FIRST_DAY, LAST_DAY, is_date_text
+from streams.core.compiled import PURE as PURE_CORE
 from streams.core.compiled import which as which_core
 from streams.core.rules import (
     DEFAULT_REFERRAL_THRESHOLDS,
@@ -499,14 +500,14 @@ def _metrics_token(env: Mapping[str, str]) -> bytes | None:
     """The token is all that stands between a scraper and counts the pages withhold, and
     /metrics takes guesses as fast as they come: a short one ("secret") is refused."""
     token = _secret(env, "JATKUMO_METRICS_TOKEN")
-    if token is not None and len(token.strip()) < METRICS_TOKEN_MIN:
+    if token is not None and len(token.decode().strip()) < METRICS_TOKEN_MIN:
         raise ConfigError(f"JATKUMO_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} "
                           "characters, such as the output of 'openssl rand -hex 32' (it "
                           "unlocks the exact small counts), or unset")
     return token.strip() if token is not None else None
 
 
-CORES = ("pure", "compiled")
+CORES = (PURE_CORE, "compiled")
 
 
 def check_core(env: Mapping[str, str]) -> None:

@@ -12,11 +12,16 @@ from schemas.hetu import mask_codes
 from schemas.types import readable
 
 
+def said(value: object) -> str:
+    """For plain text (an error message print() writes): codes masked, controls escaped."""
+    return readable(mask_codes(str(value)))
+
+
 def shown(value: object) -> str:
     """For a markup string (a message, a progress line): escaped."""
-    return escape(readable(mask_codes(str(value))))
+    return escape(said(value))
 
 
 def shown_text(value: object, style: str = "") -> Text:
     """As a rich Text, which reads no markup (a table's cell, a column's name)."""
-    return Text(readable(mask_codes(str(value))), style=style)
+    return Text(said(value), style=style)

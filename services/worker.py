@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from schemas.errors import ConfigError
-from schemas.hetu import mask_codes
-from schemas.types import readable
 from services.config import KafkaSettings, Settings
 from services.kafka_broker import ensure_topics
+from services.shown import said
 
 log = logging.getLogger("jatkumo.worker")
 
@@ -29,8 +28,7 @@ def worker_dir(kafka: KafkaSettings) -> Path:
             if not os.access(datadir, os.W_OK | os.X_OK):
                 raise PermissionError(errno.EACCES, "Permission denied")
         except OSError as e:  # a file of that name, a read-only place: a traceback before
-            where = readable(mask_codes(str(datadir)))
-            raise ConfigError(f"the worker's data folder {where} cannot be used "
+            raise ConfigError(f"the worker's data folder {said(datadir)} cannot be used "
                               f"({e.strerror}): give a folder it may write, with --data-dir "
                               "or JATKUMO_WORKER_DIR") from None
         return datadir

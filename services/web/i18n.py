@@ -263,14 +263,13 @@ _T: dict[str, tuple[str, str, str]] = {
                  "no data (no young people in service or none to hand over)",
                  "inga uppgifter (inga unga i tjänst eller inga att överföra)"),
     "map_none_short": ("ei tietoa", "no data", "inga uppgifter"),
-    "map_no_internal_areas": ("Tälle hyvinvointialueelle ei ole määritelty sisäisiä alueita.",
-                              "No internal areas are defined for this wellbeing area.",
-                              "Inga interna områden har definierats för detta välfärdsområde."),
     "map_no_internal_some": (
-        "Kunnat, joille ei ole määritelty sisäistä aluetta (muut hyvinvointialueet), näkyvät "
-        "pisteytettyinä.",
-        "Municipalities with no internal area defined (other wellbeing areas) are dotted.",
-        "Kommuner utan definierat internt område (andra välfärdsområden) visas prickade."),
+        "Kunnat, joille ei ole määritelty sisäistä aluetta, näkyvät pisteytettyinä; niiden "
+        "nuoret lasketaan riville Muut tai tuntematon.",
+        "Municipalities with no internal area defined are dotted; their young people are "
+        "counted in the row Other or unknown.",
+        "Kommuner utan definierat internt område visas prickade; deras unga räknas på raden "
+        "Övriga eller okänd."),
     "map_values": ("Kartan luvut taulukkona", "The map's figures as a table",
                    "Kartans siffror som tabell"),
     "map_services": ("Palvelut ja tuottajat kunnittain", "Services and producers by municipality",

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from schemas.hetu import mask_codes
+from schemas.hetu import mask_codes, visible
+from schemas.types import readable
 
 PSEUDONYM = re.compile(r"p:[0-9a-fA-F]{16}")
 # Words that may be a client id: source systems' ids are letters, digits and - _ : .
@@ -37,17 +38,16 @@ async def hide_clients(refs: KnownIds, text: str) -> str:
 
 def for_log(text: str) -> str:
     """Text anyone sent (a request's path), as a line of the server's log may print it:
-    identity codes masked, pseudonyms as `[client]`, and every character that is not
-    printable written as an escape, so that no line break, terminal control sequence or
-    direction override a path carries forges or hides a line (attack, 2026-12-04: a path's
-    %0a printed a second log line; p: + 16 hex was printed as it was)."""
+    identity codes masked, pseudonyms as `[client]` (also one a reader would read through
+    invisible or combining characters or full-width digits, schemas.hetu.visible), and
+    control and format characters as escapes (schemas.types.readable), so that no line
+    break, terminal control sequence or direction override forges or hides a line (attack,
+    2026-12-04: a path's %0a printed a second log line; p: + 16 hex was printed as it was)."""
     text = PSEUDONYM.sub("[client]", mask_codes(text))
-    if text.isprintable():
-        return text
-    seen = "".join(ch for ch in text if ch.isprintable())
+    seen = visible(text)
     if PSEUDONYM.search(seen):  # a pseudonym the hidden characters split: as it is read
-        return PSEUDONYM.sub("[client]", seen)
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+        text = PSEUDONYM.sub("[client]", seen)
+    return readable(text)
 
 
 class MalformedRequests(logging.Filter):

@@ -42,7 +42,7 @@ import os
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -74,6 +74,13 @@ TRANSFER_COLS = ("transferred", "transferred_late")
 TREND_MONTHS = 24  # at least; the story reaches back to STORY_FROM
 STORY_FROM = date(2021, 1, 1)
 STORY_SERVICES = ("KTT", "SOSKU")
+
+
+def area_word(area: str, say: Callable[[str], str]) -> str:
+    """An area of the cube in the reader's words (`say` translates a key): the region, the
+    one place of the unknown area, or the area's own name. Pages, charts and CSVs all name
+    areas through this."""
+    return say("all_areas") if area == ALL else say("area_other") if area == OTHER else area
 
 QUERIES = {
     "k": f"SELECT coalesce(TRY_CAST(getvariable('{SUPPRESS_VAR}') AS INTEGER), 5)",

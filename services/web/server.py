@@ -70,6 +70,8 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     app.on_response_prepare.append(secure_headers)
     app[CTX] = c
     c.templates.globals["scope_text"] = describe  # the header names the user's scope
+    c.templates.globals["area_word"] = published.area_word
+    c.templates.globals["OTHER_AREA"] = published.OTHER
     metrics = app[METRICS] = Metrics(reader, settings.metrics_token)
     app.router.add_get("/metrics", metrics.handler)
     app.router.add_static("/static/", HERE / "static")

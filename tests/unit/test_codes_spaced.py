@@ -86,6 +86,13 @@ NOT_CODES = [
     "2024-05 03", "2024-05 03 12:00", "O5O395", "0O0000-000O", "oo oo oo-ooo o",
     "Oulu OY 2023", "KOO 100 000-000 O", "040 123 4567", "puh. 050 395 9120",
     "Ohjaamo O-talo", "room 12 O3 95",
+    # ordinary ids a review (2026-12-04) found dead-lettered: a dash or another mark where the
+    # sign goes and anything non-ASCII at the check place, the O of a word after a space read
+    # as the check character 0, a spaced check character glued to the next word
+    "KTT 150323 – 101 – Kemi", "Paja 010203 – 123 – Oulu",
+    "OSAO 120523 · 004 · Oulu", "Sopimus 2023 05 12 – 100 ä",
+    "hinta 10 10 10 € 100 €", "KTT 010203 A 123 Oulu", "KTT 010203 A 123 osa",
+    "KTT 050395 - 912 Kemi",
 ]
 
 
@@ -100,7 +107,10 @@ def _hides(text: str, c: str) -> bool:
 @pytest.mark.parametrize(("form", "c"), FORMS)
 def test_a_spaced_or_o_form_of_a_valid_code_is_a_code(form: str, c: str) -> None:
     assert has_code(form) and seen_code(form)
-    assert seen_code(f"workshop {form}, room 2") and seen_code(f"x{form}y")
+    assert seen_code(f"workshop {form}, room 2")
+    # glued to text, as the other forms are found; a check character after a space is a word
+    # of its own (the O of "Oulu" after `123 ` is no check character)
+    assert seen_code(f"x{form}" + ("" if form[-2] in SPACES else "y"))
 
 
 @pytest.mark.parametrize("text", NOT_CODES)
@@ -191,7 +201,7 @@ def test_the_models_own_words_which_skip_the_code_search_hold_no_code() -> None:
 def test_other_spaces_and_a_full_width_o_are_read_as_a_reader_sees_them(form: str) -> None:
     """A thin, narrow no-break or ideographic space and a full-width O: NFKC reads them as a
     space and an O (schemas.hetu.visible), so the door and the masking find the code."""
-    assert form.replace("K", CODE[-1]) == form  # the brief's code, 050395-912K
+    assert CODE == "050395-912K"  # the code these forms are written from
     assert seen_code(form) and mask_codes(form) == MASK
     line = json.dumps({**h.signed("k1", "2023-01-02"), "source": form}, ensure_ascii=False)
     got = admit(line.encode(), "f:1", h.KEY)

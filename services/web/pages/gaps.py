@@ -165,8 +165,8 @@ def words(lang: str) -> export.Words:
     def say(name: str, value: Any) -> Any:
         if value == "*":
             return translate("all", lang)
-        if name == "internal_area" and value == published.OTHER:
-            return translate("area_other", lang)
+        if name == "internal_area":
+            return published.area_word(value, lambda key: translate(key, lang))
         if name in ("gap_type", "producer_kind") and value:
             return translate(value, lang)
         if name == "is_open":

@@ -24,6 +24,7 @@ from services.web.published import (
     STORY_SERVICES,
     Cube,
     HandoffPart,
+    area_word,
 )
 from services.web.svg import REGION, count_value, line_chart
 
@@ -86,12 +87,6 @@ def began_note(cube: Cube, h: HandoffPart, lang: str, area: str = ALL) -> str:
     return text
 
 
-def area_name(area: str, lang: str) -> str:
-    """An area of the cube in words (as the templates' `area` macro): the unknown area is
-    one place, "muut"."""
-    return translate("area_other", lang) if area == OTHER else area
-
-
 def _gap_series(trend: list[tuple[date, str, dict[str, str]]], area: str) -> Series:
     return {g: [(d, count_value(v[g])) for d, a, v in trend if a == area] for g in GAP_TYPES}
 
@@ -103,8 +98,11 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
     """The charts; `place` is the area whose monthly series the main charts draw: the region,
     or a focused municipality's area (the cube has monthly cells by area, not by
     municipality)."""
+    def say(key: str) -> str:
+        return translate(key, lang)
+
     labels = {g: translate(g, lang) for g in GAP_TYPES} | {
-        REGION: translate("all_areas", lang), OTHER: area_name(OTHER, lang)}
+        REGION: translate("all_areas", lang), OTHER: area_word(OTHER, say)}
     hidden = translate("hidden_legend", lang)
     markers = _markers(cube)
     service_series: Series = {s: [(d, count_value(v[s])) for d, a, v in in_service
@@ -113,7 +111,7 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
     region_gaps = _gap_series(trend, place)
     where = "" if place == ALL else f": {place}"
     areas = [{"area": a, "svg": line_chart(f"{translate('open_gaps_monthly', lang)}: "
-                                           f"{area_name(a, lang)}",
+                                           f"{area_word(a, say)}",
                                            _gap_series(trend, a), labels=labels,
                                            markers=markers, hidden_label=hidden,
                                            ident=f"a{i}", lang=lang)}

@@ -147,8 +147,9 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     on_map = set(shown)
     services = [r for r in cube.map_rows if r["municipality"] in on_map
                 or (not wa and r["area_key"] == published.OTHER)]
-    services.sort(key=lambda r: (r["area_key"] == "-", r["area_key"], r["municipality_name"],
-                                 r["service"] is None, r["service"] or ""))
+    services.sort(key=lambda r: (r["area_key"] == published.OTHER, r["area_key"],
+                                 r["municipality_name"], r["service"] is None,
+                                 r["service"] or ""))
     without = sorted({r["municipality_name"] for r in services
                       if not r["has_local_workshop"] and r["internal_area"]})
     c.store.log(s.user, s.role, "view", "map", detail=f"{measure} {level} {wa}".strip())
@@ -157,9 +158,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         measures=MEASURES, levels=LEVELS, wellbeing=wellbeing, units=units,
         svg=choropleth(geo.layout(shown), cells, title), title=title, legend=legend,
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
-        no_internal=level == "area" and not areas,
-        some_without=level == "area" and bool(areas) and any(
-            a in (None, "-") for a in area_of.values()),
+        # (every drawn wellbeing area holds a configured internal area: only those are drawn)
+        some_without=level == "area" and any(a is None for a in area_of.values()),
         rate=lambda v: num(v, lang, 1), services=services, without=without)
 
 
