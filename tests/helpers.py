@@ -310,3 +310,24 @@ def run_apart(make: Callable[[], Awaitable[Any]]) -> Any:
     if "error" in out:
         raise out["error"]
     return out.get("result")
+
+
+def same_load_fast_and_slow(lines: list[bytes]) -> dict[str, Any]:
+    """Load `lines` with replay's fast path and without it, assert that the client states,
+    the counts and the events and dead letters written are the same, and return the tables
+    (by relation name) of the fast load."""
+    import pyarrow as pa
+
+    from services import loader
+
+    def loaded(fast: bool) -> tuple[Any, ...]:
+        tables: dict[str, list[pa.Table]] = {}
+        states, counts = loader.load(list(enumerate(lines, 1)), "f", KEY,
+                                     lambda n, t: tables.setdefault(n, []).append(t), fast)
+        return states, vars(counts), {k: pa.concat_tables(v) for k, v in tables.items()}
+
+    fast, slow = loaded(True), loaded(False)
+    assert fast[0] == slow[0] and fast[1] == slow[1]
+    for name in ("events", "dead_letters"):
+        assert fast[2][name].equals(slow[2][name]), name
+    return dict(fast[2])

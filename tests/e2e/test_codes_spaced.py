@@ -9,14 +9,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from schemas.door import seen_code
-from services import loader
 from services.config import Settings
 from services.replay import replay
 from streams.core import compiled
@@ -77,18 +74,7 @@ def test_replay_refuses_and_masks_every_typed_code(tmp_path: Path, workers: int)
 
 
 def test_a_load_with_the_fast_path_is_a_load_without_it() -> None:
-    lines = [line.encode() for line in _corpus()[0]]
-
-    def loaded(fast: bool) -> tuple[Any, ...]:
-        tables: dict[str, list[pa.Table]] = {}
-        states, counts = loader.load(list(enumerate(lines, 1)), "f", h.KEY,
-                                     lambda n, t: tables.setdefault(n, []).append(t), fast)
-        return states, vars(counts), {k: pa.concat_tables(v) for k, v in tables.items()}
-
-    fast, slow = loaded(True), loaded(False)
-    assert fast[0] == slow[0] and fast[1] == slow[1]
-    for name in ("events", "dead_letters"):
-        assert fast[2][name].equals(slow[2][name]), name
+    h.same_load_fast_and_slow([line.encode() for line in _corpus()[0]])
 
 
 def _cli_replay(src: Path, db: Path, core: str | None) -> subprocess.CompletedProcess[str]:

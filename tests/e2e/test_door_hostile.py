@@ -15,11 +15,9 @@ from typing import Any
 
 import duckdb
 import orjson
-import pyarrow as pa
 import pytest
 
 from schemas.door import DeadLetter, admit, dead_letter
-from services import loader
 from streams import topics
 from streams.agents import events as agent_events
 from streams.core import ClientState
@@ -133,18 +131,8 @@ def test_the_fast_path_and_the_door_agree_on_every_such_line() -> None:
 
 def test_a_load_with_the_fast_path_is_a_load_without_it() -> None:
     lines = _every_line()
-
-    def loaded(fast: bool) -> tuple[Any, ...]:
-        tables: dict[str, list[pa.Table]] = {}
-        states, counts = loader.load(list(enumerate(lines, 1)), "f", h.KEY,
-                                     lambda n, t: tables.setdefault(n, []).append(t), fast)
-        return states, vars(counts), {k: pa.concat_tables(v) for k, v in tables.items()}
-
-    fast, slow = loaded(True), loaded(False)
-    assert fast[0] == slow[0] and fast[1] == slow[1]
-    for name in ("events", "dead_letters"):
-        assert fast[2][name].equals(slow[2][name]), name
-    assert fast[2]["events"].num_rows > len(lines) // 2  # mostly valid (SPEC.md 1.1)
+    tables = h.same_load_fast_and_slow(lines)
+    assert tables["events"].num_rows > len(lines) // 2  # mostly valid (SPEC.md 1.1)
 
 
 def test_the_workers_client_stage_gives_the_same_outputs_both_ways(
