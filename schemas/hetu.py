@@ -36,9 +36,9 @@ _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
 # year, after the sign or before the check character (`05 03 95 - 912 K`), and the letter O
 # or o for the digit zero (`O5O395-912K`). Digits are read so only where, spaces taken out and
 # O read as 0, a *valid* code is left (`_typed_code`): the places allow more than the shapes
-# above, so only a valid code may count, as with the look-alikes of _READABLE (whose rule this
-# follows at the sign and the check character, though a space is never either of them here).
-# Narrower than _READABLE where the spaces make room for ordinary ids (a review, 2026-12-04,
+# above, so only a valid code may count, as with the look-alikes of _READABLE. A space is never
+# the sign or the check character here, and this is narrower than _READABLE at both places,
+# where the spaces make room for ordinary ids (a review, 2026-12-04,
 # found `KTT 150323 – 101 – Kemi` and `KTT 010203 A 123 Oulu` dead-lettered): the sign is a
 # century sign or a dash (not any non-ASCII character), the check character is ASCII, and a
 # check character after a space is a word of its own and never an O (the O of "Oulu").
