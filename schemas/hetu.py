@@ -32,8 +32,9 @@ _READABLE = re.compile(r"(?=([0-9]{6}(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f])[0-9]{3}"
 _LOWER_HEX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
                         r"[0-9a-f]{16,}")
 _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
-# A code as a person may type it: one space (ASCII or no-break) after the day, the month or the
-# year, after the sign or before the check character (`05 03 95 - 912 K`), and the letter O
+# A code as a person may type it: up to three spaces (ASCII or no-break, or a tab: a form's
+# field pasted) after the day, the month or the year, after the sign or before the check
+# character (`05 03 95 - 912 K`, `050395  -912K`), and the letter O
 # or o for the digit zero (`O5O395-912K`). Digits are read so only where, spaces taken out and
 # O read as 0, a *valid* code is left (`_typed_code`): the places allow more than the shapes
 # above, so only a valid code may count, as with the look-alikes of _READABLE. A space is never
@@ -42,13 +43,15 @@ _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
 # found `KTT 150323 – 101 – Kemi` and `KTT 010203 A 123 Oulu` dead-lettered): the sign is a
 # century sign or a dash (not any non-ASCII character), the check character is ASCII, and a
 # check character after a space is a word of its own and never an O (the O of "Oulu").
-_SP = "[ \u00a0]?"
+_SPACE = " \t\u00a0"
+_SP = f"[{_SPACE}]{{0,3}}"
 _D = "[0-9Oo]"
 _SIGN_TYPED = "[-+A-FU-Ya-fu-y\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
 _TYPED = re.compile(rf"{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_SIGN_TYPED}{_SP}{_D}{{3}}"
-                    r"(?:[0-9A-Ya-y]|[ \u00a0][0-9A-NP-Ya-np-y](?![0-9A-Za-z\u00c0-\u024f]))")
-_NO_SPACE = str.maketrans("", "", " \u00a0")
+                    rf"(?:[0-9A-Ya-y]|[{_SPACE}]{{1,3}}[0-9A-NP-Ya-np-y]"
+                    r"(?![0-9A-Za-z\u00c0-\u024f]))")
+_NO_SPACE = str.maketrans("", "", _SPACE)
 _ZERO = str.maketrans("Oo", "00")
 
 # Masking works on raw text, which may be JSON with escapes: each character of a code may be
@@ -123,7 +126,7 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
     """The spans of the valid codes in `text` written with spaces inside or O for 0
     (_TYPED), or None when there is none. Every place where one starts is tried (overlapping,
     as _READABLE does), but only text with a space or an O pays for the search."""
-    if not (" " in text or "O" in text or "o" in text or "\u00a0" in text):
+    if not (" " in text or "O" in text or "o" in text or "\t" in text or "\u00a0" in text):
         return None
     spans: list[tuple[int, int]] | None = None
     m = _TYPED.search(text)
@@ -205,10 +208,13 @@ def mask_codes(text: str) -> str:
     return again if again != seen else masked
 
 
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")
+# (and JSON's \t: a tab typed inside a code, as the dead letter's raw text writes it)
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(t))")
 
 
 def _unescape_one(m: re.Match[str]) -> str:
+    if m.group(4):
+        return "\t"
     code = int(m.group(1) or m.group(2) or m.group(3), 16)
     if 0xD800 <= code <= 0xDFFF:  # half of a pair: no text, and no UTF-8 writer takes one
         return "\ufffd"  # (a dead letter whose escapes held a code crashed a replay: review)
