@@ -546,7 +546,13 @@ class KafkaSettings:
     """The live pipeline on Kafka (publish, worker, sink)."""
 
     bootstrap: str = "127.0.0.1:9092"
-    partitions: int = 6  # of jatkumo.events, and so of the worker's table changelog
+    # of jatkumo.events (and so of the worker's tables), when a run makes the topics: the most
+    # workers that can share the work. Each is a transaction in every batch (streams.fencing):
+    # six on two cores shared with the broker took its requests to 870 a second at 1,000
+    # events/s, 70 % of them the transactions', and publish -> gap row p99 to 383-761 ms under
+    # two CPU hogs; two: 222-329 ms (bench/kafka.py). Topics made already keep their count,
+    # which the worker takes from them (services.worker).
+    partitions: int = 2
     replication: int = 1  # 3 on the three-node cluster
     # as-of of the worker: "latest" (the latest effective date it has seen: historical data),
     # "today" (live, moved by a daily timer), or a fixed YYYY-MM-DD (parity with replay)
@@ -637,7 +643,7 @@ def load_kafka(env: Mapping[str, str] | None = None) -> KafkaSettings:
         bootstrap=_bootstrap(env.get("JATKUMO_BOOTSTRAP") or "127.0.0.1:9092"),
         # 0 partitions or replicas is no topic; past these the broker is asked for thousands
         # of partitions or for more copies than any cluster of ours has brokers
-        partitions=_whole(env, "JATKUMO_PARTITIONS", 6, 1, 1000),
+        partitions=_whole(env, "JATKUMO_PARTITIONS", KafkaSettings.partitions, 1, 1000),
         replication=_whole(env, "JATKUMO_REPLICATION", 1, 1, 16),
         as_of=as_of,
         worker_web_port=_whole(env, "JATKUMO_WORKER_WEB_PORT", 0, 0, 65535),

@@ -37,13 +37,33 @@ def worker_dir(kafka: KafkaSettings) -> Path:
     return datadir
 
 
+def partitions_in_use(found: dict[str, list[int]], setting: int) -> int:
+    """How many partitions the worker works with: the inputs' own count (JATKUMO_PARTITIONS
+    only says how many a run makes). A client's and an event id's partition are computed from
+    it, so a worker that took the setting while the topics had another count sent every
+    client's state to a partition of its own reckoning: workers started with different
+    settings would each keep a client apart. The inputs are co-partitioned or nothing works."""
+    from streams import topics
+
+    counts = {name: len(found.get(name, ())) for name in topics.INPUTS}
+    if len(set(counts.values())) != 1 or not all(counts.values()):
+        raise ConfigError(
+            "the worker's input topics must have one number of partitions, but "
+            + ", ".join(f"{name} has {n}" for name, n in counts.items())
+            + ": make them again with one count (or let jatkumo make them, "
+            f"JATKUMO_PARTITIONS={setting})")
+    return counts[topics.EVENTS]
+
+
 def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNING") -> None:
+    from streams import topics
     from streams.app import create_app
 
     datadir = worker_dir(kafka)  # before the broker is asked anything: a wrong folder is ours
-    ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    found = ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    partitions = partitions_in_use(found, kafka.partitions)
     app, _ctx = create_app(
-        kafka.bootstrap, partitions=kafka.partitions, replication=kafka.replication,
+        kafka.bootstrap, partitions=partitions, replication=kafka.replication,
         rules=settings.rules, key=settings.pseudonym_key, as_of=kafka.as_of,
         web_port=kafka.worker_web_port, datadir=datadir,
         session_timeout=kafka.worker_session_timeout)
@@ -60,6 +80,10 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] %(message)s"))
     ours.addHandler(handler)
+    if partitions != kafka.partitions:
+        log.info("%s has %d partitions, made before (JATKUMO_PARTITIONS=%d is for topics a run "
+                 "makes): working with %d", topics.EVENTS, partitions, kafka.partitions,
+                 partitions)
     worker.execute_from_commandline()
 
 

@@ -318,3 +318,20 @@ def test_insisting_on_the_compiled_core_without_its_build_is_refused(
         config.check_core({"JATKUMO_CORE": "compiled"})
     monkeypatch.setattr(config, "which_core", lambda: "compiled")
     config.check_core({"JATKUMO_CORE": "compiled"})
+
+
+def test_the_worker_works_with_the_input_topics_count_not_the_setting() -> None:
+    """JATKUMO_PARTITIONS is the count of topics a run makes; topics made before keep theirs,
+    and the worker computes every client's partition from theirs. Inputs whose counts differ
+    are no co-partitioned inputs: a usage error that says what to do."""
+    from services.worker import partitions_in_use
+    from streams import topics
+
+    six = {name: list(range(6)) for name in topics.ALL}
+    assert partitions_in_use(six, 2) == 6
+    assert partitions_in_use({name: [0, 1] for name in topics.ALL}, 2) == 2
+    broken = {**six, topics.CLIENT_FACTS: [0, 1]}
+    with pytest.raises(ConfigError, match=r"jatkumo\.client-facts has 2"):
+        partitions_in_use(broken, 2)
+    with pytest.raises(ConfigError, match="one number of partitions"):
+        partitions_in_use({**six, topics.EVENT_IDS: []}, 6)

@@ -34,6 +34,8 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
                                                                     work: Path) -> None:
     import random
 
+    # made with six partitions, before the worker, which is started with the default (2): it
+    # works with the topics' count (a client's partition is computed from it)
     ensure_topics(kafka, 6)
     hetu = temporary_hetu(random.Random(1))
     by_code = {**SIGNED, "event_id": "1b5e6f3c-5c86-4a43-9d38-0e9a61a1e0a1",
@@ -82,6 +84,8 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
         (SIGNED["event_id"], False, "k1"), (by_code["event_id"], True, "k1"),
         (keyed["event_id"], True, "k1")]
     assert hetu not in log and other not in log and "Traceback" not in log
+    assert "jatkumo.events has 6 partitions" in log and "working with 6" in log
+    assert "assigned partitions [0, 1, 2, 3, 4, 5]" in log
     # nowhere after the door: not in the file, nor in any topic the worker writes
     stored = [db.read_bytes()] + [topic_bytes(kafka, t) for t in topics.ALL if t != topics.EVENTS]
     assert not [n for n, b in enumerate(stored) if hetu.encode() in b or other.encode() in b]
