@@ -151,22 +151,40 @@ class Session:
 
 
 class Sessions:
-    """In memory: a restart signs everyone out, which is the safe direction."""
+    """In memory: a restart signs everyone out, which is the safe direction. Expired sessions
+    go at the next sign-in or when their cookie comes back, and a user keeps at most
+    PER_USER (the newest): a script signing in again and again grew the table for ever."""
 
-    def __init__(self) -> None:
-        self._by_token: dict[str, Session] = {}
+    PER_USER = 20
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._by_token: dict[str, Session] = {}  # oldest first
+        self.clock = clock
 
     def start(self, user: User) -> str:
+        now = self.clock()
+        mine = []
+        for t, s in list(self._by_token.items()):
+            if s.expires < now:
+                del self._by_token[t]
+            elif s.user == user.name:
+                mine.append(t)
+        for t in mine[:max(0, len(mine) - self.PER_USER + 1)]:
+            del self._by_token[t]
         token = secrets.token_urlsafe(32)
         self._by_token[token] = Session(user.name, user.role, secrets.token_urlsafe(16),
-                                        time.monotonic() + SESSION_SECONDS, user.scope)
+                                        now + SESSION_SECONDS, user.scope)
         return token
 
     def get(self, token: str | None) -> Session | None:
         s = self._by_token.get(token or "")
-        if s is None or s.expires < time.monotonic():
+        if s is not None and s.expires < self.clock():
+            del self._by_token[token or ""]
             return None
         return s
+
+    def __len__(self) -> int:
+        return len(self._by_token)
 
     def end(self, token: str | None) -> None:
         self._by_token.pop(token or "", None)

@@ -53,3 +53,29 @@ def test_names_are_not_kept_in_clear() -> None:
 ])
 def test_only_paths_of_this_site_are_redirect_targets(target: str | None, path: str) -> None:
     assert local_path(target) == path
+
+
+def test_sessions_expire_and_go_and_a_user_keeps_the_newest_twenty() -> None:
+    from services.scope import WHOLE
+    from services.web.auth import SESSION_SECONDS, Sessions, User
+
+    clock = Clock()
+    s = Sessions(clock=clock)
+    anna = User("anna", "manager", "x", WHOLE)
+    bo = User("bo", "manager", "x", WHOLE)
+    first = s.start(anna)
+    theirs = s.start(bo)
+    got = s.get(first)
+    assert got is not None and got.user == "anna"
+    # a script signing in again and again: the newest PER_USER stay, the rest are gone
+    tokens = [s.start(anna) for _ in range(100)]
+    assert len(s) == Sessions.PER_USER + 1
+    assert s.get(first) is None and all(s.get(t) is None for t in tokens[:-Sessions.PER_USER])
+    assert all(s.get(t) is not None for t in tokens[-Sessions.PER_USER:])
+    assert s.get(theirs) is not None  # another user's session is not touched
+    # an expired session is refused and gone when its cookie comes back, or at the next sign-in
+    clock.now += SESSION_SECONDS + 1
+    assert s.get(tokens[-1]) is None
+    assert len(s) == Sessions.PER_USER + 1 - 1
+    s.start(bo)
+    assert len(s) == 1 and s.get(theirs) is None
