@@ -1,6 +1,7 @@
 """The dashboard application: wiring (bootstrap) and the middlewares every page shares —
 sign-in, role limits, same-origin and CSRF checks on POST, security headers, language."""
 
+import asyncio
 import codecs
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -166,6 +167,9 @@ def local_path(target: str | None) -> str:
     return "/" if parts is None or parts.scheme or parts.netloc else target
 
 
+FORM_SECONDS = 10.0  # the longest a form's body may take to arrive (forms are a few kB)
+
+
 async def posted(request: web.Request) -> MultiDictProxy[str]:
     """The POSTed form, text fields only (aiohttp reads it once and keeps it). Every form of
     the site is sent urlencoded in UTF-8; anything else is refused, 415 (multipart, another
@@ -176,9 +180,14 @@ async def posted(request: web.Request) -> MultiDictProxy[str]:
     if request.content_type == "multipart/form-data" or not _utf8(request.charset):
         raise web.HTTPUnsupportedMediaType(text=translate("bad_form", lang_of(request)))
     try:
-        got = await request.post()
+        # a body that trickles in held its connection and handler for as long as the client
+        # liked (the ingest has its own deadline, services.ingest.routes)
+        async with asyncio.timeout(FORM_SECONDS):
+            got = await request.post()
     except ValueError:  # UnicodeDecodeError
         raise web.HTTPBadRequest(text=translate("bad_form", lang_of(request))) from None
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text=translate("bad_form", lang_of(request))) from None
     return MultiDictProxy(MultiDict((k, v) for k, v in got.items() if isinstance(v, str)))
 
 

@@ -248,3 +248,25 @@ def test_a_referer_that_is_no_url_is_another_site(server: Server, referer: bytes
                                     + b"\r\n" + FORM + b"\r\nReferer: " + referer, body)
         assert status == 403, (path, answer[:300])  # not this site: refused before anything
     no_traceback(server.log_since(start), referer)
+
+
+def test_a_form_body_that_never_ends_is_answered_408_and_its_connection_closed(
+        server: Server) -> None:
+    """A client that announces a form and sends it a byte at a time, never finishing, held its
+    connection and handler for as long as it liked (slow-body denial of service); now the
+    form's deadline answers 408 and the server goes on answering others meanwhile."""
+    from services.web.app import FORM_SECONDS
+
+    origin = b"Origin: " + server.url.encode()
+    start = server.log_size()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=FORM_SECONDS + 20) as s:
+        s.sendall(b"POST /login HTTP/1.1\r\n" + origin + b"\r\n" + FORM
+                  + b"\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nusername=a")
+        # meanwhile another client is served at once
+        status, _ = server.raw(b"GET /login HTTP/1.1")
+        assert status == 200
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    assert out.startswith(b"HTTP/1.1 408"), out[:200]
+    no_traceback(server.log_since(start), "slow body")
