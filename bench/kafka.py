@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from services.config import KafkaSettings as kb_settings  # noqa: E402
+from services.config import KafkaSettings  # noqa: E402
 from tests.helpers import cpu_seconds  # noqa: E402
 from tests.integration.kafka.conftest import _free_pair  # noqa: E402
 from tests.integration.kafka.pipeline import (  # noqa: E402
@@ -127,7 +127,7 @@ def broker(work: Path, name: str) -> Iterator[tuple[str, int]]:
     nodes = kb.layout(1, work / name, _free_pair())
     bootstrap = kb.up(nodes)
     try:
-        kb.ensure_topics(bootstrap, kb_settings().partitions)  # the default deployment's
+        kb.ensure_topics(bootstrap, KafkaSettings().partitions)  # the default deployment's
         yield bootstrap, int(nodes[0].pid_file.read_text())
     finally:
         kb.down(nodes)

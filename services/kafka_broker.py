@@ -198,6 +198,11 @@ def ensure_topics(bootstrap: str, partitions: int, replication: int = 1,
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="jatkumo-topics")
     try:
         existing = set(admin.list_topics())
+        if topics.EVENTS in existing:
+            # a topic made again (a changelog deleted to start the state afresh) must match
+            # the inputs made before, whatever this run's setting says
+            made = admin.describe_topics([topics.EVENTS])[0]["partitions"]
+            partitions = len(made) or partitions
         for name in topics.ALL:
             if name in existing:
                 continue
@@ -206,11 +211,15 @@ def ensure_topics(bootstrap: str, partitions: int, replication: int = 1,
                 admin.create_topics([NewTopic(name, partitions, replication,
                                               topic_configs=config)])
         deadline = time.monotonic() + timeout
-        while True:  # a topic just made has no partitions in the metadata for a moment
-            found = {t["topic"]: sorted(p["partition"] for p in t["partitions"]
-                                        if p["error_code"] == 0)
-                     for t in admin.describe_topics(list(topics.ALL))}
-            if all(found.get(name) for name in topics.ALL) or time.monotonic() > deadline:
+        while True:  # a topic just made has no partitions or leaders in the metadata for a
+            # moment. Every partition is returned, led or not: one without a leader (a broker
+            # down) is still a partition, of the count and of a reader's assignment
+            described = admin.describe_topics(list(topics.ALL))
+            found = {t["topic"]: sorted(p["partition"] for p in t["partitions"])
+                     for t in described}
+            led = all(p["error_code"] == 0 for t in described for p in t["partitions"])
+            if (led and all(found.get(name) for name in topics.ALL)) \
+                    or time.monotonic() > deadline:
                 return found
             time.sleep(0.2)
     finally:

@@ -10,10 +10,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, JatkumoError
 from services.config import KafkaSettings, Settings
 from services.kafka_broker import ensure_topics
 from services.shown import said
+from streams import topics
 
 log = logging.getLogger("jatkumo.worker")
 
@@ -42,13 +43,19 @@ def partitions_in_use(found: dict[str, list[int]], setting: int) -> int:
     only says how many a run makes). A client's and an event id's partition are computed from
     it, so a worker that took the setting while the topics had another count sent every
     client's state to a partition of its own reckoning: workers started with different
-    settings would each keep a client apart. The inputs are co-partitioned or nothing works."""
-    from streams import topics
-
-    counts = {name: len(found.get(name, ())) for name in topics.INPUTS}
-    if len(set(counts.values())) != 1 or not all(counts.values()):
+    settings would each keep a client apart. The inputs and the tables' changelogs are
+    co-partitioned or nothing works."""
+    counts = {name: len(found.get(name, ())) for name in
+              (*topics.INPUTS, topics.CLIENT_STATE_CHANGELOG, topics.EVENT_IDS_CHANGELOG)}
+    if not all(counts.values()):  # not described in ensure_topics' time: a broker in trouble
+        raise JatkumoError(
+            "the broker did not describe "
+            + ", ".join(name for name, n in counts.items() if not n)
+            + " in time: check that it is up (jatkumo kafka status) and start the worker again")
+    if len(set(counts.values())) != 1:
         raise ConfigError(
-            "the worker's input topics must have one number of partitions, but "
+            "the worker's input topics and its tables' changelogs must have one number of "
+            "partitions, but "
             + ", ".join(f"{name} has {n}" for name, n in counts.items())
             + ": make them again with one count (or let jatkumo make them, "
             f"JATKUMO_PARTITIONS={setting})")
@@ -56,7 +63,6 @@ def partitions_in_use(found: dict[str, list[int]], setting: int) -> int:
 
 
 def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNING") -> None:
-    from streams import topics
     from streams.app import create_app
 
     datadir = worker_dir(kafka)  # before the broker is asked anything: a wrong folder is ours

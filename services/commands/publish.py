@@ -11,6 +11,7 @@ from services.commands.common import add_bootstrap, kafka_settings, readable_fil
 from services.kafka_broker import ensure_topics
 from services.publish import publish
 from services.shown import shown
+from streams import topics
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -24,15 +25,19 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--processes", type=int, default=1, metavar="N",
                    help="publish with N processes, each the clients of its share of the "
-                   "partitions (default 1; up to the number of cores)")
+                   "partitions (default 1; up to the number of cores, and of partitions)")
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     settings, kafka = config.load(rules_too=False), kafka_settings(args)
-    ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
+    found = ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     console = Console(stderr=True)
+    processes = max(1, min(args.processes, len(found.get(topics.EVENTS, ())) or 1))
+    if processes < args.processes:  # each process takes whole partitions: the rest had none
+        console.print(f"publishing with {processes} processes, one per partition of "
+                      f"{topics.EVENTS} (--processes {args.processes} asked for more)")
     size = args.file.stat().st_size
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
@@ -41,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                                  total=size)
         report = publish(args.file, settings, kafka,
                          on_progress=lambda done: progress.update(task, completed=done),
-                         processes=args.processes)
+                         processes=processes)
     console.print(f"published {report.events:,} events and {report.dead_letters:,} dead letters "
                   f"from {report.lines:,} lines to {kafka.bootstrap}")
     return 0

@@ -187,6 +187,8 @@ async def posted(request: web.Request) -> MultiDictProxy[str]:
     except ValueError:  # UnicodeDecodeError
         raise web.HTTPBadRequest(text=translate("bad_form", lang_of(request))) from None
     except TimeoutError:
+        # (aiohttp then reads what still comes for up to 10 s before it closes: closing at
+        # once with unread bytes resets the connection, and the client never sees the 408)
         raise web.HTTPRequestTimeout(text=translate("bad_form", lang_of(request))) from None
     return MultiDictProxy(MultiDict((k, v) for k, v in got.items() if isinstance(v, str)))
 

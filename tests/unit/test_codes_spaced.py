@@ -6,6 +6,7 @@ replay's fast path alike. Such a form counts only when, spaces taken out and O r
 a *valid* code: spaced digits that are not one, and ordinary text with an O, stay valid."""
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,10 +105,14 @@ NOT_CODES = [
 ]
 
 
+_ESCAPES = re.compile(r"\\u([0-9a-fA-F]{4})|\\t")  # JSON's, as json.dumps writes them
+
+
 def _hides(text: str, c: str) -> bool:
     """Whether `text` shows no trace of `c`'s digits however it is read: JSON escapes
     undone, as a reader sees it, spaces taken out, O read as 0."""
-    seen = visible(text.encode().decode("unicode_escape") if "\\" in text else text)
+    seen = visible(_ESCAPES.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else "\t",
+                                text))
     flat = seen.translate({ord(b): None for b in BLANKS}).replace("O", "0").replace("o", "0")
     return c[:6] not in flat and c[7:] not in flat.upper()
 
@@ -215,3 +220,15 @@ def test_other_spaces_and_a_full_width_o_are_read_as_a_reader_sees_them(form: st
     got = admit(line.encode(), "f:1", h.KEY)
     assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_source"
     assert plain(line.encode()) is None
+
+
+@pytest.mark.parametrize("hidden", ["050395\t-912K", "05 03\t95 -\t912 K", "0503\u200b95-912K"])
+def test_masking_a_raw_line_leaves_the_rest_of_it_as_it_was(hidden: str) -> None:
+    """A dead letter keeps its original text, codes masked (SPEC.md 1.4): masking a code typed
+    with a tab (JSON's `\\t`) read no other escape, so the line is the JSON it was, its other
+    tabs and backslashes included (a review found the whole line's `\\t` turned into tabs:
+    no JSON any more)."""
+    line = json.dumps({"note": hidden, "other": "a\tb", "path": "C:\\temp", "x": "\\t9"})
+    masked = mask_codes(line)
+    assert json.loads(masked) == {"note": MASK, "other": "a\tb", "path": "C:\\temp",
+                                  "x": "\\t9"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, JatkumoError
 from services import config
 from streams.core.rules import Rules
 
@@ -333,5 +333,9 @@ def test_the_worker_works_with_the_input_topics_count_not_the_setting() -> None:
     broken = {**six, topics.CLIENT_FACTS: [0, 1]}
     with pytest.raises(ConfigError, match=r"jatkumo\.client-facts has 2"):
         partitions_in_use(broken, 2)
-    with pytest.raises(ConfigError, match="one number of partitions"):
+    with pytest.raises(JatkumoError, match=r"did not describe jatkumo\.event-ids in time"):
         partitions_in_use({**six, topics.EVENT_IDS: []}, 6)
+    # the tables' changelogs are co-partitioned with the inputs too (a review: a changelog
+    # made again with another count passed)
+    with pytest.raises(ConfigError, match=r"jatkumo-worker-client-state-changelog has 2"):
+        partitions_in_use({**six, topics.CLIENT_STATE_CHANGELOG: [0, 1]}, 2)

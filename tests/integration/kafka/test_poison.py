@@ -2,6 +2,7 @@
 becomes a dead letter (topic and relation) and the worker keeps going."""
 
 import json
+import time
 from pathlib import Path
 
 import duckdb
@@ -89,3 +90,23 @@ def test_poison_messages_become_dead_letters_and_the_worker_goes_on(kafka: str,
     # nowhere after the door: not in the file, nor in any topic the worker writes
     stored = [db.read_bytes()] + [topic_bytes(kafka, t) for t in topics.ALL if t != topics.EVENTS]
     assert not [n for n, b in enumerate(stored) if hetu.encode() in b or other.encode() in b]
+
+
+def test_a_topic_made_again_takes_the_inputs_count_not_the_setting(kafka: str) -> None:
+    """A changelog deleted (to start the worker's state afresh) is made again with the count
+    of the inputs made before, whatever the setting of the run that makes it: the tables are
+    co-partitioned with the inputs (a review found it made with the setting's count)."""
+    from kafka.admin import KafkaAdminClient
+
+    assert all(len(p) == 6 for p in ensure_topics(kafka, 6).values())
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        admin.delete_topics([topics.CLIENT_STATE_CHANGELOG])
+        deadline = time.monotonic() + 60
+        while topics.CLIENT_STATE_CHANGELOG in admin.list_topics() \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        admin.close()
+    found = ensure_topics(kafka, 2)
+    assert {name: len(p) for name, p in found.items()} == {name: 6 for name in topics.ALL}

@@ -97,9 +97,10 @@ def test_publish_writes_what_kafka_producer_would(kafka: str, work: Path) -> Non
 def test_no_identity_code_reaches_a_topic(kafka: str, work: Path) -> None:
     """Usual lines the fast paths take (streams.core.plain; services.publish.coded for a line
     sent by identity code) with a valid code put in any one field, key or value, as itself,
-    glued to text or escaped, published by `jatkumo publish` with one process and with two:
-    no record on any topic holds a code (key, value or header), every such line is a dead
-    letter that names the field, and the lines sent by code arrive under their pseudonym."""
+    glued to text or escaped, published by `jatkumo publish` with one process and with five
+    (two work, a partition each): no record on any topic holds a code (key, value or header),
+    every such line is a dead letter that names the field, and the lines sent by code arrive
+    under their pseudonym."""
     codes = ["131052-308T", "010101A902T", "311299-999E"]
     lines: list[bytes] = []
     coded: list[bytes] = []
@@ -114,11 +115,14 @@ def test_no_identity_code_reaches_a_topic(kafka: str, work: Path) -> None:
                                 separators=(",", ":")).encode())
     events = work / "events.jsonl"
     events.write_bytes(b"\n".join(lines + coded) + b"\n")
-    for processes in ("1", "2"):
+    # (five processes on the default's two partitions: two publish, one a partition)
+    for processes in ("1", "5"):
         done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
                                "--quiet", "--processes", processes], cwd=ROOT,
                               env=env(kafka, AS_OF), capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+        capped = "publishing with 2 processes, one per partition" in done.stderr
+        assert capped == (processes == "5"), done.stderr
 
     records = _read(kafka, topics.EVENTS)
     letters = _read(kafka, topics.DEAD_LETTERS)
