@@ -69,6 +69,14 @@ def tcp_port(text: str) -> int:
     return port
 
 
+def process_count(text: str) -> int:
+    """A number of processes of the command line: 1-256 (0 and -3 ran one in silence)."""
+    n = number_in(text, int, 1, 256)
+    if n is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is no number of processes; give one of 1-256")
+    return n
+
+
 def tcp_port_or_off(text: str) -> int:
     """`tcp_port`, or 0: off."""
     return 0 if text.strip() == "0" else tcp_port(text)

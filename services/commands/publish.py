@@ -7,7 +7,12 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from services import config
-from services.commands.common import add_bootstrap, kafka_settings, readable_file
+from services.commands.common import (
+    add_bootstrap,
+    kafka_settings,
+    process_count,
+    readable_file,
+)
 from services.kafka_broker import ensure_topics
 from services.publish import publish
 from services.shown import shown
@@ -23,7 +28,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("file", type=readable_file, metavar="FILE.jsonl")
     add_bootstrap(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--processes", type=int, default=1, metavar="N",
+    p.add_argument("--processes", type=process_count, default=1, metavar="N",
                    help="publish with N processes, each the clients of its share of the "
                    "partitions (default 1; up to the number of cores, and of partitions)")
     p.set_defaults(run=run)

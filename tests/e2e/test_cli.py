@@ -422,3 +422,14 @@ def test_a_replay_in_worker_processes_prints_no_warning(tmp_path: Path) -> None:
                PYTHONWARNINGS="default")
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("n", ["0", "-3", "two", "1e9", "9999"])
+def test_publish_with_no_real_number_of_processes_is_a_usage_error(tmp_path: Path,
+                                                                    n: str) -> None:
+    """`--processes 0` or `-3` published with one process in silence; now it says what to
+    give, before any broker is asked (the address here answers nothing)."""
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2023-01-01")])
+    done = cli("publish", str(src), "--processes", n, "--bootstrap", "127.0.0.1:1")
+    assert done.returncode == 2, done.stderr
+    assert "number of processes" in done.stderr and "1-256" in done.stderr
