@@ -35,6 +35,23 @@ def test_cpu_shares_tell_a_busy_process_from_an_idle_one() -> None:
     assert still <= 5, got
 
 
+def test_cpu_an_event_is_the_cpu_used_divided_by_the_events() -> None:
+    bench = script("bench/kafka.py", "bench_kafka")
+    idle = subprocess.Popen(["sleep", "10"])
+    try:
+        cpu = time.process_time()
+        used = bench.CpuShares({"busy": os.getpid(), "idle": idle.pid})
+        while time.process_time() - cpu < 0.3:  # about 300 ms of a core
+            pass
+        got = dict(part.rsplit(" ", 2)[:2] for part in used.per_event(1000).split(", "))
+        spent = (time.process_time() - cpu) / 1000 * 1e6  # µs an event, as it truly was
+    finally:
+        idle.kill()
+        idle.wait()
+    assert abs(float(got["busy"]) - spent) <= 30, (got, spent)  # clock ticks: 10 ms / 1000
+    assert float(got["idle"]) <= 10, got
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--warmup", "-1"], "--warmup: a number of 0 or more, not -1"),
     (["--runs", "-2"], "--runs: a number of 0 or more, not -2"),
