@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
-from schemas.hetu import has_code, mask_codes, pseudonymise, visible
+from schemas.hetu import has_code, mask_codes, pseudonymise, seen_forms
 from schemas.types import readable
 
 NO_KEY_REASON = (
@@ -49,7 +49,7 @@ BOM = b"\xef\xbb\xbf"
 # and the letter O in either case is a digit, 0: a code typed with O for zero or with spaces
 # inside (schemas.hetu._TYPED, `O5O395 - 912K`) has the shape too, its spaces dropped as
 # whitespace (a no-break space's bytes are B's).
-_SHAPE = bytes(ord("0") if c in b"0123456789Oo" else ord("s") if c in b"-+ABCDEFUVWXYabcdefuvwxy"
+_SHAPE = bytes(ord("0") if c in b"0123456789OoIl" else ord("s") if c in b"-+ABCDEFUVWXYabcdefuvwxy"
                else ord("B") if c == ord("\\") or c >= 0x80 else c if c in b'":' else ord(".")
                for c in range(256))
 _WHITESPACE = b" \t\r\n"
@@ -192,8 +192,8 @@ def code_field(doc: Any) -> str | None:
 def seen_code(text: str) -> bool:
     """Whether `text` holds a valid identity code as written, or as a reader sees it
     (schemas.hetu.visible: what shows nothing dropped, full-width and other digits and
-    dashes read as ASCII)."""
-    return has_code(text) or (not text.isascii() and has_code(visible(text)))
+    dashes read as ASCII, a right-to-left override's text the right way round)."""
+    return has_code(text) or (not text.isascii() and any(map(has_code, seen_forms(text))))
 
 
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:

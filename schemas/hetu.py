@@ -9,6 +9,7 @@ import hmac
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -32,33 +33,45 @@ _READABLE = re.compile(r"(?=([0-9]{6}(?:[-+A-FU-Ya-fu-y]|[^\x00-\x7f])[0-9]{3}"
 _LOWER_HEX = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
                         r"[0-9a-f]{16,}")
 _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
-# A code as a person may type it: up to three spaces (ASCII or no-break, or a tab: a form's
-# field pasted) after the day, the month or the year, after the sign or before the check
-# character (`05 03 95 - 912 K`, `050395  -912K`), and the letter O
-# or o for the digit zero (`O5O395-912K`). Digits are read so only where, spaces taken out and
-# O read as 0, a *valid* code is left (`_typed_code`): the places allow more than the shapes
-# above, so only a valid code may count, as with the look-alikes of _READABLE. A space is never
-# the sign or the check character here, and this is narrower than _READABLE at both places,
-# where the spaces make room for ordinary ids (a review, 2026-12-04,
+# A code as a person may type it: blanks after the day, the month or the year, after the sign
+# or before the check character (`05 03 95 - 912 K`, `050395  -912K`), and a letter that reads
+# as a digit: O or o for zero (also Cyrillic and Greek O), I or l for one (`O5O395-912K`,
+# `l31052-308T`). A blank is any white space a page shows as a space, in any number: HTML
+# folds a run of spaces, tabs, line breaks (and Unicode's line and paragraph separators) into
+# one space, so `131052<4 spaces>-308T` and `131052<LF>-308T` were shown as `131052 -308T`
+# (attack, 2026-12-05: taken as valid events and shown so on the SQL page, an alert's note and
+# the access log). Digits are read so only where, blanks taken out and letters read as
+# digits, a *valid* code is left (`_typed_code`): the places allow more than the shapes
+# above, so only a valid code may count, as with the look-alikes of _READABLE. A blank is
+# never the sign or the check character here, and this is narrower than _READABLE at both
+# places, where the blanks make room for ordinary ids (a review, 2026-12-04,
 # found `KTT 150323 – 101 – Kemi` and `KTT 010203 A 123 Oulu` dead-lettered): the sign is a
 # century sign or a dash (not any non-ASCII character), the check character is ASCII, and a
-# check character after a space is a word of its own and never an O (the O of "Oulu").
-# (in a dead letter's raw JSON a tab is written `\t`: masking reads that as one blank too).
+# check character after a blank is a word of its own and never an O (the O of "Oulu").
+# (In a dead letter's raw JSON a blank is written `\t`, `\n`, `\r` or `\f`: masking reads
+# each as a blank too.)
 # The cost, measured by a review: a spreadsheet row pasted into a field, its columns a date,
 # a dash, a number and a digit (`01<TAB>05<TAB>23<TAB>-<TAB>200<TAB>2`), reads as a code when
 # the digit happens to be the check character: 2 in 100,000 random numeric rows. The door errs
 # towards the code; such a line is a dead letter that says which field to fix.
-_SPACE = " \t\u00a0"
-_BLANK = rf"(?:[{_SPACE}]|\\t)"
-_SP = f"{_BLANK}{{0,3}}"
-_D = "[0-9Oo]"
+_SPACE = " \t\n\r\f\v\u00a0\u2028\u2029"
+_BLANK = rf"(?:[{_SPACE}]|\\[tnrf])"
+_SP = f"{_BLANK}*+"  # possessive: a run of blanks is never given back, so never re-tried
+_ZEROS = "Oo\u041e\u043e\u039f\u03bf"  # Latin, Cyrillic, Greek O
+_ONES = "Il\u0406\u0399\u04cf"  # Latin I and l, Cyrillic I, Greek Iota, palochka
+_D = f"[0-9{_ZEROS}{_ONES}]"
 _SIGN_TYPED = "[-+A-FU-Ya-fu-y\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
 _TYPED = re.compile(rf"{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_SIGN_TYPED}{_SP}{_D}{{3}}"
-                    rf"(?:[0-9A-Ya-y]|{_BLANK}{{1,3}}[0-9A-NP-Ya-np-y]"
+                    rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))")
 _NO_SPACE = str.maketrans("", "", _SPACE)
-_ZERO = str.maketrans("Oo", "00")
+_JSON_BLANK = re.compile(r"\\[tnrf]")
+_AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
+_ZERO = str.maketrans({c: "0" for c in _ZEROS})
+# What makes a string worth the typed search: a blank (or a JSON escape of one) or a letter
+# that reads as a digit
+_TYPED_TRIGGERS = (*_SPACE, *_ZEROS, *_ONES, "\\")
 
 # Masking works on raw text, which may be JSON with escapes: each character of a code may be
 # written as itself or as a \u00XX escape (`240399\u002d957A`). Anything code-shaped is masked,
@@ -132,7 +145,7 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
     """The spans of the valid codes in `text` written with spaces inside or O for 0
     (_TYPED), or None when there is none. Every place where one starts is tried (overlapping,
     as _READABLE does), but only text with a space or an O pays for the search."""
-    if not ("O" in text or "o" in text or "\\t" in text or any(b in text for b in _SPACE)):
+    if not any(c in text for c in _TYPED_TRIGGERS):
         return None
     spans: list[tuple[int, int]] | None = None
     m = _TYPED.search(text)
@@ -146,13 +159,16 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
 
 
 def _typed_code(written: str) -> bool:
-    """Whether a _TYPED match is a valid code, spaces taken out and O read as 0. Only a form
-    with a space or an O counts here: `has_code` has judged the others (a lower-case code in
-    a hex run is none); with either, no hex run or UUID holds it."""
-    code = written.replace("\\t", "").translate(_NO_SPACE)
-    if code == written and "O" not in code and "o" not in code:
+    """Whether a _TYPED match is a valid code, blanks taken out and letters read as digits.
+    Only a form with a blank or such a letter counts here: `has_code` has judged the others
+    (a lower-case code in a hex run is none); with either, no hex run or UUID holds it. The
+    check character is read as a digit only for an O (an l there may be the letter L)."""
+    code = _JSON_BLANK.sub("", written).translate(_NO_SPACE)
+    digits = code[:6].translate(_AS_DIGIT) + code[6] + code[7:10].translate(_AS_DIGIT) + \
+        code[10:].translate(_ZERO)
+    if code == written and digits == code:
         return False
-    code = code[:6].translate(_ZERO) + code[6] + code[7:].translate(_ZERO)
+    code = digits
     if not code.isascii():
         return _stands_for_a_code(code)
     return hetu_problem(code.upper()) is None
@@ -200,18 +216,100 @@ def mask_codes(text: str) -> str:
         # 2026-12-04: an import's message printed ['0102\u200b03-912E', ...] to stderr.
         unescaped = _ESCAPE.sub(_unescape_one, masked)
         if unescaped != masked:
-            seen = visible(unescaped)
-            again = _masked(seen)
-            if again != seen:
+            if _BIDI.search(unescaped) is not None:  # the controls kept, where they were
+                backwards = _masked_backwards(unescaped)
+                if backwards != unescaped:
+                    return backwards
+            again = _masked_as_seen(unescaped)
+            if again is not None:
                 return again
     if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
         return masked
-    seen = visible(masked)
-    again = _masked(seen)
+    if _BIDI.search(masked) is not None:
+        masked = _masked_backwards(masked)
     # A code only the reader's eye puts together (a UTF-16 line's NULs between its letters,
-    # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash): the
-    # text is kept as it is seen, with that code masked.
-    return again if again != seen else masked
+    # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash, a
+    # right-to-left override): the text is kept as it is seen, with that code masked.
+    again = _masked_as_seen(masked)
+    return masked if again is None else again
+
+
+def _masked_as_seen(text: str) -> str | None:
+    """`text` as a reader sees it with its codes masked, or None when what is seen has none."""
+    for seen in seen_forms(text):
+        again = _masked(seen)
+        if again != seen:
+            return again
+    return None
+
+
+def seen_forms(text: str) -> list[str]:
+    """The ways a reader may see `text`: `visible`, and with bidirectional controls in it,
+    also as they may show it (see bidi_forms)."""
+    return [visible(text), *(visible(form) for form in bidi_forms(text))]
+
+
+# Bidirectional controls: a right-to-left override shows what follows it backwards, so
+# `\u202eT803-250131` shows as 131052-308T, while `visible` (which drops the control as a
+# format character) left T803-250131, no code (attack, 2026-12-05: taken, and shown as a code
+# on the case worker's timeline). How a renderer lays out embeddings and isolates depends on
+# the characters around them; the two readings below are the ones that put a code written
+# backwards the right way round.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_RTL_OPEN = frozenset("\u202b\u202e\u2067")  # RLE, RLO, RLI
+_OPEN = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
+_CLOSE = frozenset("\u202c\u2069")  # PDF, PDI
+
+
+def _rtl_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of the right-to-left runs of `text`: from after an opening (RLE, RLO, RLI)
+    to its closing (PDF, PDI), a double quote or the end, nested openings inside. (A
+    renderer's run goes on past a quote; but a line of JSON is also read string by string,
+    and a dead letter's value shown alone ends at its quote.)"""
+    runs: list[tuple[int, int]] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text):
+        if depth:
+            if c in _OPEN:
+                depth += 1
+            elif c == '"':
+                depth = 0
+                runs.append((start, i))
+            elif c in _CLOSE:
+                depth -= 1
+                if not depth:
+                    runs.append((start, i))
+        elif c in _RTL_OPEN:
+            depth, start = 1, i + 1
+    if depth:
+        runs.append((start, len(text)))
+    return runs
+
+
+def _runs_reversed(text: str, turn: Callable[[str], str] = lambda run: run[::-1]) -> str:
+    """`text` with `turn` done to each right-to-left run (by default: reversed in place)."""
+    out, at = [], 0
+    for a, b in _rtl_runs(text):
+        out += [text[at:a], turn(text[a:b])]
+        at = b
+    return "".join(out) + text[at:]
+
+
+def bidi_forms(text: str) -> list[str]:
+    """`text` with bidirectional controls in it as a reader may see it: each right-to-left
+    run reversed in place, and the whole text reversed; the controls dropped. [] when there
+    is none."""
+    if _BIDI.search(text) is None:
+        return []
+    return [_BIDI.sub("", _runs_reversed(text)), _BIDI.sub("", text)[::-1]]
+
+
+def _masked_backwards(text: str) -> str:
+    """`text` with the codes masked that its right-to-left runs, or the whole of it, hold
+    written backwards; the text keeps its order and its controls (a dead letter's line stays
+    the JSON it was)."""
+    text = _runs_reversed(text, lambda run: _masked(run[::-1])[::-1])
+    return _masked(text[::-1])[::-1]
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")

@@ -19,9 +19,14 @@ from streams.core.plain import plain
 from tests import helpers as h
 
 SPACES = (" ", "\u00a0")
-# up to three spaces or tabs at a place (a form's field pasted, a code typed in columns)
-RUNS = ("  ", "\t", " \t ", "\u00a0 ")
-BLANKS = " \t\u00a0"
+# Runs of blanks at a place (a form's field pasted, a code typed in columns): any white space
+# a page shows as one space, in any number (HTML folds a run into one: an attack, 2026-12-05,
+# showed `131052<4 spaces>-308T` and `131052<LF>-308T` as `131052 -308T` on the SQL page)
+RUNS = ("  ", "\t", " \t ", "\u00a0 ", "    ", "\t\t\t\t", "\n", "\r", "\f", "\v",
+        "\u2028", "\u2029", " \n ", "\r\n", " " * 12)
+BLANKS = " \t\u00a0\n\r\f\v\u2028\u2029"
+# letters that read as digits: O for zero (Latin, Cyrillic, Greek), I and l for one
+ZEROS, ONES = "Oo\u041e\u043e\u039f\u03bf", "Il\u0406\u0399"
 
 
 def code(ddmmyy: str, sign: str, nnn: str) -> str:
@@ -56,7 +61,10 @@ def spaced(c: str, sp: str) -> list[str]:
 
 
 def with_o(c: str) -> list[str]:
-    return [c.replace("0", "O"), c.replace("0", "o")]
+    """The code with each letter that reads as zero typed for its zeros, and each that reads as
+    one for its ones (not at the check character, where an l may be the letter L)."""
+    return [*(c[:10].replace("0", z) + c[10] for z in ZEROS),
+            *(c[:10].replace("1", o) + c[10] for o in ONES if "1" in c[:10])]
 
 
 # (the form as written, the code it is)
@@ -81,8 +89,11 @@ def _wrong_check(c: str) -> str:
 # Not codes: to stay valid events, and unmasked.
 NOT_CODES = [
     *spaced(_wrong_check(CODE), " "),
-    *(f for sp in RUNS for f in spaced(_wrong_check(CODE), sp)
-      if not (sp[0] == "\u00a0" and f.endswith(sp + f[-1]))),
+    # (not a form feed or a vertical tab: controls, which show nothing, so masking reads
+    # what is left as the code shape it is and masks it, valid or not)
+    *(f for sp in RUNS if "\f" not in sp and "\v" not in sp
+      for f in spaced(_wrong_check(CODE), sp)
+      if not (not sp[0].isascii() and f.endswith(sp + f[-1]))),
     # (not a no-break space just before the check character: any non-ASCII character there
     # stands in for whichever letter makes the code valid, schemas.hetu._READABLE)
     *(f for f in spaced(_wrong_check(CODE), "\u00a0") if f[-2] != "\u00a0"),
@@ -105,16 +116,19 @@ NOT_CODES = [
 ]
 
 
-_ESCAPES = re.compile(r"\\u([0-9a-fA-F]{4})|\\t")  # JSON's, as json.dumps writes them
+_ESCAPES = re.compile(r"\\u([0-9a-fA-F]{4})|\\([tnrf])")  # JSON's, as json.dumps writes them
+_JSON_BLANKS = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+_FLAT = {**{ord(b): None for b in BLANKS}, **{ord(z): "0" for z in ZEROS},
+         **{ord(o): "1" for o in ONES}}
 
 
 def _hides(text: str, c: str) -> bool:
     """Whether `text` shows no trace of `c`'s digits however it is read: JSON escapes
-    undone, as a reader sees it, spaces taken out, O read as 0."""
-    seen = visible(_ESCAPES.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else "\t",
-                                text))
-    flat = seen.translate({ord(b): None for b in BLANKS}).replace("O", "0").replace("o", "0")
-    return c[:6] not in flat and c[7:] not in flat.upper()
+    undone, as a reader sees it (backwards too), blanks taken out, letters read as digits."""
+    seen = visible(_ESCAPES.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else
+                                _JSON_BLANKS[m.group(2)], text))
+    flat = seen.translate(_FLAT)
+    return not any(c[:6] in f or c[7:] in f.upper() for f in (flat, flat[::-1]))
 
 
 @pytest.mark.parametrize(("form", "c"), FORMS)
@@ -174,7 +188,7 @@ def test_a_spaced_or_o_code_in_any_field_is_a_masked_dead_letter(field: str, lin
     assert plain(line) is None  # the fast path leaves it to the door
 
 
-@pytest.mark.parametrize("form", [f for f, _ in FORMS if "O" in f or "o" in f])
+@pytest.mark.parametrize("form", [f for f, _ in FORMS if f.isascii() and f.translate(_FLAT) != f])
 def test_the_byte_prescan_sees_an_o_for_a_zero(form: str) -> None:
     base = h.signed("k1", "2023-01-02", event_id="25bc148f-7a6e-44b1-8d32-3b69e349439a")
     line = json.dumps({**base, "source": form}, separators=(",", ":")).encode()
@@ -232,3 +246,33 @@ def test_masking_a_raw_line_leaves_the_rest_of_it_as_it_was(hidden: str) -> None
     masked = mask_codes(line)
     assert json.loads(masked) == {"note": MASK, "other": "a\tb", "path": "C:\\temp",
                                   "x": "\\t9"}
+
+
+# A right-to-left override (or embedding, or isolate) shows what follows it backwards: these
+# show as 131052-308T (an attack, 2026-12-05, had them taken and shown so on a timeline)
+BACKWARDS = [f"\u202e{PUBLISHED[::-1]}", f"\u2067{PUBLISHED[::-1]}\u2069 ok",
+             f"x \u202b{PUBLISHED[::-1]}\u202c y", f"{PUBLISHED[:6]}\u202e{PUBLISHED[6:][::-1]}",
+             f"\u202e{CODE[::-1]}\u202c", f"\u202d\u202e{CODE[::-1]}"]
+
+
+@pytest.mark.parametrize("form", BACKWARDS)
+def test_a_code_written_backwards_after_a_right_to_left_control_is_a_code(form: str) -> None:
+    c = PUBLISHED if PUBLISHED[:6] in form or PUBLISHED[::-1][:5] in form else CODE
+    assert seen_code(form)
+    got = admit(json.dumps({**h.signed("k1", "2023-01-02"), "source": form}).encode(), "f:1",
+                h.KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_source"
+    assert MASK in got.raw or MASK[::-1] in got.raw, got.raw
+    for line in _lines({"note": form, "other": "a\tb"}):  # the raw line stays JSON
+        masked = mask_codes(line.decode())
+        assert _hides(masked, c), masked
+        if form.count(c[:6]) == 0:  # wholly backwards: masked where it was
+            assert json.loads(masked)["other"] == "a\tb", masked
+
+
+@pytest.mark.parametrize("text", ["abc\u202e123", "\u202eשלום 2023-05-01", "\u202e" + "9" * 11,
+                                  "\u2067" + _wrong_check(PUBLISHED)[::-1]])
+def test_right_to_left_text_without_a_code_stays(text: str) -> None:
+    assert not seen_code(text)
+    if _wrong_check(PUBLISHED)[::-1] not in text:  # (a code's shape is masked, valid or not)
+        assert mask_codes(text) == text
