@@ -90,8 +90,13 @@ def _replaceable(db: Path) -> bool:
         return False
     if st.st_size == 0:
         return True
+    return duckdb_header(db)
+
+
+def duckdb_header(path: Path) -> bool:
+    """Whether the file at `path` begins as a DuckDB database does (False if unreadable)."""
     try:
-        with open(db, "rb") as f:
+        with open(path, "rb") as f:
             head = f.read(DUCKDB_MAGIC_AT + len(DUCKDB_MAGIC))
     except OSError:
         return False

@@ -13,7 +13,7 @@ from typing import BinaryIO, TypeVar
 
 from schemas.errors import ConfigError, UsageError
 from services import config
-from services.replay_files import same_file
+from services.replay_files import duckdb_header, same_file
 
 
 def iso_date(text: str) -> date:
@@ -106,7 +106,27 @@ def writable_file(text: str | None, option: str) -> Path | None:
     if not path.parent.is_dir():
         raise UsageError(f"{option}: folder {path.parent} does not exist; create it or write "
                          "elsewhere")
+    if path.is_file() and duckdb_header(path):  # (attack, 2026-12-05: simulate --out a.duckdb
+        # replaced the relations with JSONL, where replay --db refuses the opposite)
+        raise UsageError(f"{option} {text} is a DuckDB database, which this would replace; "
+                         "give another file name")
     return path
+
+
+def private(*paths: Path | None) -> None:
+    """Take group and other permissions from files a command is about to write over: a file
+    opened for writing keeps its mode, so an events file once made readable to all stayed so
+    after jatkumo wrote client ids into it (attack, 2026-12-05), while every file jatkumo
+    makes is its own user's only (services.cli)."""
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            st = path.stat()
+            if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
+                os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+        except OSError:  # not there, or not ours to change: the write says what is wrong
+            continue
 
 
 def distinct_files(files: dict[str, Path | None]) -> None:
@@ -150,8 +170,8 @@ def replaced_on_success(path: Path, option: str) -> Iterator[BinaryIO]:
         raise UsageError(f"{option} {path}: cannot write in its folder ({e.strerror}); give a "
                          "file in a folder you can write") from None
     try:
-        if before is not None:  # the file's own mode, not the umask's: a private file stays so
-            os.fchmod(fd, stat.S_IMODE(before.st_mode))
+        if before is not None:  # the file's own mode, no more than its user's (see private)
+            os.fchmod(fd, stat.S_IMODE(before.st_mode) & 0o700)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from schemas.errors import UsageError
 from services import config
-from services.commands.common import tcp_port
+from services.commands.common import private, tcp_port
 from services.commands.simulate import count, second_handoff
 from services.replay import replay
 from services.simulate import RATES, SimConfig, simulate
@@ -75,6 +75,7 @@ def _rules_for(settings: config.Settings, handoffs: tuple[SimHandoff, ...]) -> c
 def run(args: argparse.Namespace) -> int:
     out = _folder(args.out)
     events, truth, db = out / "events.jsonl", out / "truth.jsonl", out / "jatkumo.duckdb"
+    private(events, truth, out / "handoffs.toml", out / "demo-users.toml")
     console = Console()
     settings = config.load()
     key = settings.pseudonym_key

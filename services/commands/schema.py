@@ -8,6 +8,7 @@ from typing import Any
 from schemas.errors import UsageError
 from schemas.export import json_schemas
 from schemas.hetu import mask_codes
+from services.commands.common import private
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} is a file; give --out a folder to write the schemas into")
     out.mkdir(parents=True, exist_ok=True)
     for event_type, schema in json_schemas().items():
+        private(out / f"{event_type}.schema.json")
         (out / f"{event_type}.schema.json").write_text(
             json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(json_schemas())} JSON Schemas to {mask_codes(str(out))}/")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from schemas.types import LAST_DAY
-from services.commands.common import distinct_files, number_in, writable_file
+from services.commands.common import distinct_files, number_in, private, writable_file
 from services.shown import shown
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS
@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if handoffs is None and args.second_handoff is not None:
         handoffs = out.with_name(out.stem + ".handoffs.toml")
     distinct_files({"--out": out, "--truth": truth, "--handoffs-out": handoffs})
+    private(out, truth, handoffs)
     if handoffs is not None:
         handoffs.write_text(cfg.handoffs_toml(), encoding="utf-8")
     if args.quiet:

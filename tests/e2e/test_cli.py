@@ -238,6 +238,38 @@ def test_the_files_jatkumo_writes_are_its_users_alone(tmp_path: Path) -> None:
     assert cli("replay", str(out), "--db", str(db), "--quiet").returncode == 0
     for made in (out, db):
         assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, (made, oct(made.stat().st_mode))
+    # Attack (2026-12-05): files written over kept their mode, readable by all
+    old = [tmp_path / n for n in ("o.jsonl", "t.jsonl", "h.toml")]
+    for f in old:
+        f.write_text("old\n")
+        f.chmod(0o644)
+    assert cli("simulate", "--clients", "20", "--out", str(old[0]), "--truth", str(old[1]),
+               "--second-handoff", "2025-01-01", "--handoffs-out", str(old[2]),
+               "--quiet").returncode == 0
+    for made in old:
+        assert made.read_text() != "old\n"
+        assert stat.S_IMODE(made.stat().st_mode) == 0o600, (made, oct(made.stat().st_mode))
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "client.registered.schema.json").write_text("{}")
+    (folder / "client.registered.schema.json").chmod(0o644)
+    assert cli("schema", "--out", str(folder)).returncode == 0
+    assert all(stat.S_IMODE(f.stat().st_mode) & 0o077 == 0 for f in folder.iterdir())
+
+
+@pytest.mark.parametrize("option", ["--out", "--truth"])
+def test_simulate_does_not_write_over_a_duckdb_file(tmp_path: Path, option: str) -> None:
+    """Attack (2026-12-05): simulate --out a.duckdb replaced the relations with JSONL, where
+    replay --db refuses to write over what is not a DuckDB file."""
+    db = tmp_path / "a.duckdb"
+    duckdb.connect(str(db)).execute("CREATE TABLE t AS SELECT 1 AS x").close()
+    before = db.read_bytes()
+    args = ["--out", str(tmp_path / "e.jsonl"), option, str(db)] if option == "--truth" else \
+        ["--out", str(db)]
+    done = cli("simulate", "--clients", "5", *args, "--quiet")
+    assert done.returncode == 2, done.stderr
+    assert f"{option} {db} is a DuckDB database" in done.stderr and "another file" in done.stderr
+    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "0", "http"])
@@ -433,3 +465,21 @@ def test_publish_with_no_real_number_of_processes_is_a_usage_error(tmp_path: Pat
     done = cli("publish", str(src), "--processes", n, "--bootstrap", "127.0.0.1:1")
     assert done.returncode == 2, done.stderr
     assert "number of processes" in done.stderr and "1-256" in done.stderr
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("131052-308T", "workshop:PAJA-OULU-1"), ("paja", "workshop:131052-308T"),
+    ("paja\u202eT803-250131", "workshop:PAJA-OULU-1"), ("paja", "workshop:131052\n-308T")])
+def test_a_token_named_with_an_identity_code_is_refused(tmp_path: Path, name: str,
+                                                        source: str) -> None:
+    """Attack (2026-12-05): `token add` kept a code in the token's name or source, and
+    `token list` printed it; `import --source` refused the same."""
+    db = tmp_path / "a.duckdb"
+    done = cli("token", "add", name, "--source", source, "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert "identity code" in done.stderr
+    assert "******-****" in done.stderr or "****-******" in done.stderr  # (backwards: as shown)
+    assert "131052" not in done.stderr + done.stdout and "250131" not in done.stderr
+    assert not list(tmp_path.iterdir())  # no token file
+    ok = cli("token", "add", "paja", "--source", "workshop:PAJA-OULU-1", "--db", str(db))
+    assert ok.returncode == 0, ok.stderr

@@ -64,15 +64,19 @@ def test_a_refused_import_leaves_an_existing_out_and_errors_as_they_were(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-def test_a_finished_import_keeps_the_mode_of_the_out_it_replaces(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("before", "after"), [(0o600, 0o600), (0o640, 0o600),
+                                               (0o644, 0o600), (0o400, 0o400)])
+def test_a_finished_import_keeps_its_users_mode_of_the_out_it_replaces(
+        tmp_path: Path, before: int, after: int) -> None:
     """Review (2026-12-04): the replacement took the umask's mode, and a private --out of
-    pseudonymised events became readable by every user."""
+    pseudonymised events became readable by every user. Attack (2026-12-05): the mode was
+    kept whole, so an --out readable by all stayed so with the events in it."""
     out = tmp_path / "o.jsonl"
     out.write_bytes(KEPT)
-    out.chmod(0o640)
+    out.chmod(before)
     done = _import(_export(tmp_path), "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert out.stat().st_mode & 0o777 == 0o640 and len(out.read_text().splitlines()) == 2
+    assert out.stat().st_mode & 0o777 == after and len(out.read_text().splitlines()) == 2
 
 
 def test_out_may_be_standard_output_as_a_pipe(tmp_path: Path) -> None:
