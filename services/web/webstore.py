@@ -65,7 +65,8 @@ class WebStore:
 
     def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         with self.lock:
-            return self.con.execute(sql, list(params)).to_arrow_table()
+            # a relation, not a DB-API result: DuckDB 2 warns that the latter copies the rows
+            return self.con.sql(sql, params=list(params)).to_arrow_table()
 
     def secret(self, configured: bytes | None) -> bytes:
         if configured:

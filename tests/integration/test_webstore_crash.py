@@ -33,3 +33,17 @@ def test_a_killed_dashboard_file_opens_again_with_its_entries(tmp_path: Path, ro
                          "ORDER BY logged_at")
     store.close()
     assert rows == [("aila", ["Lakeus"], []), ("root", [], [])]
+
+
+def test_the_access_logs_arrow_answer_warns_of_nothing(tmp_path: Path) -> None:
+    """A DB-API result's Arrow copy made DuckDB 2 warn in the server's log at every look at
+    the access log (attack, 2026-12-05): a relation's does not."""
+    import warnings
+
+    from services.web.webstore import COLUMNS
+
+    store = WebStore(tmp_path / "w.web.duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = store.arrow(f"SELECT {COLUMNS} FROM access_log WHERE user_name = ?", ["x"])
+    assert got.num_rows == 0 and "user_name" in got.column_names
