@@ -91,7 +91,9 @@ _CONTRACT_FACTS = (
 
 
 def data_issues(state: ClientState, a: int) -> list[IssueRow]:
-    """Events (effective by the as-of day) that refer to a contract or referral never seen."""
+    """Events (effective by the as-of day) that refer to something never seen (SPEC.md 1.4):
+    a contract never signed or a referral never made for the client, and an unassignment of
+    a worker never assigned to the client by that organisation (on any day)."""
     cid = state.client_id
     rows: list[IssueRow] = []
     for attr, what in _CONTRACT_FACTS:
@@ -112,4 +114,9 @@ def data_issues(state: ClientState, a: int) -> list[IssueRow]:
                 rows += [IssueRow(v.rank[1], cid, f"unknown_referral: {what} refers to referral "
                                   f"{rid}, never made for this client")
                          for v in visible(versions.values(), a)]
+    for (worker, org), toggles in state.assignments.items():
+        if not any(t.on for t in toggles.values()):
+            rows += [IssueRow(t.rank[1], cid, f"unknown_assignment: worker.unassigned refers to "
+                              f"worker {worker} of {org}, never assigned to this client")
+                     for t in visible(toggles.values(), a)]
     return sorted(rows)

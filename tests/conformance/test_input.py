@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    OULU,
     WBA,
     amended,
     assigned,
@@ -302,6 +303,25 @@ def test_an_event_about_an_unknown_contract_or_referral_is_kept_and_listed(
     assert orphan["event_id"] in {e[0] for e in r["events"]}
     assert r["dead_letters"] == []
     assert [c[0] for c in r["contracts"]] == ["k1"]
+
+
+def test_an_unassignment_of_a_worker_never_assigned_is_kept_and_listed(rel: Replay) -> None:
+    """SPEC.md 1.4: an event that refers to something never seen is listed. An unassignment
+    refers to an assignment of that worker by that organisation to the client: one on any day
+    (also after the unassignment, or after the as-of date) is seen; none is not."""
+    orphan = unassigned("w9", WBA, "2023-01-10")
+    other_org = unassigned("w1", OULU, "2023-01-12")
+    late = unassigned("w2", WBA, "2023-01-05")
+    r = rel([signed("k1", "2023-01-01", organizer=WBA), assigned("w1", WBA, "2023-01-01"),
+             orphan, other_org, late, assigned("w2", WBA, "2023-03-01"),
+             unassigned("w1", WBA, "2023-01-20")], as_of="2023-02-28")
+    got = {row[0]: row[1] for row in r["data_issues"]}
+    assert set(got) == {orphan["event_id"], other_org["event_id"]}, got
+    assert got[orphan["event_id"]].startswith("unknown_assignment:")
+    assert orphan["event_id"] in {e[0] for e in r["events"]}
+    # it stops nothing: w1 was the worker from 2023-01-01 to 2023-01-19
+    assert [(g[1], g[3]) for g in r["continuity_gaps"]] == [
+        ("NO_RESPONSIBLE_WORKER", D("2023-01-20"))]
 
 
 def test_known_contracts_and_referrals_raise_no_data_issue(rel: Replay) -> None:
