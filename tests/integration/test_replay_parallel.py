@@ -1,21 +1,21 @@
 """A replay split over worker processes leaves exactly the relations of an in-process replay."""
 
 import random
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from services.config import Settings
+from services.partition import line_ranges
+from services.replay import replay
+from tests.helpers import script
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from replay import write_events  # noqa: E402
-
-from services.config import Settings  # noqa: E402
-from services.partition import line_ranges  # noqa: E402
-from services.replay import replay  # noqa: E402
+# by path: bench/ on sys.path made its kafka.py shadow kafka-python for every test module
+# collected after this one in the same process (an ImportError of test_replay_door, seen)
+write_events = script("bench/replay.py", "bench_replay").write_events
 
 RELATIONS = ("as_of", "events", "dead_letters", "contracts", "continuity_gaps", "handoff_status",
              "compliance_violations", "data_issues", "clients", "referrals")
