@@ -6,14 +6,12 @@ over its own range of the file's lines (`line_ranges`); a partition's lines are 
 frames (`frame`, `unframe`) into one spill file per reader, which the worker that owns the
 partition reads afterwards, in the order of the ranges."""
 
-import os
 import re
 import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, chain, repeat
-from operator import add, sub
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -102,21 +100,8 @@ def read_lines(path: Path, start: int = 0, end: int | None = None,
     one process or many, publish) gets its lines from here, so the door sees the same text from
     each: without the line end (`\n`, `\r\n`) and without a UTF-8 byte order mark at the
     start of the file (editors on Windows write one)."""
-    for lines, done, _at in _read(path, start, end, False):
-        yield lines, done
-
-
-def located_lines(path: Path, start: int = 0, end: int | None = None,
-                  ) -> Iterator[tuple[list[bytes], int, list[int]]]:
-    """`read_lines`, with the offset in the file at which each line begins."""
-    return _read(path, start, end, True)
-
-
-def _read(path: Path, start: int, end: int | None, locate: bool,
-          ) -> Iterator[tuple[list[bytes], int, list[int]]]:
     done = 0
     rest = b""
-    at = start  # the offset in the file of what `rest` begins with
     left = -1 if end is None else end - start
     with path.open("rb") as f:
         f.seek(start)
@@ -126,19 +111,13 @@ def _read(path: Path, start: int, end: int | None, locate: bool,
             done += len(chunk)  # the progress is of the file's bytes, a byte order mark too
             if first and not start and chunk.startswith(BOM):
                 chunk = chunk[len(BOM):]
-                at += len(BOM)
             data = rest + chunk
             lines = data.split(b"\n")
             rest = lines.pop()  # an unfinished line: the next chunk ends it
             if lines:
-                # each line begins where the one before it and its \n end (in C: a Python
-                # step per line cost a tenth of routing)
-                offsets = list(map(add, accumulate(map(len, lines), initial=at),
-                                   range(len(lines)))) if locate else []
-                at += len(data) - len(rest)
-                yield (_without_cr(lines) if b"\r" in data else lines), done, offsets
+                yield (_without_cr(lines) if b"\r" in data else lines), done
     if rest:
-        yield _without_cr([rest]), done, [at]
+        yield _without_cr([rest]), done
 
 
 def _without_cr(lines: list[bytes]) -> list[bytes]:
@@ -165,52 +144,23 @@ def batches(path: Path, parts: int, key: bytes | None,
             on_progress(done)
 
 
-def located_batches(path: Path, parts: int, key: bytes | None,
-                    on_progress: Callable[[int], None] | None = None,
-                    span: tuple[int, int] | None = None,
-                    ) -> Iterator[list[tuple[list[int], list[int], list[int]]]]:
-    """`batches`, each partition's lines given as their numbers, offsets in the file and
-    lengths (for `frame_at`), not as their bytes."""
-    n = 0
-
-    def other(line: bytes, number: int) -> int:
-        return partition_of(line, number, parts, key)
-
-    for lines, done, offsets in located_lines(path, *(span or (0, None))):
-        yield [(numbers, [offsets[i - n - 1] for i in numbers], list(map(len, kept)))
-               for numbers, kept in split_lines(lines, n, parts, other)]
-        n += len(lines)
-        if on_progress is not None:
-            on_progress(done)
+def frame(batch: Batch) -> bytes:
+    """One batch as bytes: its size, the line numbers, then the lines (which have no line end
+    of their own, see read_lines), each ending in \\n."""
+    numbers, lines = batch
+    return (_HEADER.pack(len(numbers)) + array("q", numbers).tobytes() + b"\n".join(lines)
+            + b"\n")
 
 
-def frame_at(numbers: list[int], offsets: list[int], lengths: list[int]) -> bytes:
-    """Lines as references into the event file: their count, numbers, offsets and lengths.
-    A parallel replay's spool holds these, not the lines: a line may hold an identity code
-    before the door, and a copy of it on disk outlived a killed replay (audit, 2026-12-05)."""
-    return (_HEADER.pack(len(numbers)) + array("q", numbers).tobytes()
-            + array("q", offsets).tobytes() + array("q", lengths).tobytes())
-
-
-def unframe_at(data: bytes, fd: int, first: int = 0) -> Iterable[tuple[int, bytes]]:
-    """The (line number, line) pairs of a `frame_at` frame, the lines read from the event file
-    open as `fd` (one read of the stretch they lie in: a frame's lines are in the file's order,
-    from one read of its reader), `first` added to the numbers (as `unframe`)."""
+def unframe(data: bytes, first: int = 0) -> Iterable[tuple[int, bytes]]:
+    """The (line number, line) pairs of a frame, `first` added to the numbers (the lines before
+    the range its reader numbered from 1); the lines lose their \\n."""
     (count,) = _HEADER.unpack_from(data)
-    numbers, offsets, lengths = array("q"), array("q"), array("q")
+    numbers = array("q")
     numbers.frombytes(data[4:4 + 8 * count])
-    offsets.frombytes(data[4 + 8 * count:4 + 16 * count])
-    lengths.frombytes(data[4 + 16 * count:4 + 24 * count])
-    if not count:
-        return []
-    low, high = offsets[0], offsets[-1] + lengths[-1]
-    block = os.pread(fd, high - low, low)
-    if len(block) != high - low:
-        raise OSError(f"the event file is shorter than when it was read ({len(block)} of "
-                      f"{high - low} bytes at {low}): it changed during the replay")
-    starts = list(map(sub, offsets, repeat(low, count)))
-    lines = list(map(block.__getitem__, map(slice, starts, map(add, starts, lengths))))
-    return zip(map(first.__add__, numbers) if first else numbers, lines, strict=True)
+    # the last, empty piece after the final \n is dropped
+    return zip(map(first.__add__, numbers) if first else numbers,
+               data[4 + 8 * count:].split(b"\n"), strict=False)
 
 
 def write_frame(f: BinaryIO, data: bytes) -> None:

@@ -1,10 +1,8 @@
 """One worker process of a parallel replay. It owns some partitions of the clients. First it
 reads its own range of the event file's lines (every worker one range, so the file is read
 once, by all of them at the same time) and routes each line to its partition's spill file for
-this range: the line's place in the file, not its bytes (a line may hold an identity code
-before the door, and no copy of it goes to disk). Then, with every range routed, it loads its
-partitions one by one, each from the spill files of all the ranges in the file's order, the
-lines read again from the event file. It tells the parent its counts and latest
+this range. Then, with every range routed, it loads its partitions one by one, each from the
+spill files of all the ranges in the file's order. It tells the parent its counts and latest
 effective date, gets the as-of date, evaluates, and leaves Arrow IPC files for the parent,
 which is the one DuckDB writer.
 
@@ -26,14 +24,7 @@ import pyarrow as pa
 
 from analytics import columns
 from services.loader import LoadCounts, load
-from services.partition import (
-    Numbered,
-    frame_at,
-    located_batches,
-    read_frames,
-    unframe_at,
-    write_frame,
-)
+from services.partition import Numbered, batches, frame, read_frames, unframe, write_frame
 from streams.core import ClientState, Rules, evaluate
 
 CHUNK = 20_000  # clients evaluated per batch of result tables
@@ -48,7 +39,7 @@ class Job:
     workers: int
     parts: int  # partitions k with k % workers == worker are this worker's
     rules: Rules
-    spool: Path  # folder for the Arrow IPC files, spilled line places, pickled states
+    spool: Path  # folder for the Arrow IPC files, spilled lines, pickled states
     as_of: date | None  # None: the latest effective date over all workers, from the parent
     span: tuple[int, int]  # the bytes of the file this worker routes (line_ranges)
 
@@ -116,9 +107,7 @@ def run(job: Job, conn: Connection) -> None:
         states: dict[str, ClientState] = {}
         for index, k in enumerate(mine):
             spilled = [spill_path(job.spool, k, r) for r in range(job.workers)]
-            with job.path.open("rb") as events:
-                states, counts = load(_numbered(spilled, firsts, events.fileno()),
-                                      str(job.path), job.key, spool)
+            states, counts = load(_numbered(spilled, firsts), str(job.path), job.key, spool)
             for path in spilled:
                 path.unlink()
             total.merge(counts)
@@ -152,8 +141,7 @@ class _ParentGone(Exception):
 
 
 def spill_path(spool: Path, part: int, reader: int) -> Path:
-    """Where the lines of partition `part` that worker `reader` found in its range are (their
-    places in the event file, services.partition.frame_at)."""
+    """The lines of partition `part` that worker `reader` found in its range."""
     return spool / f"lines.{part}.{reader}"
 
 
@@ -172,11 +160,11 @@ def route(job: Job, conn: Connection) -> int:
             told = done
 
     try:
-        for split in located_batches(job.path, job.parts, job.key, progress, job.span):
-            for k, (numbers, offsets, lengths) in enumerate(split):
-                if numbers:
-                    write_frame(files[k], frame_at(numbers, offsets, lengths))
-                    lines += len(numbers)
+        for split in batches(job.path, job.parts, job.key, progress, job.span):
+            for k, batch in enumerate(split):
+                if batch[0]:
+                    write_frame(files[k], frame(batch))
+                    lines += len(batch[0])
     finally:
         for f in files:
             f.close()
@@ -184,11 +172,11 @@ def route(job: Job, conn: Connection) -> int:
     return lines
 
 
-def _numbered(spilled: list[Path], firsts: list[int], events: int) -> Numbered:
+def _numbered(spilled: list[Path], firsts: list[int]) -> Numbered:
     """A partition's numbered lines from its spill files, range after range (the file's order),
-    numbered as in the whole file, read from the event file open as `events`."""
-    return chain.from_iterable(unframe_at(data, events, first)
-                               for path, first in zip(spilled, firsts, strict=True)
+    numbered as in the whole file."""
+    return chain.from_iterable(unframe(data, first) for path, first in zip(spilled, firsts,
+                                                                           strict=True)
                                for data in read_frames(path))
 
 

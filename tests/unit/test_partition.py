@@ -12,13 +12,11 @@ from schemas.door import BOM, DeadLetter, admit
 from services.partition import (
     READ_BYTES,
     batches,
-    frame_at,
+    frame,
     line_ranges,
-    located_batches,
-    located_lines,
     read_frames,
     read_lines,
-    unframe_at,
+    unframe,
     write_frame,
 )
 
@@ -81,40 +79,15 @@ def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) ->
     path.write_bytes(b'{"a": 1}\n\n  \n{"b": 2}\r\nlast line without newline')
     got = []
     spill = io.BytesIO()
-    with path.open("rb") as f:
-        for split in located_batches(path, 1, None):
-            got += list(unframe_at(frame_at(*split[0]), f.fileno()))
-            write_frame(spill, frame_at(*split[0]))
-        assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}'),
-                       (5, b"last line without newline")]
-        (tmp_path / "spill").write_bytes(spill.getvalue())
-        assert [p for data in read_frames(tmp_path / "spill")
-                for p in unframe_at(data, f.fileno())] == got
-        # a later range's lines, numbered from 1 by its reader, after the 100 lines before it
-        assert list(unframe_at(frame_at([1, 2], [0, 10], [8, 2]), f.fileno(), 100)) == [
-            (101, b'{"a": 1}'), (102, b"  ")]
-
-
-def test_a_spill_holds_where_lines_are_not_what_they_say(tmp_path: Path) -> None:
-    """Audit (2026-12-05): a parallel replay's spill files held the raw lines, identity codes
-    before the door included, and a killed replay left them on disk."""
-    path = tmp_path / "events.jsonl"
-    path.write_bytes(b"\n".join(orjson.dumps(_event({"client_hetu": HETU}, i))
-                                for i in range(50)))
-    for split in located_batches(path, 3, KEY):
-        for part in split:
-            data = frame_at(*part)
-            assert HETU.encode() not in data and b"client_hetu" not in data
-            assert len(data) == 4 + 24 * len(part[0])
-
-
-def test_a_line_changed_under_a_replay_is_an_error_not_other_bytes(tmp_path: Path) -> None:
-    path = tmp_path / "events.jsonl"
-    path.write_bytes(b"aaaa\nbbbb\n")
-    data = frame_at(*next(located_batches(path, 1, None))[0])
-    path.write_bytes(b"aa\n")
-    with path.open("rb") as f, pytest.raises(OSError, match="changed during the replay"):
-        list(unframe_at(data, f.fileno()))
+    for split in batches(path, 1, None):
+        got += list(unframe(frame(split[0])))
+        write_frame(spill, frame(split[0]))
+    assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}'),
+                   (5, b"last line without newline")]
+    (tmp_path / "spill").write_bytes(spill.getvalue())
+    assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got
+    # a later range's lines, numbered from 1 by its reader, after the 100 lines before it
+    assert list(unframe(frame(([1, 2], [b"a", b"b"])), 100)) == [(101, b"a"), (102, b"b")]
 
 
 FILES = {  # every shape a range boundary could cut badly
@@ -149,12 +122,11 @@ def test_the_ranges_of_a_file_give_its_lines_once_in_order(tmp_path: Path, name:
     assert done == [end - start for start, end in ranges]  # the progress each tells
     # numbered from 1 in each range, the lines before it give the file's numbers
     numbered, before = [], 0
-    with path.open("rb") as f:
-        for r in ranges:
-            got = [p for split in located_batches(path, 1, None, span=r)
-                   for p in unframe_at(frame_at(*split[0]), f.fileno(), before)]
-            numbered += got
-            before += len(got)
+    for r in ranges:
+        got = [p for split in batches(path, 1, None, span=r) for p in unframe(frame(split[0]),
+                                                                              before)]
+        numbered += got
+        before += len(got)
     assert numbered == list(enumerate(whole, start=1))
 
 
@@ -180,19 +152,3 @@ def test_the_compiled_router_agrees_with_partition_of_on_every_form() -> None:
             assert kept == [lines[n - 101] for n in numbers]
         for i, line in enumerate(lines):
             assert where[101 + i] == partition_of(line, 101 + i, parts, KEY), line
-
-
-@pytest.mark.parametrize("name", list(FILES))
-@pytest.mark.parametrize("count", [1, 3])
-def test_each_line_is_found_again_at_its_offset(tmp_path: Path, name: str, count: int) -> None:
-    """A spill names a line by its offset and length (frame_at): read there, the file gives
-    the very line `read_lines` gives, over every range and every shape of file."""
-    path = tmp_path / "events.jsonl"
-    path.write_bytes(FILES[name])
-    data = FILES[name]
-    for r in line_ranges(path, count):
-        plain = [line for lines, _ in read_lines(path, *r) for line in lines]
-        located = [(line, at) for lines, _, offsets in located_lines(path, *r)
-                   for line, at in zip(lines, offsets, strict=True)]
-        assert [line for line, _ in located] == plain
-        assert all(data[at:at + len(line)] == line for line, at in located)
