@@ -58,7 +58,7 @@ _SPACE = " \t\n\r\f\v\u00a0\u2028\u2029"
 _BLANK = rf"(?:[{_SPACE}]|\\[tnrf])"
 _SP = f"{_BLANK}*+"  # possessive: a run of blanks is never given back, so never re-tried
 _ZEROS = "Oo\u041e\u043e\u039f\u03bf"  # Latin, Cyrillic, Greek O
-_ONES = "Il\u0406\u0399\u04cf"  # Latin I and l, Cyrillic I, Greek Iota, palochka
+_ONES = "Il\u0406\u0399\u04c0\u04cf"  # Latin I, l; Cyrillic I; Greek Iota; palochkas
 _D = f"[0-9{_ZEROS}{_ONES}]"
 _SIGN_TYPED = "[-+A-FU-Ya-fu-y\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
@@ -216,17 +216,17 @@ def mask_codes(text: str) -> str:
         # 2026-12-04: an import's message printed ['0102\u200b03-912E', ...] to stderr.
         unescaped = _ESCAPE.sub(_unescape_one, masked)
         if unescaped != masked:
-            if _BIDI.search(unescaped) is not None:  # the controls kept, where they were
-                backwards = _masked_backwards(unescaped)
-                if backwards != unescaped:
-                    return backwards
-            again = _masked_as_seen(unescaped)
+            # an override's codes first, where they are; then any other code hidden (review,
+            # 2026-12-05: returning after the first left a zero-width-spaced one readable)
+            backwards = _masked_backwards(unescaped)
+            again = _masked_as_seen(backwards)
             if again is not None:
                 return again
+            if backwards != unescaped:
+                return backwards
     if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
         return masked
-    if _BIDI.search(masked) is not None:
-        masked = _masked_backwards(masked)
+    masked = _masked_backwards(masked)
     # A code only the reader's eye puts together (a UTF-16 line's NULs between its letters,
     # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash, a
     # right-to-left override): the text is kept as it is seen, with that code masked.
@@ -249,45 +249,46 @@ def seen_forms(text: str) -> list[str]:
     return [visible(text), *(visible(form) for form in bidi_forms(text))]
 
 
-# Bidirectional controls: a right-to-left override shows what follows it backwards, so
+# Bidirectional controls: a right-to-left override (RLO) shows what follows it backwards, so
 # `\u202eT803-250131` shows as 131052-308T, while `visible` (which drops the control as a
 # format character) left T803-250131, no code (attack, 2026-12-05: taken, and shown as a code
-# on the case worker's timeline). How a renderer lays out embeddings and isolates depends on
-# the characters around them; the two readings below are the ones that put a code written
-# backwards the right way round.
+# on the case worker's timeline). Only the override turns letters and digits round: an
+# embedding, an isolate or a mark leaves them in their order (review, 2026-12-05: reading
+# those backwards too refused ids shown as they are, and masked pieces of event ids).
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_RTL_OPEN = frozenset("\u202b\u202e\u2067")  # RLE, RLO, RLI
+_RLO = "\u202e"
 _OPEN = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
 _CLOSE = frozenset("\u202c\u2069")  # PDF, PDI
+_RUN_END = frozenset('"\n\r\u2029')  # a JSON string's end; a paragraph's
 
 
 def _rtl_runs(text: str) -> list[tuple[int, int]]:
-    """The spans of the right-to-left runs of `text`: from after an opening (RLE, RLO, RLI)
-    to its closing (PDF, PDI), a double quote or the end, nested openings inside. (A
-    renderer's run goes on past a quote; but a line of JSON is also read string by string,
-    and a dead letter's value shown alone ends at its quote.)"""
+    """The spans of the overridden runs of `text`: from after an RLO to its closing (PDF,
+    PDI), a double quote, a line's end or the text's, nested openings inside. (A renderer's
+    run goes on past a quote; but a line of JSON is also read string by string, and a dead
+    letter's value shown alone ends at its quote.)"""
     runs: list[tuple[int, int]] = []
     depth, start = 0, 0
     for i, c in enumerate(text):
         if depth:
             if c in _OPEN:
                 depth += 1
-            elif c == '"':
+            elif c in _RUN_END:
                 depth = 0
                 runs.append((start, i))
             elif c in _CLOSE:
                 depth -= 1
                 if not depth:
                     runs.append((start, i))
-        elif c in _RTL_OPEN:
+        elif c == _RLO:
             depth, start = 1, i + 1
     if depth:
         runs.append((start, len(text)))
     return runs
 
 
-def _runs_reversed(text: str, turn: Callable[[str], str] = lambda run: run[::-1]) -> str:
-    """`text` with `turn` done to each right-to-left run (by default: reversed in place)."""
+def _runs_turned(text: str, turn: Callable[[str], str]) -> str:
+    """`text` with `turn` done to each overridden run."""
     out, at = [], 0
     for a, b in _rtl_runs(text):
         out += [text[at:a], turn(text[a:b])]
@@ -296,29 +297,39 @@ def _runs_reversed(text: str, turn: Callable[[str], str] = lambda run: run[::-1]
 
 
 def bidi_forms(text: str) -> list[str]:
-    """`text` with bidirectional controls in it as a reader may see it: each right-to-left
-    run reversed in place, and the whole text reversed; the controls dropped. [] when there
-    is none."""
-    if _BIDI.search(text) is None:
+    """`text` with a right-to-left override in it as a reader sees it: each overridden run
+    backwards, the controls dropped. [] when there is none."""
+    if _RLO not in text:
         return []
-    return [_BIDI.sub("", _runs_reversed(text)), _BIDI.sub("", text)[::-1]]
+    return [_BIDI.sub("", _runs_turned(text, lambda run: run[::-1]))]
 
 
 def _masked_backwards(text: str) -> str:
-    """`text` with the codes masked that its right-to-left runs, or the whole of it, hold
-    written backwards; the text keeps its order and its controls (a dead letter's line stays
-    the JSON it was)."""
-    text = _runs_reversed(text, lambda run: _masked(run[::-1])[::-1])
-    return _masked(text[::-1])[::-1]
+    """`text` with the codes masked that its overridden runs hold written backwards; the text
+    keeps its order and its controls (a dead letter's line stays the JSON it was)."""
+    if _RLO not in text:
+        return text
+    return _runs_turned(text, lambda run: _masked(run[::-1])[::-1])
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")
+
+
+_SHORT = {0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
 
 
 def _unescape_one(m: re.Match[str]) -> str:
     code = int(m.group(1) or m.group(2) or m.group(3), 16)
     if 0xD800 <= code <= 0xDFFF:  # half of a pair: no text, and no UTF-8 writer takes one
         return "\ufffd"  # (a dead letter whose escapes held a code crashed a replay: review)
+    # What JSON must escape stays escaped, so a masked line is still the JSON it was (review,
+    # 2026-12-05: a \u0022 or \u000a written out broke it): a blank as its short escape
+    # (read as a blank, _BLANK), another control as nothing (it shows nothing), a quote and
+    # a backslash as written (neither is part of a code)
+    if code < 0x20:
+        return _SHORT.get(code, "")
+    if code in (0x22, 0x5C):
+        return m.group(0)
     return chr(code) if code <= 0x10FFFF else m.group(0)
 
 

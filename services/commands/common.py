@@ -113,6 +113,11 @@ def writable_file(text: str | None, option: str) -> Path | None:
     return path
 
 
+def users_own(mode: int) -> int:
+    """A file's permissions without any for its group or others."""
+    return stat.S_IMODE(mode) & 0o700
+
+
 def private(*paths: Path | None) -> None:
     """Take group and other permissions from files a command is about to write over: a file
     opened for writing keeps its mode, so an events file once made readable to all stayed so
@@ -123,8 +128,8 @@ def private(*paths: Path | None) -> None:
             continue
         try:
             st = path.stat()
-            if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
-                os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+            if stat.S_ISREG(st.st_mode) and users_own(st.st_mode) != stat.S_IMODE(st.st_mode):
+                os.chmod(path, users_own(st.st_mode))
         except OSError:  # not there, or not ours to change: the write says what is wrong
             continue
 
@@ -171,7 +176,7 @@ def replaced_on_success(path: Path, option: str) -> Iterator[BinaryIO]:
                          "file in a folder you can write") from None
     try:
         if before is not None:  # the file's own mode, no more than its user's (see private)
-            os.fchmod(fd, stat.S_IMODE(before.st_mode) & 0o700)
+            os.fchmod(fd, users_own(before.st_mode))
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
