@@ -148,15 +148,17 @@ class CpuShares:
         self.began = time.monotonic()
         self.used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
+    def _spent(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) - self.used[name] for name, pid in self.pids.items()}
+
     def per_event(self, events: int) -> str:
         """CPU time an event cost each process since the start, in µs."""
-        return ", ".join(f"{name} {(cpu_seconds(pid) - self.used[name]) / events * 1e6:.1f} µs"
-                         for name, pid in self.pids.items())
+        return ", ".join(f"{name} {spent / events * 1e6:.1f} µs"
+                         for name, spent in self._spent().items())
 
     def shares(self) -> str:
         wall = time.monotonic() - self.began
-        return ", ".join(f"{name} {(cpu_seconds(pid) - self.used[name]) / wall:.0%}"
-                         for name, pid in self.pids.items())
+        return ", ".join(f"{name} {spent / wall:.0%}" for name, spent in self._spent().items())
 
 
 def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,

@@ -55,7 +55,8 @@ _CANDIDATE_TEXT = re.compile(r"(?i)[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]")
 # the digit happens to be the check character: 2 in 100,000 random numeric rows. The door errs
 # towards the code; such a line is a dead letter that says which field to fix.
 _SPACE = " \t\n\r\f\v\u00a0\u2028\u2029"
-_BLANK = rf"(?:[{_SPACE}]|\\[tnrf])"
+_JSON_BLANK = re.compile(r"\\[tnrf]")  # a blank as raw JSON writes it
+_BLANK = rf"(?:[{_SPACE}]|{_JSON_BLANK.pattern})"
 _SP = f"{_BLANK}*+"  # possessive: a run of blanks is never given back, so never re-tried
 _ZEROS = "Oo\u041e\u043e\u039f\u03bf"  # Latin, Cyrillic, Greek O
 _ONES = "Il\u0406\u0399\u04c0\u04cf"  # Latin I, l; Cyrillic I; Greek Iota; palochkas
@@ -66,7 +67,6 @@ _TYPED = re.compile(rf"{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_SIGN_TYPED}{_
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))")
 _NO_SPACE = str.maketrans("", "", _SPACE)
-_JSON_BLANK = re.compile(r"\\[tnrf]")
 _AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
 _ZERO = str.maketrans({c: "0" for c in _ZEROS})
 # What makes a string worth the typed search: a blank (or a JSON escape of one) or a letter
@@ -142,9 +142,10 @@ def has_code(text: str) -> bool:
 
 
 def _typed_codes(text: str) -> list[tuple[int, int]] | None:
-    """The spans of the valid codes in `text` written with spaces inside or O for 0
-    (_TYPED), or None when there is none. Every place where one starts is tried (overlapping,
-    as _READABLE does), but only text with a space or an O pays for the search."""
+    """The spans of the valid codes in `text` written with blanks inside or letters for
+    digits (_TYPED), or None when there is none. Every place where one starts is tried
+    (overlapping, as _READABLE does), but only text with a blank, a backslash or such a
+    letter pays for the search."""
     if not any(c in text for c in _TYPED_TRIGGERS):
         return None
     spans: list[tuple[int, int]] | None = None
@@ -244,8 +245,8 @@ def _masked_as_seen(text: str) -> str | None:
 
 
 def seen_forms(text: str) -> list[str]:
-    """The ways a reader may see `text`: `visible`, and with bidirectional controls in it,
-    also as they may show it (see bidi_forms)."""
+    """The ways a reader may see `text`: `visible`, and with a right-to-left override in it,
+    also as it shows it (see bidi_forms)."""
     return [visible(text), *(visible(form) for form in bidi_forms(text))]
 
 

@@ -113,6 +113,17 @@ def writable_file(text: str | None, option: str) -> Path | None:
     return path
 
 
+def no_identity_code(what: str, text: str, thing: str) -> None:
+    """Refuse a name given on the command line that holds an identity code as the door reads
+    it (a code hidden by a zero-width space too): `thing` names a system, never a person."""
+    from schemas.door import seen_code
+    from schemas.hetu import mask_codes
+
+    if seen_code(text):
+        raise UsageError(mask_codes(f"{what} {text} holds an identity code, and {thing} names "
+                                    "a system, never a person; give the system's name"))
+
+
 def users_own(mode: int) -> int:
     """A file's permissions without any for its group or others."""
     return stat.S_IMODE(mode) & 0o700

@@ -10,13 +10,13 @@ from typing import Any, BinaryIO
 
 from rich.console import Console
 
-from schemas.door import seen_code
 from schemas.errors import UsageError
 from schemas.hetu import mask_codes
 from schemas.types import FIRST_DAY, LAST_DAY
 from services import config
 from services.commands.common import (
     distinct_files,
+    no_identity_code,
     readable_file,
     replaced_on_success,
     writable_file,
@@ -58,9 +58,7 @@ def _check_source(source: str) -> None:
     except UnicodeEncodeError:  # bytes of another encoding, as the shell passed them
         raise UsageError("--source is not UTF-8 text; name the system in UTF-8, e.g. "
                          "--source workshop:PAJA-OULU-1") from None
-    if seen_code(source):  # as the door reads it: a code hidden by a zero-width space too
-        raise UsageError(mask_codes(f"--source {source} holds an identity code, and a source "
-                                    "names a system, never a person; give the system's name"))
+    no_identity_code("--source", source, "a source")
 
 
 def register(sub: Any) -> argparse.ArgumentParser:

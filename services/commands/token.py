@@ -5,9 +5,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from schemas.door import seen_code
 from schemas.errors import UsageError
-from schemas.hetu import mask_codes
+from services.commands.common import no_identity_code
 from services.ingest.live import tokens_path
 from services.ingest.tokens import TokenStore
 
@@ -45,12 +44,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.source:
         raise UsageError("'jatkumo token add NAME' needs --source, the source its events carry")
-    for what, text in (("the name", args.name), ("--source", args.source)):
-        # printed by `token list` and kept in the file: a token names a system, never a
-        # person (attack, 2026-12-05: both were stored and listed with a code in them)
-        if seen_code(text):
-            raise UsageError(mask_codes(f"{what} {text} holds an identity code; a token names "
-                                        "a system, never a person: give the system's name"))
+    # printed by `token list` and kept in the file (attack, 2026-12-05: both were stored and
+    # listed with a code in them)
+    no_identity_code("the name", args.name, "a token")
+    no_identity_code("--source", args.source, "a source")
     token = store.add(args.name, args.source)
     print(token)
     print(f"# the token of {args.name} (source {args.source}); it is shown only now",
