@@ -3,8 +3,8 @@ every line of one client lands in one partition (SPEC's rules are per client).
 
 The file is read and routed once (`batches`), by as many readers as there are workers, each
 over its own range of the file's lines (`line_ranges`); a partition's lines are written as
-frames (`frame`, `unframe`) into one spill file per reader, which the worker that owns the
-partition reads afterwards, in the order of the ranges."""
+frames (`frame`, `unframe`) into one spill file per reader (sealed: services/spill.py), which
+the worker that owns the partition reads afterwards, in the order of the ranges."""
 
 import re
 import struct
@@ -13,7 +13,6 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
 
 import orjson
 
@@ -161,14 +160,3 @@ def unframe(data: bytes, first: int = 0) -> Iterable[tuple[int, bytes]]:
     # the last, empty piece after the final \n is dropped
     return zip(map(first.__add__, numbers) if first else numbers,
                data[4 + 8 * count:].split(b"\n"), strict=False)
-
-
-def write_frame(f: BinaryIO, data: bytes) -> None:
-    f.write(_HEADER.pack(len(data)) + data)
-
-
-def read_frames(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        while head := f.read(4):
-            (size,) = _HEADER.unpack(head)
-            yield f.read(size)

@@ -38,6 +38,7 @@ from services.replay_files import (
     spool_folder,
 )
 from services.resolve import multi_partition_ids, resolve
+from services.spill import new_key
 from streams.core import evaluate
 
 PARALLEL_FROM_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
@@ -209,11 +210,12 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
 
     # Beside the DuckDB file, whose folder must be writable anyway (the events' may not be).
     with spool_folder(db.parent) as spool:
+        spill_key = new_key()  # in memory only, handed to the workers through their pipes
         procs, conns = [], []
         try:
             for part, span in enumerate(line_ranges(path, workers)):
-                job = replay_worker.Job(path, settings.pseudonym_key, part, workers, partitions,
-                                        settings.rules, spool, as_of, span)
+                job = replay_worker.Job(path, settings.pseudonym_key, spill_key, part, workers,
+                                        partitions, settings.rules, spool, as_of, span)
                 mine, theirs = ctx.Pipe()
                 proc = ctx.Process(target=replay_worker.run, daemon=True, args=(job, theirs))
                 proc.start()

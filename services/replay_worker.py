@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from analytics import columns
 from services.loader import LoadCounts, load
-from services.partition import Numbered, batches, frame, read_frames, unframe, write_frame
+from services.partition import Numbered, batches, frame, unframe
+from services.spill import SpillWriter, read_spill
 from streams.core import ClientState, Rules, evaluate
 
 CHUNK = 20_000  # clients evaluated per batch of result tables
@@ -35,6 +36,7 @@ PROGRESS_BYTES = 16 * 2**20  # routing progress is told the parent about this of
 class Job:
     path: Path  # the event file, named in dead letters' origin
     key: bytes | None
+    spill_key: bytes  # seals the spill files (services/spill.py); made by the parent per replay
     worker: int
     workers: int
     parts: int  # partitions k with k % workers == worker are this worker's
@@ -107,7 +109,7 @@ def run(job: Job, conn: Connection) -> None:
         states: dict[str, ClientState] = {}
         for index, k in enumerate(mine):
             spilled = [spill_path(job.spool, k, r) for r in range(job.workers)]
-            states, counts = load(_numbered(spilled, firsts), str(job.path), job.key, spool)
+            states, counts = load(_numbered(job, k, firsts), str(job.path), job.key, spool)
             for path in spilled:
                 path.unlink()
             total.merge(counts)
@@ -148,7 +150,8 @@ def spill_path(spool: Path, part: int, reader: int) -> Path:
 def route(job: Job, conn: Connection) -> int:
     """Spill the lines of this worker's range, each to its partition's file; the number of
     lines. The progress goes to the parent about every PROGRESS_BYTES."""
-    files = [spill_path(job.spool, k, job.worker).open("wb") for k in range(job.parts)]
+    files = [SpillWriter(spill_path(job.spool, k, job.worker), job.spill_key, k, job.worker)
+             for k in range(job.parts)]
     told = lines = 0
 
     def progress(done: int) -> None:
@@ -163,7 +166,7 @@ def route(job: Job, conn: Connection) -> int:
         for split in batches(job.path, job.parts, job.key, progress, job.span):
             for k, batch in enumerate(split):
                 if batch[0]:
-                    write_frame(files[k], frame(batch))
+                    files[k].write(frame(batch))
                     lines += len(batch[0])
     finally:
         for f in files:
@@ -172,12 +175,12 @@ def route(job: Job, conn: Connection) -> int:
     return lines
 
 
-def _numbered(spilled: list[Path], firsts: list[int]) -> Numbered:
+def _numbered(job: Job, part: int, firsts: list[int]) -> Numbered:
     """A partition's numbered lines from its spill files, range after range (the file's order),
     numbered as in the whole file."""
-    return chain.from_iterable(unframe(data, first) for path, first in zip(spilled, firsts,
-                                                                           strict=True)
-                               for data in read_frames(path))
+    return chain.from_iterable(
+        unframe(data, first) for reader, first in enumerate(firsts)
+        for data in read_spill(spill_path(job.spool, part, reader), job.spill_key, part, reader))
 
 
 def _park(states: dict[str, ClientState], path: Path) -> Path:

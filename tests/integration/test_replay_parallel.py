@@ -2,14 +2,17 @@
 
 import random
 from datetime import date
+from multiprocessing import Pipe
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from services import replay_worker
 from services.config import Settings
 from services.partition import line_ranges
 from services.replay import replay
+from services.spill import new_key
 from tests.helpers import script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,3 +97,32 @@ def test_a_line_longer_than_a_workers_range_leaves_that_worker_nothing_to_read(
     assert a == b
     origins = sorted(int(o.rsplit(":", 1)[1]) for _raw, _reason, o in a["dead_letters"])
     assert origins == [1, one.lines] and "131052-308T" not in repr(a["dead_letters"])
+
+
+def test_the_spill_files_hold_no_identity_code_and_give_back_every_line(
+        event_file: Path, tmp_path: Path) -> None:
+    """The raw lines a reader routes (identity codes not yet pseudonymised) are sealed on disk,
+    and the partitions' owners read back every line of the file, each once, numbered as in it."""
+    hetus = [b"131052-308T", b"010101A900C", b"290200A901H"]  # valid codes (SPEC's example, test)
+    lines = event_file.read_bytes().splitlines()
+    for i, hetu in enumerate(hetus):
+        lines.insert(100 * i + 7, b'{"event_id":"x%d","client_hetu":"%s","note":"%s"}'
+                     % (i, hetu, hetu))
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    spool, key, parts, workers = tmp_path / "spool", new_key(), 3, 2
+    spool.mkdir()
+    firsts = [0]
+    for reader, span in enumerate(line_ranges(path, workers)):
+        job = replay_worker.Job(path, b"k", key, reader, workers, parts, Settings().rules,
+                                spool, None, span)
+        _parent, theirs = Pipe()  # the parent's end kept open: route tells it the progress
+        firsts.append(firsts[-1] + replay_worker.route(job, theirs))
+    on_disk = b"".join(p.read_bytes() for p in spool.iterdir())
+    assert len(on_disk) > path.stat().st_size  # every line is there, sealed
+    for hetu in hetus:
+        assert hetu not in on_disk and hetu[:6] not in on_disk
+    assert b"client_hetu" not in on_disk and b"event_type" not in on_disk
+    back = sorted(pair for k in range(parts)
+                  for pair in replay_worker._numbered(job, k, firsts[:-1]))
+    assert back == list(enumerate(lines, start=1))

@@ -1,7 +1,6 @@
 """Routing a file's lines to partitions: every line of one client (as the door sees it) lands in
 one partition, and the frames that carry them give back the same numbered lines."""
 
-import io
 import itertools
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from services.partition import (
     batches,
     frame,
     line_ranges,
-    read_frames,
     read_lines,
     unframe,
-    write_frame,
 )
+from services.spill import SpillWriter, new_key, read_spill
 
 KEY = b"partition-test"
 HETU = "131052-308T"  # valid identity code (the SPEC's example)
@@ -78,14 +76,14 @@ def test_frames_carry_numbered_lines_through_a_pipe_or_a_file(tmp_path: Path) ->
     path = tmp_path / "events.jsonl"
     path.write_bytes(b'{"a": 1}\n\n  \n{"b": 2}\r\nlast line without newline')
     got = []
-    spill = io.BytesIO()
-    for split in batches(path, 1, None):
-        got += list(unframe(frame(split[0])))
-        write_frame(spill, frame(split[0]))
+    key = new_key()
+    with SpillWriter(tmp_path / "spill", key, 0, 0) as spill:
+        for split in batches(path, 1, None):
+            got += list(unframe(frame(split[0])))
+            spill.write(frame(split[0]))
     assert got == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}'),
                    (5, b"last line without newline")]
-    (tmp_path / "spill").write_bytes(spill.getvalue())
-    assert [p for data in read_frames(tmp_path / "spill") for p in unframe(data)] == got
+    assert [p for data in read_spill(tmp_path / "spill", key, 0, 0) for p in unframe(data)] == got
     # a later range's lines, numbered from 1 by its reader, after the 100 lines before it
     assert list(unframe(frame(([1, 2], [b"a", b"b"])), 100)) == [(101, b"a"), (102, b"b")]
 
