@@ -32,7 +32,7 @@ KEY_VAR = "JATKUMO_PSEUDONYM_KEY"
 
 @dataclass(frozen=True)
 class Settings:
-    pseudonym_key: bytes | None = None
+    pseudonym_key: bytes | None = field(default=None, repr=False)  # no repr shows the key
     rules: Rules = field(default_factory=Rules)
     areas_file: str | None = None  # CSV code,internal_area overriding the default areas
     duckdb_memory: str = "1GB"  # memory limit of the DuckDB writer in replay

@@ -210,7 +210,7 @@ def _parallel(path: Path, db: Path, store: Store, writer: BackgroundWriter, sett
 
     # Beside the DuckDB file, whose folder must be writable anyway (the events' may not be).
     with spool_folder(db.parent) as spool:
-        spill_key = new_key()  # in memory only, handed to the workers through their pipes
+        spill_key = new_key()  # in memory only: in the workers' pickled arguments, over a pipe
         procs, conns = [], []
         try:
             for part, span in enumerate(line_ranges(path, workers)):

@@ -14,7 +14,8 @@ import pickle
 import resource
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from multiprocessing.connection import Connection
@@ -23,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics import columns
+from schemas.errors import JatkumoError
 from services.loader import LoadCounts, load
 from services.partition import Numbered, batches, frame, unframe
 from services.spill import SpillWriter, read_spill
@@ -35,8 +37,8 @@ PROGRESS_BYTES = 16 * 2**20  # routing progress is told the parent about this of
 @dataclass(frozen=True)
 class Job:
     path: Path  # the event file, named in dead letters' origin
-    key: bytes | None
-    spill_key: bytes  # seals the spill files (services/spill.py); made by the parent per replay
+    key: bytes | None = field(repr=False)  # no repr of a Job (a log, a traceback) shows a key
+    spill_key: bytes = field(repr=False)  # seals the spill files (services/spill.py), per replay
     worker: int
     workers: int
     parts: int  # partitions k with k % workers == worker are this worker's
@@ -100,6 +102,9 @@ def run(job: Job, conn: Connection) -> None:
     MiB, CPU seconds) or ("error", text); from the parent: the number of lines before each range
     once all are routed, then the as-of date."""
     gc.disable()  # millions of small acyclic tuples: the cycle collector would only cost time
+    # No core dump of a crash: this process's memory holds raw lines (codes before the door)
+    # and the keys.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
         spool = _Spool(job.spool, job.worker)
         conn.send(("routed", route(job, conn)))
@@ -132,6 +137,8 @@ def run(job: Job, conn: Connection) -> None:
                    use.ru_utime + use.ru_stime))
     except _ParentGone:
         pass  # a killed replay: nobody to tell, and the next one removes the spool folder
+    except JatkumoError as e:  # a message for the user, not a traceback
+        conn.send(("error", str(e)))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
     finally:
@@ -149,9 +156,8 @@ def spill_path(spool: Path, part: int, reader: int) -> Path:
 
 def route(job: Job, conn: Connection) -> int:
     """Spill the lines of this worker's range, each to its partition's file; the number of
-    lines. The progress goes to the parent about every PROGRESS_BYTES."""
-    files = [SpillWriter(spill_path(job.spool, k, job.worker), job.spill_key, k, job.worker)
-             for k in range(job.parts)]
+    lines. The progress goes to the parent about every PROGRESS_BYTES. A routing that fails
+    leaves no spill file of its own (none without its trailer)."""
     told = lines = 0
 
     def progress(done: int) -> None:
@@ -162,15 +168,15 @@ def route(job: Job, conn: Connection) -> int:
             conn.send(("read", done - told))
             told = done
 
-    try:
+    with ExitStack() as stack:  # each writer's exit: its trailer, or on an error no file
+        files = [stack.enter_context(SpillWriter(spill_path(job.spool, k, job.worker),
+                                                 job.spill_key, k, job.worker))
+                 for k in range(job.parts)]
         for split in batches(job.path, job.parts, job.key, progress, job.span):
             for k, batch in enumerate(split):
                 if batch[0]:
                     files[k].write(frame(batch))
                     lines += len(batch[0])
-    finally:
-        for f in files:
-            f.close()
     conn.send(("read", job.span[1] - job.span[0] - told))
     return lines
 

@@ -3,14 +3,23 @@ one spill file per partition, which the partition's owner reads back later (serv
 replay_worker.py). Those are the raw lines, before the door: identity codes not yet
 pseudonymised. So every frame is sealed with AES-256-GCM under a key made for one replay, held
 only in the memory of the replay's processes (SPEC 1.2: a code exists nowhere after the door;
-on disk it is never readable, and a replay that is killed leaves only noise, which the next
-replay removes).
+no spill file holds a readable one, and a replay that is killed leaves only noise, which the
+next replay removes).
 
-The nonce of a frame is its place: (partition, reader, sequence number). A frame changed, moved
-to another place or file, or a file cut short is an error when it is read back, never other
-lines: the file ends in a sealed trailer that holds the number of frames before it. (AES-GCM
-with AES-NI seals about 11 GB/s a core here: a national file's 6.5 GiB cost about a second.)"""
+Nonces: each file begins with 8 random bytes of its own, and a frame's nonce is those and the
+frame's number, so no two frames under one key share a nonce whoever writes them (a caller's
+mistake could not turn two files into one another's key stream). The frame's place (partition,
+reader) and kind are its associated data: a frame changed, moved to another place or file, or a
+file cut short is an error when it is read back, never other lines; the file ends in a sealed
+trailer that holds the number of frames before it, written only by a writer that finished.
+(AES-GCM seals about 11 GB/s a core on this project's machine, an x86-64 with AES-NI: a
+national file's 6.5 GiB cost about a second.)
 
+A reader hands frames out before it reaches the trailer: whoever reads must throw away what it
+made of them when the reading fails (replay does: a failed replay writes nothing)."""
+
+import os
+import secrets
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +31,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from schemas.errors import JatkumoError
 
 _SIZE = struct.Struct("<I")
-_NONCE = struct.Struct("<III")  # partition, reader, frame number: 12 bytes, unique per key
-_TRAILER = b"end"  # associated data of the trailer, so no frame can stand in for it
-_DATA = b"lines"
+_FILE_ID = 8  # random bytes that begin a file and its frames' nonces
+_SEQ = struct.Struct("<I")  # the frame's number: the nonce's last 4 bytes
+_PLACE = struct.Struct("<II")  # partition, reader
+_TAG = 16  # bytes AES-GCM adds to a frame
+# A frame's kind, in its associated data: lines that end a write, a piece of a longer write
+# (AES-GCM takes less than 2 GiB at a time; one line of an event file may be longer), the
+# trailer (so no frame can stand in for it).
+_LINES, _PIECE, _TRAILER = b"L", b"P", b"T"
+PIECE_BYTES = 1 << 30
 
 
 def new_key() -> bytes:
@@ -33,63 +48,113 @@ def new_key() -> bytes:
 
 
 class SpillWriter:
-    """Writes the sealed frames of one partition's lines from one reader."""
+    """Writes the sealed frames of one partition's lines from one reader. Closed after its
+    last write, it ends the file with the trailer; left because of an error, it removes the
+    file instead (a file without a trailer is never taken as whole)."""
 
     def __init__(self, path: Path, key: bytes, part: int, reader: int) -> None:
+        self.path = path
         self._aead = AESGCM(key)
-        self._place = (part, reader)
+        self._place = _PLACE.pack(part, reader)
+        self._id = secrets.token_bytes(_FILE_ID)
         self._seq = 0
-        # Only this user's: the folder is already (tempfile.mkdtemp), the file is too.
-        self._file = path.open("xb")
-        path.chmod(0o600)
+        # Only this user's from the first byte; never over a file that is there already.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self._file = os.fdopen(fd, "wb")
+        self._file.write(self._id)
 
     def write(self, data: bytes) -> None:
-        self._put(data, _DATA)
+        rest = memoryview(data)
+        while len(rest) > PIECE_BYTES:
+            self._put(rest[:PIECE_BYTES], _PIECE)
+            rest = rest[PIECE_BYTES:]
+        self._put(rest, _LINES)
 
-    def _put(self, data: bytes, aad: bytes) -> None:
-        sealed = self._aead.encrypt(_NONCE.pack(*self._place, self._seq), data, aad)
+    def _put(self, data: bytes | memoryview, kind: bytes) -> None:
+        nonce = self._id + _SEQ.pack(self._seq)  # struct.error past 2**32 frames: no wrap
+        sealed = self._aead.encrypt(nonce, data, self._place + kind)
         self._seq += 1
         self._file.write(_SIZE.pack(len(sealed)) + sealed)
 
     def close(self) -> None:
+        """The trailer, and the file closed: call once every frame is written."""
         if not self._file.closed:
-            self._put(_SIZE.pack(self._seq), _TRAILER)
-            self._file.close()
+            try:
+                self._put(_SIZE.pack(self._seq), _TRAILER)
+            finally:
+                self._file.close()
+
+    def abort(self) -> None:
+        """Closed without a trailer, and removed: what a failed routing leaves."""
+        self._file.close()
+        self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> "SpillWriter":
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.close()
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def read_spill(path: Path, key: bytes, part: int, reader: int) -> Iterator[bytes]:
-    """The frames of a spill file as they were written; JatkumoError where the file is not what
-    this replay wrote there (changed, swapped, cut short)."""
+    """The writes of a spill file as they were made; JatkumoError where the file is not what
+    this replay wrote there (changed, swapped, cut short, gone)."""
     aead = AESGCM(key)
-    with path.open("rb") as f:
-        seq = 0
+    place = _PLACE.pack(part, reader)
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        raise _changed(path, f"it cannot be read: {e.strerror}") from None
+    with f:
+        left = os.fstat(f.fileno()).st_size
+        file_id = f.read(_FILE_ID)
+        left -= len(file_id)
+        seq, pieces = 0, []
         while True:
             head = f.read(_SIZE.size)
-            sealed = f.read(_SIZE.unpack(head)[0]) if len(head) == _SIZE.size else b""
-            if not sealed:
+            left -= len(head)
+            size = _SIZE.unpack(head)[0] if len(head) == _SIZE.size else 0
+            if len(file_id) < _FILE_ID or not _TAG <= size <= left:  # never a read past the end
                 raise _changed(path, "it ends before its last frame")
-            nonce = _NONCE.pack(part, reader, seq)
+            sealed = f.read(size)
+            left -= size
+            nonce = file_id + _SEQ.pack(seq)
+            kind = _LINES
             try:
-                data = aead.decrypt(nonce, sealed, _DATA)
+                data = aead.decrypt(nonce, sealed, place + _LINES)
             except InvalidTag:
-                try:
-                    count = aead.decrypt(nonce, sealed, _TRAILER)
-                except InvalidTag:
-                    raise _changed(path, f"frame {seq} is not the one written there") from None
-                if count != _SIZE.pack(seq) or f.read(1):
-                    raise _changed(path, "it has frames after its last one") from None
-                return
-            yield data
+                data, kind = _other_kind(aead, nonce, sealed, place, path, seq)
             seq += 1
+            if kind == _PIECE:
+                pieces.append(data)
+                continue
+            if kind == _TRAILER:
+                if pieces or data != _SIZE.pack(seq - 1) or left:
+                    raise _changed(path, "its frames do not end where its trailer says")
+                return
+            if pieces:
+                data = b"".join([*pieces, data])
+                pieces = []
+            yield data
+
+
+def _other_kind(aead: AESGCM, nonce: bytes, sealed: bytes, place: bytes, path: Path,
+                seq: int) -> tuple[bytes, bytes]:
+    """A frame that is not lines: a piece of a long write or the trailer, else an error."""
+    for kind in (_PIECE, _TRAILER):
+        try:
+            return aead.decrypt(nonce, sealed, place + kind), kind
+        except InvalidTag:
+            pass
+    raise _changed(path, f"frame {seq} is not the one written there")
 
 
 def _changed(path: Path, why: str) -> JatkumoError:
-    return JatkumoError(f"the replay's spill file {path.name} was changed while the replay ran "
-                        f"({why}); run the replay again")
+    return JatkumoError(
+        f"the replay's spill file {path.name} (in {path.parent}, beside the DuckDB file) was "
+        f"changed while the replay ran ({why}): did another process write there? Run the replay "
+        "again")

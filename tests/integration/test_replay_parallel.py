@@ -1,6 +1,8 @@
 """A replay split over worker processes leaves exactly the relations of an in-process replay."""
 
+import gc
 import random
+import threading
 from datetime import date
 from multiprocessing import Pipe
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from services import replay as replay_module
 from services import replay_worker
 from services.config import Settings
 from services.partition import line_ranges
@@ -126,3 +129,47 @@ def test_the_spill_files_hold_no_identity_code_and_give_back_every_line(
     back = sorted(pair for k in range(parts)
                   for pair in replay_worker._numbered(job, k, firsts[:-1]))
     assert back == list(enumerate(lines, start=1))
+
+
+def test_each_replay_seals_its_spill_under_a_key_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys: list[bytes] = []
+
+    def made() -> bytes:
+        keys.append(new_key())
+        return keys[-1]
+
+    monkeypatch.setattr(replay_module, "new_key", made)
+    path = tmp_path / "events.jsonl"
+    write_events(path, 2_000, seed=3)
+    settings = Settings(pseudonym_key=b"parallel-test")
+    for run in range(2):
+        assert replay(path, tmp_path / f"{run}.duckdb", settings, None, workers=2,
+                      partitions=2).workers == 2
+    assert len(keys) == 2 and keys[0] != keys[1]
+
+
+def test_a_spill_file_changed_under_a_worker_fails_the_replay_with_a_message(
+        event_file: Path, tmp_path: Path) -> None:
+    """Between routing and loading, partition 0's file is swapped for partition 1's: the worker
+    tells the parent what happened in words (no traceback), instead of loading other lines."""
+    spool, key = tmp_path / "spool", new_key()
+    spool.mkdir()
+    job = replay_worker.Job(event_file, b"k", key, 0, 1, 2, Settings().rules, spool, None,
+                            (0, event_file.stat().st_size))
+    parent, child = Pipe()
+    worker = threading.Thread(target=replay_worker.run, args=(job, child))
+    try:
+        worker.start()
+        while (message := parent.recv())[0] == "read":
+            pass
+        assert message[0] == "routed" and message[1] > 30_000
+        first, second = (replay_worker.spill_path(spool, k, 0) for k in (0, 1))
+        first.write_bytes(second.read_bytes())
+        parent.send([0])
+        kind, text = parent.recv()
+        worker.join()
+    finally:
+        gc.enable()  # run() turns the collector off for its process: this test's process
+    assert kind == "error" and "Traceback" not in text
+    assert "spill file lines.0.0" in text and "was changed while the replay ran" in text
