@@ -114,7 +114,7 @@ def run(job: Job, conn: Connection) -> None:
         states: dict[str, ClientState] = {}
         for index, k in enumerate(mine):
             spilled = [spill_path(job.spool, k, r) for r in range(job.workers)]
-            states, counts = load(_numbered(job, k, firsts), str(job.path), job.key, spool)
+            states, counts = load(_numbered(job, k, spilled, firsts), str(job.path), job.key, spool)
             for path in spilled:
                 path.unlink()
             total.merge(counts)
@@ -181,12 +181,13 @@ def route(job: Job, conn: Connection) -> int:
     return lines
 
 
-def _numbered(job: Job, part: int, firsts: list[int]) -> Numbered:
-    """A partition's numbered lines from its spill files, range after range (the file's order),
-    numbered as in the whole file."""
+def _numbered(job: Job, part: int, spilled: list[Path], firsts: list[int]) -> Numbered:
+    """A partition's numbered lines from its spill files (one per reader), range after range
+    (the file's order), numbered as in the whole file."""
     return chain.from_iterable(
-        unframe(data, first) for reader, first in enumerate(firsts)
-        for data in read_spill(spill_path(job.spool, part, reader), job.spill_key, part, reader))
+        unframe(data, first)
+        for reader, (path, first) in enumerate(zip(spilled, firsts, strict=True))
+        for data in read_spill(path, job.spill_key, part, reader))
 
 
 def _park(states: dict[str, ClientState], path: Path) -> Path:

@@ -127,7 +127,9 @@ def test_the_spill_files_hold_no_identity_code_and_give_back_every_line(
         assert hetu not in on_disk and hetu[:6] not in on_disk
     assert b"client_hetu" not in on_disk and b"event_type" not in on_disk
     back = sorted(pair for k in range(parts)
-                  for pair in replay_worker._numbered(job, k, firsts[:-1]))
+                  for pair in replay_worker._numbered(
+                      job, k, [replay_worker.spill_path(spool, k, r) for r in range(workers)],
+                      firsts[:-1]))
     assert back == list(enumerate(lines, start=1))
 
 
