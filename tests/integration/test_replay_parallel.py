@@ -175,3 +175,33 @@ def test_a_spill_file_changed_under_a_worker_fails_the_replay_with_a_message(
         gc.enable()  # run() turns the collector off for its process: this test's process
     assert kind == "error" and "Traceback" not in text
     assert "spill file lines.0.0" in text and "was changed while the replay ran" in text
+
+
+def test_hostile_lines_come_through_the_sealed_spill_as_through_one_process(
+        tmp_path: Path) -> None:
+    """Bytes a sender may write (NUL, invalid UTF-8, a lone CR, a 3 MiB line, codes hidden in
+    escapes, a line of only a length prefix's worth of bytes) give the relations and dead
+    letters of an in-process replay; no code reaches either file."""
+    path = tmp_path / "events.jsonl"
+    write_events(path, 3_000, seed=4)
+    lines = path.read_bytes().splitlines()
+    hostile = [b"\x00" * 64, b"\xff\xfe\xfd", b"\r", b"L" * 17, b"T",
+               b'{"client_hetu": "131052-308T", "note": "' + b"x" * (3 << 20) + b'"}',
+               b'{"event_id": "1", "client_id": "\\u0031\\u0033\\u0031\\u0030\\u0035\\u0032-308T"}',
+               b'{"client_id": "a\\"b", "x": "\\ud800"}', b"\x1b]0;title\x07"]
+    for i, line in enumerate(hostile):
+        lines.insert(97 * i + 1, line)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    settings = Settings(pseudonym_key=b"parallel-test")
+    one = replay(path, tmp_path / "one.duckdb", settings, date(2024, 6, 30), workers=1)
+    two = replay(path, tmp_path / "two.duckdb", settings, date(2024, 6, 30), workers=2,
+                 partitions=3)
+    assert (one.lines, one.taken, one.dead_letters) == (two.lines, two.taken, two.dead_letters)
+    a, b = relations(tmp_path / "one.duckdb"), relations(tmp_path / "two.duckdb")
+    for name in RELATIONS:
+        assert a[name] == b[name], name
+    assert len(a["dead_letters"]) == len(hostile) - 1  # a lone CR is an empty line: skipped
+    for db in ("one", "two"):
+        data = (tmp_path / f"{db}.duckdb").read_bytes()
+        assert b"131052-308T" not in data and b"131052" not in data
+    assert not list(tmp_path.glob(".jatkumo-replay-*"))  # the spool folder is gone

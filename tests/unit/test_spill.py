@@ -95,6 +95,8 @@ def test_keys_differ_from_key_to_key(tmp_path: Path) -> None:
     "flip a byte", "cut at a frame's end", "cut inside a frame", "drop the trailer",
     "frame appended", "frames swapped", "another partition's file", "another reader's file",
     "empty file", "only the id", "size past the end", "another file's id", "file gone",
+    "lines marked as the trailer", "lines marked as a piece", "an unknown kind",
+    "another file's frame in its place",
 ])
 def test_a_file_that_is_not_what_was_written_is_an_error(tmp_path: Path, harm: str) -> None:
     key = new_key()
@@ -124,6 +126,12 @@ def test_a_file_that_is_not_what_was_written_is_an_error(tmp_path: Path, harm: s
         raw = b"\x00" * 8 + raw[8:]
     elif harm == "file gone":
         path.unlink()
+    elif harm.startswith("lines marked") or harm == "an unknown kind":
+        kind = {"trailer": b"T", "piece": b"P"}.get(harm.split()[-1], b"X")
+        raw = file_id + frames[0][:4] + kind + frames[0][5:] + b"".join(frames[1:])
+    elif harm == "another file's frame in its place":  # same place, key and number
+        _write(tmp_path / "other", key)
+        raw = file_id + _frames((tmp_path / "other").read_bytes())[1][0] + b"".join(frames[1:])
     else:
         other = tmp_path / "other"
         _write(other, key, *((4, 1) if harm == "another partition's file" else (3, 0)))
@@ -153,3 +161,14 @@ def test_a_spill_file_is_never_written_over(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         SpillWriter(tmp_path / "s", new_key(), 0, 0)
     assert (tmp_path / "s").read_bytes() == b"placed there first"
+
+
+def test_a_link_planted_where_a_spill_file_goes_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"someone's file")
+    (tmp_path / "s").symlink_to(target)
+    (tmp_path / "dangling").symlink_to(tmp_path / "not-yet")
+    for name in ("s", "dangling"):
+        with pytest.raises(FileExistsError):
+            SpillWriter(tmp_path / name, new_key(), 0, 0)
+    assert target.read_bytes() == b"someone's file" and not (tmp_path / "not-yet").exists()
