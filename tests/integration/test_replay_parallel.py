@@ -14,7 +14,7 @@ from services import replay as replay_module
 from services import replay_worker
 from services.config import Settings
 from services.partition import line_ranges
-from services.replay import replay
+from services.replay import ReplayReport, replay
 from services.spill import new_key
 from tests.helpers import script
 
@@ -38,6 +38,21 @@ def relations(db: Path) -> dict[str, list[tuple[object, ...]]]:
         return out
     finally:
         con.close()
+
+
+def same_in_one_and_two(path: Path, tmp_path: Path, as_of: date, partitions: int,
+                        ) -> tuple[ReplayReport, dict[str, list[tuple[object, ...]]]]:
+    """Replay `path` in one process and in two workers: the same report and relations (the
+    one process's returned)."""
+    settings = Settings(pseudonym_key=b"parallel-test")
+    one = replay(path, tmp_path / "one.duckdb", settings, as_of, workers=1)
+    two = replay(path, tmp_path / "two.duckdb", settings, as_of, workers=2,
+                 partitions=partitions)
+    assert (one.lines, one.taken, one.dead_letters) == (two.lines, two.taken, two.dead_letters)
+    a, b = relations(tmp_path / "one.duckdb"), relations(tmp_path / "two.duckdb")
+    for name in RELATIONS:
+        assert a[name] == b[name], name
+    return one, a
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +106,7 @@ def test_a_line_longer_than_a_workers_range_leaves_that_worker_nothing_to_read(
     assert len(junk) > len(events) + 1000  # the middle of the file is inside it
     path.write_bytes(junk + events + junk[:1000])  # and a piece last, with no newline
     assert line_ranges(path, 2)[1][0] == len(junk)  # the second worker's range: after it
-    settings = Settings(pseudonym_key=b"parallel-test")
-    one = replay(path, tmp_path / "one.duckdb", settings, date(2023, 6, 30), workers=1)
-    two = replay(path, tmp_path / "two.duckdb", settings, date(2023, 6, 30), workers=2,
-                 partitions=2)
-    assert (one.lines, one.taken, one.dead_letters) == (two.lines, two.taken, two.dead_letters)
-    a, b = relations(tmp_path / "one.duckdb"), relations(tmp_path / "two.duckdb")
-    assert a == b
+    one, a = same_in_one_and_two(path, tmp_path, date(2023, 6, 30), partitions=2)
     origins = sorted(int(o.rsplit(":", 1)[1]) for _raw, _reason, o in a["dead_letters"])
     assert origins == [1, one.lines] and "131052-308T" not in repr(a["dead_letters"])
 
@@ -192,14 +201,7 @@ def test_hostile_lines_come_through_the_sealed_spill_as_through_one_process(
     for i, line in enumerate(hostile):
         lines.insert(97 * i + 1, line)
     path.write_bytes(b"\n".join(lines) + b"\n")
-    settings = Settings(pseudonym_key=b"parallel-test")
-    one = replay(path, tmp_path / "one.duckdb", settings, date(2024, 6, 30), workers=1)
-    two = replay(path, tmp_path / "two.duckdb", settings, date(2024, 6, 30), workers=2,
-                 partitions=3)
-    assert (one.lines, one.taken, one.dead_letters) == (two.lines, two.taken, two.dead_letters)
-    a, b = relations(tmp_path / "one.duckdb"), relations(tmp_path / "two.duckdb")
-    for name in RELATIONS:
-        assert a[name] == b[name], name
+    _one, a = same_in_one_and_two(path, tmp_path, date(2024, 6, 30), partitions=3)
     assert len(a["dead_letters"]) == len(hostile) - 1  # a lone CR is an empty line: skipped
     for db in ("one", "two"):
         data = (tmp_path / f"{db}.duckdb").read_bytes()
