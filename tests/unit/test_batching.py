@@ -16,6 +16,8 @@ from faust.types import TP
 
 from streams.batching import (
     BACKLOG,
+    BACKLOG_BYTES,
+    BACKLOG_WAIT,
     FETCH_MAX_WAIT_MS,
     TOP_UP,
     batch_transport,
@@ -28,8 +30,8 @@ EVENTS = TP("ev", 0)
 CHANGELOG = TP("state-changelog", 0)
 
 
-def records(tp: TP, offsets: range | list[int]) -> list[Any]:
-    return [ConsumerRecord(tp.topic, tp.partition, o, 0, 0, b"k", b"v", None, 1, 1, [])
+def records(tp: TP, offsets: range | list[int], value: bytes = b"v") -> list[Any]:
+    return [ConsumerRecord(tp.topic, tp.partition, o, 0, 0, b"k", value, None, 1, 1, [])
             for o in offsets]
 
 
@@ -129,6 +131,25 @@ def test_a_backlog_is_gathered_into_one_batch() -> None:
     rig = drained([{EVENTS: records(EVENTS, range(0, BACKLOG))},
                    {EVENTS: records(EVENTS, range(BACKLOG, BACKLOG + 5))}])
     assert [len(b) for b in rig.handed] == [BACKLOG + 5]
+
+
+def test_a_backlog_waits_for_the_fetch_under_way_until_a_round_brings_nothing() -> None:
+    # taking only what was prefetched cut a backlog into batches of one fetch round each,
+    # and each batch evaluates and writes every client it touches again
+    rig = drained([{EVENTS: records(EVENTS, range(0, BACKLOG))},
+                   {EVENTS: records(EVENTS, range(BACKLOG, 2 * BACKLOG))},
+                   {EVENTS: records(EVENTS, range(2 * BACKLOG, 3 * BACKLOG))}])
+    assert [len(b) for b in rig.handed] == [3 * BACKLOG]
+    assert rig.timeouts == [1.0, BACKLOG_WAIT, BACKLOG_WAIT, BACKLOG_WAIT]
+
+
+def test_a_round_of_few_but_large_records_is_a_backlog() -> None:
+    # a record of claims holds a whole batch's claims of a partition: four rounds of three
+    # such records are one batch, not two
+    big = b"c" * (BACKLOG_BYTES // 3 + 1)
+    rig = drained([{EVENTS: records(EVENTS, range(3 * i, 3 * i + 3), big)} for i in range(4)])
+    assert [len(b) for b in rig.handed] == [12]
+    assert rig.timeouts == [1.0, *[BACKLOG_WAIT] * 4]
 
 
 def test_a_live_batch_takes_the_next_fetch_too_and_no_more() -> None:
