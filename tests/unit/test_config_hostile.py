@@ -286,6 +286,19 @@ def test_broker_jvm_options_default_and_given() -> None:
         == ["-XX:-UseCompressedOops", "-XX:CICompilerCount=2"]
 
 
+def test_the_broker_gets_its_whole_heap_at_start_and_the_tools_do_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.kafka_broker import java_options
+
+    monkeypatch.setenv("JATKUMO_KAFKA_HEAP", "-Xmx2g")
+    monkeypatch.delenv("JATKUMO_KAFKA_JIT", raising=False)
+    assert java_options("kafka.Kafka") == ["-Xmx2g", "-XX:TieredStopAtLevel=1", "-Xms2g",
+                                           "-XX:+AlwaysPreTouch"]
+    assert java_options("kafka.tools.StorageTool") == ["-Xmx2g", "-XX:TieredStopAtLevel=1"]
+    monkeypatch.delenv("JATKUMO_KAFKA_HEAP")
+    assert "-Xms512m" in java_options("kafka.Kafka")
+
+
 @pytest.mark.parametrize("token, said", [
     ("secret", "at least 16 characters"),
     ("  fifteen-chars  ", "at least 16 characters"),
