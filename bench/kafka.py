@@ -38,12 +38,12 @@ Needs the jars (bash deploy/setup.d/kafka.sh).
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -148,13 +148,16 @@ class CpuShares:
         self.began = time.monotonic()
         self.used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
-    def _spent(self) -> dict[str, float]:
-        return {name: cpu_seconds(pid) - self.used[name] for name, pid in self.pids.items()}
+    def _spent(self, ended: dict[str, float] | None = None) -> dict[str, float]:
+        ended = ended or {}
+        return {name: (ended[name] if name in ended else cpu_seconds(pid)) - self.used[name]
+                for name, pid in self.pids.items()}
 
-    def per_event(self, events: int) -> str:
-        """CPU time an event cost each process since the start, in µs."""
+    def per_event(self, events: int, ended: dict[str, float] | None = None) -> str:
+        """CPU time an event cost each process since the start, in µs. `ended`: the CPU
+        seconds of processes that have exited, as they said before they did."""
         return ", ".join(f"{name} {spent / events * 1e6:.1f} µs"
-                         for name, spent in self._spent().items())
+                         for name, spent in self._spent(ended).items())
 
     def shares(self) -> str:
         wall = time.monotonic() - self.began
@@ -164,7 +167,6 @@ class CpuShares:
 def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
                profile: Path | None = None) -> dict[str, float]:
     from services.publish import publish
-    from services.sink import run_sink
 
     print(f"throughput, {order} order: {load()}", flush=True)
     events = work / "events.jsonl"
@@ -174,9 +176,13 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     drained = CpuShares({"broker": broker_pid, "drain": os.getpid()})
     baseline = asyncio.run(drain(bootstrap, count))
     drain_cpu = drained.per_event(count)
-    workers_done = threading.Event()
-    sink = threading.Thread(target=run_sink, args=(work / "t.duckdb", s, k), kwargs={
-        "until_caught_up": workers_done.is_set})
+    # The sink in a process of its own, as `jatkumo run` starts it. It was a thread of this
+    # process, beside the lag polls below: a sixth of "the sink's" CPU was those polls
+    # (kafka-python's admin client every 0.1 s, py-spy), and they held its GIL.
+    mp = multiprocessing.get_context("fork")
+    workers_done, sink_cpu = mp.Event(), mp.Value("d", 0.0)
+    sink = mp.Process(target=sink_until,
+                      args=(bootstrap, work / "t.duckdb", workers_done, sink_cpu))
     started = time.monotonic()
     worker = worker_for(bootstrap, "2024-12-31", work / "w", profile)
     sink.start()
@@ -184,7 +190,9 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     while not lag.group_stable():  # imports, topics, the group joined and synced
         time.sleep(0.05)
     ready = time.monotonic()
-    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": os.getpid()})
+    assert sink.pid is not None  # started above
+    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid,
+                     "lag polls": os.getpid()})
     while lag() != 0:
         time.sleep(0.1)
     worker_done = time.monotonic()
@@ -192,7 +200,9 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     workers_done.set()
     sink.join()
     ended = time.monotonic()
-    used = cpu.per_event(count)
+    if sink.exitcode != 0:
+        raise SystemExit(f"the sink stopped with status {sink.exitcode}: see its output above")
+    used = cpu.per_event(count, {"sink": sink_cpu.value})
     worker.terminate()
     worker.wait()
     ours, cold = count / (ended - ready), count / (ended - started)
@@ -205,9 +215,22 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     # What bounds the ratio on this machine: CPU an event costs each process, against the
     # cores there are. The broker's share is work the worker's exactly-once output asks of it
     # (changelogs, claims, results, transaction markers), on the same cores.
-    print(f"  CPU an event: raw drain {drain_cpu}; worker + sink {used} (sink: this "
-          "process, its reads and writes)", flush=True)
+    print(f"  CPU an event: raw drain {drain_cpu}; worker + sink {used} (lag polls: this "
+          "process asking the broker every 0.1 s whether the worker is done)", flush=True)
     return {"ratio": ours / baseline, "startup": ready - started, "cold": cold / baseline}
+
+
+def sink_until(bootstrap: str, db: Path, workers_done: Any, spent: Any) -> None:
+    """The throughput part's sink, in a process of its own: until the worker is done and
+    every row is written. `spent`: its CPU seconds at the end, what /proc said of it while
+    it ran (it is gone when the caller looks)."""
+    from services.sink import run_sink
+
+    s, k = settings(bootstrap, "2024-12-31")
+    try:
+        run_sink(db, s, k, until_caught_up=workers_done.is_set)
+    finally:
+        spent.value = time.process_time()
 
 
 def signed(client: str, n: int) -> dict[str, object]:
@@ -327,7 +350,6 @@ def latency(bootstrap: str, broker_pid: int, work: Path, rate: int, seconds: int
     """Publish -> the gap row visible in the sink's DuckDB file, `runs` windows of
     `seconds` at `rate` events/s into one running worker and sink, after a warm-up window
     of `warmup` seconds at that rate (reported, not counted). Returns each run's p99 (s)."""
-    import multiprocessing
 
     print(f"latency: {load()}", flush=True)
     mp = multiprocessing.get_context("fork")
