@@ -52,6 +52,26 @@ def test_cpu_an_event_is_the_cpu_used_divided_by_the_events() -> None:
     assert float(got["idle"]) <= 10, got
 
 
+def test_cpu_of_a_process_gone_is_what_it_said_before_it_went() -> None:
+    # the throughput part's sink exits before its CPU is read: /proc has nothing of it then
+    bench = script("bench/kafka.py", "bench_kafka")
+    child = subprocess.Popen([sys.executable, "-c", "import time\n"
+                              "while time.process_time() < 0.3: pass\n"
+                              "print(time.process_time(), flush=True)\n"
+                              "import sys\nsys.stdin.read()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdin is not None
+    used = bench.CpuShares({"gone": child.pid})  # started before its spin is over
+    said = float(child.stdout.readline())
+    child.stdin.close()
+    child.wait()
+    with pytest.raises(FileNotFoundError):
+        used.per_event(1000)  # what the bench did first: a traceback at the end of a run
+    got = float(used.per_event(1000, {"gone": said}).rsplit(" ", 2)[1])
+    assert abs(got - (said - used.used["gone"]) / 1000 * 1e6) <= 0.05  # printed to 0.1 µs
+    assert 0 < got <= 310, got
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--warmup", "-1"], "--warmup: a number of 0 or more, not -1"),
     (["--runs", "-2"], "--runs: a number of 0 or more, not -2"),
