@@ -8,11 +8,11 @@ skip all that: what the consumer has fetched goes to the handler as the client l
 records by partition (aiokafka's ConsumerRecord: topic, partition, offset, timestamp in ms,
 key, value, headers), not wrapped in faust messages, with the next offset of each partition;
 the handler commits those offsets itself, in the transaction that carries its outputs
-(streams.fencing), and faust's own commit never touches these partitions. While a fetch
-round brings many records (a backlog), a batch also takes whatever else has already been
-prefetched, up to `batch_events`: every client touched is evaluated once per batch, so a
-backlog is worked off in fewer, larger batches; when caught up, a batch is what one fetch
-returned and nothing waits.
+(streams.fencing), and faust's own commit never touches these partitions. While fetch
+rounds bring many records (a backlog), a batch also takes the rounds after, each waited for
+a moment (BACKLOG_WAIT), up to `batch_events` or GATHER_SECONDS: every client touched is
+evaluated once per batch, so a backlog is worked off in fewer, larger batches; when caught
+up, a batch is what one fetch returned and the one after it (TOP_UP).
 
 Everything else is faust's own: the consumer group and its assignor, the tables with their
 changelogs and recovery, rebalances (which wait for the batch in hand to be done),
@@ -48,19 +48,13 @@ BACKLOG_BYTES = 256 * 1024
 # s: how long a backlog round waits for the fetch under way. Taking only what was prefetched
 # already cut a backlog into batches of what one fetch round holds (25,000 of 100,000 events
 # in bench/kafka.py), and every client touched is evaluated and written once per batch:
-# waiting gathers it whole (time order 0.054-0.068 -> 0.069-0.070 of the drain, shuffled
-# 0.043-0.048 -> 0.052-0.061, three runs each). GATHER_SECONDS still bounds a batch.
+# waiting gathers it whole. Three runs each, interleaved: time order 0.054 / 0.065 / 0.068
+# of the drain -> 0.070 / 0.070 / 0.069, shuffled 0.045 / 0.048 / 0.043 -> 0.052 / 0.060 /
+# 0.061. GATHER_SECONDS still bounds a batch. A live round (fewer than BACKLOG records and
+# BACKLOG_BYTES) never waits for it.
 BACKLOG_WAIT = 0.05
 TOP_UP = 0.02  # s: how long a live batch waits for the fetch after the buffered one
 FETCH_MAX_WAIT_MS = 100  # the longest the broker holds a fetch that has too little to return
-
-
-def _value_bytes(batches: dict[Any, list[Any]], records: dict[Any, list[Any]],
-                 handlers: Any) -> int:
-    """The bytes of the values of a round's records of batch topics that were gathered (a
-    round of fewer than BACKLOG records: the loop is short)."""
-    return sum(len(r.value or b"") for tp, recs in records.items()
-               if tp.topic in handlers and tp in batches for r in recs)
 
 
 class InFlight:
@@ -205,7 +199,7 @@ class BatchConsumer(kafka_internals.Consumer):
 
     async def _gather(self) -> tuple[dict[Any, list[Any]], int]:
         """Records of batch topics by partition, and the generation they were fetched in: one
-        fetch's worth, then, while rounds bring a backlog, whatever is already prefetched.
+        fetch's worth, then, while rounds bring a backlog, the rounds after it.
         Records of other topics go to faust's callback here and now, one at a time, in
         order. A fetch belongs to the generation current when it returns (aiokafka drops
         what an earlier assignment fetched): records gathered before a generation changed
@@ -226,7 +220,7 @@ class BatchConsumer(kafka_internals.Consumer):
                 batches, size = {}, 0
             if not self._holds(generation):  # a rebalance has begun: all is read again
                 return {}, generation
-            got = 0
+            got = got_bytes = 0
             paused = {tp: recs[0].offset for tp, recs in records.items()
                       if not (active is None or tp in active or self.buffered(tp))}
             # before any await: table recovery compares what it has applied with these
@@ -240,7 +234,8 @@ class BatchConsumer(kafka_internals.Consumer):
                     continue
                 self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
                 if tp.topic in handlers:
-                    got += self._unread(tp, recs, batches)
+                    n, n_bytes = self._unread(tp, recs, batches)
+                    got, got_bytes = got + n, got_bytes + n_bytes
                 elif not await self._one_at_a_time(tp, recs, generation):
                     return {}, generation
             if paused:
@@ -252,7 +247,7 @@ class BatchConsumer(kafka_internals.Consumer):
             rounds += 1
             if size >= most or time.monotonic() - started > GATHER_SECONDS:
                 break
-            if got < BACKLOG and _value_bytes(batches, records, handlers) < BACKLOG_BYTES:
+            if got < BACKLOG and got_bytes < BACKLOG_BYTES:
                 if rounds > 1:
                     break
                 # live: the buffer held what one fetch brought early in the last batch; what
@@ -264,20 +259,25 @@ class BatchConsumer(kafka_internals.Consumer):
             timeout = BACKLOG_WAIT  # a backlog: the next round is a fetch away at most
         return batches, generation
 
-    def _unread(self, tp: Any, recs: list[Any], batches: dict[Any, list[Any]]) -> int:
+    def _unread(self, tp: Any, recs: list[Any], batches: dict[Any, list[Any]]
+                ) -> tuple[int, int]:
         """Add to the partition's batch the records not read before (a seek back re-reads;
-        faust drops those too, keeping a record at the read offset itself); how many."""
+        faust drops those too, keeping a record at the read offset itself); how many, and
+        the bytes of their values (counted only for fewer than BACKLOG records: more are a
+        backlog anyway, and the sum is a loop over each)."""
         gathered = batches.get(tp)
         floor = gathered[-1].offset + 1 if gathered else (self.read_offset(tp) or 0)
         if recs[0].offset < floor:
             recs = [r for r in recs if r.offset >= floor]
             if not recs:
-                return 0
+                return 0, 0
         if gathered is None:
             batches[tp] = list(recs)
         else:
             gathered.extend(recs)
-        return len(recs)
+        size = (sum(len(r.value or b"") for r in recs) if len(recs) < BACKLOG
+                else BACKLOG_BYTES)
+        return len(recs), size
 
     async def _one_at_a_time(self, tp: Any, recs: list[Any], generation: int) -> bool:
         """faust's own path: a message each, through its conductor. False when the

@@ -50,6 +50,9 @@ class Rig:
         self.active: set[TP] | None = None  # faust's unpaused partitions; None: all
         self.fetched_again: list[dict[TP, int]] = []
         self.timeouts: list[float] = []  # of each fetch
+        # a round after the first is a fetch under way: not there for a fetch that does not
+        # wait (timeout 0)
+        self.rounds_take_a_moment = False
 
         async def handler(batches: dict[TP, list[Any]], offsets: dict[TP, int]) -> None:
             self.handed.append([r for recs in batches.values() for r in recs])
@@ -63,6 +66,8 @@ class Rig:
             self.timeouts.append(timeout)
             await asyncio.sleep(0)
             self.on_fetch()
+            if self.rounds_take_a_moment and timeout == 0 and len(self.timeouts) > 1:
+                return {}, self.active
             return (rounds.pop(0) if rounds else {}), self.active
 
         async def fetch_again(offsets: dict[TP, int]) -> None:  # the consumer thread's seek
@@ -136,9 +141,12 @@ def test_a_backlog_is_gathered_into_one_batch() -> None:
 def test_a_backlog_waits_for_the_fetch_under_way_until_a_round_brings_nothing() -> None:
     # taking only what was prefetched cut a backlog into batches of one fetch round each,
     # and each batch evaluates and writes every client it touches again
+    def under_way(rig: Rig) -> None:
+        rig.rounds_take_a_moment = True
+
     rig = drained([{EVENTS: records(EVENTS, range(0, BACKLOG))},
                    {EVENTS: records(EVENTS, range(BACKLOG, 2 * BACKLOG))},
-                   {EVENTS: records(EVENTS, range(2 * BACKLOG, 3 * BACKLOG))}])
+                   {EVENTS: records(EVENTS, range(2 * BACKLOG, 3 * BACKLOG))}], under_way)
     assert [len(b) for b in rig.handed] == [3 * BACKLOG]
     assert rig.timeouts == [1.0, BACKLOG_WAIT, BACKLOG_WAIT, BACKLOG_WAIT]
 
@@ -150,6 +158,27 @@ def test_a_round_of_few_but_large_records_is_a_backlog() -> None:
     rig = drained([{EVENTS: records(EVENTS, range(3 * i, 3 * i + 3), big)} for i in range(4)])
     assert [len(b) for b in rig.handed] == [12]
     assert rig.timeouts == [1.0, *[BACKLOG_WAIT] * 4]
+
+
+def test_a_round_just_under_the_backlog_bytes_is_live() -> None:
+    near = b"c" * (BACKLOG_BYTES // 3 - 1)
+    rig = drained([{EVENTS: records(EVENTS, range(3 * i, 3 * i + 3), near)} for i in range(4)])
+    assert [len(b) for b in rig.handed] == [6]  # the round and the top-up, as a live batch
+    assert rig.timeouts == [1.0, TOP_UP]
+
+
+def test_records_read_before_do_not_make_a_round_a_backlog() -> None:
+    # a seek back brings large records again that were read already: not this batch's
+    big = b"c" * BACKLOG_BYTES
+
+    def read_up_to_3(rig: Rig) -> None:
+        rig.consumer.set_read_offset(EVENTS, 3)
+
+    rig = drained([{EVENTS: records(EVENTS, range(0, 3), big) + records(EVENTS, [3, 4])},
+                   {EVENTS: records(EVENTS, [5])}, {EVENTS: records(EVENTS, [6])}],
+                  read_up_to_3)
+    assert [[r.offset for r in b] for b in rig.handed] == [[3, 4, 5]]
+    assert rig.timeouts == [1.0, TOP_UP]
 
 
 def test_a_live_batch_takes_the_next_fetch_too_and_no_more() -> None:
