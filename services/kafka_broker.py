@@ -82,18 +82,20 @@ def _properties(node: Node, nodes: list[Node]) -> str:
 
 def java_options(main: str) -> list[str]:
     """The JVM options of `main`: the broker (kafka.Kafka) also gets its whole heap at start
-    and touched then (-Xms as -Xmx, AlwaysPreTouch), as Kafka's operators advise. On these
+    and touched then (-Xms as -Xmx, as Kafka's operations notes show it, and AlwaysPreTouch):
+    the heap is memory held from the start, not only a cap. On these
     machines a page first touched under load costs the kernel a fault from the host: with the
     heap grown and touched on the way, two thirds of the broker's CPU in bench/kafka.py's
     throughput run was system time. Touched at start, the broker's CPU an event there, median
     of three runs interleaved with three without, fell 18.1 -> 15.1 µs and (after the
     worker's larger backlog batches) 20.7 -> 17.1 µs; the start took 0.1 s longer. The
-    tools (StorageTool) start, do one thing and stop: not worth touching 512 MiB for."""
-    options = jvm_options()
+    tools (StorageTool) start, do one thing and stop: not worth touching 512 MiB for. The
+    -XX options of JATKUMO_KAFKA_JIT come after these, so that they win (java takes the last
+    of an option): -XX:-AlwaysPreTouch or -XX:InitialHeapSize=… there undo them."""
+    heap, *jit = jvm_options()  # -Xmx<size>, checked by jvm_options; then the -XX options
     if main != "kafka.Kafka":
-        return options
-    heap = options[0]  # -Xmx<size>, checked by jvm_options
-    return [*options, "-Xms" + heap.removeprefix("-Xmx"), "-XX:+AlwaysPreTouch"]
+        return [heap, *jit]
+    return [heap, "-Xms" + heap.removeprefix("-Xmx"), "-XX:+AlwaysPreTouch", *jit]
 
 
 def _java(main: str, *args: str) -> list[str]:

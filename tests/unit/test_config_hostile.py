@@ -292,11 +292,16 @@ def test_the_broker_gets_its_whole_heap_at_start_and_the_tools_do_not(
 
     monkeypatch.setenv("JATKUMO_KAFKA_HEAP", "-Xmx2g")
     monkeypatch.delenv("JATKUMO_KAFKA_JIT", raising=False)
-    assert java_options("kafka.Kafka") == ["-Xmx2g", "-XX:TieredStopAtLevel=1", "-Xms2g",
-                                           "-XX:+AlwaysPreTouch"]
+    assert java_options("kafka.Kafka") == ["-Xmx2g", "-Xms2g", "-XX:+AlwaysPreTouch",
+                                           "-XX:TieredStopAtLevel=1"]
     assert java_options("kafka.tools.StorageTool") == ["-Xmx2g", "-XX:TieredStopAtLevel=1"]
     monkeypatch.delenv("JATKUMO_KAFKA_HEAP")
     assert "-Xms512m" in java_options("kafka.Kafka")
+    # the operator's -XX options come last, so java takes theirs
+    monkeypatch.setenv("JATKUMO_KAFKA_JIT", "-XX:-AlwaysPreTouch -XX:InitialHeapSize=64m")
+    got = java_options("kafka.Kafka")
+    assert got[-2:] == ["-XX:-AlwaysPreTouch", "-XX:InitialHeapSize=64m"]
+    assert got.index("-XX:+AlwaysPreTouch") < got.index("-XX:-AlwaysPreTouch")
 
 
 @pytest.mark.parametrize("token, said", [
