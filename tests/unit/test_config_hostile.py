@@ -297,11 +297,30 @@ def test_the_broker_gets_its_whole_heap_at_start_and_the_tools_do_not(
     assert java_options("kafka.tools.StorageTool") == ["-Xmx2g", "-XX:TieredStopAtLevel=1"]
     monkeypatch.delenv("JATKUMO_KAFKA_HEAP")
     assert "-Xms512m" in java_options("kafka.Kafka")
-    # the operator's -XX options come last, so java takes theirs
-    monkeypatch.setenv("JATKUMO_KAFKA_JIT", "-XX:-AlwaysPreTouch -XX:InitialHeapSize=64m")
-    got = java_options("kafka.Kafka")
-    assert got[-2:] == ["-XX:-AlwaysPreTouch", "-XX:InitialHeapSize=64m"]
-    assert got.index("-XX:+AlwaysPreTouch") < got.index("-XX:-AlwaysPreTouch")
+    assert _java_takes(java_options("kafka.Kafka")) == {"AlwaysPreTouch": "true",
+                                                         "InitialHeapSize": "536870912"}
+    # the operator's -XX options come last, so java takes theirs (as deploy/kafka/README.md
+    # says to undo the whole heap)
+    monkeypatch.setenv("JATKUMO_KAFKA_JIT",
+                       "-XX:-AlwaysPreTouch -XX:MinHeapSize=8m -XX:InitialHeapSize=64m")
+    assert _java_takes(java_options("kafka.Kafka")) == {"AlwaysPreTouch": "false",
+                                                         "InitialHeapSize": "67108864"}
+
+
+def _java_takes(options: list[str]) -> dict[str, str]:
+    """What the JVM makes of these options: its final AlwaysPreTouch and InitialHeapSize
+    (it refuses to start on a conflict, as it would the broker)."""
+    import subprocess
+
+    done = subprocess.run(["java", *options, "-XX:+PrintFlagsFinal", "-version"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    flags = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] in ("AlwaysPreTouch", "InitialHeapSize"):
+            flags[parts[1]] = parts[3]
+    return flags
 
 
 @pytest.mark.parametrize("token, said", [
