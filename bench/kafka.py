@@ -186,25 +186,35 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     started = time.monotonic()
     worker = worker_for(bootstrap, "2024-12-31", work / "w", profile)
     sink.start()
-    lag = WorkerLag(bootstrap)
-    while not lag.group_stable():  # imports, topics, the group joined and synced
-        time.sleep(0.05)
-    ready = time.monotonic()
-    assert sink.pid is not None  # started above
-    cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid,
-                     "lag polls": os.getpid()})
-    while lag() != 0:
-        time.sleep(0.1)
-    worker_done = time.monotonic()
-    lag.close()
-    workers_done.set()
-    sink.join()
-    ended = time.monotonic()
-    if sink.exitcode != 0:
-        raise SystemExit(f"the sink stopped with status {sink.exitcode}: see its output above")
-    used = cpu.per_event(count, {"sink": sink_cpu.value})
-    worker.terminate()
-    worker.wait()
+    try:  # whatever happens, neither child outlives the run (nor its broker)
+        lag = WorkerLag(bootstrap)
+        try:
+            while not lag.group_stable():  # imports, topics, the group joined and synced
+                alive(sink)
+                time.sleep(0.05)
+            ready = time.monotonic()
+            assert sink.pid is not None  # started above
+            cpu = CpuShares({"broker": broker_pid, "worker": worker.pid, "sink": sink.pid,
+                             "lag polls": os.getpid()})
+            while lag() != 0:
+                alive(sink)
+                time.sleep(0.1)
+            worker_done = time.monotonic()
+        finally:
+            lag.close()
+        workers_done.set()
+        sink.join()
+        ended = time.monotonic()
+        if sink.exitcode != 0:
+            raise SystemExit(f"the sink stopped with status {sink.exitcode}: see its output "
+                             "above")
+        used = cpu.per_event(count, {"sink": sink_cpu.value})
+    finally:
+        worker.terminate()
+        worker.wait()
+        if sink.is_alive():
+            sink.terminate()
+            sink.join()
     ours, cold = count / (ended - ready), count / (ended - started)
     print(f"  {count:,} simulated events: raw aiokafka drain {baseline:,.0f} events/s; worker + "
           f"sink {ours:,.0f} events/s from the worker's group being ready to the last row "
@@ -220,14 +230,21 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     return {"ratio": ours / baseline, "startup": ready - started, "cold": cold / baseline}
 
 
+def alive(sink: Any) -> None:
+    """Stops the run when the sink has stopped before the worker was done."""
+    if not sink.is_alive():
+        raise SystemExit(f"the sink stopped with status {sink.exitcode} before the worker was "
+                         "done: see its output above")
+
+
 def sink_until(bootstrap: str, db: Path, workers_done: Any, spent: Any) -> None:
     """The throughput part's sink, in a process of its own: until the worker is done and
     every row is written. `spent`: its CPU seconds at the end, what /proc said of it while
     it ran (it is gone when the caller looks)."""
     from services.sink import run_sink
 
-    s, k = settings(bootstrap, "2024-12-31")
     try:
+        s, k = settings(bootstrap, "2024-12-31")
         run_sink(db, s, k, until_caught_up=workers_done.is_set)
     finally:
         spent.value = time.process_time()

@@ -72,6 +72,31 @@ def test_cpu_of_a_process_gone_is_what_it_said_before_it_went() -> None:
     assert 0 < got <= 310, got
 
 
+def test_a_sink_that_fails_says_its_cpu_and_stops_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    import services.sink
+
+    bench = script("bench/kafka.py", "bench_kafka")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        while time.process_time() < 0.05:  # some CPU first, as a sink that ran a while
+            pass
+        raise RuntimeError("the sink broke")
+
+    monkeypatch.setattr(services.sink, "run_sink", broken)
+    mp = multiprocessing.get_context("fork")
+    done, spent = mp.Event(), mp.Value("d", 0.0)
+    sink = mp.Process(target=bench.sink_until, args=("127.0.0.1:1", Path("x"), done, spent))
+    sink.start()
+    sink.join(60)
+    assert sink.exitcode == 1
+    assert spent.value >= 0.05  # said before it went
+    with pytest.raises(SystemExit, match="the sink stopped with status 1 before the worker"):
+        bench.alive(sink)
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--warmup", "-1"], "--warmup: a number of 0 or more, not -1"),
     (["--runs", "-2"], "--runs: a number of 0 or more, not -2"),
