@@ -83,9 +83,9 @@ def _properties(node: Node, nodes: list[Node]) -> str:
 def java_options(main: str) -> list[str]:
     """The JVM options of `main`: the broker (kafka.Kafka) also gets its whole heap at start
     and touched then (-Xms as -Xmx, as Kafka's operations notes show it, and AlwaysPreTouch):
-    the heap is memory held from the start, not only a cap. On these
-    machines a page first touched under load costs the kernel a fault from the host: with the
-    heap grown and touched on the way, two thirds of the broker's CPU in bench/kafka.py's
+    the heap is memory held from the start, not only a cap. On these machines a page first
+    touched under load costs the kernel a fault from the host: with the heap grown and
+    touched on the way, two thirds of the broker's CPU in bench/kafka.py's
     throughput run was system time. Touched at start, the broker's CPU an event there, median
     of three runs interleaved with three without, fell 18.1 -> 15.1 µs and (after the
     worker's larger backlog batches) 20.7 -> 17.1 µs; the start took 0.1 s longer. The
