@@ -2,6 +2,7 @@
 the variable and says what to write: never a traceback, a hang, or a value taken silently."""
 
 import os
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -310,8 +311,6 @@ def test_the_broker_gets_its_whole_heap_at_start_and_the_tools_do_not(
 def _java_takes(options: list[str]) -> dict[str, str]:
     """What the JVM makes of these options: its final AlwaysPreTouch and InitialHeapSize
     (it refuses to start on a conflict, as it would the broker)."""
-    import subprocess
-
     done = subprocess.run(["java", *options, "-XX:+PrintFlagsFinal", "-version"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
