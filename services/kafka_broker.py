@@ -119,9 +119,14 @@ def _format(nodes: list[Node]) -> None:
         if (node.folder / "data" / "meta.properties").exists():
             continue
         if not cluster_id:
-            cluster_id = subprocess.run(_java("kafka.tools.StorageTool", "random-uuid"),
-                                        capture_output=True, text=True, check=True
-                                        ).stdout.strip().splitlines()[-1]
+            made = subprocess.run(_java("kafka.tools.StorageTool", "random-uuid"),
+                                  capture_output=True, text=True)
+            # a heap or option java refuses ends here first: its words, not a traceback
+            if made.returncode != 0 or not made.stdout.strip():
+                raise BrokerError(f"java could not run Kafka's storage tool for {node.folder} "
+                                  "(check JATKUMO_KAFKA_HEAP and JATKUMO_KAFKA_JIT): "
+                                  f"{made.stdout}{made.stderr}".strip())
+            cluster_id = made.stdout.strip().splitlines()[-1]
         # --standalone bootstraps a dynamic quorum (controller.quorum.bootstrap.servers);
         # a static voter list (three nodes) must be formatted without it.
         extra = ["--standalone"] if len(nodes) == 1 else []
