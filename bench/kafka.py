@@ -9,9 +9,12 @@ one run, each part on a broker of its own (started on free ports, stopped after)
    consumer) until the sink has written every row. Prints events/s of both and the ratio
    (targets: >= 0.3 in time order, >= 0.2 shuffled), and the worker's start-up apart
    (process start, imports, topics, joining the group), and the CPU an event cost the
-   broker, the worker and the sink against the drain's (what two shared cores allow). The
-   events are the simulated region (`jatkumo simulate`, mostly attendance, as in life) in one
-   of three orders:
+   broker, the worker and the sink against the drain's (what two shared cores allow), and
+   the same events replayed in this process without Kafka (`jatkumo replay --workers 1`:
+   the door, the states, the evaluation and the DuckDB file, one core, no broker), as a
+   second yardstick: what the engine's core alone does against the drain. The events are
+   the simulated region (`jatkumo simulate`, mostly attendance, as in life) in one of three
+   orders:
      time      by occurred_at, as a live feed arrives
      client    client by client, as a system's history export (a backfill)
      shuffled  random: every event of a batch for another client, the worst case for
@@ -63,6 +66,8 @@ from tests.integration.kafka.pipeline import (  # noqa: E402
     settings,
     start_worker,
 )
+
+AS_OF = "2024-12-31"  # the worker's as-of date, and the replay's beside it
 
 
 async def drain(bootstrap: str, total: int) -> float:
@@ -171,7 +176,7 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     print(f"throughput, {order} order: {load()}", flush=True)
     events = work / "events.jsonl"
     count = simulated(events, n, order)
-    s, k = settings(bootstrap, "2024-12-31")
+    s, k = settings(bootstrap, AS_OF)
     publish(events, s, k)  # type: ignore[arg-type]
     drained = CpuShares({"broker": broker_pid, "drain": os.getpid()})
     baseline = asyncio.run(drain(bootstrap, count))
@@ -186,7 +191,7 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     sink = mp.Process(target=sink_until,
                       args=(bootstrap, work / "t.duckdb", workers_done, sink_cpu))
     started = time.monotonic()
-    worker = worker_for(bootstrap, "2024-12-31", work / "w", profile)
+    worker = worker_for(bootstrap, AS_OF, work / "w", profile)
     sink.start()
     try:  # whatever happens, neither child outlives the run (nor its broker)
         lag = WorkerLag(bootstrap)
@@ -229,7 +234,32 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     # (changelogs, claims, results, transaction markers), on the same cores.
     print(f"  CPU an event: raw drain {drain_cpu}; worker + sink {used} (lag polls: this "
           "process asking the broker every 0.1 s whether the worker is done)", flush=True)
-    return {"ratio": ours / baseline, "startup": ready - started, "cold": cold / baseline}
+    alone = without_kafka(events, work / "replayed.duckdb", s)
+    print(f"  the same events without Kafka, `jatkumo replay --workers 1` of them in this "
+          f"process (the door, the states, the evaluation and the DuckDB file: a worker's "
+          f"and the sink's work, no broker): {alone:,.0f} events/s, ratio "
+          f"{alone / baseline:.3f}; worker + sink reached {ours / alone:.2f} of it",
+          flush=True)
+    return {"ratio": ours / baseline, "startup": ready - started, "cold": cold / baseline,
+            "alone": alone / baseline}
+
+
+def without_kafka(events: Path, db: Path, s: Any) -> float:
+    """Events a second of replaying the events file in this process, from the file to its
+    relations in DuckDB: what one process of the same core does when no broker, no
+    transactions and no second process are in its way. Its door also pseudonymises, which
+    `publish` did before the Kafka run, so it does a little more than the worker."""
+    from datetime import date
+
+    from services.replay import replay
+
+    began = time.monotonic()
+    report = replay(events, db, s, date.fromisoformat(AS_OF), workers=1)
+    took = time.monotonic() - began
+    refused = sum(report.dead_letters.values())
+    if refused:  # the worker took every line: a replay that did not is no yardstick
+        raise SystemExit(f"the replay of the bench's events refused {refused} lines")
+    return report.lines / took
 
 
 def alive(sink: Any) -> None:
@@ -246,7 +276,7 @@ def sink_until(bootstrap: str, db: Path, workers_done: Any, spent: Any) -> None:
     from services.sink import run_sink
 
     try:
-        s, k = settings(bootstrap, "2024-12-31")
+        s, k = settings(bootstrap, AS_OF)
         run_sink(db, s, k, until_caught_up=workers_done.is_set)
     finally:
         spent.value = time.process_time()
@@ -453,7 +483,8 @@ def main() -> None:
                 verdict = "" if want is None else \
                     f" (target >= {want}: {'met' if got['ratio'] >= want else 'NOT met'})"
                 summary.append(f"worker + sink / raw drain, {order} order: {got['ratio']:.3f}"
-                               f"{verdict}; worker start-up {got['startup']:.1f} s apart")
+                               f"{verdict}; worker start-up {got['startup']:.1f} s apart; "
+                               f"replay without Kafka, one process: {got['alone']:.3f}")
         if args.seconds and args.runs:
             part = work / "latency"
             part.mkdir()

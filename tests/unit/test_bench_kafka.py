@@ -109,3 +109,38 @@ def test_wrong_arguments_get_a_message_and_start_nothing(args: list[str], says: 
     assert done.returncode == 2
     assert says in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_replay_beside_the_kafka_run_takes_every_event_and_times_them(
+        tmp_path: Path) -> None:
+    import duckdb
+    import orjson
+
+    from services.config import Settings
+
+    bench = script("bench/kafka.py", "bench_kafka")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(orjson.dumps(bench.signed(f"c{n}", n)) + b"\n"
+                                for n in range(200)))
+    began = time.monotonic()
+    rate = bench.without_kafka(events, tmp_path / "r.duckdb", Settings(pseudonym_key=b"t"))
+    took = time.monotonic() - began
+    assert 200 / took <= rate  # events over the replay's own time, inside the call's
+    with duckdb.connect(str(tmp_path / "r.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (200,)
+        # as of the worker's date: every contract has its HANDOFF_MISSING gap
+        got = con.execute("SELECT count(DISTINCT client_id) FROM continuity_gaps "
+                          "WHERE gap_type = 'HANDOFF_MISSING'").fetchone()
+        assert got == (200,)
+
+
+def test_a_replay_that_refuses_a_line_is_no_yardstick(tmp_path: Path) -> None:
+    import orjson
+
+    from services.config import Settings
+
+    bench = script("bench/kafka.py", "bench_kafka")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(orjson.dumps(bench.signed("c1", 1)) + b"\n{not json\n")
+    with pytest.raises(SystemExit, match="refused 1 lines"):
+        bench.without_kafka(events, tmp_path / "r.duckdb", Settings(pseudonym_key=b"t"))
