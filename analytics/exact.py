@@ -27,6 +27,16 @@ from analytics.disclosure import PRIMARY, SECONDARY, UNPUBLISHED, WITHDRAWN, Key
 TOL = 1e-7
 
 
+def load() -> None:
+    """Import the solver now (some 0.25-0.3 s of scipy): for a process that will build a
+    cube later and would rather not pay it then (the sink: at its close, after the last
+    row, or in its first live snapshot). Imported lazily otherwise: most commands never
+    build a cube."""
+    import numpy.linalg  # noqa: F401
+    import scipy.optimize
+    import scipy.sparse  # noqa: F401
+
+
 def pinned(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
            k: int) -> list[Key]:
     """The hidden counts from 1 up that the published sums pin to one value."""
