@@ -10,8 +10,8 @@ one run, each part on a broker of its own (started on free ports, stopped after)
    (targets: >= 0.3 in time order, >= 0.2 shuffled), and the worker's start-up apart
    (process start, imports, topics, joining the group), and the CPU an event cost the
    broker, the worker and the sink against the drain's (what two shared cores allow), and
-   the same events replayed in this process without Kafka (`jatkumo replay --workers 1`:
-   the door, the states, the evaluation and the DuckDB file, one core, no broker), as a
+   the same events replayed by one process without Kafka (as `jatkumo replay` does a file
+   this size: the door, the states, the evaluation and the DuckDB file, no broker), as a
    second yardstick: what the engine's core alone does against the drain. The events are
    the simulated region (`jatkumo simulate`, mostly attendance, as in life) in one of three
    orders:
@@ -63,6 +63,7 @@ from tests.helpers import cpu_seconds  # noqa: E402
 from tests.integration.kafka.conftest import _free_pair  # noqa: E402
 from tests.integration.kafka.pipeline import (  # noqa: E402
     WorkerLag,
+    env,
     settings,
     start_worker,
 )
@@ -108,8 +109,6 @@ def worker_for(bootstrap: str, as_of: str, folder: Path, profile: Path | None) -
     """The worker, or with `profile` the worker under cProfile (its statistics written
     there when it stops)."""
     import subprocess
-
-    from tests.integration.kafka.pipeline import env
 
     if profile is None:
         return start_worker(bootstrap, as_of, folder)
@@ -234,32 +233,58 @@ def throughput(bootstrap: str, broker_pid: int, work: Path, n: int, order: str,
     # (changelogs, claims, results, transaction markers), on the same cores.
     print(f"  CPU an event: raw drain {drain_cpu}; worker + sink {used} (lag polls: this "
           "process asking the broker every 0.1 s whether the worker is done)", flush=True)
-    alone = without_kafka(events, work / "replayed.duckdb", s)
-    print(f"  the same events without Kafka, `jatkumo replay --workers 1` of them in this "
-          f"process (the door, the states, the evaluation and the DuckDB file: a worker's "
-          f"and the sink's work, no broker): {alone:,.0f} events/s, ratio "
+    alone = without_kafka(events, work / "replayed.duckdb", env(bootstrap, AS_OF), count)
+    print(f"  the same events without Kafka, replayed by one process (what `jatkumo replay` "
+          f"does with a file this size: the door, the states, the evaluation and the DuckDB "
+          f"file; a worker's and the sink's work, no broker): {alone:,.0f} events/s, ratio "
           f"{alone / baseline:.3f}; worker + sink reached {ours / alone:.2f} of it",
           flush=True)
     return {"ratio": ours / baseline, "startup": ready - started, "cold": cold / baseline,
             "alone": alone / baseline}
 
 
-def without_kafka(events: Path, db: Path, s: Any) -> float:
-    """Events a second of replaying the events file in this process, from the file to its
-    relations in DuckDB: what one process of the same core does when no broker, no
-    transactions and no second process are in its way. Its door also pseudonymises, which
-    `publish` did before the Kafka run, so it does a little more than the worker."""
-    from datetime import date
+# The replay beside the Kafka run, in a fresh interpreter: this process forks the later parts'
+# sinks, which must not inherit the replay's threads (numpy's, DuckDB's) or its heap. Its
+# imports (scipy for the cube included, as the sink now has them before it starts) come
+# before the clock; it prints what it took and how long that took.
+REPLAY_ALONE = """
+import json, os, sys, time
+from datetime import date
+from pathlib import Path
+from analytics import exact
+from services.config import load
+from services.replay import replay
+from services.web import published
+exact.load()
+settings = load(os.environ)
+began = time.monotonic()
+report = replay(Path(sys.argv[1]), Path(sys.argv[2]), settings,
+                date.fromisoformat(sys.argv[3]), workers=1, partitions=1)
+print(json.dumps({"taken": report.taken, "seconds": time.monotonic() - began}))
+"""
 
-    from services.replay import replay
 
-    began = time.monotonic()
-    report = replay(events, db, s, date.fromisoformat(AS_OF), workers=1)
-    took = time.monotonic() - began
-    refused = sum(report.dead_letters.values())
-    if refused:  # the worker took every line: a replay that did not is no yardstick
-        raise SystemExit(f"the replay of the bench's events refused {refused} lines")
-    return report.lines / took
+def without_kafka(events: Path, db: Path, environment: dict[str, str], count: int) -> float:
+    """Events a second of replaying the events file in one process, from the file to its
+    relations in DuckDB: what the same core does when no broker, no transactions and no
+    second process are in its way. Its door also pseudonymises, which `publish` did before
+    the Kafka run, so it does a little more than the worker. `environment`: the worker's
+    (its pseudonym key, rules and settings)."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", REPLAY_ALONE, str(events), str(db), AS_OF],
+                          cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"the replay beside the Kafka run stopped with status "
+                         f"{done.returncode}:\n{done.stderr[-2000:]}")
+    got = json.loads(done.stdout.splitlines()[-1])
+    # the worker took every event: a replay that did not is no yardstick
+    if got["taken"] != count:
+        raise SystemExit(f"the replay beside the Kafka run took {got['taken']:,} of the "
+                         f"{count:,} events")
+    return float(count / got["seconds"])
 
 
 def alive(sink: Any) -> None:

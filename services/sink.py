@@ -98,8 +98,9 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
     from services.kafka_broker import ensure_topics
 
     partitions = ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
-    # Every sink builds the published cube (as it closes, and in live mode after its first
-    # batch): its solver is imported now, before any row waits, not after the last one
+    # A sink builds the published cube as it closes (and in live mode after its first batch)
+    # unless the stored one is current: its solver is imported now, before any row waits,
+    # not after the last one
     exact.load()
     writer = Writer(db)
     try:
@@ -125,11 +126,11 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
     collector.settle()  # the imports and the open file, before the first batch waits for it
     cons = consumer(kafka.bootstrap)
     await cons.start()
-    # One turn of the loop for the tasks start() made: aiokafka's stop() awaits its offset
-    # task after cancelling it, and a task cancelled before its first step raises there (a
-    # sink told to stop as it started ended in a CancelledError traceback, status 1)
-    await asyncio.sleep(0)
     try:
+        # One turn of the loop for the tasks start() made: aiokafka's stop() awaits its
+        # offset task after cancelling it, and a task cancelled before its first step raises
+        # there (a sink told to stop as it started ended in a CancelledError traceback)
+        await asyncio.sleep(0)
         done = writer.offsets()
         tps = assign(cons, partitions, done)
         def finishing() -> bool:  # nothing more is coming: stop once caught up

@@ -111,21 +111,25 @@ def test_wrong_arguments_get_a_message_and_start_nothing(args: list[str], says: 
     assert "Traceback" not in done.stderr
 
 
+def _environment() -> dict[str, str]:
+    from tests.integration.kafka.pipeline import env
+
+    return env("127.0.0.1:1", "2024-12-31")  # the worker's settings; no broker is asked
+
+
 def test_the_replay_beside_the_kafka_run_takes_every_event_and_times_them(
         tmp_path: Path) -> None:
     import duckdb
     import orjson
-
-    from services.config import Settings
 
     bench = script("bench/kafka.py", "bench_kafka")
     events = tmp_path / "events.jsonl"
     events.write_bytes(b"".join(orjson.dumps(bench.signed(f"c{n}", n)) + b"\n"
                                 for n in range(200)))
     began = time.monotonic()
-    rate = bench.without_kafka(events, tmp_path / "r.duckdb", Settings(pseudonym_key=b"t"))
+    rate = bench.without_kafka(events, tmp_path / "r.duckdb", _environment(), 200)
     took = time.monotonic() - began
-    assert 200 / took <= rate  # events over the replay's own time, inside the call's
+    assert 200 / took <= rate  # the replay's own time, inside the call's (a child's start)
     with duckdb.connect(str(tmp_path / "r.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM events").fetchone() == (200,)
         # as of the worker's date: every contract has its HANDOFF_MISSING gap
@@ -134,13 +138,22 @@ def test_the_replay_beside_the_kafka_run_takes_every_event_and_times_them(
         assert got == (200,)
 
 
-def test_a_replay_that_refuses_a_line_is_no_yardstick(tmp_path: Path) -> None:
+def test_a_replay_that_leaves_an_event_out_is_no_yardstick(tmp_path: Path) -> None:
     import orjson
-
-    from services.config import Settings
 
     bench = script("bench/kafka.py", "bench_kafka")
     events = tmp_path / "events.jsonl"
     events.write_bytes(orjson.dumps(bench.signed("c1", 1)) + b"\n{not json\n")
-    with pytest.raises(SystemExit, match="refused 1 lines"):
-        bench.without_kafka(events, tmp_path / "r.duckdb", Settings(pseudonym_key=b"t"))
+    with pytest.raises(SystemExit, match="took 1 of the 2 events"):
+        bench.without_kafka(events, tmp_path / "r.duckdb", _environment(), 2)
+
+
+def test_a_replay_that_fails_stops_the_run_with_its_words(tmp_path: Path) -> None:
+    import orjson
+
+    bench = script("bench/kafka.py", "bench_kafka")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(orjson.dumps(bench.signed("c1", 1)) + b"\n")
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(SystemExit, match=r"(?s)stopped with status 1:.*a-file.* does not exist"):
+        bench.without_kafka(events, tmp_path / "a-file" / "r.duckdb", _environment(), 1)
