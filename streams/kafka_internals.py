@@ -15,6 +15,8 @@ that each member exists in the installed versions, and that no other module of o
 private member of those libraries.
 """
 
+import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +25,8 @@ from faust import tables as faust_tables
 from faust.tables import recovery as faust_recovery
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.futures import notify
+
+log = logging.getLogger("jatkumo.worker")
 
 # private member -> the classes (module:qualname) that define it, on the class or by
 # `self.<name> =` in their source
@@ -64,6 +68,32 @@ class ConsumerThread(driver.AIOKafkaConsumerThread):
 
     fetch_max_wait_ms = 100
     isolation_level = "read_committed"
+    # How long a stop waits for the consumer to leave its group (mode's default: 60 s). With
+    # the broker gone, aiokafka's consumer waits for its coordinator for ever: a worker told
+    # to stop took 60 s and logged the timeout as a traceback. Nothing is lost by not
+    # waiting: every batch is one transaction per partition, and what was not committed is
+    # done again by the partition's next holder.
+    shutdown_timeout = 10.0
+
+    async def on_thread_stop(self) -> None:
+        try:
+            await super().on_thread_stop()
+        except asyncio.CancelledError:
+            # aiokafka's fetcher, closing, awaits the fetch requests it has just cancelled: one
+            # waiting to retry (the broker gone) raises here, and the consumer's thread died
+            # with a traceback before saying it had stopped. Our own cancellation still goes on.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            log.info("the Kafka consumer stopped with a fetch still waiting for the broker")
+
+    async def stop(self) -> None:
+        try:
+            await super().stop()
+        except TimeoutError:
+            log.warning("the Kafka consumer did not stop within %.0f s (is the broker up?): "
+                        "stopping without it; nothing is lost, every batch not committed is "
+                        "done again by the partitions' next holder", self.shutdown_timeout)
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)

@@ -101,3 +101,44 @@ def test_a_worker_stopped_during_a_rebalance_exits_0_with_a_clean_message(
         assert "worker stopped" in out
     replay_db(events, AS_OF, work / "replay.duckdb")
     assert differences(work / "replay.duckdb", work_through(kafka, AS_OF, work)) == {}
+
+
+def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path) -> None:
+    """A SIGTERM to a worker whose broker has gone (killed, not stopped): it took 51-61 s (mode
+    waited 60 s for the consumer's thread, which had died of a CancelledError in aiokafka's
+    fetcher close) and logged tracebacks and "Task was destroyed but it is pending"."""
+    from services import kafka_broker as kb
+    from tests.integration.kafka.conftest import _free_pair
+
+    nodes = kb.layout(1, tmp_path / "kafka", _free_pair())
+    bootstrap = kb.up(nodes)
+    worker = None
+    log = tmp_path / "worker.log"
+    try:
+        worker = _worker(bootstrap, log, tmp_path)
+        lag = WorkerLag(bootstrap)
+        try:
+            retry_until("the worker's group", lag.group_stable, 120)
+        finally:
+            lag.close()
+        retry_until("the worker's first refresh", lambda: "refreshed" in log.read_text(
+            errors="replace"), 60)
+        pid = kb.running_pid(nodes[0])
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # gone, as a crashed machine's broker is
+        retry_until("the worker missing its broker", lambda: "not ready" in log.read_text(
+            errors="replace"), 60)
+        worker.terminate()
+        code = worker.wait(timeout=120)
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        kb.down(nodes)
+    out = log.read_text(errors="replace")
+    assert code == 0, out[-3000:]
+    # the consumer stopped, not given up after kafka_internals.ConsumerThread's 10 s
+    assert "did not stop within" not in out, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+    assert "Task was destroyed" not in out, out[-3000:]
+    assert "worker stopped" in out
