@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from services.config import KafkaSettings, Settings
+from services.log_repeats import quiet_kafka_clients
 from services.sink_batch import Batch, Writer
 from streams import topics
 from streams.collector import Collector
@@ -125,6 +126,7 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
     collector = Collector()
     collector.settle()  # the imports and the open file, before the first batch waits for it
     cons = consumer(kafka.bootstrap)
+    quiet_kafka_clients()  # aiokafka's modules are imported now
     await cons.start()
     try:
         # One turn of the loop for the tasks start() made: aiokafka's stop() awaits its

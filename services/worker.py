@@ -13,6 +13,7 @@ from typing import Any
 from schemas.errors import ConfigError, JatkumoError
 from services.config import KafkaSettings, Settings
 from services.kafka_broker import ensure_topics
+from services.log_repeats import quiet_kafka_clients
 from services.shown import said
 from streams import topics
 
@@ -73,6 +74,7 @@ def run_worker(settings: Settings, kafka: KafkaSettings, loglevel: str = "WARNIN
         rules=settings.rules, key=settings.pseudonym_key, as_of=kafka.as_of,
         web_port=kafka.worker_web_port, datadir=datadir,
         session_timeout=kafka.worker_session_timeout)
+    quiet_kafka_clients()  # their modules are imported now (create_app)
     worker = _worker_class()(app, loglevel=loglevel, quiet=True)
     # faust's terminal spinner sets the root logger to DEBUG so that it spins on every record:
     # then every debug line of aiokafka and faust is formatted into a record and dropped,
