@@ -6,6 +6,7 @@ per partition) each retry every few milliseconds and log every failure at ERROR:
 each kind is what an operator needs, and then how many followed."""
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -24,20 +25,23 @@ class Repeats(logging.Filter):
         self.clock = clock
         # (logger, level, template) -> [when one was last passed, how many held since]
         self.seen: dict[tuple[str, int, str], list[float]] = {}
+        self.lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.name, record.levelno, str(record.msg))
         now = self.clock()
-        got = self.seen.get(key)
-        if got is not None and now - got[0] < self.every:
-            got[1] += 1
-            return False
-        held = 0 if got is None else int(got[1])
-        self.seen[key] = [now, 0]
+        with self.lock:  # the consumer's thread and the main loop's log at once
+            got = self.seen.get(key)
+            if got is not None and now - got[0] < self.every:
+                got[1] += 1
+                return False
+            held = 0 if got is None else int(got[1])
+            self.seen[key] = [now, 0]
         if held:
             # added to the text after formatting (the arguments may hold a "%")
+            # (empty arguments, not None: mode's formatter makes None a tuple of one)
             record.msg, record.args = record.getMessage() + (
-                f" ({held} more like it in the last {self.every:.0f} s not shown)"), None
+                f" ({held} more like it in the last {self.every:.0f} s not shown)"), ()
         return True
 
 

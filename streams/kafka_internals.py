@@ -68,32 +68,20 @@ class ConsumerThread(driver.AIOKafkaConsumerThread):
 
     fetch_max_wait_ms = 100
     isolation_level = "read_committed"
-    # How long a stop waits for the consumer to leave its group (mode's default: 60 s). With
-    # the broker gone, aiokafka's consumer waits for its coordinator for ever: a worker told
-    # to stop took 60 s and logged the timeout as a traceback. Nothing is lost by not
-    # waiting: every batch is one transaction per partition, and what was not committed is
-    # done again by the partition's next holder.
-    shutdown_timeout = 10.0
 
     async def on_thread_stop(self) -> None:
         try:
             await super().on_thread_stop()
         except asyncio.CancelledError:
-            # aiokafka's fetcher, closing, awaits the fetch requests it has just cancelled: one
-            # waiting to retry (the broker gone) raises here, and the consumer's thread died
-            # with a traceback before saying it had stopped. Our own cancellation still goes on.
+            # aiokafka's stop awaits requests of its own that it has just cancelled (its
+            # fetcher's, waiting to retry with the broker gone): one raises here, and the
+            # consumer's thread died with a traceback before saying it had stopped, for which
+            # mode waited 60 s. Our own cancellation still goes on up.
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
-            log.info("the Kafka consumer stopped with a fetch still waiting for the broker")
-
-    async def stop(self) -> None:
-        try:
-            await super().stop()
-        except TimeoutError:
-            log.warning("the Kafka consumer did not stop within %.0f s (is the broker up?): "
-                        "stopping without it; nothing is lost, every batch not committed is "
-                        "done again by the partitions' next holder", self.shutdown_timeout)
+            log.info("the Kafka consumer stopped; aiokafka ended its stop on a cancelled "
+                     "request of its own (a fetch or heartbeat waiting for the broker)")
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)

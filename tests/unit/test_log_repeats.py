@@ -63,3 +63,19 @@ def test_every_kafka_client_logger_gets_one_filter_and_no_other_logger_does(
     for lg in loggers:
         mine = [f for f in lg.filters if isinstance(f, Repeats)]
         assert mine == ([first] if lg.name.startswith("aiokafka") else []), lg.name
+
+
+def test_the_count_line_goes_through_the_workers_formatter() -> None:
+    # the worker's handlers format with mode's formatter, which made arguments of None a
+    # tuple of one: the count line failed with a "--- Logging error ---" traceback
+    from mode.utils.logging import ExtensionFormatter
+
+    clock = Clock()
+    f = Repeats(every=30.0, clock=clock)
+    f.filter(_record("Unable to update metadata from %s", [1]))
+    f.filter(_record("Unable to update metadata from %s", [1]))
+    clock.now += 31
+    last = _record("Unable to update metadata from %s", [1])
+    assert f.filter(last)
+    text = ExtensionFormatter(fmt="%(message)s").format(last)
+    assert text == "Unable to update metadata from [1] (1 more like it in the last 30 s not shown)"

@@ -129,14 +129,16 @@ def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path)
         pid = kb.running_pid(nodes[0])
         assert pid is not None
         os.kill(pid, signal.SIGKILL)  # gone, as a crashed machine's broker is
-        retry_until("the worker missing its broker", lambda: "not ready" in log.read_text(
+        retry_until("the worker missing its broker", lambda: "[ERROR]" in log.read_text(
             errors="replace"), 60)
         # its clients retry every few ms, each failure an ERROR line of aiokafka's: some
         # 1,000 lines a second were written (services.log_repeats)
         time.sleep(3)
         complaints = log.read_text(errors="replace").count("[ERROR]")
+        began = time.monotonic()
         worker.terminate()
         code = worker.wait(timeout=120)
+        took = time.monotonic() - began
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()
@@ -144,8 +146,8 @@ def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path)
         kb.down(nodes)
     out = log.read_text(errors="replace")
     assert code == 0, out[-3000:]
-    # the consumer stopped, not given up after kafka_internals.ConsumerThread's 10 s
-    assert "did not stop within" not in out, out[-3000:]
+    # not after mode's 60 s wait for a consumer thread that never said it had stopped
+    assert took < 45, (took, out[-3000:])
     assert "Traceback" not in out, out[-3000:]
     assert "Task was destroyed" not in out, out[-3000:]
     assert "worker stopped" in out
