@@ -3,21 +3,12 @@
 test_workers.py), with what aiokafka's stop lets out."""
 
 import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from streams import kafka_internals
 from streams.kafka_internals import ConsumerThread
-
-
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    """asyncio.run on a thread of its own: this process's thread may have a loop running (CI
-    found one left by another test in the same worker)."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coro).result()
+from tests.helpers import run_apart  # CI found this thread's loop left running by another test
 
 
 def test_aiokafkas_cancelled_fetch_is_no_death_of_the_thread_but_our_cancel_still_is(
@@ -28,7 +19,7 @@ def test_aiokafkas_cancelled_fetch_is_no_death_of_the_thread_but_our_cancel_stil
     monkeypatch.setattr(kafka_internals.driver.AIOKafkaConsumerThread, "on_thread_stop",
                         fetch_cancelled)
     thread = object.__new__(ConsumerThread)
-    _run(thread.on_thread_stop())  # no CancelledError out of it
+    run_apart(thread.on_thread_stop)  # no CancelledError out of it
 
     async def waits(self: object) -> None:
         await asyncio.sleep(60)
@@ -42,4 +33,4 @@ def test_aiokafkas_cancelled_fetch_is_no_death_of_the_thread_but_our_cancel_stil
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    _run(cancelled_ourselves())
+    run_apart(cancelled_ourselves)

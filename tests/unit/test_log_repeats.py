@@ -79,3 +79,25 @@ def test_the_count_line_goes_through_the_workers_formatter() -> None:
     assert f.filter(last)
     text = ExtensionFormatter(fmt="%(message)s").format(last)
     assert text == "Unable to update metadata from [1] (1 more like it in the last 30 s not shown)"
+
+
+def test_hostile_records_neither_crash_the_filter_nor_lose_their_text() -> None:
+    # what a broker (or whoever answers on its port) can put into a client's log line: a
+    # message that is an exception object, mapping arguments, a "%" with nothing to fill,
+    # a megabyte of text, control characters; each kind is held and counted like any other
+    clock = Clock()
+    f = Repeats(every=30.0, clock=clock)
+    odd = [_record(ValueError("bad %s"), "x"),  # type: ignore[arg-type]
+           logging.LogRecord("aiokafka", logging.ERROR, __file__, 1, "node %(id)s: %(e)s",
+                             ({"id": 1, "e": "refused"},), None),
+           _record("100% of %s"),
+           _record("reply %s", "\x1b[2J" + "A" * 1_000_000)]
+    for r in odd:
+        assert f.filter(r)
+        r.getMessage()  # still formats
+        assert not f.filter(r)  # the same kind again: held
+    clock.now += 31
+    for r in odd:
+        again = logging.makeLogRecord(r.__dict__)
+        assert f.filter(again)
+        assert again.getMessage().endswith("(1 more like it in the last 30 s not shown)")
