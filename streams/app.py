@@ -31,6 +31,8 @@ class WorkerApp(kafka_internals.App):
             try:
                 lost = await ctx.transactions.hold(held)
             except Exception as exc:  # the broker would not give us the producers
+                if ctx.transactions.closed:  # or the worker stops while it waits for them
+                    return False  # a stop cut short: no crash, no traceback
                 await self.crash(exc)
                 return False
             if lost:

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import IllegalOperation, KafkaError
+from aiokafka.errors import IllegalOperation, KafkaConnectionError, KafkaError, NodeNotReadyError
 
 log = logging.getLogger("jatkumo.worker")
 
@@ -69,6 +69,13 @@ class FencedExit(Exception):
 # and 4.6 % at 20 (15 s each, the worker left running): its idle producers do not retry.
 RETRY_BACKOFF_MS = 5
 
+# The errors of a producer's start that say the broker cannot be reached (not that it
+# refused): the start is tried again, first after UNREACHABLE_FIRST_WAIT seconds, the wait
+# doubling up to UNREACHABLE_LAST_WAIT.
+UNREACHABLE = (KafkaConnectionError, NodeNotReadyError)
+UNREACHABLE_FIRST_WAIT = 0.5
+UNREACHABLE_LAST_WAIT = 5.0
+
 
 class Transactions:
     """The transactional producers of the partitions this worker holds."""
@@ -82,6 +89,7 @@ class Transactions:
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.locks: dict[int, asyncio.Lock] = {}
         self.closed = False
+        self._closing = asyncio.Event()  # set with `closed`: wakes a producer's wait to retry
 
     def transactional_id(self, partition: int) -> str:
         return f"{self.group}-{partition}"
@@ -109,17 +117,45 @@ class Transactions:
         return lost
 
     async def _start(self, partition: int) -> AIOKafkaProducer:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
-            transactional_id=self.transactional_id(partition), enable_idempotence=True,
-            acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size,
-            retry_backoff_ms=RETRY_BACKOFF_MS)
-        try:
-            await producer.start()  # init_transactions: from here the old owner is fenced
-        except BaseException:
-            await self._stop(producer)
-            raise
-        return producer
+        """The partition's producer, started (init_transactions). While the broker cannot be
+        reached, it asks again every few seconds until it can or the worker stops: a worker
+        whose broker went away while it took partitions over crashed (status 1, a traceback)
+        and did not go on when the broker came back, as a worker at work does."""
+        delay, missed = UNREACHABLE_FIRST_WAIT, False
+        while True:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
+                transactional_id=self.transactional_id(partition), enable_idempotence=True,
+                acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size,
+                retry_backoff_ms=RETRY_BACKOFF_MS)
+            try:
+                await producer.start()  # init_transactions: from here the old owner is fenced
+            except UNREACHABLE as e:
+                await self._stop(producer)  # a producer is started once: a new one next time
+                if self.closed:
+                    raise
+                if not missed:
+                    log.warning("partition %d: the broker cannot be reached to take its "
+                                "transactional producer (%s); asking again every few seconds",
+                                partition, type(e).__name__)
+                    missed = True
+                if await self._closing_within(delay):
+                    raise
+                delay = min(delay * 2, UNREACHABLE_LAST_WAIT)
+                continue
+            except BaseException:
+                await self._stop(producer)
+                raise
+            if missed:
+                log.info("partition %d: took its transactional producer; the broker answers "
+                         "again", partition)
+            return producer
+
+    async def _closing_within(self, seconds: float) -> bool:
+        """Wait up to `seconds`, less if the worker begins to stop; whether it did."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        return self.closed
 
     @staticmethod
     async def _stop(producer: AIOKafkaProducer) -> None:
@@ -144,6 +180,7 @@ class Transactions:
 
     async def close(self) -> None:
         self.closed = True
+        self._closing.set()
         for p in list(self.producers):
             await self._drop(p)
 

@@ -107,11 +107,15 @@ def test_a_worker_stopped_during_a_rebalance_exits_0_with_a_clean_message(
     assert differences(work / "replay.duckdb", work_through(kafka, AS_OF, work)) == {}
 
 
-def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", ["at work", "taking partitions"])
+def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path,
+                                                                 moment: str) -> None:
     """A SIGTERM to a worker whose broker has gone (killed, not stopped): it took 51-61 s (mode
     waited 60 s for the consumer's thread, which had died of a CancelledError in aiokafka's
     fetcher close) and logged tracebacks and "Task was destroyed but it is pending". And
-    while the broker is gone, its log is not flooded."""
+    while the broker is gone, its log is not flooded. Killed at work (after its first
+    refresh), or while it takes its partitions' producers (it waits for the broker then,
+    and a stop ends the wait: stopped during a rebalance, no crash)."""
     import time
 
     from services import kafka_broker as kb
@@ -123,13 +127,16 @@ def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path)
     log = tmp_path / "worker.log"
     try:
         worker = _worker(bootstrap, log, tmp_path)
-        lag = WorkerLag(bootstrap)
-        try:
-            retry_until("the worker's group", lag.group_stable, 120)
-        finally:
-            lag.close()
-        retry_until("the worker's first refresh", lambda: "refreshed" in log.read_text(
-            errors="replace"), 60)
+        if moment == "at work":
+            lag = WorkerLag(bootstrap)
+            try:
+                retry_until("the worker's group", lag.group_stable, 120)
+            finally:
+                lag.close()
+            retry_until("the worker's first refresh", lambda: "refreshed" in log.read_text(
+                errors="replace"), 60)
+        else:
+            _wait_for_line(log, "taking their transactional producers", worker)
         pid = kb.running_pid(nodes[0])
         assert pid is not None
         os.kill(pid, signal.SIGKILL)  # gone, as a crashed machine's broker is
@@ -156,6 +163,18 @@ def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path)
     assert "Task was destroyed" not in out, out[-3000:]
     assert "worker stopped" in out
     assert complaints < 60, out[-3000:]  # a line or two of each kind
+
+
+def _wait_for_line(log: Path, line: str, worker: "subprocess.Popen[bytes]") -> None:
+    """Until the worker's log has `line`, looked for every 2 ms: the producers a worker takes
+    start some 20 ms after it says so, and the tests kill the broker in between."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while not log.exists() or line not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline and worker.poll() is None, \
+            log.read_text(errors="replace")[-3000:] if log.exists() else "no log"
+        time.sleep(0.002)
 
 
 def _changed_since(db: Path, moment: float) -> bool:
@@ -223,3 +242,46 @@ def test_a_worker_and_the_sink_go_on_once_their_broker_is_back(tmp_path: Path) -
     assert "Traceback" not in logs, logs[-3000:]
     replay_db(tmp_path / "all.jsonl", AS_OF, tmp_path / "replay.duckdb")
     assert differences(tmp_path / "replay.duckdb", live) == {}
+
+
+def test_a_worker_whose_broker_goes_while_it_takes_partitions_waits_for_it(
+        tmp_path: Path) -> None:
+    """The broker killed the moment the worker says it takes its partitions' producers (it
+    crashed then, status 1 with a traceback, and did not go on when the broker came back):
+    it waits for the broker, takes them once it is back, works every event, stops with
+    status 0, and the relations equal replay's."""
+    import time
+
+    from services import kafka_broker as kb
+    from tests.integration.kafka.conftest import _free_pair
+
+    events = tmp_path / "events.jsonl"
+    generate.write(events, 120, seed=32, malformed=4, min_events=4_000)
+    nodes = kb.layout(1, tmp_path / "kafka", _free_pair())
+    bootstrap = kb.up(nodes)
+    publish_file(bootstrap, AS_OF, events)
+    log = tmp_path / "worker" / "worker.log"
+    worker = start_worker(bootstrap, AS_OF, tmp_path / "worker")
+    try:
+        _wait_for_line(log, "taking their transactional producers", worker)
+        pid = kb.running_pid(nodes[0])
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(20)
+        assert worker.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert kb.up(nodes) == bootstrap
+        wait_workers_done(bootstrap, 120)
+        worker.terminate()
+        code = worker.wait(90)
+        db = tmp_path / "kafka.duckdb"
+        sink_all(bootstrap, AS_OF, db)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        kb.down(nodes)
+    out = log.read_text(errors="replace")
+    assert code == 0, out[-3000:]
+    assert "Traceback" not in out and "crash" not in out.lower(), out[-3000:]
+    replay_db(events, AS_OF, tmp_path / "replay.duckdb")
+    assert differences(tmp_path / "replay.duckdb", db) == {}
