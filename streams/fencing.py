@@ -71,7 +71,10 @@ RETRY_BACKOFF_MS = 5
 
 # The errors of a producer's start that say the broker cannot be reached (not that it
 # refused): the start is tried again, first after UNREACHABLE_FIRST_WAIT seconds, the wait
-# doubling up to UNREACHABLE_LAST_WAIT.
+# doubling up to UNREACHABLE_LAST_WAIT. At most 5 s: the producers are then taken within 5 s
+# of the broker's return, well inside the worker's session (15 s), so the group has not
+# given the partitions to another worker meanwhile (were it to, this init_transactions would
+# fence that one, which exits for a restart as any fenced worker does: one writer either way).
 UNREACHABLE = (KafkaConnectionError, NodeNotReadyError)
 UNREACHABLE_FIRST_WAIT = 0.5
 UNREACHABLE_LAST_WAIT = 5.0
