@@ -28,8 +28,9 @@ kind, and is the path every restart already takes (tests/integration/kafka/test_
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
-from typing import Any, cast
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import IllegalOperation, KafkaConnectionError, KafkaError, NodeNotReadyError
@@ -69,15 +70,35 @@ class FencedExit(Exception):
 # and 4.6 % at 20 (15 s each, the worker left running): its idle producers do not retry.
 RETRY_BACKOFF_MS = 5
 
-# The errors of a producer's start that say the broker cannot be reached (not that it
-# refused): the start is tried again, first after UNREACHABLE_FIRST_WAIT seconds, the wait
-# doubling up to UNREACHABLE_LAST_WAIT. At most 5 s: the producers are then taken within 5 s
-# of the broker's return, well inside the worker's session (15 s), so the group has not
-# given the partitions to another worker meanwhile (were it to, this init_transactions would
-# fence that one, which exits for a restart as any fenced worker does: one writer either way).
-UNREACHABLE = (KafkaConnectionError, NodeNotReadyError)
+# A partition's producer whose start fails because the broker cannot be reached (not because
+# it refused) is started again, first after UNREACHABLE_FIRST_WAIT seconds, the wait doubling
+# up to UNREACHABLE_LAST_WAIT; one whose start takes more than SLOW_START seconds is said to
+# wait. These bound how soon the producers are taken once the broker is back, nothing more:
+# what keeps one writer per partition is init_transactions, not the timing. A worker that
+# waited past its session with the group still up elsewhere (a cluster, this machine cut
+# off) may come back to an assignment the group has moved on from; its init_transactions
+# then fences the partition's new owner, which exits for a restart as any fenced worker does,
+# and this one learns of the new assignment at its next heartbeat.
 UNREACHABLE_FIRST_WAIT = 0.5
 UNREACHABLE_LAST_WAIT = 5.0
+SLOW_START = 5.0
+
+
+class Stopping(Exception):
+    """The worker began to stop while a partition's producer was being taken (arg: the
+    partition)."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether a producer's start failed because the broker could not be reached: a refused
+    or lost connection, or a node not ready. aiokafka's coordinator lookup raises a lost
+    connection again as a plain KafkaError, the original as its cause."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (KafkaConnectionError, NodeNotReadyError)):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class Transactions:
@@ -100,59 +121,91 @@ class Transactions:
     async def hold(self, partitions: set[int]) -> set[int]:
         """Make the producers match the partitions assigned now: a new partition's producer
         is started (init_transactions fences its previous owner), a lost one's stopped.
-        Returns the partitions that were given up."""
+        Returns the partitions that were given up. Raises the first refusal at once (the
+        other starts are called off: one partition's refusal does not wait for another's
+        broker), or Stopping when the worker stops meanwhile; either way, and if this is
+        cancelled, no producer started here is left open."""
         lost = set(self.producers) - partitions
         for p in sorted(lost):
             await self._drop(p)
         new = sorted(partitions - set(self.producers))
-        started = await asyncio.gather(*(self._start(p) for p in new), return_exceptions=True)
-        failed = [e for e in started if isinstance(e, BaseException)]
-        if failed or self.closed:  # a stop came meanwhile, or the broker refused
-            for producer in started:
-                if isinstance(producer, AIOKafkaProducer):
-                    await self._stop(producer)
-            if failed:
-                raise failed[0]
-            return lost
-        for p, producer in zip(new, started, strict=True):
-            self.producers[p] = cast(AIOKafkaProducer, producer)
+        starts = [asyncio.ensure_future(self._start(p)) for p in new]
+        try:
+            if starts:
+                await asyncio.wait(starts, return_when=asyncio.FIRST_EXCEPTION)
+            failed = next((t.exception() for t in starts if t.done() and not t.cancelled()
+                           and t.exception() is not None), None)
+            if failed is not None or self.closed:
+                raise failed if failed is not None else Stopping(new)
+        except BaseException:
+            await _call_off(starts, self._stop)
+            raise
+        for p, start in zip(new, starts, strict=True):
+            self.producers[p] = start.result()
             self.locks.setdefault(p, asyncio.Lock())
         return lost
 
+    def _producer(self, partition: int) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
+            transactional_id=self.transactional_id(partition), enable_idempotence=True,
+            acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size,
+            retry_backoff_ms=RETRY_BACKOFF_MS)
+
     async def _start(self, partition: int) -> AIOKafkaProducer:
-        """The partition's producer, started (init_transactions). While the broker cannot be
-        reached, it asks again every few seconds until it can or the worker stops: a worker
-        whose broker went away while it took partitions over crashed (status 1, a traceback)
-        and did not go on when the broker came back, as a worker at work does."""
-        delay, missed = UNREACHABLE_FIRST_WAIT, False
+        """The partition's producer, started (init_transactions: from here the previous
+        owner is fenced). While the broker cannot be reached it is asked for again, every
+        few seconds, until the broker answers or the worker stops: a worker whose broker
+        went away while it took partitions over crashed (status 1, a traceback) and did not
+        go on when the broker came back, as a worker at work does. Each start is raced
+        against the stop: aiokafka may wait on its own for long (a broker gone after the
+        bootstrap: it asks for the coordinator again and again; a broker that does not
+        answer: 40 s a connection)."""
+        delay, began, waiting = UNREACHABLE_FIRST_WAIT, time.monotonic(), False
         while True:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
-                transactional_id=self.transactional_id(partition), enable_idempotence=True,
-                acks="all", linger_ms=self.linger_ms, max_batch_size=self.max_batch_size,
-                retry_backoff_ms=RETRY_BACKOFF_MS)
+            producer = self._producer(partition)
             try:
-                await producer.start()  # init_transactions: from here the old owner is fenced
-            except UNREACHABLE as e:
-                await self._stop(producer)  # a producer is started once: a new one next time
-                if self.closed:
+                if not await self._started_unless_closing(producer, partition, waiting):
+                    raise Stopping(partition)
+            except BaseException as e:
+                await self._stop(producer)  # a producer starts once: a new one next time
+                if self.closed or not unreachable(e):
                     raise
-                if not missed:
-                    log.warning("partition %d: the broker cannot be reached to take its "
-                                "transactional producer (%s); asking again every few seconds",
-                                partition, type(e).__name__)
-                    missed = True
+                if not waiting:
+                    log.warning("partition %d: waiting for the broker to take its "
+                                "transactional producer (%s); asking again every few "
+                                "seconds", partition, type(e).__name__)
+                    waiting = True
                 if await self._closing_within(delay):
-                    raise
+                    raise Stopping(partition) from e
                 delay = min(delay * 2, UNREACHABLE_LAST_WAIT)
                 continue
-            except BaseException:
-                await self._stop(producer)
-                raise
-            if missed:
-                log.info("partition %d: took its transactional producer; the broker answers "
-                         "again", partition)
+            if waiting:
+                log.info("partition %d: took its transactional producer after %.1f s of "
+                         "waiting for the broker", partition, time.monotonic() - began)
             return producer
+
+    async def _started_unless_closing(self, producer: AIOKafkaProducer, partition: int,
+                                      said: bool) -> bool:
+        """Start the producer; False if the worker began to stop first (the start is then
+        cancelled). Says once when the start is slow."""
+        start = asyncio.ensure_future(producer.start())
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            done, _ = await asyncio.wait({start, closing}, timeout=SLOW_START,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                if not said:
+                    log.warning("partition %d: waiting for the broker to take its "
+                                "transactional producer (no answer in %g s)", partition,
+                                SLOW_START)
+                await asyncio.wait({start, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await _call_off([start, closing], None)
+        if start.cancelled():
+            return False
+        start.result()  # its error, if it failed
+        return True
 
     async def _closing_within(self, seconds: float) -> bool:
         """Wait up to `seconds`, less if the worker begins to stop; whether it did."""
@@ -226,6 +279,20 @@ class Transactions:
             await producer.abort_transaction()
         with contextlib.suppress(Exception):
             await producer.stop()
+
+
+async def _call_off(tasks: Sequence["asyncio.Future[Any]"],
+                    stop: Callable[[AIOKafkaProducer], Awaitable[None]] | None) -> None:
+    """Cancel the tasks not done and wait until every one has ended; with `stop`, a producer
+    a task did start is stopped (nothing is left open)."""
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        await asyncio.wait(tasks)  # raises none of their errors
+    if stop is not None:
+        for t in tasks:
+            if not t.cancelled() and t.exception() is None:
+                await stop(t.result())
 
 
 async def _send(producer: AIOKafkaProducer, outputs: Iterable[Output]) -> list[Any]:

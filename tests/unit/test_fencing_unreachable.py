@@ -1,33 +1,52 @@
 """A partition's transactional producer while the broker cannot be reached
-(streams.fencing.Transactions._start): it is asked for again until the broker answers or the
-worker stops, against a real aiokafka producer and a port where nothing listens (the whole
-worker with its broker killed while it takes partitions over: tests/integration/kafka/
-test_workers.py)."""
+(streams.fencing.Transactions): asked for again until the broker answers or the worker
+stops, against real aiokafka producers and real sockets: a port where nothing listens (a
+refused connection) and one that takes connections and never answers (a broker gone quiet:
+aiokafka waits 40 s a request). The whole worker with its broker killed while it takes
+partitions over: tests/integration/kafka/test_workers.py."""
 
 import asyncio
 import logging
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, KafkaError, UnsupportedVersionError
 
 from streams import fencing
-from streams.fencing import Transactions
+from streams.fencing import Stopping, Transactions, unreachable
 from tests.helpers import run_apart
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def refused() -> Iterator[str]:
+    """An address that refuses connections: bound, not listening, held for the whole test
+    (a port let go could be taken by another process meanwhile)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the block ends: nothing listens
+        yield f"127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture
+def silent() -> Iterator[str]:
+    """An address that takes connections and never answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)  # the kernel completes the handshakes; nobody reads
+        yield f"127.0.0.1:{s.getsockname()[1]}"
+
+
+def _said(caplog: pytest.LogCaptureFixture, words: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if words in r.getMessage()]
 
 
 def test_a_producer_is_asked_for_again_until_the_worker_stops(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        refused: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(fencing, "UNREACHABLE_FIRST_WAIT", 0.05)
     monkeypatch.setattr(fencing, "UNREACHABLE_LAST_WAIT", 0.2)
-    txn = Transactions(f"127.0.0.1:{_closed_port()}", "jatkumo-test-unreachable")
+    txn = Transactions(refused, "jatkumo-test-unreachable")
 
     async def go() -> tuple[bool, float, BaseException | None]:
         held = asyncio.ensure_future(txn.hold({0, 1}))
@@ -45,24 +64,92 @@ def test_a_producer_is_asked_for_again_until_the_worker_stops(
     with caplog.at_level(logging.INFO, logger="jatkumo.worker"):
         waiting, took, error = run_apart(go)
     assert waiting, "hold() gave up while the broker was away"
-    assert isinstance(error, KafkaConnectionError)  # the stop ends the wait: no producer
+    assert isinstance(error, Stopping)
     assert took < 2
     assert txn.producers == {}
-    said = [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
+    said = _said(caplog, "waiting for the broker")
     assert len(said) == 2, said  # once per partition, not once per try
+    assert all("KafkaConnectionError" in m for m in said), said
 
 
-def test_a_stop_wakes_a_long_wait_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stop_wakes_a_long_wait_between_tries_at_once(
+        refused: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(fencing, "UNREACHABLE_FIRST_WAIT", 30.0)
-    txn = Transactions(f"127.0.0.1:{_closed_port()}", "jatkumo-test-unreachable")
+    txn = Transactions(refused, "jatkumo-test-unreachable")
 
     async def go() -> float:
         held = asyncio.ensure_future(txn.hold({0}))
-        await asyncio.sleep(0.5)  # the first try failed; now in its 30 s wait
-        began = time.monotonic()
+        deadline = time.monotonic() + 10
+        while not _said(caplog, "waiting for the broker"):  # the first try failed
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        began = time.monotonic()  # in the 30 s wait now
         await txn.close()
-        with pytest.raises(KafkaConnectionError):
+        with pytest.raises(Stopping):
             await asyncio.wait_for(held, 10)
         return time.monotonic() - began
 
+    with caplog.at_level(logging.INFO, logger="jatkumo.worker"):
+        assert run_apart(go) < 2
+
+
+def test_a_start_that_gets_no_answer_is_said_and_a_stop_ends_it(
+        silent: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """aiokafka's own wait (40 s for the bootstrap's answer here; for ever for a coordinator
+    after the bootstrap) is raced against the stop: the stop had to wait it out."""
+    monkeypatch.setattr(fencing, "SLOW_START", 0.3)
+    txn = Transactions(silent, "jatkumo-test-silent")
+
+    async def go() -> float:
+        held = asyncio.ensure_future(txn.hold({0, 1}))
+        deadline = time.monotonic() + 10
+        while len(_said(caplog, "no answer in")) < 2:
+            assert time.monotonic() < deadline and not held.done()
+            await asyncio.sleep(0.02)
+        began = time.monotonic()
+        await txn.close()
+        with pytest.raises(Stopping):
+            await asyncio.wait_for(held, 10)
+        return time.monotonic() - began
+
+    with caplog.at_level(logging.INFO, logger="jatkumo.worker"):
+        assert run_apart(go) < 2
+    assert txn.producers == {}
+
+
+class _RefusedAtZero(Transactions):
+    """Partition 0's broker refuses outright (a fake of our own class's one step)."""
+
+    async def _start(self, partition: int) -> object:  # type: ignore[override]
+        if partition == 0:
+            await asyncio.sleep(0.2)
+            raise UnsupportedVersionError("refused")
+        return await super()._start(partition)
+
+
+def test_a_refusal_does_not_wait_for_another_partitions_broker(
+        refused: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fencing, "UNREACHABLE_FIRST_WAIT", 0.05)
+    monkeypatch.setattr(fencing, "UNREACHABLE_LAST_WAIT", 0.2)
+    txn = _RefusedAtZero(refused, "jatkumo-test-refused")
+
+    async def go() -> float:
+        began = time.monotonic()
+        with pytest.raises(UnsupportedVersionError):
+            await asyncio.wait_for(txn.hold({0, 1}), 10)  # partition 1 would wait for ever
+        return time.monotonic() - began
+
     assert run_apart(go) < 2
+    assert txn.producers == {}
+
+
+def test_what_counts_as_unreachable() -> None:
+    lost = KafkaConnectionError("Connection at 127.0.0.1:9092 closed")
+    wrapped = KafkaError(repr(lost))  # how aiokafka's coordinator lookup raises it again
+    wrapped.__cause__ = lost
+    assert unreachable(lost) and unreachable(wrapped)
+    assert not unreachable(KafkaError("KafkaConnectionError in the words only"))
+    assert not unreachable(UnsupportedVersionError("refused"))
+    assert not unreachable(asyncio.CancelledError())
