@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
-from schemas.hetu import has_code, mask_codes, pseudonymise, seen_forms
+from schemas.hetu import has_code, mask_codes, pseudonymise, seen_as_written, seen_forms
 from schemas.types import readable
 
 NO_KEY_REASON = (
@@ -49,8 +49,12 @@ BOM = b"\xef\xbb\xbf"
 # and the letter O in either case is a digit, 0: a code typed with O for zero or with spaces
 # inside (schemas.hetu._TYPED, `O5O395 - 912K`) has the shape too, its spaces dropped as
 # whitespace (a no-break space's bytes are B's).
+# A control byte is a B as well (JSON's own whitespace is dropped before the mapping): a raw
+# DEL, which JSON allows in a string, showed nothing inside a code and hid it from the scan
+# (attack, 2026-12-05: `200<DEL>306A980F` taken as an event, the code stored).
 _SHAPE = bytes(ord("0") if c in b"0123456789OoIl" else ord("s") if c in b"-+ABCDEFUVWXYabcdefuvwxy"
-               else ord("B") if c == ord("\\") or c >= 0x80 else c if c in b'":' else ord(".")
+               else ord("B") if c == ord("\\") or c >= 0x7f or c < 0x20
+               else c if c in b'":' else ord(".")
                for c in range(256))
 _WHITESPACE = b" \t\r\n"
 _CODE_SHAPE = b"000000s000"
@@ -192,8 +196,12 @@ def code_field(doc: Any) -> str | None:
 def seen_code(text: str) -> bool:
     """Whether `text` holds a valid identity code as written, or as a reader sees it
     (schemas.hetu.visible: what shows nothing dropped, full-width and other digits and
-    dashes read as ASCII, a right-to-left override's text the right way round)."""
-    return has_code(text) or (not text.isascii() and any(map(has_code, seen_forms(text))))
+    dashes read as ASCII, a right-to-left override's text the right way round). Looked at
+    as seen unless the text is seen as written: an ASCII control (NUL, DEL, ESC...) inside a
+    code was not looked through, being ASCII (attack, 2026-12-05: `070205<NUL>A934J` taken,
+    stored, and shown as a clean code on the SQL page, the browser dropping the NUL)."""
+    return has_code(text) or (not seen_as_written(text)
+                               and any(map(has_code, seen_forms(text))))
 
 
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:

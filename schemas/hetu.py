@@ -313,13 +313,17 @@ def _masked_backwards(text: str) -> str:
     return _runs_turned(text, lambda run: _masked(run[::-1])[::-1])
 
 
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")
+# ...and JSON's short escape of a backspace, \b: `070205\bA934J` in a dead letter's line
+# reads as the code (attack, 2026-12-05)
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b))")
 
 
 _SHORT = {0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
 
 
 def _unescape_one(m: re.Match[str]) -> str:
+    if m.group(4):
+        return ""  # a backspace shows nothing
     code = int(m.group(1) or m.group(2) or m.group(3), 16)
     if 0xD800 <= code <= 0xDFFF:  # half of a pair: no text, and no UTF-8 writer takes one
         return "\ufffd"  # (a dead letter whose escapes held a code crashed a replay: review)
@@ -355,6 +359,14 @@ def _masked(text: str) -> str:
 # Swedish text (which NFKC leaves as they are): the case for a closer look, so a line of
 # ordinary Finnish pays nothing more.
 _HIDDEN = re.compile(r"[^\t\n\r\x20-\x7e\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
+
+
+def seen_as_written(text: str) -> bool:
+    """Whether a reader sees `text` as it is written: printable ASCII, blanks and the Latin-1
+    letters of Finnish and Swedish only (no control, nothing that shows nothing, no other
+    script's digits or dashes)."""
+    return _HIDDEN.search(text) is None
+
 # Characters that show nothing beyond Cc and Cf (Unicode's Default_Ignorable_Code_Point:
 # variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors),
 # and the Braille blank, which renders as a space-less nothing in most fonts.
@@ -385,7 +397,11 @@ def visible(text: str) -> str:
         if c.isascii():
             if " " <= c < "\x7f" or c in _KEEP:  # not DEL, which shows nothing either
                 out.append(c)
-        elif unicodedata.category(c) not in _UNSEEN:
+        elif (kind := unicodedata.category(c)) == "Zs":
+            # a space is a space: NFKC folds most (thin, ideographic...), not all (the Ogham
+            # space mark U+1680 between a code's parts: attack, 2026-12-05)
+            out.append(" ")
+        elif kind not in _UNSEEN:
             out.append(str(unicodedata.decimal(c)) if c.isdecimal() else c)
     return "".join(out)
 

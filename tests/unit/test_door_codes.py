@@ -286,6 +286,34 @@ def test_a_code_hidden_from_the_bytes_in_a_valid_event_is_refused(source: str,
         "identity_code_in_source"]
 
 
+# Attack (2026-12-05): an ASCII control inside a code showed nothing, and being ASCII the
+# text was never looked at as seen: taken as a valid event, the code stored in DuckDB and
+# shown whole on the SQL page (the browser drops a NUL). A raw DEL (JSON allows it in a
+# string) also hid the code's shape from the byte scan. And the Ogham space mark, a space
+# NFKC does not fold, between a code's parts.
+HIDDEN_BY_ASCII = [
+    "070205\x00A934J", "070205\x00\x00A934J", "200\x01306A980F", "070205\x08A934J",
+    "070205\x0eA934J", "070205\x1bA934J", "070205\x1fA934J", "200\x7f306A980F",
+    "010305\u1680A9566",
+]
+
+
+@pytest.mark.parametrize("code", HIDDEN_BY_ASCII)
+@pytest.mark.parametrize("escaped", [True, False], ids=["escaped", "as-is"])
+def test_a_code_hidden_by_an_ascii_control_is_refused(code: str, escaped: bool,
+                                                      tmp_path: Path) -> None:
+    event = signed("k1", "2023-01-02")
+    line = json.dumps({**event, "payload": {**event["payload"], "contract_id": code}},
+                      ensure_ascii=escaped)  # as-is: DEL and the Ogham space raw in the line
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_payload.contract_id"
+    assert "A9" not in visible(got.raw)  # masked in the dead letter
+    assert admitted(line.encode(), KEY) is None  # the sink's door
+    rel = replay_db(tmp_path, [line])  # the fast path sends it to the door
+    assert not rel["events"] and not rel["contracts"]
+    assert [r[1] for r in rel["dead_letters"]] == ["identity_code_in_payload.contract_id"]
+
+
 def test_finnish_letters_alone_do_not_refuse_an_event() -> None:
     line = json.dumps({**signed("k1", "2023-01-02"), "source": "workshop:PAJA-HÄMEENLINNA"},
                       ensure_ascii=False)
