@@ -63,7 +63,9 @@ _ONES = "Il\u0406\u0399\u04c0\u04cf"  # Latin I, l; Cyrillic I; Greek Iota; palo
 _D = f"[0-9{_ZEROS}{_ONES}]"
 _SIGN_TYPED = "[-+A-FU-Ya-fu-y\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
-_TYPED = re.compile(rf"{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_D}{{2}}{_SP}{_SIGN_TYPED}{_SP}{_D}{{3}}"
+# Blanks may come between any two digits too (`1 3 1 0 5 2 - 3 0 8 T`, attack, 2026-12-05)
+_D2 = f"{_D}{_SP}{_D}"
+_TYPED = re.compile(rf"{_D2}{_SP}{_D2}{_SP}{_D2}{_SP}{_SIGN_TYPED}{_SP}{_D}{_SP}{_D2}"
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))")
 _NO_SPACE = str.maketrans("", "", _SPACE)

@@ -77,6 +77,9 @@ FORMS: list[tuple[str, str]] = [
     ("O5 O3 95 - 912 K".replace("K", CODE[-1]), CODE),  # both at once
     (CODE[:6] + "\u00a0" + CODE[6:].replace("0", "O"), CODE),
     ("131O52 - 3O8 T", PUBLISHED),
+    # a blank between every two characters (attack, 2026-12-05: taken as a valid event)
+    *((sp.join(c), c) for c in (CODE, PUBLISHED) for sp in (" ", "\t", "  ", "\u00a0")),
+    ("1 3 1 0 5 2 - 3 0 8 T", PUBLISHED), ("13 1 05 2-3 08 T", PUBLISHED),
 ]
 assert all(f != c for f, c in FORMS)
 
@@ -113,6 +116,8 @@ NOT_CODES = [
     "hinta 10 10 10 € 100 €", "KTT 010203 A 123 Oulu", "KTT 010203 A 123 osa",
     "KTT 050395 - 912 Kemi", "KTT 050395  - 912  Kemi", "KTT 010203   A 123   Oulu",
     "KTT 150323\t–\t101\t–\tKemi", "hinta 10  10  10  €  100  €",
+    " ".join(_wrong_check(CODE)), "1 2 3 4 5 6 - 7 8 9 0", "0 4 0 1 2 3 4 5 6 7",
+    "1 2 3 4 5 6 7 8 9 0 1 2", "K T T 1 5 0 3 2 3 - 1 0 1 Kemi",
 ]
 
 
