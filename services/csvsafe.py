@@ -13,6 +13,18 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# What may come before a trigger and still leave a formula to a spreadsheet that skips it:
+# spaces (a no-break one too) and controls other than the triggers' own tab, CR and LF
+# (attack, 2026-12-05: ` =1` and `<NUL>=1` were written as they were)
+LEADING = " \u00a0" + "".join(chr(c) for c in (*range(0x20), 0x7f) if chr(c) not in "\t\r\n")
+_LEADING_SET = frozenset(LEADING)
+
+
+def formula(text: str) -> bool:
+    """Whether a spreadsheet might take the text for a formula: a trigger at its start, or
+    after leading blanks and controls."""
+    return text.startswith(TRIGGERS) or (
+        text[:1] in _LEADING_SET and text.lstrip(LEADING).startswith(TRIGGERS))
 # A trigger right after a separator or a line break inside a cell starts a cell of its own for
 # a reader that splits the line another way than it was written: Finnish Excel's list
 # separator is ';', so a ','-separated `x;=cmd|' /C calc'!A0` (unquoted: it holds no ',')
@@ -32,13 +44,13 @@ def neutral(value: Any) -> Any:
     """The cell to write: None as empty, numbers as they are, any other value as text with a
     leading quote when a spreadsheet would take it for a formula."""
     if value.__class__ is str:  # the common case first: an export has a million cells
-        return "'" + value if value.startswith(TRIGGERS) else value
+        return "'" + value if formula(value) else value
     if value is None:
         return ""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return value
     text = value if isinstance(value, str) else str(value)
-    return "'" + text if text.startswith(TRIGGERS) else text
+    return "'" + text if formula(text) else text
 
 
 def quoted(value: Any, delimiter: str = ",") -> str:

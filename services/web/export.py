@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from services.csvsafe import INNER_TRIGGER_PAIR, TRIGGERS, csv_line, neutral, quoted
+from services.csvsafe import INNER_TRIGGER_PAIR, LEADING, TRIGGERS, csv_line, neutral, quoted
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -214,7 +214,7 @@ def _char_class(chars: str) -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
-_TRIGGER_RE = "^" + _char_class("".join(TRIGGERS))
+_TRIGGER_RE = "^" + _char_class(LEADING) + "*" + _char_class("".join(TRIGGERS))  # formula()
 
 
 def _text_cells(column: pa.Array, delimiter: str) -> pa.Array:

@@ -235,11 +235,14 @@ def test_an_analysts_answer_written_from_arrow_equals_the_rows(lang: str) -> Non
     verbatim (integers by Arrow too), in batches and slices as the query's process sends
     them: the same bytes as the row path, in every form."""
     names = ["n", "t", "x", "on"]
-    batch = pa.table({"n": pa.array([1, -2, None, 2**40], pa.int64()),
-                      # a formula after an inner separator too (attack, 2026-12-04)
-                      "t": ["=1+1", "a,b;=cmd|' /C calc'!A0", None, "x;+1\n@y\t-z"],
-                      "x": [1.5, None, -0.25, 3.0],
-                      "on": [date(2024, 1, 2), None, date(2023, 12, 31), date(2022, 1, 1)]})
+    batch = pa.table({"n": pa.array([1, -2, None, 2**40, 5], pa.int64()),
+                      # a formula after an inner separator too (attack, 2026-12-04), and after
+                      # leading blanks and controls (2026-12-05)
+                      "t": ["=1+1", "a,b;=cmd|' /C calc'!A0", None, "x;+1\n@y\t-z",
+                            " \x00=1"],
+                      "x": [1.5, None, -0.25, 3.0, 0.0],
+                      "on": [date(2024, 1, 2), None, date(2023, 12, 31), date(2022, 1, 1),
+                             None]})
     data = pa.Table.from_batches([*batch.to_batches(), *batch.slice(1, 2).to_batches()])
     rows = [tuple(r.values()) for r in data.to_pylist()]
     arrow = Table(names, names, [], data=data, verbatim=frozenset(names))

@@ -31,6 +31,9 @@ FORMULA = '=HYPERLINK("http://evil.example/x")'
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("\uff1dx", "'\uff1dx"), ("a=1", "a=1"), ("", ""),
     (-3, -3), (-1.5, -1.5), (Decimal("-2.50"), Decimal("-2.50")), (None, ""), (True, "True"),
+    # after leading blanks or controls a spreadsheet may skip (attack, 2026-12-05)
+    (" =1", "' =1"), ("\x00=1", "'\x00=1"), ("  \x1b@x", "'  \x1b@x"), ("\u00a0+1", "'\u00a0+1"),
+    (" a=1", " a=1"), ("\x00", "\x00"), ("  ", "  "),
 ])
 def test_a_cell_is_neutralised_only_when_it_is_text(cell: object, written: object) -> None:
     assert neutral(cell) == written
