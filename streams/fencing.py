@@ -160,22 +160,26 @@ class Transactions:
         go on when the broker came back, as a worker at work does. Each start is raced
         against the stop: aiokafka may wait on its own for long (a broker gone after the
         bootstrap: it asks for the coordinator again and again; a broker that does not
-        answer: 40 s a connection)."""
+        answer: 40 s a connection). The wait is said once, whichever way it began."""
         delay, began, waiting = UNREACHABLE_FIRST_WAIT, time.monotonic(), False
+
+        def wait_said(why: str) -> None:
+            nonlocal waiting
+            if not waiting:
+                log.warning("partition %d: waiting for the broker to take its transactional "
+                            "producer (%s); asking again every few seconds", partition, why)
+                waiting = True
+
         while True:
             producer = self._producer(partition)
             try:
-                if not await self._started_unless_closing(producer, partition, waiting):
+                if not await self._started_unless_closing(producer, wait_said):
                     raise Stopping(partition)
             except BaseException as e:
                 await self._stop(producer)  # a producer starts once: a new one next time
                 if self.closed or not unreachable(e):
                     raise
-                if not waiting:
-                    log.warning("partition %d: waiting for the broker to take its "
-                                "transactional producer (%s); asking again every few "
-                                "seconds", partition, type(e).__name__)
-                    waiting = True
+                wait_said(type(e).__name__)
                 if await self._closing_within(delay):
                     raise Stopping(partition) from e
                 delay = min(delay * 2, UNREACHABLE_LAST_WAIT)
@@ -185,20 +189,17 @@ class Transactions:
                          "waiting for the broker", partition, time.monotonic() - began)
             return producer
 
-    async def _started_unless_closing(self, producer: AIOKafkaProducer, partition: int,
-                                      said: bool) -> bool:
+    async def _started_unless_closing(self, producer: AIOKafkaProducer,
+                                      slow: Callable[[str], None]) -> bool:
         """Start the producer; False if the worker began to stop first (the start is then
-        cancelled). Says once when the start is slow."""
+        cancelled). `slow` is told when the start takes longer than SLOW_START."""
         start = asyncio.ensure_future(producer.start())
         closing = asyncio.ensure_future(self._closing.wait())
         try:
             done, _ = await asyncio.wait({start, closing}, timeout=SLOW_START,
                                          return_when=asyncio.FIRST_COMPLETED)
             if not done:
-                if not said:
-                    log.warning("partition %d: waiting for the broker to take its "
-                                "transactional producer (no answer in %g s)", partition,
-                                SLOW_START)
+                slow(f"no answer in {SLOW_START:g} s")
                 await asyncio.wait({start, closing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             await _call_off([start, closing], None)
@@ -281,18 +282,32 @@ class Transactions:
             await producer.stop()
 
 
+async def _until_done(tasks: Sequence["asyncio.Future[Any]"]) -> bool:
+    """Wait until every task has ended, through cancellations of this wait too: whether one
+    came (the caller raises it again once it has cleaned up)."""
+    cancelled = False
+    while pending := [t for t in tasks if not t.done()]:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError:
+            cancelled = True
+    return cancelled
+
+
 async def _call_off(tasks: Sequence["asyncio.Future[Any]"],
                     stop: Callable[[AIOKafkaProducer], Awaitable[None]] | None) -> None:
     """Cancel the tasks not done and wait until every one has ended; with `stop`, a producer
-    a task did start is stopped (nothing is left open)."""
+    a task did start is stopped. A cancellation while this cleans up (a second stop) waits
+    for it to finish and is raised after: nothing is left open either way."""
     for t in tasks:
         t.cancel()
-    if tasks:
-        await asyncio.wait(tasks)  # raises none of their errors
+    cancelled = await _until_done(tasks)
     if stop is not None:
-        for t in tasks:
-            if not t.cancelled() and t.exception() is None:
-                await stop(t.result())
+        stops = [asyncio.ensure_future(stop(t.result())) for t in tasks
+                 if not t.cancelled() and t.exception() is None]
+        cancelled = await _until_done(stops) or cancelled
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 async def _send(producer: AIOKafkaProducer, outputs: Iterable[Output]) -> list[Any]:
