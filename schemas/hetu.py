@@ -87,9 +87,15 @@ _LOOSE = re.compile(rf"{_DIGIT}{{6}}{_SIGN}{_DIGIT}{{3}}{_CHECK}")
 # only a valid code is masked, so that the event ids of dead letters stay readable. So too in a
 # run of 16 or more lower-case hex digits (the dashboard's references: one in 20 held a shape)
 # that no sign follows (a code may start inside the run: 0123456789abcdef131052-308T).
+# A code-like run is not looked for from inside an escape's hex digits: `070\u2000205A934J`
+# was masked as `070\u2******-****`, no longer JSON (review, 2026-12-05); the escape is read
+# (mask_codes) and the code masked as seen.
+_NOT_IN_ESCAPE = "".join(rf"(?<!\\{e}{'.' * n})" for e, most in (("u", 3), ("x", 1), ("U", 7))
+                         for n in range(most + 1))
 _UUID_OR_LOOSE = re.compile(
     r"(?<![0-9A-Za-z])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    rf"[0-9a-fA-F]{{12}}(?![0-9A-Za-z])|[0-9a-f]{{16,}}(?![-+0-9A-Za-z]))|{_LOOSE.pattern}")
+    rf"[0-9a-fA-F]{{12}}(?![0-9A-Za-z])|[0-9a-f]{{16,}}(?![-+0-9A-Za-z]))"
+    rf"|{_NOT_IN_ESCAPE}{_LOOSE.pattern}")
 # A JSON string, and a key followed by its string value: the key is unescaped before it is
 # compared, so `client\u005fhetu` is found as well.
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -225,8 +231,8 @@ def mask_codes(text: str) -> str:
             again = _masked_as_seen(backwards)
             if again is not None:
                 return again
-            if backwards != unescaped:
-                return backwards
+            if backwards != unescaped:  # the controls kept for seen_forms written as JSON does
+                return backwards.translate(_TERMINAL_CONTROLS)
     if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
         return masked
     masked = _masked_backwards(masked)
@@ -247,9 +253,35 @@ def _masked_as_seen(text: str) -> str | None:
 
 
 def seen_forms(text: str) -> list[str]:
-    """The ways a reader may see `text`: `visible`, and with a right-to-left override in it,
-    also as it shows it (see bidi_forms)."""
-    return [visible(text), *(visible(form) for form in bidi_forms(text))]
+    """The ways a reader may see `text`: `visible`, with a right-to-left override in it also
+    as it shows it (see bidi_forms), and with an escape sequence or a backspace in it also
+    as a terminal shows it (see terminal_form)."""
+    forms = [visible(text), *(visible(form) for form in bidi_forms(text))]
+    if "\x1b" in text or "\b" in text:
+        forms.append(visible(terminal_form(text)))
+    return forms
+
+
+# A terminal (`jatkumo sql --csv`, a log read in a shell) runs escape sequences and backspaces
+# instead of showing them: `070205\x1b[0mA934J` (a colour reset inside) and `070205X\bA934J`
+# (X struck over) both show as 070205A934J (review, 2026-12-05: taken as valid events).
+# Sequences: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), and ESC with one more
+# character.
+_TERMINAL_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                                r"|\x1b[ -~]?")
+
+
+def terminal_form(text: str) -> str:
+    """`text` as a terminal shows it: escape sequences run (they show nothing), and a
+    backspace takes the character before it back (the next one is written over it)."""
+    out: list[str] = []
+    for c in _TERMINAL_SEQUENCE.sub("", text):
+        if c == "\b":
+            if out:
+                out.pop()
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 # Bidirectional controls: a right-to-left override (RLO) shows what follows it backwards, so
@@ -317,24 +349,34 @@ def _masked_backwards(text: str) -> str:
 
 # ...and JSON's short escape of a backspace, \b: `070205\bA934J` in a dead letter's line
 # reads as the code (attack, 2026-12-05)
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b))")
+# A pair of surrogates, as JSON writes a character beyond the BMP (a tag character, an
+# unassigned default-ignorable one), is that one character: read half by half it was two
+# U+FFFD, and the code around it stayed in the dead letter (review, 2026-12-05).
+_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})"
+                     r"|\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b))")
 
 
 _SHORT = {0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+# The controls a terminal runs (an escape sequence, its BEL terminator, a backspace): kept as
+# they are when escapes are read, for seen_forms, and written as JSON writes them again
+_TERMINAL_CONTROLS = {0x07: "\\u0007", 0x08: "\\b", 0x1B: "\\u001b"}
 
 
 def _unescape_one(m: re.Match[str]) -> str:
-    if m.group(4):
-        return ""  # a backspace shows nothing
-    code = int(m.group(1) or m.group(2) or m.group(3), 16)
+    if m.group(1):  # a surrogate pair: one character beyond the BMP
+        return chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16)
+                   - 0xDC00)
+    if m.group(6):
+        return "\b"  # JSON's backspace: as a terminal runs it (seen_forms)
+    code = int(m.group(3) or m.group(4) or m.group(5), 16)
     if 0xD800 <= code <= 0xDFFF:  # half of a pair: no text, and no UTF-8 writer takes one
         return "\ufffd"  # (a dead letter whose escapes held a code crashed a replay: review)
     # What JSON must escape stays escaped, so a masked line is still the JSON it was (review,
     # 2026-12-05: a \u0022 or \u000a written out broke it): a blank as its short escape
     # (read as a blank, _BLANK), another control as nothing (it shows nothing), a quote and
     # a backslash as written (neither is part of a code)
-    if code < 0x20:
-        return _SHORT.get(code, "")
+    if code < 0x20:  # (kept: what a terminal runs, seen_forms)
+        return _SHORT.get(code, chr(code) if code in _TERMINAL_CONTROLS else "")
     if code in (0x22, 0x5C):
         return m.group(0)
     return chr(code) if code <= 0x10FFFF else m.group(0)
@@ -399,6 +441,8 @@ def visible(text: str) -> str:
         if c.isascii():
             if " " <= c < "\x7f" or c in _KEEP:  # not DEL, which shows nothing either
                 out.append(c)
+            elif c in "\x0b\x0c":  # a vertical tab, a form feed: blanks to a page (and to
+                out.append(" ")  # the masking, _SPACE: review, 2026-12-05)
         elif (kind := unicodedata.category(c)) == "Zs":
             # a space is a space: NFKC folds most (thin, ideographic...), not all (the Ogham
             # space mark U+1680 between a code's parts: attack, 2026-12-05)

@@ -145,7 +145,7 @@ class Transactions:
             self.locks.setdefault(p, asyncio.Lock())
         return lost
 
-    def _producer(self, partition: int) -> AIOKafkaProducer:
+    def _make_producer(self, partition: int) -> AIOKafkaProducer:
         return AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, client_id=f"{self.group}-{partition}",
             transactional_id=self.transactional_id(partition), enable_idempotence=True,
@@ -171,7 +171,7 @@ class Transactions:
                 waiting = True
 
         while True:
-            producer = self._producer(partition)
+            producer = self._make_producer(partition)
             try:
                 if not await self._started_unless_closing(producer, wait_said):
                     raise Stopping(partition)

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from schemas.door import DeadLetter, admit, admitted, closer_look, needs_look, validate_json
+from schemas.door import (
+    DeadLetter,
+    admit,
+    admitted,
+    closer_look,
+    needs_look,
+    seen_code,
+    validate_json,
+)
 from schemas.hetu import MASK, has_code, mask_codes, visible
 from tests.helpers import KEY, producer, read_relations, referral_made, replay_db, signed
 
@@ -236,7 +244,7 @@ def test_a_code_a_reader_sees_is_masked_whatever_the_bytes_between(text: str) ->
 
 
 def test_masking_keeps_text_without_a_hidden_code_as_it_is() -> None:
-    for text in ("äiti ja isä: 12", "tab\there", "\x00nul but no code", "050395\x1b[0m-912K",
+    for text in ("äiti ja isä: 12", "tab\there", "\x00nul but no code", "\x1b[1mbold\x1b[0m 12",
                  "Hämeenlinna, Pietarsaari/Jakobstad: åäö ÅÄÖ"):
         assert mask_codes(text) == text
 
@@ -284,6 +292,50 @@ def test_a_code_hidden_from_the_bytes_in_a_valid_event_is_refused(source: str,
     rel = replay_db(tmp_path, [line])
     assert not rel["events"] and [r[1] for r in rel["dead_letters"]] == [
         "identity_code_in_source"]
+
+
+# Review (2026-12-05): a terminal runs an escape sequence or a backspace inside a code and
+# shows the code whole (`jatkumo sql --csv` prints cells as they are): taken as valid events.
+TERMINAL = ["070205\x1b[0mA934J", "050395\x1b[0m-912K", "070205X\bA934J",
+            "0702\x1b]0;title\x0705A934J", "070205\x1bcA934J"]
+# ...and a character beyond the BMP that shows nothing, which JSON escapes as a surrogate pair,
+# stayed unmasked in the dead letter (each half read as U+FFFD)
+ASTRAL = ["070\U000e0041205A934J", "0702\U000e010005A934J", "070205\U0001d173A934J"]
+
+
+@pytest.mark.parametrize("code", TERMINAL + ASTRAL)
+@pytest.mark.parametrize("escaped", [True, False], ids=["escaped", "as-is"])
+def test_a_code_a_terminal_shows_or_behind_an_astral_character_is_refused_and_masked(
+        code: str, escaped: bool) -> None:
+    event = signed("k1", "2023-01-02")
+    line = json.dumps({**event, "payload": {**event["payload"], "contract_id": code}},
+                      ensure_ascii=escaped)
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_payload.contract_id"
+    json.loads(got.raw)  # still the JSON it was
+    shown = json.loads(got.raw)["payload"]["contract_id"]
+    assert MASK in shown and not has_code(visible(shown)), shown
+
+
+def test_a_masked_dead_letter_stays_json_when_an_escape_touches_the_code() -> None:
+    """`070\\u2000205A934J` was masked as `070\\u2******-****` (the escape's hex digits taken
+    for the code's): no longer JSON."""
+    for c in ("\u2000", "\u3000", "\u0000", "\u00a0", "\u200b"):
+        event = signed("k1", "2023-01-02")
+        line = json.dumps({**event, "payload": {**event["payload"],
+                                                "contract_id": f"070{c}205A934J"}})
+        got = admit(line.encode(), "f:1", KEY)
+        assert isinstance(got, DeadLetter), c
+        assert MASK in json.loads(got.raw)["payload"]["contract_id"], (c, got.raw)
+
+
+def test_a_form_feed_is_a_blank_to_the_door_and_to_the_masking() -> None:
+    """`070205A934<FF>Jx`: refused by the door (FF read as nothing) but left whole in the dead
+    letter (FF read as a blank there). Both read it as a blank now: a check character glued to
+    a word is no code, as with a tab."""
+    for text in ("070205A934\x0cJx", "070205A934\tJx"):
+        assert mask_codes(text) == text and not seen_code(text)
+    assert seen_code("070\x0c205A934J") and MASK in mask_codes("070\x0c205A934J")
 
 
 # Attack (2026-12-05): an ASCII control inside a code showed nothing, and being ASCII the

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -39,12 +39,28 @@ class _Apart(Transactions):
         super().__init__(addresses[0], "jatkumo-test-takeover")
         self.addresses, self.refusing, self.lingering = addresses, refusing, lingering
         self.made: list[tuple[int, AIOKafkaProducer]] = []
+        self.started_ids: set[int] = set()
+        self.stopped: set[int] = set()
 
-    def _producer(self, partition: int) -> AIOKafkaProducer:
+    def _make_producer(self, partition: int) -> AIOKafkaProducer:
         self.bootstrap = self.addresses[partition]
-        producer = super()._producer(partition)
+        producer = super()._make_producer(partition)
         self.made.append((partition, producer))
+        stop = producer.stop
+
+        async def stopped() -> None:  # what was stopped, told by its own stop
+            self.stopped.add(id(producer))
+            await stop()
+
+        producer.stop = stopped  # type: ignore[method-assign]
         return producer
+
+    async def _started_unless_closing(self, producer: AIOKafkaProducer,
+                                      slow: Callable[[str], None]) -> bool:
+        started = await super()._started_unless_closing(producer, slow)
+        if started:
+            self.started_ids.add(id(producer))
+        return started
 
     async def _start(self, partition: int) -> AIOKafkaProducer:
         if partition in self.refusing:
@@ -59,12 +75,12 @@ class _Apart(Transactions):
         return await super()._start(partition)
 
     def started(self, partition: int) -> AIOKafkaProducer | None:
-        return next((p for q, p in self.made if q == partition and p._txn_manager is not None
-                     and p._txn_manager.has_pid()), None)
+        return next((p for q, p in self.made if q == partition and id(p) in self.started_ids),
+                    None)
 
 
 def _open(txn: _Apart) -> list[int]:
-    return [q for q, p in txn.made if not p._closed]
+    return [q for q, p in txn.made if id(p) not in txn.stopped]
 
 
 def test_a_refusal_stops_the_producer_another_partition_started(kafka: str,
