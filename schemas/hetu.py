@@ -4,6 +4,7 @@ SPEC.md 1.2: a code is pseudonymised at the door and exists nowhere after it. Th
 only place that understands the format; everything else sees `p:` pseudonyms or `******-****`.
 """
 
+import bisect
 import hashlib
 import hmac
 import json
@@ -130,7 +131,12 @@ def has_code(text: str) -> bool:
     inside or O for 0: see _TYPED."""
     if len(text) < 11:
         return False
-    hex_runs: list[tuple[int, int]] | None = None
+    # the hex runs' starts and ends, in order (finditer's runs do not overlap): the one that
+    # may hold a place is found by bisection. Looking through all of them for every place was
+    # quadratic: 7.7 s for one 320 KB field of lower-case codes in hex runs (attack,
+    # 2026-12-05), the door masking it in a dead letter.
+    starts: list[int] | None = None
+    ends: list[int] = []
     for m in _READABLE.finditer(text):
         code = m.group(1)
         if not code.isascii():
@@ -141,10 +147,12 @@ def has_code(text: str) -> bool:
             continue
         if code == code.upper():  # valid as written: anywhere
             return True
-        if hex_runs is None:
-            hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
+        if starts is None:
+            spans = [r.span() for r in _LOWER_HEX.finditer(text)]
+            starts, ends = [a for a, _ in spans], [b for _, b in spans]
         at = m.start()
-        if not any(a <= at and at + 11 <= b for a, b in hex_runs):
+        i = bisect.bisect_right(starts, at) - 1
+        if i < 0 or ends[i] < at + 11:  # in no run: a code
             return True
     return _typed_codes(text) is not None
 
