@@ -56,7 +56,9 @@ _SHAPE = bytes(ord("0") if c in b"0123456789OoIl" else ord("s") if c in b"-+ABCD
                else ord("B") if c == ord("\\") or c >= 0x7f or c < 0x20
                else c if c in b'":' else ord(".")
                for c in range(256))
-_WHITESPACE = b" \t\r\n"
+# Dropped before the mapping: JSON's whitespace, and a date's dots and slashes (a code typed
+# as 05.03.95-912K has the shape then; dropping can only add matches)
+_WHITESPACE = b" \t\r\n./"
 _CODE_SHAPE = b"000000s000"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -199,8 +201,9 @@ def seen_code(text: str) -> bool:
     dashes read as ASCII, a right-to-left override's text the right way round). Looked at
     as seen unless the text is seen as written: an ASCII control (NUL, DEL, ESC...) inside a
     code was not looked through, being ASCII (attack, 2026-12-05: `070205<NUL>A934J` taken,
-    stored, and shown as a clean code on the SQL page, the browser dropping the NUL)."""
-    return has_code(text) or (not seen_as_written(text)
+    stored, and shown as a clean code on the SQL page, the browser dropping the NUL). So is
+    text with a backslash: escapes written out as text are read (schemas.hetu.seen_forms)."""
+    return has_code(text) or ((not seen_as_written(text) or "\\" in text)
                                and any(map(has_code, seen_forms(text))))
 
 

@@ -66,15 +66,19 @@ _SIGN_TYPED = "[-+A-FU-Ya-fu-y\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
 # Blanks may come between any two digits too (`1 3 1 0 5 2 - 3 0 8 T`, attack, 2026-12-05)
 _D2 = f"{_D}{_SP}{_D}"
-_TYPED = re.compile(rf"{_D2}{_SP}{_D2}{_SP}{_D2}{_SP}{_SIGN_TYPED}{_SP}{_D}{_SP}{_D2}"
+# and a date's dots or slashes between the day, the month and the year (`05.03.95-912K`,
+# `05/03/95-912K`: attack, 2026-12-05, taken as valid events)
+_DATE_MARK = "./"
+_SD = f"{_SP}(?:[{_DATE_MARK}]{_SP})?"
+_TYPED = re.compile(rf"{_D2}{_SD}{_D2}{_SD}{_D2}{_SP}{_SIGN_TYPED}{_SP}{_D}{_SP}{_D2}"
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))")
-_NO_SPACE = str.maketrans("", "", _SPACE)
+_NO_SPACE = str.maketrans("", "", _SPACE + _DATE_MARK)
 _AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
 _ZERO = str.maketrans({c: "0" for c in _ZEROS})
 # What makes a string worth the typed search: a blank (or a JSON escape of one) or a letter
 # that reads as a digit
-_TYPED_TRIGGERS = (*_SPACE, *_ZEROS, *_ONES, "\\")
+_TYPED_TRIGGERS = (*_SPACE, *_ZEROS, *_ONES, "\\", *_DATE_MARK)
 
 # Masking works on raw text, which may be JSON with escapes: each character of a code may be
 # written as itself or as a \u00XX escape (`240399\u002d957A`). Anything code-shaped is masked,
@@ -226,6 +230,32 @@ def _mask_hetu_value(m: re.Match[str]) -> str:
 def mask_codes(text: str) -> str:
     """Text with every identity-code-like string (and any client_hetu value) masked, also
     where a reader would see one that the bytes hide: see `visible`."""
+    masked = _mask_codes(text)
+    if "\\\\" in masked:  # a JSON string may hold escapes written out as text: read them too
+        masked = _STRING_RE.sub(_mask_string_deep, masked)
+    return masked
+
+
+_STRING_RE = re.compile(_STRING)
+
+
+def _mask_string_deep(m: re.Match[str]) -> str:
+    """A JSON string token, masked whole when its text holds a code as seen_forms reads it
+    (escapes written out in it read too: `"0503\\\\u200b95-912K"` in a dead letter's line,
+    the text the door refused, review 2026-12-05); the line stays JSON."""
+    token = m.group(0)
+    if "\\\\" not in token:
+        return token
+    try:
+        value = json.loads(token)
+    except ValueError:
+        return token
+    if isinstance(value, str) and any(map(has_code, seen_forms(value))):
+        return f'"{MASK}"'
+    return token
+
+
+def _mask_codes(text: str) -> str:
     masked = _masked(text)
     if "\\" in masked:
         # Escapes written out as text (JSON's \u200b, Python's repr of a list or of an
@@ -267,6 +297,13 @@ def seen_forms(text: str) -> list[str]:
     forms = [visible(text), *(visible(form) for form in bidi_forms(text))]
     if "\x1b" in text or "\b" in text:
         forms.append(visible(terminal_form(text)))
+    if "\\" in text:
+        # escapes written out as text (`0503\u200b95-912K`): read as the masking reads them
+        # (mask_codes), so what it would mask in a message the door does not take (attack,
+        # 2026-12-05: stored, and repeated in data_issues)
+        unescaped = _ESCAPE.sub(_unescape_one, text)
+        if unescaped != text:
+            forms += [form for form in seen_forms(unescaped) if form not in forms]
     return forms
 
 

@@ -344,6 +344,38 @@ def test_a_form_feed_is_a_blank_to_the_door_and_to_the_masking() -> None:
     assert seen_code("070\x0c205A934J") and MASK in mask_codes("070\x0c205A934J")
 
 
+# Attack (2026-12-05): taken as valid events and stored. A date's dots or slashes between the
+# day, the month and the year; escapes written out as text inside a code, which the masking
+# reads (and masked in a message about the very value the door had stored).
+WRITTEN_OTHERWISE = ["05.03.95-912K", "05/03/95-912K", "05. 03. 95 - 912 K", "13.10.52-308T",
+                     "0503\\u200b95-912K", "050395\\u002d912K", "050395\\x2d912K",
+                     "0503\\x0095-912K"]
+
+
+@pytest.mark.parametrize("code", WRITTEN_OTHERWISE)
+def test_a_code_with_a_dates_marks_or_escapes_written_out_is_refused(code: str,
+                                                                      tmp_path: Path) -> None:
+    event = signed("k1", "2023-01-02")
+    line = json.dumps({**event, "payload": {**event["payload"], "contract_id": code}})
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_payload.contract_id"
+    assert json.loads(got.raw)["payload"]["contract_id"] == MASK or MASK in got.raw
+    assert "912K" not in got.raw and "308T" not in got.raw, got.raw
+    assert admitted(line.encode(), KEY) is None
+    rel = replay_db(tmp_path, [line])  # the fast path sends it to the door
+    assert not rel["events"] and [r[1] for r in rel["dead_letters"]] == [
+        "identity_code_in_payload.contract_id"]
+
+
+@pytest.mark.parametrize("text", ["2023.05.12-100", "01.02.03-100X", "KTT 05.03.2023-912",
+                                  "Sopimus 15.03.23 - 101 - Kemi", "C:\\temp\\k1", "v1.2.3",
+                                  "05.03.95-912L"])  # (a wrong check character)
+def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) -> None:
+    event = signed("k1", "2023-01-02")
+    line = json.dumps({**event, "payload": {**event["payload"], "contract_id": text}})
+    assert not isinstance(admit(line.encode(), "f:1", KEY), DeadLetter)
+
+
 # Attack (2026-12-05): an ASCII control inside a code showed nothing, and being ASCII the
 # text was never looked at as seen: taken as a valid event, the code stored in DuckDB and
 # shown whole on the SQL page (the browser drops a NUL). A raw DEL (JSON allows it in a
