@@ -37,13 +37,14 @@ def run(args: argparse.Namespace) -> int:
     from services.ingest.limits import RateLimit
     from services.ingest.tokens import TokenStore
     from services.kafka_broker import ensure_topics
-    from services.web.server import PathOnlyAccessLogger
+    from services.web.server import PathOnlyAccessLogger, listening_socket
 
     if not Path(args.tokens).exists():
         raise UsageError(f"no token file at {args.tokens}; make one with 'jatkumo token add "
                          f"NAME --source SOURCE --tokens {args.tokens}'")
     settings, kafka = config.load(rules_too=False), kafka_settings(args)
     limits = config.load_ingest()
+    sock = listening_socket(args.host, args.port)  # before the broker: a taken port said at once
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     taker = KafkaTaker(kafka.bootstrap, settings.pseudonym_key, args.name)
     app = web.Application()
@@ -64,6 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
     app.cleanup_ctx.append(closing)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web.run_app(app, host=args.host, port=args.port, access_log_class=PathOnlyAccessLogger,
+    web.run_app(app, sock=sock, access_log_class=PathOnlyAccessLogger,
                 print=lambda msg: print(msg, flush=True))
     return 0

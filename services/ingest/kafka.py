@@ -17,6 +17,8 @@ from services.ingest.embedded import Answer, Item
 from services.publish import dead_letter_message, event_message
 from streams import topics
 
+CLOSE_SECONDS = 10
+
 
 class KafkaTaker:
     def __init__(self, bootstrap: str, key: bytes | None, name: str | None = None) -> None:
@@ -53,4 +55,7 @@ class KafkaTaker:
         return answers
 
     def close(self) -> None:
-        self.producer.close()
+        # Bounded: every answer waited for its sends, so what a close could still flush was
+        # answered 503 (or never answered) and is sent again by its source. Unbounded (kafka-
+        # python's default), a stop with the broker gone waited for ever.
+        self.producer.close(timeout=CLOSE_SECONDS)

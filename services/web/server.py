@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -133,5 +134,21 @@ def run(app: web.Application, host: str, port: int) -> None:
         web.run_app(app, host=host, port=port, access_log_class=PathOnlyAccessLogger,
                     print=lambda msg: print(msg, flush=True))
     except OSError as e:  # an address not of this machine, a port taken: the user's to fix
-        raise UsageError(f"cannot listen on {host} port {port}: {e.strerror or e}; give "
-                         "--host an address of this machine and --port a free port") from None
+        raise cannot_listen(host, port, e) from None
+
+
+def cannot_listen(host: str, port: int, e: OSError) -> UsageError:
+    return UsageError(f"cannot listen on {host} port {port}: {e.strerror or e}; give --host an "
+                      "address of this machine and --port a free port")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port) and listening, for web.run_app(sock=...): taken before
+    anything else is started, so a port in use is said at once (`jatkumo ingest` had made its
+    Kafka producer first, and on a taken port hung for 5 minutes closing it, deaf to SIGTERM,
+    then called the OSError a bug)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as e:  # socket.gaierror too: a name that is no address here
+        raise cannot_listen(host, port, e) from None

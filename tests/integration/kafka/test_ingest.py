@@ -82,3 +82,29 @@ def test_events_posted_to_the_kafka_gateway_equal_replay(kafka: str, work: Path)
     db = work_through(kafka, as_of, work)
     replay_db(events, as_of, work / "replay.duckdb")
     assert differences(work / "replay.duckdb", db) == {}
+
+
+def test_the_gateway_on_a_port_in_use_says_so_at_once(kafka: str, work: Path) -> None:
+    """It made its Kafka producer first, and on a taken port hung some 5 minutes (deaf to
+    SIGTERM) before calling the OSError a bug: now a usage error, status 2, before anything
+    connects."""
+    import socket
+
+    tokens = work / "tokens.json"
+    e = env(kafka, "2024-03-31")
+    made = subprocess.run([sys.executable, "-m", "services.cli", "token", "add", "oulu",
+                           "--source", SOURCE, "--tokens", str(tokens)], cwd=ROOT, env=e,
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        began = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "services.cli", "ingest", "--tokens",
+                               str(tokens), "--port", str(port)], cwd=ROOT, env=e,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1 port {port}" in done.stderr
+    assert "--port a free port" in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - began < 60
