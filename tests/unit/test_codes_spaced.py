@@ -79,7 +79,7 @@ FORMS: list[tuple[str, str]] = [
     ("131O52 - 3O8 T", PUBLISHED),
     # a blank between every two characters (attack, 2026-12-05: taken as a valid event)
     *((sp.join(c), c) for c in (CODE, PUBLISHED) for sp in (" ", "\t", "  ", "\u00a0")),
-    ("1 3 1 0 5 2 - 3 0 8 T", PUBLISHED), ("13 1 05 2-3 08 T", PUBLISHED),
+    ("1 3 1 0 5 2 - 3 0 8 T", PUBLISHED), ("1 3 1 0 5 2-3 0 8 T", PUBLISHED),
 ]
 assert all(f != c for f, c in FORMS)
 
@@ -118,6 +118,9 @@ NOT_CODES = [
     "KTT 150323\t–\t101\t–\tKemi", "hinta 10  10  10  €  100  €",
     " ".join(_wrong_check(CODE)), "1 2 3 4 5 6 - 7 8 9 0", "0 4 0 1 2 3 4 5 6 7",
     "1 2 3 4 5 6 7 8 9 0 1 2", "K T T 1 5 0 3 2 3 - 1 0 1 Kemi",
+    # a review (2026-12-05) found these read as codes when blanks were let in anywhere:
+    # thousands apart, a range of euros
+    "Arvio 211 005 – 8 123 €", "Arvio 270 829 – 1 451 €", "13 1 05 2-3 08 T",
 ]
 
 
