@@ -14,9 +14,12 @@ from typing import Any, TextIO
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # What may come before a trigger and still leave a formula to a spreadsheet that skips it:
-# spaces (a no-break one too) and controls other than the triggers' own tab, CR and LF
+# spaces (Unicode's too, and the zero-width ones and a byte order mark) and controls other
+# than the triggers' own tab, CR and LF
 # (attack, 2026-12-05: ` =1` and `<NUL>=1` were written as they were)
-LEADING = " \u00a0" + "".join(chr(c) for c in (*range(0x20), 0x7f) if chr(c) not in "\t\r\n")
+LEADING = (" \u00a0\u0085\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+           "\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+           + "".join(chr(c) for c in (*range(0x20), 0x7f) if chr(c) not in "\t\r\n"))
 _LEADING_SET = frozenset(LEADING)
 
 

@@ -37,14 +37,13 @@ def run(args: argparse.Namespace) -> int:
     from services.ingest.limits import RateLimit
     from services.ingest.tokens import TokenStore
     from services.kafka_broker import ensure_topics
-    from services.web.server import PathOnlyAccessLogger, listening_socket
+    from services.web.server import PathOnlyAccessLogger, cannot_listen
 
     if not Path(args.tokens).exists():
         raise UsageError(f"no token file at {args.tokens}; make one with 'jatkumo token add "
                          f"NAME --source SOURCE --tokens {args.tokens}'")
     settings, kafka = config.load(rules_too=False), kafka_settings(args)
     limits = config.load_ingest()
-    sock = listening_socket(args.host, args.port)  # before the broker: a taken port said at once
     ensure_topics(kafka.bootstrap, kafka.partitions, kafka.replication)
     taker = KafkaTaker(kafka.bootstrap, settings.pseudonym_key, args.name)
     app = web.Application()
@@ -65,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
 
     app.cleanup_ctx.append(closing)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web.run_app(app, sock=sock, access_log_class=PathOnlyAccessLogger,
-                print=lambda msg: print(msg, flush=True))
+    try:
+        web.run_app(app, host=args.host, port=args.port, access_log_class=PathOnlyAccessLogger,
+                    print=lambda msg: print(msg, flush=True))
+    except OSError as e:  # a port taken, an address not of this machine: the user's to fix
+        # (the producer first closed, within its bound: left to the interpreter's exit, it
+        # waited for ever, and the gateway hung some 5 minutes deaf to SIGTERM)
+        taker.close()
+        raise cannot_listen(args.host, args.port, e) from None
     return 0

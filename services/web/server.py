@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -140,15 +139,3 @@ def run(app: web.Application, host: str, port: int) -> None:
 def cannot_listen(host: str, port: int, e: OSError) -> UsageError:
     return UsageError(f"cannot listen on {host} port {port}: {e.strerror or e}; give --host an "
                       "address of this machine and --port a free port")
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to (host, port) and listening, for web.run_app(sock=...): taken before
-    anything else is started, so a port in use is said at once (`jatkumo ingest` had made its
-    Kafka producer first, and on a taken port hung for 5 minutes closing it, deaf to SIGTERM,
-    then called the OSError a bug)."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family)
-    except OSError as e:  # socket.gaierror too: a name that is no address here
-        raise cannot_listen(host, port, e) from None

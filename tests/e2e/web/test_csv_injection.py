@@ -33,6 +33,7 @@ FORMULA = '=HYPERLINK("http://evil.example/x")'
     (-3, -3), (-1.5, -1.5), (Decimal("-2.50"), Decimal("-2.50")), (None, ""), (True, "True"),
     # after leading blanks or controls a spreadsheet may skip (attack, 2026-12-05)
     (" =1", "' =1"), ("\x00=1", "'\x00=1"), ("  \x1b@x", "'  \x1b@x"), ("\u00a0+1", "'\u00a0+1"),
+    ("\u2003=1", "'\u2003=1"), ("\u3000=1", "'\u3000=1"), ("\ufeff=1", "'\ufeff=1"),
     (" a=1", " a=1"), ("\x00", "\x00"), ("  ", "  "),
 ])
 def test_a_cell_is_neutralised_only_when_it_is_text(cell: object, written: object) -> None:
