@@ -78,11 +78,11 @@ _EACH = (rf"{_D}(?:{_BLANK}++{_D}){{5}}{_SP}{_SIGN_TYPED}{_SP}{_D}(?:{_BLANK}++{
          rf"{_BLANK}++[0-9A-NP-Ya-np-y](?![0-9A-Za-z\u00c0-\u024f])")
 _DOTTED = (rf"{_D}{{2}}(?P<mark>[{_DATE_MARK}]){_D}{{2}}(?P=mark){_D}{{2}}"
            rf"{_SIGN_TYPED}{_D}{{3}}[0-9A-Ya-y](?![0-9A-Za-z])")
-# (searched, not a lookahead at every place: twice as fast; see `_typed_codes`)
-# Not from inside an escape's hex digits (a dead letter's `\u1012.99-9123` was masked into
-# `\u******-****`, no longer JSON: review, 2026-12-05); see _NOT_IN_ESCAPE
 # The date's six digits may have blanks anywhere between them (`070 205A934J`: a review found
-# it taken), the individual number's three none (`Arvio 211 005 – 8 123 €` is no code).
+# it taken), the individual number's three none (`Arvio 211 005 – 8 123 €` is no code); never
+# from inside an escape's hex digits (`\u1012.99-9123` was masked into `\u******-****`, no
+# longer JSON: review, 2026-12-05). Searched, not a lookahead at every place: twice as fast
+# (see `_typed_codes`).
 _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
                     rf"{_D}(?:{_SP}{_D}){{5}}{_SP}{_SIGN_TYPED}{_SP}{_D}{{3}}"
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
@@ -251,6 +251,7 @@ def mask_codes(text: str) -> str:
 
 
 _STRING_RE = re.compile(rf'{_STRING}|\\.|[^"\\]++')  # the tokens, as _KEY_VALUE reads them
+_ESCAPED_BACKSLASH = re.compile(r"\\\\|\\u005[cC]")
 
 
 def _mask_string_deep(m: re.Match[str]) -> str:
@@ -258,14 +259,15 @@ def _mask_string_deep(m: re.Match[str]) -> str:
     (escapes written out in it read too: `"0503\\\\u200b95-912K"` in a dead letter's line,
     the text the door refused, review 2026-12-05); the line stays JSON."""
     token = m.group(0)
-    if not token.startswith('"') or "\\" not in token:
+    # only a string whose text holds a backslash itself (written `\\\\` or `\\u005c`): the
+    # other escapes _mask_codes has read already
+    if not token.startswith('"') or not _ESCAPED_BACKSLASH.search(token):
         return token
     try:
         value = json.loads(token)
     except ValueError:
         return token
-    # a backslash in the text itself (written `\\\\` or `\\u005c` in the line)
-    if isinstance(value, str) and "\\" in value and any(map(has_code, seen_forms(value))):
+    if isinstance(value, str) and any(map(has_code, seen_forms(value))):
         return f'"{MASK}"'
     return token
 
@@ -407,11 +409,11 @@ def _masked_backwards(text: str) -> str:
     return _runs_turned(text, lambda run: _masked(run[::-1])[::-1])
 
 
-# ...and JSON's short escape of a backspace, \b: `070205\bA934J` in a dead letter's line
-# reads as the code (attack, 2026-12-05)
-# A pair of surrogates, as JSON writes a character beyond the BMP (a tag character, an
-# unassigned default-ignorable one), is that one character: read half by half it was two
-# U+FFFD, and the code around it stayed in the dead letter (review, 2026-12-05).
+# Escapes: \u, \x and \U, and JSON's short escape of a backspace, \b (`070205\bA934J` in a
+# dead letter's line reads as the code: attack, 2026-12-05). A pair of surrogates, as JSON
+# writes a character beyond the BMP (a tag character, an unassigned default-ignorable one),
+# is that one character: read half by half it was two U+FFFD, and the code around it stayed
+# in the dead letter (review, 2026-12-05).
 _ESCAPE = re.compile(r"\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})"
                      r"|\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b))")
 
@@ -470,6 +472,7 @@ def seen_as_written(text: str) -> bool:
     letters of Finnish and Swedish only (no control, nothing that shows nothing, no other
     script's digits or dashes)."""
     return _HIDDEN.search(text) is None
+
 
 # Characters that show nothing beyond Cc and Cf (Unicode's Default_Ignorable_Code_Point:
 # variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors),

@@ -112,8 +112,12 @@ class Transactions:
         self.max_batch_size = max_batch_size
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.locks: dict[int, asyncio.Lock] = {}
-        self.closed = False
-        self._closing = asyncio.Event()  # set with `closed`: wakes a producer's wait to retry
+        self._closing = asyncio.Event()  # set by close(): wakes a producer's wait to retry
+
+    @property
+    def closed(self) -> bool:
+        """Whether the worker has begun to stop (close() was called)."""
+        return self._closing.is_set()
 
     def transactional_id(self, partition: int) -> str:
         return f"{self.group}-{partition}"
@@ -236,7 +240,6 @@ class Transactions:
                 log.debug("stopping the producer of partition %d: %s", partition, e)
 
     async def close(self) -> None:
-        self.closed = True
         self._closing.set()
         for p in list(self.producers):
             await self._drop(p)
