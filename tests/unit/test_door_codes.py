@@ -335,6 +335,32 @@ def test_a_masked_dead_letter_stays_json_when_an_escape_touches_the_code() -> No
         assert MASK in json.loads(got.raw)["payload"]["contract_id"], (c, got.raw)
 
 
+def test_a_backslash_written_as_an_escape_hides_no_code_in_a_dead_letter() -> None:
+    """The text's backslash sent as `\\u005c` (not `\\\\`): the code the door refused stayed
+    in the dead letter (review, 2026-12-05)."""
+    event = signed("k1", "2023-01-02")
+    line = json.dumps({**event, "payload": {**event["payload"],
+                                            "contract_id": "0503\\u200b95-912K"}})
+    line = line.replace("\\\\u200b", "\\u005cu200b")
+    assert "\\u005cu200b" in line
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and got.reason == "identity_code_in_payload.contract_id"
+    assert json.loads(got.raw)["payload"]["contract_id"] == MASK
+
+
+def test_no_code_is_read_from_inside_an_escapes_hex_digits() -> None:
+    """A line refused for another field, its source written with an escape before digits a
+    typed code could start in (`\\u1012.99-9123`): masked into `\\u******-****`, which is
+    no JSON (review, 2026-12-05). Now the line stays JSON."""
+    event = signed("k1", "2023-01-02")
+    for source in ("\u1012.99-9123", "\u1012 99 99-9123", "x\u20000205A934J"):
+        line = json.dumps({**event, "source": source,
+                           "payload": {**event["payload"], "service": "BAD"}})
+        got = admit(line.encode(), "f:1", KEY)
+        assert isinstance(got, DeadLetter), source
+        json.loads(got.raw)
+
+
 def test_a_form_feed_is_a_blank_to_the_door_and_to_the_masking() -> None:
     """`070205A934<FF>Jx`: refused by the door (FF read as nothing) but left whole in the dead
     letter (FF read as a blank there). Both read it as a blank now: a check character glued to
