@@ -36,6 +36,13 @@ NO_KEY_REASON = (
 )
 UNREADABLE = "event: not JSON that every reader reads alike"
 BOM = b"\xef\xbb\xbf"
+# The longest event text taken. A valid event is small (every string field holds at most 100
+# characters), so a longer line is padding or some other file; and Kafka refuses a message
+# over 1 MiB: a line publish sent as written stopped the whole publish ("Kafka refused 1
+# messages", attack 2026-12-05), and a dead letter keeping a longer text could not be sent
+# either. Every path judges this first (admit, admitted, replay's loader, the fast path), so
+# replay, publish, ingest and the workers give such a line one verdict.
+MAX_LINE_BYTES = 64 * 1024
 
 # Lines that need the closer look: an identity code's shape (six digits, a century sign, three
 # digits), any backslash (a JSON escape can hide a code's character or a key's letter), or more
@@ -212,6 +219,8 @@ def seen_code(text: str) -> bool:
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:
     """Validate one raw event text; pseudonymise its identity code if it carries one."""
     line = line_bytes(raw)
+    if len(line) > MAX_LINE_BYTES:
+        return oversized(line, origin)
     try:
         event = validate_json(line)
     except ValidationError as error:
@@ -230,6 +239,8 @@ def admitted(raw: str | bytes, key: bytes | None) -> Event | None:
     them): the valid, pseudonymised event, or None where `admit` gives a dead letter. No
     origin is formatted and no reason is put together for what is thrown away anyway."""
     line = line_bytes(raw)
+    if len(line) > MAX_LINE_BYTES:
+        return None
     try:
         event = validate_json(line)
     except ValidationError:
@@ -277,6 +288,19 @@ def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
     raw_text = mask_codes(text.rstrip("\r\n")).encode("utf-8", "replace").decode("utf-8")
     return DeadLetter(raw=raw_text, reason=mask_codes(readable(reason)),
                       origin=origin_text(origin))
+
+
+def oversized(line: bytes, origin: str) -> DeadLetter:
+    """The dead letter of a line longer than MAX_LINE_BYTES: it keeps the line's first
+    MAX_LINE_BYTES bytes (so that it fits a Kafka message itself), masked. Masked whole and
+    then cut, not cut and then masked: a cut can split a code and leave its head readable,
+    and a code may be spread over any number of blanks. The cut is masked once more, as a
+    code followed by more text may read as one only at the end."""
+    letter = dead_letter(line, f"event: {len(line):,} bytes, more than an event may hold "
+                         f"({MAX_LINE_BYTES:,}); the first {MAX_LINE_BYTES:,} are kept",
+                         origin)
+    cut = letter.raw.encode()[:MAX_LINE_BYTES].decode("utf-8", "ignore")
+    return DeadLetter(raw=mask_codes(cut), reason=letter.reason, origin=letter.origin)
 
 
 def origin_text(origin: str) -> str:

@@ -11,11 +11,13 @@ from pydantic import ValidationError
 
 from analytics import columns
 from schemas.door import (
+    MAX_LINE_BYTES,
     DeadLetter,
     closer_look,
     dead_letter,
     needs_look,
     origin_text,
+    oversized,
     pseudonymised,
     refused,
     validate_json,
@@ -93,6 +95,9 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool
     buf = _Buffer(emit)
 
     def door(n: int, line: bytes) -> tuple[Event, bytes] | None:
+        if len(line) > MAX_LINE_BYTES and not line.isspace():  # a blank line is counted below
+            _dead(buf, counts, oversized(line, ""), origin, n)
+            return None
         try:
             event = validate_json(line)
         except ValidationError as error:

@@ -36,6 +36,7 @@ _SHAPE: Final = door._SHAPE
 _WHITESPACE: Final = door._WHITESPACE
 _CODE_SHAPE: Final = door._CODE_SHAPE
 _DATE_SHAPE: Final = door._DATE_SHAPE
+_MAX_LINE: Final = door.MAX_LINE_BYTES
 _check_organizer: Final = types._check_organizer
 _loads: Final = orjson.loads
 _JSONDecodeError: Final = orjson.JSONDecodeError
@@ -340,6 +341,8 @@ def plain_and_doc(line: bytes) -> tuple[Plain, dict[str, Any]] | None:
     """`plain`, and the line's parsed JSON object as orjson read it (the caller's to keep or
     change), for a caller that needs the event's canonical text too: the worker's client
     stage parsed each line a second time for it."""
+    if len(line) > _MAX_LINE:  # the door's dead letter (schemas.door.oversized)
+        return None
     try:
         doc = _loads(line)
     except _JSONDecodeError:

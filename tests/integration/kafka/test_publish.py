@@ -16,7 +16,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import DefaultPartitioner
 
-from schemas.door import DeadLetter, admit
+from schemas.door import MAX_LINE_BYTES, DeadLetter, admit
 from schemas.hetu import has_code, pseudonymise
 from services.publish import dead_letter_message, event_message
 from streams import topics
@@ -56,6 +56,10 @@ def test_publish_writes_what_kafka_producer_would(kafka: str, work: Path) -> Non
     lines.append(json.dumps({**hetu, "event_id": "00000000-0000-4000-8000-999999999999",
                              "client_hetu": "131052-308T"}).encode())
     lines += [b'{"event_type": "nonsense"}', b"not json", b""]
+    # lines longer than a Kafka message: a valid event padded with blanks and a refused one
+    # with a code in it, each a dead letter that fits a message (both stopped the publish)
+    lines += [base[1][:-1] + b" " * 2**21 + b"}",
+              b'{"note": "' + b"x" * 2**20 + b' 131052-308T"}']
     events = work / "events.jsonl"
     events.write_bytes(b"\n".join(lines) + b"\n")
 
@@ -91,7 +95,8 @@ def test_publish_writes_what_kafka_producer_would(kafka: str, work: Path) -> Non
     assert not any(b"131052-308T" in r.value for r in records)
     letters = _read(kafka, topics.DEAD_LETTERS)
     assert sorted((r.value, list(r.headers)) for r in letters) == sorted(dead * 2)
-    assert len(dead) == 2
+    assert len(dead) == 4
+    assert [len(r.value) for r in letters if len(r.value) > 1000] == [MAX_LINE_BYTES] * 4
 
 
 def test_no_identity_code_reaches_a_topic(kafka: str, work: Path) -> None:

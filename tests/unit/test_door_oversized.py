@@ -1,0 +1,70 @@
+"""A line longer than an event may be (schemas.door.MAX_LINE_BYTES) is a dead letter on every
+path, and the dead letter keeps the line's first MAX_LINE_BYTES bytes, masked, so that it fits
+a Kafka message itself. Before, `publish` sent such a line as written and Kafka refused it:
+the whole publish stopped (attack, 2026-12-05)."""
+
+import json
+from pathlib import Path
+
+from schemas.door import MAX_LINE_BYTES, DeadLetter, admit, admitted
+from schemas.hetu import has_code, visible
+from services.publish import door_lines
+from streams.core.plain import plain
+from tests.helpers import KEY, replay_db, signed
+
+
+def _padded(size: int) -> bytes:
+    """A valid event written with blanks before its closing brace, `size` bytes long."""
+    line = json.dumps(signed("k1", "2023-01-02")).encode()
+    return line[:-1] + b" " * (size - len(line)) + b"}"
+
+
+def test_a_line_of_the_largest_size_is_taken_and_one_byte_more_is_a_dead_letter() -> None:
+    assert not isinstance(admit(_padded(MAX_LINE_BYTES), "f:1", KEY), DeadLetter)
+    assert admitted(_padded(MAX_LINE_BYTES), KEY) is not None
+    over = _padded(MAX_LINE_BYTES + 1)
+    dead = admit(over, "f:1", KEY)
+    assert isinstance(dead, DeadLetter)
+    assert dead.reason == (f"event: {MAX_LINE_BYTES + 1:,} bytes, more than an event may hold "
+                           f"({MAX_LINE_BYTES:,}); the first {MAX_LINE_BYTES:,} are kept")
+    assert dead.raw.encode() == over[:MAX_LINE_BYTES]
+    assert dead.origin == "f:1"
+    assert admitted(over, KEY) is None
+    assert plain(over) is None  # the fast path leaves it to the door
+
+
+def test_the_kept_part_holds_no_code_however_the_line_was_cut() -> None:
+    # a code across the cut: its head would be readable in a text cut before it was masked
+    for at in range(MAX_LINE_BYTES - 11, MAX_LINE_BYTES + 1):
+        head = b'{"note": "' + b"a" * (at - 10)
+        line = head + b"131052-308T" + b'"}' + b" " * 1000
+        dead = admit(line, "f:1", KEY)
+        assert isinstance(dead, DeadLetter)
+        assert len(dead.raw.encode()) <= MAX_LINE_BYTES
+        assert not any(part in dead.raw for part in ("131052", "052-308")), at
+    # codes written as escapes mask to far fewer characters: the text after them must not
+    # move inside the part kept (a cut first, masked then, kept the code at its end readable)
+    escaped = b"".join(b"\\u%04x" % c for c in b"131052-308T")
+    line = b'{"note": "' + escaped * 2000 + b'"} ' + b"x" * 10 + b" 050395-912K"
+    dead = admit(line, "f:1", KEY)
+    assert isinstance(dead, DeadLetter)
+    assert not has_code(dead.raw) and not has_code(visible(dead.raw))
+    assert "912K" not in dead.raw and len(dead.raw.encode()) <= MAX_LINE_BYTES
+
+
+def test_replay_and_publish_give_one_verdict_on_long_lines(tmp_path: Path) -> None:
+    """Replay's loader (fast path, then its own copy of the door's steps) and publish's
+    door: the long event a dead letter, a long blank line a blank line, the rest taken."""
+    lines = [json.dumps(signed("k2", "2023-01-03")), _padded(MAX_LINE_BYTES + 5).decode(),
+             " " * (MAX_LINE_BYTES + 5)]
+    rel = replay_db(tmp_path, lines)
+    assert len(rel["events"]) == 1
+    assert [r[1].split(";")[0] for r in rel["dead_letters"]] == [
+        f"event: {MAX_LINE_BYTES + 5:,} bytes, more than an event may hold ({MAX_LINE_BYTES:,})"]
+    sent: list[bytes] = []
+    dead: list[bytes] = []
+    report = door_lines(list(enumerate((x.encode() for x in lines), 1)), "f", KEY,
+                        lambda _k, values: sent.extend(values),
+                        lambda value, _h: dead.append(value))
+    assert (len(sent), len(dead), report.blank) == (1, 1, 1)
+    assert len(dead[0]) == MAX_LINE_BYTES
