@@ -42,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.csv:
+        if sys.stdout.isatty():
+            # read on a terminal, which would run a sender's escape sequence (a title, a
+            # cleared screen, a link): controls shown as escapes there, as in the table below;
+            # to a file or a pipe the values go as they are
+            names = [readable(n) for n in names]
+            rows = [tuple(readable(v) if isinstance(v, str) else v for v in row)
+                    for row in rows]
         write_csv(sys.stdout, names, rows)  # formulas neutralised (services/csvsafe.py)
         return 0
     # every name and value as plain text: a dead letter's raw line or reason is whatever a

@@ -146,6 +146,40 @@ def test_sql_prints_values_and_names_as_text_not_markup_or_terminal_control(
     assert "\x1b" not in done.stdout
 
 
+def test_sql_csv_on_a_terminal_shows_controls_as_escapes_and_to_a_pipe_keeps_them(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """`--csv` read on a terminal ran a value's escape sequence (a window title here); a file
+    or a pipe gets the value exactly (a spreadsheet's data)."""
+    query = "SELECT 'a' || chr(27) || ']0;TITLE' || chr(7) || 'b' AS \"n\x1bx\""
+    piped = cli("sql", query, "--db", str(replayed[0]), "--csv")
+    assert piped.returncode == 0, piped.stderr
+    assert "a\x1b]0;TITLE\x07b" in piped.stdout
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli", "sql", query, "--db",
+                                 str(replayed[0]), "--csv"], cwd=ROOT, env=env,
+                                stdout=follower, stderr=subprocess.PIPE)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process's end
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(120) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.close(leader)
+    text = shown.decode()
+    assert "a\\x1b]0;TITLE\\x07b" in text and "n\\x1bx" in text, text
+    assert "\x1b" not in text and "\x07" not in text
+
+
 def test_schema_writes_13_valid_json_schemas(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
     done = cli("schema", "--out", str(out))
