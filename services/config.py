@@ -14,6 +14,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from schemas import reference
+from schemas.door import seen_code
 from schemas.errors import ConfigError
 from schemas.types import FIRST_DAY, LAST_DAY, is_date_text
 from streams.core.compiled import PURE as PURE_CORE
@@ -78,6 +79,17 @@ def _refuse_special(mode: int, where: str, tail: str) -> None:
         raise ConfigError(f"{where} is {kind}, not a regular file{hint}")
 
 
+def refuse_code(text: str, where: str) -> str:
+    """`text`, a name from a settings file (a user, an area, a handoff), unless it holds an
+    identity code as the door would read one: such a name is stored in DuckDB files and shown
+    on every page (attack, 2026-12-05: a handoff named `131052-308T` in handoff_status, a user
+    of that name in every page's header). ConfigError then (its text is masked when shown)."""
+    if seen_code(text):
+        raise ConfigError(f"{where} holds an identity code ({text}); a name is stored and shown "
+                          "on pages: choose one without it")
+    return text
+
+
 _AREAS_HELP = "give a UTF-8 CSV with columns code,internal_area, one municipality a line"
 
 
@@ -116,7 +128,7 @@ def _area_row(row: dict[str | None, str | None], where: str) -> tuple[str, str]:
     if not area:
         raise ConfigError(f"{where}: municipality {code.zfill(3)} has no internal_area; "
                           "give it one (or leave the line out to keep its default area)")
-    return code.zfill(3), area
+    return code.zfill(3), refuse_code(area, f"{where}: internal_area")
 
 
 def apply_reference(settings: Settings | None = None) -> None:
@@ -276,6 +288,7 @@ def _handoff(path: str, i: int, t: object) -> Handoff:
     name, services, day = t["name"], t["services"], t["date"]
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
         raise ConfigError(f"{where}: name must be 1-40 of A-Z a-z 0-9 _ . -, got {name!r}")
+    refuse_code(name, f"{where}: name")
     if (not isinstance(services, list) or not services
             or not all(isinstance(s, str) and s in SERVICES for s in services)):
         raise ConfigError(f"{where}: services must be a list of {', '.join(SERVICES)}")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.errors import ConfigError
+from services.config import refuse_code
 
 ALL = "*"  # the cube's "all" in a place key
 
@@ -100,7 +101,8 @@ def parse(name: str, entry: Mapping[str, Any], where: str) -> Scope:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
                                                   for v in value):
             raise ConfigError(f"user {name!r} in {where}: {field} must be a list of names")
-        got[field] = frozenset(v.strip() for v in value)
+        got[field] = frozenset(refuse_code(v.strip(), f"user {name!r} in {where}: {field}")
+                               for v in value)
     bad = [m for m in got["municipalities"] if not MUNICIPALITY_CODE.fullmatch(m)]
     if bad:
         raise ConfigError(f"user {name!r} in {where}: municipalities are 3-digit codes "

@@ -90,6 +90,30 @@ def existing_db(text: str) -> Path:
     return path
 
 
+def out_folder(text: str, option: str = "--out") -> Path:
+    """A folder a command writes its files into, created if missing. A file in the way, a
+    folder that cannot be made (a file as one of its parents, /proc) and a name that is not
+    UTF-8 (DuckDB opens no such path: the demo found that out after simulating) are usage
+    errors before anything is written; they were tracebacks (attack, 2026-12-05)."""
+    out = Path(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} {text}: a folder's name must be written in UTF-8 (DuckDB "
+                         "opens no other path); give another name") from None
+    refused = _unusable(text)
+    if refused is not None:
+        raise UsageError(f"{option} {text}: {refused}; give another folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{option} {text} is a file; give a folder (it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{option} {text}: cannot make the folder ({e.strerror}); give a "
+                         "folder you may write in") from None
+    return out
+
+
 def writable_file(text: str | None, option: str) -> Path | None:
     """A file a command is to write (None: not asked for): not a folder, in a folder that
     exists, checked before anything is written (an import wrote --out, then failed on an

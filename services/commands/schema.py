@@ -2,13 +2,11 @@
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from schemas.errors import UsageError
 from schemas.export import json_schemas
 from schemas.hetu import mask_codes
-from services.commands.common import private
+from services.commands.common import out_folder, private
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -22,10 +20,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file; give --out a folder to write the schemas into")
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(args.out)
     for event_type, schema in json_schemas().items():
         private(out / f"{event_type}.schema.json")
         (out / f"{event_type}.schema.json").write_text(

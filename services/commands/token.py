@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.errors import UsageError
+from schemas.hetu import mask_codes
 from services.commands.common import no_identity_code
 from services.ingest.live import tokens_path
 from services.ingest.tokens import TokenStore
@@ -34,13 +35,14 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         for t in store.all():
             state = f"revoked {t.revoked}" if t.revoked else "active"
-            print(f"{t.name}\t{t.source}\tcreated {t.created}\t{state}")
+            # masked: the file may have been written by hand (attack, 2026-12-05)
+            print(mask_codes(f"{t.name}\t{t.source}\tcreated {t.created}\t{state}"))
         return 0
     if not args.name:
         raise UsageError(f"'jatkumo token {args.action}' needs the token's name")
     if args.action == "revoke":
         store.revoke(args.name)
-        print(f"revoked {args.name}")
+        print(mask_codes(f"revoked {args.name}"))
         return 0
     if not args.source:
         raise UsageError("'jatkumo token add NAME' needs --source, the source its events carry")

@@ -46,7 +46,7 @@ class TokenStore:
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             return [Token(**t) for t in doc["tokens"]]
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             raise UsageError(f"the token file {self.path} cannot be read ({e}); restore it or "
                              "remove it and add the tokens again") from None
 
@@ -54,11 +54,11 @@ class TokenStore:
         tmp = self.path.with_name(self.path.name + ".tmp")
         # A new file of its own, never one found there: a symbolic link left in its place made
         # the save write the tokens through it into another file (attack, 2026-12-04).
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()  # a leftover of a save that died, or a planted link (not its target)
         try:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()  # a leftover of a save that died, or a planted link (not its target)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except OSError as e:
+        except OSError as e:  # also a folder in the path that is a file (a traceback before)
             raise UsageError(f"cannot write the token file beside {self.path} ({e})") from None
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"tokens": [asdict(t) for t in tokens]}, f, indent=1)

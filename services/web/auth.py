@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from schemas.errors import ConfigError
-from services.config import read_small
+from services.config import read_small, refuse_code
 from services.scope import WHOLE, Scope, parse
 
 ROLES = ("manager", "caseworker", "analyst", "admin")
@@ -76,6 +76,10 @@ class User:
     scope: Scope = WHOLE
 
 
+_USERS_HELP = ("write [users.NAME] tables with role, password and optionally areas or "
+               "municipalities, as docs/web.md shows")
+
+
 def load_users(path: str | None) -> dict[str, User]:
     if not path:
         raise ConfigError("no users: set JATKUMO_USERS to a TOML or JSON users file "
@@ -86,8 +90,17 @@ def load_users(path: str | None) -> dict[str, User]:
         data = json.loads(text) if path.endswith(".json") else tomllib.loads(text)
     except ValueError as e:
         raise ConfigError(f"cannot read the users file {path}: {e}") from None
+    except RecursionError:  # both parsers recurse into nested arrays and tables
+        raise ConfigError(f"the users file {path} nests too deeply: not a users file; "
+                          f"{_USERS_HELP}") from None
+    listed = data.get("users") if isinstance(data, dict) else None
+    if not isinstance(listed, dict):  # a list, a number: a traceback (attack, 2026-12-05)
+        raise ConfigError(f"the users file {path} must hold a table users; {_USERS_HELP}")
     users: dict[str, User] = {}
-    for name, entry in (data.get("users") or {}).items():
+    for name, entry in listed.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"user {name!r} in {path} must be a table; {_USERS_HELP}")
+        refuse_code(name, f"the user name {name!r} in {path}")
         role, pw = entry.get("role"), entry.get("password")
         if role not in ROLES or not isinstance(pw, str):
             raise ConfigError(f"user {name!r} in {path} needs role (one of {', '.join(ROLES)}) "

@@ -517,3 +517,42 @@ def test_a_token_named_with_an_identity_code_is_refused(tmp_path: Path, name: st
     assert not list(tmp_path.iterdir())  # no token file
     ok = cli("token", "add", "paja", "--source", "workshop:PAJA-OULU-1", "--db", str(db))
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize("command", [["schema"], ["demo", "--clients", "50"]])
+def test_an_out_folder_that_cannot_be_made_is_a_usage_error(tmp_path: Path,
+                                                            command: list[str]) -> None:
+    """A file as a parent folder, /proc, a name that is not UTF-8: tracebacks before (and the
+    demo found the last out only after simulating)."""
+    (tmp_path / "plain").write_text("x")
+    for out in (str(tmp_path / "plain" / "sub"), "/proc/1/jatkumo-x",
+                os.fsdecode(bytes(tmp_path / "d") + b"\xe4")):
+        done = cli(*command, "--out", out)
+        assert done.returncode == 2, done.stderr
+        assert "error: --out" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "plain-events.jsonl").exists()
+
+
+def test_the_demo_prints_a_folder_named_like_markup_or_a_code_as_text(tmp_path: Path) -> None:
+    out = tmp_path / "d[/x] 131052-308T"
+    done = cli("demo", "--out", str(out), "--clients", "60", "--clean-clients", "0")
+    assert done.returncode in (0, 1), done.stderr  # the comparison's verdict is not asked here
+    assert "d[/x] ******-****" in done.stdout.replace("\n", "")
+    assert "131052" not in done.stdout + done.stderr
+
+
+def test_token_list_and_revoke_mask_names_written_into_the_file_by_hand(
+        tmp_path: Path) -> None:
+    tokens = tmp_path / "t.json"
+    assert cli("token", "add", "abc", "--source", "workshop:A", "--tokens",
+               str(tokens)).returncode == 0
+    tokens.write_text(tokens.read_text().replace('"abc"', '"131052-308T"')
+                      .replace("workshop:A", "workshop:131052-308T"))
+    listed = cli("token", "list", "--tokens", str(tokens))
+    revoked = cli("token", "revoke", "131052-308T", "--tokens", str(tokens))
+    assert listed.returncode == 0 and revoked.returncode == 0, listed.stderr + revoked.stderr
+    assert "******-****\tworkshop:******-****" in listed.stdout
+    assert revoked.stdout.strip() == "revoked ******-****"
+    tokens.write_text("[" * 100_000)
+    deep = cli("token", "list", "--tokens", str(tokens))
+    assert deep.returncode == 2 and "cannot be read" in deep.stderr, deep.stderr
