@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
-from schemas.hetu import mask_codes
-from schemas.types import readable
 from services import config
 from services.commands.common import out_folder, private, tcp_port
 from services.commands.simulate import count, second_handoff
 from services.replay import replay
+from services.shown import shown
 from services.simulate import RATES, SimConfig, simulate
 from services.simulate.config import SimHandoff
 from services.simulate.expect import Thresholds
@@ -57,12 +55,6 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--port", type=tcp_port, default=8080, help="dashboard port (default 8080)")
     p.set_defaults(run=run)
     return p
-
-
-def _shown(path: Path) -> str:
-    """A path as the demo prints it: rich reads `[/x]` in a folder's name as markup (a
-    crash), and a folder may be named after a person (attack, 2026-12-05)."""
-    return escape(mask_codes(readable(str(path))))
 
 
 def _rules_for(settings: config.Settings, handoffs: tuple[SimHandoff, ...]) -> config.Settings:
@@ -106,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
     if clean is not None:
         proof(clean, console, f"A failure-free run ({args.clean_clients:,} young people, "
               "every failure rate 0): the gaps that occur anyway")
-    console.print(f"\nFiles in [bold]{_shown(out)}/[/bold]: events.jsonl (the events), "
+    console.print(f"\nFiles in [bold]{shown(out)}/[/bold]: events.jsonl (the events), "
                   "truth.jsonl "
                   "(every gap, violation and handoff status to find, with its cause), "
                   "handoffs.toml (for replay --handoffs), jatkumo.duckdb (the relations).")
     console.print(f"Ask questions: [bold]jatkumo sql \"SELECT gap_type, internal_area, count(*) "
-                  f"FROM gaps_by_place WHERE is_open GROUP BY ALL\" --db {_shown(db)}[/bold]")
+                  f"FROM gaps_by_place WHERE is_open GROUP BY ALL\" --db {shown(db)}[/bold]")
     failed = [c for c in (comparison, clean) if c is not None and not c.ok]
     if failed:
         n = sum(len(c.differences) + len(c.unobservable) for c in failed)
@@ -150,8 +142,8 @@ def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> in
         return 0
     if not args.serve:
         console.print(f"See it in the dashboard: [bold]jatkumo demo --serve[/bold] (or "
-                      f"[bold]jatkumo serve --db {_shown(db)} --handoffs "
-                      f"{_shown(db.parent / 'handoffs.toml')}[/bold] with JATKUMO_USERS set).")
+                      f"[bold]jatkumo serve --db {shown(db)} --handoffs "
+                      f"{shown(db.parent / 'handoffs.toml')}[/bold] with JATKUMO_USERS set).")
         return 0
     from services.web.auth import hash_password
 
@@ -163,7 +155,7 @@ def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> in
                          f'"{hash_password(password)}"\n', encoding="utf-8")
         env["JATKUMO_USERS"] = str(users)
         console.print(f"Sign in as [bold]demo[/bold] with password [bold]{password}[/bold] "
-                      f"(written hashed to {_shown(users)}).")
+                      f"(written hashed to {shown(users)}).")
     console.print(f"Dashboard: [bold]http://127.0.0.1:{args.port}/[/bold] — Ctrl-C stops it.")
     # the region's handoffs (written beside the file), so the overview labels and splits each
     handoffs = db.parent / "handoffs.toml"

@@ -7,6 +7,7 @@ from typing import Any
 
 from services import config
 from services.commands.common import add_bootstrap, kafka_settings, tcp_port
+from services.shown import said
 from services.sink import run_sink
 
 
@@ -74,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
         if live is not None:
             live.stop()
     print(f"sink: wrote {report.records:,} records in {report.batches:,} transactions "
-          f"to {args.db}")
+          f"to {said(args.db)}")  # a file may be named after a person
     return 0
