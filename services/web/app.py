@@ -14,6 +14,8 @@ import jinja2
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
+from schemas.door import seen_code
+from schemas.hetu import mask_codes
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
 from services.scope import WHOLE
@@ -47,7 +49,7 @@ class Ctx:
     sessions: Sessions = field(default_factory=Sessions)
     templates: jinja2.Environment = field(default_factory=lambda: formats.install(
         jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                           trim_blocks=True, lstrip_blocks=True)))
+                           trim_blocks=True, lstrip_blocks=True, finalize=shown_text)))
     extras: dict[str, Any] = field(default_factory=dict)  # alerts service, metrics
     analyst: SqlRunner | None = None
     # Sign-in: failures per typed name (any name: a locked unknown name must look like a
@@ -155,6 +157,16 @@ def same_origin(request: web.Request) -> bool:
     return True
 
 
+def shown_text(value: Any) -> Any:
+    """Every value a template writes ({{ ... }}), as the page shows it: text with identity codes
+    masked. A page echoes what was typed (a user name at a failed sign-in, a reference, an
+    SQL query, its error, a literal in its answer): a code typed there was shown back (attack,
+    2026-12-05). HTML the pages build themselves (Markup: charts, maps) holds no typed text."""
+    if value.__class__ is str:
+        return mask_codes(value)
+    return value
+
+
 def local_path(target: str | None) -> str:
     """`target` if it is a path of this site, else "/": one leading "/", not "//" (another
     host), no backslash (browsers read "/\\evil" as "//evil"), no control character or
@@ -162,6 +174,8 @@ def local_path(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/"
     if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return "/"
+    if seen_code(unquote_plus(target)):  # a redirect (and a cookie before it) would echo it
         return "/"
     parts = split_url(target)
     return "/" if parts is None or parts.scheme or parts.netloc else target
@@ -226,7 +240,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             if request.method == "GET" and request.headers.get("HX-Request") != "true":
                 back = web.HTTPSeeOther("/login")
                 # After sign-in, back to where the link pointed (an alert from Alertmanager).
-                if "text/html" in request.headers.get("Accept", ""):  # not for a favicon
+                if ("text/html" in request.headers.get("Accept", "")  # not for a favicon
+                        and local_path(request.path) == request.path):
                     back.set_cookie("next", request.path, httponly=True, samesite="Lax",
                                     secure=https(request), path="/", max_age=600)
                 raise back

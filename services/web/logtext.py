@@ -4,7 +4,7 @@ references (or `[client]`), identity codes are masked. The log proves who looked
 
 import logging
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp.http_exceptions import HttpProcessingError
 
@@ -64,3 +64,45 @@ class MalformedRequests(logging.Filter):
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+def answer_without_echo() -> None:
+    """aiohttp answers a request it cannot parse (400) with the parser's message, which
+    quotes the request's own bytes: `b'131052-308T /login HTTP/1.1'`, a header's value, a
+    cookie (attack, 2026-12-05: 15 kinds of malformed request on every server, the ingest
+    API's included). The answer names the status only; the log line says the rest
+    (MalformedRequests). aiohttp has no setting for this message, and its error handler runs
+    before any middleware or signal of an application, so its one public method is wrapped,
+    once per process, for every server (serve, live mode, ingest)."""
+    from http import HTTPStatus
+
+    from aiohttp.web_protocol import RequestHandler
+
+    original = RequestHandler.handle_error
+    if getattr(original, "without_echo", False):
+        return
+
+    def handle_error(self: RequestHandler, request: Any, status: int = 500,
+                     exc: BaseException | None = None, message: str | None = None) -> Any:
+        if status != HTTPStatus.INTERNAL_SERVER_ERROR:  # a 500's text is aiohttp's own
+            try:
+                message = f"{status} {HTTPStatus(status).phrase}"
+            except ValueError:
+                message = str(status)
+        return original(self, request, status, exc, message)
+
+    handle_error.without_echo = True  # type: ignore[attr-defined]
+    RequestHandler.handle_error = handle_error  # type: ignore[method-assign]
+
+
+async def masked_refusal(request: Any, response: Any) -> None:
+    """An application's refusal raised before its middlewares run quotes what was sent:
+    aiohttp's answer to an unknown Expect header is `Unknown Expect: VALUE` (417; attack,
+    2026-12-05, VALUE an identity code). As every answer is sent (on_response_prepare), a
+    plain-text error's identity codes are masked (pages are masked as they are rendered).
+    """
+    if response.status < 400 or response.content_type != "text/plain":
+        return
+    text = getattr(response, "text", None)
+    if isinstance(text, str) and len(text) < 4096 and text != (masked := mask_codes(text)):
+        response.text = masked

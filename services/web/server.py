@@ -21,7 +21,7 @@ from services.web import published
 from services.web.app import CTX, HERE, Ctx, guard, secure_headers
 from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
-from services.web.logtext import MalformedRequests, for_log
+from services.web.logtext import MalformedRequests, answer_without_echo, for_log, masked_refusal
 from services.web.metrics import METRICS, Metrics, timed
 from services.web.pages import access, alerts, gaps, overview, service_map, sql, timeline
 from services.web.pages import session as session_pages
@@ -45,6 +45,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         # every server with this access log (serve, live mode, ingest) logs a request it
         # cannot parse in one line, without its bytes
         logging.getLogger("aiohttp.server").addFilter(MALFORMED)
+        answer_without_echo()  # and answers it without quoting its bytes
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info("%s %s %s %.0fms", request.method, for_log(request.path),
@@ -68,6 +69,7 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
             analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
     app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
     app.on_response_prepare.append(secure_headers)
+    app.on_response_prepare.append(masked_refusal)
     app[CTX] = c
     c.templates.globals["scope_text"] = describe  # the header names the user's scope
     c.templates.globals["area_word"] = published.area_word

@@ -9,10 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from operator import itemgetter
 from typing import Any
+from urllib.parse import urlencode
 
 import pyarrow as pa
 from aiohttp import web
 
+from schemas.door import seen_code
 from services.web import export, focus, published
 from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
@@ -51,6 +53,19 @@ class Filters:
         return cls(q.get("gap_type", ""), q.get("area", ""), q.get("municipality", ""),
                    q.get("producer", ""), q.get("status", ""), day("from"), day("to"),
                    q.get("sort", ""), q.get("dir", "desc") != "asc")
+
+    def query(self) -> str:
+        """The filters as the page's download links carry them: from the values read, not
+        the request's text, which was copied whole (any parameter, an identity code in one,
+        percent-encoded or not: attack, 2026-12-05). A filter that holds a code matches no
+        row and is left out."""
+        pairs = [("gap_type", self.gap_type), ("area", self.area),
+                 ("municipality", self.municipality), ("producer", self.producer),
+                 ("status", self.status),
+                 ("from", self.start.isoformat() if self.start else ""),
+                 ("to", self.end.isoformat() if self.end else ""), ("sort", self.sort),
+                 ("dir", "" if self.desc else "asc")]
+        return urlencode([(k, v) for k, v in pairs if v and not seen_code(v)])
 
     def where(self, date_col: str) -> tuple[str, list[Any]]:
         parts: list[str] = ["TRUE"]
@@ -151,7 +166,7 @@ async def gaps(request: web.Request) -> web.StreamResponse:
     ctx(request).store.log(s.user, s.role, "view", "gaps", detail=await logged_query(request),
                            row_count=len(rows))
     return render(request, "gaps.html", page="gaps", f=f, cols=cols, rows=rows, limit=LIMIT,
-                  gap_types=GAP_TYPES, query_string=request.rel_url.raw_query_string, **values)
+                  gap_types=GAP_TYPES, query_string=f.query(), **values)
 
 
 # the row columns `words` writes as they are (no code to translate, never '*')

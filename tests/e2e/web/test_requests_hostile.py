@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.hetu import visible
+from schemas.hetu import has_code, visible
 from tests.e2e.web.attack_server import PASSWORD, serve, write_users
 from tests.e2e.web.client import Client
 
@@ -218,15 +218,62 @@ def test_bytes_that_are_not_utf8_in_queries_cookies_and_headers_never_give_a_500
 
 def test_the_download_links_carry_the_filters_as_they_were_sent(server: Server) -> None:
     """The page wrote its query string into the download links decoded: `%23` became `#`, and
-    the CSV link lost every filter after it (a download other than the page's rows)."""
+    the CSV link lost every filter after it (a download other than the page's rows). The
+    links carry the filters read (the request's text was copied whole, a code in it too)."""
     cookie, _ = signed(server, "maija")
     for query in (b"producer=a%23b&area=Lakeus", b"producer=a%26area%3DLakeus",
                   b"producer=%22%3E%3Cx%3E%0d%0a"):
         status, answer = server.raw(b"GET /gaps?" + query + b" HTTP/1.1\r\nCookie: " + cookie)
         assert status == 200, query
-        links = [html.unescape(link.decode()) for link in
+        links = [urllib.parse.urlsplit(html.unescape(link.decode())) for link in
                  re.findall(rb'<a id="(?:csv|xlsx)" href="([^"]*)"', answer)]
-        assert links == [f"/gaps.csv?{query.decode()}", f"/gaps.xlsx?{query.decode()}"], links
+        assert [link.path for link in links] == ["/gaps.csv", "/gaps.xlsx"]
+        sent = sorted(urllib.parse.parse_qsl(query.decode()))
+        assert all(sorted(urllib.parse.parse_qsl(link.query)) == sent for link in links), links
+
+
+def _echoes(answer: bytes) -> bool:
+    """Whether an answer shows the code, as sent or as a reader sees it."""
+    text = answer.decode("utf-8", "replace")
+    return CODE in text or has_code(visible(html.unescape(text)))
+
+
+def test_no_answer_shows_an_identity_code_the_request_carried(server: Server) -> None:
+    """Attack, 2026-12-05: aiohttp's 400 and 417 answers quoted the request, the sign-in page
+    the name typed, the Gaps page the query string in its links, the timeline box the
+    reference, the SQL page its query, its error and its answer; a path was kept in a cookie
+    and redirected to after sign-in, and a Referer's path after a change of language."""
+    quoted = urllib.parse.quote(CODE)
+    encoded = "".join(f"%{b:02X}" for b in CODE.encode())
+    for head in (CODE.encode() + b" /login HTTP/1.1",  # no method
+                 b"GET /login HTTP/1.1\r\nX-A: " + CODE.encode() + b"\x01",
+                 b"GET /login?x=" + CODE.encode() + b"\x01 HTTP/1.1",
+                 b"GET /login HTTP/1.1\r\nContent-Length: " + CODE.encode(),
+                 b"GET /login HTTP/1.1\r\nExpect: " + CODE.encode()):
+        status, answer = server.raw(head)
+        assert status in (400, 417) and not _echoes(answer), (head, answer[:400])
+    status, answer = server.raw(b"POST /login HTTP/1.1\r\nOrigin: " + server.url.encode()
+                                + b"\r\n" + FORM, f"username={quoted}&password=x".encode())
+    assert status == 401 and not _echoes(answer), answer[:400]
+    for path in (f"/{CODE}", f"/{encoded}"):
+        status, answer = server.raw(f"GET {path} HTTP/1.1\r\nAccept: text/html".encode())
+        assert status == 303 and not _echoes(answer), answer[:400]
+    cookie, csrf = signed(server, "antti")  # an analyst: the SQL page and the timeline box
+    status, answer = server.raw(b"GET /lang/en HTTP/1.1\r\nReferer: " + server.url.encode()
+                                + f"/{encoded}".encode() + b"\r\nCookie: " + cookie)
+    assert status == 303 and not _echoes(answer), answer[:400]
+    status, answer = server.raw(f"GET /gaps?area={CODE}&service={encoded}&sort={quoted} "
+                                f"HTTP/1.1\r\nCookie: ".encode() + cookie)
+    assert status == 200 and not _echoes(answer)
+    origin = b"Origin: " + server.url.encode()
+    for route, form in (("/timeline", {"ref": CODE}),
+                        ("/sql", {"query": f"SELECT '{CODE}' AS \"{CODE}\""}),
+                        ("/sql", {"query": f'SELECT * FROM "{CODE}"'}),
+                        ("/sql", {"query": f"SELECT '{CODE}'::int"})):
+        body = urllib.parse.urlencode({"_csrf": csrf, **form}).encode()
+        status, answer = server.raw(f"POST {route} HTTP/1.1\r\n".encode() + origin + b"\r\n"
+                                    + FORM + b"\r\nCookie: " + cookie, body)
+        assert status in (200, 400, 404) and not _echoes(answer), (route, form, answer[-600:])
 
 
 @pytest.mark.parametrize("referer", [b"http://[", b"http://[::1", b"//[", b"http://]/",
