@@ -98,7 +98,6 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
             continue
         if (exact_where is not None and any(exact_where(key) for key in keys)
                 and len(keys) <= EXACT_MAX_CELLS and not keys & at_least_one
-                and not any(hidden.get(key) == UNPUBLISHED for key in keys)
                 and _exactly(group, counts, hidden, k, max_rounds)):
             continue
         _protect(group, counts, hidden, k, max_rounds, at_least_one)

@@ -68,7 +68,9 @@ def test_every_configured_place_and_service_has_its_gap_cells_whatever_the_data(
                 assert ("gap", t, published.OTHER, published.ALL, s) in cube.cells.text
 
 
-@pytest.mark.parametrize(("clients", "seed", "k"), [(120, 3, 5), (15, 8, 5)])
+# (15 young people of seed 8 had such rows until the began/trend groups got the exact check,
+# whose leaner pattern withdraws none there; seed 5's 20 have twelve)
+@pytest.mark.parametrize(("clients", "seed", "k"), [(120, 3, 5), (20, 5, 5)])
 def test_a_place_without_open_gaps_shows_only_withdrawn_rows(tmp_path: Path, clients: int,
                                                              seed: int, k: int) -> None:
     """The cells listed now whatever the data are zeros where no gap is open: such a row is

@@ -19,6 +19,7 @@ can be pointed at them."""
 import csv
 import http.cookiejar
 import io
+import itertools
 import math
 import re
 import urllib.parse
@@ -299,11 +300,21 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     now = _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
     handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
+    split: list[tuple[tuple[int, int], str, set[tuple[str, str]]]] = []  # month, handoff, cells
     for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
-        hp = {tid: rs for tid, _, rs in tables(b.get("/?handoff=" + urllib.parse.quote(h)))}
+        handoff_page = b.get("/?handoff=" + urllib.parse.quote(h))
+        hp = {tid: rs for tid, _, rs in tables(handoff_page)}
         handoff_cells.append(_handoff(s, hp["handoff-places"], hp["transfers"], h))
         if "began" in hp:
             _began(s, hp["began"], h, gaps)
+            split.append(_began_within_trend(s, h, handoff_page, hp["began"], page["trend"],
+                                             last))
+    # and a gap begun before an earlier handoff's month began before a later one's
+    for (m1, h1, cells1), (m2, h2, cells2) in itertools.combinations(sorted(split), 2):
+        for t, a in sorted(cells1 & cells2):
+            s.constraints.append(({("B", h1, t, a, "before"): 1.0,
+                                   ("B", h2, t, a, "before"): -1.0},
+                                  0.0 if m1 == m2 else -math.inf, 0.0))
     # The service map: clients and workshops by service, and its choropleth's figures (its
     # handoff measure is of the first handoff, the overview's default).
     area_of = _map(b, s, gaps, handoff_cells[0])
@@ -423,6 +434,35 @@ def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
             link: dict[Var, float] = {("B", h, t, area, x): 1.0 for x in ("before", "since")}
             link.update({c: -1.0 for c in gaps(t, area)})
             s.constraints.append((link, 0.0, 0.0))
+
+
+def _began_within_trend(s: System, h: str, page: str, began: list[tuple[str, list[str]]],
+                        trend: list[tuple[str, list[str]]], last: str | None,
+                        ) -> tuple[tuple[int, int], str, set[tuple[str, str]]]:
+    """What a reader knows without a published sum (attack, 2026-12-05): a gap open now that
+    began before the handoff's month was open at every month end from the one before it on,
+    so an area's 'before' count is at most the trend's count of that area there. The
+    table's caption names the handoff's date (d.m.yyyy)."""
+    m = re.search(r'<table id="began"><caption>[^<]*?(\d{1,2})\.(\d{1,2})\.(\d{4})', page)
+    assert m is not None, "the 'began' table names no handoff date"
+    month = (int(m.group(3)), int(m.group(2)))
+    cells: set[tuple[str, str]] = set()
+    for _, (name, area, *_) in body(began):
+        if area == ALL_AREAS:
+            continue
+        t = TYPE_OF[name]
+        cells.add((t, area))
+        for _, (d, a, *_) in body(trend):
+            if d != last and a == area and _day(d)[:2] >= _before(month):
+                s.constraints.append(({("B", h, t, a, "before"): 1.0, ("T", d, t, a): -1.0},
+                                      -math.inf, 0.0))
+    return month, h, cells
+
+
+def _before(month: tuple[int, int]) -> tuple[int, int]:
+    """The (year, month) before `month`."""
+    y, m = month
+    return (y, m - 1) if m > 1 else (y - 1, 12)
 
 
 def _handoff(s: System, places: list[tuple[str, list[str]]],

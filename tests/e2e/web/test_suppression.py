@@ -44,6 +44,17 @@ def region7_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _region(tmp_path_factory, 7)
 
 
+@pytest.fixture(scope="session")
+def small12_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """500 young people, seed 12: an attack (2026-12-05) pinned its Lakeus 'began before'
+    service breaks ('<5') at 4 through the trend (a gap open now that began before the
+    handoff was open at the month end before it), which no published sum said."""
+    d = tmp_path_factory.mktemp("small12")
+    jatkumo("simulate", "--seed", "12", "--clients", "500", "--out", str(d / "events.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "small.duckdb"), "--quiet")
+    return d / "small.duckdb"
+
+
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
@@ -56,7 +67,7 @@ def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Ite
 
 
 @pytest.fixture(scope="module", params=[*((f, k) for f in ("synthetic", "region")
-                                          for k in THRESHOLDS), ("region7", 5)],
+                                          for k in THRESHOLDS), ("region7", 5), ("small12", 5)],
                 ids=lambda p: f"{p[0]}-k{p[1]}")
 def attacked(request: pytest.FixtureRequest, users_file: Path,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
