@@ -297,7 +297,8 @@ def oversized(line: bytes, origin: str) -> DeadLetter:
     and a code may be spread over any number of blanks. The cut is masked once more, as a
     code followed by more text may read as one only at the end."""
     letter = dead_letter(line, f"event: {len(line):,} bytes, more than an event may hold "
-                         f"({MAX_LINE_BYTES:,}); the first {MAX_LINE_BYTES:,} are kept",
+                         f"({MAX_LINE_BYTES:,}); its masked text is kept up to "
+                         f"{MAX_LINE_BYTES:,} bytes",
                          origin)
     cut = letter.raw.encode()[:MAX_LINE_BYTES].decode("utf-8", "ignore")
     return DeadLetter(raw=mask_codes(cut), reason=letter.reason, origin=letter.origin)

@@ -15,6 +15,7 @@ from schemas.door import (
     DeadLetter,
     closer_look,
     dead_letter,
+    line_bytes,
     needs_look,
     origin_text,
     oversized,
@@ -95,8 +96,10 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool
     buf = _Buffer(emit)
 
     def door(n: int, line: bytes) -> tuple[Event, bytes] | None:
-        if len(line) > MAX_LINE_BYTES and not line.isspace():  # a blank line is counted below
-            _dead(buf, counts, oversized(line, ""), origin, n)
+        # measured as the door measures it (without the line's end, a second CR too: a
+        # review found a line of the largest size plus CR CR LF refused here only)
+        if len(line_bytes(line)) > MAX_LINE_BYTES and not line.isspace():
+            _dead(buf, counts, oversized(line_bytes(line), ""), origin, n)  # a blank: below
             return None
         try:
             event = validate_json(line)

@@ -26,7 +26,8 @@ def test_a_line_of_the_largest_size_is_taken_and_one_byte_more_is_a_dead_letter(
     dead = admit(over, "f:1", KEY)
     assert isinstance(dead, DeadLetter)
     assert dead.reason == (f"event: {MAX_LINE_BYTES + 1:,} bytes, more than an event may hold "
-                           f"({MAX_LINE_BYTES:,}); the first {MAX_LINE_BYTES:,} are kept")
+                           f"({MAX_LINE_BYTES:,}); its masked text is kept up to "
+                           f"{MAX_LINE_BYTES:,} bytes")
     assert dead.raw.encode() == over[:MAX_LINE_BYTES]
     assert dead.origin == "f:1"
     assert admitted(over, KEY) is None
@@ -68,3 +69,16 @@ def test_replay_and_publish_give_one_verdict_on_long_lines(tmp_path: Path) -> No
                         lambda value, _h: dead.append(value))
     assert (len(sent), len(dead), report.blank) == (1, 1, 1)
     assert len(dead[0]) == MAX_LINE_BYTES
+
+
+def test_a_line_of_the_largest_size_with_a_second_cr_is_taken_by_replay_and_publish_alike(
+        tmp_path: Path) -> None:
+    """A review found replay's loader measuring the line with a second CR (the reader keeps
+    it), where every other path measures it without: refused by replay only."""
+    line = _padded(MAX_LINE_BYTES) + b"\r\r"
+    rel = replay_db(tmp_path, [line.decode()])
+    assert len(rel["events"]) == 1 and not rel["dead_letters"]
+    sent: list[bytes] = []
+    door_lines([(1, line)], "f", KEY, lambda _k, values: sent.extend(values),
+               lambda value, _h: None)
+    assert len(sent) == 1
