@@ -738,22 +738,26 @@ def _began_within_trend(months: list[date], parts: dict[str, HandoffPart], areas
                     rest = counts.get(trend, 0) - counts.get(before, 0)
                     if rest < 0:  # cannot be (the same gaps, by the same area)
                         continue
-                    key: Key = ("began_rest", h.name, day, t, a)
+                    key: Key = ("began_rest_trend", h.name, day, t, a)
                     counts[key] = rest
                     rests.append(key)
                     rels.append(Relation(trend, (before, key)))
     # and what began before an earlier handoff's month began before a later one's
+    # (two handoffs in one month split alike: the same cells, stated as equal; a rest >= 0
+    # there published one table's '–' as the other's 0, a review found)
     dated = sorted((h.first_day.replace(day=1), h.name) for h in parts.values() if h.first_day)
-    for (_, h1), (_, h2) in itertools.combinations(dated, 2):
+    for (m1, h1), (m2, h2) in itertools.combinations(dated, 2):
         for t in GAP_TYPES:
             for a in areas:
                 early: Key = ("began", h1, t, a, "before")
                 late: Key = ("began", h2, t, a, "before")
                 rest = counts.get(late, 0) - counts.get(early, 0)
-                if rest >= 0:
-                    key = ("began_rest", h1, h2, t, a)
-                    counts[key] = rest
-                    rests.append(key)
+                if m1 == m2 and rest == 0:
+                    rels.append(Relation(late, (early,)))
+                elif m1 < m2 and rest >= 0:
+                    key = ("began_rest_pair", h1, h2, t, a)  # a tag of its own: a handoff
+                    counts[key] = rest  # may be named like a date (a review found them
+                    rests.append(key)  # colliding with the trend's rests)
                     rels.append(Relation(late, (early, key)))
     return rests
 
