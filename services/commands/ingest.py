@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from services.ingest.limits import RateLimit
     from services.ingest.tokens import TokenStore
     from services.kafka_broker import ensure_topics
-    from services.web.logtext import masked_refusal
+    from services.web.logtext import answer_without_echo, masked_refusal
     from services.web.server import PathOnlyAccessLogger, cannot_listen
 
     if not Path(args.tokens).exists():
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     taker = KafkaTaker(kafka.bootstrap, settings.pseudonym_key, args.name)
     app = web.Application()
     app.on_response_prepare.append(masked_refusal)
+    answer_without_echo()
     ingest = routes.Ingest(take=taker.take, tokens=TokenStore(Path(args.tokens)),
                            rate=RateLimit(per_second=limits.events_per_second),
                            read_seconds=limits.read_seconds)

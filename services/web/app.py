@@ -6,15 +6,19 @@ import codecs
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, unquote_plus, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_plus, urlsplit
 
 import jinja2
 from aiohttp import web
+from jinja2 import Undefined
+from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
-from schemas.door import seen_code
+from schemas.door import _UUID, seen_code
 from schemas.hetu import mask_codes
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
@@ -163,8 +167,12 @@ def shown_text(value: Any) -> Any:
     SQL query, its error, a literal in its answer): a code typed there was shown back (attack,
     2026-12-05). HTML the pages build themselves (Markup: charts, maps) holds no typed text."""
     if value.__class__ is str:
-        return mask_codes(value)
-    return value
+        # shorter than any code; a UUID is not searched (as the door does not search an
+        # event_id: one random UUID in some 300,000 holds a valid code of digits by chance)
+        return value if len(value) < 11 or _UUID.match(value) else mask_codes(value)
+    if value is None or isinstance(value, int | float | Decimal | date | Markup | Undefined):
+        return value
+    return mask_codes(str(value))  # a list, a struct or bytes of an SQL answer, as written
 
 
 def local_path(target: str | None) -> str:
@@ -175,8 +183,8 @@ def local_path(target: str | None) -> str:
         return "/"
     if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
         return "/"
-    if seen_code(unquote_plus(target)):  # a redirect (and a cookie before it) would echo it
-        return "/"
+    if any(map(seen_code, (target, unquote(target), unquote_plus(target)))):
+        return "/"  # a redirect (and a cookie before it) would echo it ('+' is a century sign)
     parts = split_url(target)
     return "/" if parts is None or parts.scheme or parts.netloc else target
 

@@ -103,6 +103,8 @@ async def masked_refusal(request: Any, response: Any) -> None:
     """
     if response.status < 400 or response.content_type != "text/plain":
         return
-    text = getattr(response, "text", None)
-    if isinstance(text, str) and len(text) < 4096 and text != (masked := mask_codes(text)):
-        response.text = masked
+    body = getattr(response, "body", None)
+    if isinstance(body, bytes) and len(body) < 4096:
+        text = body.decode("utf-8", "replace")
+        if text != (masked := mask_codes(text)):
+            response.text = masked

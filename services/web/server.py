@@ -45,7 +45,6 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         # every server with this access log (serve, live mode, ingest) logs a request it
         # cannot parse in one line, without its bytes
         logging.getLogger("aiohttp.server").addFilter(MALFORMED)
-        answer_without_echo()  # and answers it without quoting its bytes
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info("%s %s %s %.0fms", request.method, for_log(request.path),
@@ -58,6 +57,7 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     """`db` is the file the pages and analysts read (in live mode the sink's snapshot);
     `stamp` tells one version of the data from the next (cached answers are kept per
     version): the file's mtime and size by default."""
+    answer_without_echo()  # a request aiohttp cannot parse: its status only, not its bytes
     stamp = stamp or file_stamp(db)
     store = store or WebStore(web_path(db))
     # Each scope's rows in a file of its own, beside the web file (services/web/scopedb.py).

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pyarrow as pa
 from aiohttp import web
 
-from schemas.door import seen_code
+from schemas.hetu import mask_codes
 from services.web import export, focus, published
 from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
@@ -58,14 +58,14 @@ class Filters:
         """The filters as the page's download links carry them: from the values read, not
         the request's text, which was copied whole (any parameter, an identity code in one,
         percent-encoded or not: attack, 2026-12-05). A filter that holds a code matches no
-        row and is left out."""
+        row: masked, it still matches none, so the download is the page's (none)."""
         pairs = [("gap_type", self.gap_type), ("area", self.area),
                  ("municipality", self.municipality), ("producer", self.producer),
                  ("status", self.status),
                  ("from", self.start.isoformat() if self.start else ""),
                  ("to", self.end.isoformat() if self.end else ""), ("sort", self.sort),
                  ("dir", "" if self.desc else "asc")]
-        return urlencode([(k, v) for k, v in pairs if v and not seen_code(v)])
+        return urlencode([(k, mask_codes(v)) for k, v in pairs if v])
 
     def where(self, date_col: str) -> tuple[str, list[Any]]:
         parts: list[str] = ["TRUE"]

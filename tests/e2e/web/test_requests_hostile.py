@@ -255,7 +255,7 @@ def test_no_answer_shows_an_identity_code_the_request_carried(server: Server) ->
     status, answer = server.raw(b"POST /login HTTP/1.1\r\nOrigin: " + server.url.encode()
                                 + b"\r\n" + FORM, f"username={quoted}&password=x".encode())
     assert status == 401 and not _echoes(answer), answer[:400]
-    for path in (f"/{CODE}", f"/{encoded}"):
+    for path in (f"/{CODE}", f"/{encoded}", "/131052+308T", "/x?y=131052+308T"):
         status, answer = server.raw(f"GET {path} HTTP/1.1\r\nAccept: text/html".encode())
         assert status == 303 and not _echoes(answer), answer[:400]
     cookie, csrf = signed(server, "antti")  # an analyst: the SQL page and the timeline box
@@ -269,7 +269,9 @@ def test_no_answer_shows_an_identity_code_the_request_carried(server: Server) ->
     for route, form in (("/timeline", {"ref": CODE}),
                         ("/sql", {"query": f"SELECT '{CODE}' AS \"{CODE}\""}),
                         ("/sql", {"query": f'SELECT * FROM "{CODE}"'}),
-                        ("/sql", {"query": f"SELECT '{CODE}'::int"})):
+                        ("/sql", {"query": f"SELECT '{CODE}'::int"}),
+                        ("/sql", {"query": f"SELECT ['{CODE}'] AS l, {{'a': '{CODE}'}} AS s, "
+                                           f"'{CODE}'::BLOB AS b"})):
         body = urllib.parse.urlencode({"_csrf": csrf, **form}).encode()
         status, answer = server.raw(f"POST {route} HTTP/1.1\r\n".encode() + origin + b"\r\n"
                                     + FORM + b"\r\nCookie: " + cookie, body)
