@@ -821,11 +821,19 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- the cube stored by the writer (analytics/cube_store.py) ---------------------------------
+# The suppression's version, stored with a cube: one stored by an earlier version is built
+# again, not served (a file replayed before the began/trend relations kept a pattern an
+# attack had pinned counts in, 2026-12-05). Changed whenever a pattern may change.
+SUPPRESSION_VERSION = 2
+
+
 def handoffs_key(handoffs: tuple[Handoff, ...]) -> str:
     """The handoff configuration a cube was built with, as stored beside it: a cube built
-    with other handoffs (their order, dates or grace) is not this configuration's."""
-    return orjson.dumps([[h.name, h.date.isoformat(), h.grace_days, sorted(h.services),
-                          h.from_kind, h.to_kind] for h in handoffs]).decode()
+    with other handoffs (their order, dates or grace), or by another version of the
+    suppression, is not this configuration's."""
+    return orjson.dumps([SUPPRESSION_VERSION, *([h.name, h.date.isoformat(), h.grace_days,
+                                                sorted(h.services), h.from_kind, h.to_kind]
+                                               for h in handoffs)]).decode()
 
 
 def stored_form(cube: Cube) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:

@@ -99,6 +99,19 @@ def test_the_web_reads_the_stored_cube_and_builds_only_when_it_is_not_for_it(
         con.close()
 
 
+def test_a_cube_stored_by_another_version_of_the_suppression_is_built_again(
+        replayed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file replayed before a change of the suppression kept the old pattern, which the
+    web served (one an attack had pinned counts in, 2026-12-05)."""
+    con = _read(replayed)
+    try:
+        assert published.load(con, Rules().handoffs, k=5) is not None
+        monkeypatch.setattr(published, "SUPPRESSION_VERSION", published.SUPPRESSION_VERSION + 1)
+        assert published.load(con, Rules().handoffs, k=5) is None
+    finally:
+        con.close()
+
+
 def test_a_file_changed_behind_the_cubes_back_is_noticed_and_the_cube_built(
         replayed: Path, tmp_path: Path) -> None:
     db = _copy(replayed, tmp_path)
