@@ -27,6 +27,7 @@ import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import numpy as np
@@ -36,6 +37,7 @@ from scipy.sparse import csr_matrix
 
 from services.csvsafe import TRIGGERS
 from services.web.i18n import LANGS, translate
+from streams.core import Rules
 
 GAP_TYPES = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANCE_SILENCE",
              "REFERRAL_STALLED")
@@ -297,6 +299,7 @@ def collect(url: str, user: str, password: str, k: int) -> System:
             else:
                 cells = [("T", day, t, area)]
             s.figure(cells, value, f"trend {day} {area} {t}")
+    _open_within_trend(s, days, gaps)
     now = _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
     handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
@@ -434,6 +437,25 @@ def _began(s: System, rows: list[tuple[str, list[str]]], h: str,
             link: dict[Var, float] = {("B", h, t, area, x): 1.0 for x in ("before", "since")}
             link.update({c: -1.0 for c in gaps(t, area)})
             s.constraints.append((link, 0.0, 0.0))
+
+
+def _open_within_trend(s: System, days: list[str], gaps: Callable[..., list[Var]]) -> None:
+    """What a reader knows from the thresholds (the defaults, SPEC.md 3): a gap open on the
+    as-of date (the trend's last row) is longer than its type's threshold, so it began that
+    many days back or earlier; where that day is on or before the last month end, each
+    area's gaps open now were open then: open now <= trend there (attack, 2026-12-05)."""
+    if len(days) < 2:
+        return
+    rules = Rules()
+    as_of, last_end = (date(*_day(d)) for d in days[-1:-3:-1])
+    for t in GAP_TYPES:
+        least = rules.thresholds.get(t, min(rules.referral_thresholds.values()))
+        if as_of - timedelta(days=least) > last_end:
+            continue
+        for area in sorted({str(v[2]) for v in gaps(t)}):
+            link: dict[Var, float] = {c: 1.0 for c in gaps(t, area)}
+            link[("T", days[-2], t, area)] = -1.0
+            s.constraints.append((link, -math.inf, 0.0))
 
 
 def _began_within_trend(s: System, h: str, page: str, began: list[tuple[str, list[str]]],

@@ -55,6 +55,18 @@ def small12_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d / "small.duckdb"
 
 
+@pytest.fixture(scope="session")
+def mid8_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """800 young people, seed 8, as of 14 May: a gap open then is longer than its threshold,
+    so began by the end of April at the latest; an attack (2026-12-05) pinned Eteläinen's
+    service breaks open now (28) and Lakeus's (11) through April's trend with that."""
+    d = tmp_path_factory.mktemp("mid8")
+    jatkumo("simulate", "--seed", "8", "--clients", "800", "--out", str(d / "events.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "mid.duckdb"), "--as-of",
+            "2024-05-14", "--quiet")
+    return d / "mid.duckdb"
+
+
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
@@ -67,7 +79,8 @@ def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Ite
 
 
 @pytest.fixture(scope="module", params=[*((f, k) for f in ("synthetic", "region")
-                                          for k in THRESHOLDS), ("region7", 5), ("small12", 5)],
+                                          for k in THRESHOLDS), ("region7", 5), ("small12", 5),
+                                        ("mid8", 5)],
                 ids=lambda p: f"{p[0]}-k{p[1]}")
 def attacked(request: pytest.FixtureRequest, users_file: Path,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
