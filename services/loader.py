@@ -98,8 +98,9 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool
     def door(n: int, line: bytes) -> tuple[Event, bytes] | None:
         # measured as the door measures it (without the line's end, a second CR too: a
         # review found a line of the largest size plus CR CR LF refused here only)
-        if len(line_bytes(line)) > MAX_LINE_BYTES and not line.isspace():
-            _dead(buf, counts, oversized(line_bytes(line), ""), origin, n)  # a blank: below
+        judged = line_bytes(line)
+        if len(judged) > MAX_LINE_BYTES and not line.isspace():
+            _dead(buf, counts, oversized(judged, ""), origin, n)  # a blank: counted below
             return None
         try:
             event = validate_json(line)

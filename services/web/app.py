@@ -18,7 +18,7 @@ from jinja2 import Undefined
 from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
-from schemas.door import _UUID, seen_code
+from schemas.door import UUID, seen_code
 from schemas.hetu import mask_codes
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
@@ -169,7 +169,7 @@ def shown_text(value: Any) -> Any:
     if value.__class__ is str:
         # shorter than any code; a UUID is not searched (as the door does not search an
         # event_id: one random UUID in some 300,000 holds a valid code of digits by chance)
-        return value if len(value) < 11 or _UUID.match(value) else mask_codes(value)
+        return value if len(value) < 11 or UUID.match(value) else mask_codes(value)
     if value is None or isinstance(value, int | float | Decimal | date | Markup | Undefined):
         return value
     return mask_codes(str(value))  # a list, a struct or bytes of an SQL answer, as written

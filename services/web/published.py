@@ -734,15 +734,9 @@ def _began_within_trend(months: list[date], parts: dict[str, HandoffPart], areas
             day = m_end.isoformat()
             for t in GAP_TYPES:
                 for a in areas:
-                    before: Key = ("began", h.name, t, a, "before")
-                    trend: Key = ("trend", day, t, a)
-                    rest = counts.get(trend, 0) - counts.get(before, 0)
-                    if rest < 0:  # cannot be (the same gaps, by the same area)
-                        continue
-                    key: Key = ("began_rest_trend", h.name, day, t, a)
-                    counts[key] = rest
-                    rests.append(key)
-                    rels.append(Relation(trend, (before, key)))
+                    _within(("trend", day, t, a), ("began", h.name, t, a, "before"),
+                            counts.get(("began", h.name, t, a, "before"), 0),
+                            ("began_rest_trend", h.name, day, t, a), counts, rels, rests)
     # and what began before an earlier handoff's month began before a later one's
     # (two handoffs in one month split alike: the same cells, stated as equal; a rest >= 0
     # there published one table's '–' as the other's 0, a review found)
@@ -752,14 +746,12 @@ def _began_within_trend(months: list[date], parts: dict[str, HandoffPart], areas
             for a in areas:
                 early: Key = ("began", h1, t, a, "before")
                 late: Key = ("began", h2, t, a, "before")
-                rest = counts.get(late, 0) - counts.get(early, 0)
-                if m1 == m2 and rest == 0:
+                if m1 == m2 and counts.get(late, 0) == counts.get(early, 0):
                     rels.append(Relation(late, (early,)))
-                elif m1 < m2 and rest >= 0:
-                    key = ("began_rest_pair", h1, h2, t, a)  # a tag of its own: a handoff
-                    counts[key] = rest  # may be named like a date (a review found them
-                    rests.append(key)  # colliding with the trend's rests)
-                    rels.append(Relation(late, (early, key)))
+                elif m1 < m2:  # (a tag of its own: a handoff may be named like a date, and
+                    # a review found such rests colliding with the trend's)
+                    _within(late, early, counts.get(early, 0),
+                            ("began_rest_pair", h1, h2, t, a), counts, rels, rests)
     return rests
 
 
@@ -784,14 +776,22 @@ def _open_within_trend(rows: list[Any], months: list[date], areas: list[str],
             if t not in latest or latest[t] > m_end:
                 continue
             for a in areas:
-                trend: Key = ("trend", m_end.isoformat(), t, a)
-                rest = counts.get(trend, 0) - now[(t, a)]
-                if rest >= 0:  # (always, by the same gaps and areas)
-                    key: Key = ("open_rest", m_end.isoformat(), t, a)
-                    counts[key] = rest
-                    rests.append(key)
-                    rels.append(Relation(trend, (("gap", t, a, ALL, ALL), key)))
+                _within(("trend", m_end.isoformat(), t, a), ("gap", t, a, ALL, ALL),
+                        now[(t, a)], ("open_rest", m_end.isoformat(), t, a), counts, rels,
+                        rests)
     return rests
+
+
+def _within(whole: Key, part: Key, part_count: int, rest: Key, counts: dict[Key, int],
+            rels: list[Relation], rests: list[Key]) -> None:
+    """State `part` within `whole` as whole = part + rest, the rest an unpublished cell (>= 0).
+    `part_count` is given: a total is not summed up yet when this is stated. Where the counts
+    say otherwise (they cannot: the same gaps by the same area), nothing is stated."""
+    left = counts.get(whole, 0) - part_count
+    if left >= 0:
+        counts[rest] = left
+        rests.append(rest)
+        rels.append(Relation(whole, (part, rest)))
 
 
 def _month_after(first: date) -> date:

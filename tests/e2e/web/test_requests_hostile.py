@@ -255,7 +255,7 @@ def test_no_answer_shows_an_identity_code_the_request_carried(server: Server) ->
     status, answer = server.raw(b"POST /login HTTP/1.1\r\nOrigin: " + server.url.encode()
                                 + b"\r\n" + FORM, f"username={quoted}&password=x".encode())
     assert status == 401 and not _echoes(answer), answer[:400]
-    for path in (f"/{CODE}", f"/{encoded}", "/131052+308T", "/x?y=131052+308T"):
+    for path in (f"/{CODE}", f"/{encoded}", "/010180+9314", "/x?y=010180+9314"):
         status, answer = server.raw(f"GET {path} HTTP/1.1\r\nAccept: text/html".encode())
         assert status == 303 and not _echoes(answer), answer[:400]
     cookie, csrf = signed(server, "antti")  # an analyst: the SQL page and the timeline box
