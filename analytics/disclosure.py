@@ -15,14 +15,17 @@ place and service; handoff contracts by place and status; ...) or a marginal of 
   shown beside them told a reader that every '–' was at least 1, which pinned the four
   areas again: an attack on the published pages, 2026-12-03.)
 
-Two kinds of cell are not counts a reader sees as such:
+Withdrawal protects only where a '–' may be 0: every cell of a relation must be listed whatever
+the data. A cell listed only where someone is in it is known to be at least 1, and k-1 such
+cells under a withdrawn total are each 1 (the map listed its services so: an attack,
+2026-12-05). The callers list every configured place and service.
+
+One kind of cell is not a count a reader sees as such:
 
 - unpublished: a sum no page shows, which other published figures determine all the same (the
   map's young people in NUPA in an area are its clients less those in KTT and SOSKU, which
   the overview shows). It is hidden from the start, known only to be >= 0, and never a leak
   itself: its relations let the bounds reach what a reader can derive through it.
-- positive: a cell a reader knows is at least 1 from its being listed at all (the map lists a
-  municipality's service only where someone is in it): withdrawn, it is 1 to k-1, not 0.
 
 "Would give away" is checked across all relations together, not per table: the bounds a reader
 can derive are tightened over every relation until nothing changes (interval propagation, the
@@ -73,23 +76,20 @@ class Suppressed:
 
 def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
              max_rounds: int = 200, unpublished: Iterable[Key] = (),
-             positive: Iterable[Key] = (),
              exact_where: Callable[[Key], bool] | None = None) -> Suppressed:
     """Primary and secondary suppression of `counts`, totals included (the caller sums each
     total from its cells; a key missing from counts is 0 and published as 0). Returns the
-    published texts (none for the `unpublished` cells; `positive` ones are known >= 1 when
-    listed: see the module's text). A group of linked sums with a cell of `exact_where` gets
-    the lean pattern where the exact check passes it (`_exactly`), if the group has at most
-    EXACT_MAX_CELLS cells. scipy is a dependency, not an option: a build that fell back to
-    the rounds without it would publish a second pattern of the same data, and two patterns
-    together give counts away that neither does alone."""
+    published texts (none for the `unpublished` cells). A group of linked sums with a cell
+    of `exact_where` gets the lean pattern where the exact check passes it (`_exactly`), if
+    the group has at most EXACT_MAX_CELLS cells. scipy is a dependency, not an option: a
+    build that fell back to the rounds without it would publish a second pattern of the same
+    data, and two patterns together give counts away that neither does alone."""
     k = max(int(k), 1)
     for r in relations:  # every key of a relation is a cell
         for key in (r.parent, *r.children):
             counts.setdefault(key, 0)
     hidden: dict[Key, str] = {key: PRIMARY for key, n in counts.items() if 1 <= n < k}
     hidden.update({key: UNPUBLISHED for key in unpublished})
-    at_least_one = frozenset(positive)
     # Sums that share no cell cannot give each other's cells away: each group of linked sums
     # (one gap type's places, one month's areas, the handoff) is protected on its own.
     for group in _linked(relations):
@@ -97,10 +97,10 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
         if not any(hidden.get(key) not in (None, UNPUBLISHED) for key in keys):
             continue
         if (exact_where is not None and any(exact_where(key) for key in keys)
-                and len(keys) <= EXACT_MAX_CELLS and not keys & at_least_one
+                and len(keys) <= EXACT_MAX_CELLS
                 and _exactly(group, counts, hidden, k, max_rounds)):
             continue
-        _protect(group, counts, hidden, k, max_rounds, at_least_one)
+        _protect(group, counts, hidden, k, max_rounds)
     text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
                   hidden[key] if key in hidden else str(n)) for key, n in counts.items()
             if hidden.get(key) != UNPUBLISHED}
@@ -130,7 +130,7 @@ def _linked(relations: Sequence[Relation]) -> list[list[Relation]]:
 
 
 def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict[Key, str],
-             k: int, max_rounds: int, positive: frozenset[Key], lean: bool = False) -> None:
+             k: int, max_rounds: int, lean: bool = False) -> None:
     """Secondary suppression and withdrawal in one group of linked sums, in place.
 
     By rounds: every needy sum of a round gets its cell against the round's bounds. `lean`:
@@ -144,7 +144,7 @@ def _protect(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
     by_cell = _sums_of(relations)
     # a lean step hides a new cell or turns a '<k' into '–': at most two a cell
     for _ in range(max(max_rounds, 2 * len(by_cell) + 2) if lean else max_rounds):
-        lo, hi = _bounds(counts, relations, hidden, by_cell, k, positive)
+        lo, hi = _bounds(counts, relations, hidden, by_cell, k)
         needy = list(_needy(relations, hidden, lo, hi, by_cell, counts))
         if lean:
             needy.sort(key=lambda i: (counts[relations[i].parent], i))
@@ -212,7 +212,7 @@ def _exactly(relations: Sequence[Relation], counts: dict[Key, int], hidden: dict
     trial = dict(hidden)
     by_cell = _sums_of(relations)
     for _ in range(EXACT_TRIES):
-        _protect(relations, counts, trial, k, max_rounds, frozenset(), lean=True)
+        _protect(relations, counts, trial, k, max_rounds, lean=True)
         pins = exact.pinned(relations, counts, trial, k)
         if not pins:
             hidden.update({key: trial[key] for key in by_cell if key in trial})
@@ -316,7 +316,7 @@ def _frees(r: Relation, pick: Key, counts: dict[Key, int], hidden: dict[Key, str
 
 
 def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[Key, str],
-            by_cell: dict[Key, list[int]], k: int, positive: frozenset[Key] = frozenset(),
+            by_cell: dict[Key, list[int]], k: int,
             rounds: int = 60) -> tuple[dict[Key, float], dict[Key, float]]:
     """What a reader can derive about each hidden cell from every published sum at once:
     bounds tightened over all relations until they stop changing."""
@@ -326,7 +326,7 @@ def _bounds(counts: dict[Key, int], relations: Sequence[Relation], hidden: dict[
         kind = hidden.get(key)
         if kind is not None:
             lo[key], hi[key] = {PRIMARY: (1.0, float(k - 1)), SECONDARY: (float(k), INF),
-                                WITHDRAWN: (1.0 if key in positive else 0.0, float(k - 1)),
+                                WITHDRAWN: (0.0, float(k - 1)),
                                 UNPUBLISHED: (0.0, INF)}[kind]
 
     # Per sum: the total of its shown parts (fixed) and its hidden parts, so a visit costs

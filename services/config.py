@@ -540,16 +540,15 @@ def check_core(env: Mapping[str, str]) -> None:
 def suppress_threshold(env: Mapping[str, str]) -> int:
     """k of the suppression: 1 (or 0) shows every count as it is, on purpose; otherwise at
     least 5. Counts from 1 to k - 1 are hidden as `<k` and zeros are shown, so a `<2` could
-    only be 1. At 3 and 4 the service map gave counts away: it lists a municipality's
-    service only where someone is in it, so each listed cell is at least 1, and a withdrawn
-    municipality total (at most k - 1) with k - 1 services listed pins every one of them
-    at 1 (an attack on the demo's pages, 2026-12-04). With three services that needs k <= 4;
-    the LP attack on every page (tests/e2e/web/test_suppression.py) holds at 5 and 10."""
+    only be 1. At 3 and 4 an attack on the demo's pages gave counts away (2026-12-04: the
+    service map then listed a service only where someone was in it, which pinned a withdrawn
+    total's three cells at 1); the LP attack on every page (tests/e2e/web/test_suppression.py)
+    is run at 5 and 10, and holds there."""
     k = _whole(env, "JATKUMO_SUPPRESS_BELOW", 5, 0, 1000) or 1
     if 1 < k < 5:
         raise ConfigError(
             f"JATKUMO_SUPPRESS_BELOW={k} would let the published figures give small counts "
-            "away (a '<2' can only be 1; at 3 and 4 the service map's listed cells pin them): "
+            "away (a '<2' can only be 1; at 3 and 4 an attack pinned them): "
             "use 5 or more (5 by default), or 1 to show every count as it is")
     return k
 

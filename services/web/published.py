@@ -52,7 +52,7 @@ import duckdb
 import orjson
 
 from analytics import cube_store
-from analytics.disclosure import Key, Relation, Suppressed, suppress
+from analytics.disclosure import WITHDRAWN, Key, Relation, Suppressed, suppress
 from schemas.errors import ConfigError
 from services import config
 from services.config import WebSettings
@@ -454,54 +454,25 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     within = _began_within_trend(months, parts, trend_areas, counts, rels)
     within += _open_within_trend(got["story"], months, areas, counts, rels)
 
-    # The service map: cells on their own (no sums shown beside them). The municipalities
-    # outside the configured areas are one place, always listed (as on the Gaps page).
-    map_rows = []
-    other: dict[str, list[Any]] = {}
-    for a, m, name, s, kinds, clients, workshops in got["service"]:
-        if a is None:
-            if s is not None:
-                got_s = other.setdefault(s, [0, 0, set()])
-                got_s[0] += clients
-                got_s[1] += workshops
-                got_s[2].update(kinds or [])
-            continue
-        names.setdefault(m, name or m)
-        if s is not None:
-            counts[("clients", a, m, s)] = clients
-            counts[("workshops", a, m, s)] = workshops
-        map_rows.append({"internal_area": a, "area_key": a, "municipality": m,
-                         "municipality_name": name or m, "service": s,
-                         "producer_kinds": list(kinds or [])})
-    other_services: list[str | None] = [*sorted(other)] or [None]
-    for s in other_services:
-        if s is not None:
-            counts[("clients", OTHER, ALL, s)] = other[s][0]
-            counts[("workshops", OTHER, ALL, s)] = other[s][1]
-        map_rows.append({"internal_area": None, "area_key": OTHER, "municipality": ALL,
-                         "municipality_name": "", "service": s,
-                         "producer_kinds": sorted(other[s][2]) if s is not None else []})
-
-    # in a fixed order (the query's is not): the cube is the same at every build
-    map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"] or ""))
-    map_rels = map_relations([(r["area_key"], r["municipality"], r["service"])
-                              for r in map_rows if r["service"] is not None])
-    # the map lists a municipality's service only where someone is in it: a reader knows
-    # such a cell is at least 1, hidden or not
-    listed: list[tuple[str, str, str, str]] = [
-        ("clients", r["area_key"], r["municipality"], r["service"]) for r in map_rows
-        if r["service"] is not None]
-    linked, unpublished = area_services(counts, listed, as_of, {r.parent for r in map_rels})
+    # The service map: every configured municipality's every service, and the unknown area's,
+    # whatever the data. Listed only where someone was in service, a cell was known to be at
+    # least 1: an area's total withdrawn ('–', 0 to k-1) over k-1 listed municipalities pinned
+    # each at 1 (an attack, 2026-12-05: 9 of 26 simulated files at k = 5).
+    map_rows, map_cells = _map_listing(got["service"], munis, names, counts)
+    map_rels = map_relations(map_cells)
+    linked, unpublished = area_services(counts, [("clients", *c) for c in map_cells], as_of,
+                                        {r.parent for r in map_rels})
     unpublished += within
     rels += map_rels + linked
     _sum_up(counts, rels)
-    # every mapping in a fixed order (the queries' rows come in any order): the stored cube
-    # is the same bytes at every build
     # the handoffs' groups exactly checked (analytics.exact): the rounds alone hid the whole
     # region row of a handoff on the demo region, the story the overview is there to tell
-    cells = suppress(dict(counts), rels, k, unpublished=unpublished, positive=listed,
+    cells = suppress(dict(counts), rels, k, unpublished=unpublished,
                      exact_where=lambda key: isinstance(key, tuple)
                      and key[0] in ("handoff", "transfer", "began"))
+    _tie_workshops(cells, map_cells)
+    # every mapping in a fixed order (the queries' rows come in any order): the stored cube
+    # is the same bytes at every build
     cube = Cube(k=k, as_of=as_of, cells=cells, areas=trend_areas,
                 munis={a: sorted(ms, key=lambda m: (names.get(m, m), m))
                        for a, ms in sorted(munis.items())},
@@ -512,6 +483,52 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
                 trend_months=months, handoffs=parts, story_days=story_days)
     cube.map_rows = _map(cube, map_rows)
     return cube
+
+
+def _map_listing(rows: list[Any], munis: dict[str, set[str]], names: dict[str, str],
+                 counts: dict[Key, int]) -> tuple[list[dict[str, Any]],
+                                                  list[tuple[str, str, str]]]:
+    """The service map's rows and cells (area, municipality, service): each configured
+    municipality with every service, and the unknown area OTHER as one place with every
+    service, whatever the data (`rows`: the `service` query's). Their counts go to
+    `counts`."""
+    got: dict[tuple[str, str, str], tuple[int, int, set[str]]] = {}
+    for a, m, name, s, kinds, clients, workshops in rows:
+        if s is None:  # a configured municipality with nobody in service: listed below
+            continue
+        key = (OTHER, ALL, s) if a is None else (a, m, s)
+        if a is not None:
+            names.setdefault(m, name or m)
+        c, w, ks = got.get(key, (0, 0, set()))
+        got[key] = (c + clients, w + workshops, ks | set(kinds or []))
+    places = [(a, m) for a in _area_order(munis) if a != OTHER for m in sorted(munis[a])]
+    map_rows: list[dict[str, Any]] = []
+    cells: list[tuple[str, str, str]] = []
+    for a, m in (*places, (OTHER, ALL)):
+        for s in config.SERVICES:
+            clients, workshops, kinds = got.get((a, m, s), (0, 0, set()))
+            counts[("clients", a, m, s)] = clients
+            counts[("workshops", a, m, s)] = workshops
+            cells.append((a, m, s))
+            map_rows.append({"internal_area": None if a == OTHER else a, "area_key": a,
+                             "municipality": m,
+                             "municipality_name": "" if a == OTHER else names.get(m, m),
+                             "service": s, "producer_kinds": sorted(kinds)})
+    # in a fixed order (the query's is not): the cube is the same at every build
+    map_rows.sort(key=lambda r: (r["area_key"], r["municipality"], r["service"]))
+    return map_rows, cells
+
+
+def _tie_workshops(cells: Suppressed, map_cells: list[tuple[str, str, str]]) -> None:
+    """A place's workshops of a service are counted over its young people in it (a workshop
+    with none there is not counted), so a reader knows 1 <= workshops <= clients where
+    someone is there and 0 where no one is. Where the clients are withdrawn ('–', 0 to
+    k-1), the workshops are too: a shown 0 or a '<k' beside them said which of an area's
+    withdrawn cells were 0 and which at least 1, as the listing did. (Where the clients
+    are '<k', the workshops are '<k' by themselves.)"""
+    for a, m, s in map_cells:
+        if cells.text.get(("clients", a, m, s)) == WITHDRAWN:
+            cells.text[("workshops", a, m, s)] = WITHDRAWN
 
 
 def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]],
@@ -846,17 +863,34 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if s is not None and clients and all(g is not None for g in gaps):
             rate = round(100.0 * sum(g for g in gaps if g is not None) / clients, 1)
         out.append({**r, "has_local_workshop": local[m] or a == OTHER,  # not a municipality
+                    "producer_kinds": _kinds(cube, r),
                     "active_clients": cube.text("clients", a, m, s) if s else "0",
                     "workshops": cube.text("workshops", a, m, s) if s else "0",
                     "gaps_per_100": rate})
     return out
 
 
+def _kinds(cube: Cube, row: dict[str, Any]) -> list[str]:
+    """A row's producer kinds where they tell a reader nothing the counts do not hide: each
+    kind listed is at least one workshop there, so at least one young person. Beside hidden
+    clients ('<k', '–') they said a '–' was at least 1, or raised a '<k' to the number of
+    kinds (three kinds: 3 to k-1); beside a hidden workshop count, as many kinds as k-1
+    pinned it. Elsewhere the clients are shown or known to be at least k ('..')."""
+    key = (row["area_key"], row["municipality"], row["service"])
+    kinds: list[str] = row["producer_kinds"]
+    clients = cube.text("clients", *key)
+    if clients.startswith("<") or clients == WITHDRAWN:
+        return []
+    if cube.value("workshops", *key) is None and len(kinds) >= cube.k - 1:
+        return []
+    return kinds
+
+
 # --- the cube stored by the writer (analytics/cube_store.py) ---------------------------------
 # The suppression's version, stored with a cube: one stored by an earlier version is built
 # again, not served (a file replayed before the began/trend relations kept a pattern an
 # attack had pinned counts in, 2026-12-05). Changed whenever a pattern may change.
-SUPPRESSION_VERSION = 3
+SUPPRESSION_VERSION = 4
 
 
 def handoffs_key(handoffs: tuple[Handoff, ...]) -> str:

@@ -22,6 +22,7 @@ import pytest
 from schemas.reference import municipalities
 from services.config import Settings
 from services.replay import replay
+from services.simulate import SimConfig, simulate
 from services.web import focus, geo, published
 from services.web.pages.gaps import manager_choices
 from streams.core import Rules
@@ -225,20 +226,99 @@ def test_the_unknown_area_is_listed_whether_or_not_the_data_has_it(
         files: dict[str, Path]) -> None:
     """A file with nobody outside the configured areas lists the unknown area as one with
     someone there does: every place, row and cell, save the figures themselves (the Gaps
-    page leaves out a cell that reads 0) and the map's services, which are listed only where
-    someone is in them (a reader knows such a cell is at least 1, and the suppression
-    knows it too: analytics/disclosure.py `positive`)."""
+    page leaves out a cell that reads 0). The map's services among them: they were listed
+    only where someone was in them, which said such a cell was at least 1."""
     none, some = _built(files["none"], 5), _built(files["other"], 5)
     a, b = listed(none), listed(some)
-    map_cells = {repr(key) for key in some.cells.text
-                 if key[0] in ("clients", "workshops") and key[1] == published.OTHER}
-    assert map_cells and not {repr(key) for key in none.cells.text} & map_cells
-    b["cells"] = [key for key in b["cells"] if key not in map_cells]
     for what in a:
-        if what not in ("gaps page", "map rows"):
+        if what != "gaps page":
             assert a[what] == b[what], what
     assert published.OTHER in a["areas"] and ("-", None, 1) in a["handoffs"]["2023"]["places"]
     assert [r for r in a["map rows"] if r[0] == published.OTHER] == [
-        (published.OTHER, published.ALL, None)]
-    assert {r[:2] for r in b["map rows"] if r[0] == published.OTHER} == {
-        (published.OTHER, published.ALL)}
+        (published.OTHER, published.ALL, s) for s in ("KTT", "NUPA", "SOSKU")]
+    clients = {key: text for key, text in some.cells.text.items() if key[0] == "clients"
+               and key[1] == published.OTHER and key[3] != published.ALL}
+    assert len(clients) == 3 and set(clients.values()) != {"0"}, clients
+    assert {none.cells.text[key] for key in clients} == {"0"}
+
+
+# --- the service map: every configured municipality's every service, whatever the data -------
+def test_the_map_lists_every_configured_municipality_with_every_service(
+        tmp_path: Path) -> None:
+    """The map listed a municipality's service only where someone was in it, so a listed cell
+    was at least 1, hidden or not: where an area's total was withdrawn ('–', 0 to k-1) over
+    k-1 listed municipalities, each was 1 (an attack, 2026-12-05: 9 of 26 simulated files at
+    k = 5). Now a file of 15 young people lists the same map rows and cells as one of 120."""
+    small, large = _cube(tmp_path, 15, 8), _cube(tmp_path, 120, 3)
+    rows = {(r["area_key"], r["municipality"], r["service"]) for r in small.map_rows}
+    assert rows == {(r["area_key"], r["municipality"], r["service"]) for r in large.map_rows}
+    map_keys = {key for key in small.cells.text if key[0] in ("clients", "workshops")}
+    assert map_keys == {key for key in large.cells.text if key[0] in ("clients", "workshops")}
+    con = _read(tmp_path / "c15-8.duckdb")
+    try:
+        configured = con.execute("SELECT internal_area, code FROM municipalities "
+                                 "WHERE internal_area IS NOT NULL").fetchall()
+        served = con.execute("SELECT count(*) FROM dash_service_cells "
+                             "WHERE service IS NOT NULL").fetchone()
+    finally:
+        con.close()
+    assert rows == {(a, m, s) for a, m in configured for s in ("KTT", "SOSKU", "NUPA")} | {
+        (published.OTHER, published.ALL, s) for s in ("KTT", "SOSKU", "NUPA")}
+    assert served is not None and 0 < served[0] < len(configured)  # most rows are no one's
+
+
+def _least(cube: published.Cube, key: tuple[str, str, str], listed_says: bool) -> int:
+    """The least a reader of the map knows a municipality's clients of a service to be: from
+    its text, its workshops (each at least one young person there), its producer kinds (each
+    at least one workshop) and, where the map lists only cells someone is in, its being
+    listed."""
+    row = next((r for r in cube.map_rows
+                if (r["area_key"], r["municipality"], r["service"]) == key), None)
+    clients, workshops = cube.text("clients", *key), cube.text("workshops", *key)
+    known = [0, int(clients) if clients.isdigit() else 0,
+             1 if clients.startswith("<") else cube.k if clients == ".." else 0,
+             int(workshops) if workshops.isdigit() else 0,
+             1 if workshops.startswith("<") or workshops == ".." else 0,
+             len(row["producer_kinds"]) if row else 0]
+    if listed_says and row is not None:
+        known.append(1)
+    return max(known)
+
+
+SIMULATED_AS_OF = date(2024, 12, 31)
+
+
+@pytest.mark.parametrize(("clients", "seed"), [(250, 7), (120, 9)])
+def test_no_hidden_area_total_of_the_map_pins_its_municipalities(
+        tmp_path: Path, clients: int, seed: int) -> None:
+    """An area's young people in service on the as-of date (the overview's figure) are its
+    municipalities' clients on the map, summed. Where that total is hidden ('<k' or '–', at
+    most k-1), the least its municipalities are known to be must leave it room: a sum of
+    lower bounds of k-1 pins every one of them. The simulated region of seed 7 with 250
+    young people had Eteläinen's KTT '–' over Haapavesi, Nivala, Reisjärvi and Ylivieska,
+    each listed (so at least 1) and so each 1 (the attack, 2026-12-05)."""
+    events, db = tmp_path / "e.jsonl", tmp_path / "g.duckdb"
+    simulate(SimConfig(seed=seed, clients=clients), events)
+    replay(events, db, Settings(pseudonym_key=KEY), SIMULATED_AS_OF)
+    con = _read(db)
+    try:
+        cube = published.build(con, Rules().handoffs, k=5)
+        configured = con.execute("SELECT count(*) FROM municipalities "
+                                 "WHERE internal_area IS NOT NULL").fetchone()
+    finally:
+        con.close()
+    assert configured is not None
+    listed_says = len(cube.map_rows) < (configured[0] + 1) * 3
+    day = SIMULATED_AS_OF.isoformat()
+    hidden_totals = 0
+    for area, ms in cube.munis.items():
+        if area == published.OTHER:
+            continue
+        for service in ("KTT", "SOSKU"):
+            total = cube.text("in_service", day, service, area)
+            if total.isdigit() or total == "..":
+                continue
+            hidden_totals += 1
+            least = sum(_least(cube, (area, m, service), listed_says) for m in ms)
+            assert least < cube.k - 1, (area, service, least)
+    assert hidden_totals

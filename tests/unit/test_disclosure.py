@@ -52,18 +52,6 @@ def test_an_unpublished_sum_links_what_it_equals_and_is_never_shown() -> None:
     own sum is left to hide, so a cell of the sum N equals is hidden: the 7 (an attack,
     2026-12-03)."""
     rels = [Relation("shown", ("N",)), Relation("N", ("x", "y", "z"))]
-    out = suppress({"shown": 7, "x": 1, "y": 5, "z": 1}, rels, 5, unpublished=["N"],
-                   positive=["x", "y", "z"])
+    out = suppress({"shown": 7, "x": 1, "y": 5, "z": 1}, rels, 5, unpublished=["N"])
     assert "N" not in out.text
     assert out.text == {"shown": "..", "x": "<5", "y": "..", "z": "<5"}
-
-
-def test_a_listed_cell_withdrawn_is_known_to_be_at_least_one() -> None:
-    from analytics.disclosure import WITHDRAWN, _bounds
-
-    hidden = {"a": WITHDRAWN, "b": WITHDRAWN}
-    rels = [Relation("t", ("a", "b"))]
-    by_cell = {"t": [0], "a": [0], "b": [0]}
-    lo, hi = _bounds({"t": 3, "a": 3, "b": 0}, rels, hidden, by_cell, 5, frozenset({"a"}))
-    # a is listed (>= 1) so b, which may be 0, is at most 2
-    assert (lo["a"], hi["a"]) == (1.0, 3.0) and (lo["b"], hi["b"]) == (0.0, 2.0)

@@ -361,15 +361,19 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
     for _, cls, rs in tables(b.get("/map")):
         if "map" not in cls.split():
             continue
-        for _, (area, muni, service, _, active, workshops, rate) in body(rs):
+        for _, (area, muni, service, kinds, active, workshops, rate) in body(rs):
             if area == "-":  # the unknown area: one place, named '' as in the Gaps CSV
                 muni = ""
             area_of[muni] = area
             clients[muni].append(("C", muni, service))
             s.figure([("C", muni, service)], active, f"map clients {muni} {service}")
-            if service != "–":  # a service is listed only where someone is in it: >= 1
-                s.bound([("C", muni, service)], 1.0, math.inf)
             s.figure([("W", muni, service)], workshops, f"map workshops {muni} {service}")
+            # a workshop is counted over its young people there: workshops <= clients, and
+            # each producer kind listed is at least one workshop
+            s.constraints.append(({("C", muni, service): 1.0, ("W", muni, service): -1.0},
+                                  0.0, math.inf))
+            if kinds != "–":
+                s.bound([("W", muni, service)], float(len(kinds.split(","))), math.inf)
             if rate not in ("–", "") and active.isdigit():
                 plain = rate.replace("\u00a0", "").replace(" ", "").replace(",", ".")
                 r, c = float(plain), int(active)
