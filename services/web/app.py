@@ -6,8 +6,6 @@ import codecs
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, unquote_plus, urlsplit
@@ -18,11 +16,11 @@ from jinja2 import Undefined
 from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
-from schemas.door import UUID, seen_code
-from schemas.hetu import mask_codes
+from schemas.door import seen_code
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
 from services.scope import WHOLE
+from services.shown import masked_value
 from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
@@ -166,13 +164,9 @@ def shown_text(value: Any) -> Any:
     masked. A page echoes what was typed (a user name at a failed sign-in, a reference, an
     SQL query, its error, a literal in its answer): a code typed there was shown back (attack,
     2026-12-05). HTML the pages build themselves (Markup: charts, maps) holds no typed text."""
-    if value.__class__ is str:
-        # shorter than any code; a UUID is not searched (as the door does not search an
-        # event_id: one random UUID in some 300,000 holds a valid code of digits by chance)
-        return value if len(value) < 11 or UUID.match(value) else mask_codes(value)
-    if value is None or isinstance(value, int | float | Decimal | date | Markup | Undefined):
+    if isinstance(value, Markup | Undefined):
         return value
-    return mask_codes(str(value))  # a list, a struct or bytes of an SQL answer, as written
+    return masked_value(value)  # a list, a struct or bytes of an SQL answer: masked text
 
 
 def local_path(target: str | None) -> str:

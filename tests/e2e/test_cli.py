@@ -146,6 +146,25 @@ def test_sql_prints_values_and_names_as_text_not_markup_or_terminal_control(
     assert "\x1b" not in done.stdout
 
 
+def test_sql_answers_with_identity_codes_masked_that_the_query_typed(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """An answer echoes its query: a literal code, an alias, a list or struct holding one, a
+    string built from its parts. The relations hold none (SPEC.md 1.2); the SQL page masked
+    them, `jatkumo sql` printed them (2026-12-05). A UUID and other values stay as they are."""
+    query = ("SELECT '010203A912E' AS \"131052-308T\", ['x 010203A912E'] AS l, "
+             "{'a': '0102' || '03A912E'} AS s, 'd6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11' AS u, "
+             "'Oulu' AS place, 42 AS n")
+    for extra in ((), ("--csv",)):
+        done = cli("sql", query, "--db", str(replayed[0]), *extra)
+        assert done.returncode == 0, done.stderr
+        assert "912E" not in done.stdout and "308T" not in done.stdout, done.stdout
+        assert done.stdout.count("******-****") >= 4, done.stdout
+        # (the table cuts a long value to the terminal's width)
+        uuid = "d6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11" if extra else "d6f1d1c6-2f3a"
+        for kept in (uuid, "Oulu", "42"):
+            assert kept in done.stdout, done.stdout
+
+
 def test_sql_csv_on_a_terminal_shows_controls_as_escapes_and_to_a_pipe_keeps_them(
         replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     """`--csv` read on a terminal ran a value's escape sequence (a window title here); a file
