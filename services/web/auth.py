@@ -36,7 +36,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"overview", "map", "gaps", "gap_rows", "alerts", "timeline", "sql",
                         "access_log"}),
 }
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = 8 * 3600  # a working day, however busy: then sign in again
+# A session no request has used for an hour ends: a dashboard left open on a shared or
+# unlocked computer (a meeting room's, a case worker's at lunch) served its rows to whoever
+# sat down, for the rest of the eight hours. Each request slides it on.
+IDLE_SECONDS = 3600
 
 
 def hash_password(password: str, n: int = 2**14, r: int = 8, p: int = 1) -> str:
@@ -161,6 +165,10 @@ class Session:
     csrf: str
     expires: float
     scope: Scope = WHOLE
+    idle_until: float = float("inf")
+
+    def over(self, now: float) -> bool:
+        return now > self.expires or now > self.idle_until
 
 
 class Sessions:
@@ -178,7 +186,7 @@ class Sessions:
         now = self.clock()
         mine = []
         for t, s in list(self._by_token.items()):
-            if s.expires < now:
+            if s.over(now):
                 del self._by_token[t]
             elif s.user == user.name:
                 mine.append(t)
@@ -186,14 +194,21 @@ class Sessions:
             del self._by_token[t]
         token = secrets.token_urlsafe(32)
         self._by_token[token] = Session(user.name, user.role, secrets.token_urlsafe(16),
-                                        now + SESSION_SECONDS, user.scope)
+                                        now + SESSION_SECONDS, user.scope,
+                                        now + IDLE_SECONDS)
         return token
 
     def get(self, token: str | None) -> Session | None:
+        """The session of `token`, its idle time begun again; None when there is none or it
+        is over (and then it is gone)."""
         s = self._by_token.get(token or "")
-        if s is not None and s.expires < self.clock():
+        if s is None:
+            return None
+        now = self.clock()
+        if s.over(now):
             del self._by_token[token or ""]
             return None
+        s.idle_until = now + IDLE_SECONDS
         return s
 
     def __len__(self) -> int:

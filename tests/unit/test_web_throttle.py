@@ -79,3 +79,32 @@ def test_sessions_expire_and_go_and_a_user_keeps_the_newest_twenty() -> None:
     assert len(s) == Sessions.PER_USER + 1 - 1
     s.start(bo)
     assert len(s) == 1 and s.get(theirs) is None
+
+
+def test_a_session_unused_for_an_hour_ends_and_use_slides_it_up_to_eight_hours() -> None:
+    """Sessions lasted eight hours whatever happened: one left open on an unlocked computer
+    served its pages to whoever sat down, all day."""
+    from services.scope import WHOLE
+    from services.web.auth import IDLE_SECONDS, SESSION_SECONDS, Sessions, User
+
+    clock = Clock()
+    s = Sessions(clock=clock)
+    anna = User("anna", "manager", "x", WHOLE)
+    idle, busy = s.start(anna), s.start(anna)
+    clock.now += IDLE_SECONDS - 1
+    assert s.get(busy) is not None  # used: its hour begins again
+    clock.now += 2
+    assert s.get(idle) is None and s.get(idle) is None  # unused for an hour: over, and gone
+    assert len(s) == 1
+    # used every 59 minutes, a session lasts until its eighth hour, not beyond
+    started = clock.now - IDLE_SECONDS - 1
+    while clock.now + IDLE_SECONDS - 60 < started + SESSION_SECONDS:
+        clock.now += IDLE_SECONDS - 60
+        assert s.get(busy) is not None
+    clock.now = started + SESSION_SECONDS + 1
+    assert s.get(busy) is None
+    # a sign-in drops the sessions that are over, idle ones included
+    left = s.start(anna)
+    clock.now += IDLE_SECONDS + 1
+    s.start(anna)
+    assert len(s) == 1 and s.get(left) is None
