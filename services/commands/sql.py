@@ -14,7 +14,7 @@ from schemas.errors import JatkumoError
 from schemas.types import readable
 from services.commands.common import existing_db
 from services.csvsafe import write_csv
-from services.shown import masked_value
+from services.shown import masked_names, masked_rows
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
         con.close()
     # an answer echoes what its query typed (a literal, an alias): codes masked, as on the
     # SQL page (the relations hold none, SPEC.md 1.2)
-    names = [str(masked_value(n)) for n in names]
-    rows = [tuple(map(masked_value, row)) for row in rows]
+    names, rows = masked_names(names), masked_rows(rows)
     if args.csv:
         if sys.stdout.isatty():
             # read on a terminal, which would run a sender's escape sequence (a title, a

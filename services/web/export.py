@@ -31,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 from services.csvsafe import INNER_TRIGGER_PAIR, LEADING, TRIGGERS, csv_line, neutral, quoted
-from services.shown import masked_value
+from services.shown import OWN_IDS, SHORTEST_CODE, masked_value
 from services.web.formats import HELSINKI, day
 
 FORMATS = ("csv", "csv-plain", "xlsx")
@@ -230,17 +230,15 @@ def masked_columns(data: pa.Table, names: Sequence[str]) -> pa.Table:
     return pa.table(columns, names=list(names))
 
 
-# What masked_value passes as it is, told by Arrow: a pseudonym (`p:` and 16 lower-case hex
-# digits, a code in which is none: schemas.hetu._LOWER_HEX) and a UUID. A national answer has
-# a quarter of a million distinct pseudonyms, and masking each took 1.9 s a million rows.
-_OWN_IDS = (r"^(?:p:[0-9a-f]{16}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-            r"[0-9a-fA-F]{12})$")
+# What masked_value passes as it is, told by Arrow: a national answer has a quarter of a
+# million distinct pseudonyms, and masking each took 1.9 s a million rows.
+_PASSED = f"^(?:{OWN_IDS})$"
 
 
 def _masked_texts(texts: pa.Array) -> pa.Array:
     """masked_value of each of `texts` (distinct), in Python only where it may change one."""
-    keep = pc.fill_null(pc.or_(pc.less(pc.utf8_length(texts), 11),
-                               pc.match_substring_regex(texts, _OWN_IDS)), True)
+    keep = pc.fill_null(pc.or_(pc.less(pc.utf8_length(texts), SHORTEST_CODE),
+                               pc.match_substring_regex(texts, _PASSED)), True)
     look = pc.indices_nonzero(pc.invert(keep)).to_pylist()
     if not look:
         return texts.cast(pa.string())

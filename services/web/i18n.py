@@ -89,6 +89,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "gaps_per_100": ("Katkoksia / 100 asiakasta", "Gaps per 100 clients",
                      "Avbrott per 100 klienter"),
     "no_local": ("ei omaa työpajaa", "no local workshop", "ingen egen verkstad"),
+    "local_unknown": ("Onko kunnassa oma työpaja, ei julkaista (pienet luvut):",
+                      "Whether there is a local workshop is not published (small counts):",
+                      "Om kommunen har en egen verkstad publiceras inte (små tal):"),
     "map_intro": ("Työpajojen on pysyttävä lähipalveluna kunnissa, ei vain Oulussa. Korostetut "
                   "kunnat: ei yhtään paikallista tuottajaa.",
                   "Workshops must stay a local service in the municipalities, not only in Oulu. "

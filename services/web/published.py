@@ -849,11 +849,15 @@ def _month_ends(as_of: date | None) -> list[date]:
 def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Service map rows: suppressed clients and workshops; gaps per 100 active clients from
     shown counts only (every gap type's cell and the clients shown), else none."""
-    local: dict[str, bool] = defaultdict(bool)
+    # A local workshop: yes where a workshop cell of the place says at least 1 ('<k', '..',
+    # a count), no where every one reads 0, else not published (None): beside withdrawn
+    # clients the workshops are '–' too. Read from the published texts only.
+    said: dict[str, set[str]] = defaultdict(set)
     for r in rows:
-        if r["service"] is not None:
-            local[r["municipality"]] |= cube.value(
-                "workshops", r["area_key"], r["municipality"], r["service"]) != 0
+        said[r["municipality"]].add(cube.text("workshops", r["area_key"], r["municipality"],
+                                              r["service"]))
+    local = {m: True if any(t not in ("0", WITHDRAWN) for t in texts)
+             else False if texts == {"0"} else None for m, texts in said.items()}
     out = []
     for r in rows:
         a, m, s = r["area_key"], r["municipality"], r["service"]
@@ -862,7 +866,7 @@ def _map(cube: Cube, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rate = None
         if s is not None and clients and all(g is not None for g in gaps):
             rate = round(100.0 * sum(g for g in gaps if g is not None) / clients, 1)
-        out.append({**r, "has_local_workshop": local[m] or a == OTHER,  # not a municipality
+        out.append({**r, "has_local_workshop": True if a == OTHER else local[m],  # not a place
                     "producer_kinds": _kinds(cube, r),
                     "active_clients": cube.text("clients", a, m, s) if s else "0",
                     "workshops": cube.text("workshops", a, m, s) if s else "0",
@@ -874,14 +878,17 @@ def _kinds(cube: Cube, row: dict[str, Any]) -> list[str]:
     """A row's producer kinds where they tell a reader nothing the counts do not hide: each
     kind listed is at least one workshop there, so at least one young person. Beside hidden
     clients ('<k', '–') they said a '–' was at least 1, or raised a '<k' to the number of
-    kinds (three kinds: 3 to k-1); beside a hidden workshop count, as many kinds as k-1
-    pinned it. Elsewhere the clients are shown or known to be at least k ('..')."""
+    kinds (three kinds: 3 to k-1). Beside a hidden workshop count ('<k') they are listed only
+    while fewer than k-2: as many as k-1 pinned it, and so did a '–' for them where only
+    k-1 would be hidden (there are four kinds: at k = 5, '–' said 4). Now a '–' there says
+    at least k-2, which leaves two counts. Elsewhere the clients are shown or known to be at
+    least k ('..'), and so is a workshop count that is not hidden."""
     key = (row["area_key"], row["municipality"], row["service"])
     kinds: list[str] = row["producer_kinds"]
     clients = cube.text("clients", *key)
     if clients.startswith("<") or clients == WITHDRAWN:
         return []
-    if cube.value("workshops", *key) is None and len(kinds) >= cube.k - 1:
+    if cube.text("workshops", *key).startswith("<") and len(kinds) >= cube.k - 2:
         return []
     return kinds
 

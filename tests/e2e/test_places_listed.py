@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from analytics.disclosure import Suppressed
 from schemas.reference import municipalities
 from services.config import Settings
 from services.replay import replay
@@ -322,3 +323,45 @@ def test_no_hidden_area_total_of_the_map_pins_its_municipalities(
             least = sum(_least(cube, (area, m, service), listed_says) for m in ms)
             assert least < cube.k - 1, (area, service, least)
     assert hidden_totals
+
+
+def _map_cube(texts: dict[tuple[str, ...], str], k: int = 5) -> published.Cube:
+    return published.Cube(k=k, as_of=None, cells=Suppressed(k, dict(texts)), areas=["A"],
+                          munis={"A": ["m"]}, names={}, gap_services={}, trend_months=[],
+                          handoffs={})
+
+
+@pytest.mark.parametrize(("clients", "workshops", "kinds", "listed"), [
+    ("12", "<5", 2, True), ("12", "<5", 3, False), ("12", "<5", 4, False),
+    ("..", "<5", 2, True), ("12", "6", 4, True), ("<5", "<5", 1, False), ("–", "–", 1, False)])
+def test_producer_kinds_are_listed_where_they_pin_nothing(
+        clients: str, workshops: str, kinds: int, listed: bool) -> None:
+    """Each kind listed is a workshop there, and a workshop is a young person. Beside hidden
+    clients no kind is listed; beside a '<5' count of workshops none from three kinds up: with
+    four kinds of producer, hiding only four (k-1) said that a hidden list was four, which
+    pinned the '<5' at 4 (review, 2026-12-05). A hidden list says at least 3 now: 3 or 4."""
+    all_kinds = ["company", "municipal", "third_sector", "wellbeing_area"][:kinds]
+    key = ("A", "m", "KTT")
+    cube = _map_cube({("clients", *key): clients, ("workshops", *key): workshops})
+    row = {"area_key": "A", "municipality": "m", "service": "KTT",
+           "producer_kinds": all_kinds}
+    assert published._kinds(cube, row) == (all_kinds if listed else [])
+
+
+@pytest.mark.parametrize(("workshops", "local"), [
+    (("0", "0", "0"), False), (("0", "–", "0"), None), (("–", "–", "–"), None),
+    (("0", "<5", "–"), True), (("12", "0", "0"), True)])
+def test_a_local_workshop_is_said_only_as_the_published_cells_say_it(
+        workshops: tuple[str, str, str], local: bool | None) -> None:
+    """'No local workshop' where every workshop cell of the place reads 0; not published where
+    a '–' may hide one (beside withdrawn clients the workshops are '–'); yes where a cell says
+    at least 1. Before, a '–' counted as a workshop: a place with none lost its badge."""
+    texts = {}
+    rows = []
+    for s, w in zip(("KTT", "SOSKU", "NUPA"), workshops, strict=True):
+        texts[("workshops", "A", "m", s)] = w
+        texts[("clients", "A", "m", s)] = {"0": "0", "–": "–", "<5": "<5"}.get(w, "20")
+        rows.append({"internal_area": "A", "area_key": "A", "municipality": "m",
+                     "municipality_name": "M", "service": s, "producer_kinds": []})
+    got = published._map(_map_cube(texts), rows)
+    assert {r["has_local_workshop"] for r in got} == {local}

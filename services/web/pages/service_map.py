@@ -151,7 +151,9 @@ async def service_map(request: web.Request) -> web.StreamResponse:
                                  r["municipality_name"], r["service"] is None,
                                  r["service"] or ""))
     without = sorted({r["municipality_name"] for r in services
-                      if not r["has_local_workshop"] and r["internal_area"]})
+                      if r["has_local_workshop"] is False and r["internal_area"]})
+    unknown = sorted({r["municipality_name"] for r in services
+                      if r["has_local_workshop"] is None and r["internal_area"]})
     c.store.log(s.user, s.role, "view", "map", detail=f"{measure} {level} {wa}".strip())
     return render(
         request, "map.html", page="map", measure=measure, level=level, wa=wa,
@@ -160,7 +162,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
         # (every drawn wellbeing area holds a configured internal area: only those are drawn)
         some_without=level == "area" and any(a is None for a in area_of.values()),
-        rate=lambda v: num(v, lang, 1), services=services, without=without)
+        rate=lambda v: num(v, lang, 1), services=services, without=without,
+        unknown=unknown)
 
 
 def _num(v: float, lang: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from analytics.relations import BY_NAME, TABLES, VIEWS, view_sql
-from services.shown import masked_value
+from services.shown import masked_names
 from services.web import export
 from services.web.app import ctx, lang_of, needs, posted, redacted, render, session
 from services.web.auth import PERMISSIONS
@@ -132,7 +132,7 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
                 row_count=got.data.num_rows)
     if as_csv:  # the analyst's own column names head every form, and their values as they are
-        names = [str(masked_value(n)) for n in got.names]  # `AS "<a code>"` is a name too
+        names = masked_names(got.names)
         table = export.Table(names, names, (), data=export.masked_columns(got.data, names),
                              verbatim=frozenset(names))
         return await export.response(table, fmt, lang_of(request), "query", "SQL")

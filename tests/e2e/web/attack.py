@@ -374,6 +374,10 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
                                   0.0, math.inf))
             if kinds != "–":
                 s.bound([("W", muni, service)], float(len(kinds.split(","))), math.inf)
+            elif workshops.startswith("<") and (active == ".." or active.isdigit()):
+                # kinds not listed beside a '<k' count of workshops of shown clients: the
+                # page hides them from k-2 kinds up (services/web/published.py _kinds)
+                s.bound([("W", muni, service)], float(s.k - 2), math.inf)
             if rate not in ("–", "") and active.isdigit():
                 plain = rate.replace("\u00a0", "").replace(" ", "").replace(",", ".")
                 r, c = float(plain), int(active)

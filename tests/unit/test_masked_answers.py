@@ -1,0 +1,47 @@
+"""An answer's values as a person is given them (services/shown.py masked_value): the SQL
+page's downloads mask them by Arrow (services/web/export.py), `jatkumo sql` row by row; the
+two agree on every kind of text."""
+
+import pyarrow as pa
+
+from services.shown import masked_names, masked_rows, masked_value
+from services.web.export import _masked_texts, masked_columns
+
+MASK = "******-****"
+TEXTS = [
+    None, "", "short", "010203A912E", "a 010203A912E b", "010203A912E\n",
+    "p:0123456789abcdef", "p:0123456789abcdef\n", "p:0123456789ABCDEF",
+    "d6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11", "D6F1D1C6-2F3A-4B55-9C1E-0B1F6F0F9A11",
+    "00000000-0000-0000-0000-010203A912E0",  # a code typed in a UUID's shape (review)
+    "00000000-0000-0000-0000-010203a912e0", "0102 03A912E", "Oulu, Kempele ja Liminka",
+]
+
+
+def test_arrow_and_python_mask_every_text_alike() -> None:
+    got = _masked_texts(pa.array(TEXTS, pa.string())).to_pylist()
+    assert got == [masked_value(v) for v in TEXTS]
+
+
+def test_a_code_in_a_uuids_shape_is_masked_and_own_ids_pass() -> None:
+    assert masked_value("00000000-0000-0000-0000-010203A912E0") == "00000000-0000-0000-0000-" \
+        + MASK + "0"
+    for own in ("p:0123456789abcdef", "d6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11"):
+        assert masked_value(own) == own
+    assert masked_value("010203A912E\n") == MASK + "\n"
+
+
+def test_columns_keep_their_type_unless_a_value_is_masked() -> None:
+    plain = pa.table({"a": ["Oulu", None], "l": [["x"], None], "n": [1, 2]})
+    assert masked_columns(plain, ["a", "l", "n"]).equals(plain)
+    coded = pa.table({"a": ["x 010203A912E", None], "l": [["010203A912E"], None]})
+    out = masked_columns(coded, masked_names(["010203A912E", "l"]))
+    assert out.column_names == [MASK, "l"]
+    assert out.column(0).to_pylist() == [f"x {MASK}", None]
+    assert out.column(1).to_pylist() == [f"['{MASK}']", None]
+
+
+def test_rows_are_masked_once_per_distinct_value_and_keep_other_values() -> None:
+    rows = [("010203A912E", 1, True, ["010203A912E"]), ("010203A912E", 1.0, 1, None)]
+    got = masked_rows(rows)
+    assert got == [(MASK, 1, True, f"['{MASK}']"), (MASK, 1.0, 1, None)]
+    assert got[0][2] is True and got[1][2] == 1 and got[1][2] is not True
