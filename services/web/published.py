@@ -466,10 +466,12 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
     rels += map_rels + linked
     _sum_up(counts, rels)
     # the handoffs' groups exactly checked (analytics.exact): the rounds alone hid the whole
-    # region row of a handoff on the demo region, the story the overview is there to tell
+    # region row of a handoff on the demo region, the story the overview is there to tell;
+    # and the map's (an area's clients by municipality and service, with the overview's
+    # KTT and SOSKU), a table with sums both ways, which the rounds see one sum at a time
     cells = suppress(dict(counts), rels, k, unpublished=unpublished,
                      exact_where=lambda key: isinstance(key, tuple)
-                     and key[0] in ("handoff", "transfer", "began"))
+                     and key[0] in ("handoff", "transfer", "began", "clients"))
     _tie_workshops(cells, map_cells)
     # every mapping in a fixed order (the queries' rows come in any order): the stored cube
     # is the same bytes at every build

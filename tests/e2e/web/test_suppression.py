@@ -67,6 +67,31 @@ def mid8_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d / "mid.duckdb"
 
 
+@pytest.fixture(scope="session")
+def mid14_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """900 young people, seed 14, as of 4 July: the began/trend group's lean pattern failed
+    the exact check, and the rounds' pattern taken instead was not checked: at k = 10 an
+    attack (2026-12-05) pinned Lakeus's service breaks begun before the handoff (9) and
+    since (7) through the areas' open gaps, began cells and December 2022's trend."""
+    d = tmp_path_factory.mktemp("mid14")
+    jatkumo("simulate", "--seed", "14", "--clients", "900", "--out", str(d / "events.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "mid.duckdb"), "--as-of",
+            "2024-07-04", "--quiet")
+    return d / "mid.duckdb"
+
+
+@pytest.fixture(scope="session")
+def big15_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,800 young people, seed 15: the map's group (an area's clients by municipality and
+    service, its KTT the overview's) had the interval rounds only, which see one sum at a
+    time: an attack (2026-12-05) took Lakeus's 20 less Kempele's 15 less the KTT outside
+    Kempele (13 - 10) and pinned Muhos SOSKU and Liminka NUPA ('<5') at 1 each."""
+    d = tmp_path_factory.mktemp("big15")
+    jatkumo("simulate", "--seed", "15", "--clients", "1800", "--out", str(d / "events.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "big.duckdb"), "--quiet")
+    return d / "big.duckdb"
+
+
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
@@ -80,7 +105,7 @@ def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Ite
 
 @pytest.fixture(scope="module", params=[*((f, k) for f in ("synthetic", "region")
                                           for k in THRESHOLDS), ("region7", 5), ("small12", 5),
-                                        ("mid8", 5)],
+                                        ("mid8", 5), ("mid14", 10), ("big15", 5)],
                 ids=lambda p: f"{p[0]}-k{p[1]}")
 def attacked(request: pytest.FixtureRequest, users_file: Path,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
