@@ -32,6 +32,17 @@ def _region(tmp_path_factory: pytest.TempPathFactory, seed: int) -> Path:
     return d / "region.duckdb"
 
 
+def _simulated(tmp_path_factory: pytest.TempPathFactory, seed: int, clients: int,
+               as_of: str = "") -> Path:
+    """`jatkumo simulate` of `clients` young people, replayed (as of `as_of` if given)."""
+    d = tmp_path_factory.mktemp(f"sim{seed}-{clients}")
+    jatkumo("simulate", "--seed", str(seed), "--clients", str(clients), "--out",
+            str(d / "events.jsonl"))
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "sim.duckdb"), "--quiet",
+            *(("--as-of", as_of) if as_of else ()))
+    return d / "sim.duckdb"
+
+
 @pytest.fixture(scope="session")
 def region_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _region(tmp_path_factory, 1)
@@ -49,10 +60,7 @@ def small12_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """500 young people, seed 12: an attack (2026-12-05) pinned its Lakeus 'began before'
     service breaks ('<5') at 4 through the trend (a gap open now that began before the
     handoff was open at the month end before it), which no published sum said."""
-    d = tmp_path_factory.mktemp("small12")
-    jatkumo("simulate", "--seed", "12", "--clients", "500", "--out", str(d / "events.jsonl"))
-    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "small.duckdb"), "--quiet")
-    return d / "small.duckdb"
+    return _simulated(tmp_path_factory, 12, 500)
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +68,7 @@ def mid8_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """800 young people, seed 8, as of 14 May: a gap open then is longer than its threshold,
     so began by the end of April at the latest; an attack (2026-12-05) pinned Eteläinen's
     service breaks open now (28) and Lakeus's (11) through April's trend with that."""
-    d = tmp_path_factory.mktemp("mid8")
-    jatkumo("simulate", "--seed", "8", "--clients", "800", "--out", str(d / "events.jsonl"))
-    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "mid.duckdb"), "--as-of",
-            "2024-05-14", "--quiet")
-    return d / "mid.duckdb"
+    return _simulated(tmp_path_factory, 8, 800, "2024-05-14")
 
 
 @pytest.fixture(scope="session")
@@ -73,11 +77,7 @@ def mid14_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the exact check, and the rounds' pattern taken instead was not checked: at k = 10 an
     attack (2026-12-05) pinned Lakeus's service breaks begun before the handoff (9) and
     since (7) through the areas' open gaps, began cells and December 2022's trend."""
-    d = tmp_path_factory.mktemp("mid14")
-    jatkumo("simulate", "--seed", "14", "--clients", "900", "--out", str(d / "events.jsonl"))
-    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "mid.duckdb"), "--as-of",
-            "2024-07-04", "--quiet")
-    return d / "mid.duckdb"
+    return _simulated(tmp_path_factory, 14, 900, "2024-07-04")
 
 
 @pytest.fixture(scope="session")
@@ -86,10 +86,7 @@ def big15_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     service, its KTT the overview's) had the interval rounds only, which see one sum at a
     time: an attack (2026-12-05) took Lakeus's 20 less Kempele's 15 less the KTT outside
     Kempele (13 - 10) and pinned Muhos SOSKU and Liminka NUPA ('<5') at 1 each."""
-    d = tmp_path_factory.mktemp("big15")
-    jatkumo("simulate", "--seed", "15", "--clients", "1800", "--out", str(d / "events.jsonl"))
-    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "big.duckdb"), "--quiet")
-    return d / "big.duckdb"
+    return _simulated(tmp_path_factory, 15, 1800)
 
 
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
