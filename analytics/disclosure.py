@@ -96,16 +96,16 @@ def suppress(counts: dict[Key, int], relations: Sequence[Relation], k: int,
         keys = {key for r in group for key in (r.parent, *r.children)}
         if not any(hidden.get(key) not in (None, UNPUBLISHED) for key in keys):
             continue
-        checked = (exact_where is not None and any(exact_where(key) for key in keys)
-                   and len(keys) <= EXACT_MAX_CELLS)
-        if checked and _exactly(group, counts, hidden, k, max_rounds):
+        # the lean pattern, else the rounds', each checked exactly and mended where it pins
+        # a count: the rounds' was taken unchecked where the lean one failed, and an LP
+        # attack pinned two began counts in it (seed 14, 900 young people, mid-month,
+        # k = 10: 2026-12-05); the rounds alone where neither passes
+        if (exact_where is not None and any(exact_where(key) for key in keys)
+                and len(keys) <= EXACT_MAX_CELLS
+                and (_exactly(group, counts, hidden, k, max_rounds)
+                     or _exactly(group, counts, hidden, k, max_rounds, lean=False))):
             continue
         _protect(group, counts, hidden, k, max_rounds)
-        if checked:
-            # the rounds' pattern, checked exactly too and mended where it pins a count: it
-            # was taken unchecked where the lean one failed, and an LP attack pinned two
-            # began counts in it (seed 14, 900 young people, mid-month, k = 10: 2026-12-05)
-            _exactly(group, counts, hidden, k, max_rounds, lean=False)
     text = {key: (f"<{k}" if hidden.get(key) == PRIMARY else
                   hidden[key] if key in hidden else str(n)) for key, n in counts.items()
             if hidden.get(key) != UNPUBLISHED}

@@ -4,6 +4,7 @@ two agree on every kind of text."""
 
 import pyarrow as pa
 
+from schemas.door import seen_code
 from services.shown import masked_names, masked_rows, masked_value
 from services.web.export import _masked_texts, masked_columns
 
@@ -15,11 +16,29 @@ TEXTS = [
     "00000000-0000-0000-0000-010203A912E0",  # a code typed in a UUID's shape (review)
     "00000000-0000-0000-0000-010203a912e0", "0102 03A912E", "Oulu, Kempele ja Liminka",
 ]
+# A code as a hostile query may build it (chr(), concatenation): a zero-width space or a NUL
+# inside, full-width characters, lower case, a right-to-left override writing it backwards,
+# and one after 100,000 characters.
+HOSTILE = ["010203\u200bA912E",
+           "\uff10\uff11\uff10\uff12\uff10\uff13\uff21\uff19\uff11\uff12\uff25",
+           "010203\x00A912E", "010203a912e", "\u202e E219A302010", "x" * 100_000 + "010203A912E"]
 
 
 def test_arrow_and_python_mask_every_text_alike() -> None:
-    got = _masked_texts(pa.array(TEXTS, pa.string())).to_pylist()
-    assert got == [masked_value(v) for v in TEXTS]
+    texts = TEXTS + HOSTILE
+    got = _masked_texts(pa.array(texts, pa.string())).to_pylist()
+    assert got == [masked_value(v) for v in texts]
+
+
+def test_no_code_a_query_can_build_survives() -> None:
+    for text in HOSTILE:
+        masked = str(masked_value(text))
+        assert masked != text and not seen_code(masked), repr(text[-20:])
+    deep = pa.table({"d": [[[["010203A912E"]]]], "b": [b"010203A912E"],
+                     "m": pa.array([[("k", "010203A912E")]],
+                                   pa.map_(pa.string(), pa.string()))})
+    for value in masked_columns(deep, ["d", "b", "m"]).to_pylist()[0].values():
+        assert MASK in value and not seen_code(value), value
 
 
 def test_a_code_in_a_uuids_shape_is_masked_and_own_ids_pass() -> None:
