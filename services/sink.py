@@ -88,13 +88,15 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
              until_caught_up: bool | Callable[[], bool] = False,
              batch_seconds: float = 0.2, batch_records: int = 50_000,
              on_open: Callable[[Writer], None] | None = None,
-             after_batch: Callable[[Writer, bool], None] | None = None) -> SinkReport:
+             after_batch: Callable[[Writer, bool], None] | None = None,
+             on_reading: Callable[[], None] | None = None) -> SinkReport:
     """Consume and write until should_stop() (or, with until_caught_up, until every input
     partition has been written up to its end offset; given a function, only once it also
     says True, e.g. once the workers are done). `on_open` gets the writer once the file
     is open, and `after_batch` gets it after each round of the loop (with whether it
     committed a batch), between transactions: live mode publishes the dashboard's read-only
-    snapshot there."""
+    snapshot there. `on_reading` is called once the consumer is connected and placed at the
+    stored offsets: from then on a broker that goes away is waited for, not a failure."""
     from analytics import exact
     from services.kafka_broker import ensure_topics
 
@@ -112,7 +114,7 @@ def run_sink(db: Path, settings: Settings, kafka: KafkaSettings,
         with ThreadPoolExecutor(1, thread_name_prefix="jatkumo-sink") as pool:
             return pool.submit(asyncio.run, _consume(
                 writer, settings, kafka, partitions, should_stop, until_caught_up,
-                batch_seconds, batch_records, after_batch)).result()
+                batch_seconds, batch_records, after_batch, on_reading)).result()
     finally:
         writer.close()
 
@@ -121,7 +123,8 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
                    partitions: dict[str, list[int]], should_stop: Callable[[], bool],
                    until_caught_up: bool | Callable[[], bool],
                    batch_seconds: float, batch_records: int,
-                   after_batch: Callable[[Writer, bool], None] | None = None) -> SinkReport:
+                   after_batch: Callable[[Writer, bool], None] | None = None,
+                   on_reading: Callable[[], None] | None = None) -> SinkReport:
     report = SinkReport()
     collector = Collector()
     collector.settle()  # the imports and the open file, before the first batch waits for it
@@ -135,6 +138,8 @@ async def _consume(writer: Writer, settings: Settings, kafka: KafkaSettings,
         await asyncio.sleep(0)
         done = writer.offsets()
         tps = assign(cons, partitions, done)
+        if on_reading is not None:
+            on_reading()
         def finishing() -> bool:  # nothing more is coming: stop once caught up
             return until_caught_up is True or bool(until_caught_up and until_caught_up())
 

@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
         report = run_sink(args.db, settings, kafka, should_stop=should_stop,
                           until_caught_up=args.until_caught_up,
                           on_open=None if live is None else lambda w: live.attach(w.con),
-                          after_batch=None if live is None else live.after_batch)
+                          after_batch=None if live is None else live.after_batch,
+                          # said once connected: an operator (and a test) knows the sink
+                          # is reading, and a broker gone from now on is waited for
+                          on_reading=lambda: print(f"sink: reading {kafka.bootstrap} into "
+                                                   f"{said(args.db)}", flush=True))
     finally:
         if live is not None:
             live.stop()

@@ -575,3 +575,13 @@ def test_token_list_and_revoke_mask_names_written_into_the_file_by_hand(
     tokens.write_text("[" * 100_000)
     deep = cli("token", "list", "--tokens", str(tokens))
     assert deep.returncode == 2 and "cannot be read" in deep.stderr, deep.stderr
+
+
+def test_a_sink_started_with_no_broker_says_so_and_reads_nothing(tmp_path: Path) -> None:
+    """A sink that finds no broker at its start stops with status 1 and says what to do (a
+    test of the broker's outage relied on it starting first: on a loaded machine it had
+    not, and found none). It never said it was reading."""
+    done = cli("sink", "--db", str(tmp_path / "s.duckdb"), "--bootstrap", "127.0.0.1:1")
+    assert done.returncode == 1, done.stderr
+    assert "no Kafka broker answers at 127.0.0.1:1" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "sink: reading" not in done.stdout

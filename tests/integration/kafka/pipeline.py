@@ -59,11 +59,13 @@ def start_sink(bootstrap: str, as_of: str, db: Path) -> "subprocess.Popen[bytes]
                                 stderr=subprocess.STDOUT)
 
 
-def retry_until(what: str, check: Callable[[], bool], timeout: float) -> None:
+def retry_until(what: str, check: Callable[[], bool], timeout: float,
+                said: Callable[[], str] = lambda: "") -> None:
+    """Wait for check(); past the timeout fail, with what said() gives (a process's log)."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+            raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s\n{said()}")
         time.sleep(0.5)
 
 
