@@ -360,12 +360,14 @@ def _answer(code: int | None, out: bytes) -> Result:
 
 def _limit_self(header: dict[str, Any]) -> None:
     """Kernel limits first, before DuckDB opens anything: they hold whatever DuckDB does."""
+    # the pages' threads come first; set before the limits, so a process with its limits
+    # (which a test reads in /proc) is one that yields already
+    os.nice(10)
     # Data, not address space: DuckDB and Arrow reserve far more address space than they use.
     room = memory_bytes(str(header["memory_limit"])) + 2**29  # the interpreter and libraries
     resource.setrlimit(resource.RLIMIT_DATA, (room, room))
     cpu = int(header["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    os.nice(10)  # the pages' threads come first
 
 
 def _open(header: dict[str, Any]) -> duckdb.DuckDBPyConnection:

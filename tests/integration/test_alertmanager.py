@@ -4,7 +4,6 @@ gap, with no client id in its labels, each state change notified once."""
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,16 +24,13 @@ from services.alerts.state import AlertState
 from services.config import WebSettings
 from services.web.db import Reader, Refs, file_connector, file_stamp
 from services.web.webstore import WebStore
+from tests.ports import free_port
 
 BINARY = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 T = TypeVar("T")
 EXAMPLE = Path(__file__).parents[2] / "examples" / "worked-example.jsonl"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get(url: str) -> Any:

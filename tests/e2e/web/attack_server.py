@@ -18,6 +18,17 @@ LIMITS = {"JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "3",
           "JATKUMO_SQL_PROCESSES": "2"}
 
 
+# What an answer says when a query was stopped at a limit: the time limit (3 s here), or the
+# process's memory or CPU cap, whichever a busy machine reaches first. Said, not timed: a
+# bound on the seconds an answer took failed on a loaded machine, and the page's words tell a
+# cut query from one that ran to its end (53 s and 4 GiB for the string bomb, before).
+STOPPED = ("pysäytettiin 3 sekunnin", "enemmän muistia tai suoritinaikaa", "Out of Memory Error")
+
+
+def stopped(body: str) -> bool:
+    return any(words in body for words in STOPPED)
+
+
 def write_users(path: Path) -> Path:
     h = hash_password(PASSWORD)
     path.write_text("".join(f'[users.{u}]\nrole = "{r}"\npassword = "{h}"\n'

@@ -4,7 +4,6 @@ binary: no browser is ever downloaded)."""
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from services.web.auth import hash_password
 from tests.e2e.web.synth import generate
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -26,10 +26,6 @@ PASSWORD = "kesä-2023-salasana"
 USERS = {"maija": "manager", "antti": "analyst", "root": "admin", "kaarina": "caseworker"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def jatkumo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -67,7 +63,8 @@ def signed_in_page(context: Any, url: str, user: str) -> Any:
     return page
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 20) -> None:
+def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    """Wait for /healthz (0.9 s here; a loaded CI machine has been 40-70x slower)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -98,7 +95,7 @@ def serving(db: Path, port: int, env: dict[str, str], log: Path | None = None,
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(60)
         if out is not None:
             out.close()
 

@@ -2,8 +2,6 @@
 loopback ports; each test starts from empty jatkumo topics and no worker group."""
 
 import contextlib
-import random
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,36 +12,14 @@ from kafka.errors import GroupIdNotFoundError, KafkaError
 
 from services import kafka_broker as kb
 from streams.app import APP_ID
+from tests.ports import free_port
 
 pytestmark = pytest.mark.kafka
 
 
 def _free_pair() -> int:
-    """A port P with P+1 free too (client and controller listeners), below the kernel's
-    ephemeral range. A pair from bind(0) lies inside that range, and in the seconds before
-    the broker's JVM binds it, an outgoing connection of another test process (the suite runs
-    in several, full of Kafka clients) took its source port there: CI saw the broker die with
-    "Address already in use". Below the range only a listener that asks for a port by number
-    can take it, and the random pick keeps the suite's processes apart."""
-    low = _ephemeral_low()
-    for _ in range(200):
-        port = random.randrange(20000, low - 2)
-        try:
-            with socket.socket() as s, socket.socket() as s2:
-                s.bind(("127.0.0.1", port))
-                s2.bind(("127.0.0.1", port + 1))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError(f"no two adjacent free ports on 127.0.0.1 between 20000 and {low}")
-
-
-def _ephemeral_low() -> int:
-    try:
-        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
-        return max(int(text.split()[0]), 20100)
-    except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default
+    """A port P with P+1 free too (the broker's client and controller listeners)."""
+    return free_port(2)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +17,13 @@ import pytest
 from services.web.auth import hash_password
 from tests.integration.kafka import generate
 from tests.integration.kafka.pipeline import ROOT, env, retry_until, start_worker
+from tests.ports import free_port
 
 pytestmark = pytest.mark.kafka
 AS_OF = "2023-03-31"
 PASSWORD = "live-salasana"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def publish(kafka: str, events: Path) -> None:
@@ -76,12 +71,20 @@ def live(kafka: str, work: Path) -> Iterator[tuple[Browser, subprocess.Popen[byt
                 JATKUMO_ALERT_SYNC_SECONDS="3600"))
     browser = Browser(f"http://127.0.0.1:{port}")
     try:
-        retry_until("the dashboard in the sink to answer", browser.up, 60)
+        # a loaded CI machine took 74 s for this start (test_live_sql_attacks.py's, 180 s)
+        retry_until("the dashboard in the sink to answer", browser.up, 180,
+                    lambda: (work / "sink.log").read_text(errors="replace")[-3000:])
         yield browser, sink
     finally:
         sink.terminate()
         sink.wait(30)
         log.close()
+
+
+def _logs(work: Path) -> Callable[[], str]:
+    """The sink's and the worker's logs' ends, for a wait that gave up."""
+    return lambda: "\n".join(f.read_text(errors="replace")[-2000:] for f in (
+        work / "sink.log", work / "worker" / "worker.log") if f.exists())
 
 
 def gap_rows(browser: Browser) -> list[dict[str, str]]:
@@ -98,8 +101,9 @@ def test_the_sink_serves_pages_that_follow_the_live_file(
     worker = start_worker(kafka, AS_OF, work / "worker")
     try:
         # The worked example (SPEC.md 3): a late handoff and a late new worker.
+        # a worker's cold start, its batch, the sink's write and the next snapshot
         retry_until("the worked example's two gaps on the live page",
-                    lambda: len(gap_rows(browser)) == 2, 45)
+                    lambda: len(gap_rows(browser)) == 2, 120, _logs(work))
         assert {r["gap_type"] for r in gap_rows(browser)} == {
             "HANDOFF_MISSING", "NO_RESPONSIBLE_WORKER"}
         page = browser.get("/gaps")
@@ -112,7 +116,7 @@ def test_the_sink_serves_pages_that_follow_the_live_file(
         generate.write(more, 40, seed=5)
         publish(kafka, more)
         retry_until("the new clients' gaps on the live page",
-                    lambda: len(gap_rows(browser)) > 2, 45)
+                    lambda: len(gap_rows(browser)) > 2, 120, _logs(work))
         assert browser.get("/gaps") != before
         assert sink.poll() is None, "the sink stopped"
     finally:

@@ -152,7 +152,7 @@ def test_a_worker_whose_broker_is_gone_stops_at_once_and_cleanly(tmp_path: Path)
     out = log.read_text(errors="replace")
     assert code == 0, out[-3000:]
     # not after mode's 60 s wait for a consumer thread that never said it had stopped
-    assert took < 45, (took, out[-3000:])
+    assert took < 55, (took, out[-3000:])  # 1-2 s measured
     assert "Traceback" not in out, out[-3000:]
     assert "Task was destroyed" not in out, out[-3000:]
     assert "worker stopped" in out
@@ -343,6 +343,7 @@ def test_a_worker_stopped_while_it_waits_for_its_broker_stops_at_once(tmp_path: 
         _end(worker, nodes)
     out = log.read_text(errors="replace")
     assert code == 0, out[-3000:]
-    assert took < 15, (took, out[-3000:])  # 1.3 s measured; mode's own waits are 60 s
+    # 1.3 s measured; mode's own waits are 60 s (below them with room for a loaded machine)
+    assert took < 50, (took, out[-3000:])
     assert "Traceback" not in out and "crash" not in out.lower(), out[-3000:]
     assert "worker stopped" in out
