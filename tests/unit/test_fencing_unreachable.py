@@ -81,7 +81,7 @@ def test_a_producer_is_asked_for_again_until_the_worker_stops(
         waiting, took, error = run_apart(go)
     assert waiting, "hold() gave up while the broker was away"
     assert isinstance(error, Stopping)
-    assert took < 2
+    assert took < 8  # at once (some 0.01 s), not at the bound above: room for a busy machine
     assert txn.producers == {}
     said = _said(caplog, "waiting for the broker")
     assert len(said) == 2, said  # once per partition, not once per try
