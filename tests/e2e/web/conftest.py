@@ -121,6 +121,9 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
             args=ARGS, headless=True, accept_downloads=True, locale="fi-FI",
             viewport={"width": 1280, "height": 900})
+        # Playwright's 30 s an action is a page's 0.1-0.5 s here; a loaded CI machine has
+        # been 40-70x slower (a crawl's setup took 235 s beside a CPU hog)
+        ctx.set_default_timeout(120_000)
         yield ctx
         ctx.close()
 
