@@ -4,7 +4,6 @@ that java refuses for the broker, whose heap is now held from the start (-Xms as
 broker that cannot start says so at once, with java's own words in its log, and leaves no
 process behind: it never waits out the readiness timeout."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,10 @@ def test_a_broker_java_refuses_fails_at_once_with_its_words_and_nothing_left(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     nodes = kb.layout(1, tmp_path / "run", _free_pair())
-    began = time.monotonic()
     try:
         with pytest.raises(JatkumoError) as refused:
             kb.up(nodes, timeout=60)
-        assert time.monotonic() - began < 45  # told at once, not after the timeout
+        # told at once, not after the timeout: that error says it did not answer
         assert "did not answer" not in str(refused.value)
         assert kb.running_pid(nodes[0]) is None
         logs = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*.log"))
