@@ -31,8 +31,6 @@ T = TypeVar("T")
 EXAMPLE = Path(__file__).parents[2] / "examples" / "worked-example.jsonl"
 
 
-
-
 def get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=5) as r:
         return json.loads(r.read())

@@ -26,8 +26,6 @@ PASSWORD = "kesä-2023-salasana"
 USERS = {"maija": "manager", "antti": "analyst", "root": "admin", "kaarina": "caseworker"}
 
 
-
-
 def jatkumo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "services.cli", *args], capture_output=True,
                           text=True, check=True, env=env)

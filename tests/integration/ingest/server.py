@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parents[3]
 KEY = "ingest-test-key"
 
 
-
-
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "services.cli", *args], capture_output=True,
                           text=True, cwd=ROOT, env=_env(env), timeout=120)

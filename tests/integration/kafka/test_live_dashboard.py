@@ -24,8 +24,6 @@ AS_OF = "2023-03-31"
 PASSWORD = "live-salasana"
 
 
-
-
 def publish(kafka: str, events: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "services.cli", "publish", str(events),
                            "--quiet"], cwd=ROOT, env=env(kafka, AS_OF), capture_output=True,

@@ -31,8 +31,6 @@ AS_OF = "2023-03-31"
 BYPASS = "SELECT 1 AS a /* /* */ \" */ ; {} -- \""
 
 
-
-
 @pytest.fixture
 def live(kafka: str, work: Path) -> Iterator[tuple[Client, Path, "subprocess.Popen[bytes]"]]:
     users = write_users(work / "users.toml")
