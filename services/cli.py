@@ -13,6 +13,7 @@ from typing import NoReturn, TextIO, cast
 from schemas.errors import ConfigError, JatkumoError, UsageError
 from schemas.hetu import mask_codes
 from services import commands, config
+from services.commands.common import output_closed, reader_gone
 
 EPILOG = """\
 examples:
@@ -157,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"jatkumo {args.command}: failed: cannot write{where}: {e.strerror}. Free "
                   "some space or write elsewhere.", file=sys.stderr)
             return 1
+        if isinstance(e, BrokenPipeError) and output_closed():  # `| head`: not a bug
+            return reader_gone(args.command)
         if _no_broker(e):  # a machine's state, not a bug: say which address and what to do
             print(f"jatkumo {args.command}: failed: no Kafka broker answers at "
                   f"{_bootstrap(args)}. Start one (jatkumo kafka up) or give its address "

@@ -2,18 +2,66 @@
 
 import argparse
 import contextlib
+import errno
 import os
 import secrets
+import select
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TextIO, TypeVar
+
+import rich.console
 
 from schemas.errors import ConfigError, UsageError
 from services import config
 from services.replay_files import duckdb_header, same_file
+
+
+class Console(rich.console.Console):
+    """rich's console, save for a reader that closes standard output (`| head`): rich's own
+    answer is a silent exit 1 from deep inside a print; this raises the BrokenPipeError that
+    `services.cli.main` answers for every command alike (`output_closed`, `reader_gone`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # as rich does: nothing more is sent to a pipe no one reads
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def _unread(stream: TextIO) -> bool:
+    """Whether no one reads `stream` any more: a pipe's write end polls as an error once its
+    last reader has gone."""
+    poller = select.poll()
+    try:
+        poller.register(stream.fileno(), select.POLLOUT)
+    except (ValueError, OSError):  # closed, or not a file
+        return False
+    return any(ev & select.POLLERR for _, ev in poller.poll(0))
+
+
+def output_closed() -> bool:
+    """Whether the reader of standard output or error has gone. Asked of a BrokenPipeError,
+    which can come from any pipe (a child's, a socket's): only one of these is the reader's
+    doing, and no bug."""
+    return _unread(sys.stdout) or _unread(sys.stderr)
+
+
+def reader_gone(command: str) -> int:
+    """`jatkumo sql ... --csv | head`: the reader stopped reading. Said in one line on stderr
+    if anyone reads it, as a filter stops, status 1 (the output asked for was cut short; what
+    the command wrote to its files stands); the closed stream pointed at nothing so that its
+    last flush at exit cannot fail."""
+    said = not _unread(sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        if _unread(stream):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    if said:
+        print(f"jatkumo {command}: stopped: the reader of standard output closed it",
+              file=sys.stderr, flush=True)
+    return 1
 
 
 def iso_date(text: str) -> date:

@@ -13,10 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from services import config
-from services.commands.common import out_folder, private, tcp_port
+from services.commands.common import Console, out_folder, private, tcp_port
 from services.commands.simulate import count, second_handoff
 from services.replay import replay
 from services.shown import shown

@@ -2,19 +2,17 @@
 
 import argparse
 import contextlib
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
-
-from rich.console import Console
 
 from schemas.errors import UsageError
 from schemas.hetu import mask_codes
 from schemas.types import FIRST_DAY, LAST_DAY
 from services import config
 from services.commands.common import (
+    Console,
     distinct_files,
     no_identity_code,
     readable_file,
@@ -98,29 +96,17 @@ def run(args: argparse.Namespace) -> int:
     # everything that can refuse the import is read and checked before a file is opened
     plan = plan_import(args.kind, args.file, source=args.source, mapping=args.mapping,
                        recorded_at=args.recorded_at, contracts=args.contract_map)
-    try:
-        # each of --out and --errors replaced only when the import has written it whole
-        with contextlib.ExitStack() as files:
-            out = (sys.stdout.buffer if out_path is None
-                   else files.enter_context(replaced_on_success(out_path, "--out")))
-            report = write_events(plan, out, settings.pseudonym_key)
-            if errors is not None:
-                _write_errors(files.enter_context(replaced_on_success(errors, "--errors")),
-                              report)
-    except BrokenPipeError:
-        if out_path is not None:
-            raise
-        return _reader_gone()
+    # each of --out and --errors replaced only when the import has written it whole (a
+    # reader of stdout that stops reading is answered by services.cli.main)
+    with contextlib.ExitStack() as files:
+        out = (sys.stdout.buffer if out_path is None
+               else files.enter_context(replaced_on_success(out_path, "--out")))
+        report = write_events(plan, out, settings.pseudonym_key)
+        if errors is not None:
+            _write_errors(files.enter_context(replaced_on_success(errors, "--errors")),
+                          report)
     _print_report(args.file, report)
     return 0
-
-
-def _reader_gone() -> int:
-    """`--out - | head`: the reader of standard output stopped reading. Said in one line, as a
-    filter stops, and stdout pointed at nothing so that its last flush at exit cannot fail."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    print("jatkumo import: stopped: the reader of standard output closed it", file=sys.stderr)
-    return 1
 
 
 def _write_errors(f: BinaryIO, report: ImportReport) -> None:

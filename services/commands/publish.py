@@ -3,11 +3,11 @@
 import argparse
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from services import config
 from services.commands.common import (
+    Console,
     add_bootstrap,
     kafka_settings,
     process_count,

@@ -9,11 +9,10 @@ from dataclasses import replace
 from types import FrameType
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from services import config
-from services.commands.common import iso_date, readable_file
+from services.commands.common import Console, iso_date, readable_file
 from services.replay import replay
 from services.shown import shown
 from services.summary import print_summary

@@ -7,12 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from schemas.types import LAST_DAY
-from services.commands.common import distinct_files, number_in, private, writable_file
+from services.commands.common import Console, distinct_files, number_in, private, writable_file
 from services.shown import shown
 from services.simulate import RATES, SimConfig, SimReport, simulate
 from services.simulate.config import MIN_DAYS_BETWEEN_HANDOFFS

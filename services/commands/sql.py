@@ -5,14 +5,13 @@ import sys
 from typing import Any
 
 import duckdb
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from analytics.store import connect
 from schemas.errors import JatkumoError
 from schemas.types import readable
-from services.commands.common import existing_db
+from services.commands.common import Console, existing_db
 from services.csvsafe import write_csv
 from services.shown import masked_names, masked_rows
 

@@ -199,6 +199,47 @@ def test_sql_csv_on_a_terminal_shows_controls_as_escapes_and_to_a_pipe_keeps_the
     assert "\x1b" not in text and "\x07" not in text
 
 
+def _read_by_no_one(*args: str) -> tuple[int, str]:
+    """The command run with a standard output whose reader has gone (`| head` that has read
+    its lines) before the command writes: its status and what it said on stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "services.cli", *args], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+                              timeout=120)
+    finally:
+        os.close(write)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("form", [(), ("--csv",)], ids=["table", "csv"])
+def test_sql_to_a_reader_that_has_gone_says_so_in_one_line(
+        replayed: tuple[Path, subprocess.CompletedProcess[str]], form: tuple[str, ...]) -> None:
+    """`jatkumo sql ... --csv | head -1`: before, a BrokenPipeError traceback called it a bug
+    in jatkumo (the CSV), or rich's silent exit 1 said nothing (the table)."""
+    status, said = _read_by_no_one("sql", "SELECT * FROM range(50000)",
+                                   "--db", str(replayed[0]), *form)
+    assert status == 1, said
+    assert said.strip() == "jatkumo sql: stopped: the reader of standard output closed it", said
+
+
+def test_replay_to_a_reader_that_has_gone_keeps_its_relations(tmp_path: Path) -> None:
+    """`jatkumo replay ... | head`: the relations are whole; the summary alone is lost, and
+    said to be."""
+    src = h.write_jsonl(tmp_path / "e.jsonl", [h.signed("k1", "2022-09-01")])
+    db = tmp_path / "gaps.duckdb"
+    status, said = _read_by_no_one("replay", str(src), "--db", str(db), "--as-of", "2023-03-31")
+    assert status == 1, said
+    assert "Traceback" not in said and "relations were written" in said, said
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM contracts").fetchone() == (1,)
+    finally:
+        con.close()
+
+
 def test_schema_writes_13_valid_json_schemas(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
     done = cli("schema", "--out", str(out))
