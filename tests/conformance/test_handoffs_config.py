@@ -162,6 +162,24 @@ def test_two_handoffs_of_one_service_on_one_day_are_refused(tmp_path: Path) -> N
     assert [h.name for h in read_handoffs(str(fine))] == ["ktt", "sosku"]
 
 
+def test_more_handoffs_than_years_of_moves_are_refused(tmp_path: Path) -> None:
+    """An attack (2026-12-06): 465 handoffs in 64 KiB, alternating weekly, took a replay of 12
+    contracts 217 s in the published cube's suppression. Twenty are read; one more is not."""
+    def many(n: int) -> str:
+        return "".join(f'[[handoff]]\nname = "h{i}"\nservices = ["KTT"]\n'
+                       f'from = "{("municipality", "wellbeing_area")[i % 2]}"\n'
+                       f'to = "{("wellbeing_area", "municipality")[i % 2]}"\n'
+                       f"date = {2001 + i}-01-01\n\n" for i in range(n))
+
+    fine = tmp_path / "twenty.toml"
+    fine.write_text(many(20))
+    assert len(read_handoffs(str(fine))) == 20
+    bad = tmp_path / "twenty-one.toml"
+    bad.write_text(many(21))
+    with pytest.raises(ConfigError, match="lists 21 handoffs; at most 20 are taken"):
+        read_handoffs(str(bad))
+
+
 def _ktt_back_only(tmp_path: Path) -> tuple[Path, Path]:
     """A handoffs file of `ktt-back` alone, and events of a contract in its cohort."""
     conf = tmp_path / "h.toml"
