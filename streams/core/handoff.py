@@ -37,7 +37,12 @@ def handoff_status(
     if kind_of(signed.organizer) != h.from_kind and kind_of(k.organizer_on(c - 1)) != h.from_kind:
         return None
     transfers: list[Transfer] = by_day(state.transfers.get(k.contract_id, {}).values(), as_of)
-    first = next((t for t in transfers if kind_of(t.from_organizer) == h.from_kind
+    # A transfer that a later one of the same day corrects (SPEC.md 1.4) never held a day, as
+    # organizer(k, d) reads them: it counted as handed over while the contract's organiser and
+    # its HANDOFF_MISSING gap said a municipality.
+    held = [t for i, t in enumerate(transfers)
+            if i + 1 == len(transfers) or transfers[i + 1].day != t.day]
+    first = next((t for t in held if kind_of(t.from_organizer) == h.from_kind
                   and kind_of(t.to_organizer) == h.to_kind), None)
     if first is not None:
         late = first.day > c + h.grace_days

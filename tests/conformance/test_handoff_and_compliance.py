@@ -51,6 +51,22 @@ def test_a_transfer_effective_15_days_after_the_cutover_is_transferred_late(rel:
         "transferred_late", D("2023-01-16"))
 
 
+@pytest.mark.parametrize("last", ["municipality:678", WBA])
+def test_a_transfer_corrected_on_its_own_day_counts_as_its_correction_says(
+        rel: Replay, last: str) -> None:
+    """SPEC.md 1.4: of two transfers of one contract and day the later `occurred_at` wins, as
+    organizer(k, d) reads them. An attack (2026-12-06) saw the one corrected to another
+    municipality still counted as handed over on time, beside an open HANDOFF_MISSING gap."""
+    first = WBA if last != WBA else "municipality:678"
+    evs = [K1, transferred("k1", "2023-01-05", to=first, occurred_at="2023-01-05T08:00:00+00:00"),
+           transferred("k1", "2023-01-05", to=last, occurred_at="2023-01-06T08:00:00+00:00")]
+    got = rel(evs, A)
+    assert [r[5:7] for r in got["handoff_status"]] == (
+        [("transferred", D("2023-01-05"))] if last == WBA else [("pending", None)])
+    assert [r[1] for r in got["continuity_gaps"] if r[1] == "HANDOFF_MISSING"] == (
+        [] if last == WBA else ["HANDOFF_MISSING"])
+
+
 def test_a_contract_that_ended_untransferred_by_the_as_of_day(rel: Replay) -> None:
     assert one_status(rel, [K1, ended("k1", "2023-02-28")]) == ("ended_untransferred", None)
 

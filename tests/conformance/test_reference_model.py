@@ -174,10 +174,15 @@ class Model:
                          or self.organizer(k, C - timedelta(days=1)).startswith("municipality:"))
             if not (municipal and day(s["start_date"]) < C and self.active(k, C)):
                 continue
-            ts = sorted((e for e in self.of("responsibility.transferred", contract_id=k)
+            # of each day's transfers the latest (SPEC.md 1.4), as organizer() reads them
+            held: dict[date, dict[str, Any]] = {}
+            for e in sorted(self.of("responsibility.transferred", contract_id=k),
+                            key=lambda e: (eff(e), rank(e))):
+                held[eff(e)] = e
+            ts = sorted((e for e in held.values()
                          if e["payload"]["to_organizer"].startswith("wellbeing_area:")
                          and e["payload"]["from_organizer"].startswith("municipality:")),
-                        key=lambda e: (eff(e), rank(e)))
+                        key=eff)
             last, _ = self.last_day(k)
             if ts:
                 on = eff(ts[0])
