@@ -42,7 +42,7 @@ WITH g AS (
 ), moves AS (
     SELECT client_id, json_extract_string(payload, '$.contract_id') AS contract_id,
            json_extract_string(payload, '$.to_organizer') AS to_organizer, effective_date,
-           occurred_at
+           occurred_at, event_id
     FROM events WHERE event_type = 'responsibility.transferred'
         AND client_id IN (SELECT client_id FROM g)
 ), o AS (
@@ -51,7 +51,8 @@ WITH g AS (
         AND m.effective_date <= k.started_on
     QUALIFY row_number() OVER (PARTITION BY k.client_id, k.gap_type, k.subject_id, k.started_on
                                ORDER BY m.effective_date DESC NULLS LAST,
-                                        m.occurred_at DESC NULLS LAST) = 1
+                                        m.occurred_at DESC NULLS LAST,
+                                        m.event_id DESC NULLS LAST) = 1
 )
 SELECT g.client_id, g.gap_type, g.subject_id, g.started_on, g.internal_area, g.municipality,
        g.service, coalesce(o.to_organizer, o.signed_organizer) AS organizer, r.target

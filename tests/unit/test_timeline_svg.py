@@ -81,6 +81,23 @@ def test_every_kind_of_fact_gets_its_lane_and_the_chart_ends_on_the_as_of_date()
     assert max(xs) <= 1100 - 16 + 0.1
 
 
+@pytest.mark.parametrize("last", ["municipality:678", "wellbeing_area:pohjois-pohjanmaa"])
+def test_of_two_transfers_of_one_day_the_later_correction_is_drawn(last: str) -> None:
+    """SPEC.md 1.4: the events come in their effect order (the later correction of a day last);
+    the chart sorted a day's transfers by organiser and drew the wellbeing area either way."""
+    f = facts()
+    first = ("wellbeing_area:pohjois-pohjanmaa" if last == "municipality:678"
+             else "municipality:678")
+    moves = [ev("responsibility.transferred", date(2023, 1, 20), contract_id="k1",
+                from_organizer="municipality:564", to_organizer=to) for to in (first, last)]
+    f["events"] = [e for e in f["events"] if e["event_type"] != "responsibility.transferred"]
+    f["events"].extend(moves)
+    bars = page.chart(f, "en").lanes[0].bars
+    assert [(b.style, b.start) for b in bars] == [
+        ("municipality", date(2022, 10, 3)), (last.split(":")[0], date(2023, 1, 20))]
+    assert ("Raahe" in bars[1].text) == (last == "municipality:678"), bars[1].text  # 678
+
+
 def test_attendance_is_a_mark_per_day_and_an_absence_is_a_short_mark() -> None:
     svg = draw(page.chart(facts(), "fi"))
     present = re.findall(r'height="(\d+)" fill="[^"]+" data-mark="[^"]+" '

@@ -48,7 +48,7 @@ async def facts(request: web.Request, client_id: str) -> dict[str, Any]:
          (client_id,)),
         ("SELECT event_type, effective_date, payload FROM events WHERE client_id = ? AND "
          "effective_date <= (SELECT max(as_of_date) FROM as_of) "
-         "ORDER BY effective_date, occurred_at", (client_id,)))
+         "ORDER BY effective_date, occurred_at, event_id", (client_id,)))
     for e in events:
         e["payload"] = json.loads(e["payload"]) if isinstance(e["payload"], str) else e["payload"]
     return {"as_of": as_of[0]["d"], "contracts": contracts, "referrals": referrals,
@@ -132,8 +132,10 @@ def chart(f: dict[str, Any], lang: str) -> Chart:
     for k in f["contracts"]:
         end = k["last_day"] or as_of
         ends[k["contract_id"]] = end
-        cuts = sorted((e["effective_date"], e["payload"]["to_organizer"]) for e in transfers
-                      if e["payload"]["contract_id"] == k["contract_id"])
+        # in the events' order: of two transfers of one day the later correction last, so
+        # that it is the one drawn (SPEC.md 1.4); a sort by organiser drew the other
+        cuts = [(e["effective_date"], e["payload"]["to_organizer"]) for e in transfers
+                if e["payload"]["contract_id"] == k["contract_id"]]
         org, since = k["signed_organizer"], k["start_date"]
         bars = []
         for on, to in [*cuts, (end + timedelta(days=1), None)]:
