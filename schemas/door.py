@@ -196,7 +196,7 @@ def code_field(doc: Any) -> str | None:
                 if k not in _WORDS and seen_code(k):
                     return ".".join((*path, mask_codes(k)))
                 if not path and (k == "client_hetu" or (
-                        k == "event_id" and isinstance(v, str) and UUID.match(v))):
+                        k == "event_id" and isinstance(v, str) and UUID.fullmatch(v))):
                     continue
                 todo.append(((*path, k), v))
         elif isinstance(value, list):

@@ -18,8 +18,10 @@ CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U"
            "A": 2000, "B": 2000, "C": 2000, "D": 2000, "E": 2000, "F": 2000}
 MASK = "******-****"
 
-# ASCII digits only: `\d` would take other scripts' digits, which int() reads as well.
-_FORMAT = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])$")
+# ASCII digits only: `\d` would take other scripts' digits, which int() reads as well. Used
+# with fullmatch: a pattern's "$" lets one final "\n" through ("131052-308T\n" was taken, and
+# its pseudonym made the person a second client).
+_FORMAT = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])")
 # Where a code can hide in a string: every place where one starts (overlapping, no boundaries, so
 # a code glued to letters or digits is found too), each candidate then validated. It is matched
 # as a reader may read it (attack, 2026-12-04: these were taken as valid events and shown on the
@@ -123,7 +125,7 @@ _KEY_VALUE = re.compile(rf'({_STRING})(?:(\s*:\s*)({_STRING}))?|\\.|[^"\\]++')
 
 def hetu_problem(code: str) -> str | None:
     """Why `code` is not a valid identity code, or None when it is valid."""
-    m = _FORMAT.match(code)
+    m = _FORMAT.fullmatch(code)
     if m is None:
         return "not of the form DDMMYYCNNNT (century sign - + A-F U-Y)"
     dd, mm, yy, sign, nnn, check = m.groups()

@@ -143,6 +143,21 @@ def test_client_hetu_without_a_pseudonym_key_is_a_dead_letter_with_a_clear_messa
     assert len(rel["events"]) == 1
 
 
+@pytest.mark.parametrize("tail", ["\n", "\r", " ", "\n\n"])
+def test_an_identity_code_with_anything_after_it_is_a_dead_letter_not_a_second_client(
+        tmp_path: Path, tail: str) -> None:
+    """SPEC.md 1.2: DDMMYY, the sign, NNN and the check character, no more. An attack
+    (2026-12-06): with one final line feed the code was taken, and its pseudonym (HMAC of the
+    code and the line feed) made the same person a second client."""
+    good = no_client(valid(), client_hetu=CODE)
+    bad = no_client(attendance("k1", "2023-02-02"), client_hetu=CODE + tail)
+    rel = replay_db(tmp_path, [signed("k1", "2023-01-01"), good, bad])
+    [(raw, reason, origin)] = rel["dead_letters"]
+    assert "client_hetu" in reason and origin.endswith(":3")
+    assert CODE not in raw and "******-****" in raw
+    assert len({r[5] for r in rel["events"]} - {"c1"}) == 1  # one pseudonym, the code's
+
+
 def test_dead_letters_do_not_stop_the_run_and_every_valid_line_is_kept(tmp_path: Path) -> None:
     lines: list[Any] = []
     good_ids = []
