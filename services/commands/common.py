@@ -8,6 +8,7 @@ import secrets
 import select
 import stat
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -28,7 +29,8 @@ class Console(rich.console.Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True  # as rich does: nothing more is sent to a pipe no one reads
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+        if threading.current_thread() is threading.main_thread():  # not a progress refresh
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def _unread(stream: TextIO) -> bool:
