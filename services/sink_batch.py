@@ -102,6 +102,7 @@ class Batch:
         self.again: set[str] = set()
         self.dead: dict[str, tuple[str, str, str]] = {}  # origin -> row
         self.results: dict[str, Any] = {}  # client -> its latest snapshot
+        self.as_of: int | None = None  # the latest as-of date the worker sent alone
         self.origins: dict[str, tuple[bytes, str]] = {}  # client -> that record, its origin
         self.offsets: dict[tuple[str, int], int] = {}
         self.size = 0
@@ -121,6 +122,13 @@ class Batch:
                     doc = orjson.loads(record.value or b"")
                 except orjson.JSONDecodeError:
                     self.refuse(record.value or b"", "not JSON", origin)
+                    continue
+                if record.key == topics.AS_OF_KEY:  # topics.as_of_message
+                    day = doc.get("as_of") if isinstance(doc, dict) else None
+                    if type(day) is not int or not 0 <= day <= MAX_DAY or len(doc) != 1:
+                        self.refuse(record.value, "as_of is not a day", origin)
+                    else:
+                        self.as_of = max(day, self.as_of or 0)
                     continue
                 problem = snapshot_problem(doc)
                 if problem is not None:
@@ -295,10 +303,14 @@ class Writer:
 
     def _as_of(self, batch: Batch) -> date | None:
         """Move the as-of relation to the latest date any client of the batch was evaluated
-        on, if later than the file's; the file's as-of date after this."""
-        if not batch.results:
+        on or the worker sent alone, if later than the file's; the file's as-of date after
+        this."""
+        days = [doc["as_of"] for doc in batch.results.values()]
+        if batch.as_of is not None:
+            days.append(batch.as_of)
+        if not days:
             return self.as_of
-        new = EPOCH + timedelta(days=max(doc["as_of"] for doc in batch.results.values()))
+        new = EPOCH + timedelta(days=max(days))
         if self.as_of is not None and new <= self.as_of:
             return self.as_of
         self.con.execute("DELETE FROM as_of").fetchall()

@@ -92,6 +92,16 @@ def result_rows(result: ClientResult, relation: relations.Relation) -> list[tupl
     return rows
 
 
+# The as-of date alone, keyed by a key no client id can be ('#' is outside SPEC.md 1.1's
+# characters): sent by every refresh, so that a file whose events are all dead letters (no
+# client, no snapshot) has its as-of row too, as replay's has (SPEC.md 5: one row).
+AS_OF_KEY = b"#as-of"
+
+
+def as_of_message(as_of: date) -> bytes:
+    return orjson.dumps({"as_of": as_of.toordinal() - _EPOCH})
+
+
 def result_message(result: ClientResult, as_of: date, stamp_ms: int) -> bytes:
     rows = {r.name: [[_value(v) for v in row] for row in result_rows(result, r)]
             for r in relations.RESULTS}

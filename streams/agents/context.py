@@ -33,6 +33,12 @@ class AsOfClock:
     def see(self, day: int) -> None:
         self.latest = max(self.latest, day)
 
+    def decided(self) -> bool:
+        """Whether current() is the as-of date of the data: not while the latest date is to
+        come from events none of which has been seen (today's date then would stay the
+        sink's, which only moves its date on)."""
+        return self.mode != "latest" or self.latest > 0
+
     def current(self) -> date:
         if self.fixed is not None:
             return self.fixed

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import time
 
+from streams import topics
 from streams.agents import results
 from streams.agents.context import Context, log
 
@@ -40,6 +41,9 @@ async def refresh_all(ctx: Context, recovered: bool = False) -> None:
         if n % 200 == 0:
             await ctx.flush()  # also lets the consumer's heartbeats and fetches run
             await asyncio.sleep(0)
+    if owned and ctx.clock.decided():  # the date alone, for a file with no client yet
+        ctx.send(min(owned), topics.CLIENT_RESULTS, topics.AS_OF_KEY,
+                 topics.as_of_message(as_of))
     await ctx.flush()
     ctx.refreshed_as_of = as_of
     if recovered:

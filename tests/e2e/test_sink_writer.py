@@ -27,6 +27,7 @@ class Record:  # what the sink reads of a consumed record
     value: bytes
     offset: int
     headers: list[tuple[str, bytes]] = field(default_factory=list)
+    key: bytes | None = None
 
 
 def _doc(result: ClientResult, day: date = DAY, drop: tuple[str, ...] = ()) -> bytes:
@@ -286,6 +287,39 @@ def test_offsets_and_the_as_of_date_are_the_files_across_restarts_and_failed_wri
         assert writer.offsets()[(topics.CLIENT_RESULTS, 4)] == 12
         assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(date(2024, 7, 2),)]
         assert writer.con.execute("SELECT count(*) FROM kafka_offsets").fetchall() == [(4,)]
+    finally:
+        writer.close()
+
+
+def test_the_as_of_date_sent_alone_is_the_files_when_no_client_is_and_never_moves_it_back(
+        tmp_path: Path) -> None:
+    """The worker's refresh sends its as-of date alone (streams/topics.py AS_OF_KEY), so that
+    a file with no client (every event a dead letter) has its as_of row as replay's has; a
+    date alone moves the file's on as a snapshot's does, never back; one of another shape is
+    a dead letter, as a bad snapshot is."""
+    later = date(2024, 7, 1)
+
+    def alone(*values: bytes) -> Batch:
+        batch = Batch(None)
+        batch.add(topics.CLIENT_RESULTS, 1, [Record(v, i, key=topics.AS_OF_KEY)
+                                             for i, v in enumerate(values)])
+        return batch
+
+    writer = Writer(tmp_path / "sink.duckdb")
+    try:
+        writer.write(alone(topics.as_of_message(DAY)))
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(DAY,)]
+        assert _contents(writer)["contracts"] == []
+        writer.write(alone(topics.as_of_message(later), topics.as_of_message(DAY)))
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(later,)]
+        writer.write(alone(topics.as_of_message(DAY)))
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(later,)]
+        hostile = [b'{"as_of": "2024-07-09"}', b'{"as_of": -1}', b'{"as_of": 1e3}', b"[]",
+                   b'{"as_of": 20000, "client_id": "c1"}', b'{"as_of": 99999999999}']
+        writer.write(alone(*hostile))
+        assert writer.con.execute("SELECT * FROM as_of").fetchall() == [(later,)]
+        reasons = writer.con.execute("SELECT reason FROM dead_letters").fetchall()
+        assert len(reasons) == len(hostile) and all("as_of is not a day" in r for (r,) in reasons)
     finally:
         writer.close()
 

@@ -11,16 +11,23 @@ import duckdb
 import pytest
 
 from schemas.door import DeadLetter, admit
-from tests.integration.kafka.pipeline import ROOT, publish_file, replay_db, sink_all
+from tests.integration.kafka.pipeline import (
+    ROOT,
+    publish_file,
+    replay_db,
+    retry_until,
+    sink_all,
+    start_worker,
+)
 
 pytestmark = pytest.mark.kafka
 AS_OF = "2024-12-31"
 
 
-def _rows(db: Path) -> list[tuple[str, str]]:
+def _rows(db: Path, query: str = "SELECT raw, reason FROM dead_letters") -> list[tuple[str, str]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return sorted(con.execute("SELECT raw, reason FROM dead_letters").fetchall())
+        return sorted(con.execute(query).fetchall())
     finally:
         con.close()
 
@@ -46,3 +53,29 @@ def test_dead_letters_of_the_region_file_are_the_same_through_kafka_as_in_replay
     want = _rows(work / "replay.duckdb")
     assert len(want) > 400
     assert _rows(work / "kafka.duckdb") == want
+
+
+def test_a_file_of_dead_letters_alone_has_its_as_of_row_through_kafka_as_in_replay(
+        kafka: str, work: Path) -> None:
+    """SPEC.md 5: as_of has one row. An attack (2026-12-06) found none through Kafka when no
+    event was valid: the sink took its date from client snapshots alone, and there were none.
+    The worker's refresh now sends the date alone too (streams/topics.py AS_OF_KEY)."""
+    events = work / "bad.jsonl"
+    events.write_bytes(b'{"broken\nnot json at all\n')
+    publish_file(kafka, AS_OF, events)
+    log = work / "worker" / "worker.log"
+    worker = start_worker(kafka, AS_OF, work / "worker")
+    try:
+        retry_until("the worker's first refresh", lambda: log.exists()
+                    and b"refreshed 0 clients" in log.read_bytes(), 180,
+                    said=lambda: log.read_text(errors="replace"))
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    sink_all(kafka, AS_OF, work / "kafka.duckdb")
+    replay_db(events, AS_OF, work / "replay.duckdb")
+    as_of = "SELECT as_of_date::VARCHAR FROM as_of"
+    assert _rows(work / "replay.duckdb", as_of) == [(AS_OF,)]
+    assert _rows(work / "kafka.duckdb", as_of) == [(AS_OF,)]
+    assert len(_rows(work / "kafka.duckdb")) == 2
+    assert _rows(work / "kafka.duckdb") == _rows(work / "replay.duckdb")
