@@ -4,8 +4,8 @@ from datetime import date
 
 from streams.core.results import HandoffRow, ViolationRow
 from streams.core.rules import Handoff, Rules, kind_of
-from streams.core.state import ClientState, Transfer
-from streams.core.timeline import Contract, by_day
+from streams.core.state import ClientState
+from streams.core.timeline import Contract, held_transfers
 
 # SPEC.md 4.1: the violation named by the kind of organiser signed against the responsible one.
 WRONG_ORGANIZER = {"municipality": "MUNICIPAL_ORGANIZER_AFTER_CUTOVER",
@@ -36,13 +36,8 @@ def handoff_status(
         return None
     if kind_of(signed.organizer) != h.from_kind and kind_of(k.organizer_on(c - 1)) != h.from_kind:
         return None
-    transfers: list[Transfer] = by_day(state.transfers.get(k.contract_id, {}).values(), as_of)
-    # A transfer that a later one of the same day corrects (SPEC.md 1.4) never held a day, as
-    # organizer(k, d) reads them: it counted as handed over while the contract's organiser and
-    # its HANDOFF_MISSING gap said a municipality.
-    held = [t for i, t in enumerate(transfers)
-            if i + 1 == len(transfers) or transfers[i + 1].day != t.day]
-    first = next((t for t in held if kind_of(t.from_organizer) == h.from_kind
+    first = next((t for t in held_transfers(state, k.contract_id, as_of)
+                  if kind_of(t.from_organizer) == h.from_kind
                   and kind_of(t.to_organizer) == h.to_kind), None)
     if first is not None:
         late = first.day > c + h.grace_days

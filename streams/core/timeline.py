@@ -76,6 +76,16 @@ def _latest_set(signed_value: Any, amendments: list[Amended], name: str) -> Any:
     return value
 
 
+def held_transfers(state: ClientState, contract_id: str, as_of: int) -> list[Transfer]:
+    """A contract's visible transfers in effect order, less each one that a later transfer of
+    its day corrects (SPEC.md 1.4): those never held a day. organizer(k, d) and the handoff's
+    transferred_on both read these (a corrected transfer to the wellbeing area once counted
+    as handed over while the organiser and the HANDOFF_MISSING gap said a municipality)."""
+    transfers: list[Transfer] = by_day(state.transfers.get(contract_id, {}).values(), as_of)
+    return [t for i, t in enumerate(transfers)
+            if i + 1 == len(transfers) or transfers[i + 1].day != t.day]
+
+
 def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract | None:
     """The contract as SPEC.md 2 sees it on `as_of`, or None if not signed by then."""
     signed: Signed | None = winner(state.signed.get(contract_id, {}).values(), as_of)
@@ -103,8 +113,8 @@ def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract
             producers.append((a.day, a.producer))
 
     # The signed organiser holds until the first transfer, even one dated before the start.
-    transfers: list[Transfer] = by_day(state.transfers.get(contract_id, {}).values(), as_of)
-    organizers = [(0, signed.organizer)] + [(t.day, t.to_organizer) for t in transfers]
+    organizers = [(0, signed.organizer)] + [(t.day, t.to_organizer)
+                                            for t in held_transfers(state, contract_id, as_of)]
 
     # Suspended from a suspension's day; a resumption on the same day wins (SPEC.md 2).
     toggles: list[Toggle] = visible(state.suspensions.get(contract_id, {}).values(), as_of)
