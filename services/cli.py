@@ -106,14 +106,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\nRun '{self.prog} --help' to see how.\n")
 
 
-def build_parser() -> Parser:
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The command line's parser, holding the command `argv` names (or every command)."""
     p = Parser(prog="jatkumo", description="Follow young people's KTT and SOSKU services across "
                "the handoff from municipalities to the wellbeing area, and find the days they "
                "fell between organisations.", epilog=EPILOG,
                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    for register in commands.REGISTRY:
+    for register in commands.registers(list(sys.argv[1:] if argv is None else argv)):
         register(sub)
     return p
 
@@ -133,7 +134,7 @@ def private_files() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     mask_stderr()  # before parsing: usage errors repeat the arguments
     private_files()
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:

@@ -130,9 +130,9 @@ def _clean_run(args: argparse.Namespace, out: Path, settings: config.Settings,
 
 
 def _serve_exists() -> bool:
-    from services.commands import REGISTRY
+    from services.commands import COMMANDS
 
-    return any(r.__module__.endswith(".serve") for r in REGISTRY)
+    return "serve" in COMMANDS
 
 
 def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> int:
