@@ -129,15 +129,7 @@ def _clean_run(args: argparse.Namespace, out: Path, settings: config.Settings,
     return check(db, truth, settings.pseudonym_key)
 
 
-def _serve_exists() -> bool:
-    from services.commands import COMMANDS
-
-    return "serve" in COMMANDS
-
-
 def _offer_dashboard(args: argparse.Namespace, db: Path, console: Console) -> int:
-    if not _serve_exists():
-        return 0
     if not args.serve:
         console.print(f"See it in the dashboard: [bold]jatkumo demo --serve[/bold] (or "
                       f"[bold]jatkumo serve --db {shown(db)} --handoffs "
