@@ -3,6 +3,7 @@ others' imports (pyarrow, aiohttp, the Kafka clients, the web app) cost every co
 half a second of a core at start. --help and an unknown command still list every command."""
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,26 @@ def test_the_parser_of_one_command_parses_it_as_the_whole_parser_does(tmp_path: 
             "--as-of", "2024-06-30"]
     one, whole = cli.build_parser(argv).parse_args(argv), cli.build_parser([]).parse_args(argv)
     assert vars(one) == vars(whole)
+
+
+HOSTILE = ["common", "__init__", "../replay", "services.commands.replay", "replay\x00",
+           "REPLAY", " replay", "os", "x" * 100_000, "", "\u202ereplay", "131052-308T"]
+
+
+@pytest.mark.parametrize("word", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_first_word_imports_no_module_by_its_name_and_is_a_usage_error(
+        word: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # only the table's names choose a module: anything else is every command, then argparse's
+    # "invalid choice" (exit 2, the code masked in the echo), never an import of what was typed
+    assert [r.__module__ for r in commands.registers([word])] == [
+        f"services.commands.{m}" for m in commands.COMMANDS.values()]
+    mask = os.umask(0o022)  # main makes its files private: this process's umask is put back
+    os.umask(mask)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main([word, "--db", "x.duckdb"])
+    finally:
+        os.umask(mask)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and "Traceback" not in err and "131052-308T" not in err
