@@ -104,9 +104,12 @@ def data_issues(state: ClientState, a: int) -> list[IssueRow]:
                          for v in visible(versions.values(), a)]
     for contract_id, days in state.attendance.items():
         if contract_id not in state.signed:
+            # every record of a day, the ones a correction overruled too: each refers to the
+            # unknown contract, as every version of an unknown contract's end does
             rows += [IssueRow(rank[1], cid, f"unknown_contract: attendance.recorded refers to "
                               f"contract {contract_id}, never signed for this client")
-                     for day, (rank, _p) in days.items() if day <= a]
+                     for day, won in days.items() if day <= a
+                     for rank, _p in [won, *state.overruled.get((contract_id, day), ())]]
     for table, what in ((state.referrals_started, "referral.started"),
                         (state.referrals_closed, "referral.closed")):
         for rid, versions in table.items():

@@ -320,6 +320,23 @@ def test_an_event_about_an_unknown_contract_or_referral_is_kept_and_listed(
     assert [c[0] for c in r["contracts"]] == ["k1"]
 
 
+@pytest.mark.parametrize("make", [
+    lambda at: attendance("k9", "2023-02-01", occurred_at=at),
+    lambda at: ended("k9", "2023-02-01", occurred_at=at),
+], ids=["attendance.recorded", "contract.ended"])
+def test_every_version_of_a_corrected_fact_about_an_unknown_contract_is_listed(
+        rel: Replay, make: Any) -> None:
+    """A hunt (2026-12-06): two attendance records of one day for a contract never signed
+    listed only the later one (the correction's winner); the earlier one refers to the unknown
+    contract as much, as both versions of an unknown contract's end are listed. Either order."""
+    first, later = make("2023-02-01T08:00:00+00:00"), make("2023-02-02T08:00:00+00:00")
+    for events in ([first, later], [later, first]):
+        r = rel([signed("k1", "2023-01-01", organizer=WBA), *events], as_of="2023-02-28")
+        assert sorted(row[0] for row in r["data_issues"]) == sorted(
+            [first["event_id"], later["event_id"]])
+        assert all(row[1].startswith("unknown_contract:") for row in r["data_issues"])
+
+
 def test_an_unassignment_of_a_worker_never_assigned_is_kept_and_listed(rel: Replay) -> None:
     """SPEC.md 1.4: an event that refers to something never seen is listed. An unassignment
     refers to an assignment of that worker by that organisation to the client: one on any day
