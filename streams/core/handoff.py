@@ -46,12 +46,14 @@ def handoff_status(
         status = "ended_untransferred"
     else:
         status = "pending"
+    # SPEC.md 4.1: "the producer's municipality" and producer_id are the contract's producer
+    # as SPEC.md 2 has it on the as-of date, the one `contracts` shows for the same contract
     if kind_of(signed.organizer) == "municipality":  # the code of municipality:NNN
         municipality = signed.organizer.split(":", 1)[1]
     else:
-        municipality = signed.producer.municipality
+        municipality = k.producer.municipality
     return HandoffRow(
-        k.contract_id, client, signed.service, municipality, signed.producer.id, status,
+        k.contract_id, client, signed.service, municipality, k.producer.id, status,
         None if first is None else date.fromordinal(first.day), h.name,
     )
 
@@ -60,8 +62,12 @@ def violations(client: str, k: Contract, rules: Rules) -> list[ViolationRow]:
     out: list[ViolationRow] = []
     service, cid = k.signed.service, k.contract_id
     if service == "KTT":
-        if any(p.kind == "company" for _day, p in k.producer_history):
-            # SPEC.md 4: "`on_date` = `start_date`", also when an amendment set the company.
+        if k.producer.kind == "company":
+            # SPEC.md 4: "whose producer kind is company": the producer as SPEC.md 2 has it on
+            # the as-of date (the latest amendment that sets one, else the signed one), the
+            # one `contracts.producer_kind` shows. Unlike the schedule's terms ("ever") a
+            # producer amended away from a company is no violation, and `on_date` is the
+            # `start_date` also when an amendment set the company.
             out.append(ViolationRow(client, cid, "KTT_FROM_COMPANY", date.fromordinal(k.start)))
         bad = next((day for day, dpw, hpd in k.terms
                     if (dpw is not None and dpw > 4) or (hpd is not None and hpd < 4)), None)

@@ -36,7 +36,6 @@ class Contract:
     end_reason: str | None  # an ended reason, or "expired"
     producer: Producer
     terms: list[tuple[int, int | None, int | None]]  # (from day, days/week, hours/day)
-    producer_history: list[tuple[int, Producer]]
     organizers: list[tuple[int, str]]  # (from day, organiser); the first from day 0
     suspended: Spans
 
@@ -103,14 +102,14 @@ def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract
 
     days, hours = signed.days_per_week, signed.hours_per_day
     terms = [(signed.day, days, hours)]
-    producers = [(signed.day, signed.producer)]
+    producer = signed.producer
     for a in amendments:
         if a.days_per_week is not None or a.hours_per_day is not None:
             days = a.days_per_week if a.days_per_week is not None else days
             hours = a.hours_per_day if a.hours_per_day is not None else hours
             terms.append((a.day, days, hours))
         if a.producer is not None:
-            producers.append((a.day, a.producer))
+            producer = a.producer
 
     # The signed organiser holds until the first transfer, even one dated before the start.
     organizers = [(0, signed.organizer)] + [(t.day, t.to_organizer)
@@ -123,6 +122,6 @@ def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract
 
     return Contract(
         contract_id=contract_id, signed=signed, start=signed.day, last_day=last_day,
-        end_reason=reason, producer=producers[-1][1], terms=terms,
-        producer_history=producers, organizers=organizers, suspended=suspended,
+        end_reason=reason, producer=producer, terms=terms,
+        organizers=organizers, suspended=suspended,
     )

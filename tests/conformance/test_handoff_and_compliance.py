@@ -143,6 +143,38 @@ def test_ktt_whose_producer_is_amended_to_a_company_is_dated_by_its_start_date(r
     assert violations(rel, evs) == [("k1", "KTT_FROM_COMPANY", D("2023-02-01"))]
 
 
+def test_ktt_whose_producer_is_amended_away_from_a_company_is_no_violation(rel: Replay
+                                                                         ) -> None:
+    """A hunt (2026-12-06): SPEC.md 4 "a KTT contract whose producer kind is company" is the
+    producer as SPEC.md 2 has it as of A, the one contracts.producer_kind shows (the schedule
+    rule says "ever"; this one does not). Before the amendment, and once an amendment dated
+    after A is left out, it is a violation."""
+    evs = [signed("k1", "2023-02-01", organizer=WBA, kind="company", producer_id="OY-1"),
+           amended("k1", "2023-03-01", new_producer=producer("third_sector", "TS-1"))]
+    assert violations(rel, evs) == []
+    assert [(c[4], c[5]) for c in rel(evs, A)["contracts"]] == [("TS-1", "third_sector")]
+    assert violations(rel, evs, as_of="2023-02-28") == [
+        ("k1", "KTT_FROM_COMPANY", D("2023-02-01"))]
+
+
+def test_handoff_status_names_the_producer_contracts_names(rel: Replay) -> None:
+    """A hunt (2026-12-06): SPEC.md 4.1 "if it was signed with a wellbeing area, the producer's
+    municipality", and producer_id, are the contract's producer as of A (SPEC.md 2: the latest
+    amendment that sets one), as in `contracts`: handoff_status named the signed producer."""
+    evs = [signed("k1", "2022-03-01", organizer=WBA, kind="third_sector", producer_id="TS6",
+                  producer_municipality="678"),
+           transferred("k1", "2022-06-01", frm=WBA, to="municipality:139"),
+           amended("k1", "2022-09-01",
+                   new_producer=producer("third_sector", "TS6b", "091"))]
+    r = rel(evs, A)
+    assert [(h[3], h[4]) for h in r["handoff_status"]] == [("091", "TS6b")]
+    assert [(c[4], c[6]) for c in r["contracts"]] == [("TS6b", "091")]
+    # signed with a municipality: its code, whoever produces it
+    r = rel([signed("k2", "2022-03-01", producer_id="P1"),
+             amended("k2", "2022-09-01", new_producer=producer("municipal", "P2", "091"))], A)
+    assert [(h[3], h[4]) for h in r["handoff_status"]] == [("564", "P2")]
+
+
 @pytest.mark.parametrize("service", ["KTT", "SOSKU"])
 def test_a_municipal_organiser_from_the_cutover_on_is_a_violation(rel: Replay, service: str
                                                                   ) -> None:

@@ -200,10 +200,10 @@ class Model:
             s = self.signed(k)
             start = day(s["start_date"])
             if s["service"] == "KTT":
-                kinds = [s["producer"]["kind"]] + [a["payload"]["producer"]["kind"]
-                                                  for a in self.amendments(k)
-                                                  if "producer" in a["payload"]]
-                if "company" in kinds:
+                kind = s["producer"]["kind"]  # the producer as of A: SPEC.md 2's rule
+                for a in self.amendments(k):
+                    kind = a["payload"].get("producer", {"kind": kind})["kind"]
+                if kind == "company":
                     out.append((k, "KTT_FROM_COMPANY", start))
                 dpw, hpd = s.get("days_per_week"), s.get("hours_per_day")
                 terms = [(start, dpw, hpd)]
