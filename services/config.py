@@ -275,13 +275,17 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     names = [h.name for h in out]
     if len(set(names)) < len(names):
         raise ConfigError(f"{where}: handoff names must be unique, got {names}")
-    # SPEC.md 4.1's responsible(s, d) is the handoff with the latest date among those of s:
-    # two of one service on one date leave it undefined, and the file's order decided it
+    # SPEC.md 4.1's responsible(s, d) is the to kind of the handoff with the latest date among
+    # those of s: two of one service on one date to different kinds leave it undefined (the
+    # file's order decided it). To the same kind it is defined, and each is a handoff of its
+    # own (its own name, grace days and handoff_status rows).
     for a, b in ((a, b) for n, a in enumerate(out) for b in out[n + 1:]):
-        if a.date == b.date and (shared := sorted(a.services & b.services)):
+        if (a.date == b.date and a.to_kind != b.to_kind
+                and (shared := sorted(a.services & b.services))):
             raise ConfigError(f"{where}: handoffs {a.name!r} and {b.name!r} both move "
-                              f"{', '.join(shared)} on {a.date}; which kind is responsible from "
-                              "that day is then undefined: give them different dates or services")
+                              f"{', '.join(shared)} on {a.date}, one to {a.to_kind} and one to "
+                              f"{b.to_kind}; which kind is responsible from that day is then "
+                              "undefined: give them different dates or services")
     return tuple(out)
 
 
@@ -322,6 +326,16 @@ def with_handoffs(rules: Rules, path: str | None,
     if not path:
         return rules
     return replace(rules, configured_handoffs=read_handoffs(path, source))
+
+
+def handoffs_flag(path: str | None) -> str | None:
+    """The path of --handoffs as given. An empty one (`--handoffs ""`, a shell variable left
+    unset) is a mistake, not "no file": taken as absent it ran the default handoff, or read
+    JATKUMO_HANDOFFS, which the flag is there to override, without a word."""
+    if path is not None and not path.strip():
+        raise ConfigError(f"--handoffs is empty; {_HANDOFFS_HELP}, or leave --handoffs out "
+                          "for the default handoff of 1.1.2023")
+    return path
 
 
 def load(env: Mapping[str, str] | None = None, handoffs: str | None = None,
@@ -369,7 +383,7 @@ def _rules(env: Mapping[str, str], handoffs: str | None) -> Rules:
         grace = whole_number(env["JATKUMO_HANDOFF_GRACE_DAYS"], "JATKUMO_HANDOFF_GRACE_DAYS",
                              0, MAX_DAYS, "days")
         rules = replace(rules, handoff_grace_days=grace)
-    if handoffs:
+    if handoffs_flag(handoffs) is not None:
         rules = with_handoffs(rules, handoffs, "the handoffs file of --handoffs")
     else:
         rules = with_handoffs(rules, env.get("JATKUMO_HANDOFFS"),

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     worker = [sys.executable, "-m", "services.cli", "worker", *common]
     if args.as_of:
         worker += ["--as-of", args.as_of]
-    if args.handoffs:
+    if config.handoffs_flag(args.handoffs) is not None:
         config.read_handoffs(args.handoffs)  # a bad file is a usage error here, not in a child
         worker += ["--handoffs", args.handoffs]
     sink = [sys.executable, "-m", "services.cli", "sink", "--db", str(args.db), *common]

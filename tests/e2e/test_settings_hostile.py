@@ -47,6 +47,20 @@ def test_a_fifo_as_the_handoffs_file_names_where_it_was_given(
     _usage_error(done, "replay", "--handoffs" if by_flag else "JATKUMO_HANDOFFS", "FIFO")
 
 
+@pytest.mark.parametrize("command", ["replay", "run"])
+def test_an_empty_handoffs_flag_is_a_usage_error(tmp_path: Path, events: Path, command: str
+                                                 ) -> None:
+    """`--handoffs ""` ran the default handoff (replay), or started the pipeline without the
+    file (run), instead of saying that a path is missing; no file is written, nothing starts
+    (run refuses before it looks for a broker)."""
+    db = tmp_path / "x.duckdb"
+    args = ((str(events), "--db", str(db)) if command == "replay"
+            else ("--db", str(db), "--bootstrap", "127.0.0.1:1"))
+    done = cli(command, *args, "--handoffs", "")
+    _usage_error(done, command, "--handoffs is empty")
+    assert not db.exists()
+
+
 @pytest.mark.parametrize("name, value", [
     ("JATKUMO_THRESHOLDS", "SERVICE_BREAK=²"),
     ("JATKUMO_THRESHOLDS", "SERVICE_BREAK=" + "9" * 5000),

@@ -69,6 +69,22 @@ def test_the_handoffs_flag_is_named_when_its_file_cannot_be_read(tmp_path: Path)
         config.load({}, handoffs=str(tmp_path / "missing.toml"))
 
 
+@pytest.mark.parametrize("flag", ["", " ", "\t"])
+def test_an_empty_handoffs_flag_is_refused_not_taken_as_absent(flag: str, tmp_path: Path
+                                                              ) -> None:
+    """A hunt (2026-12-06): `--handoffs ""` (a shell variable left unset) ran the default
+    handoff, or read JATKUMO_HANDOFFS, which the flag is given to override, without a word."""
+    stale = tmp_path / "stale.toml"
+    stale.write_text('[[handoff]]\nname = "x"\nservices = ["KTT"]\nfrom = "municipality"\n'
+                     'to = "wellbeing_area"\ndate = 2023-01-01\n')
+    for env in ({}, {"JATKUMO_HANDOFFS": str(stale)}):
+        with pytest.raises(ConfigError, match="--handoffs is empty; give a UTF-8 TOML file"):
+            config.load(env, handoffs=flag)
+    # absent is absent: the variable, else the default list
+    assert config.load({"JATKUMO_HANDOFFS": str(stale)}).rules.configured_handoffs is not None
+    assert config.load({}).rules.configured_handoffs is None
+
+
 @pytest.mark.parametrize("text", ["²", "１４", "٣", "-1", "1.5", " ", "14 days"])
 def test_a_grace_period_of_no_ascii_digits_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError, match="JATKUMO_HANDOFF_GRACE_DAYS must be a whole number"):
