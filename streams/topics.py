@@ -87,6 +87,8 @@ def _value(v: Any) -> Any:
 def result_rows(result: ClientResult, relation: relations.Relation) -> list[tuple[Any, ...]]:
     """One client's rows of a relation in RESULTS, values in declared column order."""
     if relation.result_attr is None:  # clients: one row per client, registered or not
+        if not result.listed:
+            return []
         return [result.client or ClientRow(result.client_id, None, None, None, None)]
     rows: list[tuple[Any, ...]] = getattr(result, relation.result_attr)
     return rows

@@ -282,7 +282,7 @@ class Embedded:
                                                        self.settings.rules)
             elif issues:  # a client known only by versions that lost
                 self.next_change.pop(client, None)
-                r = ClientResult(client)
+                r = ClientResult(client, listed=False)
             else:
                 self.next_change.pop(client, None)
                 continue

@@ -82,3 +82,7 @@ class ClientResult:
     violations: list[ViolationRow] = field(default_factory=list)
     issues: list[IssueRow] = field(default_factory=list)
     referrals: list[ReferralRow] = field(default_factory=list)
+    # Whether the client has its row in `clients` (registered or not). False for a client
+    # known only by versions of shared event ids that lost (SPEC.md 1.4): replay lists those
+    # in data_issues and nowhere else, as no event of the client was taken.
+    listed: bool = True

@@ -194,3 +194,36 @@ def test_identical_versions_in_other_bytes_are_stored_as_replay_stores_them(
             _embedded(db).close()
         got = read_relations(db)
         assert got["events"] == want["events"] and got["data_issues"] == [], (n, batches)
+
+
+def test_a_client_known_only_by_a_losing_version_has_no_clients_row(tmp_path: Path) -> None:
+    """A hunt (2026-12-06): two client.registered under one event id, c1's later (it wins)
+    and c2's earlier. replay lists c2's version in data_issues and makes no clients row for
+    c2, as no event of c2 was taken; the ingest made an all-NULL one. Either order, one
+    batch or two, and after a restart."""
+    import json
+
+    def registered(client: str, at: str) -> str:
+        return json.dumps({
+            "event_id": "6f1c2d3e-0000-4000-8000-000000000001",
+            "event_type": "client.registered", "schema_version": 1, "occurred_at": at,
+            "source": "workshop:PAJA-OULU-1", "client_id": client,
+            "payload": {"birth_year": 2003, "home_municipality": "564", "referred_by": "self",
+                        "registered_on": "2023-01-02"}})
+
+    win, lose = registered("c1", "2023-01-02T08:00:00+00:00"), registered(
+        "c2", "2023-01-01T08:00:00+00:00")
+    want = replay_db(tmp_path, [win, lose], AS_OF, key=KEY)
+    assert [r[0] for r in want["clients"]] == ["c1"]
+    assert [r[0] for r in want["data_issues"]] == ["6f1c2d3e-0000-4000-8000-000000000001"]
+    for n, batches in enumerate([[[win, lose]], [[lose], [win]], [[win], [lose]]]):
+        db = tmp_path / f"live-{n}.duckdb"
+        e = _embedded(db)
+        for b in batches:
+            e.take([Item(r.encode(), "t") for r in b])
+        e.close()
+        got = read_relations(db)
+        _embedded(db).close()  # a restart rewrites every relation from the log
+        assert read_relations(db) == got
+        for name in ("clients", "data_issues", "events"):
+            assert got[name] == want[name], (n, name)

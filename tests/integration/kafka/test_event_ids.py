@@ -47,7 +47,7 @@ def _cases(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
                                 list[dict[str, Any]], list[dict[str, Any]]]:
     """(the events of the first file, of the second file, identical copies to send under
     other keys, every version of every shared id). Each client has events of its own
-    besides, so no client exists only through a losing version."""
+    besides, but one: "c-only-lost", whose one event is a version that lost."""
     rng = random.Random(seed)
     clients = [generate.client_events(rng, n) for n in range(300)]
     clients = [c for c in clients if "client_id" in c[0] and len(c) >= 3]
@@ -77,6 +77,13 @@ def _cases(seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
         # both orders: the second version comes in the first file or in the second
         (first if i % 8 < 4 else second).append(other)
         shared += [original, other]
+    # and one client known only by a version that lost: no clients row, as in replay (the
+    # embedded ingest made an all-NULL one, a hunt of 2026-12-06)
+    a = rng.choice([c for c in clients if c[1]["event_id"] not in used])
+    used.add(a[1]["event_id"])
+    lone = {**a[1], "client_id": "c-only-lost", "occurred_at": _later(a[1]["occurred_at"], -30)}
+    second.append(lone)
+    shared += [a[1], lone]
     return first, second, copies, shared
 
 
@@ -119,7 +126,8 @@ def test_events_sharing_an_id_across_partitions_count_as_one_in_any_order(
         taken.append(json.loads(choice.taken.canonical))
         issues += [(json.loads(v.canonical)["event_id"], v.client, CONFLICT)
                    for v in choice.losers]
-    assert len(issues) == 45  # 15 later, 15 earlier, 15 ties: one losing content each
+    # 15 later, 15 earlier, 15 ties and the lone client's: one losing content each
+    assert len(issues) == 46
     _write(work / "taken.jsonl", taken, rng)
     replay_db(work / "taken.jsonl", AS_OF, work / "reference.duckdb")
     want, got = relations(work / "reference.duckdb"), relations(db)
