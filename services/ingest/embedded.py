@@ -23,6 +23,7 @@ from analytics import columns, cube_store
 from analytics.relations import DERIVED
 from analytics.store import Store
 from schemas.door import DeadLetter, admit, dead_letter
+from schemas.errors import UsageError
 from schemas.events import Event
 from services.config import Settings
 from services.ingest.ledger import Ledger, Verdict
@@ -80,6 +81,12 @@ class Embedded:
         with self.lock:
             tables = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM information_schema.tables").fetchall()}
+            if "event_log" not in tables and self._written_elsewhere(tables):
+                raise UsageError(
+                    f"--db {self.store.path} holds relations that replay or the sink wrote, "
+                    "and no event log of its own: serve --ingest keeps every event it takes "
+                    "in its log and rewrites the relations from it, so they would be emptied. "
+                    "Give --ingest a new file, or serve this one without --ingest")
             self.con.begin()
             if "event_log" not in tables:
                 self.store.begin_rebuild(transaction=False)
@@ -91,6 +98,13 @@ class Embedded:
             cube_store.invalidate(self.con)  # the snapshot stores it again
             self.con.commit()
             return self.seq
+
+    def _written_elsewhere(self, tables: set[str]) -> bool:
+        """Whether a file without an event log holds events or dead letters: a file replay or
+        the sink wrote. Opened as the ingest's, its relations were rewritten from an empty log
+        without a word (a hunt, 2026-12-06: 78 gap rows gone)."""
+        return any(self.con.execute(f"SELECT count(*) > 0 FROM {t}").fetchone() == (True,)
+                   for t in ("events", "dead_letters") if t in tables)
 
     def _load_log(self) -> dict[str, tuple[Event, bytes]]:
         """Ledger and states from the stored log; the taken version's event and line by id."""

@@ -11,11 +11,12 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from services.ingest.body import MAX_BYTES, BadBody, split
+from services.ingest.body import MAX_BYTES, UNREADABLE, BadBody, split
 from services.ingest.embedded import Answer, Item
 from services.ingest.limits import RateLimit
 from services.ingest.openapi import document
@@ -119,7 +120,12 @@ async def post_events(request: web.Request) -> web.StreamResponse:
         return problem(429, f"over {ingest.rate.per_second:.0f} events a second for this "
                        f"token; send again in {wait:.0f} s", {"Retry-After": f"{wait:.0f}"})
     ingest.requests += 1
-    origin = f"http:{token.name}:{ingest.requests}"
+    # where a dead letter came from (SPEC.md 1.4): the token, the request (the time it came,
+    # in UTC to the microsecond, and its number since the start: the number alone began
+    # again at every start, so two dead letters carried one origin) and the event's index
+    # in it, as the answer's `results` number them
+    came = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    origin = f"http:{token.name}:{came}-{ingest.requests}"
     items = [Item(raw, f"{origin}:{i}", token.source) for i, raw in enumerate(raws)]
     try:
         answers = await ingest.submit(items)
@@ -133,11 +139,14 @@ async def post_events(request: web.Request) -> web.StreamResponse:
 
 async def _read(request: web.Request) -> bytes:
     chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(256 * 1024):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise BadBody(413, f"a request holds at most {MAX_BYTES // 2**20} MB")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.content.iter_chunked(256 * 1024):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise BadBody(413, f"a request holds at most {MAX_BYTES // 2**20} MB")
+            chunks.append(chunk)
+    except web.RequestPayloadError:
+        raise BadBody(400, UNREADABLE) from None
     return b"".join(chunks)
 
 

@@ -200,7 +200,10 @@ async def posted(request: web.Request) -> MultiDictProxy[str]:
         # liked (the ingest has its own deadline, services.ingest.routes)
         async with asyncio.timeout(FORM_SECONDS):
             got = await request.post()
-    except ValueError:  # UnicodeDecodeError
+    except (ValueError, web.RequestPayloadError):
+        # bytes that are not UTF-8; or a body that cannot be decoded (Content-Encoding: gzip
+        # over bytes that are not gzip), which aiohttp raises from the read: a 500 with a
+        # traceback, sign-in included (a hunt, 2026-12-06)
         raise web.HTTPBadRequest(text=translate("bad_form", lang_of(request))) from None
     except TimeoutError:
         # (aiohttp then reads what still comes for up to 10 s before it closes: closing at

@@ -7,6 +7,7 @@ import re
 from typing import Any, Protocol
 
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from schemas.hetu import mask_codes, visible
 from schemas.types import readable
@@ -54,13 +55,16 @@ class MalformedRequests(logging.Filter):
     """aiohttp logs a request it cannot parse (a byte no URL or header may hold, a line over
     8190 bytes) as an error with a traceback that quotes the raw line: a session cookie, a
     bearer token, an identity code in a query string (attack, 2026-12-04). The sender's
-    fault, answered 400: one line, without the bytes."""
+    fault, answered 400: one line, without the bytes. So is a body that cannot be decoded
+    as its Content-Encoding says: answered 400 by the handler, aiohttp then reads the rest of
+    it and logged its error with a traceback (a hunt, 2026-12-06)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError):
+        if isinstance(exc, HttpProcessingError | RequestPayloadError):
             record.msg = "refused a malformed request from %s: %s (%s)"
-            record.args = (*(record.args or ("-",)), type(exc).__name__, exc.code)
+            record.args = (*(record.args or ("-",)), type(exc).__name__,
+                           getattr(exc, "code", 400))
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

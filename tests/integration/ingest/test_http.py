@@ -1,9 +1,12 @@
 """POST /api/v1/events through real HTTP against a running `jatkumo serve --ingest`: per-event
 answers, idempotency, tokens, every kind of bad request, kill -9 and the parity with replay."""
 
+import gzip
 import json
 import signal
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -167,3 +170,93 @@ def test_a_code_in_another_field_and_a_deeply_nested_body_are_dead_letters_not_s
     assert s.get("/healthz")[0] == 200
     s.stop()
     assert b"131052-308T" not in s.db.read_bytes()
+
+
+def _raw_post(s: Server, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(s.url + path, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_an_ndjson_body_opening_with_a_byte_order_mark_is_taken_as_replay_takes_it(
+        server: tuple[Server, str], tmp_path: Path) -> None:
+    """A hunt (2026-12-06): the first event of such a body was a dead letter ("Invalid JSON")
+    while replay of the same bytes, as a file, took it."""
+    s, token = server
+    raws = [_as_source(r) for r in lines(3, seed=12) if r.startswith("{")][:4]
+    body = b"\xef\xbb\xbf" + "\n".join(raws).encode() + b"\n"
+    status, got, _ = s.post(body, token, "application/x-ndjson")
+    assert status == 200 and got["dead_letter"] == 0 and got["accepted"] == len(raws), got
+    replayed = tmp_path / "bom.jsonl"
+    replayed.write_bytes(body)
+    assert cli("replay", str(replayed), "--db", str(tmp_path / "r.duckdb"),
+               "--quiet").returncode == 0
+    assert [r for r in read_relations(tmp_path / "r.duckdb")["dead_letters"]] == []
+
+
+def test_a_body_that_is_not_what_its_content_encoding_says_gets_400_not_500(
+        server: tuple[Server, str]) -> None:
+    """A hunt (2026-12-06): Content-Encoding gzip or deflate over bytes that are not gave 500
+    and a traceback, on the ingest and on sign-in; the header's value is not repeated."""
+    s, token = server
+    for encoding in ("gzip", "deflate"):
+        status, text = _raw_post(s, "/api/v1/events", b"this is not compressed", {
+            "Content-Type": "application/json", "Content-Encoding": encoding,
+            "Authorization": f"Bearer {token}"})
+        assert status == 400, (encoding, status, text)
+        assert "Content-Encoding" in json.loads(text)["detail"]
+        status, text = _raw_post(s, "/login", b"not compressed", {
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": encoding,
+            "Origin": s.url})
+        assert status == 400, (encoding, status, text)
+    # a valid gzip body is read as it should be
+    raw = _as_source(next(iter(lines(1, seed=13)))).encode()
+    status, text = _raw_post(s, "/api/v1/events", gzip.compress(raw), {
+        "Content-Type": "application/json", "Content-Encoding": "gzip",
+        "Authorization": f"Bearer {token}"})
+    assert status == 200 and json.loads(text)["accepted"] == 1, text
+    assert s.get("/healthz")[0] == 200
+    log = s.log.read_text()
+    assert "Traceback" not in log and " 500 " not in log, log[-3000:]
+
+
+def test_dead_letters_of_two_runs_of_the_server_have_origins_of_their_own(
+        tmp_path: Path) -> None:
+    """A hunt (2026-12-06): the origin was the token, the request's number since the start and
+    the index, so the first bad line after every start was `http:h:1:0`."""
+    db = tmp_path / "live.duckdb"
+    token = add_token(db, SOURCE, "t")
+    for n in range(2):
+        s = start(db)
+        try:
+            status, body, _ = s.post(f"not json {n}\n".encode(), token, "application/x-ndjson")
+            assert status == 200 and body["dead_letter"] == 1
+        finally:
+            s.stop()
+    origins = [r[2] for r in read_relations(db)["dead_letters"]]
+    assert len(origins) == 2 and len(set(origins)) == 2, origins
+    assert all(o.startswith("http:t:") and o.endswith(":0") for o in origins), origins
+
+
+def test_serve_ingest_refuses_a_file_replay_wrote_and_leaves_it_as_it_was(
+        tmp_path: Path) -> None:
+    """A hunt (2026-12-06): `serve --ingest` on a file of replay's emptied every relation
+    (its log, empty, is what the ingest rewrites them from), without a word."""
+    db = tmp_path / "replayed.duckdb"
+    events = tmp_path / "e.jsonl"
+    events.write_text("\n".join(lines(5, seed=14)) + "\n")
+    assert cli("replay", str(events), "--db", str(db), "--quiet").returncode == 0
+    before = read_relations(db)
+    assert before["events"] and before["continuity_gaps"]
+    users = tmp_path / "users.toml"
+    from services.web.auth import hash_password
+
+    users.write_text(f'[users.m]\nrole = "manager"\npassword = "{hash_password("pw-m-1234")}"\n')
+    done = cli("serve", "--db", str(db), "--ingest", "--port", "1", JATKUMO_USERS=str(users))
+    assert done.returncode == 2, done.stderr
+    assert "no event log" in done.stderr and "new file" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert read_relations(db) == before
