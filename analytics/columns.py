@@ -55,6 +55,5 @@ def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:
     for r in results:
         for into, attr in lists:
             into += getattr(r, attr)
-        if r.listed:
-            clients.append(r.client or (r.client_id, None, None, None, None))
+        clients += r.client_rows()
     return {r.name: r.table(rows[r.name]) for r in rel.RESULTS}

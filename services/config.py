@@ -275,17 +275,21 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
     names = [h.name for h in out]
     if len(set(names)) < len(names):
         raise ConfigError(f"{where}: handoff names must be unique, got {names}")
-    # SPEC.md 4.1's responsible(s, d) is the to kind of the handoff with the latest date among
-    # those of s: two of one service on one date to different kinds leave it undefined (the
-    # file's order decided it). To the same kind it is defined, and each is a handoff of its
-    # own (its own name, grace days and handoff_status rows).
+    # Two handoffs that move one service on one date are refused. To different kinds, SPEC.md
+    # 4.1's responsible(s, d) (the to kind of the handoff with the latest date among those of
+    # s) is undefined: the file's order decided it. To the same kind it is defined, but the
+    # two move the same contracts, and the dashboard publishes each handoff's cells apart
+    # (suppressed one handoff at a time): {KTT} and {KTT, SOSKU} on one day, one cell minus
+    # the other is the SOSKU count of a place, however small (a review, 2026-12-06).
     for a, b in ((a, b) for n, a in enumerate(out) for b in out[n + 1:]):
-        if (a.date == b.date and a.to_kind != b.to_kind
-                and (shared := sorted(a.services & b.services))):
+        if a.date == b.date and (shared := sorted(a.services & b.services)):
+            why = ("which kind is responsible from that day is then undefined"
+                   if a.to_kind != b.to_kind else
+                   "both would move the same contracts, and the difference of their published "
+                   "counts could show a small one")
             raise ConfigError(f"{where}: handoffs {a.name!r} and {b.name!r} both move "
-                              f"{', '.join(shared)} on {a.date}, one to {a.to_kind} and one to "
-                              f"{b.to_kind}; which kind is responsible from that day is then "
-                              "undefined: give them different dates or services")
+                              f"{', '.join(shared)} on {a.date}; {why}: make them one handoff, "
+                              "or give them different dates or services")
     return tuple(out)
 
 

@@ -24,7 +24,7 @@ import orjson
 
 from analytics import relations
 from streams.core.codec import right_sized
-from streams.core.results import ClientResult, ClientRow
+from streams.core.results import ClientResult
 
 EVENTS = "jatkumo.events"
 EVENT_IDS = "jatkumo.event-ids"
@@ -87,9 +87,7 @@ def _value(v: Any) -> Any:
 def result_rows(result: ClientResult, relation: relations.Relation) -> list[tuple[Any, ...]]:
     """One client's rows of a relation in RESULTS, values in declared column order."""
     if relation.result_attr is None:  # clients: one row per client, registered or not
-        if not result.listed:
-            return []
-        return [result.client or ClientRow(result.client_id, None, None, None, None)]
+        return list(result.client_rows())
     rows: list[tuple[Any, ...]] = getattr(result, relation.result_attr)
     return rows
 

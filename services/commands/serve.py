@@ -79,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = config.load_web(host=args.host, port=args.port)
     users = load_users(settings.users_file)
-    if args.handoffs:
+    if args.handoffs is not None:
         try:
+            config.handoffs_flag(args.handoffs)
             config.read_handoffs(args.handoffs)
         except ConfigError as e:
             print(f"jatkumo serve: error: {e}", file=sys.stderr)

@@ -2,6 +2,8 @@
 NDJSON (one a line). Array elements are cut out of the text, not parsed and re-serialised, so
 each reaches the door exactly as sent (the door refuses, for example, a key given twice)."""
 
+from schemas.door import BOM
+
 MAX_BYTES = 10 * 2**20
 NDJSON_TYPES = {"application/x-ndjson", "application/ndjson", "application/jsonl",
                 "application/x-jsonlines", "application/jsonlines"}
@@ -16,7 +18,6 @@ class BadBody(ValueError):
         self.status = status
 
 
-BOM = b"\xef\xbb\xbf"
 # aiohttp raises on a body it cannot decode as its Content-Encoding says (a 500 with a
 # traceback until a hunt of 2026-12-06); the header's value is not repeated (a sender's text)
 UNREADABLE = ("the body could not be read as its Content-Encoding says (or its chunked "

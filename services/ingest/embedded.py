@@ -31,7 +31,7 @@ from streams.core import ClientState, evaluate
 from streams.core.event_ids import CONFLICT, Version, version_of
 from streams.core.horizon import next_change
 from streams.core.results import ClientResult, IssueRow
-from streams.core.state import add_fact, rank_of, retract
+from streams.core.state import add_fact, holds_nothing, rank_of, retract
 
 LOG_DDL = """CREATE TABLE IF NOT EXISTS event_log (
     seq BIGINT NOT NULL, event_id VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
@@ -266,7 +266,7 @@ class Embedded:
             old = self.states.get(dethroned.client)
             if old is not None:
                 retract(old, event.event_id)
-                if old == ClientState(old.client_id):  # nothing left of that client
+                if holds_nothing(old):  # nothing left of that client
                     del self.states[dethroned.client]
         if verdict is Verdict.TAKEN:
             state = self.states.get(client)

@@ -90,6 +90,7 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 
 async def post_events(request: web.Request) -> web.StreamResponse:
+    came = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")  # the request's arrival
     ingest = request.app[INGEST]
     auth = request.headers.get("Authorization", "")
     scheme, _, presented = auth.partition(" ")
@@ -124,7 +125,6 @@ async def post_events(request: web.Request) -> web.StreamResponse:
     # in UTC to the microsecond, and its number since the start: the number alone began
     # again at every start, so two dead letters carried one origin) and the event's index
     # in it, as the answer's `results` number them
-    came = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     origin = f"http:{token.name}:{came}-{ingest.requests}"
     items = [Item(raw, f"{origin}:{i}", token.source) for i, raw in enumerate(raws)]
     try:

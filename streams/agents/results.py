@@ -5,9 +5,10 @@ from datetime import date
 
 from streams import topics
 from streams.agents.context import Context
-from streams.core import ClientState, evaluate
+from streams.core import evaluate
 from streams.core.event_ids import CONFLICT
 from streams.core.results import IssueRow
+from streams.core.state import holds_nothing
 from streams.tables import Entry
 
 
@@ -17,7 +18,9 @@ def publish(ctx: Context, key: bytes, entry: Entry, as_of: date, stamp_ms: int) 
     if entry.conflicts:  # SPEC.md 1.4: each losing content of the client's is an issue
         result.issues = sorted(result.issues + [
             IssueRow(event_id, result.client_id, CONFLICT) for event_id, _d in entry.conflicts])
-        # a client known only by versions that lost has no row in clients, as in replay
-        result.listed = entry.state != ClientState(entry.state.client_id)
+    # A client whose every version lost has no row in clients, as in replay; asked on every
+    # publish, not only with conflicts: the id stage retracts a dethroned version and names
+    # its issue in two records, which two batches may take apart.
+    result.listed = not holds_nothing(entry.state)
     owner = ctx.partition_of(key)
     ctx.send(owner, topics.CLIENT_RESULTS, key, topics.result_message(result, as_of, stamp_ms))

@@ -86,3 +86,9 @@ class ClientResult:
     # known only by versions of shared event ids that lost (SPEC.md 1.4): replay lists those
     # in data_issues and nowhere else, as no event of the client was taken.
     listed: bool = True
+
+    def client_rows(self) -> list[ClientRow]:
+        """The client's rows of `clients`: one, registered or not, unless not `listed`."""
+        if not self.listed:
+            return []
+        return [self.client or ClientRow(self.client_id, None, None, None, None)]

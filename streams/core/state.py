@@ -115,6 +115,12 @@ class ClientState:
     overruled: dict[tuple[str, int], list[tuple[Rank, bool]]] = field(default_factory=dict)
 
 
+def holds_nothing(state: ClientState) -> bool:
+    """Whether no fact of the client is held: every event of theirs was a version that lost,
+    or has been retracted since (SPEC.md 1.4). Such a client has no row in `clients`."""
+    return state == ClientState(state.client_id)
+
+
 def _put(table: dict[Any, Versions], key: Any, rank: Rank, fact: Any) -> None:
     # setdefault: a second event with the same id is ignored (SPEC.md 1.1). No dict made for
     # the key unless it is new (setdefault's default would be made every time).

@@ -102,14 +102,11 @@ def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract
 
     days, hours = signed.days_per_week, signed.hours_per_day
     terms = [(signed.day, days, hours)]
-    producer = signed.producer
     for a in amendments:
         if a.days_per_week is not None or a.hours_per_day is not None:
             days = a.days_per_week if a.days_per_week is not None else days
             hours = a.hours_per_day if a.hours_per_day is not None else hours
             terms.append((a.day, days, hours))
-        if a.producer is not None:
-            producer = a.producer
 
     # The signed organiser holds until the first transfer, even one dated before the start.
     organizers = [(0, signed.organizer)] + [(t.day, t.to_organizer)
@@ -122,6 +119,6 @@ def contract_as_of(state: ClientState, contract_id: str, as_of: int) -> Contract
 
     return Contract(
         contract_id=contract_id, signed=signed, start=signed.day, last_day=last_day,
-        end_reason=reason, producer=producer, terms=terms,
-        organizers=organizers, suspended=suspended,
+        end_reason=reason, producer=_latest_set(signed.producer, amendments, "producer"),
+        terms=terms, organizers=organizers, suspended=suspended,
     )

@@ -202,7 +202,7 @@ class Model:
             if s["service"] == "KTT":
                 kind = s["producer"]["kind"]  # the producer as of A: SPEC.md 2's rule
                 for a in self.amendments(k):
-                    kind = a["payload"].get("producer", {"kind": kind})["kind"]
+                    kind = (a["payload"].get("producer") or {"kind": kind})["kind"]
                 if kind == "company":
                     out.append((k, "KTT_FROM_COMPANY", start))
                 dpw, hpd = s.get("days_per_week"), s.get("hours_per_day")
@@ -289,7 +289,10 @@ def client_story(draw: st.DrawFn) -> tuple[list[dict[str, Any]], date | None]:
                                  days=draw(st.none() | st.integers(3, 5)),
                                  hours=draw(st.none() | st.integers(3, 6)), **kw())
                        if draw(st.booleans()) else
-                       h.amended(k, on(), days=draw(st.integers(3, 5)), **kw()))
+                       h.amended(k, on(), days=draw(st.integers(3, 5)), **kw())
+                       if draw(st.booleans()) else  # a producer, to or from a company
+                       h.amended(k, on(), new_producer=h.producer(draw(st.sampled_from(
+                           ("municipal", "third_sector", "company"))), "P-2"), **kw()))
         for _ in range(draw(st.integers(0, 3))):
             evs.append((h.suspended if draw(st.booleans()) else h.resumed)(k, on(), **kw()))
         for _ in range(draw(st.integers(0, 2))):

@@ -47,16 +47,20 @@ def test_a_fifo_as_the_handoffs_file_names_where_it_was_given(
     _usage_error(done, "replay", "--handoffs" if by_flag else "JATKUMO_HANDOFFS", "FIFO")
 
 
-@pytest.mark.parametrize("command", ["replay", "run"])
+@pytest.mark.parametrize("command", ["replay", "run", "serve"])
 def test_an_empty_handoffs_flag_is_a_usage_error(tmp_path: Path, events: Path, command: str
                                                  ) -> None:
-    """`--handoffs ""` ran the default handoff (replay), or started the pipeline without the
-    file (run), instead of saying that a path is missing; no file is written, nothing starts
-    (run refuses before it looks for a broker)."""
+    """`--handoffs ""` ran the default handoff (replay), started the pipeline without the file
+    (run) or labelled the pages by JATKUMO_HANDOFFS or the default (serve), instead of saying
+    that a path is missing; no file is written, nothing starts (run refuses before it looks
+    for a broker, serve before it opens the file)."""
     db = tmp_path / "x.duckdb"
-    args = ((str(events), "--db", str(db)) if command == "replay"
-            else ("--db", str(db), "--bootstrap", "127.0.0.1:1"))
-    done = cli(command, *args, "--handoffs", "")
+    users = tmp_path / "users.toml"
+    users.write_text('[users.m]\nrole = "manager"\npassword = "x"\n')
+    args = {"replay": (str(events), "--db", str(db)),
+            "run": ("--db", str(db), "--bootstrap", "127.0.0.1:1"),
+            "serve": ("--db", str(db), "--port", "1")}[command]
+    done = cli(command, *args, "--handoffs", "", JATKUMO_USERS=str(users))
     _usage_error(done, command, "--handoffs is empty")
     assert not db.exists()
 
