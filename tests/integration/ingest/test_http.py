@@ -260,3 +260,29 @@ def test_serve_ingest_refuses_a_file_replay_wrote_and_leaves_it_as_it_was(
     assert "no event log" in done.stderr and "new file" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert read_relations(db) == before
+
+
+def test_attacks_on_the_byte_order_mark_and_the_encoding_read_as_replay_reads(
+        server: tuple[Server, str], tmp_path: Path) -> None:
+    """Hostile variants of the two mends: two marks (replay reads past one, the second makes
+    the line a dead letter: so here), a mark and nothing else (no event: 400), and a bad
+    gzip body to sign-in from another site (refused as cross-site first, 403, no 500)."""
+    s, token = server
+    raw = _as_source(next(r for r in lines(2, seed=15) if r.startswith("{")))
+    bom = b"\xef\xbb\xbf"
+    status, got, _ = s.post(bom + bom + raw.encode() + b"\n", token, "application/x-ndjson")
+    assert status == 200 and got["dead_letter"] == 1 and got["accepted"] == 0, got
+    replayed = tmp_path / "two-marks.jsonl"
+    replayed.write_bytes(bom + bom + raw.encode() + b"\n")
+    assert cli("replay", str(replayed), "--db", str(tmp_path / "r.duckdb"),
+               "--quiet").returncode == 0
+    assert len(read_relations(tmp_path / "r.duckdb")["dead_letters"]) == 1
+    for content_type in ("application/x-ndjson", "application/json"):
+        status, got, _ = s.post(bom + b"\n \n", token, content_type)
+        assert status == 400 and "detail" in got, (content_type, got)
+    status, _text = _raw_post(s, "/login", b"\x1f\x8b broken", {
+        "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip",
+        "Origin": "https://evil.example"})
+    assert status == 403
+    assert s.get("/healthz")[0] == 200
+    assert "Traceback" not in s.log.read_text()
