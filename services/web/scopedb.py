@@ -32,6 +32,11 @@ from services.scope import Scope
 MUNIS = "(SELECT code FROM municipalities)"
 OWN = "(SELECT client_id FROM own_clients)"
 CONTRACT_OF_EVENT = "json_extract_string(payload, '$.contract_id')"
+# A contract is the pair (client, contract id) (SPEC.md 5's grain): two clients may carry one
+# contract id, so a row is kept only when its own client's contract of that id is in scope
+# (an id alone let another area's client's rows through when a client here had the same id).
+_HAS_CONTRACT = ("EXISTS (SELECT 1 FROM contracts k WHERE k.client_id = {row}.client_id "
+                 "AND k.contract_id = {contract})")
 
 
 def _copies(scope: Scope) -> list[tuple[str, str]]:
@@ -45,12 +50,12 @@ def _copies(scope: Scope) -> list[tuple[str, str]]:
         ("handoff_status", f"SELECT * FROM src.handoff_status WHERE municipality IN {MUNIS}"),
         ("referrals", f"SELECT * FROM src.referrals WHERE client_id IN {OWN}"),
         ("data_issues", f"SELECT * FROM src.data_issues WHERE client_id IN {OWN}"),
-        ("compliance_violations", "SELECT * FROM src.compliance_violations WHERE contract_id "
-         "IN (SELECT contract_id FROM contracts) OR (contract_id IS NULL AND client_id IN "
-         f"{OWN})"),
-        ("events", f"SELECT * FROM src.events WHERE client_id IN {OWN} AND "
-         f"({CONTRACT_OF_EVENT} IS NULL OR {CONTRACT_OF_EVENT} IN "
-         "(SELECT contract_id FROM contracts))"),
+        ("compliance_violations", "SELECT * FROM src.compliance_violations v WHERE "
+         f"{_HAS_CONTRACT.format(row='v', contract='v.contract_id')} OR "
+         f"(contract_id IS NULL AND client_id IN {OWN})"),
+        ("events", f"SELECT * FROM src.events e WHERE client_id IN {OWN} AND "
+         f"({CONTRACT_OF_EVENT} IS NULL OR "
+         f"{_HAS_CONTRACT.format(row='e', contract=CONTRACT_OF_EVENT)})"),
         ("dead_letters", "SELECT * FROM src.dead_letters WHERE FALSE"),
         ("gaps_by_place", "SELECT * FROM src.gaps_by_place WHERE "
          + scope.literal_sql("internal_area", "municipality")),
