@@ -478,9 +478,12 @@ def seen_as_written(text: str) -> bool:
 
 # Characters that show nothing beyond Cc and Cf (Unicode's Default_Ignorable_Code_Point:
 # variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian selectors),
-# and the Braille blank, which renders as a space-less nothing in most fonts.
+# and the Braille blank, which renders as a space-less nothing in most fonts. And U+FFFD, the
+# replacement character: bytes that are not UTF-8 become one each when a dead letter's raw
+# text is made readable, and a reader reads the code around it (`131052\ufffd-308T`: kept
+# unmasked in dead letters, a hunt, 2026-12-06).
 _IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164"
-                        "\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+                        "\ufe00-\ufe0f\uffa0\ufffd\U000e0100-\U000e01ef]")
 # Categories dropped from what a reader is taken to see: controls and format characters
 # (show nothing), unassigned code points (Unicode asks renderers to show the
 # default-ignorable ones among them as nothing: U+2065, U+FFF0-FFF8, U+E0080...), and

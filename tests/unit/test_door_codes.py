@@ -154,6 +154,20 @@ def test_a_dead_letter_masks_every_disguise_of_a_code() -> None:
     assert "131052" not in got.raw and "240399" not in got.raw
 
 
+@pytest.mark.parametrize("raw", [b"131052\xff-308T", b"1310\xff52-308T", b"131052-3\xff08T",
+                                 b"131052\xe2\x80-308T", b"131052\xa0-308T",
+                                 b"131052\xff\xfe\xfd-308T"])
+def test_a_code_around_bytes_that_are_not_utf8_is_masked_in_the_dead_letter(raw: bytes) -> None:
+    """Each byte that is not UTF-8 reads as U+FFFD in a dead letter's text, and a reader
+    reads the code around it (a hunt, 2026-12-06: kept readable on replay and the ingest;
+    a Windows-1252 export's no-break space is one such byte)."""
+    line = (b'{"event_id": "e1", "event_type": "attendance.recorded", "schema_version": 1, '
+            b'"payload": {"contract_id": "' + raw + b'"}}')
+    got = admit(line, "f:1", KEY)
+    assert isinstance(got, DeadLetter)
+    assert MASK in got.raw and "308" not in got.raw and "131052" not in got.raw, got.raw
+
+
 def test_lower_case_hex_is_no_code_however_it_falls() -> None:
     """A pseudonym's or a hash's run of lower-case hex digits, and a lower-case UUID, hold a
     lower-case code's shape by chance: 3.8 % of random pseudonyms. None is refused, and the
