@@ -14,12 +14,28 @@ from typing import Any, TextIO
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # What may come before a trigger and still leave a formula to a spreadsheet that skips it:
-# spaces (Unicode's too, and the zero-width ones and a byte order mark) and controls other
-# than the triggers' own tab, CR and LF
-# (attack, 2026-12-05: ` =1` and `<NUL>=1` were written as they were)
-LEADING = (" \u00a0\u0085\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-           "\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
-           + "".join(chr(c) for c in (*range(0x20), 0x7f) if chr(c) not in "\t\r\n"))
+# every character that shows nothing or shows as a blank: spaces and separators (Unicode's
+# Zs, Zl, Zp), format characters (Cf: zero-width spaces, direction marks, the soft hyphen, a
+# byte order mark, invisible operators, tags), controls other than the triggers' own tab, CR
+# and LF, and the other default-ignorable ones (the combining grapheme joiner, Hangul fillers,
+# Mongolian and variation selectors, the Braille blank).
+# (attack, 2026-12-05: ` =1` and `<NUL>=1` were written as they were; a hunt, 2026-12-06: a
+# left-to-right mark, a soft hyphen or a Hangul filler before `=` too)
+_SHOW_NOTHING = ("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0"
+                 + "".join(map(chr, range(0x180b, 0x1810)))
+                 + "".join(map(chr, range(0xfe00, 0xfe10)))
+                 + "".join(map(chr, range(0xe0100, 0xe01f0))))
+# Zs, Zl, Zp, Cf and the controls but tab, CR and LF, as ranges of code points (Unicode 14, as
+# Python 3.11's unicodedata; tests/unit/test_summary_csv_hostile.py checks it against it):
+# written out, as a scan of every code point at import cost half a second of each command
+_BLANK_RANGES = ((0x00, 0x08), (0x0b, 0x0c), (0x0e, 0x20), (0x7f, 0xa0), (0xad, 0xad),
+                 (0x600, 0x605), (0x61c, 0x61c), (0x6dd, 0x6dd), (0x70f, 0x70f), (0x890, 0x891),
+                 (0x8e2, 0x8e2), (0x1680, 0x1680), (0x180e, 0x180e), (0x2000, 0x200f),
+                 (0x2028, 0x202f), (0x205f, 0x2064), (0x2066, 0x206f), (0x3000, 0x3000),
+                 (0xfeff, 0xfeff), (0xfff9, 0xfffb), (0x110bd, 0x110bd), (0x110cd, 0x110cd),
+                 (0x13430, 0x13438), (0x1bca0, 0x1bca3), (0x1d173, 0x1d17a),
+                 (0xe0001, 0xe0001), (0xe0020, 0xe007f))
+LEADING = "".join(chr(c) for lo, hi in _BLANK_RANGES for c in range(lo, hi + 1)) + _SHOW_NOTHING
 _LEADING_SET = frozenset(LEADING)
 
 

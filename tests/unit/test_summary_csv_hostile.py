@@ -130,3 +130,33 @@ def test_no_cell_of_a_csv_starts_with_a_trigger_however_it_is_split(delimiter: s
             for cell in _split_any_way(piece):
                 cell = cell.lstrip('"')
                 assert not cell.startswith(TRIGGERS) or cell == "-3", (line, cell)
+
+
+def test_leading_blanks_are_every_character_that_shows_nothing() -> None:
+    """The written-out ranges are every Zs, Zl, Zp, Cf and control but tab, CR, LF of this
+    Python's Unicode, so no invisible character before `=` leaves a formula (a hunt,
+    2026-12-06: a left-to-right mark, a soft hyphen, a Hangul filler did)."""
+    import unicodedata
+
+    from services.csvsafe import LEADING, formula
+
+    expected = {chr(c) for c in range(0x110000)
+                if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cf")
+                or (unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\t\r\n")}
+    assert expected <= set(LEADING)
+    for c in "\u200e\u200f\u061c\u00ad\u2061\u034f\u3164\u2800\ufeff\U000e0041":
+        assert formula(f"{c}=1+1") and neutral(f"{c}{c}=1+1").startswith("'"), hex(ord(c))
+    assert not formula("a=1") and not formula("\u00e4=1")
+
+
+def test_the_exports_arrow_path_neutralises_what_neutral_does() -> None:
+    """services/web/export.py computes neutral() with Arrow over whole columns (gaps.csv): the
+    same cells get the quote, invisible leaders included."""
+    import pyarrow as pa
+
+    from services.web.export import _text_cells
+
+    cells = [f"{c}=1+1" for c in "\u200e\u200f\u061c\u00ad\u2061\u034f\u3164\u2800\ufeff "]
+    cells += ["\U000e0041@x", "a=1", "\u00e4+1"]
+    got = _text_cells(pa.array(cells), ";").to_pylist()
+    assert got == [neutral(c) for c in cells]
