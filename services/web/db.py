@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from analytics.store import connect as open_store
 from services.scope import Scope, current
+from services.web.logtext import KnownClients
 from services.web.scopedb import ScopedFiles
 from services.web.views import add_missing_views
 
@@ -162,6 +163,7 @@ class Refs:
         # client id -> reference for the clients of the latest table of the whole area (the
         # reference of an id does not depend on the scope or the data's version)
         self._known: dict[str, str] = {}
+        self._every: tuple[object, KnownClients] | None = None
 
     def of(self, client_id: str) -> str:
         known = self._known.get(client_id)  # the reference table's clients, looked up
@@ -193,15 +195,18 @@ class Refs:
         table = await asyncio.to_thread(self.table_sync)
         return table.get(ref.strip())
 
-    async def known_ids(self, candidates: Sequence[str]) -> dict[str, str]:
-        """client id -> reference for those candidates that are client ids, for hiding ids
-        typed into SQL before it is logged (a lookup of a few, not the whole table)."""
-        if not candidates:
-            return {}
-        _, rows = await self.reader.rows(  # any client's id is hidden from the log
-            "SELECT client_id FROM clients WHERE client_id IN (SELECT unnest(?))",
-            [list(candidates)], whole=True)
-        return {r[0]: self.of(r[0]) for r in rows}
+    def _every_client(self) -> KnownClients:
+        """Every client of the whole area with its reference, for this version of the data
+        (kept: the ids typed into any text a user writes are looked up in it; any client's
+        id is hidden from the log, whoever typed it)."""
+        stamp = self.stamp()
+        if self._every is None or self._every[0] != stamp:
+            _, rows = self.reader.rows_sync("SELECT client_id FROM clients", whole=True)
+            self._every = (stamp, KnownClients.of({r[0]: self.of(r[0]) for r in rows}))
+        return self._every[1]
+
+    async def known_clients(self) -> KnownClients:
+        return await asyncio.to_thread(self._every_client)
 
     async def warm(self) -> None:
         """Build the reference table ahead of the first timeline (about 0.5 s for the

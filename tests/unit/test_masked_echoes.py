@@ -118,7 +118,8 @@ def test_the_access_log_masks_codes_in_the_path(tmp_path: Path,
     db = tmp_path / "gaps.duckdb"
     app = build_app(db, WebSettings(secret=b"masked-echoes"), {}, file_connector(db))
     paths = ["/050395-912K", "/timeline/x131052-308T", "/010105A9070/more",
-             "/050395%2D912K"]  # escaped in the address, decoded in request.path
+             "/050395%2D912K",  # escaped in the address, decoded in request.path
+             "/static/x131052-308T.css", "/timeline/sim-000045", "/alerts/" + "a" * 20]
 
     async def go() -> list[int]:
         server = TestServer(app)  # it takes the runner's options here, not when made
@@ -135,10 +136,16 @@ def test_the_access_log_masks_codes_in_the_path(tmp_path: Path,
     statuses = run_apart(go)
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert len(lines) == len(paths), lines
-    # the format is kept: method, path, status, time
-    assert lines[0].startswith(f"GET /{MASK} {statuses[0]} ") and lines[0].endswith("ms")
-    assert any(line.startswith(f"GET /timeline/x{MASK} ") for line in lines), lines
+    # the format is kept: method, path, status, time; a path that is no page's is not
+    # printed (a client id typed into one was: a hunt, 2026-12-06), a page's value is its
+    # route's name, a static file's path is masked
+    assert lines[0].startswith(f"GET [no such page] {statuses[0]} ")
+    assert lines[0].endswith("ms")
+    none = "[no such page]"
+    assert [line.split(" ", 1)[1].rsplit(" ", 2)[0] for line in lines] == [
+        none, none, none, none, f"/static/x{MASK}.css", none, "/alerts/{ref}"], lines
     assert_masked("\n".join(lines))
+    assert "sim-000045" not in "\n".join(lines)
 
 
 # 3. the command line's errors

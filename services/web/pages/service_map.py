@@ -17,7 +17,7 @@ picks one or all. A click (or Enter on the focused link) on a
 municipality sets the focus (services/web/focus.py) that narrows the other pages."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -194,7 +194,10 @@ async def set_focus(request: web.Request) -> web.StreamResponse:
 async def clear_focus(request: web.Request) -> web.StreamResponse:
     """Back to the page the chip was on, without a `focus` parameter of its own."""
     back = urlsplit(back_to(request))
-    query = urlencode([(k, v) for k, v in request.rel_url.with_query(back.query).query.items()
+    # the page's query as it was sent (parsed, then written again: read as text by
+    # with_query it was encoded twice, Etel%C3%A4inen came back as Etel%25C3%25A4inen and the
+    # page lost its filter: a hunt, 2026-12-06)
+    query = urlencode([(k, v) for k, v in parse_qsl(back.query, keep_blank_values=True)
                        if k != "focus"])
     response = web.HTTPSeeOther(back.path + (f"?{query}" if query else ""))
     response.del_cookie(focus.COOKIE, path="/")

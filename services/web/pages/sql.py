@@ -97,17 +97,18 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
     values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_names()}
     limit = None if as_csv else c.settings.sql_row_limit
     try:
-        # A user with a scope sees their own lines of the access log only (others' lines
-        # name other areas' filters and references); a scoped admin the lines the access
-        # log page shows them (services/web/pages/access.py).
+        # The access log is the admins' (README): an admin reads in SQL the lines the
+        # access log page shows them (all, or those of the users within their scope:
+        # services/web/pages/access.py); anyone else their own lines only, whatever their
+        # scope (a whole-area analyst read every user's lines: a hunt, 2026-12-06).
         own: str
         params: list[Any]
-        if s.scope.whole:
-            own, params = "TRUE", []
-        elif "access_log" in PERMISSIONS[s.role]:
-            own, params = await access.within(request, s.scope)
-        else:
+        if "access_log" not in PERMISSIONS[s.role]:
             own, params = "user_name = ?", [s.user]
+        elif s.scope.whole:
+            own, params = "TRUE", []
+        else:
+            own, params = await access.within(request, s.scope)
         got = await c.analyst_sql().run(
             s.user, text, limit,
             lambda: c.store.arrow(f"SELECT {access.COLUMNS} FROM access_log WHERE {own}",

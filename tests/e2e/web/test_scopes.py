@@ -29,6 +29,7 @@ USERS = {
     "kaisa": ("caseworker", 'areas = ["Oulunkaari"]'),
     "rauno": ("caseworker", 'municipalities = ["678"]'),
     "olli": ("analyst", 'areas = ["Lakeus"]'),
+    "anja": ("analyst", ""),
     "root": ("admin", ""),
     "aila": ("admin", 'areas = ["Lakeus"]'),
     "arvo": ("admin", 'areas = ["Rannikko"]'),
@@ -407,3 +408,42 @@ def test_a_note_on_an_alert_keeps_no_identity_code_and_no_client_id(
     kept = b"".join(p.read_bytes() for p in db.parent.iterdir()
                     if p.name.startswith(web_file.name))
     assert b"010203" not in kept and client.encode() not in kept
+
+
+def test_typed_ids_codes_and_filters_are_kept_as_the_log_keeps_them(
+        scoped: tuple[str, Path]) -> None:
+    """A hunt (2026-12-06): the access log is the admins' (README), but a whole-area analyst
+    read every user's lines in SQL; a client id glued to '.' or a case ending (`:lle`) in a
+    note or a query, and every id after the 500th, were kept as typed; a code with the '+'
+    century sign in a filter was logged readable; removing the focus chip encoded the page's
+    filters twice."""
+    url, db = scoped
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT client_id FROM clients ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    assert len(ids) >= 300
+    root = signed(url, "root")
+    ref = re.search(r'href="/alerts/([0-9a-f]{20})"',  # type: ignore[union-attr]
+                    root.get("/alerts").body).group(1)
+    note = f"Soitettu {ids[0]}. Myös {ids[1]}:lle"
+    assert root.post(f"/alerts/{ref}/ack", {"_csrf": root.csrf, "comment": note}).status == 303
+    page = root.get(f"/alerts/{ref}").body
+    assert ids[0] not in page and ids[1] not in page and "Soitettu ref:" in page
+    # 600 other words first: only the first 500 distinct words were looked up
+    listed = ",".join([f"'aaa-{i:04d}'" for i in range(600)] + [f"'{i}'" for i in ids])
+    anja = signed(url, "anja")
+    assert anja.sql(f"SELECT count(*) FROM clients WHERE client_id IN ({listed})").status == 200
+    anja.get("/gaps?producer=131052+308T")
+    log = root.get("/access-log").body
+    assert not [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", log)]
+    assert "308T" not in log
+    # the whole area's analyst reads their own lines of the access log, not the others'
+    got = sql(anja, "SELECT DISTINCT user_name FROM access_log")
+    assert cells(got) == ["anja"]
+    # the focus chip's removal goes back to the page with its filters as they were
+    back = f"{url}/gaps?area=Etel%C3%A4inen&gap_type=SERVICE_BREAK&focus=564"
+    got = root.get("/focus/clear", headers={"Referer": back})
+    assert got.status == 303
+    assert got.headers["Location"] == "/gaps?area=Etel%C3%A4inen&gap_type=SERVICE_BREAK"
