@@ -96,6 +96,8 @@ def write_events(plan: Plan, out: BinaryIO, key: bytes | None) -> ImportReport:
         except ValueError as e:
             report.bad.append((line, mask_codes(str(e))))
             continue
+        if key is not None:  # (without one the door refuses a code: no id is written)
+            events = [build.keyed(e, key) for e in events]
         taken = [admit(orjson.dumps(e), f"{plan.path}:{line}", key) for e in events]
         refused = [t for t in taken if isinstance(t, DeadLetter)]
         if refused:
