@@ -32,7 +32,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from services.scope import Scope, current
 from services.web.sqlguard import Refused, reason
@@ -118,7 +119,33 @@ def one_statement(sql: str) -> str:
         raise Refused("a PIVOT statement creates types first; write SELECT * FROM (PIVOT …)")
     if kind not in READING:
         raise Refused(reason(sql) or f"only queries that read run here, not {kind}")
+    if not reads(statements[0]):
+        raise Refused("EXPLAIN runs here only for a query that reads (EXPLAIN SELECT …)")
     return str(statements[0].query)
+
+
+# EXPLAIN, then ANALYZE or options in parentheses: what it explains follows
+_EXPLAIN_HEAD = re.compile(r"\s*EXPLAIN\s+(?:ANALY[SZ]E\b\s*|\([^()'\"]*\)\s*)?", re.I)
+
+
+def reads(statement: Any) -> bool:
+    """Whether a statement DuckDB's parser made only reads: a SELECT, or an EXPLAIN of one.
+    EXPLAIN ANALYZE runs what it explains: of a CREATE TEMP TABLE, a SET VARIABLE, an INSTALL
+    (the network), a CHECKPOINT, it did them (a hunt, 2026-12-06)."""
+    kind = statement.type.name
+    if kind == "SELECT":
+        return True
+    if kind != "EXPLAIN":
+        return False
+    text = str(statement.query)
+    head = _EXPLAIN_HEAD.match(text)
+    if head is None:
+        return False
+    try:
+        inner = duckdb.extract_statements(text[head.end():])
+    except duckdb.Error:
+        return False
+    return len(inner) == 1 and inner[0].type.name == "SELECT"
 
 
 def short(e: BaseException) -> str:
@@ -153,20 +180,33 @@ class SqlRunner:
             self._slots = asyncio.Semaphore(self.settings.sql_processes)
         return self._slots
 
-    async def run(self, user: str, sql: str, limit: int | None,
-                  access_log: Callable[[], pa.Table] | None = None,
-                  scope: Scope | None = None) -> Result:
-        """`scope` defaults to the current request's (services/scope.py)."""
-        statement = one_statement(sql)
-        scope = scope or current()
-        s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
-        if self._running[user] >= s.sql_per_user:
+    @contextlib.contextmanager
+    def turn(self, user: str) -> Iterator[None]:
+        """One of the user's queries at a time (sql_per_user), for as long as this lasts: a
+        page holds it until the answer, a download made of it included, has gone."""
+        wait = math.ceil(self.settings.sql_timeout_seconds)
+        if self._running[user] >= self.settings.sql_per_user:
             n = self._running[user]
             raise Busy(f"you have {'a query' if n == 1 else f'{n} queries'} running: wait "
                        f"until it is done (at most {wait} s)", wait)
         self._running[user] += 1
         try:
+            yield
+        finally:
+            self._running[user] -= 1
+            if not self._running[user]:
+                del self._running[user]
+
+    async def run(self, user: str, sql: str, limit: int | None,
+                  access_log: Callable[[], pa.Table] | None = None,
+                  scope: Scope | None = None, turn_held: bool = False) -> Result:
+        """`scope` defaults to the current request's (services/scope.py); `turn_held`: the
+        caller holds the user's turn already."""
+        statement = one_statement(sql)
+        scope = scope or current()
+        with contextlib.nullcontext() if turn_held else self.turn(user):
             slots = self._slot()
+            s, wait = self.settings, math.ceil(self.settings.sql_timeout_seconds)
             try:
                 # Waiting for a free process is not the query's time; a bounded wait.
                 await asyncio.wait_for(slots.acquire(), s.sql_timeout_seconds)
@@ -174,15 +214,14 @@ class SqlRunner:
                 raise Busy("other analysts' queries are running: try again in a moment",
                            wait) from None
             try:
-                table = access_log() if access_log and "access_log" in sql.lower() else None
+                # the access log's lines are read off the event loop (2 million of them held
+                # every page for 8.7 s: a hunt, 2026-12-06)
+                table = (await asyncio.to_thread(access_log)
+                         if access_log and "access_log" in sql.lower() else None)
                 db = await self._file(scope)
                 return await self._child(statement, limit, table, db)
             finally:
                 slots.release()
-        finally:
-            self._running[user] -= 1
-            if not self._running[user]:
-                del self._running[user]
 
     async def _file(self, scope: Scope) -> Path:
         """The file the query reads: the main file for the whole area, else the scope's own
@@ -391,7 +430,7 @@ def _open(header: dict[str, Any]) -> duckdb.DuckDBPyConnection:
 def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
            ) -> tuple[pa.Table, bool]:
     statements = duckdb.extract_statements(sql)  # checked again, here where it runs
-    if len(statements) != 1 or statements[0].type.name not in READING:
+    if len(statements) != 1 or not reads(statements[0]):
         raise Refused("only one statement that reads runs here")
     rel = con.sql(sql)
     if rel is None:
@@ -407,9 +446,44 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
             break
         if rows * width > most:
             raise TooMany(f"the answer is over {most:,} cells: select fewer columns or rows")
-    table = pa.Table.from_batches(batches, schema=reader.schema)
+    table = in_python_range(pa.Table.from_batches(batches, schema=reader.schema))
     cut = limit is not None and table.num_rows > limit
     return (table.slice(0, limit) if cut else table), cut
+
+
+# The days and microseconds of 0001-01-01 and 9999-12-31 (the end of its last day): what
+# Python's date and datetime hold
+_DAYS = (-719_162, 2_932_896)
+_MICROS = (-62_135_596_800_000_000, 253_402_300_799_999_999)
+_PER_MICRO = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1 / 1_000}
+
+
+def in_python_range(table: pa.Table) -> pa.Table:
+    """The answer with each date or timestamp column that holds a day Python has no date for
+    (DuckDB's infinity, a year 0 or 294247) as text: 'infinity', '-infinity', or Arrow's
+    text of the day. Such a value crashed the page and every download with an
+    OverflowError (a hunt, 2026-12-06: `SELECT 'infinity'::DATE`)."""
+    for i, column in enumerate(table.columns):
+        kind = column.type
+        if pa.types.is_date32(kind):
+            lo, hi, ends = _DAYS[0], _DAYS[1], (2_147_483_647, -2_147_483_647)
+            raw = column.cast(pa.int32())
+        elif pa.types.is_timestamp(kind):
+            per = _PER_MICRO[kind.unit]
+            lo, hi = int(_MICROS[0] / per), int(_MICROS[1] / per)
+            ends = (2 ** 63 - 1, -(2 ** 63 - 1))
+            raw = column.cast(pa.int64())
+        else:
+            continue
+        low, high = pc.min_max(raw).values()
+        if low.as_py() is None or (low.as_py() >= lo and high.as_py() <= hi):
+            continue
+        texts = [None if v is None else "infinity" if v == ends[0] else "-infinity"
+                 if v == ends[1] else str(t)
+                 for v, t in zip(raw.to_pylist(), column.cast(pa.string()).to_pylist(),
+                                 strict=True)]
+        table = table.set_column(i, table.schema.field(i).name, pa.array(texts, pa.string()))
+    return table
 
 
 def main() -> int:

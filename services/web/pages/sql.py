@@ -15,7 +15,7 @@ from services.web.app import ctx, lang_of, needs, posted, redacted, render, sess
 from services.web.auth import PERMISSIONS
 from services.web.pages import access
 from services.web.sqlguard import Refused
-from services.web.sqlproc import Busy, QueryError, TimedOut
+from services.web.sqlproc import Busy, QueryError, SqlRunner, TimedOut
 from services.web.webstore import ACCESS_LOG_DOC
 
 # A refusal's reason (services/web/sqlguard.py, also raised in the query's own process, so it
@@ -92,9 +92,32 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
     c, s = ctx(request), session(request)
     form = await posted(request)
     text, fmt = str(form.get("query", "")), str(form.get("format", "table"))
-    as_csv = fmt in export.FORMATS  # a download: the people's CSV, plain CSV or XLSX
     logged = await redacted(request, text)
     values: dict[str, Any] = {"page": "sql", "query": text, "docs": relation_names()}
+    runner = c.analyst_sql()
+    try:
+        # the user's query is theirs until its answer has gone, a download's making included
+        # (made after the query's process had answered, three downloads of one analyst ran
+        # at once: a hunt, 2026-12-06)
+        with runner.turn(s.user):
+            return await answer(request, runner, text, fmt, logged, values)
+    except Busy as e:
+        return busy(request, logged, values, e)
+
+
+def busy(request: web.Request, logged: str, values: dict[str, Any], e: Busy
+         ) -> web.StreamResponse:
+    c, s = ctx(request), session(request)
+    c.store.log(s.user, s.role, "query", "sql", logged, outcome="busy")
+    response = render(request, "sql.html", status=429, error="sql_busy", **values)
+    response.headers["Retry-After"] = str(e.retry_after)
+    return response
+
+
+async def answer(request: web.Request, runner: SqlRunner, text: str, fmt: str, logged: str,
+                 values: dict[str, Any]) -> web.StreamResponse:
+    c, s = ctx(request), session(request)
+    as_csv = fmt in export.FORMATS  # a download: the people's CSV, plain CSV or XLSX
     limit = None if as_csv else c.settings.sql_row_limit
     try:
         # The access log is the admins' (README): an admin reads in SQL the lines the
@@ -109,20 +132,17 @@ async def sql_run(request: web.Request) -> web.StreamResponse:
             own, params = "TRUE", []
         else:
             own, params = await access.within(request, s.scope)
-        got = await c.analyst_sql().run(
+        got = await runner.run(
             s.user, text, limit,
             lambda: c.store.arrow(f"SELECT {access.COLUMNS} FROM access_log WHERE {own}",
-                                  params), s.scope)
+                                  params), s.scope, turn_held=True)
     except Refused as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="refused")
         key, detail = reason(str(e))
         return render(request, "sql.html", status=400, refused=key, refused_detail=detail,
                       **values)
     except Busy as e:
-        c.store.log(s.user, s.role, "query", "sql", logged, outcome="busy")
-        response = render(request, "sql.html", status=429, error="sql_busy", **values)
-        response.headers["Retry-After"] = str(e.retry_after)
-        return response
+        return busy(request, logged, values, e)
     except TimedOut:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="timeout")
         return render(request, "sql.html", status=400, error="sql_timeout",

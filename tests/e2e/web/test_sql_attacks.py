@@ -109,6 +109,10 @@ def test_drop_and_writes_change_nothing(attacked: str) -> None:
     "ATTACH '/tmp/jatkumo-attack.duckdb' AS x", BYPASS.format("ATTACH ':memory:' AS x"),
     "INSTALL httpfs", "LOAD httpfs", "CALL pragma_version()", "PIVOT events ON event_type",
     "BEGIN", "CHECKPOINT",
+    # EXPLAIN ANALYZE runs what it explains (a hunt, 2026-12-06: each of these ran)
+    "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1", "EXPLAIN ANALYZE SET VARIABLE x = 1",
+    "EXPLAIN ANALYZE INSTALL httpfs", "EXPLAIN ANALYZE CHECKPOINT", "EXPLAIN ANALYZE BEGIN",
+    "EXPLAIN (ANALYZE) CREATE TEMP VIEW v AS SELECT 1", "EXPLAIN /* x */ ANALYZE VACUUM",
 ])
 def test_settings_attach_and_extensions_are_out_of_reach(attacked: str, query: str) -> None:
     assert analyst(attacked).sql(query).status == 400
@@ -224,3 +228,26 @@ def _running_queries() -> list[tuple[int, int]]:
             # the fields after the command's name: the 19th of stat is the nice value
             found.append((int(d.name), int(stat.rsplit(")", 1)[1].split()[16])))
     return found
+
+
+def test_explain_of_a_query_that_reads_still_runs(attacked: str) -> None:
+    c = analyst(attacked)
+    for query in ("EXPLAIN SELECT 1", "EXPLAIN ANALYZE SELECT count(*) FROM events",
+                  "explain analyse with a as (select 1 as x) select * from a"):
+        assert c.sql(query).status == 200, query
+
+
+def test_days_python_has_no_date_for_are_shown_as_text(attacked: str) -> None:
+    """DuckDB's infinity, a year 0 or a year 294247 made the page and every download a 500
+    (an OverflowError turning the answer into Python values: a hunt, 2026-12-06)."""
+    c = analyst(attacked)
+    query = ("SELECT 'infinity'::DATE AS a, '-infinity'::TIMESTAMP AS b, "
+             "'infinity'::TIMESTAMPTZ AS c, DATE '0001-01-01' - 1 AS d, "
+             "TIMESTAMP '294247-01-01 00:00:00' AS e, DATE '2024-05-06' AS f")
+    page = c.sql(query)
+    assert page.status == 200 and ">infinity<" in page.body and ">-infinity<" in page.body
+    for fmt in ("csv", "csv-plain", "xlsx"):
+        got = c.sql(query, fmt=fmt)
+        assert got.status == 200, (fmt, got.status)
+    plain = c.sql(query, fmt="csv-plain").body
+    assert "infinity,'-infinity,infinity,0000-12-31" in plain and "2024-05-06" in plain
