@@ -57,6 +57,13 @@ def check_paths(events: Path, db: Path) -> None:
         raise UsageError(f"--db {db} exists and is not a DuckDB file that can be read, and "
                          "a replay would replace it; give the path of a new file or of a "
                          "DuckDB file, e.g. --db gaps.duckdb")
+    foreign = _not_replays(db)
+    if foreign:
+        raise UsageError(
+            f"--db {db} holds {', '.join(foreign)}, which replay does not write and would "
+            "delete: " + ("it is the event log of serve --ingest, the only copy of the "
+                          "events it took; " if "event_log" in foreign else "")
+            + "give a new file, e.g. --db gaps.duckdb")
     folder = db.parent
     if not folder.is_dir():
         raise UsageError(f"the folder of --db {db} does not exist (or is not a folder); "
@@ -91,6 +98,28 @@ def _replaceable(db: Path) -> bool:
     if st.st_size == 0:
         return True
     return duckdb_header(db)
+
+
+def _not_replays(db: Path) -> list[str]:
+    """The tables of an existing DuckDB file at `db` that no replay writes: a replay replaces
+    the whole file, and the HTTP ingest's `event_log` (the events it took, kept nowhere
+    else), the sink's offsets or anyone's own tables went with it without a word (a hunt,
+    2026-12-06). A file that cannot be opened now (a writer holds it) is left to the
+    replay's own errors."""
+    if not db.is_file() or db.stat().st_size == 0:
+        return []
+    import duckdb
+
+    from analytics.relations import TABLES, VIEWS
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            names = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                "ORDER BY 1").fetchall()]
+    except duckdb.Error:
+        return []
+    return [readable(n) for n in names if n not in {*TABLES, *VIEWS}]
 
 
 def duckdb_header(path: Path) -> bool:

@@ -626,3 +626,24 @@ def test_a_sink_started_with_no_broker_says_so_and_reads_nothing(tmp_path: Path)
     assert done.returncode == 1, done.stderr
     assert "no Kafka broker answers at 127.0.0.1:1" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and "sink: reading" not in done.stdout
+
+
+def test_replay_refuses_a_file_with_tables_it_does_not_write(tmp_path: Path) -> None:
+    """A replay replaces the whole file: onto the HTTP ingest's file it deleted `event_log`,
+    the only copy of the events the ingest took, and any other table, without a word (a
+    hunt, 2026-12-06). Such a file is refused (exit 2) and left as it was; a file replay
+    wrote is replaced as before."""
+    events = tmp_path / "e.jsonl"
+    events.write_text("", encoding="utf-8")
+    for table in ("event_log", "foo"):
+        db = tmp_path / f"{table}.duckdb"
+        with duckdb.connect(str(db)) as con:
+            con.execute(f"CREATE TABLE {table} (a INTEGER)")
+            con.execute(f"INSERT INTO {table} VALUES (1)")
+        got = cli("replay", str(events), "--db", str(db))
+        assert got.returncode == 2 and table in got.stderr and "new file" in got.stderr
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+    db = tmp_path / "gaps.duckdb"
+    for _ in range(2):
+        assert cli("replay", str(events), "--db", str(db)).returncode == 0
