@@ -50,6 +50,10 @@ def _not_relations(db: Path) -> str | None:
     started a server whose every alert round logged a traceback)."""
     import duckdb
 
+    from services.replay_files import duckdb_header
+
+    if db.is_file() and not duckdb_header(db):  # by its first bytes: DuckDB's own error for
+        return "not a DuckDB file"  # an events file read as a writer's lock (a hunt)
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as e:

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schemas.errors import UsageError
+from schemas.errors import ConfigError, UsageError
+from services.config import read_small
 
 PREFIX = "jtk_"
 NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -43,12 +44,20 @@ class TokenStore:
     def all(self) -> list[Token]:
         if not self.path.exists():
             return []
+        help_text = "restore it or remove it and add the tokens again"
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            # as a settings file is read: bounded, and never a FIFO (/dev/zero as --tokens
+            # filled the memory, a FIFO hung `token list`: a hunt, 2026-12-06)
+            data = read_small(str(self.path), f"the token file {self.path}",
+                              help_text=help_text)
+        except ConfigError as e:
+            raise UsageError(str(e)) from None
+        try:
+            doc = json.loads(data.decode("utf-8"))
             return [Token(**t) for t in doc["tokens"]]
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
-            raise UsageError(f"the token file {self.path} cannot be read ({e}); restore it or "
-                             "remove it and add the tokens again") from None
+        except (ValueError, KeyError, TypeError, RecursionError) as e:
+            raise UsageError(f"the token file {self.path} cannot be read ({e}); "
+                             f"{help_text}") from None
 
     def _save(self, tokens: list[Token]) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")

@@ -389,7 +389,9 @@ def test_an_address_not_of_this_machine_is_a_usage_error(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
     # a file that is not the relations (the users file by mistake) is refused at once: it
     # started a server whose every alert round logged a traceback
-    for wrong in (users, tmp_path / "empty.duckdb"):
+    # (and the events file: DuckDB's error for it read as a writer's lock, and the server
+    # started: a hunt, 2026-12-06)
+    for wrong in (users, tmp_path / "empty.duckdb", src):
         if wrong.suffix == ".duckdb":
             duckdb.connect(str(wrong)).close()
         done = cli("serve", "--db", str(wrong), "--port", "18777", JATKUMO_USERS=str(users))

@@ -441,3 +441,18 @@ def test_a_users_json_file_of_other_shapes_or_nested_deep_is_a_config_error(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[users.NAME\]"):
         load_users(str(path))
+
+
+def test_a_token_file_that_is_a_fifo_or_endless_is_a_usage_error(tmp_path: Path) -> None:
+    """`token list --tokens FIFO` hung for ever and `--tokens /dev/zero` filled the memory (a
+    hunt, 2026-12-06): the token file is read as a settings file is."""
+    import os
+
+    from schemas.errors import UsageError
+    from services.ingest.tokens import TokenStore
+
+    fifo = tmp_path / "tokens.fifo"
+    os.mkfifo(fifo)
+    for path, said in ((fifo, "FIFO"), (Path("/dev/zero"), "larger than")):
+        with pytest.raises(UsageError, match=said):
+            TokenStore(path).all()
