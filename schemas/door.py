@@ -60,7 +60,7 @@ MAX_LINE_BYTES = 64 * 1024
 # DEL, which JSON allows in a string, showed nothing inside a code and hid it from the scan
 # (attack, 2026-12-05: `200<DEL>306A980F` taken as an event, the code stored).
 _SHAPE = bytes(ord("0") if c in b"0123456789OoIl" else ord("s") if c in b"-+ABCDEFUVWXYabcdefuvwxy"
-               else ord("B") if c == ord("\\") or c >= 0x7f or c < 0x20
+               else ord("B") if c in b"\\%&" or c >= 0x7f or c < 0x20
                else ord("d") if c in b"./" else c if c in b'":' else ord(".")
                for c in range(256))
 _WHITESPACE = b" \t\r\n"
@@ -212,8 +212,8 @@ def seen_code(text: str) -> bool:
     code was not looked through, being ASCII (attack, 2026-12-05: `070205<NUL>A934J` taken,
     stored, and shown as a clean code on the SQL page, the browser dropping the NUL). So is
     text with a backslash: escapes written out as text are read (schemas.hetu.seen_forms)."""
-    return has_code(text) or ((not seen_as_written(text) or "\\" in text)
-                               and any(map(has_code, seen_forms(text))))
+    return has_code(text) or ((not seen_as_written(text) or "\\" in text or "%" in text
+                                or "&" in text) and any(map(has_code, seen_forms(text))))
 
 
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:

@@ -5,13 +5,16 @@ only place that understands the format; everything else sees `p:` pseudonyms or 
 """
 
 import bisect
+import contextlib
 import hashlib
 import hmac
+import html
 import json
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import unquote
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900,
@@ -290,8 +293,8 @@ def _mask_codes(text: str) -> str:
                 return again
             if backwards != unescaped:  # the controls kept for seen_forms written as JSON does
                 return backwards.translate(_TERMINAL_CONTROLS)
-    if _HIDDEN.search(masked) is None:  # printable ASCII: what is seen is what is there
-        return masked
+    if _HIDDEN.search(masked) is None and "%" not in masked and "&" not in masked:
+        return masked  # printable ASCII, no escape a system reads back: seen as it is
     masked = _masked_backwards(masked)
     # A code only the reader's eye puts together (a UTF-16 line's NULs between its letters,
     # a zero-width space or a soft hyphen inside it, full-width digits, a Unicode dash, a
@@ -323,7 +326,25 @@ def seen_forms(text: str) -> list[str]:
         unescaped = _ESCAPE.sub(_unescape_one, text)
         if unescaped != text:
             forms += [form for form in seen_forms(unescaped) if form not in forms]
+    for decoded in _decoded(text):  # each is shorter than `text`: the reading ends
+        forms += [form for form in seen_forms(decoded) if form not in forms]
     return forms
+
+
+def _decoded(text: str) -> list[str]:
+    """`text` as the systems it passed through would read it back, where that differs: its
+    URL escapes decoded (`050395%2D912K`), its HTML character references (`050395&#45;912K`),
+    and UTF-8 read as Windows-1252 read back (`050395â€“912K`, an en dash's bytes). Each was
+    taken as an event's value and stored readable (a hunt, 2026-12-06)."""
+    out = []
+    if "%" in text:
+        out.append(unquote(text, errors="replace"))
+    if "&" in text:
+        out.append(html.unescape(text))
+    if not text.isascii():
+        with contextlib.suppress(UnicodeError):
+            out.append(text.encode("cp1252").decode("utf-8"))
+    return [form for form in out if form != text]
 
 
 # A terminal (`jatkumo sql --csv`, a log read in a shell) runs escape sequences and backspaces

@@ -168,6 +168,34 @@ def test_a_code_around_bytes_that_are_not_utf8_is_masked_in_the_dead_letter(raw:
     assert MASK in got.raw and "308" not in got.raw and "131052" not in got.raw, got.raw
 
 
+@pytest.mark.parametrize("written", ["050395%2D912K", "050395%252D912K", "050395&#45;912K",
+                                     "050395&#x2d;912K", "050395&minus;912K",
+                                     "Asiakas 050395\u00e2\u20ac\u201c912K"])
+def test_a_code_as_a_system_would_read_it_back_is_refused_on_every_path(
+        tmp_path: Path, written: str) -> None:
+    """A URL escape, an HTML character reference, or UTF-8 read as Windows-1252 (an en dash
+    become three letters) around a code: a system that reads it back reads the code. Each was
+    taken as a valid event and stored readable (a hunt, 2026-12-06). Refused by the door and
+    by replay's fast path, and masked in the dead letter."""
+    base = signed("k1", "2023-01-02")
+    line = json.dumps({**base, "payload": {**base["payload"], "contract_id": written}},
+                      ensure_ascii=False)
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter), got
+    assert got.reason == "identity_code_in_payload.contract_id"
+    assert "912K" not in got.raw and MASK in got.raw
+    rel = replay_db(tmp_path, [line])
+    assert not rel["events"] and [r[1] for r in rel["dead_letters"]] == [
+        "identity_code_in_payload.contract_id"]
+
+
+def test_percent_and_ampersand_in_text_are_no_code() -> None:
+    base = signed("k1", "2023-01-02")
+    for text in ("100%", "a & b", "PAJA&CO 12.5%", "%2D", "&#45;"):
+        line = json.dumps({**base, "payload": {**base["payload"], "contract_id": text}})
+        assert not isinstance(admit(line.encode(), "f:1", KEY), DeadLetter), text
+
+
 def test_lower_case_hex_is_no_code_however_it_falls() -> None:
     """A pseudonym's or a hash's run of lower-case hex digits, and a lower-case UUID, hold a
     lower-case code's shape by chance: 3.8 % of random pseudonyms. None is refused, and the
