@@ -39,7 +39,10 @@ class KnownClients:
 
     @classmethod
     def of(cls, refs: Mapping[str, str]) -> "KnownClients":
-        return cls(refs, frozenset(_HEAD.match(i).group(0) for i in refs))  # type: ignore[union-attr]
+        """Looked up without case: `ILIKE 'SIM-000004'` names the client sim-000004 as well
+        (a hunt, 2026-12-06, found it kept as typed)."""
+        folded = {i.lower(): ref for i, ref in refs.items()}
+        return cls(folded, frozenset(_HEAD.match(i).group(0) for i in folded))  # type: ignore[union-attr]
 
 
 class KnownIds(Protocol):
@@ -50,6 +53,7 @@ def _swap_run(known: KnownClients, run: str) -> str:
     """`run` with each client id in it (the longest from each place, left to right, each
     beginning at the run's start or after a separator and ending at its end or before one)
     as its reference, and the rest's pseudonyms as [client]."""
+    low = run.lower()  # (ASCII: the same length, the same places)
     cuts = [i for i, c in enumerate(run) if c in SEPARATORS]
     ends = [*cuts, len(run)]
     out, at = [], 0
@@ -57,14 +61,14 @@ def _swap_run(known: KnownClients, run: str) -> str:
         if a < at:
             continue
         first = bisect.bisect_left(ends, a)
-        if run[a:ends[first]] not in known.heads:
+        if low[a:ends[first]] not in known.heads:
             continue
         found = None
         for b in ends[bisect.bisect_right(ends, a):bisect.bisect_right(ends, a + LONGEST_ID)]:
-            if run[a:b] in known.refs:
+            if low[a:b] in known.refs:
                 found = b  # the longest wins: keep going
         if found is not None:
-            out += [PSEUDONYM.sub("[client]", run[at:a]), f"ref:{known.refs[run[a:found]]}"]
+            out += [PSEUDONYM.sub("[client]", run[at:a]), f"ref:{known.refs[low[a:found]]}"]
             at = found
     out.append(PSEUDONYM.sub("[client]", run[at:]))
     return "".join(out)

@@ -43,3 +43,8 @@ def test_a_long_run_of_separators_is_read_whole() -> None:
     adversary = KnownClients.of({"a": "ra", "a-a": "raa"})
     got = hide(adversary, "-a" * 131_071)
     assert got.count("ref:raa") == 65_535 and got.endswith("-ref:ra")
+
+
+def test_an_id_written_in_other_case_is_hidden() -> None:
+    assert hide(KNOWN, "WHERE client_id ILIKE 'SIM-000045' OR x = 'Sim-000085'") == (
+        "WHERE client_id ILIKE 'ref:r45' OR x = 'ref:r85'")
