@@ -11,9 +11,14 @@ place and service; handoff contracts by place and status; ...) or a marginal of 
   '..' >= k (and zeros stay shown: hiding one would protect nothing, and a reader could tell);
 - withdrawn: where a sum has no cell >= k left to hide (a month's region total '<5' over four
   areas of '<5' says each is 1), its pinned small cells are not published at all, shown as '–',
-  and so are the sum's zeros. A reader then knows only that a '–' is 0 to k-1. (Zeros
+  and so are the sum's zeros. A reader then knows that a '–' is 0 to k-1. (Zeros
   shown beside them told a reader that every '–' was at least 1, which pinned the four
-  areas again: an attack on the published pages, 2026-12-03.)
+  areas again: an attack on the published pages, 2026-12-03.) Published sums may still show
+  a '–' to be 1 to k-1 (a '..' over two '–' cells; a withdrawn total whose one part is '<k':
+  a hunt, 2026-12-06): that is what a '<k' says, no more, and the bounds and the exact check
+  take it in, so it pins nothing. Never a pin is the promise; an interval as narrow as
+  [1, 2] for a hidden count is not yet excluded (protection intervals, as tau-ARGUS sets
+  them, would be the next step).
 
 Withdrawal protects only where a '–' may be 0: every cell of a relation must be listed whatever
 the data. A cell listed only where someone is in it is known to be at least 1, and k-1 such

@@ -449,7 +449,7 @@ def build(con: duckdb.DuckDBPyConnection, handoffs: tuple[Handoff, ...] = (),
             rels.append(Relation(("trend", m_end.isoformat(), t, ALL),
                                  tuple(("trend", m_end.isoformat(), t, a) for a in trend_areas)))
 
-    parts = _handoff_cells(got["handoff"], handoffs, counts, rels, names, munis)
+    parts = _handoff_cells(got["handoff"], handoffs, counts, rels, names, munis, as_of)
     story_days = _story_cells(got["story"], as_of, months, parts, trend_areas, counts, rels)
     within = _began_within_trend(months, parts, trend_areas, counts, rels)
     within += _open_within_trend(got["story"], months, areas, counts, rels)
@@ -642,12 +642,17 @@ def _area_order(areas: Iterable[str]) -> list[str]:
 
 def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[Key, int],
                    rels: list[Relation], names: dict[str, str],
-                   places: dict[str, set[str]]) -> dict[str, HandoffPart]:
+                   places: dict[str, set[str]], as_of: date | None = None
+                   ) -> dict[str, HandoffPart]:
     """Each handoff's sub-cube: place x status (with the cohort), and transfers by month and
     area. No relation joins two handoffs: nothing published sums over them. Each lists every
     place of `places` (the Gaps page's: every configured area's municipalities, and the
     unknown area as one place) whatever its cohort: a municipality listed only where a
-    contract was to be handed over said that its cohort was at least 1, withdrawn or not."""
+    contract was to be handed over said that its cohort was at least 1, withdrawn or not.
+    Likewise every month from the handoff's to the as-of date's is listed, transfers in it or
+    not: a month listed only where some contract was transferred said its '–' cells held at
+    least one (a hunt, 2026-12-06). (A transfer dated before the handoff's month lists its
+    month: such a month is there only because of it.)"""
     parts = {h.name: HandoffPart(h.name, first_day=h.date, grace_days=h.grace_days,
                                  from_kind=h.from_kind, to_kind=h.to_kind,
                                  services=tuple(s for s in SERVICES if s in h.services))
@@ -671,7 +676,7 @@ def _handoff_cells(rows: list[Any], handoffs: tuple[Handoff, ...], counts: dict[
         munis = h_munis[h]
         part.areas = _area_order(munis)
         part.munis = {a: sorted(ms) for a, ms in sorted(munis.items())}
-        part.months = sorted(t_months[h])
+        part.months = sorted(t_months[h] | _months_between(part.first_day, as_of))
         for a in part.areas:
             for m in sorted(munis[a]):
                 rels.append(Relation(("handoff", h, a, m, "cohort"),
@@ -836,6 +841,17 @@ def _sum_up(counts: dict[Key, int], rels: list[Relation]) -> None:
 
     for r in rels:  # a total in two sums (by place, by month) is the same either way
         counts[r.parent] = total(r.parent)
+
+
+def _months_between(first: date | None, last: date | None) -> set[str]:
+    """'YYYY-MM' of every month from `first`'s to `last`'s (none if either is unknown)."""
+    if first is None or last is None:
+        return set()
+    out, month = set(), first.replace(day=1)
+    while month <= last:
+        out.add(month.isoformat()[:7])
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
 
 
 def _month_ends(as_of: date | None) -> list[date]:
