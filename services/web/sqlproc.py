@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from services.scope import Scope, current
 from services.web.sqlguard import Refused, reason
@@ -446,43 +445,47 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
             break
         if rows * width > most:
             raise TooMany(f"the answer is over {most:,} cells: select fewer columns or rows")
-    table = in_python_range(pa.Table.from_batches(batches, schema=reader.schema))
+    table = in_python_range(pa.Table.from_batches(batches, schema=reader.schema), con)
     cut = limit is not None and table.num_rows > limit
     return (table.slice(0, limit) if cut else table), cut
 
 
-# The days and microseconds of 0001-01-01 and 9999-12-31 (the end of its last day): what
-# Python's date and datetime hold
-_DAYS = (-719_162, 2_932_896)
-_MICROS = (-62_135_596_800_000_000, 253_402_300_799_999_999)
-_PER_MICRO = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1 / 1_000}
+def _holds_time(kind: pa.DataType) -> bool:
+    """Whether values of this Arrow type hold a date or a timestamp, at any depth."""
+    t = pa.types
+    if t.is_date(kind) or t.is_timestamp(kind):
+        return True
+    if t.is_list(kind) or t.is_large_list(kind) or t.is_fixed_size_list(kind):
+        return _holds_time(kind.value_type)
+    if t.is_map(kind):
+        return _holds_time(kind.key_type) or _holds_time(kind.item_type)
+    if t.is_struct(kind) or t.is_union(kind):
+        return any(_holds_time(kind.field(i).type) for i in range(kind.num_fields))
+    if t.is_dictionary(kind):
+        return _holds_time(kind.value_type)
+    return False
 
 
-def in_python_range(table: pa.Table) -> pa.Table:
-    """The answer with each date or timestamp column that holds a day Python has no date for
-    (DuckDB's infinity, a year 0 or 294247) as text: 'infinity', '-infinity', or Arrow's
-    text of the day. Such a value crashed the page and every download with an
-    OverflowError (a hunt, 2026-12-06: `SELECT 'infinity'::DATE`)."""
+def in_python_range(table: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The answer with each column of dates or timestamps (at any depth: a list, a struct, a
+    map of them) that Python cannot hold as DuckDB's text of it: DuckDB's infinity, a year 0
+    or 294247, a timestamp's nanoseconds. Such a value made the page and every download a
+    500 (an OverflowError turning the answer into Python values: a hunt, 2026-12-06)."""
     for i, column in enumerate(table.columns):
-        kind = column.type
-        if pa.types.is_date32(kind):
-            lo, hi, ends = _DAYS[0], _DAYS[1], (2_147_483_647, -2_147_483_647)
-            raw = column.cast(pa.int32())
-        elif pa.types.is_timestamp(kind):
-            per = _PER_MICRO[kind.unit]
-            lo, hi = int(_MICROS[0] / per), int(_MICROS[1] / per)
-            ends = (2 ** 63 - 1, -(2 ** 63 - 1))
-            raw = column.cast(pa.int64())
-        else:
+        if not _holds_time(column.type):
             continue
-        low, high = pc.min_max(raw).values()
-        if low.as_py() is None or (low.as_py() >= lo and high.as_py() <= hi):
+        try:
+            column.to_pylist()
             continue
-        texts = [None if v is None else "infinity" if v == ends[0] else "-infinity"
-                 if v == ends[1] else str(t)
-                 for v, t in zip(raw.to_pylist(), column.cast(pa.string()).to_pylist(),
-                                 strict=True)]
-        table = table.set_column(i, table.schema.field(i).name, pa.array(texts, pa.string()))
+        except (OverflowError, ValueError):
+            pass
+        con.register("jatkumo_answer_column", pa.table({"c": column}))
+        try:
+            text = con.sql("SELECT CAST(c AS VARCHAR) AS c FROM jatkumo_answer_column"
+                           ).to_arrow_table().column(0)
+        finally:
+            con.unregister("jatkumo_answer_column")
+        table = table.set_column(i, table.schema.field(i).name, text)
     return table
 
 

@@ -243,11 +243,14 @@ def test_days_python_has_no_date_for_are_shown_as_text(attacked: str) -> None:
     c = analyst(attacked)
     query = ("SELECT 'infinity'::DATE AS a, '-infinity'::TIMESTAMP AS b, "
              "'infinity'::TIMESTAMPTZ AS c, DATE '0001-01-01' - 1 AS d, "
-             "TIMESTAMP '294247-01-01 00:00:00' AS e, DATE '2024-05-06' AS f")
+             "TIMESTAMP '294247-01-01 00:00:00' AS e, DATE '2024-05-06' AS f, "
+             "['infinity'::DATE] AS g, {'x': '-infinity'::DATE} AS h, "
+             "'2023-01-01 12:00:00.123456789'::TIMESTAMP_NS AS i")
     page = c.sql(query)
     assert page.status == 200 and ">infinity<" in page.body and ">-infinity<" in page.body
     for fmt in ("csv", "csv-plain", "xlsx"):
         got = c.sql(query, fmt=fmt)
         assert got.status == 200, (fmt, got.status)
     plain = c.sql(query, fmt="csv-plain").body
-    assert "infinity,'-infinity,infinity,0000-12-31" in plain and "2024-05-06" in plain
+    assert "infinity,'-infinity,infinity" in plain and "2024-05-06" in plain, plain
+    assert "[infinity]" in plain and "123456789" in plain, plain
