@@ -19,6 +19,7 @@ from services.commands.common import (
     replaced_on_success,
     writable_file,
 )
+from services.csvsafe import csv_line, neutral
 from services.importer.run import ImportReport, plan_import, write_events
 
 SOURCE_MAX = 100  # SPEC.md 1.1: source is 1-100 characters
@@ -79,7 +80,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="EVENTS.jsonl", help="file to write ('-': "
                    "standard output); an existing one is replaced only when the import "
                    "finishes")
-    p.add_argument("--errors", metavar="FILE", help="write every bad row here (line;reason)")
+    p.add_argument("--errors", metavar="FILE", help="write every bad row here, as CSV "
+                   "(line;reason; '-': standard output)")
     p.set_defaults(run=run)
     return p
 
@@ -89,7 +91,12 @@ def run(args: argparse.Namespace) -> int:
     if args.contract_map and args.kind != "attendance":
         raise UsageError("--contract-map is for attendance exports only")
     out_path = None if args.out == "-" else writable_file(args.out, "--out")
-    errors = writable_file(args.errors, "--errors")
+    # '-' is standard output for --errors as for --out (it had written a file named '-': a
+    # hunt, 2026-12-06); not for both, whose lines would be mixed
+    if args.out == "-" and args.errors == "-":
+        raise UsageError("--out - and --errors - both name standard output; give one of them "
+                         "a file, e.g. --errors bad-rows.csv")
+    errors = None if args.errors in (None, "-") else writable_file(args.errors, "--errors")
     distinct_files({"the export": args.file, "--mapping": args.mapping,
                     "--contract-map": args.contract_map, "--out": out_path, "--errors": errors})
     settings = config.load(rules_too=False)
@@ -105,15 +112,21 @@ def run(args: argparse.Namespace) -> int:
         if errors is not None:
             _write_errors(files.enter_context(replaced_on_success(errors, "--errors")),
                           report)
+        elif args.errors == "-":
+            _write_errors(sys.stdout.buffer, report)
+            sys.stdout.buffer.flush()
     _print_report(args.file, report)
     return 0
 
 
 def _write_errors(f: BinaryIO, report: ImportReport) -> None:
-    # the reasons are masked where they are made; masked again here so that this file stays
-    # free of codes whatever a later reason quotes
-    f.writelines(mask_codes(f"{line};{reason}\n").encode("utf-8")
-                 for line, reason in report.bad)
+    """The bad rows as CSV of `;` (Finnish Excel's separator), through services.csvsafe as
+    every CSV jatkumo writes: a reason quotes the cell, which had reached the file as it was,
+    `=HYPERLINK(...)` a cell of its own after a `;` of the quote (a hunt, 2026-12-06)."""
+    # the reasons are masked where they are made; masked again here, before the quoting and
+    # after it, so that this file stays free of codes whatever a later reason quotes
+    f.writelines(mask_codes(csv_line([line, neutral(mask_codes(reason))], ";") + "\n"
+                            ).encode("utf-8") for line, reason in report.bad)
 
 
 def _print_report(export: Path, report: ImportReport) -> None:

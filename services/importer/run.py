@@ -32,6 +32,10 @@ def contract_map(path: Path) -> build.ContractOf:
     """A CSV of client_id (or client_hetu), contract_id, start_date and optional end_date: the
     contract of a client on a day, for attendance exports that name none."""
     table = read_table(path)
+    if {"client_hetu", "client_id"} <= set(table.header):  # which one: not guessed
+        raise UsageError(mask_codes(
+            f"the contract map {path} has both client_id and client_hetu columns; keep the "
+            "one the attendance export names its clients by"))
     who = "client_hetu" if "client_hetu" in table.header else "client_id"
     if not {who, "contract_id", "start_date"} <= set(table.header):
         # the header of a map without one is a client's row: its cells are masked too

@@ -78,6 +78,12 @@ def test_an_attendance_export_becomes_events_and_a_second_import_adds_nothing(
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM events").fetchone() == (3,)
     con.close()
+    # a contract map with both client columns: which one is not guessed (client_hetu was)
+    contracts.write_text("client_id,client_hetu,contract_id,start_date,end_date\n"
+                         "c1,131052-308T,k1,2022-09-01,\n", encoding="utf-8")
+    refused = cli(*args, "--out", str(tmp_path / "third.jsonl"))
+    assert refused.returncode == 2 and "both client_id and client_hetu" in refused.stderr
+    assert "131052-308T" not in refused.stderr
 
 
 def test_a_contract_register_with_identity_codes_becomes_pseudonymised_events(

