@@ -522,7 +522,7 @@ def load_web(env: Mapping[str, str] | None = None, *, host: str = "127.0.0.1",
         sql_row_limit=_whole(env, "JATKUMO_SQL_ROW_LIMIT", 1000, 1, 100_000),
         sql_timeout_seconds=_number(env, "JATKUMO_SQL_TIMEOUT_SECONDS", 10.0, 0.1, HOUR,
                                     "seconds"),
-        sql_memory_limit=_sql_memory(env, "JATKUMO_SQL_MEMORY_LIMIT", "512MB"),
+        sql_memory_limit=sql_memory(env, "JATKUMO_SQL_MEMORY_LIMIT", "512MB"),
         # each process is a child of the server started ahead: a slip (2000) must not fork
         # thousands of them
         sql_per_user=_whole(env, "JATKUMO_SQL_PER_USER", 1, 0, 64) or 1,
@@ -606,7 +606,7 @@ class KafkaSettings:
     worker_session_timeout: float = 15.0
 
 
-def _sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
+def sql_memory(env: Mapping[str, str], name: str, default: str) -> str:
     """As services/web/sqlproc.memory_bytes reads it (MB = 2**20 bytes), from 64MB to 1024GB:
     each query's process gets its data-size cap from it, and setrlimit refuses a size past
     2**63 bytes in a child, where no setting is named."""

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
+from schemas.hetu import IGNORABLE_RANGES
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # What may come before a trigger and still leave a formula to a spreadsheet that skips it:
 # every character that shows nothing or shows as a blank: spaces and separators (Unicode's
@@ -21,10 +23,13 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", 
 # Mongolian and variation selectors, the Braille blank).
 # (attack, 2026-12-05: ` =1` and `<NUL>=1` were written as they were; a hunt, 2026-12-06: a
 # left-to-right mark, a soft hyphen or a Hangul filler before `=` too)
-_SHOW_NOTHING = ("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0"
-                 + "".join(map(chr, range(0x180b, 0x1810)))
-                 + "".join(map(chr, range(0xfe00, 0xfe10)))
-                 + "".join(map(chr, range(0xe0100, 0xe01f0))))
+# (what schemas.hetu.visible drops as showing nothing, and the default-ignorable code points
+# no character is assigned to yet, which a renderer also shows as nothing: a review found
+# U+2065 before '=' written as it was)
+_UNASSIGNED_IGNORABLE = ((0x2065, 0x2065), (0xfff0, 0xfff8), (0xe0000, 0xe0000),
+                         (0xe0002, 0xe001f), (0xe0080, 0xe00ff), (0xe01f0, 0xe0fff))
+_SHOW_NOTHING = "".join(chr(c) for lo, hi in (*IGNORABLE_RANGES, *_UNASSIGNED_IGNORABLE)
+                        for c in range(lo, hi + 1))
 # Zs, Zl, Zp, Cf and the controls but tab, CR and LF, as ranges of code points (Unicode 14, as
 # Python 3.11's unicodedata; tests/unit/test_summary_csv_hostile.py checks it against it):
 # written out, as a scan of every code point at import cost half a second of each command

@@ -104,8 +104,8 @@ def _not_replays(db: Path) -> list[str]:
     """The tables of an existing DuckDB file at `db` that no replay writes: a replay replaces
     the whole file, and the HTTP ingest's `event_log` (the events it took, kept nowhere
     else), the sink's offsets or anyone's own tables went with it without a word (a hunt,
-    2026-12-06). A file that cannot be opened now (a writer holds it) is left to the
-    replay's own errors."""
+    2026-12-06). A file a writer holds is refused; one DuckDB cannot read is left to the
+    replay, which replaces it."""
     if not db.is_file() or db.stat().st_size == 0:
         return []
     import duckdb
@@ -117,8 +117,13 @@ def _not_replays(db: Path) -> list[str]:
             names = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
                 "ORDER BY 1").fetchall()]
-    except duckdb.Error:
-        return []
+    except duckdb.Error as e:
+        if "lock" in str(e).lower():  # a writer holds it (serve --ingest, the sink): the
+            # replay would replace the file under it, its log with it (a review, 2026-12-06)
+            raise UsageError(f"--db {db} is held by another process that writes it (serve "
+                             "--ingest, the sink, a replay); stop it first, or give a new "
+                             "file, e.g. --db gaps.duckdb") from None
+        return []  # a damaged file: a replay may replace it
     return [readable(n) for n in names if n not in {*TABLES, *VIEWS}]
 
 

@@ -15,7 +15,6 @@ TABLE_ROWS of them."""
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -35,17 +34,16 @@ from services.csvsafe import write_csv
 from services.replay_files import duckdb_header
 from services.shown import masked_names, masked_rows, said
 from services.web.sqlguard import Refused
-from services.web.sqlproc import BATCH_ROWS, QueryError, one_statement, short
+from services.web.sqlproc import BATCH_ROWS, QueryError, holds_time, one_statement, short
 
 # A table is for reading: at most this many rows of an answer are shown as one (rich lays a
 # table out from all its rows at once); --csv writes every row, a chunk at a time.
 TABLE_ROWS = 10_000
 CHUNK_ROWS = BATCH_ROWS
 MEMORY_VARIABLE = "JATKUMO_SQL_MEMORY_LIMIT"
-# A column whose type holds a date or a timestamp (a list or struct of them too) is turned into
-# text by DuckDB: Python has no date for DuckDB's infinity (it gave 9999-12-31, which is wrong)
-# nor for a year past 9999 or before 1.
-_TEMPORAL = re.compile(r"\b(DATE|TIMESTAMP\w*)\b", re.I)
+# A column whose type holds a date, a timestamp or a time (a list or struct of them too) is
+# turned into text by DuckDB: Python has no date for DuckDB's infinity (it gave 9999-12-31,
+# which is wrong) nor for a year past 9999 or before 1, nor a time for 24:00.
 _EXAMPLE = 'e.g. jatkumo sql "SELECT * FROM continuity_gaps" --db gaps.duckdb'
 
 
@@ -106,7 +104,7 @@ def reading_statement(query: str) -> str:
 def memory_limit() -> str:
     """DuckDB's memory limit: the SQL page's (JATKUMO_SQL_MEMORY_LIMIT, checked as the page
     checks it: a ConfigError, exit 2, says what it must be)."""
-    return config._sql_memory(os.environ, MEMORY_VARIABLE, config.WebSettings.sql_memory_limit)
+    return config.sql_memory(os.environ, MEMORY_VARIABLE, config.WebSettings.sql_memory_limit)
 
 
 def check_db(db: Path) -> None:
@@ -185,19 +183,21 @@ def _with_dates_as_text(con: duckdb.DuckDBPyConnection, statement: str
     if duckdb.extract_statements(statement)[0].type.name != "SELECT":
         return statement, None  # an EXPLAIN: text
     body = _body(statement)
-    try:  # (what runs here is checked as the query was: one statement that reads)
-        described = con.execute(one_statement(f"DESCRIBE {body}")
-                                ).fetchall()
+    try:  # the answer's Arrow types (none of its rows), as the SQL page tells them apart
+        # (a name or an enum label 'date' inside a type's text is no date: a review)
+        relation = con.sql(one_statement(body))
+        schema = relation.limit(0).to_arrow_table().schema
+        names = list(relation.columns)  # as written: Arrow renames a second `x` to `x_1`
     except (Refused, QueryError, duckdb.Error):
         return statement, None
-    types = [str(row[1]) for row in described]
-    if not any(_TEMPORAL.search(t) for t in types):
+    timed = [holds_time(field.type) for field in schema]
+    if not any(timed):
         return statement, None
-    columns = ", ".join(f"CAST(#{i} AS VARCHAR)" if _TEMPORAL.search(t) else f"#{i}"
-                        for i, t in enumerate(types, 1))
+    columns = ", ".join(f"CAST(#{i} AS VARCHAR)" if t else f"#{i}"
+                        for i, t in enumerate(timed, 1))
     wrapped = f"SELECT {columns} FROM (\n{body}\n)"
     try:
-        return one_statement(wrapped), [str(row[0]) for row in described]
+        return one_statement(wrapped), names
     except (Refused, QueryError):  # not one statement that reads: not run
         return statement, None
 

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -164,6 +165,7 @@ class Refs:
         # reference of an id does not depend on the scope or the data's version)
         self._known: dict[str, str] = {}
         self._every: tuple[object, KnownClients] | None = None
+        self._every_lock = threading.Lock()
 
     def of(self, client_id: str) -> str:
         known = self._known.get(client_id)  # the reference table's clients, looked up
@@ -199,11 +201,12 @@ class Refs:
         """Every client of the whole area with its reference, for this version of the data
         (kept: the ids typed into any text a user writes are looked up in it; any client's
         id is hidden from the log, whoever typed it)."""
-        stamp = self.stamp()
-        if self._every is None or self._every[0] != stamp:
-            _, rows = self.reader.rows_sync("SELECT client_id FROM clients", whole=True)
-            self._every = (stamp, KnownClients.of({r[0]: self.of(r[0]) for r in rows}))
-        return self._every[1]
+        with self._every_lock:  # built once per version, not by every request that asks
+            stamp = self.stamp()
+            if self._every is None or self._every[0] != stamp:
+                _, rows = self.reader.rows_sync("SELECT client_id FROM clients", whole=True)
+                self._every = (stamp, KnownClients.of({r[0]: self.of(r[0]) for r in rows}))
+            return self._every[1]
 
     async def known_clients(self) -> KnownClients:
         return await asyncio.to_thread(self._every_client)

@@ -30,19 +30,29 @@ _HEAD = re.compile(r"[^.:_\-]*")  # an id's text up to its first separator (mayb
 
 @dataclass(frozen=True)
 class KnownClients:
-    """Every client id of the whole area with its reference, and each id's head (its text
-    up to its first separator): a place in a run where no id's head begins is passed over
-    at the cost of one lookup, so the search stays linear in the text."""
+    """Every client id of the whole area with its reference, also looked up without case
+    where that names one client only (`ILIKE 'SIM-000004'` names sim-000004: a hunt,
+    2026-12-06, found it kept as typed; ids ABC and abc are two clients, and each keeps its
+    own reference), and each id's head (its text up to its first separator, in lower case):
+    a place in a run where no id's head begins is passed over at the cost of one lookup, so
+    the search stays linear in the text."""
 
     refs: Mapping[str, str]
+    folded: Mapping[str, str]
     heads: frozenset[str]
 
     @classmethod
     def of(cls, refs: Mapping[str, str]) -> "KnownClients":
-        """Looked up without case: `ILIKE 'SIM-000004'` names the client sim-000004 as well
-        (a hunt, 2026-12-06, found it kept as typed)."""
-        folded = {i.lower(): ref for i, ref in refs.items()}
-        return cls(folded, frozenset(_HEAD.match(i).group(0) for i in folded))  # type: ignore[union-attr]
+        folded: dict[str, str | None] = {}
+        for i, ref in refs.items():
+            low = i.lower()
+            folded[low] = ref if low not in folded else None  # two ids: neither by case
+        return cls(refs, {i: r for i, r in folded.items() if r is not None},
+                   frozenset(_HEAD.match(i).group(0) for i in folded))  # type: ignore[union-attr]
+
+    def ref(self, written: str) -> str | None:
+        got = self.refs.get(written)
+        return got if got is not None else self.folded.get(written.lower())
 
 
 class KnownIds(Protocol):
@@ -52,7 +62,7 @@ class KnownIds(Protocol):
 def _swap_run(known: KnownClients, run: str) -> str:
     """`run` with each client id in it (the longest from each place, left to right, each
     beginning at the run's start or after a separator and ending at its end or before one)
-    as its reference, and the rest's pseudonyms as [client]."""
+    as its reference."""
     low = run.lower()  # (ASCII: the same length, the same places)
     cuts = [i for i, c in enumerate(run) if c in SEPARATORS]
     ends = [*cuts, len(run)]
@@ -63,20 +73,23 @@ def _swap_run(known: KnownClients, run: str) -> str:
         first = bisect.bisect_left(ends, a)
         if low[a:ends[first]] not in known.heads:
             continue
-        found = None
+        found: tuple[int, str] | None = None
         for b in ends[bisect.bisect_right(ends, a):bisect.bisect_right(ends, a + LONGEST_ID)]:
-            if low[a:b] in known.refs:
-                found = b  # the longest wins: keep going
+            ref = known.ref(run[a:b])
+            if ref is not None:
+                found = (b, ref)  # the longest wins: keep going
         if found is not None:
-            out += [PSEUDONYM.sub("[client]", run[at:a]), f"ref:{known.refs[low[a:found]]}"]
-            at = found
-    out.append(PSEUDONYM.sub("[client]", run[at:]))
+            out += [run[at:a], f"ref:{found[1]}"]
+            at = found[0]
+    out.append(run[at:])
     return "".join(out)
 
 
 def hide(known: KnownClients, text: str) -> str:
-    """`text` with identity codes masked, client ids as references, pseudonyms as [client]."""
-    text = mask_codes(text)  # every code-shaped string, glued to other text or not, any case
+    """`text` with identity codes masked, pseudonyms as [client] (first: an id found inside
+    one, `p` of `p:0123…`, left its hex readable: a review, 2026-12-06), client ids as
+    references."""
+    text = PSEUDONYM.sub("[client]", mask_codes(text))
     return ID_RUN.sub(lambda m: _swap_run(known, m.group(0)), text)
 
 

@@ -47,21 +47,23 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         logging.getLogger("aiohttp.server").addFilter(MALFORMED)
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.0fms", request.method, logged_path(request),
+        self.logger.info("%s %s %s %.0fms", request.method, logged_path(request, response),
                          response.status, time * 1000)
 
 
-def logged_path(request: BaseRequest) -> str:
+def logged_path(request: BaseRequest, response: StreamResponse | None = None) -> str:
     """A request's path as the log prints it. A path is what anyone typed after the address:
     one that is no page's is printed as `[no such page]` (GET /timeline/sim-000045 printed a
-    client id: a hunt, 2026-12-06), a page whose path carries a value as its route
+    client id: a hunt, 2026-12-06), and so is a static file that is not there (/static/ takes
+    any name after it: a review), a page whose path carries a value as its route
     (/alerts/{ref}), a page's or a static file's own path as it is, masked (`for_log`)."""
     try:
         info = getattr(request, "match_info", None)
     except AssertionError:  # a request that could not be parsed never reached the router
         info = None
     resource = info.route.resource if info is not None else None
-    if resource is None:
+    if resource is None or (resource.canonical.startswith("/static") and response is not None
+                            and response.status >= 400):
         return "[no such page]"
     route: str = resource.canonical
     if "{" in route and not route.startswith("/static"):

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from services.scope import Scope, current
 from services.web.sqlguard import Refused, reason
@@ -127,6 +128,19 @@ def one_statement(sql: str) -> str:
 _EXPLAIN_HEAD = re.compile(r"\s*EXPLAIN\s+(?:ANALY[SZ]E\b\s*|\([^()'\"]*\)\s*)?", re.I)
 
 
+def _without_comments(text: str) -> str:
+    """The text with each comment a blank, as DuckDB's tokenizer finds them (a comment before
+    or inside `EXPLAIN ANALYZE` had a query that reads refused: a review, 2026-12-06)."""
+    tokens = duckdb.tokenize(text)
+    out, at = [], 0
+    for k, (start, kind) in enumerate(tokens):
+        if kind == duckdb.token_type.comment:
+            end = tokens[k + 1][0] if k + 1 < len(tokens) else len(text)
+            out += [text[at:start], " "]
+            at = end
+    return "".join(out) + text[at:]
+
+
 def reads(statement: Any) -> bool:
     """Whether a statement DuckDB's parser made only reads: a SELECT, or an EXPLAIN of one.
     EXPLAIN ANALYZE runs what it explains: of a CREATE TEMP TABLE, a SET VARIABLE, an INSTALL
@@ -136,7 +150,7 @@ def reads(statement: Any) -> bool:
         return True
     if kind != "EXPLAIN":
         return False
-    text = str(statement.query)
+    text = _without_comments(str(statement.query))
     head = _EXPLAIN_HEAD.match(text)
     if head is None:
         return False
@@ -450,20 +464,51 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None
     return (table.slice(0, limit) if cut else table), cut
 
 
-def _holds_time(kind: pa.DataType) -> bool:
+def holds_time(kind: pa.DataType) -> bool:
     """Whether values of this Arrow type hold a date or a timestamp, at any depth."""
     t = pa.types
-    if t.is_date(kind) or t.is_timestamp(kind):
+    if t.is_date(kind) or t.is_timestamp(kind) or t.is_time(kind):
         return True
     if t.is_list(kind) or t.is_large_list(kind) or t.is_fixed_size_list(kind):
-        return _holds_time(kind.value_type)
+        return holds_time(kind.value_type)
     if t.is_map(kind):
-        return _holds_time(kind.key_type) or _holds_time(kind.item_type)
+        return holds_time(kind.key_type) or holds_time(kind.item_type)
     if t.is_struct(kind) or t.is_union(kind):
-        return any(_holds_time(kind.field(i).type) for i in range(kind.num_fields))
+        return any(holds_time(kind.field(i).type) for i in range(kind.num_fields))
     if t.is_dictionary(kind):
-        return _holds_time(kind.value_type)
+        return holds_time(kind.value_type)
     return False
+
+
+# What Python's date, datetime and time hold, in days or in units of a second since the epoch:
+# 0001-01-01 to 9999-12-31, and a day's time short of 24:00 (DuckDB has TIME '24:00:00')
+_DAYS = (-719_162, 2_932_896)
+_SECONDS = (-62_135_596_800, 253_402_300_799)
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _fits_python(column: pa.ChunkedArray) -> bool:
+    """Whether every value of a column of dates, timestamps or times has a Python form: told
+    from its least and greatest values where it is flat (a download's million dates are not
+    made Python objects to find out), tried where it is nested or holds nanoseconds."""
+    kind, t = column.type, pa.types
+    if t.is_date32(kind):
+        lo, hi = _DAYS
+        raw = column.cast(pa.int32())
+    elif t.is_timestamp(kind) and kind.unit != "ns":
+        lo, hi = (s * _PER_SECOND[kind.unit] for s in _SECONDS)
+        raw = column.cast(pa.int64())
+    elif t.is_time(kind):
+        lo, hi = 0, 86_400 * _PER_SECOND[kind.unit] - 1
+        raw = column.cast(pa.int64())
+    else:
+        try:
+            column.to_pylist()
+        except (OverflowError, ValueError):
+            return False
+        return True
+    least, most = pc.min_max(raw).values()
+    return least.as_py() is None or (least.as_py() >= lo and most.as_py() <= hi)
 
 
 def in_python_range(table: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -472,13 +517,8 @@ def in_python_range(table: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table
     or 294247, a timestamp's nanoseconds. Such a value made the page and every download a
     500 (an OverflowError turning the answer into Python values: a hunt, 2026-12-06)."""
     for i, column in enumerate(table.columns):
-        if not _holds_time(column.type):
+        if not holds_time(column.type) or _fits_python(column):
             continue
-        try:
-            column.to_pylist()
-            continue
-        except (OverflowError, ValueError):
-            pass
         con.register("jatkumo_answer_column", pa.table({"c": column}))
         try:
             text = con.sql("SELECT CAST(c AS VARCHAR) AS c FROM jatkumo_answer_column"

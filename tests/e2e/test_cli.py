@@ -649,3 +649,7 @@ def test_replay_refuses_a_file_with_tables_it_does_not_write(tmp_path: Path) -> 
     db = tmp_path / "gaps.duckdb"
     for _ in range(2):
         assert cli("replay", str(events), "--db", str(db)).returncode == 0
+    # a file a writer holds (serve --ingest, the sink) is refused, not replaced under it
+    with duckdb.connect(str(db)):
+        got = cli("replay", str(events), "--db", str(db))
+    assert got.returncode == 2 and "held by another process" in got.stderr, got.stderr

@@ -226,16 +226,19 @@ def test_infinite_and_far_dates_print_as_duckdb_writes_them(db: Path) -> None:
     query = ("SELECT 'infinity'::DATE AS d, '-infinity'::TIMESTAMP AS t, "
              "['infinity'::DATE] AS l, {'x': 'infinity'::TIMESTAMPTZ} AS s, "
              "'294000-01-01'::TIMESTAMP AS far, 'infinity'::TIMESTAMP_NS AS ns, "
-             "DATE '2023-01-20' AS plain, 7 AS n")
+             "DATE '2023-01-20' AS plain, 7 AS n, TIME '24:00:00' AS midnight, "
+             "{'date': 5} AS named")
     done = cli("sql", query, "--db", str(db), "--csv")
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
-    assert rows[0] == ["d", "t", "l", "s", "far", "ns", "plain", "n"]
-    # ('-infinity' gets the CSV's quote: a leading '-' is a formula's)
+    assert rows[0] == ["d", "t", "l", "s", "far", "ns", "plain", "n", "midnight", "named"]
+    # ('-infinity' gets the CSV's quote: a leading '-' is a formula's; a field named 'date'
+    # is no date, its struct stays a struct)
     assert rows[1] == ["infinity", "'-infinity", "[infinity]", "{'x': infinity}",
-                       "294000-01-01 00:00:00", "infinity", "2023-01-20", "7"]
+                       "294000-01-01 00:00:00", "infinity", "2023-01-20", "7", "24:00:00",
+                       "{'date': 5}"]
     assert "9999" not in done.stdout
-    table = cli("sql", query, "--db", str(db))
+    table = cli("sql", "SELECT 'infinity'::DATE AS d, 7 AS n", "--db", str(db))
     assert table.returncode == 0, table.stderr
     assert "infinity" in table.stdout and "9999" not in table.stdout
 

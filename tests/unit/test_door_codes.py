@@ -516,3 +516,19 @@ def test_an_argument_hiding_a_code_is_not_echoed(tmp_path: Path) -> None:
                          timeout=120)
     assert run.returncode == 2, run.stderr
     assert "912E" not in run.stderr and MASK in run.stderr
+
+
+def test_layers_of_escapes_are_read_each_once() -> None:
+    """Each reading of a text read its decodings again without remembering them: layers of
+    '%25' and '&amp;' cost 4 times more with each layer (21 s for 72 characters: a review,
+    2026-12-06). Each distinct reading is read once now, at most MAX_READINGS of them; a code
+    a few layers down is still found, and its individual number masked."""
+    from schemas.door import seen_code
+    from schemas.hetu import MAX_READINGS, _readings
+
+    layered = "%" + "25" * 40 + "2D&" + "amp;" * 40 + "x"
+    assert len(_readings(layered)) == MAX_READINGS
+    assert not seen_code(layered) and mask_codes(layered) == layered
+    for n in (1, 2, 5):
+        text = "050395%" + "25" * n + "2D912K"
+        assert seen_code(text) and "912K" not in mask_codes(text), n

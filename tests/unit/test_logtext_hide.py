@@ -48,3 +48,13 @@ def test_a_long_run_of_separators_is_read_whole() -> None:
 def test_an_id_written_in_other_case_is_hidden() -> None:
     assert hide(KNOWN, "WHERE client_id ILIKE 'SIM-000045' OR x = 'Sim-000085'") == (
         "WHERE client_id ILIKE 'ref:r45' OR x = 'ref:r85'")
+
+
+def test_ids_that_differ_in_case_keep_their_own_references() -> None:
+    known = KnownClients.of({"ABC": "r1", "abc": "r2", "Xyz-1": "r3"})
+    assert hide(known, "ABC abc Abc XYZ-1") == "ref:r1 ref:r2 Abc ref:r3"
+
+
+def test_a_pseudonym_is_hidden_whole_even_when_an_id_is_part_of_it() -> None:
+    known = KnownClients.of({"p": "r1"})
+    assert hide(known, "'p:0123456789abcdef' p") == "'[client]' ref:r1"

@@ -144,7 +144,7 @@ def test_leading_blanks_are_every_character_that_shows_nothing() -> None:
                 if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cf")
                 or (unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\t\r\n")}
     assert expected <= set(LEADING)
-    for c in "\u200e\u200f\u061c\u00ad\u2061\u034f\u3164\u2800\ufeff\U000e0041":
+    for c in "\u200e\u200f\u061c\u00ad\u2061\u034f\u3164\u2800\ufeff\U000e0041\u2065\ufff0":
         assert formula(f"{c}=1+1") and neutral(f"{c}{c}=1+1").startswith("'"), hex(ord(c))
     assert not formula("a=1") and not formula("\u00e4=1")
 

@@ -233,7 +233,9 @@ def _running_queries() -> list[tuple[int, int]]:
 def test_explain_of_a_query_that_reads_still_runs(attacked: str) -> None:
     c = analyst(attacked)
     for query in ("EXPLAIN SELECT 1", "EXPLAIN ANALYZE SELECT count(*) FROM events",
-                  "explain analyse with a as (select 1 as x) select * from a"):
+                  "explain analyse with a as (select 1 as x) select * from a",
+                  "/* c */ EXPLAIN ANALYZE SELECT 1", "EXPLAIN /* c */ ANALYZE SELECT 1",
+                  "-- a note\nEXPLAIN SELECT 1"):
         assert c.sql(query).status == 200, query
 
 
