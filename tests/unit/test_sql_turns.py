@@ -4,13 +4,13 @@ as a second query is while the first runs (sql_per_user). Before, the turn ended
 query's process answered, and one analyst made three 1-million-cell downloads at once (a
 hunt, 2026-12-06)."""
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from services.config import WebSettings
 from services.web.sqlproc import Busy, SqlRunner
+from tests.helpers import run_apart
 
 
 def test_a_held_turn_refuses_the_users_next_query_and_no_one_elses(tmp_path: Path) -> None:
@@ -27,4 +27,4 @@ def test_a_held_turn_refuses_the_users_next_query_and_no_one_elses(tmp_path: Pat
         with runner.turn("anna"):  # given back
             pass
 
-    asyncio.run(go())
+    run_apart(go)  # (a browser test may have left this thread's loop marked running)
