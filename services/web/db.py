@@ -161,15 +161,15 @@ class Refs:
         self.reader = reader
         self.stamp = stamp  # changes when the data changes (file mtime)
         self._cache: dict[str, tuple[object, dict[str, str]]] = {}  # per scope
-        # client id -> reference for the clients of the latest table of the whole area (the
-        # reference of an id does not depend on the scope or the data's version)
-        self._known: dict[str, str] = {}
+        # every client of the whole area with its reference, per version of the data: the
+        # references pages ask for are looked up in it, and so are the ids typed into text
         self._every: tuple[object, KnownClients] | None = None
         self._every_lock = threading.Lock()
 
     def of(self, client_id: str) -> str:
-        known = self._known.get(client_id)  # the reference table's clients, looked up
-        if known is not None:
+        every = self._every
+        known = every[1].refs.get(client_id) if every is not None else None
+        if known is not None:  # (the reference of an id depends on no scope nor version)
             return known
         # the keyed state after b"client:" is computed once and copied: the same HMAC, at
         # less cost (an export references every gap's client)
@@ -186,11 +186,12 @@ class Refs:
         stamp, key = self.stamp(), current().key
         got = self._cache.get(key)
         if got is None or got[0] != stamp:
-            _, rows = self.reader.rows_sync("SELECT client_id FROM clients")
-            refs = {r[0]: self.of(r[0]) for r in rows}
+            if current().whole:  # the whole area's, made once for both
+                refs = dict(self._every_client().refs)
+            else:
+                _, rows = self.reader.rows_sync("SELECT client_id FROM clients")
+                refs = {r[0]: self.of(r[0]) for r in rows}
             got = self._cache[key] = (stamp, {ref: cid for cid, ref in refs.items()})
-            if current().whole:
-                self._known = refs
         return got[1]
 
     async def resolve(self, ref: str) -> str | None:
