@@ -5,7 +5,6 @@ only place that understands the format; everything else sees `p:` pseudonyms or 
 """
 
 import bisect
-import contextlib
 import hashlib
 import hmac
 import html
@@ -15,6 +14,8 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 from urllib.parse import unquote
+
+from bidi import get_display
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900,
@@ -278,6 +279,48 @@ def _mask_string_deep(m: re.Match[str]) -> str:
 
 
 def _mask_codes(text: str) -> str:
+    """`_mask_first`, or the text as seen with its codes masked where that leaves fewer digits
+    readable: a code-shaped run that is none, masked first, cut through the layers of a code
+    escaped deeper (`050395%25252525252D912K` kept as `050395%25252******-****`, its date
+    shown: a hunt, 2026-12-06)."""
+    special = ("\\" in text or "%" in text or "&" in text
+               or _HIDDEN.search(text) is not None)
+    json_text = text.lstrip().startswith(("{", "["))
+    if special and json_text:
+        # a JSON line (a dead letter's): each string whose code shows only as seen is masked
+        # whole, so the line stays the JSON it was
+        text = _STRING_RE.sub(_mask_string_as_seen, text)
+    masked = _mask_first(text)
+    if masked != text and special and not json_text:
+        seen = _masked_as_seen(_masked_backwards(text))
+        if seen is not None and _digits(_all_undone(seen)) < _digits(_all_undone(masked)):
+            return seen
+    return masked
+
+
+def _mask_string_as_seen(m: re.Match[str]) -> str:
+    """A JSON string token, masked whole when its text holds a code only as a reader sees it
+    (one as written `_mask_first` masks where it is, the text around it kept)."""
+    token = m.group(0)
+    if not token.startswith('"') or (seen_as_written(token) and not any(
+            c in token for c in "\\%&")):
+        return token
+    try:
+        value = json.loads(token)
+    except ValueError:
+        return token
+    if (isinstance(value, str) and not has_code(value)
+            and any(map(has_code, seen_forms(value)))):
+        return f'"{MASK}"'
+    return token
+
+
+def _digits(text: str) -> int:
+    """The digits of `text` (counted as read: an escape's digits are none a reader sees)."""
+    return sum(c.isdigit() for c in text)
+
+
+def _mask_first(text: str) -> str:
     masked = _masked(text)
     if "\\" in masked:
         # Escapes written out as text (JSON's \u200b, Python's repr of a list or of an
@@ -313,7 +356,7 @@ def _masked_as_seen(text: str) -> str | None:
     for seen in seen_forms(text):
         again = _masked(seen)
         if again != seen:
-            left = sum(c.isdigit() for c in again)
+            left = _digits(again)
             if best is None or left < best[0]:
                 best = (left, again)
     return None if best is None else best[1]
@@ -330,9 +373,11 @@ def seen_forms(text: str) -> list[str]:
     escape written out as text or an encoding a system would read back (`_readings`)."""
     forms: list[str] = []
     for reading in _readings(text):
+        looks = look_alike_form(reading)
         for form in (visible(reading), *(visible(f) for f in bidi_forms(reading)),
                      *((visible(terminal_form(reading)),)
-                       if "\x1b" in reading or "\b" in reading else ())):
+                       if "\x1b" in reading or "\b" in reading else ()),
+                     *((visible(looks),) if looks is not None else ())):
             if form not in forms:
                 forms.append(form)
     return forms
@@ -347,12 +392,37 @@ def _readings(text: str) -> list[str]:
     '&amp;' cost 4 times more with each layer: 21 s for 72 characters, a review, 2026-12-06.
     No system reads back 31 layers of escapes.)"""
     out, todo = [text], [text]
+    whole = _all_undone(text)
+    if whole != text:  # every layer at once: decoys for the other decodings cannot use up
+        out.append(whole)  # the readings before the code's layers are reached (a hunt)
     while todo and len(out) < MAX_READINGS:
         for got in _undone(todo.pop(0)):
             if got not in out and len(out) < MAX_READINGS:
                 out.append(got)
                 todo.append(got)
     return out
+
+
+# The layers `_all_undone` takes off at most: each takes one of every decoding at once
+MAX_LAYERS = 64
+
+
+def _all_undone(text: str) -> str:
+    """`text` with every escape and encoding undone, layer after layer, until none is left
+    (or MAX_LAYERS): `%25252541 &amp;amp;lt; 050395%25252525252D912K` spent the readings of
+    `_readings` on the decoys' layers and kept its code (a hunt, 2026-12-06)."""
+    for _ in range(MAX_LAYERS):
+        got = _ESCAPE.sub(_unescape_one, text) if "\\" in text else text
+        if "%" in got:
+            got = unquote(got, errors="replace")
+        if "&" in got:
+            got = html.unescape(got)
+        if not got.isascii():
+            got = _utf8_read_back(got)
+        if got == text:
+            break
+        text = got
+    return text
 
 
 def _undone(text: str) -> list[str]:
@@ -376,9 +446,36 @@ def _decoded(text: str) -> list[str]:
     if "&" in text:
         out.append(html.unescape(text))
     if not text.isascii():
-        with contextlib.suppress(UnicodeError):
-            out.append(text.encode("cp1252").decode("utf-8"))
+        out.append(_utf8_read_back(text))
     return [form for form in out if form != text]
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _utf8_read_back(text: str) -> str:
+    """`text` with its UTF-8 read as Windows-1252 read back as UTF-8, run by run: the bytes
+    of the characters Windows-1252 has, decoded as UTF-8 where they are UTF-8; any other
+    character and byte kept as it was. Read all or nothing, one `ä` beside the code (or a
+    character Windows-1252 lacks) kept `050395â€“912K` as it was (a hunt, 2026-12-06)."""
+    parts: list[str] = []
+    run = bytearray()
+
+    def flush() -> None:
+        if run:
+            got = run.decode("utf-8", "surrogateescape")
+            parts.append(_NOT_UTF8.sub(lambda m: bytes((ord(m.group()) - 0xdc00,))
+                                       .decode("cp1252"), got))
+            run.clear()
+
+    for c in text:
+        try:
+            run += c.encode("cp1252")
+        except UnicodeEncodeError:
+            flush()
+            parts.append(c)
+    flush()
+    return "".join(parts)
 
 
 # A terminal (`jatkumo sql --csv`, a log read in a shell) runs escape sequences and backspaces
@@ -450,12 +547,30 @@ def _runs_turned(text: str, turn: Callable[[str], str]) -> str:
     return "".join(out) + text[at:]
 
 
+# Bidirectional classes that make a browser reorder a run of text: right-to-left letters and
+# marks, Arabic letters and digits, right-to-left embeddings, overrides and isolates
+_RTL_CLASSES = frozenset(("R", "AL", "AN", "RLE", "RLO", "RLI"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def bidi_forms(text: str) -> list[str]:
-    """`text` with a right-to-left override in it as a reader sees it: each overridden run
-    backwards, the controls dropped. [] when there is none."""
-    if _RLO not in text:
+    """`text` with right-to-left characters in it as a reader sees it: laid out by the Unicode
+    bidirectional algorithm in a left-to-right and in a right-to-left paragraph (python-bidi),
+    and with a right-to-left override, also each overridden run backwards as a JSON string
+    ends it (see _rtl_runs); the controls dropped. [] when there is none. Marks alone put
+    runs of digits in another order: `\u200f308\u200f-\u200f131052\u200fT` shows as
+    131052-308T (a hunt, 2026-12-06: taken, and shown so on the SQL page)."""
+    if text.isascii() or not any(unicodedata.bidirectional(c) in _RTL_CLASSES
+                                 for c in text if not c.isascii()):
         return []
-    return [_BIDI.sub("", _runs_turned(text, lambda run: run[::-1]))]
+    forms = [_BIDI.sub("", _runs_turned(text, lambda run: run[::-1]))] if _RLO in text else []
+    whole = _SURROGATE.sub("\ufffd", text)  # no half of a pair is text to lay out
+    for direction in ("L", "R"):
+        laid_out: str = get_display(whole, base_dir=direction)
+        form = _BIDI.sub("", laid_out)
+        if form not in forms:
+            forms.append(form)
+    return forms
 
 
 def _masked_backwards(text: str) -> str:
@@ -472,7 +587,7 @@ def _masked_backwards(text: str) -> str:
 # is that one character: read half by half it was two U+FFFD, and the code around it stayed
 # in the dead letter (review, 2026-12-05).
 _ESCAPE = re.compile(r"\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})"
-                     r"|\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b))")
+                     r"|\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(b)|(/))")
 
 
 _SHORT = {0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
@@ -487,6 +602,8 @@ def _unescape_one(m: re.Match[str]) -> str:
                    - 0xDC00)
     if m.group(6):
         return "\b"  # JSON's backspace: as a terminal runs it (seen_forms)
+    if m.group(7):  # JSON's escaped solidus (`05\/03\/95-912K` stayed in a dead letter: a
+        return "/"  # hunt, 2026-12-06); JSON takes a plain one too
     code = int(m.group(3) or m.group(4) or m.group(5), 16)
     if 0xD800 <= code <= 0xDFFF:  # half of a pair: no text, and no UTF-8 writer takes one
         return "\ufffd"  # (a dead letter whose escapes held a code crashed a replay: review)
@@ -575,8 +692,52 @@ def visible(text: str) -> str:
             # space mark U+1680 between a code's parts: attack, 2026-12-05)
             out.append(" ")
         elif kind not in _UNSEEN:
-            out.append(str(unicodedata.decimal(c)) if c.isdecimal() else c)
+            # a digit by its value: another script's decimal digit, and a digit NFKC leaves
+            # as it is, circled or in a keycap (`❶❷❶❶❾❺-❾❶❷J` was taken and stored: a hunt,
+            # 2026-12-06)
+            out.append(str(unicodedata.digit(c)) if c.isdigit() else c)
     return "".join(out)
+
+
+# Characters that look like a digit without being one (or being another: the Bengali four
+# looks like an 8), from Unicode's confusables (confusables.txt, UTS #39: the non-ASCII
+# characters whose skeleton is the digit, or O or l for 0 and 1, that NFKC does not fold to
+# ASCII), and the Cyrillic small ze. `131052-З08T` with a Cyrillic Ze, `131052-3օ8T` with an
+# Armenian oh and `ǀ31052-308T` with a dental click were taken as events and shown as codes
+# on the SQL page (a hunt, 2026-12-06). A reader reads them as the digit they look like:
+# `seen_forms` reads text with any of them that way too (`look_alike_form`).
+_LOOK_ALIKES = {
+    "0": "\u039f\u03bf\u03c3\u041e\u043e\u0555\u0585\u06f5\u0966\u09e6\u0a66\u0ae6"
+         "\u0b20\u0b66\u0be6\u0c02\u0c66\u0c82\u0ce6\u0d02\u0d20\u0d66\u0d82\u0e50"
+         "\u0ed0\u101d\u1040\u10ff\u12d0\u1d0f\u1d11\u2c9e\u2c9f\u2d54\u3007\ua4f3"
+         "\uab3d\U00010292\U000102ab\U00010404\U0001042c\U000104c2\U000104ea\U00010516"
+         "\U000114d0\U000118b5\U000118c8\U000118d7\U000118e0\U0001d6b6\U0001d6d0"
+         "\U0001d6d4\U0001d6f0\U0001d70a\U0001d70e\U0001d72a\U0001d744\U0001d748"
+         "\U0001d764\U0001d77e\U0001d782\U0001d79e\U0001d7b8\U0001d7bc",
+    "1": "\u0196\u01c0\u0399\u0406\u04c0\u06f1\u16c1\u2223\u23fd\u2c92\u2d4f\ua4f2"
+         "\uffe8\U0001028a\U00010309\U00010320\U00016f28\U0001d6b0\U0001d6ea\U0001d724"
+         "\U0001d75e\U0001d798",
+    "2": "\u01a7\u03e8\u14bf\ua644\ua6ef\ua75a",
+    "3": "\u01b7\u021c\u0417\u0437\u04e0\u2ccc\ua76a\ua7ab\U000118ca\U00016f3b"
+         "\U0001d206",
+    "4": "\u13ce\U000118af",
+    "5": "\u01bc\U000118bb",
+    "6": "\u0431\u13ee\u2cd2\U000118d5",
+    "7": "\U000104d2\U000118c6\U0001d212",
+    "8": "\u0222\u0223\u09ea\u0a6a\u0b03\U0001031a",
+    "9": "\u09ed\u0a67\u0b68\u0d6d\u2cca\ua76e\U000118ac\U000118cc\U000118d6",
+}
+_LOOKS = str.maketrans({c: digit for digit, chars in _LOOK_ALIKES.items()
+                        for c in chars})
+_LOOKS_LIKE_A_DIGIT = frozenset(chr(c) for c in _LOOKS)
+
+
+def look_alike_form(text: str) -> str | None:
+    """`text` with each character that looks like a digit read as that digit, or None when it
+    holds none."""
+    if _LOOKS_LIKE_A_DIGIT.isdisjoint(text):
+        return None
+    return text.translate(_LOOKS)
 
 
 def _mask_loose(m: re.Match[str]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import rich.console
 
@@ -25,7 +25,14 @@ from services.replay_files import duckdb_header, same_file
 class Console(rich.console.Console):
     """rich's console, save for a reader that closes standard output (`| head`): rich's own
     answer is a silent exit 1 from deep inside a print; this raises the BrokenPipeError that
-    `services.cli.main` answers for every command alike (`output_closed`, `reader_gone`)."""
+    `services.cli.main` answers for every command alike (`output_closed`, `reader_gone`).
+    Emoji codes off: rich turned `:one::three:` in a file's name into keycap digits after
+    the name's identity codes were masked (a hunt, 2026-12-06: `1️⃣3️⃣1️⃣0️⃣5️⃣2️⃣-3️⃣0️⃣8️⃣T` on
+    simulate's standard output)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)
+        super().__init__(*args, **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True  # as rich does: nothing more is sent to a pipe no one reads
