@@ -27,7 +27,14 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from schemas.events import EVENT_ADAPTER, Event
-from schemas.hetu import has_code, mask_codes, pseudonymise, seen_as_written, seen_forms
+from schemas.hetu import (
+    has_code,
+    mask_codes,
+    pseudonymise,
+    seen_as_written,
+    seen_forms,
+    too_short,
+)
 from schemas.types import readable
 
 NO_KEY_REASON = (
@@ -213,7 +220,8 @@ def seen_code(text: str) -> bool:
     stored, and shown as a clean code on the SQL page, the browser dropping the NUL). So is
     text with a backslash: escapes written out as text are read (schemas.hetu.seen_forms)."""
     return has_code(text) or ((not seen_as_written(text) or "\\" in text or "%" in text
-                                or "&" in text) and any(map(has_code, seen_forms(text))))
+                                or "&" in text) and not too_short(text)
+                               and any(map(has_code, seen_forms(text))))
 
 
 def admit(raw: str | bytes, origin: str, key: bytes | None) -> Event | DeadLetter:

@@ -309,10 +309,17 @@ def _mask_string_as_seen(m: re.Match[str]) -> str:
         value = json.loads(token)
     except ValueError:
         return token
-    if (isinstance(value, str) and not has_code(value)
+    if (isinstance(value, str) and not too_short(value) and not has_code(value)
             and any(map(has_code, seen_forms(value)))):
         return f'"{MASK}"'
     return token
+
+
+def too_short(text: str) -> bool:
+    """Whether `text` is too short to hold a code however it is read: no reading makes it
+    longer than its compatibility form (an escape is longer than what it stands for, and a
+    mark or a look-alike one character for one) and a code is 11 characters."""
+    return len(text) < 11 and len(unicodedata.normalize("NFKC", text)) < 11
 
 
 def _digits(text: str) -> int:
@@ -451,31 +458,25 @@ def _decoded(text: str) -> list[str]:
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# UTF-8's bytes as Windows-1252 shows them: a lead byte (0xC2-0xF4, the same code points),
+# then one to three continuation bytes (0x80-0xBF: Windows-1252's own characters for 0x80-0x9F)
+_CONTINUATION = "".join(sorted({bytes((b,)).decode("cp1252", "ignore") for b in range(0x80, 0xc0)}
+                               - {""}))
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(_CONTINUATION)}]{{1,3}}")
 
 
 def _utf8_read_back(text: str) -> str:
-    """`text` with its UTF-8 read as Windows-1252 read back as UTF-8, run by run: the bytes
-    of the characters Windows-1252 has, decoded as UTF-8 where they are UTF-8; any other
-    character and byte kept as it was. Read all or nothing, one `ä` beside the code (or a
-    character Windows-1252 lacks) kept `050395â€“912K` as it was (a hunt, 2026-12-06)."""
-    parts: list[str] = []
-    run = bytearray()
+    """`text` with its UTF-8 read as Windows-1252 read back as UTF-8, sequence by sequence:
+    each lead and its continuation characters decoded where they are UTF-8, any other
+    character kept. Read all or nothing, one `ä` beside the code (or a character
+    Windows-1252 lacks) kept `050395â€“912K` as it was (a hunt, 2026-12-06)."""
+    return _MOJIBAKE.sub(_read_back_one, text) if not text.isascii() else text
 
-    def flush() -> None:
-        if run:
-            got = run.decode("utf-8", "surrogateescape")
-            parts.append(_NOT_UTF8.sub(lambda m: bytes((ord(m.group()) - 0xdc00,))
-                                       .decode("cp1252"), got))
-            run.clear()
 
-    for c in text:
-        try:
-            run += c.encode("cp1252")
-        except UnicodeEncodeError:
-            flush()
-            parts.append(c)
-    flush()
-    return "".join(parts)
+def _read_back_one(m: re.Match[str]) -> str:
+    got = m.group().encode("cp1252").decode("utf-8", "surrogateescape")
+    # a byte that is no UTF-8 there (a lead and one continuation too many) is its character
+    return _NOT_UTF8.sub(lambda b: bytes((ord(b.group()) - 0xdc00,)).decode("cp1252"), got)
 
 
 # A terminal (`jatkumo sql --csv`, a log read in a shell) runs escape sequences and backspaces
