@@ -10,9 +10,11 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.door import DeadLetter, admit, seen_code
-from schemas.hetu import MASK, bidi_forms, look_alike_form, mask_codes
+from schemas.hetu import MASK, bidi_forms, look_alike_form, mask_codes, seen_forms, too_short
 from services.commands.common import Console
 from tests.helpers import KEY, signed
 
@@ -127,3 +129,16 @@ def test_the_console_prints_emoji_codes_as_written() -> None:
     out = io.StringIO()
     Console(file=out, width=200).print("Events written to :one::three::one:.jsonl")
     assert out.getvalue().strip() == "Events written to :one::three::one:.jsonl"
+
+
+_PIECES = st.sampled_from(["0", "5", "-", "A", "%2D", "%25", "&#45;", "&amp;", "\\u0030",
+                           "\\u200f", "\u200f", "\u2460", "\u3251", "\u2487", "\u00e2\u20ac\u201c",
+                           "\u0417", "\ufdfa", "\u00bd", " ", "\\/", "\x1b[0m", "\b"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+def test_a_text_too_short_has_no_reading_long_enough_for_a_code(text: str) -> None:
+    """`too_short` lets the door skip the readings: none of them may be 11 characters."""
+    if too_short(text):
+        assert all(len(form) < 11 for form in seen_forms(text)), text
