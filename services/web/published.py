@@ -52,7 +52,7 @@ import duckdb
 import orjson
 
 from analytics import cube_store
-from analytics.disclosure import WITHDRAWN, Key, Relation, Suppressed, suppress
+from analytics.disclosure import SECONDARY, WITHDRAWN, Key, Relation, Suppressed, suppress
 from schemas.errors import ConfigError
 from services import config
 from services.config import WebSettings
@@ -528,10 +528,17 @@ def _tie_workshops(cells: Suppressed, map_cells: list[tuple[str, str, str]]) -> 
     someone is there and 0 where no one is. Where the clients are withdrawn ('–', 0 to
     k-1), the workshops are too: a shown 0 or a '<k' beside them said which of an area's
     withdrawn cells were 0 and which at least 1, as the listing did. (Where the clients
-    are '<k', the workshops are '<k' by themselves.)"""
+    are '<k', the workshops are '<k' by themselves.) Where the clients are '..' (at least k),
+    a workshop count shown there said more: the clients were at least that many, and a
+    place's total less them pinned its '<k' (a hunt, 2026-12-06: Pyhäntä's 6 SOSKU workshops
+    beside its '..' young people in SOSKU, 7 in service, and KTT '<5': KTT was 1). Such a
+    count is '..' too: at least k, which the clients' '..' says already."""
     for a, m, s in map_cells:
-        if cells.text.get(("clients", a, m, s)) == WITHDRAWN:
+        clients = cells.text.get(("clients", a, m, s))
+        if clients == WITHDRAWN:
             cells.text[("workshops", a, m, s)] = WITHDRAWN
+        elif clients == SECONDARY and cells.text.get(("workshops", a, m, s), "0").isdigit():
+            cells.text[("workshops", a, m, s)] = SECONDARY
 
 
 def area_services(counts: dict[Key, int], listed: list[tuple[str, str, str, str]],
@@ -919,7 +926,7 @@ def _kinds(cube: Cube, row: dict[str, Any]) -> list[str]:
 # The suppression's version, stored with a cube: one stored by an earlier version is built
 # again, not served (a file replayed before the began/trend relations kept a pattern an
 # attack had pinned counts in, 2026-12-05). Changed whenever a pattern may change.
-SUPPRESSION_VERSION = 4
+SUPPRESSION_VERSION = 5
 
 
 def handoffs_key(handoffs: tuple[Handoff, ...]) -> str:

@@ -229,7 +229,10 @@ class System:
             if lo == hi:
                 eq.append((coeffs, lo))
                 continue
-            if lo > 0:
+            # a lower bound of 0 on a sum of counts says nothing more than their own bounds;
+            # on a difference it does (workshops <= clients: a hunt, 2026-12-06, found the
+            # harness had dropped it and so never read a hidden count through it)
+            if lo > 0 or (lo > -math.inf and any(x < 0 for x in coeffs.values())):
                 ub.append(({v: -x for v, x in coeffs.items()}, -lo))
             if hi != math.inf:
                 ub.append((coeffs, hi))

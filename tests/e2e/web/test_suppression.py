@@ -7,10 +7,12 @@ simulated region. And the attack has teeth: with only the primary cells hidden (
 replaced by its true count, which the test reads from the file) it recovers counts."""
 
 import html
+import json
 import os
 import re
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 
 from tests.e2e.web.attack import Browser, collect, primary_only, true_cells
 from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, serving
+from tests.helpers import WBA
 
 THRESHOLDS = (5, 10)
 
@@ -89,6 +92,51 @@ def big15_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _simulated(tmp_path_factory, 15, 1800)
 
 
+# (municipality, service, young people, workshops): Pyhäntä's SOSKU six young people in six
+# workshops beside one in KTT; the rest large enough to publish, or small elsewhere
+_WORKSHOPS = (("563", "NUPA", 3, 3), ("626", "SOSKU", 3, 3), ("630", "KTT", 1, 1),
+              ("630", "SOSKU", 6, 6), ("746", "KTT", 9, 9), ("785", "KTT", 6, 6),
+              ("832", "KTT", 3, 3))
+
+
+@pytest.fixture(scope="session")
+def workshops_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hunt (2026-12-06): Pyhäntä's SOSKU young people hidden ('..') beside their six
+    workshops shown, and a workshop counted only where someone is in it, so SOSKU >= 6; the
+    place's 7 in service then pinned its KTT '<5' at 1 on the map."""
+    d = tmp_path_factory.mktemp("workshops")
+    lines, n = [], 0
+    for muni, service, people, workshops in _WORKSHOPS:
+        for j in range(people):
+            n += 1
+            client, start = f"ws-{n:04d}", "2023-06-01"
+
+            def event(kind: str, payload: dict[str, object], client: str = client,
+                      start: str = start) -> str:
+                return json.dumps({
+                    "event_id": str(uuid.UUID(int=len(lines) + (1 << 100))),
+                    "event_type": kind, "schema_version": 1,
+                    "occurred_at": f"{start}T10:00:00+02:00", "source": "test:workshops",
+                    "client_id": client, "payload": payload})
+
+            lines.append(event("client.registered", {
+                "birth_year": 2003, "home_municipality": muni, "referred_by": "social_work",
+                "registered_on": start}))
+            lines.append(event("contract.signed", {
+                "contract_id": f"K{n:04d}", "service": service, "organizer": WBA,
+                "producer": {"id": f"PAJA-{muni}-{service}-{j % workshops}",
+                             "kind": "third_sector", "municipality": muni},
+                "start_date": start, "days_per_week": 3, "hours_per_day": 5}))
+            if service != "NUPA":
+                lines.append(event("worker.assigned", {
+                    "worker_id": f"sw-{n}", "organization": WBA,
+                    "on_date": start}))
+    (d / "events.jsonl").write_text("\n".join(lines) + "\n")
+    jatkumo("replay", str(d / "events.jsonl"), "--db", str(d / "ws.duckdb"), "--quiet",
+            "--as-of", "2024-12-31")
+    return d / "ws.duckdb"
+
+
 def serve(db: Path, users_file: Path, k: int, tmp: Path, token: str = "") -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
@@ -122,6 +170,16 @@ def test_nothing_a_manager_can_reach_gives_a_hidden_count_away(
           f"recovered {len(recovered)}")
     assert hidden > 20, "too little is hidden: the audit would prove nothing"
     assert recovered == {}
+
+
+def test_workshops_shown_beside_hidden_young_people_give_no_count_away(
+        workshops_db: Path, users_file: Path, tmp_path: Path) -> None:
+    for url in serve(workshops_db, users_file, 5, tmp_path):
+        system = collect(url, "maija", PASSWORD, 5)
+        hidden, recovered = system.audit()
+        assert hidden > 5 and recovered == {}
+        assert [text for _, text, name in system.figures
+                if name == "map workshops Pyhäntä SOSKU"] == [".."]
 
 
 def test_the_attack_recovers_counts_when_only_small_ones_are_hidden(
