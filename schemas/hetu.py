@@ -269,13 +269,20 @@ def _mask_string_deep(m: re.Match[str]) -> str:
     # other escapes _mask_codes has read already
     if not token.startswith('"') or not _ESCAPED_BACKSLASH.search(token):
         return token
+    value = _string_value(token)
+    if value is not None and any(map(has_code, seen_forms(value))):
+        return f'"{MASK}"'
+    return token
+
+
+def _string_value(token: str) -> str | None:
+    """The text of a JSON string token, or None where it is no string or too short to hold
+    a code however it is read."""
     try:
         value = json.loads(token)
     except ValueError:
-        return token
-    if isinstance(value, str) and any(map(has_code, seen_forms(value))):
-        return f'"{MASK}"'
-    return token
+        return None
+    return value if isinstance(value, str) and not too_short(value) else None
 
 
 def _mask_codes(text: str) -> str:
@@ -305,12 +312,8 @@ def _mask_string_as_seen(m: re.Match[str]) -> str:
     if not token.startswith('"') or (seen_as_written(token) and not any(
             c in token for c in "\\%&")):
         return token
-    try:
-        value = json.loads(token)
-    except ValueError:
-        return token
-    if (isinstance(value, str) and not too_short(value) and not has_code(value)
-            and any(map(has_code, seen_forms(value)))):
+    value = _string_value(token)
+    if value is not None and not has_code(value) and any(map(has_code, seen_forms(value))):
         return f'"{MASK}"'
     return token
 
