@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from analytics import exact
+from analytics import disclosure, exact
 from analytics.disclosure import (
     PRIMARY,
     SECONDARY,
@@ -100,9 +100,9 @@ def test_the_pinned_counts_are_those_the_attack_recovers(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_an_exactly_checked_pattern_gives_the_attack_nothing(seed: int) -> None:
-    """suppress with exact_where: whatever pattern it publishes, the attack pins nothing."""
+    """suppress with exact: whatever pattern it publishes, the attack pins nothing."""
     counts, rels = _table(random.Random(1000 + seed))
-    out = suppress(dict(counts), rels, 5, exact_where=lambda key: True)
+    out = suppress(dict(counts), rels, 5, exact=True)
     hidden = {c: {"<5": PRIMARY, "..": SECONDARY, "–": WITHDRAWN}[t]
               for c, t in out.text.items() if not t.isdigit()}
     for group in _linked(rels):
@@ -116,7 +116,7 @@ def test_the_region_row_the_rounds_hid_stays_shown_where_the_check_passes_it() -
     counts, rels = _built({"a0": {"a0m0": (9, 14, 5)},
                            "a1": {"a1m0": (0, 0, 1), "a1m1": (5, 5, 2), "a1m2": (1, 0, 3)}})
     rounds = suppress(dict(counts), rels, 5)
-    lean = suppress(dict(counts), rels, 5, exact_where=lambda key: True)
+    lean = suppress(dict(counts), rels, 5, exact=True)
     row = [("all", s) for s in (*STATUSES, "cohort")]
     assert [rounds.text[c] for c in row] == ["..", "..", "..", ".."]
     assert [lean.text[c] for c in row] == ["15", "19", "11", "45"]
@@ -124,3 +124,46 @@ def test_the_region_row_the_rounds_hid_stays_shown_where_the_check_passes_it() -
     hidden = {c: {"<5": PRIMARY, "..": SECONDARY, "–": WITHDRAWN}[t]
               for c, t in lean.text.items() if not t.isdigit()}
     assert hidden and _attack(rels, counts, hidden, 5) == set()
+
+
+# a + b = 20, a + c = 20, b + c = 34: a '<5' (3) gets its partners b and c ('..'), and the
+# interval bounds stop at b, c in [16, 18] and a in [2, 4], while the three sums together
+# say b = c = 17 and a = 3. The rounds see no pin; an LP does.
+_TRIANGLE = ({"a": 3, "b": 17, "c": 17, "ab": 20, "ac": 20, "bc": 34},
+             [Relation("ab", ("a", "b")), Relation("ac", ("a", "c")), Relation("bc", ("b", "c"))])
+
+
+def _hidden(out: dict[Key, str]) -> dict[Key, str]:
+    return {c: {"<5": PRIMARY, "..": SECONDARY, "–": WITHDRAWN}[t]
+            for c, t in out.items() if not t.isdigit()}
+
+
+def test_the_rounds_alone_leave_a_pin_the_interval_bounds_do_not_see() -> None:
+    counts, rels = _TRIANGLE
+    out = suppress(dict(counts), rels, 5)
+    assert _attack(rels, counts, _hidden(out.text), 5) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize("lean_max", [disclosure.LEAN_MAX_CELLS, 0])
+def test_a_group_of_any_size_is_checked_exactly(monkeypatch: pytest.MonkeyPatch,
+                                                lean_max: int) -> None:
+    """Above LEAN_MAX_CELLS a group gets the rounds' pattern, checked and mended all the same:
+    a group of years of trend months (1,656 cells) had the rounds alone, and a hunt pinned
+    Oulu's service breaks at 44 month ends (2026-12-06)."""
+    monkeypatch.setattr(disclosure, "LEAN_MAX_CELLS", lean_max)
+    counts, rels = _TRIANGLE
+    out = suppress(dict(counts), rels, 5, exact=True)
+    hidden = _hidden(out.text)
+    assert "a" in hidden and _attack(rels, counts, hidden, 5) == set()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_rounds_pattern_checked_gives_the_attack_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                             seed: int) -> None:
+    """The last resort of every large group, on random tables: the rounds' pattern, with few
+    rounds (so that pins are left for the check to find), mended until the check passes."""
+    monkeypatch.setattr(disclosure, "LEAN_MAX_CELLS", 0)
+    counts, rels = _table(random.Random(2000 + seed))
+    out = suppress(dict(counts), rels, 5, max_rounds=1, exact=True)
+    for group in _linked(rels):
+        assert _attack(group, counts, _hidden(out.text), 5) == set()
