@@ -94,6 +94,18 @@ _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))"
                     rf"|{_EACH}|{_DOTTED})")
+# A date written as dates are: its day and month without their zeros, or dashes for its marks
+# (`5.3.95-912K`, `05-03-95-912K`), and a check character set off by a dash (`050395-912-K`):
+# each a code to a reader, and each was taken as a valid event (hunts, 2026-12-06). Judged
+# apart from _TYPED (its parts are put together, not only their blanks dropped); one of the
+# three is needed, a plain code being has_code's.
+_DASH_CLASS = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"  # a regex class's dashes
+_DATED = re.compile(rf"{_NOT_IN_ESCAPE}(?<![0-9A-Za-z.,/])"
+                    rf"(?:({_D}{{1,2}})(?P<mark>[./{_DASH_CLASS}])({_D}{{1,2}})(?P=mark)"
+                    rf"|({_D}{{2}})({_D}{{2}}))({_D}{{2}})({_SIGN_TYPED})({_D}{{3}})"
+                    rf"([{_DASH_CLASS}]?)([0-9A-Ya-y])(?![0-9A-Za-z])")
+_DATED_TRIGGERS = (*_DATE_MARK, *(chr(c) for c in (0x2d, *range(0x2010, 0x2016), 0x2212,
+                                                    0xfe58, 0xfe63, 0xff0d)))
 _NO_SPACE = str.maketrans("", "", _SPACE + _DATE_MARK)
 _AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
 _ZERO = str.maketrans({c: "0" for c in _ZEROS})
@@ -183,20 +195,38 @@ def has_code(text: str) -> bool:
 
 def _typed_codes(text: str) -> list[tuple[int, int]] | None:
     """The spans of the valid codes in `text` written with blanks inside or letters for
-    digits (_TYPED), or None when there is none. Every place where one starts is tried
-    (overlapping, as _READABLE does), but only text with a blank, a backslash or such a
-    letter pays for the search."""
-    if not any(c in text for c in _TYPED_TRIGGERS):
-        return None
-    spans: list[tuple[int, int]] | None = None
-    m = _TYPED.search(text)
-    while m is not None:
-        if _typed_code(m.group()):
-            if spans is None:
-                spans = []
-            spans.append(m.span())
-        m = _TYPED.search(text, m.start() + 1)
-    return spans
+    digits (_TYPED), or with a date's own marks (_DATED), in order, or None when there is
+    none. Every place where one starts is tried (overlapping, as _READABLE does), but only
+    text with a blank, a backslash, such a letter or a mark pays for the search."""
+    spans: list[tuple[int, int]] = []
+    if any(c in text for c in _TYPED_TRIGGERS):
+        m = _TYPED.search(text)
+        while m is not None:
+            if _typed_code(m.group()):
+                spans.append(m.span())
+            m = _TYPED.search(text, m.start() + 1)
+    if any(c in text for c in _DATED_TRIGGERS):
+        d = _DATED.search(text)
+        while d is not None:
+            if _dated_code(d):
+                spans.append(d.span())
+            d = _DATED.search(text, d.start() + 1)
+        spans.sort()
+    return spans or None
+
+
+def _dated_code(m: re.Match[str]) -> bool:
+    """Whether a _DATED match is a valid code: its day and month padded with zeros, its marks
+    and the dash before the check character dropped, letters read as digits."""
+    marked = m.group("mark") is not None
+    if not marked and not m.group(9):
+        return False  # a plain code: has_code's
+    day, month = (m.group(1), m.group(3)) if marked else (m.group(4), m.group(5))
+    code = (day.rjust(2, "0") + month.rjust(2, "0") + m.group(6)).translate(_AS_DIGIT) + \
+        m.group(7) + m.group(8).translate(_AS_DIGIT) + m.group(10).translate(_ZERO)
+    if not code.isascii():
+        return _stands_for_a_code(code)
+    return hetu_problem(code.upper()) is None
 
 
 def _typed_code(written: str) -> bool:

@@ -417,7 +417,12 @@ def test_a_form_feed_is_a_blank_to_the_door_and_to_the_masking() -> None:
 # reads (and masked in a message about the very value the door had stored).
 WRITTEN_OTHERWISE = ["05.03.95-912K", "05/03/95-912K", "13.10.52-308T", "O5.O3.95-912K",
                      "0503\\u200b95-912K", "050395\\u002d912K", "050395\\x2d912K",
-                     "0503\\x0095-912K"]
+                     "0503\\x0095-912K",
+                     # hunts (2026-12-06): a date as dates are written, its day and month
+                     # unpadded or its marks dashes, and a dash before the check character
+                     "5.3.95-912K", "5/3/95-912K", "13-10-52-308T", "05-03-95-912K",
+                     "5-3-95-912K", "O5-O3-95-912K", "050395-912-K", "05-03-95-912-K",
+                     "Kemi 5.3.95-912K.", "05-03-95\u2013912K"]
 
 
 @pytest.mark.parametrize("code", WRITTEN_OTHERWISE)
@@ -444,6 +449,8 @@ def test_a_code_with_a_dates_marks_or_escapes_written_out_is_refused(code: str,
     *(f"{w} 01{m}01{m}23 {d} {n} {u}" for w in ("Maksettu", "Kurssi") for m in "./"
       for d in "-–" for n in (250, 500, 300) for u in "ehtmk"),
     "2023.0001-1234", "OULU/2023/001-123", "KTT-2023.05.12-001",
+    # read as a dashed date by the fast path's search, and no code to the door
+    "PAJA-12-3-45-678", "sw-05-03-95-912", "05-03-95-912L", "5.3.95-912L", "050395-912-L",
 ])
 def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) -> None:
     event = signed("k1", "2023-01-02")
@@ -532,3 +539,17 @@ def test_layers_of_escapes_are_read_each_once() -> None:
     for n in (1, 2, 5):
         text = "050395%" + "25" * n + "2D912K"
         assert seen_code(text) and "912K" not in mask_codes(text), n
+
+
+@pytest.mark.parametrize("client", ["05-03-95-912K", "5.3.95-912K", "050395-912-K"])
+def test_a_client_id_that_is_a_code_written_as_a_date_is_refused(client: str,
+                                                                  tmp_path: Path) -> None:
+    """The fast path's client id (its pattern allows dashes and dots) goes to the door, which
+    refuses it (a hunt, 2026-12-06: the dashed forms were taken and stored)."""
+    line = json.dumps({**signed("k1", "2023-01-02"), "client_id": client})
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter) and "identity_code" in got.reason, got
+    assert "912K" not in got.raw and "912-K" not in got.raw
+    assert admitted(line.encode(), KEY) is None
+    rel = replay_db(tmp_path, [line])
+    assert not rel["events"] and len(rel["dead_letters"]) == 1
