@@ -77,14 +77,18 @@ _WHITESPACE = b" \t\r\n"
 # slower: review, 2026-12-05), the year after the second mark
 _DATE_SHAPE = b"d00s000"
 _CODE_SHAPE = b"000000s000"
-# A date's dashes for its marks (schemas.hetu._DATED: 05-03-95-912K): a dash is a century
-# sign to the scan, as a UUID's hex letters are, so no shape of it sets it apart from event
-# ids (27 % of a simulated file's lines held one); the text is searched instead, in the
-# door's closer look and in the fast path's free-text fields once each (streams.core.plain).
-# With a dash before the check character (050395-912-K), the code's shape is there already.
-DASHED_DATE = re.compile(r"[0-9OoIl]{1,2}-[0-9OoIl]{1,2}-[0-9OoIl]{2}[-+A-FU-Ya-fu-y]"
-                         r"[0-9OoIl]{3}")
-_DASHED_DATE_BYTES = re.compile(DASHED_DATE.pattern.encode())
+# A code written as people write dates and numbers (schemas.hetu._DATED: `5. 3. 95-912K`,
+# `05-03-95-912K`, `131052 308T`, `13.10.1952-308T`) has no shape of its own to the scan: a
+# dash or a letter is a sign to it, as a UUID's hex letters are, and blanks are dropped. So
+# the closer look also takes a line with seven digits (or O, I, l: the fewest a code has)
+# with at most three other characters between any two and no quote, once its UUIDs and ISO
+# dates and times are taken out (every line has those). The fast path judges its free-text
+# fields one by one instead (streams.core.plain).
+_SEVEN = re.compile(rb'[0-9OoIl](?:[^0-9OoIl"]{0,3}[0-9OoIl]){6}')
+_USUAL_RUNS = re.compile(rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                         rb"[0-9a-fA-F]{12}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                         rb"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                         rb"(?:[Zz]|[-+][0-9]{2}:?[0-9]{2})?)?(?=\")")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -142,7 +146,7 @@ def needs_look(line: bytes, event: Event) -> bool:
     shape = line.translate(_SHAPE, _WHITESPACE)
     return (b"B" in shape or _CODE_SHAPE in shape or _DATE_SHAPE in shape
             or shape.count(b'":') != key_count(event)
-            or _DASHED_DATE_BYTES.search(line) is not None)
+            or _SEVEN.search(_USUAL_RUNS.sub(b"", line)) is not None)
 
 
 def closer_look(line: bytes) -> str | None:

@@ -94,18 +94,37 @@ _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
                     rf"(?:[0-9A-Ya-y]|{_BLANK}++[0-9A-NP-Ya-np-y]"
                     r"(?![0-9A-Za-z\u00c0-\u024f]))"
                     rf"|{_EACH}|{_DOTTED})")
-# A date written as dates are: its day and month without their zeros, or dashes for its marks
-# (`5.3.95-912K`, `05-03-95-912K`), and a check character set off by a dash (`050395-912-K`):
-# each a code to a reader, and each was taken as a valid event (hunts, 2026-12-06). Judged
-# apart from _TYPED (its parts are put together, not only their blanks dropped); one of the
-# three is needed, a plain code being has_code's.
+# A code written as people write dates and numbers, not as the standard lays it out (hunts,
+# 2026-12-06; each was taken as a valid event): the date's day and month unpadded, with
+# dots, slashes, dashes, commas, colons, underscores or blanks for marks (`5.3.95-912K`,
+# `05-03-95-912K`, `5. 3. 95-912K`, `05 03 95 912K`), or a four-digit year (`13.10.1952-308T`,
+# `13101952-308T`); in the sign's place a blank, a line break, another mark or nothing
+# (`131052 308T`, `131052_308T`, `131052308T`), blanks around it (`13.10.52 - 308T`); a mark
+# before the check character (`050395-912-K`). The check character is always glued to what
+# comes before it (a word after an amount, `01.01.23 - 250 e`, is none: a review,
+# 2026-12-05). Judged apart from _TYPED (the parts are put together, not only their blanks
+# dropped), and only where something in it is not the standard's form: a plain code is
+# has_code's. Glued to other text as a plain code is found (`x05-03-95-912K` was taken, and
+# left readable in dead letters: a fuzz, 2026-12-06), except to digits where no mark sets the
+# date apart (a longer number). A date with marks starts no escape (`\\u05-03-95-912K` shows
+# its code): only a digit that would end one is skipped.
 _DASH_CLASS = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"  # a regex class's dashes
-_DATED = re.compile(rf"{_NOT_IN_ESCAPE}(?<![0-9A-Za-z.,/])"
-                    rf"(?:({_D}{{1,2}})(?P<mark>[./{_DASH_CLASS}])({_D}{{1,2}})(?P=mark)"
-                    rf"|({_D}{{2}})({_D}{{2}}))({_D}{{2}})({_SIGN_TYPED})({_D}{{3}})"
-                    rf"([{_DASH_CLASS}]?)([0-9A-Ya-y])(?![0-9A-Za-z])")
-_DATED_TRIGGERS = (*_DATE_MARK, *(chr(c) for c in (0x2d, *range(0x2010, 0x2016), 0x2212,
-                                                    0xfe58, 0xfe63, 0xff0d)))
+_MARK = rf"[./,:_{_DASH_CLASS}]|{_BLANK}+"
+_IN_AN_ESCAPE = r"(?<!\\u[0-9A-Fa-f]{3})(?<!\\x[0-9A-Fa-f])(?<!\\U[0-9A-Fa-f]{7})"
+_DATED = re.compile(
+    rf"(?:{_IN_AN_ESCAPE}(?P<d1>{_D}{{1,2}})(?P<mark>{_MARK}){_SP}(?P<m1>{_D}{{1,2}})"
+    rf"(?P=mark){_SP}"
+    rf"|{_NOT_IN_ESCAPE}(?<![0-9])(?P<d2>{_D}{{2}})(?P<m2>{_D}{{2}}))"
+    rf"(?P<cc>1[89]|20)?(?P<yy>{_D}{{2}})"
+    rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|[./,:_=#|*~]){_SP}|(?P<blank>{_BLANK}+))?"
+    rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>[./_{_DASH_CLASS}]))?(?P<check>[0-9A-Ya-y])"
+    # digits glued after: a longer number where no mark or sign sets the parts apart
+    rf"(?(mark)|(?(sign)|(?![0-9])))")
+_DATED_TRIGGERS = (*_SPACE, *_DATE_MARK, ",", ":", "_", "=", "#", "|", "*", "~",
+                   *(chr(c) for c in (0x2d, *range(0x2010, 0x2016), 0x2212, 0xfe58, 0xfe63,
+                                      0xff0d)))
+_CENTURY_SIGN = {"18": "+", "19": "-", "20": "A"}
+_TEN_DIGITS = re.compile(r"[0-9]{9}[0-9A-Ya-y]")  # a code with nothing in the sign's place
 _NO_SPACE = str.maketrans("", "", _SPACE + _DATE_MARK)
 _AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
 _ZERO = str.maketrans({c: "0" for c in _ZEROS})
@@ -165,7 +184,7 @@ def has_code(text: str) -> bool:
     """Whether a valid identity code occurs anywhere in `text` (glued to other text or not),
     as written or as a reader may read it: see _READABLE and _LOWER_HEX, and typed with spaces
     inside or O for 0: see _TYPED."""
-    if len(text) < 11:
+    if len(text) < 10:  # a code with nothing in its sign's place is 10 characters
         return False
     # the hex runs' starts and ends, in order (finditer's runs do not overlap): the one that
     # may hold a place is found by bisection. Looking through all of them for every place was
@@ -205,10 +224,17 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
             if _typed_code(m.group()):
                 spans.append(m.span())
             m = _TYPED.search(text, m.start() + 1)
-    if any(c in text for c in _DATED_TRIGGERS):
+    if any(c in text for c in _DATED_TRIGGERS) or _TEN_DIGITS.search(text) is not None:
+        hex_runs: list[tuple[int, int]] | None = None
         d = _DATED.search(text)
         while d is not None:
-            if _dated_code(d):
+            # none in a pseudonym's or a UUID's hex, as a lower-case plain code is none
+            # (`p:a0601644645a71f0` held `0601644645` by chance)
+            in_hex = not d.group().strip("0123456789abcdef")
+            if in_hex and hex_runs is None:
+                hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
+            if _dated_code(d) and not (in_hex and any(
+                    a <= d.start() and d.end() <= b for a, b in hex_runs or ())):
                 spans.append(d.span())
             d = _DATED.search(text, d.start() + 1)
         spans.sort()
@@ -216,14 +242,23 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
 
 
 def _dated_code(m: re.Match[str]) -> bool:
-    """Whether a _DATED match is a valid code: its day and month padded with zeros, its marks
-    and the dash before the check character dropped, letters read as digits."""
-    marked = m.group("mark") is not None
-    if not marked and not m.group(9):
-        return False  # a plain code: has_code's
-    day, month = (m.group(1), m.group(3)) if marked else (m.group(4), m.group(5))
-    code = (day.rjust(2, "0") + month.rjust(2, "0") + m.group(6)).translate(_AS_DIGIT) + \
-        m.group(7) + m.group(8).translate(_AS_DIGIT) + m.group(10).translate(_ZERO)
+    """Whether a _DATED match is a valid code not in the standard's plain form: its day and
+    month padded with zeros, its marks and blanks dropped, letters read as digits; the
+    century from a four-digit year or from the sign, and where neither says it, any."""
+    g = m.groupdict()
+    plain = (g["mark"] is None and g["cc"] is None and g["dash"] is None and g["blank"] is None
+             and g["sign"] is not None and g["sign"].upper() in CENTURY
+             and len(m.group()) == 11)
+    if plain and m.group().isascii():
+        return False  # the standard's form: has_code's
+    day, month = (g["d1"], g["m1"]) if g["mark"] is not None else (g["d2"], g["m2"])
+    sign = g["sign"] or ""
+    if g["cc"] is not None:
+        sign = _CENTURY_SIGN[g["cc"]]
+    elif sign.upper() not in CENTURY:
+        sign = "\u2015"  # any century (_stands_for_a_code reads a non-ASCII sign so)
+    code = (day.rjust(2, "0") + month.rjust(2, "0") + g["yy"]).translate(_AS_DIGIT) + sign + \
+        g["nnn"].translate(_AS_DIGIT) + g["check"].translate(_ZERO)
     if not code.isascii():
         return _stands_for_a_code(code)
     return hetu_problem(code.upper()) is None
@@ -336,14 +371,21 @@ def _mask_codes(text: str) -> str:
 
 
 def _mask_string_as_seen(m: re.Match[str]) -> str:
-    """A JSON string token, masked whole when its text holds a code only as a reader sees it
-    (one as written `_mask_first` masks where it is, the text around it kept)."""
+    """A JSON string token, masked whole when its text holds a code only as a reader sees it,
+    or holds one as written and an escape: one as written in a string of no escape
+    `_mask_first` masks where it is, the text around it kept. With an escape, the line's
+    reading undid escapes the string's own escaped backslash had kept as text (`\\\\u002d`
+    became `\\-`, no longer JSON: a fuzz of dead letters, 2026-12-06)."""
     token = m.group(0)
     if not token.startswith('"') or (seen_as_written(token) and not any(
             c in token for c in "\\%&")):
         return token
     value = _string_value(token)
-    if value is not None and not has_code(value) and any(map(has_code, seen_forms(value))):
+    if value is None:
+        return token
+    if has_code(value):
+        return f'"{MASK}"' if "\\" in token else token
+    if any(map(has_code, seen_forms(value))):
         return f'"{MASK}"'
     return token
 
@@ -351,8 +393,9 @@ def _mask_string_as_seen(m: re.Match[str]) -> str:
 def too_short(text: str) -> bool:
     """Whether `text` is too short to hold a code however it is read: no reading makes it
     longer than its compatibility form (an escape is longer than what it stands for, and a
-    mark or a look-alike one character for one) and a code is 11 characters."""
-    return len(text) < 11 and len(unicodedata.normalize("NFKC", text)) < 11
+    mark or a look-alike one character for one) and a code is 10 characters at the least
+    (with nothing in its sign's place, `131052308T`)."""
+    return len(text) < 10 and len(unicodedata.normalize("NFKC", text)) < 10
 
 
 def _digits(text: str) -> int:

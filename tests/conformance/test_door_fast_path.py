@@ -85,6 +85,8 @@ ODD_VALUES: list[Any] = [
     # codes written as dates are (hunts, 2026-12-06): the byte scan cannot tell the dashed
     # ones from an event id's hex, and the fast path searches its free text for them
     "05-03-95-912K", "5-3-95-912K", "5.3.95-912K", "050395-912-K", "PAJA-05-03-95-912",
+    "131052308T", "131052 308T", "131052_308T", "13.10.1952-308T", "5. 3. 95-912K",
+    "wellbeing_area:5-3-95-912K", "wellbeing_area:131052308T", "municipality:131052_308T",
     "2023-01-01T12:00:00Z", "2023-01-01T12:00:00z", "2023-01-01t12:00:00+02:00",
     "2023-01-01 12:00:00+02:00", "2023-01-01T12:00:00", "2023-01-01T12:00+02:00",
     "2023-01-01T12:00:00.5+02:00", "2023-01-01T12:00:00.123456-03:30",

@@ -139,6 +139,6 @@ _PIECES = st.sampled_from(["0", "5", "-", "A", "%2D", "%25", "&#45;", "&amp;", "
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_PIECES, max_size=8).map("".join))
 def test_a_text_too_short_has_no_reading_long_enough_for_a_code(text: str) -> None:
-    """`too_short` lets the door skip the readings: none of them may be 11 characters."""
+    """`too_short` lets the door skip the readings: none of them may be 10 characters."""
     if too_short(text):
-        assert all(len(form) < 11 for form in seen_forms(text)), text
+        assert all(len(form) < 10 for form in seen_forms(text)), text
