@@ -118,8 +118,9 @@ _DATED = re.compile(
     rf"(?P<cc>1[89]|20)?(?P<yy>{_D}{{2}})"
     rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|[./,:_=#|*~]){_SP}|(?P<blank>{_BLANK}+))?"
     rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>[./_{_DASH_CLASS}]))?(?P<check>[0-9A-Ya-y])"
-    # digits glued after: a longer number where no mark or sign sets the parts apart
-    rf"(?(mark)|(?(sign)|(?![0-9])))")
+    # digits glued after a check digit: a longer number where no mark or sign sets the
+    # parts apart (after a check letter, another code may follow: `131052308T05-03-...`)
+    rf"(?(mark)|(?(sign)|(?:(?<=[A-Ya-y])|(?![0-9]))))")
 _DATED_TRIGGERS = (*_SPACE, *_DATE_MARK, ",", ":", "_", "=", "#", "|", "*", "~",
                    *(chr(c) for c in (0x2d, *range(0x2010, 0x2016), 0x2212, 0xfe58, 0xfe63,
                                       0xff0d)))

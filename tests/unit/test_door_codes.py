@@ -2,6 +2,8 @@
 on the raw bytes and after JSON unescaping; dead letters mask every code-shaped string."""
 
 import json
+import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -460,7 +462,7 @@ def test_a_code_with_a_dates_marks_or_escapes_written_out_is_refused(code: str,
     "2023.0001-1234", "OULU/2023/001-123", "KTT-2023.05.12-001",
     # read as a dashed date by the fast path's search, and no code to the door
     "PAJA-12-3-45-678", "sw-05-03-95-912", "05-03-95-912L", "5.3.95-912L", "050395-912-L",
-    "0401234567", "12345678901234", "1131052308T", "131052308T1", "K000123-2",
+    "0401234567", "12345678901234", "1131052308T", "1310523080123", "K000123-2",
     "2023-06-01T10:00:00+02:00", "131052308L",
 ])
 def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) -> None:
@@ -565,3 +567,33 @@ def test_a_client_id_that_is_a_code_written_as_a_date_is_refused(client: str,
     assert admitted(line.encode(), KEY) is None
     rel = replay_db(tmp_path, [line])
     assert not rel["events"] and len(rel["dead_letters"]) == 1
+
+
+# (a code with nothing in its sign's place is one only where no digit is glued before it:
+# `1310131052308T` is a longer number to a reader, so the fuzz sets it apart with a blank)
+_PARTS = ["\\", "\\\\", "131052-308T", "050395-912K", "05-03-95-912K", "5.3.95-912K", " 131052308T",
+          "\\u002d", '"', "x", "%2D", "&amp;", "\u200b", "1310", "52-308T", " ", "u002d", "\\u",
+          "/", "\\/"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dead_letter_stays_the_json_it_was_with_no_code_readable(seed: int) -> None:
+    """A fuzz of the masking (2026-12-06): strings of codes, escaped backslashes, escapes
+    written out as text and dated forms. 140 of 11,743 dead letters were no longer JSON (an
+    escaped backslash's `\\u002d` read as a dash), and dated forms glued to other text were
+    left readable. Every dead letter parses, and no piece between two masks holds a code,
+    however its marks and escapes are dropped."""
+    rng = random.Random(seed)
+    for _ in range(1000):
+        text = "".join(rng.choice(_PARTS) for _ in range(rng.randint(1, 8)))
+        event = signed("k1", "2023-01-02")
+        line = json.dumps({**event, "payload": {**event["payload"], "contract_id": text}})
+        if rng.random() < 0.5:
+            line = line.replace("\\\\", "\\u005c")  # a backslash written the other way
+        got = admit(line.encode(), "f:1", KEY)
+        if not isinstance(got, DeadLetter):
+            continue
+        value = json.loads(got.raw)["payload"]["contract_id"]
+        for piece in value.split(MASK):
+            flat = re.sub(r"[^0-9A-Za-z]", "", piece.replace("\\u002d", "").replace("u002d", ""))
+            assert "131052308T" not in flat and "050395912K" not in flat, (text, value)
