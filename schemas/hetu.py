@@ -110,22 +110,20 @@ _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
 # its code): only a digit that would end one is skipped.
 _DASH_CLASS = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"  # a regex class's dashes
 _MARK = rf"[./,:_{_DASH_CLASS}]|{_BLANK}+"
-_IN_AN_ESCAPE = r"(?<!\\u[0-9A-Fa-f]{3})(?<!\\x[0-9A-Fa-f])(?<!\\U[0-9A-Fa-f]{7})"
-_DATED = re.compile(
-    rf"(?:{_IN_AN_ESCAPE}(?P<d1>{_D}{{1,2}})(?P<mark>{_MARK}){_SP}(?P<m1>{_D}{{1,2}})"
+_IN_AN_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{3}|\\x[0-9A-Fa-f]|\\U[0-9A-Fa-f]{7})\Z")
+_IN_ESCAPE_HEX = re.compile(r"(?:\\u.{0,3}|\\x.?|\\U.{0,7})\Z", re.S)
+_DATED = re.compile(  # the escapes before a match are looked at after it (`_escaped`): cheaper
+    rf"(?:(?P<d1>{_D}{{1,2}})(?P<mark>{_MARK}){_SP}(?P<m1>{_D}{{1,2}})"
     rf"(?P=mark){_SP}"
-    rf"|{_NOT_IN_ESCAPE}(?<![0-9])(?P<d2>{_D}{{2}})(?P<m2>{_D}{{2}}))"
+    rf"|(?<![0-9])(?P<d2>{_D}{{2}})(?P<m2>{_D}{{2}}))"
     rf"(?P<cc>1[89]|20)?(?P<yy>{_D}{{2}})"
     rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|[./,:_=#|*~]){_SP}|(?P<blank>{_BLANK}+))?"
     rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>[./_{_DASH_CLASS}]))?(?P<check>[0-9A-Ya-y])"
     # digits glued after a check digit: a longer number where no mark or sign sets the
     # parts apart (after a check letter, another code may follow: `131052308T05-03-...`)
     rf"(?(mark)|(?(sign)|(?:(?<=[A-Ya-y])|(?![0-9]))))")
-_DATED_TRIGGERS = (*_SPACE, *_DATE_MARK, ",", ":", "_", "=", "#", "|", "*", "~",
-                   *(chr(c) for c in (0x2d, *range(0x2010, 0x2016), 0x2212, 0xfe58, 0xfe63,
-                                      0xff0d)))
+_NO_DIGIT_LIKE = str.maketrans("", "", "0123456789" + _ZEROS + _ONES)
 _CENTURY_SIGN = {"18": "+", "19": "-", "20": "A"}
-_TEN_DIGITS = re.compile(r"[0-9]{9}[0-9A-Ya-y]")  # a code with nothing in the sign's place
 _NO_SPACE = str.maketrans("", "", _SPACE + _DATE_MARK)
 _AS_DIGIT = str.maketrans({**{c: "0" for c in _ZEROS}, **{c: "1" for c in _ONES}})
 _ZERO = str.maketrans({c: "0" for c in _ZEROS})
@@ -225,7 +223,9 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
             if _typed_code(m.group()):
                 spans.append(m.span())
             m = _TYPED.search(text, m.start() + 1)
-    if any(c in text for c in _DATED_TRIGGERS) or _TEN_DIGITS.search(text) is not None:
+    # seven digits (or look-alikes) at the least, counted by a translation in C: most text
+    # a page or a line holds has fewer, and the search cost every text twice its door's time
+    if len(text) - len(text.translate(_NO_DIGIT_LIKE)) >= 7:
         hex_runs: list[tuple[int, int]] | None = None
         d = _DATED.search(text)
         while d is not None:
@@ -234,12 +234,22 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
             in_hex = not d.group().strip("0123456789abcdef")
             if in_hex and hex_runs is None:
                 hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
-            if _dated_code(d) and not (in_hex and any(
+            if _dated_code(d) and not _escaped(text, d) and not (in_hex and any(
                     a <= d.start() and d.end() <= b for a, b in hex_runs or ())):
                 spans.append(d.span())
             d = _DATED.search(text, d.start() + 1)
         spans.sort()
     return spans or None
+
+
+def _escaped(text: str, m: re.Match[str]) -> bool:
+    """Whether a _DATED match starts inside an escape's hex digits: a date with marks only
+    where its first digit would end one, the others anywhere in one (as _NOT_IN_ESCAPE)."""
+    before = text[max(0, m.start() - 9):m.start()]
+    if "\\" not in before:
+        return False
+    tail = _IN_AN_ESCAPE if m.group("mark") is not None else _IN_ESCAPE_HEX
+    return tail.search(before) is not None
 
 
 def _dated_code(m: re.Match[str]) -> bool:
