@@ -215,7 +215,8 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
     """The spans of the valid codes in `text` written with blanks inside or letters for
     digits (_TYPED), or with a date's own marks (_DATED), in order, or None when there is
     none. Every place where one starts is tried (overlapping, as _READABLE does), but only
-    text with a blank, a backslash, such a letter or a mark pays for the search."""
+    text with a blank, a backslash, such a letter or a mark pays for the first search, and
+    only text of seven digits or more for the second."""
     spans: list[tuple[int, int]] = []
     if any(c in text for c in _TYPED_TRIGGERS):
         m = _TYPED.search(text)
