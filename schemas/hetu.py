@@ -108,7 +108,9 @@ _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
 # left readable in dead letters: a fuzz, 2026-12-06), except to digits where no mark sets the
 # date apart (a longer number). A date with marks starts no escape (`\\u05-03-95-912K` shows
 # its code): only a digit that would end one is skipped.
-_DASH_CLASS = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"  # a regex class's dashes
+# The dashes a reader takes for a hyphen (read as one in `visible`, and a mark here)
+UNICODE_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_DASH_CLASS = "\\-" + UNICODE_DASHES  # a regex class's dashes
 _MARK = rf"[./,:_{_DASH_CLASS}]|{_BLANK}+"
 _IN_AN_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{3}|\\x[0-9A-Fa-f]|\\U[0-9A-Fa-f]{7})\Z")
 _IN_ESCAPE_HEX = re.compile(r"(?:\\u.{0,3}|\\x.?|\\U.{0,7})\Z", re.S)
@@ -226,7 +228,7 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
             m = _TYPED.search(text, m.start() + 1)
     # seven digits (or look-alikes) at the least, counted by a translation in C: most text
     # a page or a line holds has fewer, and the search cost every text twice its door's time
-    if len(text) - len(text.translate(_NO_DIGIT_LIKE)) >= 7:
+    if digit_like(text) >= 7:
         hex_runs: list[tuple[int, int]] | None = None
         d = _DATED.search(text)
         while d is not None:
@@ -241,6 +243,13 @@ def _typed_codes(text: str) -> list[tuple[int, int]] | None:
             d = _DATED.search(text, d.start() + 1)
         spans.sort()
     return spans or None
+
+
+def digit_like(text: str) -> int:
+    """How many characters of `text` are digits or letters read as digits (O, I, l and their
+    look-alikes in other scripts): seven at the least make a code however it is written
+    (`5.3.95-912K`). Counted by a translation in C."""
+    return len(text) - len(text.translate(_NO_DIGIT_LIKE))
 
 
 def _escaped(text: str, m: re.Match[str]) -> bool:
@@ -756,8 +765,7 @@ _IGNORABLE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in IGNOR
 # digit of a code leaves the code as plain to the eye: an attack, 2026-12-04). Letters of
 # Finnish and Swedish text are precomposed by NFKC, so no letter of theirs is dropped.
 _UNSEEN = frozenset(("Cc", "Cf", "Cn", "Cs", "Mn", "Me", "Mc"))
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
-                         "\ufe63\uff0d"})
+_DASHES = str.maketrans({c: "-" for c in UNICODE_DASHES})
 _KEEP = frozenset("\t\n\r")
 
 

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import orjson
 
-from schemas import door, events, types
+from schemas import door, events, hetu, types
 from schemas.reference import municipalities
 
 # (event_id, event_type, occurred_at in UTC µs, source, client_id, payload)
@@ -37,7 +37,7 @@ _WHITESPACE: Final = door._WHITESPACE
 _CODE_SHAPE: Final = door._CODE_SHAPE
 _DATE_SHAPE: Final = door._DATE_SHAPE
 _seen_code: Final = door.seen_code
-_DIGIT_LIKE: Final = frozenset("0123456789OoIl")
+_digit_like: Final = hetu.digit_like
 _MAX_LINE: Final = door.MAX_LINE_BYTES
 _check_organizer: Final = types._check_organizer
 _loads: Final = orjson.loads
@@ -112,7 +112,7 @@ def _no_code(v: str) -> bool:
     `wellbeing_area:5-3-95-912K` taken by this path while the door refused it."""
     if v in _plain_ids:
         return True
-    if sum(1 for c in v if c in _DIGIT_LIKE) >= 7 and _seen_code(v):
+    if _digit_like(v) >= 7 and _seen_code(v):
         return False
     if len(_plain_ids) >= _CACHE:
         _plain_ids.clear()
