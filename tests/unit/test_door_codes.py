@@ -597,3 +597,19 @@ def test_a_dead_letter_stays_the_json_it_was_with_no_code_readable(seed: int) ->
         for piece in value.split(MASK):
             flat = re.sub(r"[^0-9A-Za-z]", "", piece.replace("\\u002d", "").replace("u002d", ""))
             assert "131052308T" not in flat and "050395912K" not in flat, (text, value)
+
+
+@pytest.mark.parametrize("filler", ["1.2.34-567 ", "12-34-56-789 ", "12 34 56 789 ",
+                                    "1234567890", "\u0627\u0644 123 ", "5. 3. 95-912K "])
+def test_a_huge_field_of_dated_near_misses_is_judged_whole(filler: str) -> None:
+    """An attack on the dated reading: 9,000 characters it must look at everywhere (near misses,
+    or one code repeated). The line is judged, not crashed on: a dead letter (the field is too
+    long for an id) that stays JSON, names the code where there is one, and holds none."""
+    event = signed("k1", "2023-01-02")
+    # (within an event's 64 KB as JSON escapes it: a longer line is cut, its text no JSON)
+    text = (filler * (9_000 // len(filler) + 1))[:9_000]
+    line = json.dumps({**event, "payload": {**event["payload"], "contract_id": text}})
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter)
+    assert got.reason.startswith("identity_code") == ("912K" in filler), got.reason
+    assert "912K" not in got.raw and json.loads(got.raw)
