@@ -10,12 +10,14 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import cube_store
 from analytics import relations as rel
 from analytics.columns import event_lines
 from analytics.store import Store
 from schemas.door import DeadLetter, admitted, dead_letter
+from services import sink_ids
 from streams import topics
 from streams.core.state import rank_of
 
@@ -243,6 +245,22 @@ class Writer:
         got = self.con.execute("SELECT max(as_of_date) FROM as_of").fetchall()
         self.as_of: date | None = got[0][0] if got else None
         self.cube = cube_store.Invalidation(self.con)
+        self.seen = sink_ids.SeenIds(self.con)  # the event ids the file has rows of
+
+    def _again(self, batch: Batch, tbl: pa.Table, hashed: Any) -> list[str]:
+        """The batch's event ids whose row the file may have: those not marked as their id's
+        first, and those so marked whose hash the file has (services.sink_ids)."""
+        maybe = self.seen.have(hashed)
+        if not maybe.any():  # the usual batch
+            return sorted(batch.again)
+        again = set(batch.again)
+        wrong = [eid for eid in pc.filter(tbl.column("event_id"), pa.array(maybe)).to_pylist()
+                 if eid not in again]
+        if wrong:
+            log.warning("%d event ids marked as their first record may have a row already: "
+                        "looked for", len(wrong))
+            again.update(wrong)
+        return sorted(again)
 
     def offsets(self) -> dict[tuple[str, int], int]:
         rows = self.con.execute("SELECT topic, partition, next_offset FROM kafka_offsets")
@@ -265,9 +283,11 @@ class Writer:
                 self._replace_clients(batch, tables)
             if batch.events:  # once per event_id: the id stage's latest choice replaces
                 tbl = event_lines(*zip(*batch.events.values(), strict=True))
+                hashed = sink_ids.hashes(con, tbl.select(["event_id"]))
                 # a scan of the whole relation: only for ids whose row may be there
                 self._over("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _batch)",
-                           pa.table({"event_id": pa.array(sorted(batch.again), pa.string())}))
+                           pa.table({"event_id": pa.array(self._again(batch, tbl, hashed),
+                                                          pa.string())}))
                 self.store.insert_events(tbl)
             self._over("INSERT INTO dead_letters BY NAME SELECT * FROM _batch b WHERE NOT "
                          "EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = b.origin)",
@@ -282,8 +302,10 @@ class Writer:
             self.store.rollback_quietly()
             self.cube.rolled_back()
             raise
-        # committed: the file has these clients' rows, offsets and as-of date now
+        # committed: the file has these clients' rows, events, offsets and as-of date now
         self.known.update(batch.results)
+        if batch.events:
+            self.seen.add(hashed)
         self.partitions.update(batch.offsets)
         self.as_of = as_of
 

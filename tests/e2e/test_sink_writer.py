@@ -218,6 +218,43 @@ def test_the_writer_checkpoints_when_idle_not_in_the_commit_of_a_batch(tmp_path:
         writer.close()
 
 
+def test_an_id_marked_first_again_replaces_its_row_in_the_same_writer_and_after_a_restart(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The first mark is a hint from a topic: a CI run of the crash test ended with two event
+    rows doubled. An id marked first whose row the file has (written by this writer, or by
+    an earlier one: a restarted sink) is looked for all the same, and the writer says so."""
+    db = tmp_path / "sink.duckdb"
+
+    def write(writer: Writer, records: list[bytes], offset: int) -> None:
+        batch = Batch(None)
+        batch.add(topics.EVENT_IDS_CHANGELOG, 0,
+                  [Record(r, offset + i) for i, r in enumerate(records)])
+        writer.write(batch)
+
+    def rows(writer: Writer) -> list[tuple[Any, ...]]:
+        return writer.con.execute("SELECT event_id, client_id, payload->>'note' FROM events "
+                                  "ORDER BY ALL").fetchall()
+
+    many = [_taken(f"m{i}", "c1", "a", True) for i in range(3000)]
+    writer = Writer(db)
+    try:
+        write(writer, [_taken("e1", "c1", "a", True), *many], 0)
+        write(writer, [_taken("e1", "c1", "b", True), _taken("e2", "c1", "a", True)], 5000)
+        assert rows(writer)[:2] == [("e1", "c1", "b"), ("e2", "c1", "a")]
+    finally:
+        writer.close()
+    assert "1 event ids marked as their first record may have a row already" in caplog.text
+    writer = Writer(db)  # a restarted sink: the ids are the file's, not this writer's
+    try:
+        write(writer, [_taken("e2", "c2", "c", True), _taken("m7", "c3", "d", True),
+                       _taken("e3", "c1", "a", True)], 6000)
+        got = rows(writer)
+        assert len(got) == 3003 and len(set(got)) == 3003
+        assert ("e2", "c2", "c") in got and ("m7", "c3", "d") in got and ("e3", "c1", "a") in got
+    finally:
+        writer.close()
+
+
 @pytest.mark.parametrize("mark", [True, 1.0, "1", [1], {"n": 1}, 10**40, -1, None])
 def test_a_changelog_record_with_any_other_first_mark_still_replaces_its_row(
         tmp_path: Path, mark: Any) -> None:
