@@ -2,6 +2,7 @@
 compared as JSON values; dead letters without their origin, which differs by design)."""
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,10 @@ def differences(a: Path, b: Path) -> dict[str, str]:
     diffs = {}
     for name in RELATIONS:
         if ra[name] != rb[name]:
-            in_a, in_b = set(ra[name]), set(rb[name])
-            only_a = [r for r in ra[name] if r not in in_b][:3]
-            only_b = [r for r in rb[name] if r not in in_a][:3]
-            diffs[name] = (f"{len(ra[name])} vs {len(rb[name])} rows; only in first: {only_a}; "
-                           f"only in second: {only_b}")
+            # counted, not as sets: a row written twice is a difference too (a crash test
+            # once saw "199332 vs 199334 rows" with nothing only in either)
+            ca, cb = Counter(ra[name]), Counter(rb[name])
+            more_a, more_b = list((ca - cb).items())[:3], list((cb - ca).items())[:3]
+            diffs[name] = (f"{len(ra[name])} vs {len(rb[name])} rows; more often in first "
+                           f"(row, times): {more_a}; more often in second: {more_b}")
     return diffs
