@@ -207,6 +207,19 @@ def test_a_manager_page_answers_while_eight_analysts_run_heavy_queries_niced(
           f"analysts' answers {sorted(statuses)}; queries running (pid, nice) {running}")
     assert running and all(nice >= 10 for _, nice in running), running
     assert all(s in (400, 429) for s in statuses)
+    _settled(analysts[0])
+
+
+def _settled(c: Client, timeout: float = 120) -> None:
+    """Until a trivial query answers twice in a row: the heavy queries' processes are ended
+    and the spares started again, which on a loaded CI machine took longer than the 3 s a
+    query has here. The next test of this server timed `EXPLAIN SELECT 1` out (a 400 after
+    4.1 s) while they were still starting."""
+    deadline, good = time.monotonic() + timeout, 0
+    while good < 2:
+        assert time.monotonic() < deadline, "the server did not settle after the heavy queries"
+        good = good + 1 if c.sql("SELECT 1 AS one").status == 200 else 0
+        time.sleep(0.2)
 
 
 def _running_queries() -> list[tuple[int, int]]:
@@ -230,8 +243,10 @@ def _running_queries() -> list[tuple[int, int]]:
     return found
 
 
-def test_explain_of_a_query_that_reads_still_runs(attacked: str) -> None:
-    c = analyst(attacked)
+def test_explain_of_a_query_that_reads_still_runs(roomy: str) -> None:
+    """On the roomy server: what is asked here is that the guard lets EXPLAIN through, not
+    how soon (a loaded CI machine timed `EXPLAIN SELECT 1` out on the 3 s server)."""
+    c = analyst(roomy)
     for query in ("EXPLAIN SELECT 1", "EXPLAIN ANALYZE SELECT count(*) FROM events",
                   "explain analyse with a as (select 1 as x) select * from a",
                   "/* c */ EXPLAIN ANALYZE SELECT 1", "EXPLAIN /* c */ ANALYZE SELECT 1",
