@@ -7,14 +7,15 @@ answer), follows the links it finds (in fi and sv, where the words are read), an
 - reads every text a person can reach (for the untranslated-word check, fi and sv);
 - saves a screenshot (JPEG, the window at 1280 px) of each page of the navigation and each
   submitted form's answer;
-- where the caller asks (once per role, language and page of the navigation or a timeline:
-  the other scope of the same role sees the same pages, with other rows), audits it:
+- where the caller asks (test_every_page: once per role and page of the navigation or a
+  timeline in Finnish, once per page in Swedish and English; the other scope of the same
+  role sees the same pages, with other rows), audits it:
   axe-core, captions, chart marks, numbers on the charts, no sideways scroll at 390 and
   1280 px, wide tables in named boxes.
 
 One visit per page does all of it. axe is the slow part (seconds on a page of 500 rows), so it
-runs where it did before the crawls were one (every role's navigation in three languages), not
-on every page the links lead to; the word check reads those."""
+runs on the pages of the navigation, not on every page the links lead to; the word check
+reads those."""
 
 import re
 import time

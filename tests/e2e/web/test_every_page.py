@@ -9,7 +9,8 @@ gitignored: never committed). From the same visits:
   (Babel), a place name of the data, or a proper name of the allow-list (test_words.py);
 - axe-core finds no serious or critical violation, every table has a caption, chart marks
   stand out 3:1, every number a chart writes is the language's (`1 234`), and no page
-  scrolls sideways at 390 or 1280 px (fi, sv, en);
+  scrolls sideways at 390 or 1280 px: every role's pages in Finnish, every page in Swedish
+  and English;
 - a scoped user's pages say whose scope it is and name no place outside it."""
 
 import os
@@ -38,6 +39,7 @@ from tests.e2e.web.crawl import (
 from tests.e2e.web.test_words import foreign, vocabulary
 
 LANGS = ("fi", "sv", "en")
+AUDIT_EVERY_ROLE_IN = "fi"  # the other languages audit each page once, whoever sees it
 # The second scope of each role (the first is the whole wellbeing area).
 SCOPED = {"manager": ({"Lakeus"}, set()), "caseworker": (set(), {"678"}),
           "analyst": ({"Oulunkaari"}, set()), "admin": ({"Lakeus"}, set())}
@@ -85,13 +87,18 @@ def crawled(context: Any, site: tuple[str, Path],
             role = USERS[user][0] if user else "-"
 
             def first(s: str, role: str = role, lang: str = lang) -> bool:
-                """A page of the navigation or a timeline, once per role and language (the
-                sign-in page is test_look's)."""
+                """A page of the navigation or a timeline: in Finnish once per role, in
+                Swedish and English once (the sign-in page is test_look's). A role changes
+                what a page holds, the language its words: every role's pages in the first
+                language, and every page in each of the others, is what the audit needs. In
+                every role and language it took 170 s of the crawl's 230 s, and CI ran over
+                its 20 minutes."""
                 if role == "-" or (s not in NAV_SHAPES
                                                             and s != "POST /timeline"):
                     return False
-                new = (role, lang, s) not in audited
-                audited.add((role, lang, s))
+                key = (role if lang == AUDIT_EVERY_ROLE_IN else "any", lang, s)
+                new = key not in audited
+                audited.add(key)
                 return new
             # Links are followed where the words are read (fi, sv): both of a shape for the
             # whole area, one for a scope (its pages differ in rows, not in kind).
@@ -158,9 +165,11 @@ def test_every_page_passes_axe_captions_numbers_and_fits_both_widths(
     problems = [p for s in crawled for p in s.problems]
     # every role audited every page of its navigation, and a timeline, in every language
     for lang in LANGS:
-        for role, allowed in PERMISSIONS.items():
+        roles = PERMISSIONS.items() if lang == AUDIT_EVERY_ROLE_IN else [
+            ("any", {name for allowed in PERMISSIONS.values() for name in allowed})]
+        for role, allowed in roles:
             audited = {shape(w.split(" from ")[0]) for s in crawled
-                       if s.lang == lang and s.user and USERS[s.user][0] == role
+                       if s.lang == lang and s.user and role in ("any", USERS[s.user][0])
                        for w in s.audited}
             nav = {shape(path) for name, path in NAV_PATH.items() if name in allowed}
             assert nav <= audited, (lang, role, nav - audited)
