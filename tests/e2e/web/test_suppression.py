@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e.web.attack import Browser, collect, primary_only, true_cells
+from tests.e2e.web.attack import Browser, System, collect, primary_only, true_cells
 from tests.e2e.web.conftest import PASSWORD, free_port, jatkumo, serving
 from tests.helpers import WBA
 
@@ -161,10 +161,18 @@ def attacked(request: pytest.FixtureRequest, users_file: Path,
         yield url, k, db
 
 
-def test_nothing_a_manager_can_reach_gives_a_hidden_count_away(
-        attacked: tuple[str, int, Path]) -> None:
+@pytest.fixture(scope="module")
+def collected(attacked: tuple[str, int, Path]) -> System:
+    """What a manager can reach, read once for the audit and for its check of the attack
+    (each read every page again: some 10 s of each of 18 tests)."""
     url, k, _ = attacked
-    system = collect(url, "maija", PASSWORD, k)
+    return collect(url, "maija", PASSWORD, k)
+
+
+def test_nothing_a_manager_can_reach_gives_a_hidden_count_away(
+        attacked: tuple[str, int, Path], collected: System) -> None:
+    _, k, _ = attacked
+    system = collected
     hidden, recovered = system.audit()
     print(f"k={k}: {hidden} hidden figures, {len(system.constraints)} published figures, "
           f"recovered {len(recovered)}")
@@ -183,12 +191,11 @@ def test_workshops_shown_beside_hidden_young_people_give_no_count_away(
 
 
 def test_the_attack_recovers_counts_when_only_small_ones_are_hidden(
-        attacked: tuple[str, int, Path]) -> None:
+        attacked: tuple[str, int, Path], collected: System) -> None:
     """The same audit on the same pages, with every '..' and '–' replaced by the true count
     (read from the file, as an analyst could): primary suppression alone gives counts away."""
-    url, k, db = attacked
-    system = collect(url, "maija", PASSWORD, k)
-    weaker = primary_only(system, true_cells(str(db)))
+    _, k, db = attacked
+    weaker = primary_only(collected, true_cells(str(db)))
     hidden, recovered = weaker.audit()
     print(f"k={k}, primary only: {hidden} hidden figures, recovered {len(recovered)}")
     assert recovered, "the attack found nothing even without secondary suppression"
