@@ -255,6 +255,30 @@ def test_an_id_marked_first_again_replaces_its_row_in_the_same_writer_and_after_
         writer.close()
 
 
+def test_hostile_ids_marked_first_again_and_again_are_one_row_each(tmp_path: Path) -> None:
+    """An attack on the first mark: odd ids (empty, NUL, SQL, 20,000 characters, a line
+    separator, astral characters) each marked first in every batch, within a batch and across
+    writers: each ends as one row, of the version written last."""
+    odd = ["", "\x00", "'; DROP TABLE events; --", "é" * 20_000, "a\u2028b", "\U0001f600" * 9,
+           "e1", "E1", " e1"]
+    db = tmp_path / "sink.duckdb"
+    offset = 0
+    for round_ in range(3):
+        writer = Writer(db)
+        try:
+            for note in ("a", "b"):
+                batch = Batch(None)
+                records = [_taken(eid, "c1", f"{round_}{note}", True) for eid in odd]
+                batch.add(topics.EVENT_IDS_CHANGELOG, 0,
+                          [Record(r, offset + i) for i, r in enumerate(records + records)])
+                offset += 2 * len(records)
+                writer.write(batch)
+            got = writer.con.execute("SELECT event_id, payload->>'note' FROM events").fetchall()
+            assert sorted(got) == sorted((eid, f"{round_}b") for eid in odd)
+        finally:
+            writer.close()
+
+
 @pytest.mark.parametrize("mark", [True, 1.0, "1", [1], {"n": 1}, 10**40, -1, None])
 def test_a_changelog_record_with_any_other_first_mark_still_replaces_its_row(
         tmp_path: Path, mark: Any) -> None:
