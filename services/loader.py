@@ -26,6 +26,7 @@ from schemas.door import (
 from schemas.events import Event
 from services.partition import Numbered
 from streams.core import ClientState
+from streams.core.event_ids import passed_on
 from streams.core.loadloop import Columns, load_lines
 
 BATCH = 50_000  # events per Arrow batch: the writer starts on one while the next fills
@@ -120,13 +121,13 @@ def load(lines: Numbered, origin: str, key: bytes | None, emit: Emit, fast: bool
             if isinstance(admitted, DeadLetter):
                 _dead(buf, counts, admitted, origin, n)
                 return None
-            # A line that carried an identity code is never handed on: its event is
-            # re-serialised.
-            return admitted, admitted.model_dump_json(exclude_none=True).encode()
+            # A line that carried an identity code is never handed on: the door's object
+            # is, the code replaced by the pseudonym (what publish sends the workers).
+            return admitted, passed_on(admitted, line)
         return event, line
 
     tally = load_lines(lines, states, seen, counts.conflicted, buf.columns, door, buf.flush,
-                       BATCH, fast)
+                       BATCH, fast, key)
     buf.flush()
     counts.lines = tally.read
     counts.duplicates = tally.duplicates

@@ -10,19 +10,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from schemas.door import DeadLetter, admit
 from schemas.errors import JatkumoError
 from schemas.events import Event
-from schemas.hetu import hetu_problem, pseudonymise
 from services.config import KafkaSettings, Settings
 from services.fork_server import fork_server
 from services.kafka_batches import BatchProducer
 from services.partition import Numbered, client_of, numbered
 from streams import topics
-from streams.core.event_ids import door_object
-from streams.core.plain import plain
+from streams.core.event_ids import passed_on
+from streams.core.plain import HETU, plain
+from streams.core.plain import coded as plain_coded
 
 
 class PublishError(JatkumoError):
@@ -41,18 +39,9 @@ class PublishReport:
 
 def event_message(event: Any, line: bytes) -> tuple[bytes, bytes]:
     """(key, value) of a validated, pseudonymised event: keyed by client so one worker sees
-    all of a client's events in order. The value is the line as the source wrote it, or,
-    when it carried an identity code, the same object with the code replaced by the
-    pseudonym and nothing else changed: SPEC.md 1.4 compares the contents of events that
-    share an id by their text after parsing, which a re-serialisation would change (a null
-    left out, a timestamp rewritten), so the workers would judge other texts than replay."""
-    try:  # parsed, not searched: a key may be written with escapes
-        obj = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError:  # the door's parser took what orjson will not
-        return event.client.encode(), event.model_dump_json(exclude_none=True).encode()
-    if "client_hetu" not in obj:
-        return event.client.encode(), line.rstrip(b"\r\n")
-    return event.client.encode(), orjson.dumps(door_object(obj, event.client))
+    all of a client's events in order; the value is the text the door passes on
+    (streams.core.event_ids.passed_on)."""
+    return event.client.encode(), passed_on(event, line)
 
 
 def dead_letter_message(d: DeadLetter) -> tuple[bytes, list[tuple[str, bytes]]]:
@@ -105,7 +94,7 @@ def door_lines(lines: Numbered, origin: str, key: bytes | None, events: EventsSi
             blank += 1
             continue
         else:
-            message = coded(line, key) if key is not None and line.find(_HETU) >= 0 else None
+            message = coded(line, key) if key is not None and line.find(HETU) >= 0 else None
             if message is None:
                 verdict = admit(line, f"{origin}:{n}", key)
                 if isinstance(verdict, DeadLetter):
@@ -126,36 +115,11 @@ def door_lines(lines: Numbered, origin: str, key: bytes | None, events: EventsSi
     return report
 
 
-_HETU = b'"client_hetu":"'
-_AS_ID = b'"client_id":"'
-
-
 def coded(line: bytes, key: bytes) -> tuple[bytes, bytes] | None:
     """`event_message` of a usual line that names its client by a valid identity code, judged
-    without pydantic, or None: then only the door can tell. The line with its one
-    `"client_hetu":"CODE"` swapped for `"client_id":"PSEUDONYM"` must be one the fast path
-    takes. Then the door takes the line as written too, and passes it on as that swapped
-    event: both texts tokenise alike outside the swapped pair (no backslash anywhere, four
-    quotes in each pair), so the pair is the envelope's client and the only difference; the
-    fast path found no code's shape anywhere else, no key twice, and every other field valid;
-    and the code is valid (the model's own check, schemas.hetu.hetu_problem). The message is
-    built as event_message builds it (the parsed line, code replaced by pseudonym)."""
-    i = line.find(_HETU)
-    start = i + len(_HETU)
-    end = line.find(b'"', start)
-    if i < 0 or end < 0 or line.find(_HETU, end) >= 0:
-        return None
-    try:
-        code = line[start:end].decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    if hetu_problem(code) is not None:
-        return None
-    client = pseudonymise(code, key)
-    swapped = line[:i] + _AS_ID + client.encode() + line[end:]
-    if plain(swapped) is None:
-        return None
-    return client.encode(), orjson.dumps(door_object(orjson.loads(line), client))
+    without pydantic (streams.core.plain.coded), or None: then only the door can tell."""
+    got = plain_coded(line, key)
+    return None if got is None else (got[0][4].encode(), got[1])
 
 
 def publish(path: Path, settings: Settings, kafka: KafkaSettings,

@@ -43,6 +43,22 @@ def door_object(obj: dict[str, Any], client: str) -> dict[str, Any]:
     return out
 
 
+def passed_on(event: Event, line: bytes) -> bytes:
+    """The text of a valid, pseudonymised event as the door passes it on: the line as the
+    source wrote it, or, when it carried an identity code, the same object with the code
+    replaced by the pseudonym and nothing else changed. SPEC.md 1.4 compares the contents of
+    events that share an id by their text after parsing, which a re-serialisation would
+    change (a null left out, a timestamp rewritten); and replay keeps the text publish sends
+    to the workers, so a relation holds one payload whichever way an event came in."""
+    try:  # parsed, not searched: a key may be written with escapes
+        obj = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError:  # the door's parser took what orjson will not
+        return event.model_dump_json(exclude_none=True).encode()
+    if not isinstance(obj, dict) or "client_hetu" not in obj:
+        return line.rstrip(b"\r\n")
+    return orjson.dumps(door_object(obj, event.client))
+
+
 def version_of(event: Event, obj: dict[str, Any]) -> Version:
     """The content of a valid event as the door passes it on: `obj` (its parsed JSON) with the
     identity code replaced by the pseudonym and the event id as the model writes it (in small

@@ -41,6 +41,9 @@ _digit_like: Final = hetu.digit_like
 _MAX_LINE: Final = door.MAX_LINE_BYTES
 _check_organizer: Final = types._check_organizer
 _loads: Final = orjson.loads
+_dumps: Final = orjson.dumps
+_hetu_problem: Final = hetu.hetu_problem
+_pseudonymise: Final = hetu.pseudonymise
 _JSONDecodeError: Final = orjson.JSONDecodeError
 # The codes never change (a settings file only regroups them into areas).
 _MUNICIPALITIES: Final = frozenset(municipalities())
@@ -57,6 +60,8 @@ _END: Final = frozenset(("education", "employment", "moved_away", "completed", "
 _TARGETS: Final = frozenset(("mental_health", "substance_abuse", "education", "employment",
                              "health", "other"))
 _OUTCOMES: Final = frozenset(("declined", "cancelled", "not_needed"))
+HETU: Final = b'"client_hetu":"'
+_AS_ID: Final = b'"client_id":"'
 _CACHE: Final = 200_000  # entries in each cache of parsed texts, then it starts again
 
 # Caches of texts already judged: a file has a few thousand days and organisers. Not of
@@ -415,3 +420,40 @@ def plain_and_doc(line: bytes) -> tuple[Plain, dict[str, Any]] | None:
         if rest.translate(_SHAPE, _WHITESPACE).find(_CODE_SHAPE) >= 0:
             return None
     return (event_id.lower(), etype, micros, source, client, payload), doc
+
+
+def coded(line: bytes, key: bytes) -> tuple[Plain, bytes] | None:
+    """A usual line that names its client by a valid identity code, judged without pydantic:
+    its values (the client the pseudonym) and the text the door passes on
+    (streams.core.event_ids.passed_on), or None: then only the door can tell. A national
+    replay's door spent two thirds of its time on these lines, 3 % of them.
+
+    The line with its one `"client_hetu":"CODE"` swapped for `"client_id":"PSEUDONYM"` must be
+    one the fast path takes. Then the door takes the line as written too, and passes it on as
+    that swapped event: both texts tokenise alike outside the swapped pair (no backslash
+    anywhere, four quotes in each pair), so the pair is the envelope's client and the only
+    difference; the fast path found no code's shape anywhere else, no key twice, and every
+    other field valid; and the code is valid (the model's own check, hetu_problem)."""
+    i = line.find(HETU)
+    if i < 0:
+        return None
+    start = i + len(HETU)
+    end = line.find(b'"', start)
+    if end < 0 or line.find(HETU, end) >= 0:
+        return None
+    try:
+        code = line[start:end].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if _hetu_problem(code) is not None:
+        return None
+    client = _pseudonymise(code, key)
+    got = plain_and_doc(line[:i] + _AS_ID + client.encode() + line[end:])
+    if got is None:
+        return None
+    values, doc = got
+    # the door's object (event_ids.door_object): the original's keys in order without the
+    # code's, then the pseudonym; the swapped parse holds the same keys and values
+    del doc["client_id"]
+    doc["client_id"] = client
+    return values, _dumps(doc)

@@ -6,6 +6,7 @@ conformance folder, so it runs on the compiled core and on the Python one."""
 
 import json
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,11 @@ import pyarrow as pa
 import pytest
 
 from schemas.door import _CODE_SHAPE, _SHAPE, DeadLetter, admit
+from schemas.hetu import CHECK_CHARS
 from services import loader
 from streams.core import ClientState
-from streams.core.plain import plain
+from streams.core.event_ids import passed_on
+from streams.core.plain import coded, plain
 from streams.core.state import add_fact, add_plain
 from tests import helpers as h
 
@@ -245,3 +248,98 @@ def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path) -> None:
     assert fast[1].dead_letters and fast[1].duplicates
     for name in ("events", "dead_letters"):
         assert fast[2][name].equals(slow[2][name]), name
+
+
+def _code(ddmmyy: str, sign: str, nnn: int) -> str:
+    """A synthetic identity code (individual number 900-999: a test code)."""
+    return f"{ddmmyy}{sign}{nnn:03d}{CHECK_CHARS[int(f'{ddmmyy}{nnn:03d}') % 31]}"
+
+
+# Valid codes of three centuries, then forms the model refuses or the door must look at: a
+# wrong check character, small letters, a blank inside, an escape, full-width digits.
+CODES = [_code("131052", "-", 908), _code("010203", "A", 950), _code("311299", "+", 999),
+         "131052-308T", "131052-308U", "131052-308t", "131052 308T", "131052\\u002d308T",
+         "\uff11\uff13\uff11\uff10\uff15\uff12-308T", "", "131052-308TT"]
+_CLIENT_PAIR = re.compile(rb'"client_id":"[^"]*"')
+
+
+def _named_by(line: bytes, pair: bytes) -> bytes:
+    """`line` with its first `"client_id":"..."` replaced by `pair`, byte for byte."""
+    m = _CLIENT_PAIR.search(line)
+    return line if m is None else line[:m.start()] + pair + line[m.end():]
+
+
+def _by_code(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """Each line that names its client by id, with the line naming it by an identity code
+    instead (its first `"client_id":"..."` swapped), in turn for each of CODES; and for a few,
+    the code twice or beside the id."""
+    out = []
+    for i, line in enumerate(lines):
+        code = CODES[i % len(CODES)].encode()
+        pair = b'"client_hetu":"' + code + b'"'
+        swapped = _named_by(line, pair)
+        if swapped != line:
+            out.append((line, swapped))
+            if i % 50 == 0:
+                out.append((line, swapped.replace(b'"client_hetu"', pair + b',"client_hetu"', 1)))
+                out.append((line, swapped.replace(b'"client_hetu"', b'"client_id":"c1",'
+                                                  b'"client_hetu"', 1)))
+    return out
+
+
+def _agree_coded(line: bytes) -> bool:
+    """Whether the fast path took a line named by identity code (streams.core.plain.coded);
+    asserts it agrees with the door when it did: the same values, the pseudonym as the
+    client, the door's text passed on, the same facts in the client's state."""
+    got = coded(line, h.KEY)
+    if got is None:
+        return False
+    values, kept = got
+    event = admit(line, "", h.KEY)
+    assert not isinstance(event, DeadLetter), (line, event.reason)
+    assert event.client_hetu is None and event.client_id is not None
+    event_id, etype, micros, source, client, payload = values
+    assert (event_id, etype, source, client) == (
+        event.event_id, event.event_type, event.source, event.client_id), line
+    assert micros == round(event.occurred_at.timestamp() * 1_000_000), line
+    assert kept == passed_on(event, line), line
+    assert b"client_hetu" not in kept and line.split(b'"client_hetu":"')[1][:11] not in kept
+    rank = (micros, event_id)
+    fast, slow = ClientState(client), ClientState(client)
+    assert add_plain(fast, etype, payload, rank) == add_fact(slow, event, rank), line
+    assert fast == slow, line
+    return True
+
+
+def test_every_line_named_by_identity_code_the_fast_path_takes_the_door_takes_alike(
+        tmp_path: Path) -> None:
+    pairs = _by_code(_lines(tmp_path))
+    taken = {coded_line for _, coded_line in pairs if _agree_coded(coded_line)}
+    # A valid code once, where the line by id is one the fast path takes: taken too.
+    valid = [pair for pair in pairs if any(pair[1].count(f'"client_hetu":"{c}"'.encode()) == 1
+                                           for c in CODES[:4])]
+    usual = [coded_line for by_id, coded_line in valid if plain(by_id) is not None
+             and b'"client_id"' not in coded_line]
+    assert len(usual) > 2000
+    assert all(line in taken for line in usual)
+    # Every other form of a code (wrong, small letters, spaced, escaped, other digits, none,
+    # too long), a code twice or beside an id: the door's.
+    assert all(line not in taken for line in {c for _, c in pairs} - {c for _, c in valid})
+
+
+def test_a_load_of_lines_named_by_identity_code_is_the_same_with_the_fast_path_or_without(
+        tmp_path: Path) -> None:
+    pairs = _by_code(_generated(tmp_path))
+    lines = [coded_line for _, coded_line in pairs]
+    lines += lines[:300]  # duplicates
+    lines += [by_id for by_id, _ in pairs[300:600]]  # the same ids, other text: decided later
+    fast = _loaded(lines, fast=True)
+    slow = _loaded(lines, fast=False)
+    assert fast[0] == slow[0]
+    assert vars(fast[1]) == vars(slow[1])
+    assert fast[1].duplicates and fast[1].pending
+    for name in ("events", "dead_letters"):
+        assert fast[2][name].equals(slow[2][name]), name
+    kept = "\n".join(fast[2]["events"].column("line").to_pylist())
+    assert "client_hetu" not in kept and '"client_id":"p:' in kept
+    assert not any(c in kept for c in CODES[:4])
