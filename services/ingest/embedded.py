@@ -28,7 +28,7 @@ from schemas.events import Event
 from services.config import Settings
 from services.ingest.ledger import Ledger, Verdict
 from streams.core import ClientState, evaluate
-from streams.core.event_ids import CONFLICT, Version, version_of
+from streams.core.event_ids import CONFLICT, Version, passed_on, version_of
 from streams.core.horizon import next_change
 from streams.core.results import ClientResult, IssueRow
 from streams.core.state import add_fact, holds_nothing, rank_of, retract
@@ -215,9 +215,9 @@ class Embedded:
                 answers.append(Answer("dead_letter", None, got.reason))
                 continue
             obj = orjson.loads(item.raw)
-            # what replay stores: the line, or the event re-serialised if it carried a code
-            line = (got.model_dump_json(exclude_none=True).encode() if "client_hetu" in obj
-                    else item.raw.strip())
+            # what replay stores: the line, or, if it carried a code, the door's object (the
+            # code replaced by the pseudonym, nothing else changed: event_ids.passed_on)
+            line = passed_on(got, item.raw) if "client_hetu" in obj else item.raw.strip()
             if self._note(got.event_id, line):
                 retext.add(got.event_id)
             verdict, dethroned = self._see(got, obj)

@@ -227,3 +227,29 @@ def test_a_client_known_only_by_a_losing_version_has_no_clients_row(tmp_path: Pa
         assert read_relations(db) == got
         for name in ("clients", "data_issues", "events"):
             assert got[name] == want[name], (n, name)
+
+
+def test_an_event_sent_by_identity_code_is_stored_as_replay_stores_it(tmp_path: Path) -> None:
+    """A line that names its client by identity code, with a null optional field, its keys in
+    an order of the source's own and blanks between them: ingest keeps the text replay keeps
+    (the door's object, the code replaced by the pseudonym and nothing else changed), and the
+    code is in no relation."""
+    import json
+
+    from tests import helpers as h
+
+    code = "131052-308T"
+    made = [h.registered("2024-01-02", hetu=code), h.signed("k1", "2024-01-03", hetu=code)]
+    made[1]["payload"]["planned_end_date"] = None
+    raws = []
+    for obj in made:
+        raws.append(json.dumps({k: obj[k] for k in reversed(obj)}))  # blanks, another order
+    assert all('"planned_end_date": null' in r for r in raws[1:])
+    want = replay_db(tmp_path, raws, AS_OF, key=KEY)
+    e = _embedded(tmp_path / "live.duckdb")
+    assert [a.status for a in e.take([Item(r.encode(), "t") for r in raws])] == ["accepted"] * 2
+    e.close()
+    got = read_relations(tmp_path / "live.duckdb")
+    assert got["events"] == want["events"] and len(got["events"]) == 2
+    assert code not in repr(got) and code not in repr(want)
+    assert "planned_end_date" in repr(got["events"])  # the null the source wrote is kept
