@@ -346,3 +346,36 @@ def test_a_load_of_lines_named_by_identity_code_is_the_same_with_the_fast_path_o
     kept = "\n".join(tables["events"].column("line").to_pylist())
     assert "client_hetu" not in kept and '"client_id":"p:' in kept
     assert not any(c in kept for c in CODES[:4])
+
+
+def test_hostile_lines_named_by_identity_code_get_the_doors_verdict_and_leak_no_code(
+        tmp_path: Path) -> None:
+    """An attack on the fast path for lines sent by code: a second code elsewhere (glued,
+    spaced, in a key), the pair escaped or spaced or cased otherwise, a code with a blank or
+    a NUL in its quotes, `client_hetu` inside the payload, and lines that the pseudonym
+    (longer than a code) takes over the door's size limit. Each load is the whole door's,
+    and no code is in any text kept or any dead letter."""
+    from schemas.door import MAX_LINE_BYTES
+
+    code, other = CODES[0], CODES[1]
+    base = json.dumps(h.attendance("k1", "2024-01-02", hetu=code), separators=(",", ":"))
+    pair = f'"client_hetu":"{code}"'
+    hostile = [
+        base.replace('"k1"', f'"k1{other}"'), base.replace('"k1"', f'"k1 {other[:6]} {other[7:]}"'),
+        base.replace('"contract_id"', f'"{other}"'), base.replace('test:unit', other),
+        base.replace(pair, pair.replace("_", "\\u005f")),
+        base.replace(pair, pair.replace(":", " : ")),
+        base.replace(pair, pair.replace("client_hetu", "Client_hetu")),
+        base.replace(pair, pair[:-1] + ' "'), base.replace(pair, pair[:-1] + '\\u0000"'),
+        base.replace(pair, pair[:-1] + '\x00"'),
+        base.replace('"present":true', f'"present":true,{pair}'),
+        base.replace(pair, f'{pair},{pair}'),
+    ]
+    # the pseudonym pair is 5 bytes longer than the code's: lines at the limit, as sent and
+    # as swapped (blanks after the object count)
+    hostile += [base + " " * (MAX_LINE_BYTES - len(base) + room) for room in range(-8, 2)]
+    lines = [line.encode() for line in hostile]
+    _, _, tables = _same_load(lines)
+    written = repr(tables["events"].to_pylist()) + repr(tables["dead_letters"].to_pylist())
+    for c in (code, other):
+        assert c not in written and c.replace("-", "") not in written
