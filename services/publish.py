@@ -19,8 +19,8 @@ from services.kafka_batches import BatchProducer
 from services.partition import Numbered, client_of, numbered
 from streams import topics
 from streams.core.event_ids import passed_on
-from streams.core.plain import HETU, plain
 from streams.core.plain import coded as plain_coded
+from streams.core.plain import plain
 
 
 class PublishError(JatkumoError):
@@ -94,7 +94,7 @@ def door_lines(lines: Numbered, origin: str, key: bytes | None, events: EventsSi
             blank += 1
             continue
         else:
-            message = coded(line, key) if key is not None and line.find(HETU) >= 0 else None
+            message = coded(line, key) if key is not None else None
             if message is None:
                 verdict = admit(line, f"{origin}:{n}", key)
                 if isinstance(verdict, DeadLetter):

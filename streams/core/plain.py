@@ -60,7 +60,7 @@ _END: Final = frozenset(("education", "employment", "moved_away", "completed", "
 _TARGETS: Final = frozenset(("mental_health", "substance_abuse", "education", "employment",
                              "health", "other"))
 _OUTCOMES: Final = frozenset(("declined", "cancelled", "not_needed"))
-HETU: Final = b'"client_hetu":"'
+_HETU: Final = b'"client_hetu":"'
 _AS_ID: Final = b'"client_id":"'
 _CACHE: Final = 200_000  # entries in each cache of parsed texts, then it starts again
 
@@ -434,12 +434,12 @@ def coded(line: bytes, key: bytes) -> tuple[Plain, bytes] | None:
     anywhere, four quotes in each pair), so the pair is the envelope's client and the only
     difference; the fast path found no code's shape anywhere else, no key twice, and every
     other field valid; and the code is valid (the model's own check, hetu_problem)."""
-    i = line.find(HETU)
+    i = line.find(_HETU)
     if i < 0:
         return None
-    start = i + len(HETU)
+    start = i + len(_HETU)
     end = line.find(b'"', start)
-    if end < 0 or line.find(HETU, end) >= 0:
+    if end < 0 or line.find(_HETU, end) >= 0:
         return None
     try:
         code = line[start:end].decode("ascii")

@@ -266,7 +266,8 @@ def _code(ddmmyy: str, sign: str, nnn: int) -> str:
 # Valid codes of three centuries, then forms the model refuses or the door must look at: a
 # wrong check character, small letters, a blank inside, an escape, full-width digits.
 CODES = [_code("131052", "-", 908), _code("010203", "A", 950), _code("311299", "+", 999),
-         "131052-308T", "131052-308U", "131052-308t", "131052 308T", "131052\\u002d308T",
+         "131052-308T", _code("131052", "-", 908)[:-1] + "Y", "131052-308t", "131052 308T",
+         "131052\\u002d308T",
          "\uff11\uff13\uff11\uff10\uff15\uff12-308T", "", "131052-308TT"]
 _CLIENT_PAIR = re.compile(rb'"client_id":"[^"]*"')
 
