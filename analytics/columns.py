@@ -24,17 +24,21 @@ def table(relation: rel.Relation, rows: Sequence[Sequence[Any]]) -> pa.Table:
 
 _EPOCH_ORDINAL = pa.scalar(date(1970, 1, 1).toordinal(), type=pa.int32())
 _TS = rel.EVENTS.column("occurred_at").arrow
-# The shape a valid event takes on its way in: the events relation's envelope columns and the
-# whole JSON line, whose payload DuckDB cuts out on insert (Store.insert_events).
-EVENT_LINES = (*rel.EVENTS.names[:-1], "line")
+# The shape a valid event takes on its way in: the events relation's envelope columns, and its
+# payload as JSON text or the whole JSON line, whose payload DuckDB cuts out on insert
+# (Store.insert_events).
+EVENT_LINES = (*rel.EVENTS.names[:-1], "line", "payload")
 
 
 def event_lines(event_id: Sequence[str], event_type: Sequence[str],
                 occurred_us: Sequence[int], effective_day: Sequence[int], source: Sequence[str],
-                client_id: Sequence[str], line: Sequence[bytes | str]) -> pa.Table:
-    """Valid events: envelope columns, and the JSON line whose payload DuckDB cuts out. Times
-    come as UTC microseconds and days as ordinals (what the core computes anyway); lines as
-    bytes (or text), cast to text in one vectorised step (built as text, they cost 1 µs each)."""
+                client_id: Sequence[str], line: Sequence[bytes | str | None],
+                payload: Sequence[bytes | None] | None = None) -> pa.Table:
+    """Valid events: envelope columns, and for each either the JSON line (the payload left to
+    DuckDB) or the payload's own JSON text (streams.core.loadloop.payload_text), None in the
+    other. Times come as UTC microseconds and days as ordinals (what the core computes
+    anyway); texts as bytes (or text), cast to text in one vectorised step (built as text,
+    they cost 1 µs each)."""
     days = pc.subtract(pa.array(effective_day, type=pa.int32()), _EPOCH_ORDINAL)
     return pa.table({
         "event_id": pa.array(event_id, type=pa.string()),
@@ -44,6 +48,8 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
         "source": pa.array(source, type=pa.string()),
         "client_id": pa.array(client_id, type=pa.string()),
         "line": pa.array(line, type=pa.binary()).cast(pa.string()),
+        "payload": (pa.nulls(len(event_id), pa.string()) if payload is None
+                    else pa.array(payload, type=pa.binary()).cast(pa.string())),
     })
 
 

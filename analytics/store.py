@@ -51,8 +51,9 @@ class Store:
             self.con.unregister("_batch")
 
     def insert_events(self, tbl: pa.Table, only_new: bool = False) -> None:
-        """Append valid, pseudonymised events (columns.event_lines). DuckDB cuts the payload
-        out of the event's JSON line (vectorised) instead of Python re-serialising it.
+        """Append valid, pseudonymised events (columns.event_lines). A row's payload is its
+        text as given, else DuckDB cuts it out of the event's JSON line (vectorised) instead
+        of Python re-serialising it.
         `only_new`: skip events whose event_id is there already (the live sink, which may
         be given an event again)."""
         if not tbl.num_rows:
@@ -62,7 +63,7 @@ class Store:
         self.con.execute(f"""
             INSERT INTO events BY NAME
             SELECT event_id, event_type, occurred_at, effective_date, source, client_id,
-                   json_extract(line, '$.payload') AS payload
+                   coalesce(payload::JSON, json_extract(line, '$.payload')) AS payload
             FROM _batch b
             {"WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id)"
              if only_new else ""}""").fetchall()

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from analytics.store import Store
 from schemas.door import _CODE_SHAPE, _SHAPE, DeadLetter, admit
 from schemas.hetu import CHECK_CHARS
 from services import loader
@@ -246,16 +247,35 @@ def _same_load(lines: list[bytes],
     slow = _loaded(lines, fast=False)
     assert fast[0] == slow[0]
     assert vars(fast[1]) == vars(slow[1])
-    for name in ("events", "dead_letters"):
-        assert fast[2][name].equals(slow[2][name]), name
+    assert fast[2]["dead_letters"].equals(slow[2]["dead_letters"])
+    # the events as stored: the fast path hands payloads over cut out of their lines
+    # (streams.core.loadloop.payload_text), the door every line whole
+    assert _stored(fast[2]["events"]) == _stored(slow[2]["events"])
     return fast
+
+
+def _stored(events: pa.Table) -> list[tuple[Any, ...]]:
+    """The events relation's rows, in order, once `events` is inserted (payloads as text)."""
+    store = Store(":memory:")
+    try:
+        store.begin_rebuild()
+        store.insert_events(events)
+        rows = store.con.execute(
+            "SELECT event_id, event_type, occurred_at, effective_date, source, client_id, "
+            "payload::VARCHAR FROM events").fetchall()
+    finally:
+        store.close()
+    assert len(rows) == len(events)
+    return rows
 
 
 def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path) -> None:
     lines = _lines(tmp_path)
     lines += lines[:500]  # duplicates
-    _, counts, _ = _same_load(lines)
+    _, counts, tables = _same_load(lines)
     assert counts.dead_letters and counts.duplicates
+    cut = tables["events"]["payload"]
+    assert cut.null_count < len(cut) / 2  # most payloads were cut, and stored alike
 
 
 def _code(ddmmyy: str, sign: str, nnn: int) -> str:
@@ -344,7 +364,9 @@ def test_a_load_of_lines_named_by_identity_code_is_the_same_with_the_fast_path_o
     lines += [by_id for by_id, _ in pairs[300:600]]  # the same ids, other text: decided later
     _, counts, tables = _same_load(lines)
     assert counts.duplicates and counts.pending
-    kept = "\n".join(tables["events"].column("line").to_pylist())
+    events = tables["events"]
+    kept = "\n".join(text for name in ("line", "payload")
+                     for text in events.column(name).to_pylist() if text is not None)
     assert "client_hetu" not in kept and '"client_id":"p:' in kept
     assert not any(c in kept for c in CODES[:4])
 
@@ -380,3 +402,59 @@ def test_hostile_lines_named_by_identity_code_get_the_doors_verdict_and_leak_no_
     written = repr(tables["events"].to_pylist()) + repr(tables["dead_letters"].to_pylist())
     for c in (code, other):
         assert c not in written and c.replace("-", "") not in written
+
+
+def _payload_variants(event: dict[str, Any]) -> Iterator[bytes]:
+    """The event written so that its payload is cut or must not be: last or not, spaced inside
+    or around, a blank in a value, a nested producer, a null, keys in another order."""
+    compact = json.dumps(event, separators=(",", ":"))
+    yield compact.encode()
+    yield json.dumps(event, separators=(", ", ": ")).encode()
+    payload = event["payload"]
+    moved = {"payload": payload, **{k: v for k, v in event.items() if k != "payload"}}
+    yield json.dumps(moved, separators=(",", ":")).encode()
+    backwards = {**{k: v for k, v in event.items() if k != "payload"},
+                 "payload": dict(reversed(list(payload.items())))}
+    yield json.dumps(backwards, separators=(",", ":")).encode()
+    yield compact.replace('"payload":{', '"payload": {', 1).encode()
+    yield compact.replace('"payload":{', '"payload":{ ', 1).encode()
+    yield (compact[:-2] + " }}").encode()
+    yield (compact[:-1] + " }").encode()
+    for key, value in payload.items():
+        if isinstance(value, str):
+            spaced = {**payload, key: value[:1] + " " + value[1:]}
+            yield json.dumps({**event, "payload": spaced}, separators=(",", ":")).encode()
+        if value is None or isinstance(value, dict):
+            yield json.dumps({**event, "payload": {**payload, key: value}},
+                             separators=(",", ":")).encode()
+
+
+def test_a_payload_cut_from_its_line_is_the_text_duckdb_cuts(tmp_path: Path) -> None:
+    """streams.core.loadloop.payload_text: for every line the fast path takes, the payload's
+    text it cuts is exactly DuckDB's json_extract of the line (what the writer stores when it
+    is not cut), or it cuts none; it cuts none from a line the fast path did not take."""
+    import duckdb
+
+    from streams.core.loadloop import payload_text
+
+    lines = _lines(tmp_path)
+    for event in _base_events():
+        lines += _payload_variants(event)
+    cut, taken, checked = [], 0, []
+    for line in lines:
+        if plain(line) is None:
+            continue
+        taken += 1
+        text = payload_text(line)
+        if text is not None:
+            cut.append(text)
+            checked.append(line)
+    con = duckdb.connect()
+    extracted = con.execute(
+        "SELECT json_extract(line, '$.payload')::VARCHAR FROM unnest(?) AS t(line)",
+        [[line.decode() for line in checked]]).fetchall()
+    assert [t.decode() for t in cut] == [row[0] for row in extracted]
+    assert len(cut) > taken / 2 and len(cut) < taken  # most cut; the spaced ones not
+    for event in _base_events():
+        spaced = json.dumps(event, separators=(", ", ": ")).encode()
+        assert plain(spaced) is not None and payload_text(spaced) is None
