@@ -319,10 +319,11 @@ def run_apart(make: Callable[[], Awaitable[Any]]) -> Any:
     return out.get("result")
 
 
-def same_load_fast_and_slow(lines: list[bytes]) -> dict[str, Any]:
+def same_load_fast_and_slow(lines: list[bytes]) -> tuple[dict[str, ClientState], Any,
+                                                         dict[str, Any]]:
     """Load `lines` with replay's fast path and without it, assert that the client states,
-    the counts and the events and dead letters written are the same, and return the tables
-    (by relation name) of the fast load."""
+    the counts, the dead letters written and the events as stored are the same, and return
+    the fast load's states, counts and tables (Arrow, by relation name)."""
     import pyarrow as pa
 
     from services import loader
@@ -331,10 +332,30 @@ def same_load_fast_and_slow(lines: list[bytes]) -> dict[str, Any]:
         tables: dict[str, list[pa.Table]] = {}
         states, counts = loader.load(list(enumerate(lines, 1)), "f", KEY,
                                      lambda n, t: tables.setdefault(n, []).append(t), fast)
-        return states, vars(counts), {k: pa.concat_tables(v) for k, v in tables.items()}
+        return states, counts, {k: pa.concat_tables(v) for k, v in tables.items()}
 
     fast, slow = loaded(True), loaded(False)
-    assert fast[0] == slow[0] and fast[1] == slow[1]
-    for name in ("events", "dead_letters"):
-        assert fast[2][name].equals(slow[2][name]), name
-    return dict(fast[2])
+    assert fast[0] == slow[0] and vars(fast[1]) == vars(slow[1])
+    assert fast[2]["dead_letters"].equals(slow[2]["dead_letters"])
+    # the events as stored: the fast path hands payloads over cut out of their lines
+    # (streams.core.loadloop.payload_text), the door every line whole
+    assert stored_events(fast[2]["events"]) == stored_events(slow[2]["events"])
+    return fast[0], fast[1], dict(fast[2])
+
+
+def stored_events(events: Any) -> list[tuple[Any, ...]]:
+    """The events relation's rows, in order, once the Arrow table `events`
+    (analytics.columns.event_lines) is inserted, payloads as text."""
+    from analytics.store import Store
+
+    store = Store(":memory:")
+    try:
+        store.begin_rebuild()
+        store.insert_events(events)
+        rows = store.con.execute(
+            "SELECT event_id, event_type, occurred_at, effective_date, source, client_id, "
+            "payload::VARCHAR FROM events").fetchall()
+    finally:
+        store.close()
+    assert len(rows) == len(events)
+    return rows

@@ -13,13 +13,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
-from analytics.store import Store
 from schemas.door import _CODE_SHAPE, _SHAPE, DeadLetter, admit
 from schemas.hetu import CHECK_CHARS
-from services import loader
 from streams.core import ClientState
 from streams.core.event_ids import passed_on
 from streams.core.plain import coded, plain
@@ -231,48 +228,10 @@ def test_every_odd_character_in_a_timestamp_agrees() -> None:
     assert taken >= len(base)  # the changes that leave a valid timestamp: a digit for a digit
 
 
-def _loaded(lines: list[bytes], fast: bool,
-            ) -> tuple[dict[str, ClientState], loader.LoadCounts, dict[str, pa.Table]]:
-    tables: dict[str, list[pa.Table]] = {}
-    states, counts = loader.load(list(enumerate(lines, 1)), "f", h.KEY,
-                                 lambda name, t: tables.setdefault(name, []).append(t), fast)
-    return states, counts, {k: pa.concat_tables(v) for k, v in tables.items()}
-
-
-def _same_load(lines: list[bytes],
-               ) -> tuple[dict[str, ClientState], loader.LoadCounts, dict[str, pa.Table]]:
-    """The load of `lines` with the fast path, asserted equal to the load without it: the
-    states, the counts, the events and dead letters written."""
-    fast = _loaded(lines, fast=True)
-    slow = _loaded(lines, fast=False)
-    assert fast[0] == slow[0]
-    assert vars(fast[1]) == vars(slow[1])
-    assert fast[2]["dead_letters"].equals(slow[2]["dead_letters"])
-    # the events as stored: the fast path hands payloads over cut out of their lines
-    # (streams.core.loadloop.payload_text), the door every line whole
-    assert _stored(fast[2]["events"]) == _stored(slow[2]["events"])
-    return fast
-
-
-def _stored(events: pa.Table) -> list[tuple[Any, ...]]:
-    """The events relation's rows, in order, once `events` is inserted (payloads as text)."""
-    store = Store(":memory:")
-    try:
-        store.begin_rebuild()
-        store.insert_events(events)
-        rows = store.con.execute(
-            "SELECT event_id, event_type, occurred_at, effective_date, source, client_id, "
-            "payload::VARCHAR FROM events").fetchall()
-    finally:
-        store.close()
-    assert len(rows) == len(events)
-    return rows
-
-
 def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path) -> None:
     lines = _lines(tmp_path)
     lines += lines[:500]  # duplicates
-    _, counts, tables = _same_load(lines)
+    _, counts, tables = h.same_load_fast_and_slow(lines)
     assert counts.dead_letters and counts.duplicates
     cut = tables["events"]["payload"]
     assert cut.null_count < len(cut) / 2  # most payloads were cut, and stored alike
@@ -362,7 +321,7 @@ def test_a_load_of_lines_named_by_identity_code_is_the_same_with_the_fast_path_o
     lines = [coded_line for _, coded_line in pairs]
     lines += lines[:300]  # duplicates
     lines += [by_id for by_id, _ in pairs[300:600]]  # the same ids, other text: decided later
-    _, counts, tables = _same_load(lines)
+    _, counts, tables = h.same_load_fast_and_slow(lines)
     assert counts.duplicates and counts.pending
     events = tables["events"]
     kept = "\n".join(text for name in ("line", "payload")
@@ -398,7 +357,7 @@ def test_hostile_lines_named_by_identity_code_get_the_doors_verdict_and_leak_no_
     # as swapped (blanks after the object count)
     hostile += [base + " " * (MAX_LINE_BYTES - len(base) + room) for room in range(-8, 2)]
     lines = [line.encode() for line in hostile]
-    _, _, tables = _same_load(lines)
+    _, _, tables = h.same_load_fast_and_slow(lines)
     written = repr(tables["events"].to_pylist()) + repr(tables["dead_letters"].to_pylist())
     for c in (code, other):
         assert c not in written and c.replace("-", "") not in written
