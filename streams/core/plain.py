@@ -47,7 +47,7 @@ _pseudonymise: Final = hetu.pseudonymise
 _JSONDecodeError: Final = orjson.JSONDecodeError
 # The codes never change (a settings file only regroups them into areas).
 _MUNICIPALITIES: Final = frozenset(municipalities())
-_HEX_DASH: Final = "0123456789abcdefABCDEF-"
+_HEX_DASH_BYTES: Final = b"0123456789abcdefABCDEF-"
 _LOWER_HEX: Final = "0123456789abcdef"
 _CLIENT_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-"
 _KINDS: Final = frozenset(("municipal", "third_sector", "wellbeing_area", "company"))
@@ -345,9 +345,11 @@ def _micros(v: object) -> int | None:
 
 
 def _uuid(v: str) -> bool:
-    """The EventId pattern: 8-4-4-4-12 hex digits (strip leaves nothing of allowed chars)."""
+    """The EventId pattern: 8-4-4-4-12 hex digits (deleting the allowed bytes leaves none:
+    str.strip with a set of 23 characters took 0.4 µs of every line, bytes.translate 0.1)."""
     return (len(v) == 36 and v[8] == "-" and v[13] == "-" and v[18] == "-" and v[23] == "-"
-            and v.count("-") == 4 and not v.strip(_HEX_DASH))
+            and v.count("-") == 4 and v.isascii()
+            and not v.encode().translate(None, _HEX_DASH_BYTES))
 
 
 def _client(v: str) -> bool:
