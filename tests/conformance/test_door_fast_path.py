@@ -386,12 +386,18 @@ def _payload_variants(event: dict[str, Any]) -> Iterator[bytes]:
         if value is None or isinstance(value, dict):
             yield json.dumps({**event, "payload": {**payload, key: value}},
                              separators=(",", ":")).encode()
+    # hostile: a second payload after the first, a payload's key inside a value or the
+    # producer, an object after the payload
+    yield (compact[:-1] + ',"payload":{"x":1}}').encode()
+    yield compact.replace('"source":"', '"source":"payload:{', 1).encode()
+    yield compact.replace('"payload":{', '"payload":{"payload":{},', 1).encode()
+    yield (compact[:-1] + ',"extra":{}}').encode()
 
 
 def test_a_payload_cut_from_its_line_is_the_text_duckdb_cuts(tmp_path: Path) -> None:
     """streams.core.loadloop.payload_text: for every line the fast path takes, the payload's
     text it cuts is exactly DuckDB's json_extract of the line (what the writer stores when it
-    is not cut), or it cuts none; it cuts none from a line the fast path did not take."""
+    is not cut), or it cuts none. (The loop asks it only of lines the fast path took.)"""
     import duckdb
 
     from streams.core.loadloop import payload_text
