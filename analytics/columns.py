@@ -24,17 +24,14 @@ def table(relation: rel.Relation, rows: Sequence[Sequence[Any]]) -> pa.Table:
 
 _EPOCH_ORDINAL = pa.scalar(date(1970, 1, 1).toordinal(), type=pa.int32())
 _TS = rel.EVENTS.column("occurred_at").arrow
-# The shape a valid event takes on its way in: the events relation's envelope columns, and its
-# payload as JSON text or the whole JSON line, whose payload DuckDB cuts out on insert
-# (Store.insert_events).
-EVENT_LINES = (*rel.EVENTS.names[:-1], "line", "payload")
 
 
 def event_lines(event_id: Sequence[str], event_type: Sequence[str],
                 occurred_us: Sequence[int], effective_day: Sequence[int], source: Sequence[str],
                 client_id: Sequence[str], line: Sequence[bytes | str | None],
                 payload: Sequence[bytes | None] | None = None) -> pa.Table:
-    """Valid events: envelope columns, and for each either the JSON line (the payload left to
+    """The shape a valid event takes on its way in (Store.insert_events): the events
+    relation's envelope columns, and for each either the JSON line (the payload left to
     DuckDB) or the payload's own JSON text (streams.core.loadloop.payload_text), None in the
     other. Times come as UTC microseconds and days as ordinals (what the core computes
     anyway); texts as bytes (or text), cast to text in one vectorised step (built as text,

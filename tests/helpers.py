@@ -346,15 +346,14 @@ def same_load_fast_and_slow(lines: list[bytes]) -> tuple[dict[str, ClientState],
 def stored_events(events: Any) -> list[tuple[Any, ...]]:
     """The events relation's rows, in order, once the Arrow table `events`
     (analytics.columns.event_lines) is inserted, payloads as text."""
+    from analytics.relations import EVENTS
     from analytics.store import Store
 
     store = Store(":memory:")
     try:
         store.begin_rebuild()
         store.insert_events(events)
-        rows = store.con.execute(
-            "SELECT event_id, event_type, occurred_at, effective_date, source, client_id, "
-            "payload::VARCHAR FROM events").fetchall()
+        rows = store.con.execute(f"SELECT {', '.join(EVENTS.names)} FROM events").fetchall()
     finally:
         store.close()
     assert len(rows) == len(events)

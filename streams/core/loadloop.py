@@ -36,7 +36,7 @@ def payload_text(line: bytes) -> bytes | None:
     at = line.find(_PAYLOAD)
     if at < 0:
         return None
-    text = line[at + 10:-1]
+    text = line[at + len(_PAYLOAD) - 1:-1]  # from the payload's `{` to its `}`
     return None if text.find(b" ") >= 0 else text
 
 
