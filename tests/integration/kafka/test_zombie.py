@@ -100,6 +100,18 @@ class Supervisor:
                 self.work / f"worker-{i}" / "worker.log").read_text(errors="replace")
                 for i, w in enumerate(self.workers))
 
+    def said(self) -> str:
+        """Each worker's process, restarts and last log lines: what a failed wait shows (a
+        loaded CI run once waited 180 s in vain for a restarted worker to rejoin)."""
+        with self.lock:
+            out = []
+            for i, w in enumerate(self.workers):
+                log = self.work / f"worker-{i}" / "worker.log"
+                tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+                out.append(f"worker {i}: pid {w.pid}, exit {w.poll()}, restarts "
+                           f"{self.restarts[i]}\n" + "\n".join(tail))
+            return "\n".join(out)
+
     def stop(self) -> list[int | None]:
         """Stop watching, then the workers (SIGTERM); their exit statuses."""
         self.stopping.set()
@@ -137,7 +149,7 @@ def test_a_worker_paused_past_its_session_timeout_is_fenced_and_the_run_equals_r
         assert not publisher.is_alive(), "publishing did not finish"
         wait_workers_done(kafka, timeout=400)
         retry_until("both workers back in the group",
-                    lambda: lag.members() == 2 and group.unfenced(), 180)
+                    lambda: lag.members() == 2 and group.unfenced(), 180, group.said)
         wait_workers_done(kafka, timeout=400)
         assert group.alive(), "a worker stopped other than fenced"
     finally:
