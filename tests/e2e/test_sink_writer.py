@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from analytics import relations as rel
+from services import sink_batch
 from services.sink_batch import Batch, Writer
 from streams import topics
 from streams.core.results import ClientResult
@@ -58,6 +59,27 @@ def _reference(tmp_path: Path, name: str, docs: list[bytes]) -> dict[str, list[A
         return _contents(writer)
     finally:
         writer.close()
+
+
+@pytest.fixture(params=["by a list", "by a join"], autouse=True)
+def deletes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with both ways the writer deletes the rows of known clients: a
+    batch of few looks them up by a list of values (the index on client_id), a batch of
+    many joins with the batch (services.sink_batch.LOOKUP_CLIENTS)."""
+    monkeypatch.setattr(sink_batch, "LOOKUP_CLIENTS", 10**9 if request.param == "by a list"
+                        else 0)
+    return str(request.param)
+
+
+def _as(doc: bytes, client: str) -> bytes:
+    """A snapshot's rows given to another client id."""
+    got = orjson.loads(doc)
+    got["client_id"] = client
+    for name, rows in got["rows"].items():
+        at = topics.RESULT_RELATIONS[name].names.index("client_id")
+        for row in rows:
+            row[at] = client
+    return orjson.dumps(got)
 
 
 def _rich(results: list[ClientResult]) -> list[ClientResult]:
@@ -148,6 +170,34 @@ def test_a_restarted_writer_replaces_a_client_it_has_rows_of_in_any_relation(
         _write(writer, [_doc(a)], 100)
         assert _contents(writer) == _reference(
             tmp_path, "ref", [_doc(r) for r in rest] + [_doc(a)])
+    finally:
+        writer.close()
+
+
+def test_known_clients_are_found_through_an_index_whatever_their_ids_hold(
+        tmp_path: Path) -> None:
+    """The file has an index on client_id in every result relation, also after the writer
+    rebuilt a file it did not write; a client id is a value in the DELETE, never SQL: ids
+    holding quotes, placeholders and statements are replaced as any other, and nothing
+    else is touched."""
+    results = _rich(_results(40)[0])
+    a, b, rest = results[0], results[1], results[2:]
+    hostile = ["x') OR true --", "?", "$1", "'; DELETE FROM clients; --", 'a"b', "c\\'"]
+    db = tmp_path / "sink.duckdb"
+    import duckdb
+
+    duckdb.connect(str(db)).execute("CREATE TABLE clients (client_id VARCHAR)").close()
+    writer = Writer(db)  # not its file: rebuilt
+    try:
+        indexed = {(t, sql.split("(")[-1].strip(" );")) for t, sql in writer.con.execute(
+            "SELECT table_name, sql FROM duckdb_indexes()").fetchall()}
+        assert indexed == {(r.name, "client_id") for r in rel.RESULTS}
+        _write(writer, [_as(_doc(a), h) for h in hostile] + [_doc(r) for r in rest])
+        _write(writer, [_as(_doc(b, drop=("gap_rows", "contracts")), h) for h in hostile],
+               100)
+        final = [_as(_doc(b, drop=("gap_rows", "contracts")), h) for h in hostile]
+        assert _contents(writer) == _reference(tmp_path, "ref",
+                                               final + [_doc(r) for r in rest])
     finally:
         writer.close()
 
