@@ -189,17 +189,31 @@ def test_known_clients_are_found_through_an_index_whatever_their_ids_hold(
     duckdb.connect(str(db)).execute("CREATE TABLE clients (client_id VARCHAR)").close()
     writer = Writer(db)  # not its file: rebuilt
     try:
-        indexed = {(t, sql.split("(")[-1].strip(" );")) for t, sql in writer.con.execute(
-            "SELECT table_name, sql FROM duckdb_indexes()").fetchall()}
-        assert indexed == {(r.name, "client_id") for r in rel.RESULTS}
+        assert _indexed(writer) == {(r.name, "client_id") for r in rel.RESULTS}
         _write(writer, [_as(_doc(a), h) for h in hostile] + [_doc(r) for r in rest])
         _write(writer, [_as(_doc(b, drop=("gap_rows", "contracts")), h) for h in hostile],
                100)
         final = [_as(_doc(b, drop=("gap_rows", "contracts")), h) for h in hostile]
         assert _contents(writer) == _reference(tmp_path, "ref",
                                                final + [_doc(r) for r in rest])
+        for r in rel.RESULTS:  # an older sink's file, with its rows and no index
+            writer.con.execute(f"DROP INDEX {r.name}_by_client")
     finally:
         writer.close()
+    writer = Writer(db)
+    try:
+        assert _indexed(writer) == {(r.name, "client_id") for r in rel.RESULTS}
+        _write(writer, [_doc(b)], 200)
+        assert _contents(writer) == _reference(tmp_path, "ref2",
+                                               final + [_doc(r) for r in rest] + [_doc(b)])
+    finally:
+        writer.close()
+
+
+def _indexed(writer: Writer) -> set[tuple[str, str]]:
+    """(relation, column) of each index of the writer's file."""
+    return {(t, sql.split("(")[-1].strip(" );")) for t, sql in writer.con.execute(
+        "SELECT table_name, sql FROM duckdb_indexes()").fetchall()}
 
 
 def _taken(eid: str, client: str, note: str, first: bool) -> bytes:
