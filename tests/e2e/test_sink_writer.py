@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
@@ -184,8 +185,6 @@ def test_known_clients_are_found_through_an_index_whatever_their_ids_hold(
     a, b, rest = results[0], results[1], results[2:]
     hostile = ["x') OR true --", "?", "$1", "'; DELETE FROM clients; --", 'a"b', "c\\'"]
     db = tmp_path / "sink.duckdb"
-    import duckdb
-
     duckdb.connect(str(db)).execute("CREATE TABLE clients (client_id VARCHAR)").close()
     writer = Writer(db)  # not its file: rebuilt
     try:
