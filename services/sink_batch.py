@@ -237,6 +237,9 @@ class Writer:
         # of each relation grew with the file, 41 ms of a batch of 10 clients on a national
         # one. Made here, not by `replay`'s rebuild: that pays for an index per row and reads
         # none. About 0.6 s on a national file that has none yet (one an older sink wrote).
+        # The cost: a checkpoint writes the index too (on a national file, after batches of
+        # 1,000 clients: 49-70 ms against 8-17), and the sink checkpoints when idle; a
+        # commit some 5 ms longer. The file is some 36 MB larger, DuckDB 37 MB more in memory.
         # A relation the file lacks (an older sink's file) is left to fail where it is
         # written, as before.
         for relation in (r for r in rel.RESULTS if r.name in tables):
