@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,12 +36,6 @@ sys.path.insert(0, str(ROOT))
 TARGET = 1.5
 
 
-@dataclass
-class Record:  # what the sink reads of a consumed record
-    value: bytes
-    offset: int
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    key: bytes | None = None
 
 
 def snapshots(db: Path, clients: int) -> list[bytes]:
@@ -102,6 +95,7 @@ def filled(own: Path, national: Path) -> None:
 def timed_batches(writer: Any, batches: list[list[bytes]], offset: int) -> list[float]:
     from services.sink_batch import Batch
     from streams import topics
+    from tests.helpers import Record
 
     took = []
     for docs in batches:

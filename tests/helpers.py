@@ -40,6 +40,16 @@ DayLike = date | str
 _ids = itertools.count(1)
 
 
+@dataclass
+class Record:
+    """What the sink reads of a consumed Kafka record (services.sink_batch.Batch.add): for
+    its writer's tests and bench/sink.py."""
+    value: bytes
+    offset: int
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+    key: bytes | None = None
+
+
 def new_id() -> str:
     """A fresh, deterministic-per-run event id (a valid UUID)."""
     return str(uuid.UUID(int=(0xE0 << 120) + next(_ids)))

@@ -4,7 +4,6 @@ then holds what a new file given only the final snapshots holds (no row twice, n
 behind, the latest as_of)."""
 
 import json
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,11 @@ from streams import topics
 from streams.core.results import ClientResult
 from streams.tables import IdEntry, pack_id
 from tests.e2e.test_relations import _results
+from tests.helpers import Record
 
 DAY = date(2024, 6, 30)
 
 
-@dataclass
-class Record:  # what the sink reads of a consumed record
-    value: bytes
-    offset: int
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    key: bytes | None = None
 
 
 def _doc(result: ClientResult, day: date = DAY, drop: tuple[str, ...] = ()) -> bytes:
