@@ -36,8 +36,6 @@ sys.path.insert(0, str(ROOT))
 TARGET = 1.5
 
 
-
-
 def snapshots(db: Path, clients: int) -> list[bytes]:
     """Snapshots of `clients` clients sampled from the file, as the worker sends them."""
     import duckdb
@@ -45,7 +43,6 @@ def snapshots(db: Path, clients: int) -> list[bytes]:
 
     from streams import topics
 
-    epoch = date(1970, 1, 1).toordinal()
     con = duckdb.connect(str(db), read_only=True)
     try:
         chosen = [c for (c,) in con.execute(
@@ -61,17 +58,14 @@ def snapshots(db: Path, clients: int) -> list[bytes]:
             at = relation.names.index("client_id")
             for row in con.execute(f"SELECT {columns} FROM {name} WHERE client_id IN "
                                    "(SELECT client_id FROM chosen)").fetchall():
-                docs[row[at]]["rows"][name].append(
-                    [v.toordinal() - epoch if isinstance(v, date) else v for v in row])
+                docs[row[at]]["rows"][name].append(row)
         (as_of,) = con.execute("SELECT max(as_of_date) FROM as_of").fetchone() or (None,)
     finally:
         con.close()
-    day = (as_of or date(2024, 12, 31)).toordinal() - epoch
-    out = []
-    for doc in docs.values():
-        doc["as_of"] = day
-        out.append(orjson.dumps(doc))
-    return out
+    for doc in docs.values():  # dates as the worker writes them (streams.topics.encoded)
+        doc["as_of"] = as_of or date(2024, 12, 31)
+    return [orjson.dumps(doc, default=topics.encoded, option=orjson.OPT_PASSTHROUGH_DATETIME)
+            for doc in docs.values()]
 
 
 def filled(own: Path, national: Path) -> None:

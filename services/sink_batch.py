@@ -364,10 +364,12 @@ class Writer:
         `tables`): order and repetition of snapshots do not matter."""
         # only clients the file has: a new one has no rows to delete (see __init__)
         known = [c for c in batch.results if c in self.known]
-        old = pa.table({"client_id": pa.array(known, type=pa.string())})
+        joined = len(known) > LOOKUP_CLIENTS
+        if joined:
+            old = pa.table({"client_id": pa.array(known, type=pa.string())})
         listed = ", ".join("?" * len(known))  # placeholders: the ids are values, never SQL
         for name in topics.RESULT_RELATIONS:
-            if len(known) > LOOKUP_CLIENTS:
+            if joined:
                 self._over(f"DELETE FROM {name} WHERE client_id IN "
                            "(SELECT client_id FROM _batch)", old)
             elif known:

@@ -80,8 +80,9 @@ _EPOCH = date(1970, 1, 1).toordinal()
 RESULT_RELATIONS = {r.name: r for r in relations.RESULTS}
 
 
-def _encoded(v: Any) -> Any:
-    """What orjson leaves to us in a client result: a row (a NamedTuple, which it does not
+def encoded(v: Any) -> Any:
+    """orjson's `default` for a client result (result_message), and for rows read back from
+    a file (bench/sink.py). What orjson leaves to us there: a row (a NamedTuple, which it does not
     take) as its list, a date (passed through) as days since 1970-01-01."""
     if isinstance(v, tuple):
         return list(v)
@@ -109,10 +110,10 @@ def as_of_message(as_of: date) -> bytes:
 
 
 def result_message(result: ClientResult, as_of: date, stamp_ms: int) -> bytes:
-    # orjson walks the rows and calls _encoded for each row and date: a comprehension
+    # orjson walks the rows and calls `encoded` for each row and date: a comprehension
     # calling a converter for every value cost 20 µs a client, this 11.5 (60 clients)
     rows = {r.name: result_rows(result, r) for r in relations.RESULTS}
     return right_sized(orjson.dumps({"client_id": result.client_id,
                                      "as_of": as_of.toordinal() - _EPOCH, "t": stamp_ms,
-                                     "rows": rows}, default=_encoded,
+                                     "rows": rows}, default=encoded,
                                     option=orjson.OPT_PASSTHROUGH_DATETIME))
