@@ -173,11 +173,12 @@ def test_known_clients_are_found_through_an_index_whatever_their_ids_hold(
         tmp_path: Path) -> None:
     """The file has an index on client_id in every result relation, also after the writer
     rebuilt a file it did not write; a client id is a value in the DELETE, never SQL: ids
-    holding quotes, placeholders and statements are replaced as any other, and nothing
-    else is touched."""
+    holding quotes, placeholders, statements, a NUL, a direction override, JSON and 100,000
+    characters are replaced as any other, and nothing else is touched."""
     results = _rich(_results(40)[0])
     a, b, rest = results[0], results[1], results[2:]
-    hostile = ["x') OR true --", "?", "$1", "'; DELETE FROM clients; --", 'a"b', "c\\'"]
+    hostile = ["x') OR true --", "?", "$1", "'; DELETE FROM clients; --", 'a"b', "c\\'",
+               "nul\x00byte", "\u202eevil", "[\"a\", {\"b\": 1}]", "%s", "x" * 100_000]
     db = tmp_path / "sink.duckdb"
     duckdb.connect(str(db)).execute("CREATE TABLE clients (client_id VARCHAR)").close()
     writer = Writer(db)  # not its file: rebuilt
