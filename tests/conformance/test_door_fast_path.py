@@ -208,6 +208,52 @@ def test_every_offset_and_fraction_agrees(sign: str) -> None:
     assert taken >= 24 * 5 // 2
 
 
+def _times_read_as_codes() -> list[str]:
+    """Times of day with microseconds that read as a code with a date's marks: the hours a
+    day, the minutes a month, the seconds a year, the fraction's first three digits the number
+    and its fourth the check character (10:05:03.023012 as 100503.0230)."""
+    times = []
+    for hh, mm, ss in ((10, 5, 3), (1, 1, 0), (23, 12, 59), (28 % 24, 2, 29), (9, 9, 9)):
+        for nnn in range(2, 1000, 7):
+            check = CHECK_CHARS[int(f"{hh:02d}{mm:02d}{ss:02d}{nnn:03d}") % 31]
+            if check.isdigit():
+                times.append(f"{hh:02d}:{mm:02d}:{ss:02d}.{nnn:03d}{check}12")
+    return times
+
+
+def _coded_shape_id(rng: random.Random) -> str:
+    """A random event id holding a code's shape, as one in twenty does: the door then looks
+    closer at every string of the line, the timestamp too."""
+    while True:
+        text = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if _CODE_SHAPE in text.encode().translate(_SHAPE):
+            return text
+
+
+def test_a_timestamp_whose_time_reads_as_a_code_is_taken_by_the_door_and_the_fast_path() -> None:
+    """Profile, 2026-12-07: the door read such a time as an identity code with a date's marks
+    and refused the event (identity_code_in_occurred_at) when its line made it look closer,
+    while the fast path took it: a valid event lost, and the two paths apart. Every form of
+    the timestamp the model takes (T, t or a space, a dot or a comma before the fraction, Z or
+    an offset) is a timestamp, never a code."""
+    rng = random.Random(7)
+    times = _times_read_as_codes()
+    assert len(times) > 100
+    event = h.attendance("k1", "2023-05-06")
+    fast = 0
+    for i, time in enumerate(times):
+        t, mark, zone = ("T", ".", "+02:00"), ("t", ",", "Z"), (" ", ".", "-0330")
+        sep, dot, offset = (t, mark, zone)[i % 3]
+        stamp = f"2023-05-06{sep}{time}{offset}".replace(".", dot, 1)
+        for event_id in (_coded_shape_id(rng), _id()):
+            event["occurred_at"], event["event_id"] = stamp, event_id
+            line = json.dumps(event, separators=(",", ":")).encode()
+            taken = admit(line, "f:1", h.KEY)
+            assert not isinstance(taken, DeadLetter), (stamp, taken.reason)
+            fast += _agree(line)
+    assert fast >= len(times) // 3  # the forms the fast path reads: T, a dot, an offset
+
+
 def test_every_odd_character_in_a_timestamp_agrees() -> None:
     """The fast path reads a timestamp's digits by their character codes: each position of
     one, and its end, given every character a digit could be confused with (other scripts'

@@ -471,6 +471,30 @@ def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) ->
     assert not isinstance(admit(line.encode(), "f:1", KEY), DeadLetter)
 
 
+@pytest.mark.parametrize("stamp", [
+    "2019-05-08T10:05:03.023012+02:00", "2019-05-08t10:05:03.023012Z",
+    "2019-05-08 10:05:03.023012", "2019-05-08T10:05:03,023012Z", "2019-05-08T10:05:03.0230-0330",
+    "2019-05-08 10:05:03.023012+02",  # as DuckDB shows a TIMESTAMPTZ
+    "Tapahtui 2019-05-08T10:05:03.023012+02:00, kirjattu",
+])
+def test_an_iso_timestamps_time_of_day_is_no_code_and_is_not_masked(stamp: str) -> None:
+    """10:05:03.0230 reads as a code written with a date's marks (day 10, month 05, year 03,
+    number 023, check 0); inside an ISO date-time it is a time (profile, 2026-12-07)."""
+    assert seen_code("10:05:03.0230")  # read as a code alone
+    assert not seen_code(stamp)
+    assert mask_codes(stamp) == stamp
+
+
+@pytest.mark.parametrize("text", [
+    "2019-05-08T10:05:03Z5.3.95-912K", "2019-05-08T10:05:03.0230 05-03-95-912K",
+    "2019-05-08T10:05:03.023012+02:00 131052-308T", "klo 10:05:03.0230",
+    "2019-05-08T10:05:03.0230/5.3.95-912K",
+])
+def test_a_code_beside_an_iso_timestamp_is_still_a_code(text: str) -> None:
+    assert seen_code(text)
+    assert mask_codes(text) != text
+
+
 # Attack (2026-12-05): an ASCII control inside a code showed nothing, and being ASCII the
 # text was never looked at as seen: taken as a valid event, the code stored in DuckDB and
 # shown whole on the SQL page (the browser drops a NUL). A raw DEL (JSON allows it in a
