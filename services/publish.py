@@ -73,12 +73,13 @@ def door_lines(lines: Numbered, origin: str, key: bytes | None, events: EventsSi
     loader does it (services/loader.py): the fast path (streams.core.plain) takes the usual
     line, and the whole door (schemas.door.admit) judges every line it leaves. A line the fast
     path takes is one the door takes with the same values (tests/conformance/
-    test_door_fast_path.py) and no identity code (it leaves `client_hetu` and a code's shape
-    anywhere to the door), so its message is `event_message`'s without asking pydantic: the
-    line as written, keyed by its client_id. The events go to `events` in the file's order,
-    CHUNK at a time (BatchProducer.extend encodes them in C-level passes); each dead letter
-    to `dead` at once (another topic: no order between the two). Publish sends what this
-    gives; bench/publish.py runs it with sinks that drop everything (the door's own speed)."""
+    test_door_fast_path.py) and no identity code (it leaves `client_hetu` and any escape to
+    the door, and looks at every free text with the door's own seen_code), so its message is
+    `event_message`'s without asking pydantic: the line as written, keyed by its client_id.
+    The events go to `events` in the file's order, CHUNK at a time (BatchProducer.extend
+    encodes them in C-level passes); each dead letter to `dead` at once (another topic: no
+    order between the two). Publish sends what this gives; bench/publish.py runs it with
+    sinks that drop everything (the door's own speed)."""
     report = PublishReport()
     dead_letters = blank = n = 0
     keys: list[bytes] = []
