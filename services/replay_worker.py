@@ -200,7 +200,9 @@ def _park(states: dict[str, ClientState], path: Path) -> Path:
     (600,000 national lines' states: 1.23-1.45 s against 0.71-1.06, 6 % more bytes). A
     national replay parks all but the last partition of each worker: that was an eighth of
     its CPU (profile, 2026-12-07). tests/integration/test_replay_parallel.py holds a parked
-    replay to a single-process one."""
+    replay to a single-process one. (`fast` has been called deprecated in the documentation
+    since Python 2 and is still in the C pickler of every version since; were it gone, this
+    line would fail loudly in that test, not silently.)"""
     with path.open("wb") as f:
         pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.fast = True
