@@ -637,3 +637,26 @@ def test_a_huge_field_of_dated_near_misses_is_judged_whole(filler: str) -> None:
     assert isinstance(got, DeadLetter)
     assert got.reason.startswith("identity_code") == ("912K" in filler), got.reason
     assert "912K" not in got.raw and json.loads(got.raw)
+
+
+@pytest.mark.parametrize("between", ["", " ", ",", "x", "\\n"])
+def test_a_huge_field_of_timestamps_is_judged_whole_and_a_code_among_them_found(
+        between: str) -> None:
+    """An attack on the timestamp exception (2026-12-07): a field of thousands of timestamps
+    whose times read as codes, glued or spaced, with one real code in the middle. Every
+    timestamp stays as it is, the code is found and masked, in the door and on a page alike
+    (the exception was looked up run by run for every match, quadratic until it bisected)."""
+    stamp = "2019-05-08T10:05:03.023012+02:00"
+    half = between.join([stamp] * 2_000)
+    assert not seen_code(half) and mask_codes(half) == half
+    text = f"{half}{between} 5.3.95-912K {between}{half}"
+    assert seen_code(text)
+    masked = mask_codes(text)
+    assert "912K" not in masked and masked.count(stamp) == 4_000
+    event = signed("k1", "2023-01-02")
+    for contract_id in (half[:9_000], text[len(half) - 4_000:len(half) + 4_000]):
+        line = json.dumps({**event, "payload": {**event["payload"], "contract_id": contract_id}})
+        got = admit(line.encode(), "f:1", KEY)
+        assert isinstance(got, DeadLetter)  # too long for an id either way
+        assert got.reason.startswith("identity_code") == ("912K" in contract_id), got.reason
+        assert "912K" not in got.raw and json.loads(got.raw)
