@@ -58,43 +58,61 @@ _OUTCOMES: Final = frozenset(("declined", "cancelled", "not_needed"))
 _HETU: Final = b'"client_hetu":"'
 _AS_ID: Final = b'"client_id":"'
 _CACHE: Final = 200_000  # entries in each cache of parsed texts, then it starts again
+_SCALE: Final = [0, 100_000, 10_000, 1_000, 100, 10, 1]  # a fraction's n digits to micros
 
-# Caches of texts already judged: a file has a few thousand days and organisers. Not of
-# timestamps: a national file has millions of them (a cache of 200,000 took three in ten, and
-# its lookups cost more than the parse they saved).
-_days: Final[dict[str, int]] = {}
+# Caches of texts already judged: a file has a few thousand organisers and ids that repeat.
 _organizers: Final[set[str]] = set()
 _plain_ids: Final[set[str]] = set()
 
 
-def _digits(s: str) -> bool:
-    return s.isascii() and s.isdigit()
+def _months() -> tuple[list[int], list[int]]:
+    """For each month from FIRST_DAY's year to LAST_DAY's (index (year - _YEAR0) * 13 + month):
+    the ordinal of the day before its first, and its length."""
+    before, length = [], []
+    for year in range(_YEAR0, types.LAST_DAY.year + 1):
+        before.append(0)
+        length.append(0)  # month 0: no such month
+        for month in range(1, 13):
+            first = date(year, month, 1)
+            following = date(year + month // 12, month % 12 + 1, 1)
+            before.append(first.toordinal() - 1)
+            length.append(following.toordinal() - first.toordinal())
+    return before, length
 
 
-def _parse_day(v: str) -> int:
-    if len(v) != 10 or v[4] != "-" or v[7] != "-":
+_YEAR0: Final = types.FIRST_DAY.year
+_YEARS: Final = types.LAST_DAY.year - _YEAR0 + 1
+# Final lists (a Final tuple of literals is built again at each use in compiled code, and a
+# name that is not Final is looked up in the module's dictionary).
+_MONTHS: Final = _months()
+_BEFORE_MONTH: Final = _MONTHS[0]
+_MONTH_DAYS: Final = _MONTHS[1]
+
+
+def _day_at(s: str, at: int) -> int:
+    """The ordinal of the ISO day `YYYY-MM-DD` at `at` in `s`, in FIRST_DAY..LAST_DAY, else -1.
+    Arithmetic on the characters and a table of months, as date(y, m, d).toordinal() gives
+    it: a dictionary of the texts seen before cost a hash of each new string and a look-up
+    that missed the cache, and a slice for each timestamp's day (2026-12-07)."""
+    if at + 10 > len(s) or s[at + 4] != "-" or s[at + 7] != "-":
         return -1
-    y, m, d = v[0:4], v[5:7], v[8:10]
-    if not (_digits(y) and _digits(m) and _digits(d)):
+    high, low = _two(s, at), _two(s, at + 2)
+    month, day = _two(s, at + 5), _two(s, at + 8)
+    year = high * 100 + low - _YEAR0
+    if high < 0 or low < 0 or not 1 <= month <= 12 or not 0 <= year < _YEARS:
         return -1
-    try:
-        got = date(int(y), int(m), int(d)).toordinal()
-    except ValueError:
+    i = year * 13 + month
+    if not 1 <= day <= _MONTH_DAYS[i]:
         return -1
-    if got < _FIRST or got > _LAST:
-        return -1
-    if len(_days) >= _CACHE:
-        _days.clear()
-    _days[v] = got
-    return got
+    got = _BEFORE_MONTH[i] + day
+    return got if _FIRST <= got <= _LAST else -1
 
 
 def _day(v: object) -> int:
     """The ordinal of a plain ISO day in 1900-2100, else -1."""
-    if not isinstance(v, str):
+    if not isinstance(v, str) or len(v) != 10:
         return -1
-    got = _days.get(v, -1)
-    return got if got >= 0 else _parse_day(v)
+    return _day_at(v, 0)
 
 
 def _ident(v: object) -> bool:
@@ -298,38 +316,53 @@ def _two(s: str, at: int) -> int:
 def _parse_stamp(v: str) -> int:
     """UTC microseconds of `YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)` in the model's range,
     computed as the door does: round(timestamp() * 1e6), where timestamp() is the exact
-    microseconds divided by a million (CPython's datetime), else -1."""
+    microseconds divided by a million (CPython's datetime), else -1.
+
+    In floats, with no slice: compiled, an int past 2**30 times a million took mypyc's slow
+    path of boxed ints, and round() and a slice each a call into Python (0.5 µs a timestamp
+    before, 2026-12-07). The floats are exact where it matters: |microseconds| < 2**52 over
+    the model's years, so `whole * 1e6 + fraction` is the exact integer, and its division by
+    1e6 is correctly rounded as CPython's int / int is. The product back, `micros`, is within
+    0.49 of that integer (half an ulp of the seconds, ≤ 2**-22 s, plus half an ulp of the
+    product, ≤ 0.25), so never at a half: rounding it half up is round()."""
     n = len(v)
     if n < 20 or v[10] != "T" or v[13] != ":" or v[16] != ":":
         return -1
-    day = _day(v[0:10])
+    day = _day_at(v, 0)
     hour, minute, second = _two(v, 11), _two(v, 14), _two(v, 17)
     if day < 0 or not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
         return -1
     at, fraction = 19, 0
     if v[at] == ".":
         end = at + 1
-        while end < n and end - at <= 7 and "0" <= v[end] <= "9":
+        while end < n and end - at <= 7:
+            digit = ord(v[end]) - 48
+            if not 0 <= digit <= 9:
+                break
+            fraction = fraction * 10 + digit
             end += 1
-        digits = v[at + 1:end]
-        if not 1 <= len(digits) <= 6:
+        digits = end - at - 1
+        if not 1 <= digits <= 6:
             return -1
-        fraction = int(digits + "0" * (6 - len(digits)))
+        fraction *= _SCALE[digits]
         at = end
     offset = 0
-    zone = v[at:]
-    if zone != "Z":
-        if len(zone) != 6 or zone[0] not in "+-" or zone[3] != ":":
+    if at >= n:
+        return -1
+    if n - at != 1 or v[at] != "Z":
+        sign = v[at]
+        if n - at != 6 or (sign != "+" and sign != "-") or v[at + 3] != ":":
             return -1
-        oh, om = _two(zone, 1), _two(zone, 4)
+        oh, om = _two(v, at + 1), _two(v, at + 4)
         if not (0 <= oh <= 23 and 0 <= om <= 59):
             return -1
-        offset = (oh * 3600 + om * 60) * (-1 if zone[0] == "-" else 1)
-    exact = ((day - _EPOCH) * 86400 + hour * 3600 + minute * 60 + second - offset) * 1_000_000
-    seconds = (exact + fraction) / 1_000_000
+        offset = (oh * 3600 + om * 60) * (-1 if sign == "-" else 1)
+    whole = (day - _EPOCH) * 86400 + hour * 3600 + minute * 60 + second - offset
+    seconds = (whole * 1e6 + fraction) / 1e6
     if not _EARLIEST <= seconds < _LATEST:
         return -1
-    return round(seconds * 1_000_000)
+    micros = seconds * 1e6
+    return int(micros + 0.5) if micros >= 0 else -int(0.5 - micros)
 
 
 def _micros(v: object) -> int | None:

@@ -9,6 +9,7 @@ import random
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from schemas.door import _CODE_SHAPE, _SHAPE, DeadLetter, admit, seen_code
 from schemas.hetu import CHECK_CHARS
+from schemas.types import FIRST_DAY, LAST_DAY
 from streams.core import ClientState
 from streams.core.event_ids import passed_on
 from streams.core.plain import coded, plain
@@ -304,6 +306,68 @@ def test_every_odd_character_in_a_timestamp_agrees() -> None:
         event["occurred_at"], event["event_id"] = base[:end], _id()
         taken += _agree(json.dumps(event, separators=(",", ":")).encode())
     assert taken >= len(base)  # the changes that leave a valid timestamp: a digit for a digit
+
+
+def _day_texts() -> Iterator[str]:
+    """Every day of some years (the range's ends, centuries, leap years), and the last days of
+    every month of every year of the range and beside it, real or not (day 28 to 32), with
+    month 0 and 13."""
+    for year in (1899, 1900, 1901, 1999, 2000, 2023, 2024, 2099, 2100, 2101):
+        day = date(year, 1, 1)
+        while day.year == year:
+            yield day.isoformat()
+            day += timedelta(days=1)
+    for year in range(1899, 2102):
+        for month in range(0, 14):
+            for day_number in (0, 1, 28, 29, 30, 31, 32):
+                yield f"{year:04d}-{month:02d}-{day_number:02d}"
+
+
+def test_every_day_and_month_end_agrees_as_a_date_and_in_a_timestamp() -> None:
+    """The fast path reads a day by arithmetic on its characters and a table of months
+    (2026-12-07; a cache of texts before): each day it takes is the door's, as a payload's
+    date and as a timestamp's, and it takes every day of the model's range."""
+    event = h.attendance("k1", "2023-05-06")
+    valid = taken = 0
+    for text in _day_texts():
+        try:
+            real = FIRST_DAY <= date.fromisoformat(text) <= LAST_DAY
+        except ValueError:
+            real = False
+        valid += real
+        event["payload"]["date"], event["event_id"] = text, _id()
+        got = _agree(json.dumps(event, separators=(",", ":")).encode())
+        assert got == real, text
+        taken += got
+        event["payload"]["date"] = "2023-05-06"
+        for zone in ("Z", "+02:00", "-03:30"):
+            event["occurred_at"], event["event_id"] = f"{text}T00:30:00.25{zone}", _id()
+            taken += _agree(json.dumps(event, separators=(",", ":")).encode())
+        event["occurred_at"] = "2023-05-06T07:08:09Z"
+    assert valid > 10_000
+    assert taken > 3 * valid  # every valid date, and most timestamps on them (not past the range)
+
+
+def test_every_instant_is_the_microsecond_the_door_reads() -> None:
+    """The fast path computes a timestamp's microseconds in floats (2026-12-07): random
+    instants over the model's range with every length of fraction and offsets, against the
+    door's round(timestamp() * 1e6)."""
+    rng = random.Random(23)
+    event = h.attendance("k1", "2023-05-06")
+    taken = 0
+    first = datetime(1900, 1, 2, tzinfo=UTC).timestamp()
+    last = datetime(2100, 12, 30, tzinfo=UTC).timestamp()
+    for _ in range(3000):
+        moment = datetime.fromtimestamp(rng.randint(int(first), int(last)), UTC)
+        digits = rng.randint(0, 6)
+        fraction = "".join(rng.choice("0123456789") for _ in range(digits))
+        zone = rng.choice(["Z", f"{rng.choice('+-')}{rng.randint(0, 23):02d}:"
+                                f"{rng.randint(0, 59):02d}"])
+        event["occurred_at"] = (moment.strftime("%Y-%m-%dT%H:%M:%S")
+                                + (f".{fraction}" if digits else "") + zone)
+        event["event_id"] = _id()
+        taken += _agree(json.dumps(event, separators=(",", ":")).encode())
+    assert taken == 3000
 
 
 def test_a_load_with_the_fast_path_is_a_load_without_it(tmp_path: Path) -> None:
