@@ -198,12 +198,10 @@ def has_code(text: str) -> bool:
     inside or O for 0: see _TYPED."""
     if len(text) < 10:  # a code with nothing in its sign's place is 10 characters
         return False
-    # the hex runs' starts and ends, in order (finditer's runs do not overlap): the one that
-    # may hold a place is found by bisection. Looking through all of them for every place was
-    # quadratic: 7.7 s for one 320 KB field of lower-case codes in hex runs (attack,
-    # 2026-12-05), the door masking it in a dead letter.
-    starts: list[int] | None = None
-    ends: list[int] = []
+    # the hex runs, found once a lower-case code needs them (_within: by bisection, as
+    # looking through all of them for every place was quadratic: 7.7 s for one 320 KB field
+    # of lower-case codes in hex runs, attack, 2026-12-05)
+    hex_runs: list[tuple[int, int]] | None = None
     for m in _READABLE.finditer(text):
         code = m.group(1)
         if not code.isascii():
@@ -214,12 +212,9 @@ def has_code(text: str) -> bool:
             continue
         if code == code.upper():  # valid as written: anywhere
             return True
-        if starts is None:
-            spans = [r.span() for r in _LOWER_HEX.finditer(text)]
-            starts, ends = [a for a, _ in spans], [b for _, b in spans]
-        at = m.start()
-        i = bisect.bisect_right(starts, at) - 1
-        if i < 0 or ends[i] < at + 11:  # in no run: a code
+        if hex_runs is None:
+            hex_runs = [r.span() for r in _LOWER_HEX.finditer(text)]
+        if not _within(hex_runs, m.start(), m.start() + 11):  # in no run: a code
             return True
     return _typed_codes(text) is not None
 
