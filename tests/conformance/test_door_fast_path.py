@@ -565,3 +565,27 @@ def test_a_payload_cut_from_its_line_is_the_text_duckdb_cuts(tmp_path: Path) -> 
     for event in _base_events():
         spaced = json.dumps(event, separators=(", ", ": ")).encode()
         assert plain(spaced) is not None and payload_text(spaced) is None
+
+
+@pytest.mark.parametrize("stamp", [
+    "2024-01-01T00:00:00.1234567Z",  # a seventh digit of fraction
+    "2024-01-01T00:00:00." + "1" * 100_000 + "Z",  # a huge one
+    "2024-01-01T00:00:00", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00.5",  # no zone
+    "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+23:60", "2024-01-01T00:00:00z",
+    "2024-01-01T00:00:00+0200", "2024-01-01T00:00:00+02:00x", "2024-01-01T00:00:00\x00Z",
+    "2024-01-01T00:00:00Z\x00", "2024-01-01T24:00:00Z", "2024-01-01T00:00:60Z",
+    "2023-02-29T00:00:00Z", "2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z",
+    "2100-12-31T23:59:59.999999-23:59", "1900-01-01T00:00:00+23:59",  # past either end
+    "2100-12-31T23:59:59.999999Z", "1900-01-01T00:00:00Z",  # the ends themselves
+    "2024-02-29T23:59:59.9999995Z", "-001-01-01T00:00:00Z", "+2024-01-01T00:00:00Z",
+])
+def test_a_hostile_timestamp_gets_the_doors_verdict(stamp: str) -> None:
+    """Attacks on the arithmetic reading of timestamps (2026-12-07): what the door refuses
+    the fast path never takes, and what it takes, it reads as the door does."""
+    event = h.attendance("k1", "2023-05-06")
+    event["occurred_at"] = stamp
+    line = json.dumps(event, separators=(",", ":")).encode()
+    if isinstance(admit(line, "", h.KEY), DeadLetter):
+        assert plain(line) is None, stamp
+    else:
+        _agree(line)
