@@ -189,6 +189,69 @@ def test_more_handoffs_than_years_of_moves_are_refused(tmp_path: Path) -> None:
         read_handoffs(str(bad))
 
 
+def _named(name: str) -> str:
+    return (f'[[handoff]]\nname = "{name}"\nservices = ["KTT"]\nfrom = "wellbeing_area"\n'
+            'to = "municipality"\ndate = 2027-01-01\n')
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("2023", "2023"), ("ktt-back", "ktt-back"),
+    ("KTT kunnille 2027", "KTT kunnille 2027"),  # what a service manager writes
+    ("Överföring (2027), KTT", "Överföring (2027), KTT"),
+    ("Siirto_1.1.2027", "Siirto_1.1.2027"),
+    ("A\\u0308ht\\u00e4ri", "Ähtäri"),  # decomposed Ä: one name with the composed one
+    ("x" * 40, "x" * 40)])
+def test_a_handoff_is_named_as_a_service_manager_calls_it(
+        tmp_path: Path, written: str, read: str) -> None:
+    """SPEC.md 4.1 says only "a name": letters of any script, digits, single spaces and a
+    few marks are taken (a review, 2026-12-07: "ktt takaisin kunnille" was refused)."""
+    conf = tmp_path / "h.toml"
+    conf.write_text(_named(written), encoding="utf-8")
+    assert [h.name for h in read_handoffs(str(conf))] == [read]
+
+
+@pytest.mark.parametrize("name", [
+    "", " lead", "trail ", "two  spaces", "x" * 41, "a<b", "a>b", "a&b", "a\\u0022b", "a'b",
+    "=1+1", "+x", "@x", "a#b", "a?b", "a%b", "a/b", "a\\\\b", "a;b", "a=b", "a`b",
+    "tab\\there", "line\\nbreak", "nul\\u0000", "\\u202eevil", "zero\\u200bwidth",
+    "nbsp\\u00a0x", "emoji\\U0001F600", "131052-308T"])
+def test_a_handoff_name_with_what_a_page_a_link_or_a_csv_would_escape_is_refused(
+        tmp_path: Path, name: str) -> None:
+    """The name is stored in handoff_status and shown on pages, in CSV files and in
+    `?handoff=` links. Each of those escapes it; what would need escaping (markup, URL and
+    formula marks, control and format characters such as a bidi override or a zero-width
+    space) is refused at the door of the configuration too, with what to write instead."""
+    conf = tmp_path / "h.toml"
+    conf.write_text(_named(name), encoding="utf-8")
+    with pytest.raises(ConfigError, match="name") as got:
+        read_handoffs(str(conf))
+    if name != "131052-308T":
+        assert "letters, digits, single spaces" in str(got.value)
+
+
+def test_a_name_is_a_string(tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(_named("x").replace('"x"', "5"))
+    with pytest.raises(ConfigError, match=r"name must be 1-40 characters.*got 5"):
+        read_handoffs(str(conf))
+
+
+def test_replay_writes_a_spaced_finnish_name_as_written(tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(_named("KTT kunnille 2027, Ähtäri"), encoding="utf-8")
+    src = write_jsonl(tmp_path / "e.jsonl", [signed("k1", "2025-06-01", **IN_WBA)])
+    db = tmp_path / "x.duckdb"
+    ok = subprocess.run([sys.executable, "-m", "services.cli", "replay", str(src), "--db",
+                         str(db), "--as-of", A, "--handoffs", str(conf), "--quiet"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT handoff, contract_id, status FROM handoff_status").fetchall() == [
+        ("KTT kunnille 2027, Ähtäri", "k1", "pending")]
+    con.close()
+
+
 def _ktt_back_only(tmp_path: Path) -> tuple[Path, Path]:
     """A handoffs file of `ktt-back` alone, and events of a contract in its cohort."""
     conf = tmp_path / "h.toml"
