@@ -25,6 +25,7 @@ import pytest
 from services.web.i18n import translate
 from tests.e2e.web.attack import Browser, body, collect, tables
 from tests.e2e.web.conftest import PASSWORD, SHOTS, free_port, jatkumo, serving
+from tests.helpers import WBA, signed, write_jsonl
 
 COLS = ("cohort", "transferred", "transferred_late", "pending", "ended_untransferred")
 
@@ -218,3 +219,32 @@ def test_a_file_replayed_before_the_story_still_serves(web_db: Path, tmp_path: P
     assert then.handoff_places() == now.handoff_places()
     assert then.transfers() == now.transfers()
     assert now.in_service() != []
+
+
+def test_a_handoff_named_in_words_is_picked_by_its_name(tmp_path: Path,
+                                                       users_file: Path) -> None:
+    """A name as a service manager writes it (spaces, Finnish letters, a comma) goes through
+    the picker's `?handoff=` and comes back selected, escaped nowhere wrongly."""
+    name = "KTT kunnille 2027, Ähtäri"
+    conf = tmp_path / "h.toml"
+    conf.write_text('[[handoff]]\nname = "2023"\nservices = ["KTT", "SOSKU"]\n'
+                    'from = "municipality"\nto = "wellbeing_area"\ndate = 2023-01-01\n\n'
+                    f'[[handoff]]\nname = "{name}"\nservices = ["KTT"]\n'
+                    'from = "wellbeing_area"\nto = "municipality"\ndate = 2027-01-01\n',
+                    encoding="utf-8")
+    src = write_jsonl(tmp_path / "e.jsonl", [
+        signed(f"k{i}", "2025-06-01", organizer=WBA, kind="wellbeing_area",
+               producer_municipality="139") for i in range(3)])
+    db = tmp_path / "named.duckdb"
+    jatkumo("replay", str(src), "--db", str(db), "--as-of", "2027-03-31", "--handoffs",
+            str(conf), "--quiet")
+    env = {**os.environ, "JATKUMO_USERS": str(users_file), "JATKUMO_WEB_SECRET": "test-secret",
+           "JATKUMO_ALERTMANAGER_URL": "", "JATKUMO_HANDOFFS": str(conf)}
+    with serving(db, free_port(), env) as url:
+        b = Browser(url)
+        b.sign_in("maija", PASSWORD)
+        values = re.findall(r'<option value="([^"]+)"', b.get("/"))
+        assert values == ["2023", name]
+        picked = b.get("/?handoff=" + urllib.parse.quote(name))
+        assert re.findall(r'<option value="([^"]+)" selected>', picked) == [name]
+        assert "1.1.2027: KTT, hyvinvointialue → kunta" in picked
