@@ -301,21 +301,22 @@ def read_handoffs(path: str, source: str = "the handoffs file") -> tuple[Handoff
 # (< > & " ' = + @ # ? % / \, control and format characters such as a bidi override) is
 # refused here too, as is a name that holds an identity code.
 _NAME_MARKS = frozenset("_.-(),")
-NAME_MAX = 40
+_NAME_MAX = 40
 
 
 def handoff_name(name: object, where: str) -> str:
     """The handoff name as written (Unicode NFC: a composed and a decomposed "ä" are one
     name), or a ConfigError that says which characters are taken."""
-    rule = (f"{where}: name must be 1-{NAME_MAX} characters: letters, digits, single spaces "
+    rule = (f"{where}: name must be 1-{_NAME_MAX} characters: letters, digits, single spaces "
             f"and {' '.join(sorted(_NAME_MARKS))}, not starting or ending with a space")
     if not isinstance(name, str):
-        raise ConfigError(f"{rule}; got {name!r}")
+        raise ConfigError(f"{rule}; got {name!r:.60}")
     name = unicodedata.normalize("NFC", name)
-    if (not 1 <= len(name) <= NAME_MAX or name != name.strip(" ") or "  " in name
+    if (not 1 <= len(name) <= _NAME_MAX or name != name.strip(" ") or "  " in name
             or not all(c == " " or c in _NAME_MARKS
                        or unicodedata.category(c)[0] in "LN" for c in name)):
-        raise ConfigError(f"{rule}; got {name!r}")
+        # repr: a control or format character is shown as its escape, not acted on
+        raise ConfigError(f"{rule}; got {name[:60]!r}{'…' if len(name) > 60 else ''}")
     return refuse_code(name, f"{where}: name")
 
 
