@@ -111,7 +111,13 @@ _TYPED = re.compile(rf"{_NOT_IN_ESCAPE}(?:"
 # The dashes a reader takes for a hyphen (read as one in `visible`, and a mark here)
 UNICODE_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _DASH_CLASS = "\\-" + UNICODE_DASHES  # a regex class's dashes
-_MARK = rf"[./,:_{_DASH_CLASS}]|{_BLANK}+"
+# A date's dot as a reader takes it: a middle dot, a bullet, a one-dot leader, a dot
+# operator (`05·03·95-912K` was taken: an attack, 2026-12-07)
+_DOT_LIKE = "\u00b7\u2022\u2024\u2027\u2219\u22c5\u30fb\uff65"
+_MARK = rf"[./,:_{_DOT_LIKE}{_DASH_CLASS}]|{_BLANK}+"
+# Any ASCII mark in the sign's place or before the check character (`050395;912K`,
+# `050395-912,K`): a list of some of them let the others through (an attack, 2026-12-07)
+_ASCII_MARK = "[" + re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + "]"
 _IN_AN_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{3}|\\x[0-9A-Fa-f]|\\U[0-9A-Fa-f]{7})\Z")
 _IN_ESCAPE_HEX = re.compile(r"(?:\\u.{0,3}|\\x.?|\\U.{0,7})\Z", re.S)
 _DATED = re.compile(  # the escapes before a match are looked at after it (`_escaped`): cheaper
@@ -119,8 +125,8 @@ _DATED = re.compile(  # the escapes before a match are looked at after it (`_esc
     rf"(?P=mark){_SP}"
     rf"|(?<![0-9])(?P<d2>{_D}{{2}})(?P<m2>{_D}{{2}}))"
     rf"(?P<cc>1[89]|20)?(?P<yy>{_D}{{2}})"
-    rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|[./,:_=#|*~]){_SP}|(?P<blank>{_BLANK}+))?"
-    rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>[./_{_DASH_CLASS}]))?(?P<check>[0-9A-Ya-y])"
+    rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|{_ASCII_MARK}){_SP}|(?P<blank>{_BLANK}+))?"
+    rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>{_ASCII_MARK}|[{UNICODE_DASHES}]))?(?P<check>[0-9A-Ya-y])"
     # digits glued after a check digit: a longer number where no mark or sign sets the
     # parts apart (after a check letter, another code may follow: `131052308T05-03-...`)
     rf"(?(mark)|(?(sign)|(?:(?<=[A-Ya-y])|(?![0-9]))))")

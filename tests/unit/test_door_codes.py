@@ -433,7 +433,13 @@ WRITTEN_OTHERWISE = ["05.03.95-912K", "05/03/95-912K", "13.10.52-308T", "O5.O3.9
                      "13101952-308T", "13 10 1952 308T", "13.10.2052A308T", "5. 3. 95-912K",
                      "13.10.52 - 308T", "05.03.95\u00a0-\u00a0912K", "05,03,95-912K",
                      "05_03_95-912K", "05 03 95 912K", "050395 -912 -K", "050395-912/K",
-                     "x05-03-95-912Kx", "131005-03-95-912K", "\\u05-03-95-912K"]
+                     "x05-03-95-912Kx", "131005-03-95-912K", "\\u05-03-95-912K",
+                     # an attack (2026-12-07): any ASCII mark in the sign's place or before
+                     # the check character, and a date's dot as other dots
+                     *(f"050395{m}912K" for m in "!\"#$%&'()*;<=>?@[\\]^`{}"),
+                     *(f"050395-912{m}K" for m in "!\"#$%&'()*+,:;<=>?@[\\]^`{|}~"),
+                     "05\u00b703\u00b795-912K", "05\u202203\u202295-912K",
+                     "05\u202403\u202495-912K", "05\u22c503\u22c595-912K"]
 
 
 @pytest.mark.parametrize("code", WRITTEN_OTHERWISE)
@@ -464,6 +470,8 @@ def test_a_code_with_a_dates_marks_or_escapes_written_out_is_refused(code: str,
     "PAJA-12-3-45-678", "sw-05-03-95-912", "05-03-95-912L", "5.3.95-912L", "050395-912-L",
     "0401234567", "12345678901234", "1131052308T", "1310523080123", "K000123-2",
     "2023-06-01T10:00:00+02:00", "131052308L",
+    # any ASCII mark is read in the sign's place: a wrong check character is still no code
+    "050395;912L", "050395-912,L", "Tilaus 050395?912-L", "05\u00b703\u00b795-912L",
 ])
 def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) -> None:
     event = signed("k1", "2023-01-02")
