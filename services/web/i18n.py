@@ -588,6 +588,12 @@ _T: dict[str, tuple[str, str, str]] = {
                    "an analyst query may use.",
                    "Frågan stannade utan svar: den behövde mer minne eller processortid än en "
                    "analytikerfråga får använda."),
+    "sql_memory": ("Kysely tarvitsee enemmän muistia kuin analyytikon kysely saa käyttää: "
+                   "rajaa sitä (WHERE, vähemmän sarakkeita, yhteenveto, LIMIT).",
+                   "The query needs more memory than an analyst query may use: narrow it "
+                   "(WHERE, fewer columns, an aggregate, LIMIT).",
+                   "Frågan behöver mer minne än en analytikerfråga får använda: avgränsa den "
+                   "(WHERE, färre kolumner, en sammanfattning, LIMIT)."),
     "sql_too_big": ("Vastaus on liian suuri: valitse vähemmän rivejä tai sarakkeita.",
                     "The answer is too large: select fewer rows or columns.",
                     "Svaret är för stort: välj färre rader eller kolumner."),

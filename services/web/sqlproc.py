@@ -161,6 +161,10 @@ def reads(statement: Any) -> bool:
     return len(inner) == 1 and inner[0].type.name == "SELECT"
 
 
+OUT_OF_MEMORY = ("the query needs more memory than an analyst query may use: narrow it "
+                 "(WHERE, fewer columns, an aggregate, LIMIT)")
+
+
 def short(e: BaseException) -> str:
     return re.sub(r"\s+", " ", str(e))[:400]
 
@@ -545,7 +549,12 @@ def main() -> int:
     except Refused as e:
         out.write(json.dumps({"ok": False, "kind": "refused", "message": str(e)}).encode())
         return 0
-    except (duckdb.Error, pa.ArrowException, MemoryError, TooMany) as e:
+    except (duckdb.OutOfMemoryException, pa.ArrowMemoryError, MemoryError):
+        # DuckDB's own advice (SET threads, SET memory_limit) is refused on the page: say
+        # what an analyst can do (an attack, 2026-12-07, was told to SET what it may not)
+        out.write(json.dumps({"ok": False, "kind": "error", "message": OUT_OF_MEMORY}).encode())
+        return 0
+    except (duckdb.Error, pa.ArrowException, TooMany) as e:
         out.write(json.dumps({"ok": False, "kind": "error", "message": short(e)}).encode())
         return 0
     out.write(json.dumps({"ok": True, "cut": cut}).encode() + b"\n")

@@ -136,6 +136,8 @@ def test_a_failed_query_leads_in_words_and_keeps_duckdbs_message() -> None:
                                                              "detail": "exit -9"}
     assert failure("the answer is over 256 MiB: select fewer columns or rows")["error"] == (
         "sql_too_big")
+    from services.web.sqlproc import OUT_OF_MEMORY
+    assert failure(OUT_OF_MEMORY) == {"error": "sql_memory", "detail": None}
 
 
 def test_each_cell_is_formatted_as_its_own_type_in_any_column() -> None:

@@ -15,7 +15,7 @@ from services.web.app import ctx, lang_of, needs, posted, redacted, render, sess
 from services.web.auth import PERMISSIONS
 from services.web.pages import access
 from services.web.sqlguard import Refused
-from services.web.sqlproc import Busy, QueryError, SqlRunner, TimedOut
+from services.web.sqlproc import OUT_OF_MEMORY, Busy, QueryError, SqlRunner, TimedOut
 from services.web.webstore import ACCESS_LOG_DOC
 
 # A refusal's reason (services/web/sqlguard.py, also raised in the query's own process, so it
@@ -43,6 +43,8 @@ def failure(message: str) -> dict[str, str | None]:
         return {"error": "sql_killed", "detail": code.group(0) if code else None}
     if message.startswith("the answer is over"):
         return {"error": "sql_too_big", "detail": None}
+    if message == OUT_OF_MEMORY:
+        return {"error": "sql_memory", "detail": None}
     return {"error": "sql_failed", "detail": message}
 
 

@@ -22,7 +22,8 @@ LIMITS = {"JATKUMO_SQL_ROW_LIMIT": "50", "JATKUMO_SQL_TIMEOUT_SECONDS": "3",
 # process's memory or CPU cap, whichever a busy machine reaches first. Said, not timed: a
 # bound on the seconds an answer took failed on a loaded machine, and the page's words tell a
 # cut query from one that ran to its end (53 s and 4 GiB for the string bomb, before).
-STOPPED = ("pysäytettiin 3 sekunnin", "enemmän muistia tai suoritinaikaa", "Out of Memory Error")
+STOPPED = ("pysäytettiin 3 sekunnin", "enemmän muistia tai suoritinaikaa",
+           "tarvitsee enemmän muistia kuin analyytikon kysely")
 
 
 def stopped(body: str) -> bool:

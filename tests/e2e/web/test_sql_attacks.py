@@ -124,6 +124,15 @@ def test_string_bomb_is_stopped_at_the_limit(attacked: str) -> None:
     assert got.status == 400 and stopped(got.body), (got.status, got.seconds)
 
 
+def test_running_out_of_memory_says_what_an_analyst_can_do(roomy: str) -> None:
+    """DuckDB's own advice (SET threads, SET memory_limit) is refused on the page: the page
+    says to narrow the query instead (an attack, 2026-12-07)."""
+    got = analyst(roomy).sql("SELECT list(i) FROM range(300000000) t(i)")
+    assert got.status == 400 and stopped(got.body), got.body[-600:]
+    assert "tarvitsee enemmän muistia kuin analyytikon kysely" in got.body
+    assert "SET threads" not in got.body and "memory_limit" not in got.body
+
+
 def test_an_answer_too_big_for_a_page_is_refused_not_rendered(roomy: str) -> None:
     """An attack: one 100 MB string made a 400 MB page, the server's memory past 1.4 GB. A
     page's answer is capped at 8 MiB, a download's at 64 MiB; both say what to do."""
