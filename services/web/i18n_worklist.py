@@ -18,6 +18,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "What needs action first: firing, not acknowledged, longest over the threshold.",
         "Det brådskande först: aktiva, okvitterade, längst över gränsen."),
     "alerts_total": ("{n} hälytystä", "{n} alerts", "{n} larm"),
+    # a manager's list is of cells (a place, a service, a count), not of alerts: their count
+    # was shown as "{n} alerts" beside a cell saying <5 (an attack, 2026-12-07)
+    "alert_cells_total": ("{n} riviä", "{n} rows", "{n} rader"),
     "page_of": ("Sivu {page} / {pages}", "Page {page} of {pages}", "Sida {page} av {pages}"),
     "previous": ("Edellinen", "Previous", "Föregående"),
     "next": ("Seuraava", "Next", "Nästa"),

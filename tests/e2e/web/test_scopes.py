@@ -369,6 +369,11 @@ def test_a_caseworker_works_their_own_list_and_a_manager_sees_counts(
     assert page.locator("#alert-counts").count() == 1
     assert page.locator("#alert-cells tbody tr").count() > 0
     assert page.locator("#alerts-firing").count() == 0
+    # the count above the cells is of rows, not of alerts (it was "N hälytystä" beside a
+    # cell of "<5": an attack, 2026-12-07)
+    cells, said = page.locator("#alert-cells tbody tr").count(), page.locator(
+        "#alert-total").inner_text()
+    assert said.startswith(f"{cells} riviä" if cells < 50 else "") and "hälytystä" not in said
     assert not [v for v in page.locator("td.n").all_inner_texts() if v in {"1", "2", "3", "4"}]
     assert page.locator('a[href^="/alerts/"]').count() == 0
     shot(page, "worklist-manager")
