@@ -83,6 +83,10 @@ class Ingest:
 INGEST = web.AppKey("ingest", Ingest)
 
 
+# The Content-Encoding values a body may come in (aiohttp decodes gzip and deflate)
+CODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
+
+
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> web.Response:
     """An RFC 9457 problem document: every refusal says what was wrong and what to do."""
     return web.json_response({"status": status, "detail": detail}, status=status,
@@ -102,6 +106,12 @@ async def post_events(request: web.Request) -> web.StreamResponse:
                        "(made by 'jatkumo token add')", {"WWW-Authenticate": "Bearer"})
     if request.content_length is not None and request.content_length > MAX_BYTES:
         return problem(413, f"a request holds at most {MAX_BYTES // 2**20} MB; send fewer events")
+    coding = request.headers.get("Content-Encoding", "").strip().lower()
+    if coding not in CODINGS:
+        # aiohttp decodes these and passes any other as it is: a body in a coding it does not
+        # know was split as if it were plain (an attack, 2026-12-07); the value is not repeated
+        return problem(415, "send the body uncompressed, or with Content-Encoding gzip or "
+                       "deflate")
     try:
         body = await asyncio.wait_for(_read(request), ingest.read_seconds)
     except TimeoutError:

@@ -218,6 +218,24 @@ def test_a_body_that_is_not_what_its_content_encoding_says_gets_400_not_500(
         "Content-Type": "application/json", "Content-Encoding": "gzip",
         "Authorization": f"Bearer {token}"})
     assert status == 200 and json.loads(text)["accepted"] == 1, text
+    # a coding it does not know (or a sender's text in its place) is refused, not read as
+    # plain: an attack (2026-12-07) had it accepted with a code as the coding's name
+    for encoding in ("compress", "x-unknown", "gzip, deflate", "050395-912K"):
+        status, text = _raw_post(s, "/api/v1/events", raw, {
+            "Content-Type": "application/json", "Content-Encoding": encoding,
+            "Authorization": f"Bearer {token}"})
+        assert status == 415 and "gzip or deflate" in json.loads(text)["detail"], (
+            encoding, text)
+        assert b"912K" not in text
+    for encoding in ("br", "zstd"):  # aiohttp's own 400 where its decoder is not installed
+        status, text = _raw_post(s, "/api/v1/events", raw, {
+            "Content-Type": "application/json", "Content-Encoding": encoding,
+            "Authorization": f"Bearer {token}"})
+        assert status in (400, 415), (encoding, text)
+    status, text = _raw_post(s, "/api/v1/events", raw, {
+        "Content-Type": "application/json", "Content-Encoding": "identity",
+        "Authorization": f"Bearer {token}"})
+    assert status == 200, text
     assert s.get("/healthz")[0] == 200
     log = s.log.read_text()
     assert "Traceback" not in log and " 500 " not in log, log[-3000:]
