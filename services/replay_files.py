@@ -148,7 +148,10 @@ def same_file(a: Path, b: Path) -> bool:
 def _os_error(e: OSError, db: Path) -> Exception:
     if e.errno == errno.ENOSPC:
         return disk_full(db)
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or (
+            e.errno == errno.ENOENT and db.parent.is_dir()):
+        # a folder that takes no new file (/proc's) said "does not exist" (an attack,
+        # 2026-12-07)
         return UsageError(f"cannot write in the folder of --db {db} ({e.strerror}); give a "
                           "path in a folder you can write")
     if e.errno in (errno.ENOENT, errno.ENOTDIR):

@@ -140,7 +140,9 @@ def test_a_folder_as_db_or_a_missing_folder_is_a_usage_error(tmp_path: Path) -> 
     for db, says in ((tmp_path, "is a folder"),
                      (src / "gaps.duckdb", "does not exist"),  # a file used as a folder
                      (tmp_path / "nowhere" / "gaps.duckdb", "does not exist"),
-                     (Path("/proc/jatkumo-test.duckdb"), "--db")):
+                     # a folder that is there and takes no new file: not "does not exist"
+                     (Path("/proc/jatkumo-test.duckdb"), "cannot write in the folder"),
+                     (Path("/proc/self/status"), "cannot write in the folder")):
         done = cli("replay", str(src), "--db", str(db))
         assert done.returncode == 2, (db, done.stderr)
         assert says in done.stderr and BUG not in done.stderr and "Traceback" not in done.stderr
