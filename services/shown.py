@@ -13,7 +13,8 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.text import Text
 
-from schemas.hetu import mask_codes
+from schemas.door import seen_code
+from schemas.hetu import mask_codes, too_short
 from schemas.types import readable
 
 
@@ -40,7 +41,9 @@ def shown_text(value: object, style: str = "") -> Text:
 OWN_IDS = (r"p:[0-9a-f]{16}|"
            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _OWN_IDS = re.compile(OWN_IDS)
-SHORTEST_CODE = 11  # characters: text shorter holds no code
+# characters: ASCII text shorter holds no code (`131052308T`, no sign); other text may read
+# longer (schemas.hetu.too_short: `⑬` is `13` to NFKC)
+SHORTEST_CODE = 10
 
 
 def masked_value(value: object) -> object:
@@ -48,16 +51,26 @@ def masked_value(value: object) -> object:
     text with identity codes masked, other values as they are save a list, a struct or bytes,
     whose text is masked where it holds one. The relations hold no code (SPEC.md 1.2), but an
     answer echoes what its query typed: a literal, a string built from one (attack,
-    2026-12-05). Text shorter than any code and our own ids (OWN_IDS) are not searched."""
+    2026-12-05). Text shorter than any code and our own ids (OWN_IDS) are not searched.
+
+    Only text that holds a valid code as the door reads one (schemas.door.seen_code) is
+    masked, and then as the masking masks (every code-shaped run): text the door takes is
+    shown as stored. Masking every code-shaped run of any text showed two contracts
+    `K-20240115-0001` and `K-20240115-0002` as one `K-20******-****` on every page and in
+    `jatkumo sql`, while the file held them apart (an attack, 2026-12-07)."""
     if value.__class__ is str:
-        if len(value) < SHORTEST_CODE or _OWN_IDS.fullmatch(value):
+        if too_short(value) or _OWN_IDS.fullmatch(value):
             return value
-        return mask_codes(value)
+        return _masked_if_coded(value)
     if value is None or isinstance(value, int | float | Decimal | date):
         return value
     text = str(value)
-    masked = mask_codes(text)
+    masked = _masked_if_coded(text)
     return value if masked == text else masked
+
+
+def _masked_if_coded(text: str) -> str:
+    return mask_codes(text) if seen_code(text) else text
 
 
 def masked_names(names: Iterable[str]) -> list[str]:

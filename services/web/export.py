@@ -237,8 +237,8 @@ _PASSED = f"^(?:{OWN_IDS})$"
 
 def _masked_texts(texts: pa.Array) -> pa.Array:
     """masked_value of each of `texts` (distinct), in Python only where it may change one."""
-    keep = pc.fill_null(pc.or_(pc.less(pc.utf8_length(texts), SHORTEST_CODE),
-                               pc.match_substring_regex(texts, _PASSED)), True)
+    short = pc.and_(pc.less(pc.utf8_length(texts), SHORTEST_CODE), pc.string_is_ascii(texts))
+    keep = pc.fill_null(pc.or_(short, pc.match_substring_regex(texts, _PASSED)), True)
     look = pc.indices_nonzero(pc.invert(keep)).to_pylist()
     if not look:
         return texts.cast(pa.string())

@@ -15,6 +15,7 @@ TEXTS = [
     "d6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11", "D6F1D1C6-2F3A-4B55-9C1E-0B1F6F0F9A11",
     "00000000-0000-0000-0000-010203A912E0",  # a code typed in a UUID's shape (review)
     "00000000-0000-0000-0000-010203a912e0", "0102 03A912E", "Oulu, Kempele ja Liminka",
+    "131052308T", "K-20240115-0001", "K-20240115-0002", "050395;912K", "131052-308X",
 ]
 # A code as a hostile query may build it (chr(), concatenation): a zero-width space or a NUL
 # inside, full-width characters, lower case, a right-to-left override writing it backwards,
@@ -64,3 +65,16 @@ def test_rows_are_masked_once_per_distinct_value_and_keep_other_values() -> None
     got = masked_rows(rows)
     assert got == [(MASK, 1, True, f"['{MASK}']"), (MASK, 1.0, 1, None)]
     assert got[0][2] is True and got[1][2] == 1 and got[1][2] is not True
+
+
+def test_what_the_door_takes_is_shown_as_stored_and_what_it_refuses_is_masked() -> None:
+    """Contracts `K-20240115-0001` and `-0002` were both shown as `K-20******-****` on every
+    page and in `jatkumo sql` (an attack, 2026-12-07): text that holds no valid code is shown
+    as the file holds it, in rows and in Arrow's downloads alike. A code of ten characters
+    (nothing in its sign's place) was shown whole, being shorter than the eleven looked at."""
+    ids = ["K-20240115-0001", "K-20240115-0002", "c-111111-1111", "131052-308X"]
+    assert masked_rows([(i,) for i in ids]) == [(i,) for i in ids]
+    assert _masked_texts(pa.array(ids, pa.string())).to_pylist() == ids
+    for code in ("131052308T", "x 131052-308T", "050395;912K", "05\u00b703\u00b795-912K"):
+        assert MASK in str(masked_value(code)), code
+        assert MASK in _masked_texts(pa.array([code], pa.string())).to_pylist()[0], code
