@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from schemas.hetu import mask_codes, visible
+from schemas.hetu import mask_codes, mask_typed, visible
 from schemas.types import readable
 
 PSEUDONYM = re.compile(r"p:[0-9a-fA-F]{16}")
@@ -89,7 +89,7 @@ def hide(known: KnownClients, text: str) -> str:
     """`text` with identity codes masked, pseudonyms as [client] (first: an id found inside
     one, `p` of `p:0123…`, left its hex readable: a review, 2026-12-06), client ids as
     references."""
-    text = PSEUDONYM.sub("[client]", mask_codes(text))
+    text = PSEUDONYM.sub("[client]", mask_typed(text))  # typed text: read widely
     return ID_RUN.sub(lambda m: _swap_run(known, m.group(0)), text)
 
 
@@ -105,7 +105,7 @@ def for_log(text: str) -> str:
     control and format characters as escapes (schemas.types.readable), so that no line
     break, terminal control sequence or direction override forges or hides a line (attack,
     2026-12-04: a path's %0a printed a second log line; p: + 16 hex was printed as it was)."""
-    text = PSEUDONYM.sub("[client]", mask_codes(text))
+    text = PSEUDONYM.sub("[client]", mask_typed(text))
     seen = visible(text)
     if PSEUDONYM.search(seen):  # a pseudonym the hidden characters split: as it is read
         text = PSEUDONYM.sub("[client]", seen)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pyarrow as pa
 from aiohttp import web
 
-from schemas.hetu import mask_codes
+from schemas.hetu import mask_typed
 from services.web import export, focus, published
 from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
@@ -65,7 +65,7 @@ class Filters:
                  ("from", self.start.isoformat() if self.start else ""),
                  ("to", self.end.isoformat() if self.end else ""), ("sort", self.sort),
                  ("dir", "" if self.desc else "asc")]
-        return urlencode([(k, mask_codes(v)) for k, v in pairs if v])
+        return urlencode([(k, mask_typed(v)) for k, v in pairs if v])
 
     def where(self, date_col: str) -> tuple[str, list[Any]]:
         parts: list[str] = ["TRUE"]
