@@ -191,6 +191,8 @@ def local_path(target: str | None) -> str:
 
 
 FORM_SECONDS = 10.0  # the longest a form's body may take to arrive (forms are a few kB)
+FORM = "application/x-www-form-urlencoded"  # how every form of the site is sent
+MAX_FORM_BYTES = 256 * 1024  # a request's body (the application's client_max_size)
 
 
 async def posted(request: web.Request) -> MultiDictProxy[str]:
@@ -200,13 +202,20 @@ async def posted(request: web.Request) -> MultiDictProxy[str]:
     POST route, sign-in included, answered 500 with a traceback, and a charset such as
     unicode_escape put lone surrogates in a field that every later encode() refused
     (attack, 2026-12-04)."""
-    if request.content_type == "multipart/form-data" or not _utf8(request.charset):
+    # (only a form: a JSON body read as no field at all, and sign-in answered "wrong user
+    # name or password": an attack, 2026-12-07)
+    if request.content_type != FORM or not _utf8(request.charset):
         raise web.HTTPUnsupportedMediaType(text=translate("bad_form", lang_of(request)))
     try:
         # a body that trickles in held its connection and handler for as long as the client
         # liked (the ingest has its own deadline, services.ingest.routes)
         async with asyncio.timeout(FORM_SECONDS):
             got = await request.post()
+    except web.HTTPRequestEntityTooLarge as e:
+        # aiohttp's own text is English ("Maximum request body size 262144 exceeded")
+        raise web.HTTPRequestEntityTooLarge(
+            MAX_FORM_BYTES, request.content_length or MAX_FORM_BYTES + 1,
+            text=translate("bad_form", lang_of(request))) from e
     except (ValueError, web.RequestPayloadError):
         # bytes that are not UTF-8; or a body that cannot be decoded (Content-Encoding: gzip
         # over bytes that are not gzip), which aiohttp raises from the read: a 500 with a
@@ -280,6 +289,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if signed is None or request.path.startswith(PUBLIC):
             raise
         response = render(request, "error.html", status=404, message="not_found")
+    except web.HTTPMethodNotAllowed as e:
+        # so too a method a page does not take (a PUT, a DELETE: "405: Method Not Allowed"
+        # in English, an attack of 2026-12-07); its Allow header kept
+        if signed is None or request.path.startswith(PUBLIC):
+            raise
+        response = render(request, "error.html", status=405, message="not_allowed")
+        response.headers["Allow"] = e.headers.get("Allow", "")
     finally:
         CURRENT_SCOPE.reset(token)
     return response

@@ -176,6 +176,12 @@ _T: dict[str, tuple[str, str, str]] = {
     "action": ("Toiminto", "Action", "Åtgärd"),
     "target": ("Kohde", "Target", "Mål"),
     "not_found": ("Sivua ei löydy.", "Page not found.", "Sidan finns inte."),
+    "not_allowed": ("Sivu ei ota vastaan tällaista pyyntöä: avaa se linkistä tai lähetä "
+                    "lomake sivulta.",
+                    "This page does not take such a request: open it from a link or send its "
+                    "form from the page.",
+                    "Sidan tar inte emot en sådan begäran: öppna den från en länk eller skicka "
+                    "formuläret från sidan."),
     "chart_table": ("Kaavion luvut taulukkona", "The chart's numbers as a table",
                     "Diagrammets siffror som tabell"),
     "suppressed_weeks": ("Viikot, joiden luku on <{k}, puuttuvat viivasta.",

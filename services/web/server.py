@@ -18,7 +18,7 @@ from services.alerts.state import AlertState
 from services.config import WebSettings
 from services.scope import WHOLE, describe
 from services.web import published
-from services.web.app import CTX, HERE, Ctx, guard, secure_headers
+from services.web.app import CTX, HERE, MAX_FORM_BYTES, Ctx, guard, secure_headers
 from services.web.auth import User, dummy_hash
 from services.web.db import Connect, Reader, Refs, file_stamp, scoped_connector, with_threshold
 from services.web.logtext import MalformedRequests, answer_without_echo, for_log, masked_refusal
@@ -87,7 +87,7 @@ def build_app(db: Path, settings: WebSettings, users: dict[str, User],
     c = Ctx(reader=reader, refs=Refs(store.secret(settings.secret), reader, stamp),
             store=store, users=users, settings=settings,
             analyst=SqlRunner(lambda: db, settings, scoped.path), dummy_hash=dummy_hash(users))
-    app = web.Application(middlewares=[timed, guard], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[timed, guard], client_max_size=MAX_FORM_BYTES)
     app.on_response_prepare.append(secure_headers)
     app.on_response_prepare.append(masked_refusal)
     app[CTX] = c

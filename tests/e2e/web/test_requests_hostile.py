@@ -134,6 +134,27 @@ def test_a_body_that_is_no_form_is_refused_not_a_server_error(server: Server) ->
     assert status == 303
 
 
+def test_a_method_a_json_body_or_a_huge_form_is_answered_in_the_users_language(
+        server: Server) -> None:
+    """An attack (2026-12-07): a PUT or DELETE got aiohttp's "405: Method Not Allowed", a
+    sign-in body over 256 KB "Maximum request body size 262144 exceeded", both in English;
+    a JSON body to sign-in was read as no field and answered "wrong user name or password"."""
+    cookie, _ = signed(server, "maija")
+    origin = b"Origin: " + server.url.encode()
+    for method in (b"PUT", b"DELETE", b"PATCH"):
+        status, answer = server.raw(method + b" /gaps HTTP/1.1\r\n" + origin
+                                    + b"\r\nCookie: " + cookie, b"x=1")
+        assert status == 405 and "Sivu ei ota vastaan" in answer.decode(), answer[:400]
+        assert b"Allow: " in answer and b"GET" in answer.split(b"Allow: ")[1][:40]
+    status, answer = server.raw(b"POST /login HTTP/1.1\r\n" + origin
+                                + b"\r\nContent-Type: application/json",
+                                b'{"username": "maija", "password": "x"}')
+    assert status == 415 and "Lomaketta ei voitu lukea" in answer.decode(), answer[:400]
+    status, answer = server.raw(b"POST /login HTTP/1.1\r\n" + origin + b"\r\n" + FORM,
+                                b"username=" + b"x" * 300_000)
+    assert status == 413 and "Lomaketta ei voitu lukea" in answer.decode(), answer[:400]
+
+
 def test_a_request_that_cannot_be_parsed_leaves_one_line_without_its_bytes(
         server: Server) -> None:
     """aiohttp logged these with a traceback quoting the raw line: the session cookie beside
