@@ -118,14 +118,18 @@ _MARK = rf"[./,:_{_DOT_LIKE}{_DASH_CLASS}]|{_BLANK}+"
 # Any ASCII mark in the sign's place or before the check character (`050395;912K`,
 # `050395-912,K`): a list of some of them let the others through (an attack, 2026-12-07)
 _ASCII_MARK = "[" + re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + "]"
+# After the sign, more marks (`050395--912K`, `050395 - - 912K`: an attack, 2026-12-07); and
+# blanks between a date's day, month and year without marks (`1310 52 308T`, `0503 95 912K`)
+_MARKS_MORE = rf"(?:{_ASCII_MARK}|[{UNICODE_DASHES}])"
 _IN_AN_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{3}|\\x[0-9A-Fa-f]|\\U[0-9A-Fa-f]{7})\Z")
 _IN_ESCAPE_HEX = re.compile(r"(?:\\u.{0,3}|\\x.?|\\U.{0,7})\Z", re.S)
 _DATED = re.compile(  # the escapes before a match are looked at after it (`_escaped`): cheaper
     rf"(?:(?P<d1>{_D}{{1,2}})(?P<mark>{_MARK}){_SP}(?P<m1>{_D}{{1,2}})"
     rf"(?P=mark){_SP}"
-    rf"|(?<![0-9])(?P<d2>{_D}{{2}})(?P<m2>{_D}{{2}}))"
+    rf"|(?<![0-9])(?P<d2>{_D}{{2}}){_SP}(?P<m2>{_D}{{2}}){_SP})"
     rf"(?P<cc>1[89]|20)?(?P<yy>{_D}{{2}})"
-    rf"(?:{_SP}(?P<sign>{_SIGN_TYPED}|{_ASCII_MARK}){_SP}|(?P<blank>{_BLANK}+))?"
+    rf"(?:{_SP}(?P<sign>(?:{_SIGN_TYPED}|{_ASCII_MARK})(?:{_SP}{_MARKS_MORE})*){_SP}"
+    rf"|(?P<blank>{_BLANK}+))?"
     rf"(?P<nnn>{_D}{{3}})(?:{_SP}(?P<dash>{_ASCII_MARK}|[{UNICODE_DASHES}]))?(?P<check>[0-9A-Ya-y])"
     # digits glued after a check digit: a longer number where no mark or sign sets the
     # parts apart (after a check letter, another code may follow: `131052308T05-03-...`)

@@ -439,7 +439,11 @@ WRITTEN_OTHERWISE = ["05.03.95-912K", "05/03/95-912K", "13.10.52-308T", "O5.O3.9
                      *(f"050395{m}912K" for m in "!\"#$%&'()*;<=>?@[\\]^`{}"),
                      *(f"050395-912{m}K" for m in "!\"#$%&'()*+,:;<=>?@[\\]^`{|}~"),
                      "05\u00b703\u00b795-912K", "05\u202203\u202295-912K",
-                     "05\u202403\u202495-912K", "05\u22c503\u22c595-912K"]
+                     "05\u202403\u202495-912K", "05\u22c503\u22c595-912K",
+                     # the live path's attack (2026-12-07): blanks between a date's parts
+                     # without marks, more marks after the sign
+                     "1310 52 308T", "0503 95 912K", "13 1052 308T", "050395--912K",
+                     "050395 -- 912K", "050395 - - 912K", "050395-/912K"]
 
 
 @pytest.mark.parametrize("code", WRITTEN_OTHERWISE)
@@ -472,6 +476,7 @@ def test_a_code_with_a_dates_marks_or_escapes_written_out_is_refused(code: str,
     "2023-06-01T10:00:00+02:00", "131052308L",
     # any ASCII mark is read in the sign's place: a wrong check character is still no code
     "050395;912L", "050395-912,L", "Tilaus 050395?912-L", "05\u00b703\u00b795-912L",
+    "1310 52 308L", "Tilaus 1205 23 1234", "050395--912L",
 ])
 def test_dates_and_backslashes_that_make_no_code_stay_valid_events(text: str) -> None:
     event = signed("k1", "2023-01-02")
