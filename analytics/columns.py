@@ -1,10 +1,12 @@
 """Turning rows of the core into Arrow tables for DuckDB (inserts from Arrow are ~1000x faster
 than executemany). Every relation's columns and types come from analytics/relations.py."""
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -48,6 +50,33 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
         "payload": (pa.nulls(len(event_id), pa.string()) if payload is None
                     else pa.array(payload, type=pa.binary()).cast(pa.string())),
     })
+
+
+# A payload's keys in text the door's fast path took (printable ASCII, no backslash: no value
+# holds a quote, so every `"...":` after a `{` or a `,` is a key)
+_KEYS = re.compile(rb'[{,]"([^"]*)":')
+
+
+def canonical_payloads(lines: list[bytes | None], payloads: list[bytes | None]) -> None:
+    """Each row's payload as the live sink writes it (in place): its keys sorted, as in the
+    canonical text the worker carries (SPEC.md 1.4), which the sink's DuckDB cuts the payload
+    out of. Replay kept the source's order of keys, so the events relation of one file held
+    other text by Kafka than by replay (an attack on the live path, 2026-12-07; SPEC.md 6).
+    A payload cut out of a fast-path line (`payloads`) whose keys are in order already, with
+    no object inside, is kept as it is (an attendance record's); a whole line (`lines`) is
+    re-serialised with sorted keys (one orjson will not read is left as it is)."""
+    for i, text in enumerate(payloads):
+        if text is not None:
+            if text.count(b"{") != 1 or (keys := _KEYS.findall(text)) != sorted(keys):
+                payloads[i] = orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+            continue
+        line = lines[i]
+        if line is not None:
+            try:
+                obj = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
+            except orjson.JSONDecodeError:
+                continue
+            lines[i] = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def result_tables(results: Iterable[ClientResult]) -> dict[str, pa.Table]:

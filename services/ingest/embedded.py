@@ -328,4 +328,6 @@ def _events_table(store: Store, taken: Iterable[tuple[Event, bytes]]) -> None:
         sources.append(event.source)
         clients.append(event.client)
         raws.append(line)
-    store.insert_events(columns.event_lines(ids, types, times, days, sources, clients, raws))
+    lines: list[bytes | None] = list(raws)
+    columns.canonical_payloads(lines, [None] * len(lines))
+    store.insert_events(columns.event_lines(ids, types, times, days, sources, clients, lines))

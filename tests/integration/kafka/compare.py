@@ -1,7 +1,7 @@
-"""Reading two DuckDB files' relations for a row-for-row comparison (sorted rows; payload
-compared as JSON values; dead letters without their origin, which differs by design)."""
+"""Reading two DuckDB files' relations for a row-for-row comparison (sorted rows, payloads as
+text: both ways write them with sorted keys; dead letters without their origin, which differs
+by design)."""
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -10,14 +10,6 @@ import duckdb
 
 RELATIONS = ("as_of", "events", "dead_letters", "contracts", "continuity_gaps",
              "handoff_status", "compliance_violations", "data_issues", "clients", "referrals")
-
-
-def _no_nulls(value: Any) -> Any:
-    """An optional payload field left out and one given as null are the same fact; replay
-    keeps the source's text of a payload where it can, the sink re-serialised events."""
-    if isinstance(value, dict):
-        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
-    return value
 
 
 def relations(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -29,11 +21,6 @@ def relations(db: Path) -> dict[str, list[tuple[Any, ...]]]:
             if name == "dead_letters":
                 cols = [c for c in cols if c != "origin"]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
-            if name == "events":
-                i = cols.index("payload")
-                rows = [(*r[:i], _no_nulls(json.loads(r[i])), *r[i + 1:]) for r in rows]
-                rows = [tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
-                              for v in r) for r in rows]
             out[name] = sorted(rows, key=repr)
         return out
     finally:
