@@ -76,8 +76,7 @@ class _Buffer:
         self.dead: list[tuple[str, str, str]] = []
 
     def flush(self) -> None:
-        columns.canonical_payloads(self.columns.lines, self.columns.payloads)
-        self.emit("events", columns.event_lines(*self.columns.all()))
+        self.emit("events", columns.event_lines(*self.columns.all(), canonical=True))
         self.emit("dead_letters", columns.table(columns.DEAD_LETTERS, self.dead))
         self.columns.clear()  # cleared in place: the loop holds the lists
         self.dead.clear()

@@ -328,6 +328,5 @@ def _events_table(store: Store, taken: Iterable[tuple[Event, bytes]]) -> None:
         sources.append(event.source)
         clients.append(event.client)
         raws.append(line)
-    lines: list[bytes | None] = list(raws)
-    columns.canonical_payloads(lines, [None] * len(lines))
-    store.insert_events(columns.event_lines(ids, types, times, days, sources, clients, lines))
+    store.insert_events(columns.event_lines(ids, types, times, days, sources, clients, raws,
+                                            canonical=True))

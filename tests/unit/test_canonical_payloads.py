@@ -5,6 +5,7 @@ in the source's order of keys)."""
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from analytics.columns import canonical_payloads
 
@@ -17,16 +18,21 @@ def test_payloads_and_lines_come_out_as_the_sink_cuts_them() -> None:
     cut = b'{"contract_id":"k1","service":"KTT","start_date":"2022-09-01"}'
     attendance = b'{"contract_id":"k1","date":"2023-01-02","present":true}'
     nested = SIGNED[SIGNED.index(b'"payload":') + 10:-1]
-    lines: list[bytes | None] = [None, None, None, b"\xef\xbb\xbf" + SIGNED, b"{not json"]
-    payloads: list[bytes | None] = [cut, attendance, nested, None, None]
-    canonical_payloads(lines, payloads)
+    unsorted = b'{"date":"2023-01-02","contract_id":"k1","present":true}'
+    lines = [None, None, None, None, b"\xef\xbb\xbf" + SIGNED, b"{not json"]
+    payloads = [cut, attendance, nested, unsorted, None, None]
+    got_lines, got_payloads = canonical_payloads(pa.array(lines, pa.binary()),
+                                                 pa.array(payloads, pa.binary()))
+    out_lines, out = got_lines.to_pylist(), got_payloads.to_pylist()
     sink = orjson.dumps(orjson.loads(SIGNED), option=orjson.OPT_SORT_KEYS).decode()
     con = duckdb.connect()
     as_sink = con.execute("SELECT json_extract(?, '$.payload')::VARCHAR", [sink]).fetchone()
     assert as_sink is not None
-    assert payloads[0] == b'{"contract_id":"k1","service":"KTT","start_date":"2022-09-01"}'
-    assert payloads[1] is attendance  # in order already: kept as it is, not re-serialised
-    assert payloads[2] is not None and payloads[2].decode() == as_sink[0]
-    assert lines[3] is not None and con.execute(
-        "SELECT json_extract(?, '$.payload')::VARCHAR", [lines[3].decode()]).fetchone() == as_sink
-    assert lines[4] == b"{not json"  # left to the writer as it is
+    assert out[:2] == [cut, attendance]  # in order already: kept as they are
+    assert out[2] is not None and out[2].decode() == as_sink[0]
+    assert out[3] == b'{"contract_id":"k1","date":"2023-01-02","present":true}'
+    assert out_lines[4] is not None and con.execute(
+        "SELECT json_extract(?, '$.payload')::VARCHAR", [out_lines[4].decode()]).fetchone() \
+        == as_sink
+    assert out_lines[5] == b"{not json"  # left to the writer as it is
+    assert out_lines[:4] == [None] * 4 and out[4:] == [None, None]
