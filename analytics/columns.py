@@ -44,7 +44,7 @@ def event_lines(event_id: Sequence[str], event_type: Sequence[str],
     payloads = (pa.nulls(len(event_id), pa.binary()) if payload is None
                 else pa.array(payload, type=pa.binary()))
     if canonical:  # (the sink's lines are canonical already)
-        lines, payloads = canonical_payloads(lines, payloads)
+        lines, payloads = canonical_payloads(lines, payloads, line, payload)
     return pa.table({
         "event_id": pa.array(event_id, type=pa.string()),
         "event_type": pa.array(event_type, type=pa.string()),
@@ -64,7 +64,9 @@ _KEYS = re.compile(rb'[{,]"([^"]*)":')
 _ATTENDANCE = r'^\{"contract_id":"[^"]*","date":"[^"]*","present":(?:true|false)\}$'
 
 
-def canonical_payloads(lines: pa.Array, payloads: pa.Array) -> tuple[pa.Array, pa.Array]:
+def canonical_payloads(lines: pa.Array, payloads: pa.Array, line: Sequence[bytes | str | None],
+                       payload: Sequence[bytes | None] | None
+                       ) -> tuple[pa.Array, pa.Array]:
     """Each row's payload as the live sink writes it: its keys sorted, as in the canonical
     text the worker carries (SPEC.md 1.4), which the sink's DuckDB cuts the payload out of.
     Replay kept the source's order of keys, so the events relation of one file held other
@@ -72,7 +74,9 @@ def canonical_payloads(lines: pa.Array, payloads: pa.Array) -> tuple[pa.Array, p
     A payload cut out of a fast-path line whose keys are in order already, with no object
     inside, is kept as it is (an attendance record's: told apart by Arrow, as a look at each
     in Python cost a national replay 1 µs a line); a whole line is re-serialised with sorted
-    keys (one orjson will not read is left as it is). (lines, payloads) as binary arrays."""
+    keys (one orjson will not read is left as it is). (lines, payloads) as binary arrays,
+    (line, payload) the same as the lists they were made from (read by index: an Arrow
+    scalar's as_py() was most of the cost)."""
     kept = pc.fill_null(pc.match_substring_regex(payloads, _ATTENDANCE), False)
     todo = pc.indices_nonzero(pc.invert(kept)).to_pylist()
     if not todo:
@@ -80,16 +84,18 @@ def canonical_payloads(lines: pa.Array, payloads: pa.Array) -> tuple[pa.Array, p
     new_payloads: dict[int, bytes] = {}
     new_lines: dict[int, bytes] = {}
     for i in todo:
-        text = payloads[i].as_py()
+        text = None if payload is None else payload[i]
         if text is not None:
             if text.count(b"{") != 1 or (keys := _KEYS.findall(text)) != sorted(keys):
                 new_payloads[i] = orjson.dumps(orjson.loads(text),
                                                option=orjson.OPT_SORT_KEYS)
             continue
-        line = lines[i].as_py()
-        if line is not None:
+        whole = line[i]
+        if whole is not None:
+            if isinstance(whole, str):
+                whole = whole.encode()
             try:
-                obj = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
+                obj = orjson.loads(whole.removeprefix(b"\xef\xbb\xbf"))
             except orjson.JSONDecodeError:
                 continue
             new_lines[i] = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)

@@ -22,7 +22,8 @@ def test_payloads_and_lines_come_out_as_the_sink_cuts_them() -> None:
     lines = [None, None, None, None, b"\xef\xbb\xbf" + SIGNED, b"{not json"]
     payloads = [cut, attendance, nested, unsorted, None, None]
     got_lines, got_payloads = canonical_payloads(pa.array(lines, pa.binary()),
-                                                 pa.array(payloads, pa.binary()))
+                                                 pa.array(payloads, pa.binary()), lines,
+                                                 payloads)
     out_lines, out = got_lines.to_pylist(), got_payloads.to_pylist()
     sink = orjson.dumps(orjson.loads(SIGNED), option=orjson.OPT_SORT_KEYS).decode()
     con = duckdb.connect()
