@@ -15,7 +15,7 @@ TEXTS = [
     "d6f1d1c6-2f3a-4b55-9c1e-0b1f6f0f9a11", "D6F1D1C6-2F3A-4B55-9C1E-0B1F6F0F9A11",
     "00000000-0000-0000-0000-010203A912E0",  # a code typed in a UUID's shape (review)
     "00000000-0000-0000-0000-010203a912e0", "0102 03A912E", "Oulu, Kempele ja Liminka",
-    "131052308T", "K-20240115-0001", "K-20240115-0002", "050395;912K", "131052-308X",
+    "131052308T", "K-20240115-0001", "K-20240115-0002", "050395;912K", "010203-912X",
 ]
 # A code as a hostile query may build it (chr(), concatenation): a zero-width space or a NUL
 # inside, full-width characters, lower case, a right-to-left override writing it backwards,
@@ -72,7 +72,7 @@ def test_what_the_door_takes_is_shown_as_stored_and_what_it_refuses_is_masked() 
     page and in `jatkumo sql` (an attack, 2026-12-07): text that holds no valid code is shown
     as the file holds it, in rows and in Arrow's downloads alike. A code of ten characters
     (nothing in its sign's place) was shown whole, being shorter than the eleven looked at."""
-    ids = ["K-20240115-0001", "K-20240115-0002", "c-111111-1111", "131052-308X"]
+    ids = ["K-20240115-0001", "K-20240115-0002", "c-111111-9111", "010203-912X"]
     assert masked_rows([(i,) for i in ids]) == [(i,) for i in ids]
     assert _masked_texts(pa.array(ids, pa.string())).to_pylist() == ids
     for code in ("131052308T", "x 131052-308T", "050395;912K", "05\u00b703\u00b795-912K"):
