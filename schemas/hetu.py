@@ -888,7 +888,6 @@ _DMY_IN_SKELETON = re.compile(
 _YMD_IN_SKELETON = re.compile(
     r"(?<![0-9])(?=(?P<cc>1[89]|20)(?P<a>[0-9]{2})(?P<b>[0-9]{2})(?P<c>[0-9]{2})"
     r"(?P<sign>[A-FU-Ya-fu-y]?)(?P<nnn>[0-9]{3})(?P<check>[0-9A-Ya-y]?)(?![0-9]))")
-_CENTURY_OF = {"18": 1800, "19": 1900, "20": 2000}
 _PARTS = ("a", "b", "cc", "c", "sign", "nnn", "check")
 
 
@@ -949,7 +948,7 @@ def _code_of(dd: str, mm: str, yy: str, g: dict[str, str]) -> str:
     nnn, check, sign = g["nnn"], g["check"], g["sign"]
     if not 2 <= int(nnn) <= 999:
         return ""
-    centuries = {_CENTURY_OF[g["cc"]]} if g["cc"] else set(CENTURY.values())
+    centuries = {CENTURY[_CENTURY_SIGN[g["cc"]]]} if g["cc"] else set(CENTURY.values())
     if sign:
         centuries &= {CENTURY.get(sign.upper(), 0)}
     for century in centuries:
