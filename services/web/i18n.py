@@ -580,6 +580,16 @@ _T: dict[str, tuple[str, str, str]] = {
     # --- plain-text refusals of the request guard (services/web/app.py) ---
     "cross_site": ("Toiselta sivustolta tullut pyyntö hylättiin.", "Cross-site request refused.",
                    "En begäran från en annan webbplats avvisades."),
+    # aiohttp's answer to a request it cannot parse: sent before the language is known
+    "request_too_long": ("Pyyntö on liian pitkä: lyhennä osoitetta (vähemmän suodattimia) ja "
+                         "yritä uudelleen.",
+                         "The request is too long: shorten the address (fewer filters) and "
+                         "try again.",
+                         "Begäran är för lång: korta adressen (färre filter) och försök igen."),
+    "request_unreadable": ("Pyyntöä ei voitu lukea: avaa sivu uudelleen etusivun kautta.",
+                           "The request could not be read: open the page again from the front "
+                           "page.",
+                           "Begäran kunde inte läsas: öppna sidan igen från startsidan."),
     "sign_in_again": ("Kirjaudu uudelleen: /login", "Sign in again at /login",
                       "Logga in igen: /login"),
     "bad_form": ("Lomaketta ei voitu lukea: lähetä se sivulta uudelleen.",

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestPayloadError
 
 from schemas.hetu import mask_codes, mask_typed, visible
 from schemas.types import readable
+from services.web.i18n import LANGS, translate
 
 PSEUDONYM = re.compile(r"p:[0-9a-fA-F]{16}")
 # A run of the characters a client id is made of (SPEC.md 1.1: 1-64 of A-Za-z0-9_.:-). An id
@@ -154,10 +155,20 @@ def answer_without_echo() -> None:
                 message = f"{status} {HTTPStatus(status).phrase}"
             except ValueError:
                 message = str(status)
+            if status == HTTPStatus.BAD_REQUEST:
+                message += "\n\n" + unparsed_advice(exc)
         return original(self, request, status, exc, message)
 
     handle_error.without_echo = True  # type: ignore[attr-defined]
     RequestHandler.handle_error = handle_error  # type: ignore[method-assign]
+
+
+def unparsed_advice(exc: BaseException | None) -> str:
+    """What to do about a request aiohttp could not parse, in every language (Finnish first:
+    the request's own Accept-Language was not read). A URL or header over aiohttp's 8 KB got
+    its English "400 Bad Request" alone (a review, 2026-12-07)."""
+    key = "request_too_long" if isinstance(exc, LineTooLong) else "request_unreadable"
+    return "\n".join(translate(key, lang) for lang in LANGS)
 
 
 async def masked_refusal(request: Any, response: Any) -> None:
