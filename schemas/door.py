@@ -30,6 +30,7 @@ from schemas.events import EVENT_ADAPTER, Event
 from schemas.hetu import (
     has_code,
     mask_codes,
+    mask_cut_head,
     pseudonymise,
     seen_as_written,
     seen_forms,
@@ -307,7 +308,8 @@ def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
     # a token may be named after a person (`050395-912K.jsonl`).
     # (the masking reads escapes: whatever it hands back is made valid UTF-8 once more, so no
     # line a sender writes can stop a writer; a `\ud800` beside a code did: a review)
-    raw_text = mask_codes(text.rstrip("\r\n")).encode("utf-8", "replace").decode("utf-8")
+    raw_text = mask_cut_head(mask_codes(text.rstrip("\r\n"))).encode(
+        "utf-8", "replace").decode("utf-8")
     return DeadLetter(raw=raw_text, reason=mask_codes(readable(reason)),
                       origin=origin_text(origin))
 
