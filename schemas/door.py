@@ -85,11 +85,18 @@ _CODE_SHAPE = b"000000s000"
 # with at most three other characters between any two and no quote, once its UUIDs and ISO
 # dates and times are taken out (every line has those). The fast path judges its free-text
 # fields one by one instead (streams.core.plain).
-_SEVEN = re.compile(rb'[0-9OoIl](?:[^0-9OoIl"]{0,3}[0-9OoIl]){6}')
-_USUAL_RUNS = re.compile(rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                         rb"[0-9a-fA-F]{12}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Between two digits the door reads any number of marks and blanks (`131052 ;  308T`,
+# `050395 - - - - 912K`, a client id `131052____308T`), and a sign's letter among them: so
+# "three other characters" counts a run of marks and blanks as one (an atomic group: a run
+# is never split, so a line is scanned once). Three characters each had let those codes
+# through the door (a review, 2026-12-07).
+_SEVEN = re.compile(rb'[0-9OoIl](?:(?>(?:[^0-9OoIlA-Za-z"]++|[A-Za-z]){0,3})[0-9OoIl]){6}')
+# ... taken out only as whole values, between quotes: `"010203 ; 9002-01-01"` lost its date
+# and with it the code's last digits (the same review)
+_USUAL_RUNS = re.compile(rb'(?<=")(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                         rb"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
                          rb"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-                         rb"(?:[Zz]|[-+][0-9]{2}:?[0-9]{2})?)?(?=\")")
+                         rb'(?:[Zz]|[-+][0-9]{2}:?[0-9]{2})?)?)(?=")')
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
