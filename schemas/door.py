@@ -90,7 +90,10 @@ _CODE_SHAPE = b"000000s000"
 # "three other characters" counts a run of marks and blanks as one (an atomic group: a run
 # is never split, so a line is scanned once). Three characters each had let those codes
 # through the door (a review, 2026-12-07).
-_SEVEN = re.compile(rb'[0-9OoIl](?:(?>(?:[^0-9OoIlA-Za-z"]++|[A-Za-z]){0,3})[0-9OoIl]){6}')
+# (the letter of a gap is any but the digits' look-alikes O, o, I and l: taken as a letter,
+# one of them was never counted as a digit, and `13Io523o8T` passed: a fuzz, 2026-12-07)
+_SEVEN = re.compile(rb'[0-9OoIl](?:(?>(?:[^0-9OoIlA-Za-z"]++|[A-HJ-NP-Za-km-np-z]){0,3})'
+                    rb'[0-9OoIl]){6}')
 # ... taken out only as whole values, between quotes: `"010203 ; 9002-01-01"` lost its date
 # and with it the code's last digits (the same review)
 _USUAL_RUNS = re.compile(rb'(?<=")(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'

@@ -712,8 +712,11 @@ def test_a_cut_line_ending_in_no_head_of_a_code_keeps_its_text(tail: str) -> Non
 # of the middle of a text (a review, 2026-12-07). The fast path sends such a line to the door.
 SPREAD = ["131052 ;  308T", "13,   10,   52 - 308T", "050395 - - - - 912K",
           "131052 ; ; 308T", "010203 ; 9002-01-01", "010203 ; 9002-01-01T10:00",
-          "Asiakas 131052 ;;;; 308T"]
-SPREAD_IDS = ["131052____308T", "050395....912K", "131052::::308T", "13.10.52____308T"]
+          "Asiakas 131052 ;;;; 308T", "3 II 75907D", "wellbeing_area:13-lO-52308T"]
+SPREAD_IDS = ["131052____308T", "050395....912K", "131052::::308T", "13.10.52____308T",
+              # the digits' look-alikes (O, o, I, l) among them: the first cut of the fix
+              # took each such letter for a sign (a fuzz, 2026-12-07)
+              "13Io523o8T", "Ol.Ol.OO-909S", "08O8oI992V", "17lo5l907E"]
 
 
 @pytest.mark.parametrize(("field", "text"), [*(("source", t) for t in SPREAD),
