@@ -320,8 +320,21 @@ def dead_letter(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
     # line a sender writes can stop a writer; a `\ud800` beside a code did: a review)
     raw_text = mask_cut_head(mask_codes(text.rstrip("\r\n"))).encode(
         "utf-8", "replace").decode("utf-8")
+    if reason.startswith("identity_code_in_") and seen_code(raw_text):
+        raw_text = without_digits(raw_text)
     return DeadLetter(raw=raw_text, reason=mask_codes(readable(reason)),
                       origin=origin_text(origin))
+
+
+_DIGIT_LIKE = re.compile(r"[0-9OoIl]")
+
+
+def without_digits(text: str) -> str:
+    """The last resort for a line refused for a code that the masking left readable (the
+    masking and the door read runs of hex digits apart: `...0809-03050101131a9853`, a fuzz,
+    2026-12-07): every digit, and then every look-alike of one, written `*`."""
+    text = "".join("*" if c.isdigit() else c for c in text)
+    return _DIGIT_LIKE.sub("*", text) if seen_code(text) else text
 
 
 def oversized(line: bytes, origin: str) -> DeadLetter:

@@ -754,3 +754,23 @@ def test_whatever_marks_spread_a_code_the_door_refuses_what_it_reads_as_one(
             "source": text}
     got = admit(json.dumps(base).encode(), "f:1", KEY)
     assert isinstance(got, DeadLetter) == seen_code(text), (text, got)
+
+
+@pytest.mark.parametrize("text", ["231202-9943131052308T", "240664-971 5131052-308T",
+                                  "260943-939 D131052308t", "1110079675l00110932W",
+                                  "5-9-16270473-95591991", "1-2-13200683-999C2002",
+                                  "93873900-26a9-4582-0809-03050101131a9853",
+                                  "750c6001-4280-4071-9600-09097010667f9713"])
+def test_a_dead_letter_keeps_no_code_the_door_reads_after_its_masking(
+        tmp_path: Path, text: str) -> None:
+    """A mask un-glued the code beside it, or its marks stood between digits left around it,
+    and one pass kept that code readable; and a code in a run of hex digits after a UUID was
+    read by the door but not by the masking (a fuzz, 2026-12-07). The dead letter's raw text
+    holds no code as seen_code reads one, on the door and through replay."""
+    base = signed("k1", "2023-01-02")
+    line = json.dumps({**base, "payload": {**base["payload"], "contract_id": text}})
+    got = admit(line.encode(), "f:1", KEY)
+    assert isinstance(got, DeadLetter)
+    assert got.reason.startswith("identity_code_in_") and not seen_code(got.raw), got.raw
+    rel = replay_db(tmp_path, [line])
+    assert not rel["events"] and not seen_code(rel["dead_letters"][0][0])
