@@ -896,7 +896,7 @@ def _mask_loose(m: re.Match[str]) -> str:
 # No whole code is left to mask, yet `131052-30` leaves ten (a review, 2026-12-07). Only a
 # dead letter's raw text ends so: a line that ends there is no JSON.
 _CUT_HEAD = re.compile(
-    r"(?<![0-9A-Za-z])(?P<dd>[0-9]{2})(?P<mm>[0-9]{2})(?P<yy>[0-9]{2})"
+    r"(?<![0-9])(?P<dd>[0-9]{2})(?P<mm>[0-9]{2})(?P<yy>[0-9]{2})"
     rf"(?P<sign>{_SIGN_TYPED})[0-9]{{0,3}}[{_SPACE}]*\Z")
 
 

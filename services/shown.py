@@ -6,6 +6,7 @@ never read as rich's markup (a file named `x[bold]y.duckdb` was printed as `xy.d
 payload key `[/x]` in a dead letter's reason crashed replay's summary)."""
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from schemas.door import seen_code
-from schemas.hetu import mask_codes, too_short
+from schemas.hetu import mask_codes, mask_cut_head, too_short
 from schemas.types import readable
 
 
@@ -94,3 +95,37 @@ def masked_rows(rows: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
             return masked_value(v)
 
     return [tuple(map(one, row)) for row in rows]
+
+
+class Shown(str):
+    """A value of an answer masked already, off the event loop (services/web/pages/sql.py):
+    a page writes it as it is (still escaped), without masking it again."""
+
+
+# A page shows this many characters of a value, and says how many it had: an analyst's query
+# can answer a 320 KB text or blob, whose masking held the server's event loop, every user's
+# pages with it, for 25 s (a review, 2026-12-07). A download keeps every character.
+LONGEST_SHOWN = 4000
+
+
+def shown_rows(rows: Iterable[Sequence[object]], deadline: float) -> list[list[object]]:
+    """The rows of an answer as a page shows them: each value masked (masked_value), a text
+    longer than LONGEST_SHOWN cut there (the head of a code at the cut masked too) with its
+    length said. TimeoutError once time.monotonic() passes `deadline` (the query's limit)."""
+    out = []
+    for row in rows:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        out.append([_shown(v) for v in row])
+    return out
+
+
+def _shown(value: object) -> object:
+    if value is None or isinstance(value, int | float | Decimal | date):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= LONGEST_SHOWN:
+        shown = masked_value(value)
+        return Shown(shown if isinstance(shown, str) else str(shown))
+    head = mask_cut_head(mask_codes(text[:LONGEST_SHOWN]))
+    return Shown(f"{head} … [{len(text)}]")

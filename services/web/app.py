@@ -21,7 +21,7 @@ from schemas.hetu import mask_codes
 from services.config import WebSettings
 from services.scope import CURRENT as CURRENT_SCOPE
 from services.scope import WHOLE
-from services.shown import masked_value
+from services.shown import Shown, masked_value
 from services.web import focus, formats
 from services.web.auth import PERMISSIONS, Session, Sessions, Throttle, User
 from services.web.db import Reader, Refs
@@ -171,7 +171,7 @@ def shown_text(value: Any) -> Any:
     masked. A page echoes what was typed (a user name at a failed sign-in, a reference, an
     SQL query, its error, a literal in its answer): a code typed there was shown back (attack,
     2026-12-05). HTML the pages build themselves (Markup: charts, maps) holds no typed text."""
-    if isinstance(value, Markup | Undefined):
+    if isinstance(value, Markup | Undefined | Shown):
         return value
     return masked_value(value)  # a list, a struct or bytes of an SQL answer: masked text
 

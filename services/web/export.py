@@ -16,6 +16,8 @@ evaluates, whatever it begins with."""
 
 import asyncio
 import io
+import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -208,22 +210,26 @@ def map_distinct(column: pa.ChunkedArray | pa.Array, fn: Callable[[Any], str] | 
     return pc.take(said, coded.indices)
 
 
-def masked_columns(data: pa.Table, names: Sequence[str]) -> pa.Table:
+def masked_columns(data: pa.Table, names: Sequence[str], deadline: float = math.inf
+                   ) -> pa.Table:
     """An answer's columns with identity codes masked as services.shown.masked_value masks a
     value: each distinct text once (Arrow looks the column up), and a column of lists,
     structs or bytes turned to its masked text only where a value of it holds a code (else
     it stays as it is, typed). The SQL page's downloads wrote what a query typed, a literal
-    code included (the page itself masked it). `names`: the columns' names, masked too."""
+    code included (the page itself masked it). `names`: the columns' names, masked too.
+    TimeoutError once time.monotonic() passes `deadline` (checked between values)."""
     columns = []
     for column in data.columns:
+        if time.monotonic() > deadline:
+            raise TimeoutError
         t = column.type
         if pa.types.is_string(t) or pa.types.is_large_string(t):
-            masked = map_distinct(column, arrow=_masked_texts)
+            masked = map_distinct(column, arrow=lambda texts: _masked_texts(texts, deadline))
             if not masked.equals(column.combine_chunks().cast(pa.string())):
                 column = masked
         elif not _flat_type(t):
             values = column.to_pylist()
-            shown = [masked_value(v) for v in values]
+            shown = [_in_time(masked_value, v, deadline) for v in values]
             if any(a is not b for a, b in zip(values, shown, strict=True)):
                 column = pa.array([None if v is None else str(v) for v in shown], pa.string())
         columns.append(column)
@@ -235,7 +241,13 @@ def masked_columns(data: pa.Table, names: Sequence[str]) -> pa.Table:
 _PASSED = f"^(?:{OWN_IDS})$"
 
 
-def _masked_texts(texts: pa.Array) -> pa.Array:
+def _in_time(fn: Callable[[Any], Any], value: Any, deadline: float) -> Any:
+    if time.monotonic() > deadline:
+        raise TimeoutError
+    return fn(value)
+
+
+def _masked_texts(texts: pa.Array, deadline: float = math.inf) -> pa.Array:
     """masked_value of each of `texts` (distinct), in Python only where it may change one."""
     short = pc.and_(pc.less(pc.utf8_length(texts), SHORTEST_CODE), pc.string_is_ascii(texts))
     keep = pc.fill_null(pc.or_(short, pc.match_substring_regex(texts, _PASSED)), True)
@@ -244,7 +256,7 @@ def _masked_texts(texts: pa.Array) -> pa.Array:
         return texts.cast(pa.string())
     values = texts.to_pylist()
     for i in look:
-        values[i] = masked_value(values[i])
+        values[i] = _in_time(masked_value, values[i], deadline)
     return pa.array(values, pa.string())
 
 

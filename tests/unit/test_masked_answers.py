@@ -3,6 +3,7 @@ page's downloads mask them by Arrow (services/web/export.py), `jatkumo sql` row 
 two agree on every kind of text."""
 
 import pyarrow as pa
+import pytest
 
 from schemas.door import seen_code
 from services.shown import masked_names, masked_rows, masked_value
@@ -78,3 +79,22 @@ def test_what_the_door_takes_is_shown_as_stored_and_what_it_refuses_is_masked() 
     for code in ("131052308T", "x 131052-308T", "050395;912K", "05\u00b703\u00b795-912K"):
         assert MASK in str(masked_value(code)), code
         assert MASK in _masked_texts(pa.array([code], pa.string())).to_pylist()[0], code
+
+
+def test_an_answer_is_masked_within_its_deadline() -> None:
+    """Masking runs in a thread within the query's time limit (services/web/pages/sql.py):
+    past it, the page says the query timed out rather than masking on."""
+    import time
+
+    import pyarrow as pa
+
+    from services.shown import Shown, shown_rows
+    from services.web.export import masked_columns
+
+    late = time.monotonic() - 1
+    with pytest.raises(TimeoutError):
+        shown_rows([["131052-308T"]], late)
+    with pytest.raises(TimeoutError):
+        masked_columns(pa.table({"a": ["131052-308T"]}), ["a"], late)
+    rows = shown_rows([["Asiakas 131052-308T", 7, None]], time.monotonic() + 60)
+    assert rows == [[f"Asiakas {MASK}", 7, None]] and isinstance(rows[0][0], Shown)

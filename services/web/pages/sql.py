@@ -3,13 +3,15 @@
 limit and a per-user cap; CSV export neutralised against formula injection; every query in
 the access log with ids and codes hidden."""
 
+import asyncio
 import re
+import time
 from typing import Any
 
 from aiohttp import web
 
 from analytics.relations import BY_NAME, TABLES, VIEWS, view_sql
-from services.shown import masked_names
+from services.shown import masked_names, shown_rows
 from services.web import export
 from services.web.app import ctx, lang_of, needs, posted, redacted, render, session
 from services.web.auth import PERMISSIONS
@@ -152,14 +154,26 @@ async def answer(request: web.Request, runner: SqlRunner, text: str, fmt: str, l
     except QueryError as e:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="error")
         return render(request, "sql.html", status=400, **failure(str(e)), **values)
+    # The answer's values are masked in a thread, within the query's time limit: masking a
+    # long text takes seconds, and on the event loop every user's pages waited for it (a
+    # review, 2026-12-07: 25 s for one analyst's 320 KB blob).
+    deadline = time.monotonic() + c.settings.sql_timeout_seconds
+    try:
+        if as_csv:  # the analyst's own column names head every form, their values as they are
+            names = masked_names(got.names)
+            data = await asyncio.to_thread(export.masked_columns, got.data, names, deadline)
+        else:
+            rows = await asyncio.to_thread(shown_rows, got.rows, deadline)
+    except TimeoutError:
+        c.store.log(s.user, s.role, "query", "sql", logged, outcome="timeout")
+        return render(request, "sql.html", status=400, error="sql_timeout",
+                      seconds=c.settings.sql_timeout_seconds, **values)
     c.store.log(s.user, s.role, "export" if as_csv else "query", "sql", logged,
                 row_count=got.data.num_rows)
-    if as_csv:  # the analyst's own column names head every form, and their values as they are
-        names = masked_names(got.names)
-        table = export.Table(names, names, (), data=export.masked_columns(got.data, names),
-                             verbatim=frozenset(names))
+    if as_csv:
+        table = export.Table(names, names, (), data=data, verbatim=frozenset(names))
         return await export.response(table, fmt, lang_of(request), "query", "SQL")
-    return render(request, "sql.html", names=got.names, rows=got.rows, cut=got.cut,
+    return render(request, "sql.html", names=got.names, rows=rows, cut=got.cut,
                   limit=c.settings.sql_row_limit, **values)
 
 
