@@ -670,6 +670,12 @@ _T: dict[str, tuple[str, str, str]] = {
                          "Började före överföringsdagen"),
     "began_since_col": ("Alkoi siirtopäivänä tai sen jälkeen", "Began on or after it",
                         "Började på eller efter den"),
+    "not_on_time_total": ("Myöhässä siirretyt ja siirtämättä päättyneet yhteensä (erikseen "
+                          "piilotettu pienten lukujen suojaamiseksi)",
+                          "Handed over late or ended without handover, together (hidden apart "
+                          "to protect small counts)",
+                          "Överförda för sent eller avslutade utan överföring, sammanlagt "
+                          "(dolda var för sig för att skydda små tal)"),
     "in_service_now": ("Nuoria palvelussa", "Young people in service", "Unga i tjänsten"),
     "other_gap_types": ("Muut katkostyypit", "The other gap types", "Övriga typer av avbrott"),
     "per_area": ("Avoimet katkokset alueittain", "Open gaps by area", "Öppna avbrott per område"),

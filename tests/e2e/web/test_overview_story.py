@@ -103,6 +103,20 @@ def test_each_handoff_shows_its_own_cohort_and_statuses(two: tuple[Path, Path],
         # and small counts stay hidden per handoff: '<5', or '–' where a sum would pin it
         assert {"<5", "–"} & set(cells.values())
     assert differ >= 5  # each handoff's page shows its own figures, not the other's
+    # Late and never handed over, together, where the headline hides them apart (a review,
+    # 2026-12-07: '533 | 503 | .. | ..'); no such line where both are shown.
+    region = translate("all_areas", "fi")
+    for h in ("2023", "ktt-back"):
+        page = b.get("/?handoff=" + urllib.parse.quote(h))
+        late, never, *known = (pages[h][(region, "", c)] for c in (
+            "transferred_late", "ended_untransferred", "cohort", "transferred", "pending"))
+        together = re.findall(r'id="not-on-time">[^<]*<strong>([^<]*)</strong>', page)
+        if (late.isdigit() and never.isdigit()) or not all(x.isdigit() for x in known):
+            assert together == [], (h, late, never, known)
+        else:
+            want = true.get((h, region, "", "transferred_late"), 0) + true.get(
+                (h, region, "", "ended_untransferred"), 0)
+            assert together == [str(want)], (h, late, never, together)
     ktt_back = b.get("/?handoff=ktt-back")
     assert "Vastuun siirto: 1.1.2025: KTT, hyvinvointialue → kunta" in ktt_back
     assert shown(b.get("/?handoff=no-such")) == pages["2023"]  # unknown: the default
