@@ -85,11 +85,16 @@ def _number(value: Any) -> int | float | Decimal | None:
     return None
 
 
+AT_LEAST = "≥ "
+
+
 def num(value: Any, lang: str | None = None, digits: int | None = None) -> str:
     """A number: `1 234`, `12,5`. `digits` fixes the decimals (`12,50`). None is `–`; text
     that is not a number (a suppressed `<5` or `..`) passes unchanged."""
     if value is None:
         return "–"
+    if isinstance(value, str) and value.startswith(AT_LEAST):  # a bound: `≥ 1 022`
+        return AT_LEAST + num(value.removeprefix(AT_LEAST), lang, digits)
     n = _number(value)
     if n is None:
         return str(value)

@@ -65,9 +65,11 @@ def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: 
     nks, dk = keys(measure, area, muni, cube.handoff_part().name)
     parts = [cube.value(*k) for k in nks]
     num = None if None in parts else sum(p for p in parts if p is not None)
-    # one cell: its own text; a sum of cells: the sum where all are shown, else '–' (not
-    # published: claiming '..' would say it is at least k)
-    num_text = cube.text(*nks[0]) if len(nks) == 1 else ("–" if num is None else str(num))
+    # one cell: its own text; a sum of cells: the sum where all are shown, else what its
+    # parts say of it (not '..', which would say it is at least k, nor '–', which says 0 to
+    # k-1: Oulu's 543 open gaps read '–' beside a legend of '0–4', a review, 2026-12-07)
+    num_text = (cube.text(*nks[0]) if len(nks) == 1 else
+                str(num) if num is not None else at_least(cube, nks))
     den = cube.value(*dk)
     texts = num_text, cube.text(*dk)
     if den == 0:
@@ -75,6 +77,26 @@ def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: 
     if num is None or den is None:
         return Unit(key, name, area, *texts, None, "hidden")
     return Unit(key, name, area, *texts, 100.0 * num / den, "value")
+
+
+def at_least(cube: Cube, keys: list[tuple[str, ...]]) -> str:
+    """A sum of cells some of which are hidden, as its published parts bound it: `≥ N`, N the
+    shown parts and each hidden part's least ('<k' at least 1, '..' at least k, '–' 0),
+    which the same cells on the Gaps page tell a reader anyway; '–' where a part is not
+    the reader's to see."""
+    if not all(cube.in_scope(key) for key in keys):
+        return "–"
+    least = 0
+    for text in (cube.text(*key) for key in keys):
+        if text.isdigit():
+            least += int(text)
+        elif text == "..":
+            least += cube.k
+        elif text == f"<{cube.k}":
+            least += 1
+        elif text != "–":
+            return "–"
+    return f"≥ {least}"
 
 
 def bins(measure: str, units: list[Unit]) -> list[float]:

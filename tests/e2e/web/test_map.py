@@ -334,3 +334,19 @@ def test_an_analysts_single_alerts_follow_the_focus(server: str) -> None:
     names, total = listed(b.get("/alerts?state=all"))
     assert names == {"Oulu"} and total == oulu_total
     b.get("/focus/clear")
+
+
+def test_a_hidden_sum_says_what_its_shown_parts_bound_it_to(server: str) -> None:
+    """A municipality's open gaps are the sum of five type cells; where one is hidden the map
+    wrote '–', which says 0 to k-1, beside Oulu's 543 (a review, 2026-12-07). It now writes
+    `≥ N`, N from the parts as the Gaps page publishes them."""
+    b = Browser(server)
+    b.sign_in("maija", PASSWORD)
+    body = b.get("/map")
+    rows = re.findall(r'<tr class="(\w+)" data-key="[^"]*"><th scope="row">([^<]*)</th>'
+                      r'<td>[^<]*</td><td class="n">([^<]*)</td>', body)
+    hidden = [(name, n) for state, name, n in rows if state == "hidden"]
+    assert hidden, "nothing hidden on the map: the test has nothing to look at"
+    assert all(n.startswith("≥ ") or n.isdigit() for _, n in hidden), hidden
+    assert any(n.startswith("≥ ") and int(n[2:].replace("\u00a0", "")) >= 5
+               for _, n in hidden), hidden
