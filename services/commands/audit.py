@@ -9,6 +9,7 @@ from analytics.store import connect
 from schemas.errors import JatkumoError
 from schemas.hetu import mask_codes
 from services.commands.common import existing_db
+from services.commands.sql import check_db
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -24,6 +25,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # a file that is no DuckDB file: exit 2 and what to give, as `jatkumo sql` says it (it
+    # was exit 1 in DuckDB's words: a review, 2026-12-07)
+    check_db(args.db)
     con = connect(args.db, read_only=True)
     try:
         audited, findings = audit(con)

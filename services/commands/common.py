@@ -8,6 +8,7 @@ import secrets
 import select
 import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -153,6 +154,8 @@ def out_folder(text: str, option: str = "--out") -> Path:
     UTF-8 (DuckDB opens no such path: the demo found that out after simulating) are usage
     errors before anything is written; they were tracebacks (attack, 2026-12-05)."""
     out = Path(text)
+    if not text:  # Path("") is the working folder: files were written there unasked
+        raise UsageError(f"{option} is empty; give a folder (it is created if missing)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -168,6 +171,12 @@ def out_folder(text: str, option: str = "--out") -> Path:
     except OSError as e:
         raise UsageError(f"{option} {text}: cannot make the folder ({e.strerror}); give a "
                          "folder you may write in") from None
+    try:  # a folder that takes no new file (/proc/self): a traceback at the first write
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise UsageError(f"{option} {text}: cannot write in the folder ({e.strerror}); give "
+                         "a folder you may write in") from None
     return out
 
 

@@ -4,10 +4,12 @@ import argparse
 import getpass
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from schemas.errors import ConfigError
+from schemas.hetu import mask_codes
 from services import config
 from services.commands.common import tcp_port
 from services.web.auth import hash_password, load_users
@@ -68,6 +70,27 @@ def _not_relations(db: Path) -> str | None:
     return None if "gap_rows" in names else "it has no gap_rows relation"
 
 
+def _not_ingest_db(db: Path) -> str | None:
+    """Why serve --ingest cannot keep its events in `db` (with what to do), or None. A file
+    that is no DuckDB file, or a folder that takes no file, was exit 1 in DuckDB's words
+    (`--db /proc/self/status`: a review, 2026-12-07)."""
+    from services.replay_files import duckdb_header
+
+    if db.is_dir():
+        return "is a folder; give the path of a DuckDB file in it"
+    if db.exists() and not (db.is_file() and duckdb_header(db)):
+        return ("exists and is not a DuckDB file; give the file serve --ingest keeps its "
+                "events in, or the path of a new one")
+    if not db.exists():
+        try:  # the folder takes a new file
+            with tempfile.TemporaryFile(dir=db.parent):
+                pass
+        except OSError as e:
+            return (f"is in a folder that takes no new file ({e.strerror}); give a path in a "
+                    "folder you may write in")
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.hash_password:
         pw = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
@@ -94,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
         # (services/web/published.configured_handoffs): the flag is the variable's equal.
         os.environ["JATKUMO_HANDOFFS"] = str(args.handoffs)
     if args.ingest:
+        problem = _not_ingest_db(args.db)
+        if problem is not None:
+            print(f"jatkumo serve: error: --db {mask_codes(str(args.db))} {problem}",
+                  file=sys.stderr)
+            return 2
         return _serve_ingest(args, settings, users)
     if not args.db.is_file():
         print(f"jatkumo serve: error: no DuckDB file at {args.db}; make one with 'jatkumo "

@@ -45,10 +45,19 @@ def second_handoff(text: str) -> date:
     return day
 
 
+# Finland has about 900,000 people of 16-29; a typo of many digits wrote 886 MB in 15 s
+# before it was stopped, and would have filled the disk (a review, 2026-12-07)
+MOST_CLIENTS = 2_000_000
+
+
 def count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of young people; give a whole number, e.g. 500")
+    if int(text) > MOST_CLIENTS:
+        raise argparse.ArgumentTypeError(
+            f"{text} young people is more than Finland has; give at most {MOST_CLIENTS:,} "
+            "(--scale national simulates 250,000)")
     return int(text)
 
 

@@ -653,3 +653,34 @@ def test_replay_refuses_a_file_with_tables_it_does_not_write(tmp_path: Path) -> 
     with duckdb.connect(str(db)):
         got = cli("replay", str(events), "--db", str(db))
     assert got.returncode == 2 and "held by another process" in got.stderr, got.stderr
+
+
+def test_a_folder_or_file_no_command_can_use_is_a_usage_error_that_says_what_to_do(
+        tmp_path: Path) -> None:
+    """A review (2026-12-07): `schema --out /proc/self` was a traceback; `schema --out ''`
+    wrote into the working folder; `audit --db` on a file that is no DuckDB file, and
+    `serve --ingest --db /proc/self/status`, were exit 1 in DuckDB's words; `simulate
+    --clients` took a typo of 17 digits and filled the disk."""
+    from services.web.auth import hash_password
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.a]\nrole = "analyst"\npassword = "{hash_password("pw")}"\n')
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    cases = [
+        (("schema", "--out", "/proc/self"), "cannot write in the folder"),
+        (("schema", "--out", ""), "--out is empty"),
+        (("audit", "--db", str(notes)), "is not a DuckDB file"),
+        (("simulate", "--clients", "99999999999999999", "--out", str(tmp_path / "e.jsonl")),
+         "more than Finland has"),
+        (("serve", "--ingest", "--db", "/proc/self/status", "--port", "18778"),
+         "exists and is not a DuckDB file"),
+        (("serve", "--ingest", "--db", "/proc/self/new.duckdb", "--port", "18778"),
+         "in a folder that takes no new file"),
+    ]
+    for args, words in cases:
+        done = cli(*args, JATKUMO_USERS=str(users), JATKUMO_WEB_SECRET="s")
+        assert done.returncode == 2 and words in done.stderr, (args, done.stderr[-400:])
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "e.jsonl").exists()
+    assert not list(ROOT.glob("*.schema.json"))  # nothing written into the working folder
