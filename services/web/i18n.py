@@ -652,7 +652,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "began_before": (
         "{b}/{n} nyt avoimesta palvelukatkoksesta ({pct} %) alkoi ennen {date}, ennen kuin "
         "vastuu siirtyi uudelle järjestäjälle ({to}).",
-        "{b} of the {n} service breaks open now ({pct} %) began before {date}, before the "
+        "{b} of the {n} service breaks open now ({pct}%) began before {date}, before the "
         "new organiser ({to}) was responsible.",
         "{b} av de {n} avbrott i tjänsten som är öppna nu ({pct} %) började före {date}, "
         "innan ansvaret gick över till den nya anordnaren ({to})."),

@@ -133,8 +133,8 @@ def described(a: dict[str, Any], as_of: date | None, lang: str) -> dict[str, Any
     sentence = translate("alert_sentence" if r["over_days"] is not None
                          else "alert_sentence_resolved", lang)
     for key, value in (("what", r["what"]), ("since", formats.day(r["started_on"], lang)),
-                       ("threshold", "–" if threshold is None else str(threshold)),
-                       ("over", str(r["over_days"])), ("who", r["who_acts"])):
+                       ("threshold", formats.num(threshold, lang)),
+                       ("over", formats.num(r["over_days"], lang)), ("who", r["who_acts"])):
         sentence = sentence.replace("{" + key + "}", value)
     r["sentence"] = sentence
     r["acked_line"] = (translate("acked_line", lang).replace("{who}", r["ack_by"])

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from services.web import focus, published
 from services.web.app import ctx, lang_of, needs, render, session
+from services.web.formats import num
 from services.web.i18n import translate
 from services.web.published import (
     ALL,
@@ -79,7 +80,9 @@ def began_note(cube: Cube, h: HandoffPart, lang: str, area: str = ALL) -> str:
     if before is None or total is None:
         text = translate("began_before_hidden", lang)
     else:
-        words |= {"{b}": f"{before:.0f}", "{n}": f"{total:.0f}",
+        # written as the language writes numbers (`414/1 022`: "1022" in every language, a
+        # review, 2026-12-07)
+        words |= {"{b}": num(before, lang), "{n}": num(total, lang),
                   "{pct}": f"{round(100 * before / total)}"}
         text = translate("began_before", lang)
     for k, v in words.items():
