@@ -775,3 +775,14 @@ def test_a_dead_letter_keeps_no_code_the_door_reads_after_its_masking(
     assert got.reason.startswith("identity_code_in_") and not seen_code(got.raw), got.raw
     rel = replay_db(tmp_path, [line])
     assert not rel["events"] and not seen_code(rel["dead_letters"][0][0])
+
+
+def test_a_code_the_masking_misses_is_written_without_digits_whatever_the_reason() -> None:
+    """A malformed line (refused as no JSON, not for its code) kept a code the door reads in a
+    run of hex digits after a UUID: the last resort ran only for code refusals (a review,
+    2026-12-07)."""
+    line = (b'{"event_type": "contract.signed", "note": '
+            b'"93873900-26a9-4582-0809-03050101131a9853"')
+    got = admit(line, "f:1", KEY)
+    assert isinstance(got, DeadLetter) and not got.reason.startswith("identity_code")
+    assert not seen_code(got.raw), got.raw
