@@ -14,7 +14,7 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.text import Text
 
-from schemas.door import seen_code
+from schemas.door import mask_seen, seen_code
 from schemas.hetu import mask_codes, mask_cut_head, too_short
 from schemas.types import readable
 
@@ -71,7 +71,7 @@ def masked_value(value: object) -> object:
 
 
 def _masked_if_coded(text: str) -> str:
-    return mask_codes(text) if seen_code(text) else text
+    return mask_seen(text) if seen_code(text) else text
 
 
 def masked_names(names: Iterable[str]) -> list[str]:
@@ -127,5 +127,11 @@ def _shown(value: object) -> object:
     if len(text) <= LONGEST_SHOWN:
         shown = masked_value(value)
         return Shown(shown if isinstance(shown, str) else str(shown))
-    head = mask_cut_head(mask_codes(text[:LONGEST_SHOWN]))
-    return Shown(f"{head} … [{len(text)}]")
+    # masked as any value (only where it holds a code), over more than is shown: a code the
+    # cut falls in is masked whole first (a review, 2026-12-07: `O5O395-91 …` and
+    # `K-20******-****` where the cut was masked after it)
+    head = _masked_if_coded(text[:LONGEST_SHOWN + LOOKED_PAST])[:LONGEST_SHOWN]
+    return Shown(f"{mask_cut_head(head)} … [{len(text)}]")
+
+
+LOOKED_PAST = 256  # characters past the cut a code that straddles it may take

@@ -98,3 +98,25 @@ def test_an_answer_is_masked_within_its_deadline() -> None:
         masked_columns(pa.table({"a": ["131052-308T"]}), ["a"], late)
     rows = shown_rows([["Asiakas 131052-308T", 7, None]], time.monotonic() + 60)
     assert rows == [[f"Asiakas {MASK}", 7, None]] and isinstance(rows[0][0], Shown)
+
+
+def test_a_value_the_masking_misses_is_shown_without_digits() -> None:
+    value = "93873900-26a9-4582-0809-03050101131a9853"
+    assert seen_code(value) and not seen_code(str(masked_value(value)))
+
+
+def test_a_long_value_is_cut_after_its_masking_and_masks_nothing_else() -> None:
+    """A code the cut falls in is masked whole before the cut; ids are kept as they are (a
+    review, 2026-12-07: `O5O395-91 …` and `K-20******-****`)."""
+    import time
+
+    from services.shown import LONGEST_SHOWN, shown_rows
+
+    for code in ("O5O395-912K", "1 3 1 0 5 2 - 3 0 8 T", "\uff11\uff13\uff11\uff10\uff15\uff12-308T"):
+        text = "z" * (LONGEST_SHOWN - 6) + code + "z" * 5000
+        (row,) = shown_rows([[text]], time.monotonic() + 60)
+        assert not seen_code(row[0][:LONGEST_SHOWN + 20]) and "395-9" not in row[0], row[0][-60:]
+        assert row[0].endswith(f" … [{len(text)}]")
+    ids = "K-20240115-0001 " * 400
+    (row,) = shown_rows([[ids]], time.monotonic() + 60)
+    assert row[0].startswith("K-20240115-0001 K-20240115-0001") and "*" not in row[0]

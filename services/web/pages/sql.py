@@ -163,7 +163,8 @@ async def answer(request: web.Request, runner: SqlRunner, text: str, fmt: str, l
             names = masked_names(got.names)
             data = await asyncio.to_thread(export.masked_columns, got.data, names, deadline)
         else:
-            rows = await asyncio.to_thread(shown_rows, got.rows, deadline)
+            # (got.rows turns the Arrow answer into Python values: in the thread too)
+            rows = await asyncio.to_thread(lambda: shown_rows(got.rows, deadline))
     except TimeoutError:
         c.store.log(s.user, s.role, "query", "sql", logged, outcome="timeout")
         return render(request, "sql.html", status=400, error="sql_timeout",
