@@ -171,13 +171,21 @@ def out_folder(text: str, option: str = "--out") -> Path:
     except OSError as e:
         raise UsageError(f"{option} {text}: cannot make the folder ({e.strerror}); give a "
                          "folder you may write in") from None
-    try:  # a folder that takes no new file (/proc/self): a traceback at the first write
-        with tempfile.TemporaryFile(dir=out):
+    refused = takes_no_file(out)
+    if refused is not None:  # /proc/self: a traceback at the first write
+        raise UsageError(f"{option} {text}: cannot write in the folder ({refused}); give a "
+                         "folder you may write in")
+    return out
+
+
+def takes_no_file(folder: Path) -> str | None:
+    """Why `folder` takes no new file (the system's words), or None: one is made and gone."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:
-        raise UsageError(f"{option} {text}: cannot write in the folder ({e.strerror}); give "
-                         "a folder you may write in") from None
-    return out
+        return e.strerror or str(e)
+    return None
 
 
 def writable_file(text: str | None, option: str) -> Path | None:

@@ -4,14 +4,13 @@ import argparse
 import getpass
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from schemas.errors import ConfigError
-from schemas.hetu import mask_codes
 from services import config
-from services.commands.common import tcp_port
+from services.commands.common import takes_no_file, tcp_port
+from services.shown import said
 from services.web.auth import hash_password, load_users
 from services.web.db import file_connector
 
@@ -76,18 +75,20 @@ def _not_ingest_db(db: Path) -> str | None:
     (`--db /proc/self/status`: a review, 2026-12-07)."""
     from services.replay_files import duckdb_header
 
-    if db.is_dir():
-        return "is a folder; give the path of a DuckDB file in it"
-    if db.exists() and not (db.is_file() and duckdb_header(db)):
-        return ("exists and is not a DuckDB file; give the file serve --ingest keeps its "
-                "events in, or the path of a new one")
-    if not db.exists():
-        try:  # the folder takes a new file
-            with tempfile.TemporaryFile(dir=db.parent):
-                pass
-        except OSError as e:
-            return (f"is in a folder that takes no new file ({e.strerror}); give a path in a "
-                    "folder you may write in")
+    try:
+        if db.is_dir():
+            return "is a folder; give the path of a DuckDB file in it"
+        if db.exists():
+            if not (db.is_file() and duckdb_header(db)):
+                return ("exists and is not a DuckDB file; give the file serve --ingest keeps "
+                        "its events in, or the path of a new one")
+            return None
+    except OSError as e:  # a name too long, a folder one may not enter
+        return f"cannot be looked at ({e.strerror}); give another path"
+    refused = takes_no_file(db.parent)
+    if refused is not None:
+        return (f"is in a folder that takes no new file ({refused}); give a path in a folder "
+                "you may write in")
     return None
 
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if args.ingest:
         problem = _not_ingest_db(args.db)
         if problem is not None:
-            print(f"jatkumo serve: error: --db {mask_codes(str(args.db))} {problem}",
+            print(f"jatkumo serve: error: --db {said(args.db)} {problem}",
                   file=sys.stderr)
             return 2
         return _serve_ingest(args, settings, users)
