@@ -10,6 +10,7 @@ imported macros too, which do not see the page's context."""
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
+
+from schemas.reference import municipalities
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # English in Finland (en_FI) keeps Finland's separators and day-month order.
@@ -126,7 +129,27 @@ def when(value: Any, lang: str | None = None) -> str:
     return f"{day(local.date(), lang)} {CLOCK.get(lang, '')}{clock} {local.tzname()}"
 
 
-FILTERS = {"date": day, "month": month, "num": num, "pct": pct, "when": when}
+def place(value: Any, fallback: Any = None, lang: str | None = None) -> str:
+    """A municipality by name in the language (Swedish where it has a Swedish name): from
+    its code, or from its Finnish name as the relations keep it. A review (2026-12-07) read
+    Uleåborg on the map and the alerts, and Oulu on the overview, the Gaps page and its
+    download, on one Swedish dashboard. `fallback`: what to write for an unknown code."""
+    lang = lang or _lang.get()
+    if not value:
+        return "" if fallback is None else str(fallback)
+    text = str(value)
+    known = municipalities().get(text) or _by_finnish_name().get(text)
+    if known is None:
+        return str(fallback) if fallback else text
+    return known.name_sv if lang == "sv" and known.name_sv else known.name_fi
+
+
+@functools.cache
+def _by_finnish_name() -> dict[str, Any]:
+    return {m.name_fi: m for m in municipalities().values()}
+
+
+FILTERS = {"date": day, "month": month, "num": num, "pct": pct, "when": when, "place": place}
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

@@ -106,6 +106,10 @@ _T: dict[str, tuple[str, str, str]] = {
     "started_from": ("Alkanut aikaisintaan", "Started from", "Började tidigast"),
     "started_to": ("Alkanut viimeistään", "Started by", "Började senast"),
     "sort": ("Järjestys", "Sort", "Sortering"),
+    # the direction's own name: a screen reader heard two controls called "Järjestys"
+    "sort_dir": ("Järjestyksen suunta", "Sort direction", "Sorteringsriktning"),
+    "sort_desc": ("suurin ensin", "largest first", "störst först"),
+    "sort_asc": ("pienin ensin", "smallest first", "minst först"),
     "csv": ("Lataa CSV", "Download CSV", "Ladda ner CSV"),
     "started_on": ("Alkoi", "Started", "Började"),
     "ended_on": ("Päättyi", "Ended", "Slutade"),

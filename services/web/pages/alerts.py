@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from schemas.hetu import mask_typed
-from schemas.reference import municipalities
 from services.alerts.alertmanager import AlertmanagerError
 from services.alerts.service import AlertService
 from services.scope import Scope
@@ -93,10 +92,7 @@ def municipality_name(code: str | None, lang: str) -> str:
     """A municipality by name in the page's language (public reference data)."""
     if not code or code in ("-", ALL):
         return "–"
-    m = municipalities().get(code)
-    if m is None:
-        return code
-    return m.name_sv if lang == "sv" and m.name_sv else m.name_fi
+    return formats.place(code, lang=lang)
 
 
 def organizer_text(organizer: str | None, lang: str) -> str:

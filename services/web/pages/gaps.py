@@ -15,7 +15,7 @@ import pyarrow as pa
 from aiohttp import web
 
 from schemas.hetu import mask_typed
-from services.web import export, focus, published
+from services.web import export, focus, formats, published
 from services.web.app import ctx, lang_of, logged_query, needs, render, session
 from services.web.auth import PERMISSIONS
 from services.web.i18n import translate
@@ -118,10 +118,10 @@ def counted(cube: Cube, f: Filters, limit: int | None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
-def manager_choices(cube: Cube) -> dict[str, Any]:
+def manager_choices(cube: Cube, lang: str) -> dict[str, Any]:
     return {"areas": list(cube.areas),
-            "municipalities": sorted((cube.names.get(m, m), m) for ms in cube.munis.values()
-                                     for m in ms),
+            "municipalities": sorted((formats.place(m, cube.names.get(m, m), lang), m)
+                                     for ms in cube.munis.values() for m in ms),
             "producers": []}
 
 
@@ -136,7 +136,7 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
         cube = focus.apply(await published.of(c.reader).cube(), focus.get(request))
         summary = counted(cube, f, limit)
         return (SUMMARY_COLS, list(map(itemgetter(*SUMMARY_COLS), summary)) if as_tuples
-                else summary, manager_choices(cube))
+                else summary, manager_choices(cube, lang_of(request)))
     if as_tuples:
         raise ValueError("a row role's download reads its rows as columns (row_table)")
     cols, sql, params = query(_focused(request, f), limit)
@@ -153,8 +153,9 @@ async def fetch(request: web.Request, f: Filters, limit: int | None, choices: bo
             r["client_ref"] = c.refs.of(r.pop("client_id"))
     return cols, rows, {
         "areas": sorted({o["internal_area"] for o in options if o["internal_area"]}),
-        "municipalities": sorted({(o["municipality_name"] or o["municipality"],
-                                   o["municipality"]) for o in options if o["municipality"]}),
+        "municipalities": sorted({(formats.place(o["municipality"], o["municipality_name"],
+                                                 lang_of(request)), o["municipality"])
+                                  for o in options if o["municipality"]}),
         "producers": sorted({o["producer_kind"] for o in options if o["producer_kind"]})}
 
 
@@ -170,8 +171,8 @@ async def gaps(request: web.Request) -> web.StreamResponse:
 
 
 # the row columns `words` writes as they are (no code to translate, never '*')
-VERBATIM = frozenset({"client_ref", "internal_area", "municipality", "municipality_name",
-                      "service", "producer_id", "subject_id"})
+VERBATIM = frozenset({"client_ref", "internal_area", "municipality", "service",
+                      "producer_id", "subject_id"})
 
 
 def words(lang: str) -> export.Words:
@@ -186,6 +187,8 @@ def words(lang: str) -> export.Words:
             return translate(value, lang)
         if name == "is_open":
             return translate("open" if value else "closed", lang)
+        if name == "municipality_name" and value:
+            return formats.place(value, lang=lang)
         return value
     return say
 
