@@ -112,7 +112,8 @@ def test_a_long_value_is_cut_after_its_masking_and_masks_nothing_else() -> None:
 
     from services.shown import LONGEST_SHOWN, shown_rows
 
-    for code in ("O5O395-912K", "1 3 1 0 5 2 - 3 0 8 T", "\uff11\uff13\uff11\uff10\uff15\uff12-308T"):
+    for code in ("O5O395-912K", "1 3 1 0 5 2 - 3 0 8 T",
+                 "\uff11\uff13\uff11\uff10\uff15\uff12-308T"):
         text = "z" * (LONGEST_SHOWN - 6) + code + "z" * 5000
         (row,) = shown_rows([[text]], time.monotonic() + 60)
         assert not seen_code(row[0][:LONGEST_SHOWN + 20]) and "395-9" not in row[0], row[0][-60:]
