@@ -118,7 +118,7 @@ def counted(cube: Cube, f: Filters, limit: int | None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
-def manager_choices(cube: Cube, lang: str) -> dict[str, Any]:
+def manager_choices(cube: Cube, lang: str = "fi") -> dict[str, Any]:
     return {"areas": list(cube.areas),
             "municipalities": sorted((formats.place(m, cube.names.get(m, m), lang), m)
                                      for ms in cube.munis.values() for m in ms),
