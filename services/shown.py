@@ -106,6 +106,7 @@ class Shown(str):
 # can answer a 320 KB text or blob, whose masking held the server's event loop, every user's
 # pages with it, for 25 s (a review, 2026-12-07). A download keeps every character.
 LONGEST_SHOWN = 4000
+LOOKED_PAST = 256  # characters past the cut a code that straddles it may take
 
 
 def shown_rows(rows: Iterable[Sequence[object]], deadline: float) -> list[list[object]]:
@@ -132,6 +133,3 @@ def _shown(value: object) -> object:
     # `K-20******-****` where the cut was masked after it)
     head = _masked_if_coded(text[:LONGEST_SHOWN + LOOKED_PAST])[:LONGEST_SHOWN]
     return Shown(f"{mask_cut_head(head)} … [{len(text)}]")
-
-
-LOOKED_PAST = 256  # characters past the cut a code that straddles it may take

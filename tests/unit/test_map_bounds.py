@@ -33,3 +33,16 @@ def test_the_least_of_each_hidden_part() -> None:
 
 def test_a_part_outside_the_scope_says_nothing() -> None:
     assert bound("534", "<5", outside=1) == "–"
+
+
+def test_a_municipality_name_from_the_data_is_text_not_markup() -> None:
+    """formats.place writes a name the relations hold; an unknown or hostile one stays the
+    text it is (the page escapes it), and a code it does not know falls back as given."""
+    from markupsafe import Markup
+
+    from services.web.formats import place
+
+    hostile = '<script>alert("x")</script>'
+    assert place(hostile, lang="sv") == hostile and not isinstance(place(hostile), Markup)
+    assert place("564", lang="sv") == "Uleåborg" and place("Oulu", lang="sv") == "Uleåborg"
+    assert place("999", "Muu", lang="sv") == "Muu" and place(None) == ""

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
 
+from analytics.disclosure import PRIMARY, SECONDARY, WITHDRAWN
 from schemas.reference import municipalities
 from services.web import focus, geo, published
 from services.web.app import ctx, https, lang_of, local_path, needs, render, session
@@ -90,11 +91,11 @@ def at_least(cube: Cube, keys: list[tuple[str, ...]]) -> str:
     for text in (cube.text(*key) for key in keys):
         if text.isdigit():
             least += int(text)
-        elif text == "..":
+        elif text == SECONDARY:
             least += cube.k
-        elif text == f"<{cube.k}":
+        elif text == f"{PRIMARY}{cube.k}":
             least += 1
-        elif text != "–":
+        elif text != WITHDRAWN:
             return "–"
     return f"≥ {least}"
 
