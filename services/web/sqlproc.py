@@ -31,6 +31,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ class Result:
     names: list[str]
     data: pa.Table  # as the query's process sent it: a download is written from it
     cut: bool
+    # time.monotonic() when the query's time limit began (the child was ready): what the
+    # server does with the answer afterwards (masking it) counts within the same limit
+    began: float
 
     @cached_property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -308,12 +312,14 @@ class SqlRunner:
         errors = Path(tmp) / "stderr"
         most = MAX_ANSWER_BYTES if limit is None else MAX_PAGE_BYTES
         assert proc.stdin is not None and proc.stdout is not None
+        began = time.monotonic()  # (a child that dies before it is ready answers no rows)
         try:
             proc.stdin.write(payload)
             # bounded too: a child that never reads (stuck starting) must not hold the slot
             await asyncio.wait_for(proc.stdin.drain(), STARTUP_SECONDS)
             proc.stdin.close()
             first = await asyncio.wait_for(proc.stdout.readline(), STARTUP_SECONDS)
+            began = time.monotonic()
             if first != READY:  # it could not open the file: the answer says why
                 out = first + await asyncio.wait_for(_read(proc.stdout, most), STARTUP_SECONDS)
             else:
@@ -331,7 +337,7 @@ class SqlRunner:
                             errors.read_bytes()[-2000:].decode("utf-8", "replace").strip())
             shutil.rmtree(tmp, ignore_errors=True)
             self._refill()
-        return _answer(proc.returncode, out)
+        return _answer(proc.returncode, out, began)
 
 
 async def _end(proc: asyncio.subprocess.Process) -> None:
@@ -393,7 +399,7 @@ def _child_env(tmp: str) -> dict[str, str]:
             "LANG": "C.UTF-8", "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def _answer(code: int | None, out: bytes) -> Result:
+def _answer(code: int | None, out: bytes, began: float) -> Result:
     line, _, rest = out.partition(b"\n")
     try:
         head = json.loads(line) if line else None
@@ -409,7 +415,7 @@ def _answer(code: int | None, out: bytes) -> Result:
             raise Refused(message)
         raise QueryError(message)
     table = pa.ipc.open_stream(pa.BufferReader(rest)).read_all()
-    return Result(list(table.column_names), table, bool(head.get("cut")))
+    return Result(list(table.column_names), table, bool(head.get("cut")), began)
 
 
 # ---- the child ---------------------------------------------------------------------------

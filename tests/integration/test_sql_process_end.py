@@ -7,9 +7,15 @@ was lost for good, and the server could not stop."""
 import asyncio
 import logging
 import sys
+import time
+from pathlib import Path
 
+import duckdb
 import pytest
 
+from analytics.relations import create_all
+from services.config import WebSettings
+from services.scope import WHOLE
 from services.web import sqlproc
 from tests.helpers import run_apart
 
@@ -77,3 +83,25 @@ def test_a_child_that_answered_and_exited_keeps_its_exit_code() -> None:
         return proc.returncode
 
     assert run_apart(main) == 3
+
+
+def test_an_answers_time_limit_counts_from_the_querys_start(tmp_path: Path) -> None:
+    """The page masks an answer within the query's own time limit, counted from when the
+    child was ready (Result.began), not from when the answer came: a query near its limit
+    and then a long masking held the server for twice the limit (left open, 2026-12-07)."""
+    db = tmp_path / "gaps.duckdb"
+    with duckdb.connect(str(db)) as con:
+        create_all(con)  # the relations, empty: the child looks for them as it opens
+    runner = sqlproc.SqlRunner(lambda: db, WebSettings(secret=b"began"))
+
+    async def main() -> tuple[float, sqlproc.Result, float]:
+        try:
+            before = time.monotonic()
+            got = await runner.run("u", "SELECT 42 AS answer", 10, scope=WHOLE)
+            return before, got, time.monotonic()
+        finally:
+            await runner.close()
+
+    before, got, after = run_apart(main)
+    assert got.rows == [(42,)]
+    assert before < got.began < after
