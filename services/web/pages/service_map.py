@@ -13,8 +13,10 @@ areas of the municipality codes the cube knows (schemas.reference +
 services.web.geo.wellbeing_area), which are those of the configured internal areas (the
 municipalities outside them are one place of the cube, OTHER, listed below the map's
 services, never drawn: which of them the data has is not published); with several, a control
-picks one or all. A click (or Enter on the focused link) on a
-municipality sets the focus (services/web/focus.py) that narrows the other pages."""
+picks one or all; with several handoffs configured (SPEC.md 4.1), the handoff measure has
+the overview's picker. A click (or Enter on the focused link) on a municipality sets the focus
+(services/web/focus.py) that narrows the other pages, and comes back to the map with the
+keyboard on that municipality."""
 
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -28,6 +30,7 @@ from services.web.app import ctx, https, lang_of, local_path, needs, render, ses
 from services.web.formats import num
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
 from services.web.i18n import translate
+from services.web.pages.overview import handoff_label
 from services.web.pages.session import back_to
 from services.web.published import ALL, GAP_TYPES, Cube
 
@@ -60,10 +63,12 @@ def keys(measure: str, area: str, muni: str, handoff: str = ""
     return [("gap", t, area, muni, ALL) for t in GAP_TYPES], ("clients", area, muni, ALL)
 
 
-def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: str) -> Unit:
+def unit(cube: Cube, measure: str, key: str, name: str, area: str | None, muni: str,
+         handoff: str = "") -> Unit:
+    """`handoff`: the picked handoff's name (the handoff measure), else the first."""
     if area is None:  # the cube has no cell of this place: nothing there
         return Unit(key, name, "", "0", "0", None, "none")
-    nks, dk = keys(measure, area, muni, cube.handoff_part().name)
+    nks, dk = keys(measure, area, muni, cube.handoff_part(handoff).name)
     parts = [cube.value(*k) for k in nks]
     num = None if None in parts else sum(p for p in parts if p is not None)
     # one cell: its own text; a sum of cells: the sum where all are shown, else what its
@@ -132,6 +137,10 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     data_codes = [m for m in cube.names if m in ref]
     wellbeing = geo.areas_of(data_codes)
     wa = choice(q.get("wa", ""), wellbeing, "")
+    # the handoff whose share the handoff measure shows (SPEC.md 4.1: as many as configured;
+    # the overview picks one the same way): the first unless another is named
+    handoff = cube.handoff_part(q.get("handoff", "")).name
+    first = next(iter(cube.handoffs), "")
     shown = [m for a in ([wa] if wa else wellbeing) for m in geo.area_members()[a]]
     f = focus.get(request)
 
@@ -143,26 +152,31 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     if not cube.scope.whole:  # a scoped user sees no place outside the scope, not even drawn
         shown = [m for m in shown if m in filed]
     area_of = {m: filed.get(m) for m in shown}
-    munis = sorted((unit(cube, measure, m, name(m), area_of[m], m) for m in shown),
+    munis = sorted((unit(cube, measure, m, name(m), area_of[m], m, handoff) for m in shown),
                    key=lambda u: u.name)
     internal = sorted({a for a in area_of.values() if a not in (None, published.OTHER)},
                       key=str)
-    areas = [unit(cube, measure, a, a, a, ALL) for a in internal if a is not None]
+    areas = [unit(cube, measure, a, a, a, ALL, handoff) for a in internal if a is not None]
     units = areas if level == "area" else munis
     edges = bins(measure, units)
     by_area = {u.key: u for u in areas}
+    picked = handoff if measure == "handoff" and handoff != first else ""
     here = "/map?" + urlencode({k: v for k, v in (("measure", measure), ("level", level),
-                                                  ("wa", wa)) if v})
+                                                  ("wa", wa), ("handoff", picked)) if v})
     cells: dict[str, Cell] = {}
     for u in munis:
         drawn = by_area.get(u.area, Unit(u.area, u.area, u.area, "0", "0", None, "none")) \
             if level == "area" else u
         cells[u.key] = Cell(
             state=drawn.state, label=_label(u.name, drawn, level, lang),
-            href=f"/focus/{u.key}?" + urlencode({"next": here}),
+            # back to this map at the picked municipality: the browser focuses it there, as
+            # a keyboard user left it (focus was at the page's top after each pick)
+            href=f"/focus/{u.key}?" + urlencode({"next": f"{here}#m-{u.key}"}),
             bin=bin_of(drawn.rate, edges) if drawn.rate is not None else -1,
             focused=f is not None and f.code == u.key)
     title = f"{translate('measure_' + measure, lang)}, {translate('level_' + level, lang)}"
+    if measure == "handoff" and len(cube.handoffs) > 1:  # which one, where there is a choice
+        title += f" ({handoff_label(cube.handoff_part(handoff), lang)})"
     legend = [(swatch(PALETTE[i]), f"{_num(edges[i], lang)}–{_num(edges[i + 1], lang)}")
               for i in range(5)]
     # the drawn municipalities' services, and with every wellbeing area drawn the unknown
@@ -177,10 +191,13 @@ async def service_map(request: web.Request) -> web.StreamResponse:
                       if r["has_local_workshop"] is False and r["internal_area"]})
     unknown = sorted({r["municipality_name"] for r in services
                       if r["has_local_workshop"] is None and r["internal_area"]})
-    c.store.log(s.user, s.role, "view", "map", detail=f"{measure} {level} {wa}".strip())
+    c.store.log(s.user, s.role, "view", "map",
+                detail=" ".join(x for x in (measure, level, wa, picked) if x))
     return render(
         request, "map.html", page="map", measure=measure, level=level, wa=wa,
         measures=MEASURES, levels=LEVELS, wellbeing=wellbeing, units=units,
+        handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()]
+        if measure == "handoff" and len(cube.handoffs) > 1 else [], picked=handoff,
         svg=choropleth(geo.layout(shown), cells, title), title=title, legend=legend,
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
         # (every drawn wellbeing area holds a configured internal area: only those are drawn)

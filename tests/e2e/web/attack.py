@@ -305,12 +305,12 @@ def collect(url: str, user: str, password: str, k: int) -> System:
     _open_within_trend(s, days, gaps)
     now = _in_service(s, page["in-service"], page.get("in-service-now", []))
     picker = re.search(r'<select id="handoff" name="handoff">(.*?)</select>', front, re.S)
-    handoff_cells: list[Callable[[str | None, str | None, str], list[Var]]] = []
+    handoff_cells: list[tuple[str, Callable[[str | None, str | None, str], list[Var]]]] = []
     split: list[tuple[tuple[int, int], str, set[tuple[str, str]]]] = []  # month, handoff, cells
     for h in re.findall(r'<option value="([^"]*)"', picker.group(1) if picker else ""):
         handoff_page = b.get("/?handoff=" + urllib.parse.quote(h))
         hp = {tid: rs for tid, _, rs in tables(handoff_page)}
-        handoff_cells.append(_handoff(s, hp["handoff-places"], hp["transfers"], h))
+        handoff_cells.append((h, _handoff(s, hp["handoff-places"], hp["transfers"], h)))
         if "began" in hp:
             _began(s, hp["began"], h, gaps)
             split.append(_began_within_trend(s, h, handoff_page, hp["began"], page["trend"],
@@ -322,8 +322,8 @@ def collect(url: str, user: str, password: str, k: int) -> System:
                                    ("B", h2, t, a, "before"): -1.0},
                                   0.0 if m1 == m2 else -math.inf, 0.0))
     # The service map: clients and workshops by service, and its choropleth's figures (its
-    # handoff measure is of the first handoff, the overview's default).
-    area_of = _map(b, s, gaps, handoff_cells[0])
+    # handoff measure of each handoff, picked as on the overview).
+    area_of = _map(b, s, gaps, handoff_cells)
     for svc in ("KTT", "SOSKU"):  # the same people on the overview and the map
         for area in sorted(set(area_of.values())):
             link: dict[Var, float] = {("S", now, svc, area): 1.0}
@@ -354,7 +354,8 @@ def _day(text: str) -> tuple[int, ...]:
 
 
 def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
-         handoff: Callable[[str | None, str | None, str], list[Var]]) -> dict[str, str]:
+         handoffs: list[tuple[str, Callable[[str | None, str | None, str], list[Var]]]]
+         ) -> dict[str, str]:
     """The service map: active clients and workshops by municipality and service (gaps per
     100 clients there bounds the gaps), and the choropleth's table in every measure and level:
     open gaps over all types and young people in service, or the handoff transferred on time
@@ -387,9 +388,13 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
                 s.bound(gaps(muni=muni, service=service), (r - 0.05) * c / 100,
                         (r + 0.05) * c / 100)
     statuses = ("transferred", "transferred_late", "pending", "ended_untransferred")
-    for measure in ("gaps", "handoff"):
+    # the gaps once, the handoff measure once per handoff (the default page: the first)
+    shapes = [("gaps", "", handoffs[0][1])] + [
+        ("handoff", name, cells) for name, cells in handoffs]
+    for measure, name_of_handoff, handoff in shapes:
         for level in ("municipality", "area"):
-            page = b.get(f"/map?measure={measure}&level={level}")
+            picked = f"&handoff={urllib.parse.quote(name_of_handoff)}" if name_of_handoff else ""
+            page = b.get(f"/map?measure={measure}&level={level}{picked}")
             values = {tid: rs for tid, _, rs in tables(page)}["map-values"]
             for _, (name, area, num, den, _) in body(values):
                 a = None if area == "–" else area
@@ -405,9 +410,11 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
                     den_cells = (clients[name] if measure == "gaps"
                                  else [c for st in statuses for c in handoff(a, name, st)])
                 # a place's open gaps over the five types: '–' where one is hidden
-                s.figure(num_cells, num, f"map {measure} {level} {name} numerator",
+                s.figure(num_cells, num,
+                         f"map {measure} {name_of_handoff} {level} {name} numerator",
                          withdrawn=measure != "gaps")
-                s.figure(den_cells, den, f"map {measure} {level} {name} denominator")
+                s.figure(den_cells, den,
+                         f"map {measure} {name_of_handoff} {level} {name} denominator")
     return area_of
 
 

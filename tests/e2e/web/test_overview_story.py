@@ -122,6 +122,48 @@ def test_each_handoff_shows_its_own_cohort_and_statuses(two: tuple[Path, Path],
     assert shown(b.get("/?handoff=no-such")) == pages["2023"]  # unknown: the default
 
 
+def test_the_map_shows_the_picked_handoffs_share(two: tuple[Path, Path],
+                                                   two_server: str) -> None:
+    """The map's handoff measure has the overview's handoff picker (SPEC.md 4.1: as many
+    handoffs as configured; it showed only the first): each handoff's transferred-on-time and
+    cohort by municipality are that handoff's true counts, and the picked one is named."""
+    db, _ = two
+    b = Browser(two_server)
+    b.sign_in("maija", PASSWORD)
+    assert 'id="map-handoff"' not in b.get("/map")  # the gaps measure: nothing to pick
+    first = b.get("/map?measure=handoff")
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>',
+                         first.split('id="map-handoff"', 1)[1].split("</select>", 1)[0])
+    assert [(v, sel) for v, sel, _ in options] == [("2023", " selected"), ("ktt-back", "")]
+    true = truth(db)
+
+    def values(page: str) -> dict[str, tuple[str, str]]:
+        got = {tid: rs for tid, _, rs in tables(page)}["map-values"]
+        return {name: (num, den) for _, (name, _, num, den, _) in body(got)}
+
+    pages = {h: values(b.get(f"/map?measure=handoff&handoff={h}")) for h in ("2023",
+                                                                           "ktt-back")}
+    assert values(first) == pages["2023"]
+    assert pages["2023"] != pages["ktt-back"]
+    names = {m: a for (_, a, m, _) in true if m}
+    checked = 0
+    for h, rows in pages.items():
+        for muni, (num, den) in rows.items():
+            area = names.get(muni)
+            if area is None:
+                continue  # a municipality of the area with no young people of this data
+            if num.isdigit():
+                assert int(num) == true.get((h, area, muni, "transferred"), 0), (h, muni)
+                checked += 1
+            if den.isdigit():
+                assert int(den) == true.get((h, area, muni, "cohort"), 0), (h, muni)
+                checked += 1
+    assert checked >= 10  # (most small municipalities' counts are hidden at k=5)
+    assert "1.1.2025: KTT, hyvinvointialue → kunta" in b.get(
+        "/map?measure=handoff&handoff=ktt-back")
+    assert values(b.get("/map?measure=handoff&handoff=no-such")) == pages["2023"]
+
+
 def test_nothing_of_either_handoff_gives_a_hidden_count_away(two_server: str) -> None:
     system = collect(two_server, "maija", PASSWORD, 5)
     names = [name for _, _, name in system.figures]
