@@ -57,8 +57,9 @@ def choropleth(layout: Layout, cells: Mapping[str, Cell], title: str) -> str:
         path = (f'<path d="{s.d}" fill="{fill(c)}" stroke="{STROKE}" stroke-width="0.6" '
                 f'fill-rule="evenodd" class="muni {c.state}" data-code="{s.code}" '
                 f'data-state="{c.state}"><title>{escape(c.label)}</title></path>')
+        # the id: a pick comes back to the map at `#m-<code>`, where the keyboard was
         link = (f'<a href="{escape(c.href)}" aria-label="{escape(c.label)}" '
-                f'data-code="{s.code}">{path}</a>')
+                f'id="m-{s.code}" data-code="{s.code}">{path}</a>')
         if c.focused:  # drawn last, so its thick border is not covered by a neighbour
             focused.append(link.replace('class="muni ', 'class="muni focused '))
         else:

@@ -191,6 +191,8 @@ def test_the_keyboard_focuses_a_municipality(page_as: Callable[[str, str], Any],
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/map.*"))
     assert "Kempele" in page.locator("#focus-chip").inner_text()
+    # and the keyboard is where it was, not at the page's top (left open, 2026-12-07)
+    assert page.evaluate("document.activeElement.getAttribute('data-code')") == "244"
     page.goto(server + "/focus/clear")
 
 
