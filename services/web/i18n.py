@@ -82,6 +82,9 @@ _T: dict[str, tuple[str, str, str]] = {
                             "Avslutad utan överföring"),
     "pct": ("Osuus %", "Share %", "Andel %"),
     "service": ("Palvelu", "Service", "Tjänst"),
+    # a gap of a young person with no contract at all has no service to be placed by (the
+    # cube's '-'); the pages wrote '-', which a manager could not read
+    "service_none": ("ei sopimusta", "no contract", "inget avtal"),
     "producer_kind": ("Tuottajan tyyppi", "Type of producer", "Producenttyp"),
     "producer": ("Tuottaja", "Producer", "Producent"),
     "active_clients": ("Aktiiviset nuoret", "Active young people", "Aktiva unga"),

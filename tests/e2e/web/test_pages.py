@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from services.web.i18n import translate
 from tests.e2e.web.conftest import PASSWORD, SHOTS
 
 
@@ -167,3 +168,26 @@ def test_a_dead_link_gets_a_page_in_the_users_language(page_as: Any, server: str
     static = page.request.get(server + "/static/no-such-file.css")
     assert static.status == 404 and "<html" not in static.text()  # files keep the plain 404
     page.close()
+
+
+def test_a_gap_of_a_young_person_with_no_contract_says_so(page_as: Any, server: str) -> None:
+    """The cube places such a gap under service '-' (services/web/published.py SERVICES):
+    the Gaps page and the alert counts wrote '-', which a manager could not read (a review,
+    2026-12-07). Each service cell is a service's name, or says there is no contract."""
+    page = page_as("maija")
+    words = {"fi": "ei sopimusta", "en": "no contract", "sv": "inget avtal"}
+    for lang, none in words.items():
+        page.goto(server + "/gaps")
+        page.click(f"a[hreflang={lang}]")
+        at = [t.strip() for t in page.locator("#gap-table th").all_inner_texts()].index(
+            {"fi": "Palvelu", "en": "Service", "sv": "Tjänst"}[lang])
+        cells = [row.locator("td, th").nth(at).inner_text().strip()
+                 for row in page.locator("#gap-table tbody tr").all()]
+        assert none in cells, (lang, sorted(set(cells)))
+        every = translate("all", lang)  # the sum over services
+        assert set(cells) <= {"KTT", "SOSKU", "NUPA", none, every}, (lang, sorted(set(cells)))
+    page.click("a[hreflang=fi]")
+    page.goto(server + "/alerts")
+    alert_cells = [t.strip() for t in page.locator("#alert-cells tbody tr td:nth-child(4)")
+                   .all_inner_texts()]
+    assert "-" not in alert_cells
