@@ -396,7 +396,9 @@ def _map(b: Browser, s: System, gaps: Callable[..., list[Var]],
             picked = f"&handoff={urllib.parse.quote(name_of_handoff)}" if name_of_handoff else ""
             page = b.get(f"/map?measure={measure}&level={level}{picked}")
             values = {tid: rs for tid, _, rs in tables(page)}["map-values"]
-            for _, (name, area, num, den, _) in body(values):
+            for _, row in body(values):
+                # the area level has no area column beside the area's own name
+                name, area, num, den, _ = row if level == "municipality" else [row[0], *row]
                 a = None if area == "–" else area
                 if level == "area":
                     num_cells = (gaps(area=name) if measure == "gaps"

@@ -140,6 +140,11 @@ def test_every_measure_and_level_draws_the_area(page_as: Callable[[str, str], An
             assert _codes(page) == NORTH
             rows = page.locator("#map-values tbody tr")
             assert rows.count() == (len(NORTH) if level == "municipality" else 6)
+            # a municipality's area beside it; an area's row is its area, named once
+            # (a review, 2026-12-07: the area level repeated each name in a second column)
+            assert page.locator("#map-values thead th").count() == (
+                5 if level == "municipality" else 4)
+            assert rows.first.locator("td").count() == (4 if level == "municipality" else 3)
     page.select_option("select[name=measure]", "handoff")
     page.click("#map-controls button[type=submit]")
     assert "measure=handoff" in page.url
