@@ -377,3 +377,20 @@ def test_a_swedish_dashboard_names_each_municipality_one_way(server: str) -> Non
             assert at < 0, (path, page[at - 200:at + 100])
     b.get("/lang/fi")
     assert "Uleåborg" not in b.get("/gaps") and "Raahe" in b.get("/gaps")
+
+
+def test_a_choice_sent_by_keyboard_comes_back_to_its_button(
+        page_as: Callable[[str, str], Any], server: str) -> None:
+    """After a filter form is sent, the keyboard is on the button that sent it, on the map,
+    the overview and the alerts: it was at the page's top each time (a review, 2026-12-07)."""
+    page = page_as(server, "maija")
+    for path, control, button in (("/map", "#map-measure", "#map-show"),
+                                  ("/", "#handoff", "#handoff-show"),
+                                  ("/alerts", "#a-area", "#alert-filter")):
+        page.goto(server + path)
+        page.focus(control)
+        page.keyboard.press("ArrowDown")
+        page.focus(button)
+        with page.expect_event("load"):
+            page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == button[1:], path
