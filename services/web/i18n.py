@@ -275,6 +275,10 @@ _T: dict[str, tuple[str, str, str]] = {
                    "hidden (<{k}, .. or –): no colour, hatched",
                    "dolt (<{k}, .. eller –): ingen färg, streckad"),
     "map_hidden_short": ("piilotettu", "hidden", "dolt"),
+    # a place's open gaps over the five types where some type is hidden (service_map.at_least)
+    "map_at_least": ("≥ N: vähintään N; osa luvun osista on piilotettu",
+                     "≥ N: at least N; some of its parts are hidden",
+                     "≥ N: minst N; några av dess delar är dolda"),
     "map_none": ("ei tietoa (ei nuoria palvelussa tai ei siirrettäviä)",
                  "no data (no young people in service or none to hand over)",
                  "inga uppgifter (inga unga i tjänst eller inga att överföra)"),

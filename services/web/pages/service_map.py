@@ -27,7 +27,7 @@ from analytics.disclosure import PRIMARY, SECONDARY, WITHDRAWN
 from schemas.reference import municipalities
 from services.web import focus, geo, published
 from services.web.app import ctx, https, lang_of, local_path, needs, render, session
-from services.web.formats import num
+from services.web.formats import AT_LEAST, num
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
 from services.web.i18n import translate
 from services.web.pages.overview import handoff_label
@@ -102,7 +102,7 @@ def at_least(cube: Cube, keys: list[tuple[str, ...]]) -> str:
             least += 1
         elif text != WITHDRAWN:
             return "–"
-    return f"≥ {least}"
+    return f"{AT_LEAST}{least}"
 
 
 def bins(measure: str, units: list[Unit]) -> list[float]:
@@ -202,6 +202,7 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
         # (every drawn wellbeing area holds a configured internal area: only those are drawn)
         some_without=level == "area" and any(a is None for a in area_of.values()),
+        at_least_shown=any(u.num.startswith(AT_LEAST) for u in units),
         rate=lambda v: num(v, lang, 1), services=services, without=without,
         unknown=unknown)
 

@@ -359,6 +359,9 @@ def test_a_hidden_sum_says_what_its_shown_parts_bound_it_to(server: str) -> None
     assert all(n.startswith("≥ ") or n.isdigit() for _, n in hidden), hidden
     assert any(n.startswith("≥ ") and int(n[2:].replace("\u00a0", "")) >= 5
                for _, n in hidden), hidden
+    # and the legend says what `≥` means (it did not: a review, 2026-12-07)
+    assert re.search(r'id="map-at-least"><span>≥ N: vähintään N', body)
+    assert 'id="map-at-least"' not in b.get("/map?measure=handoff")  # no sum, no bound
 
 
 def test_a_swedish_dashboard_names_each_municipality_one_way(server: str) -> None:
