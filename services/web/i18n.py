@@ -275,6 +275,8 @@ _T: dict[str, tuple[str, str, str]] = {
                    "hidden (<{k}, .. or –): no colour, hatched",
                    "dolt (<{k}, .. eller –): ingen färg, streckad"),
     "map_hidden_short": ("piilotettu", "hidden", "dolt"),
+    # the Gaps page's sort picker unset ('–' there read as the pages' mark of a hidden count)
+    "sort_none": ("oletusjärjestys", "default order", "standardordning"),
     # a place's open gaps over the five types where some type is hidden (service_map.at_least)
     "map_at_least": ("≥ N: vähintään N; osa luvun osista on piilotettu",
                      "≥ N: at least N; some of its parts are hidden",
