@@ -244,3 +244,33 @@ def test_no_page_of_rows_stays_in_the_browser_after_sign_out(page_as: Any,
     page.wait_for_load_state()
     assert page.locator("#gap-table").count() == 0, page.url
     assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") in (None, "[]")
+
+
+PHONE = {"width": 390, "height": 844}
+EDGES = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+  const r = e.getBoundingClientRect(), box = e.closest('.table-wrap, .scroll') || document.body;
+  const text = document.createRange(); text.selectNodeContents(e);
+  return [e.id || sel, r.right, text.getBoundingClientRect().right,
+          box.getBoundingClientRect().right, e.getBoundingClientRect().width]; })"""
+
+
+def test_a_phone_shows_the_headline_figures_captions_and_charts_whole(
+        page_as: Any, server: str) -> None:
+    """At 390 px (a review, 2026-12-07): the overview's headline tables ran past the screen
+    (a month's change at x 406-544), a table's caption was cut at its scrolling box's edge
+    mid-word, and a chart's text was 4 px (figures kept the browser's 40 px margins)."""
+    page = page_as("maija")
+    page.set_viewport_size(PHONE)
+    page.goto(server + "/")
+    for table, right, _, _, _ in page.evaluate(EDGES, "table.cards"):
+        assert right <= PHONE["width"], (table, right)
+    for _, _, text_right, _, _ in page.evaluate(EDGES, "#open-now td, #open-now th"):
+        assert text_right <= PHONE["width"] + 0.5, text_right
+    widths = page.evaluate("[...document.querySelectorAll('figure svg.chart')]"
+                           ".map(s => s.getBoundingClientRect().width)")
+    assert widths and min(widths) >= PHONE["width"] - 60, widths  # the page's own padding only
+    for path in ("/map", "/map?measure=handoff", "/"):
+        page.goto(server + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        for caption, _, text_right, box_right, _ in page.evaluate(EDGES, "caption:not(.sr)"):
+            assert text_right <= box_right + 0.5, (path, caption, text_right, box_right)
