@@ -228,7 +228,7 @@ def test_the_story_in_chromium(context: Any, two_server: str, lang: str) -> None
         # pick the second handoff: its own figures, labelled in the page's language
         page.select_option("#handoff", "ktt-back")
         page.click("#handoff-picker button[type=submit]")
-        page.wait_for_url(re.compile(r".*\?handoff=ktt-back$"))
+        page.wait_for_url(re.compile(r".*\?handoff=ktt-back(#handoff-show)?$"))
         heading = page.locator("#handoff-h").text_content() or ""
         assert "1.1.2025" in heading and translate("kind_municipality", lang) in heading
         assert page.locator("#handoff").input_value() == "ktt-back"
