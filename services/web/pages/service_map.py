@@ -203,6 +203,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
         # (every drawn wellbeing area holds a configured internal area: only those are drawn)
         some_without=level == "area" and any(a is None for a in area_of.values()),
         at_least_shown=any(u.num.startswith(AT_LEAST) for u in units),
+        # the table's municipalities set the focus too: Kempele is 15 x 11 px on a phone's map
+        hrefs={key: cell.href for key, cell in cells.items()},
         rate=lambda v: num(v, lang, 1), services=services, without=without,
         unknown=unknown)
 

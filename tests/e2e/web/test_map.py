@@ -352,7 +352,8 @@ def test_a_hidden_sum_says_what_its_shown_parts_bound_it_to(server: str) -> None
     b = Browser(server)
     b.sign_in("maija", PASSWORD)
     body = b.get("/map")
-    rows = re.findall(r'<tr class="(\w+)" data-key="[^"]*"><th scope="row">([^<]*)</th>'
+    rows = re.findall(r'<tr class="(\w+)" data-key="[^"]*"><th scope="row">'
+                      r'(?:<a [^>]*>)?([^<]*)(?:</a>)?</th>'
                       r'<td>[^<]*</td><td class="n">([^<]*)</td>', body)
     hidden = [(name, n) for state, name, n in rows if state == "hidden"]
     assert hidden, "nothing hidden on the map: the test has nothing to look at"
@@ -380,6 +381,24 @@ def test_a_swedish_dashboard_names_each_municipality_one_way(server: str) -> Non
             assert at < 0, (path, page[at - 200:at + 100])
     b.get("/lang/fi")
     assert "Uleåborg" not in b.get("/gaps") and "Raahe" in b.get("/gaps")
+
+
+def test_the_tables_municipalities_set_the_focus_as_the_map_does(
+        page_as: Callable[[str, str], Any], server: str) -> None:
+    """A phone's map draws Kempele 15 x 11 px (a review, 2026-12-07): each municipality of the
+    values table is a link that sets the same focus as its shape on the map."""
+    page = page_as(server, "maija")
+    page.goto(server + "/map")
+    links = page.locator("#map-values tbody th a")
+    assert links.count() == len(NORTH)
+    kempele = page.locator("#map-values tbody th a", has_text="Kempele")
+    assert kempele.get_attribute("href") == page.locator("a#m-244").get_attribute("href")
+    kempele.click()
+    page.wait_for_url(re.compile(r".*/map.*"))
+    assert "Kempele" in page.locator("#focus-chip").inner_text()
+    page.goto(server + "/focus/clear")
+    page.goto(server + "/map?level=area")
+    assert page.locator("#map-values tbody th a").count() == 0  # an area is no focus
 
 
 def test_a_choice_sent_by_keyboard_comes_back_to_its_button(
