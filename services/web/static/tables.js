@@ -43,8 +43,15 @@
     }
   }
 
+  // A client's timeline is wider than a phone: its box opens at the right end, the latest
+  // months and the as-of date, not at its first year (often an empty grid: a review).
+  function latest() {
+    document.querySelectorAll(".tl-box").forEach((b) => { b.scrollLeft = b.scrollWidth; });
+  }
+
   function all() {
     box(document);
+    latest();
   }
 
   document.addEventListener("DOMContentLoaded", all);

@@ -113,3 +113,16 @@ def test_every_mark_of_the_chart_and_legend_is_3_to_1_against_white(
     assert len(colours) >= 4
     low = {c: round(contrast(c, "#ffffff"), 2) for c in colours if contrast(c, "#ffffff") < 3}
     assert low == {}
+
+
+def test_on_a_phone_the_timeline_opens_at_its_latest_months(
+        page_as: Any, server: str, client: dict[str, Any]) -> None:
+    """At 390 px the chart scrolls in its box; it opened at its first year, an empty grid,
+    with the client's contract and gap off to the right (a review, 2026-12-07)."""
+    page = page_as("antti")
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_timeline(page, server, client["ref"])
+    left, width, total = page.eval_on_selector(
+        ".tl-box", "b => [b.scrollLeft, b.clientWidth, b.scrollWidth]")
+    assert total > width  # it does scroll on a phone
+    assert left + width >= total - 1  # at its right end: the as-of date in view
