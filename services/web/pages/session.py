@@ -54,6 +54,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     ctx(request).sessions.end(request.cookies.get("session"))
     response = web.HTTPSeeOther("/login")
     response.del_cookie("session", path="/")
+    # and whatever a page left in the browser's storage: an htmx snapshot of a caseworker's
+    # rows, written before the history cache was turned off (base.html), stayed after sign-out
+    response.headers["Clear-Site-Data"] = '"storage"'
     raise response
 
 

@@ -52,6 +52,9 @@
   function all() {
     box(document);
     latest();
+    // No page is kept in the tab's storage (base.html turns htmx's history cache off); one a
+    // tab kept from before goes too, whether or not the Gaps filter is used again.
+    try { sessionStorage.removeItem("htmx-history-cache"); } catch (e) { /* storage off */ }
   }
 
   document.addEventListener("DOMContentLoaded", all);
