@@ -88,20 +88,28 @@ def test_a_child_that_answered_and_exited_keeps_its_exit_code() -> None:
 def test_an_answers_time_limit_counts_from_the_querys_start(tmp_path: Path) -> None:
     """The page masks an answer within the query's own time limit, counted from when the
     child was ready (Result.began), not from when the answer came: a query near its limit
-    and then a long masking held the server for twice the limit (left open, 2026-12-07)."""
+    and then a long masking held the server for twice the limit (left open, 2026-12-07).
+    A query that runs for seconds: its run lies between `began` and the answer, so most of
+    the call's time comes after `began` (taken at the answer, it was a few milliseconds)."""
     db = tmp_path / "gaps.duckdb"
     with duckdb.connect(str(db)) as con:
         create_all(con)  # the relations, empty: the child looks for them as it opens
-    runner = sqlproc.SqlRunner(lambda: db, WebSettings(secret=b"began"))
+    # a long limit: the query must finish on a loaded machine
+    runner = sqlproc.SqlRunner(lambda: db, WebSettings(secret=b"began",
+                                                       sql_timeout_seconds=300.0))
 
     async def main() -> tuple[float, sqlproc.Result, float]:
         try:
+            await runner.run("u", "SELECT 1", 10, scope=WHOLE)  # a spare process is ready
             before = time.monotonic()
-            got = await runner.run("u", "SELECT 42 AS answer", 10, scope=WHOLE)
+            got = await runner.run(
+                "u", "SELECT count(*) AS n FROM range(1000000000) WHERE range % 7 = 3", 10,
+                scope=WHOLE)
             return before, got, time.monotonic()
         finally:
             await runner.close()
 
     before, got, after = run_apart(main)
-    assert got.rows == [(42,)]
+    assert got.rows == [(142857143,)]
     assert before < got.began < after
+    assert after - got.began > 0.5 * (after - before), (before, got.began, after)
