@@ -54,7 +54,8 @@ def choropleth(layout: Layout, cells: Mapping[str, Cell], title: str) -> str:
         c = cells.get(s.code)
         if c is None:
             continue
-        path = (f'<path d="{s.d}" fill="{fill(c)}" stroke="{STROKE}" stroke-width="0.6" '
+        path = (f'<path id="p-{s.code}" d="{s.d}" fill="{fill(c)}" stroke="{STROKE}" '
+                f'stroke-width="0.6" '
                 f'fill-rule="evenodd" class="muni {c.state}" data-code="{s.code}" '
                 f'data-state="{c.state}"><title>{escape(c.label)}</title></path>')
         # the id: a pick comes back to the map at `#m-<code>`, where the keyboard was
@@ -65,6 +66,11 @@ def choropleth(layout: Layout, cells: Mapping[str, Cell], title: str) -> str:
         else:
             out.append(link)
     out += focused
+    # drawn over every shape: the outline of the one the keyboard or the pointer is on
+    # (static/tables.js points it there); a neighbour drawn later covered the path's own
+    # stroke along their border (a review, 2026-12-07)
+    out.append('<path class="ring" d="" fill="none" stroke="#000" stroke-width="2.5" '
+               'fill-rule="evenodd" pointer-events="none" aria-hidden="true"/>')
     out.append("</svg>")
     return "".join(out)
 

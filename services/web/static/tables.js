@@ -57,6 +57,24 @@
     try { sessionStorage.removeItem("htmx-history-cache"); } catch (e) { /* storage off */ }
   }
 
+  // The map's ring (services/web/geo_svg.py) follows the municipality in focus or under
+  // the pointer: drawn last, no neighbour covers part of it.
+  function ring(e) {
+    const link = e.target.closest && e.target.closest("svg.choropleth a[data-code]");
+    const drawn = link && link.ownerSVGElement.querySelector("path.ring");
+    const shape = link && link.querySelector("path");
+    if (drawn && shape) drawn.setAttribute("d", shape.getAttribute("d"));
+  }
+  function unring(e) {
+    const svg = e.target.closest && e.target.closest("svg.choropleth");
+    const drawn = svg && svg.querySelector("path.ring");
+    if (drawn && !svg.contains(e.relatedTarget)) drawn.setAttribute("d", "");
+  }
+  document.addEventListener("focusin", ring);
+  document.addEventListener("mouseover", ring);
+  document.addEventListener("focusout", unring);
+  document.addEventListener("mouseout", unring);
+
   document.addEventListener("DOMContentLoaded", all);
   document.addEventListener("htmx:load", (e) => box(e.target));
   document.addEventListener("toggle", (e) => box(e.target), true);  // a <details> opened

@@ -419,3 +419,22 @@ def test_a_choice_sent_by_keyboard_comes_back_to_its_button(
         with page.expect_event("load"):
             page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == button[1:], path
+
+
+def test_the_municipality_in_focus_has_its_whole_outline_on_top(
+        page_as: Callable[[str, str], Any], server: str) -> None:
+    """The focus ring was the path's own stroke, which neighbours drawn later covered along
+    their border (Oulu's east, a review, 2026-12-07): a ring drawn after every shape follows
+    the keyboard, and leaves with it."""
+    page = page_as(server, "maija")
+    page.goto(server + "/map")
+    ring = page.locator("svg.choropleth path.ring")
+    assert ring.count() == 1
+    assert page.evaluate("document.querySelector('svg.choropleth').lastElementChild"
+                         ".classList.contains('ring')")  # drawn over every shape
+    page.locator("a#m-564").focus()
+    assert ring.get_attribute("d") == page.locator("#p-564").get_attribute("d") != ""
+    page.locator("a#m-244").focus()
+    assert ring.get_attribute("d") == page.locator("#p-244").get_attribute("d")
+    page.locator("#map-show").focus()
+    assert ring.get_attribute("d") == ""
