@@ -89,7 +89,7 @@ def test_an_answers_time_limit_counts_from_the_querys_start(tmp_path: Path) -> N
     """The page masks an answer within the query's own time limit, counted from when the
     child was ready (Result.began), not from when the answer came: a query near its limit
     and then a long masking held the server for twice the limit (left open, 2026-12-07).
-    A query that runs for seconds: its run lies between `began` and the answer, so most of
+    A query that runs for a second or more: its run lies between `began` and the answer, so most of
     the call's time comes after `began` (taken at the answer, it was a few milliseconds)."""
     db = tmp_path / "gaps.duckdb"
     with duckdb.connect(str(db)) as con:
@@ -103,13 +103,13 @@ def test_an_answers_time_limit_counts_from_the_querys_start(tmp_path: Path) -> N
             await runner.run("u", "SELECT 1", 10, scope=WHOLE)  # a spare process is ready
             before = time.monotonic()
             got = await runner.run(
-                "u", "SELECT count(*) AS n FROM range(1000000000) WHERE range % 7 = 3", 10,
+                "u", "SELECT count(*) AS n FROM range(300000000) WHERE range % 7 = 3", 10,
                 scope=WHOLE)
             return before, got, time.monotonic()
         finally:
             await runner.close()
 
     before, got, after = run_apart(main)
-    assert got.rows == [(142857143,)]
+    assert got.rows == [(42857143,)]
     assert before < got.began < after
     assert after - got.began > 0.5 * (after - before), (before, got.began, after)
