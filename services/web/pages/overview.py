@@ -46,6 +46,11 @@ def handoff_label(h: HandoffPart, lang: str) -> str:
             f"{translate('kind_' + h.from_kind, lang)} → {translate('kind_' + h.to_kind, lang)}")
 
 
+def handoff_choices(cube: Cube, lang: str) -> list[tuple[str, str]]:
+    """The handoff picker's choices (the overview's and the map's): name and label."""
+    return [(h.name, handoff_label(h, lang)) for h in cube.handoffs.values()]
+
+
 def handoff_intro(h: HandoffPart, lang: str) -> str:
     if h.first_day is None:
         return ""
@@ -150,24 +155,21 @@ def focused_headline(cube: Cube, f: focus.Focus, h: HandoffPart) -> dict[str, An
     now by type and the picked handoff's cohort are published by municipality; young people
     in service by municipality are the service map's cells (on the as-of date, by the
     municipality of the service). The month ends are published by area only, so the previous
-    month's figure and the change are not shown for a municipality (the page says so): they
-    cannot be worked out from published cells."""
+    month's figure and the change are not shown for a municipality (the page has no such
+    columns under a focus): they cannot be worked out from published cells."""
     code, area = f.code, focus.area_of(cube, f.code) or ""
     map_area = next((str(r["area_key"]) for r in cube.map_rows if r["municipality"] == code),
                     area or "-")
     if not area:  # outside the configured areas: the cube has it only within one place
-        return {"headline": [{"gap_type": t, "now": OUT, "previous": OUT, "change": None}
-                             for t in GAP_TYPES],
-                "headline_service": [{"service": svc, "now": OUT, "previous": OUT,
-                                      "change": None} for svc in STORY_SERVICES],
+        return {"headline": [{"gap_type": t, "now": OUT} for t in GAP_TYPES],
+                "headline_service": [{"service": svc, "now": OUT} for svc in STORY_SERVICES],
                 "region": {c: OUT for c in HANDOFF_COLS} if h.name else None,
                 "focus_area": ""}
     return {
-        "headline": [{"gap_type": t, "now": cube.text("gap", t, area, code, ALL),
-                      "previous": "–", "change": None} for t in GAP_TYPES],
-        "headline_service": [{"service": svc,
-                              "now": cube.text("clients", map_area, code, svc),
-                              "previous": "–", "change": None} for svc in STORY_SERVICES],
+        "headline": [{"gap_type": t, "now": cube.text("gap", t, area, code, ALL)}
+                     for t in GAP_TYPES],
+        "headline_service": [{"service": svc, "now": cube.text("clients", map_area, code, svc)}
+                             for svc in STORY_SERVICES],
         "region": {c: cube.text("handoff", h.name, area, code, c) for c in HANDOFF_COLS}
         if h.name else None,
         "focus_area": area}
@@ -210,7 +212,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
         in_service=sorted(in_service, key=lambda x: (x[0], x[1] != ALL, x[1]),
                           reverse=True),
         services=STORY_SERVICES, gap_types=GAP_TYPES, all_key=ALL,
-        handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()],
+        handoffs=handoff_choices(cube, lang),
         picked=h.name, picked_label=handoff_label(h, lang) if h.name else "",
         intro=handoff_intro(h, lang), began=cube.began(h.name),
         handoff=transfers, places=places, **top,

@@ -30,7 +30,7 @@ from services.web.app import ctx, https, lang_of, local_path, needs, render, ses
 from services.web.formats import AT_LEAST, num
 from services.web.geo_svg import HIDDEN_FILL, NONE_FILL, PALETTE, Cell, choropleth, swatch
 from services.web.i18n import translate
-from services.web.pages.overview import handoff_label
+from services.web.pages.overview import handoff_choices, handoff_label
 from services.web.pages.session import back_to
 from services.web.published import ALL, GAP_TYPES, Cube
 
@@ -196,8 +196,8 @@ async def service_map(request: web.Request) -> web.StreamResponse:
     return render(
         request, "map.html", page="map", measure=measure, level=level, wa=wa,
         measures=MEASURES, levels=LEVELS, wellbeing=wellbeing, units=units,
-        handoffs=[(x.name, handoff_label(x, lang)) for x in cube.handoffs.values()]
-        if measure == "handoff" and len(cube.handoffs) > 1 else [], picked=handoff,
+        handoffs=handoff_choices(cube, lang) if measure == "handoff" and len(cube.handoffs) > 1
+        else [], picked=handoff,
         svg=choropleth(geo.layout(shown), cells, title), title=title, legend=legend,
         hidden_swatch=swatch(HIDDEN_FILL), none_swatch=swatch(NONE_FILL),
         # (every drawn wellbeing area holds a configured internal area: only those are drawn)
