@@ -1,6 +1,7 @@
 """The attacker of small-count suppression: a manager who collects everything the dashboard
 shows them over HTTP, writes every figure as a linear statement about the counts beneath it,
-and asks a linear program for the least and greatest value of every hidden figure.
+and asks a linear program for the least and greatest value of every hidden figure (unless
+two points that meet every figure already give it two whole numbers: then it is not pinned).
 
 Variables are the finest cells the pages reveal (open gaps by type, area, municipality and
 service; gaps open at a month end by type and area; handoff contracts by handoff, area,
@@ -199,10 +200,10 @@ class System:
         found: dict[str, tuple[int, int]] = {}
         solved: dict[Var, Matrices] = {}
         # Points that meet every published figure, by component: where two of them give a
-        # hidden figure values two integers apart or more, its range holds both, so it is not
-        # recovered and its LPs are not needed (two a figure were 20 s of each 30 s scenario,
-        # and CI ran over its 20 minutes): each LP's answer is one. The LPs' optima are taken as
-        # exact to 1e-6 below; the points to 5e-7, inside that.
+        # hidden figure values with two whole numbers between them (ends included), its range
+        # holds both, so it is not recovered and its LPs are not needed (two a figure were
+        # 20 s of each 30 s scenario, and CI ran over its 20 minutes): each LP's answer is one.
+        # The LPs' optima are taken as exact to 1e-6 below; the points to 5e-7, inside that.
         points: dict[Var, list[np.ndarray]] = defaultdict(list)
         for cells, name in self.targets.items():
             root = find(next(iter(cells)))
@@ -277,8 +278,8 @@ def _lp(m: Matrices, c: np.ndarray) -> Any:
 
 
 def _spread(points: list[np.ndarray], c: np.ndarray) -> bool:
-    """Whether c . x takes values two integers apart among `points` (a range that holds
-    both is no single value)."""
+    """Whether c . x takes values among `points` with two whole numbers between them, ends
+    included (a range that holds both is no single value)."""
     if not points:
         return False
     values = np.stack(points) @ c
