@@ -349,18 +349,19 @@ def same_load_fast_and_slow(lines: list[bytes]) -> tuple[dict[str, ClientState],
     # second load is handed the first one's (refused and dead_letter are pure functions of
     # the line, its reason and origin; the model's error follows from the line), so a dead
     # letter's masking (some 1.5 ms) is paid once. Which lines reach them is each load's own.
-    letters: dict[tuple[str, bytes, str], DeadLetter] = {}
+    refusals: dict[tuple[bytes, str], DeadLetter] = {}  # by line and origin
+    letters: dict[tuple[bytes, str, str], DeadLetter] = {}  # by line, reason and origin
 
     def refused_once(line: bytes, error: Any, origin: str) -> DeadLetter:
-        got = letters.get(("refused", line, origin))
+        got = refusals.get((line, origin))
         if got is None:
-            got = letters[("refused", line, origin)] = refused(line, error, origin)
+            got = refusals[(line, origin)] = refused(line, error, origin)
         return got
 
     def dead_letter_once(raw: bytes, reason: str, origin: str) -> DeadLetter:
-        got = letters.get((reason, raw, origin))
+        got = letters.get((raw, reason, origin))
         if got is None:
-            got = letters[(reason, raw, origin)] = dead_letter(raw, reason, origin)
+            got = letters[(raw, reason, origin)] = dead_letter(raw, reason, origin)
         return got
 
     with mock.patch.object(loader, "refused", refused_once), \
