@@ -278,3 +278,23 @@ def test_a_phone_shows_the_headline_figures_captions_and_charts_whole(
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         for caption, _, text_right, box_right, _ in page.evaluate(EDGES, "caption:not(.sr)"):
             assert text_right <= box_right + 0.5, (path, caption, text_right, box_right)
+
+
+def test_a_phone_shows_the_alert_counts_in_view(page_as: Any, server: str) -> None:
+    """At 390 px (a review, 2026-12-07): the alert counts' only count column began past the
+    screen's edge, out of sight in its scrolling box. It stays at the box's right edge now,
+    the other columns scrolling beneath it, and at the end of the scroll it is in its place."""
+    page = page_as("maija")
+    page.set_viewport_size(PHONE)
+    page.goto(server + "/alerts")
+    counts = "#alert-cells tr > :last-child"
+    assert page.locator("#alert-cells tbody tr").count() > 0
+    for where, right, _, box_right, _ in page.evaluate(EDGES, counts):
+        assert right <= min(box_right, PHONE["width"]) + 0.5, (where, right, box_right)
+    page.evaluate("document.querySelector('#alert-cells').closest('.table-wrap')"
+                  ".scrollLeft = 1e6")
+    lefts = page.evaluate(f"[...document.querySelectorAll('{counts}')]"
+                          ".map(e => e.getBoundingClientRect().left)")
+    services = page.evaluate("[...document.querySelectorAll('#alert-cells tr > :nth-child(4)')]"
+                             ".map(e => e.getBoundingClientRect().right)")
+    assert all(s <= c + 0.5 for s, c in zip(services, lefts, strict=True)), (services, lefts)
