@@ -1,7 +1,7 @@
 """Shared fixtures: paths, and helpers to build events in tests.
 
 And how the suite is spread over processes when it runs under pytest-xdist (.ci/run:
-`-n 4 --dist loadscope`): every test module is one unit of work, so its module- and
+`-n 3 --dist loadscope`): every test module is one unit of work, so its module- and
 session-scoped fixtures (a replayed file, a served dashboard, a browser) are built once, in the
 process that runs it. A module's tests never run in two processes at once. Each process that
 runs a Kafka test starts its own broker (tests/integration/kafka/conftest.py), so the Kafka
