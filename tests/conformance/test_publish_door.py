@@ -35,17 +35,8 @@ def _each_dead_letter_once() -> Iterator[None]:
     the reason and the origin) made once for this module: with the key and without it, the
     same lines are refused for the same reasons, and their masking (some 1.5 ms each, 35,000
     a run, on each core) was most of CI's time here. What admit decides is its own."""
-    letters: dict[tuple[str | bytes, str, str], DeadLetter] = {}
-
-    def once(raw: str | bytes, reason: str, origin: str) -> DeadLetter:
-        got = letters.get((raw, reason, origin))
-        if got is None:
-            got = letters[(raw, reason, origin)] = made(raw, reason, origin)
-        return got
-
-    made = door.dead_letter
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(door, "dead_letter", once)
+        patch.setattr(door, "dead_letter", h.dead_letters_once(door.dead_letter))
         yield
 
 
