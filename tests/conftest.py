@@ -9,6 +9,7 @@ modules stay as isolated from each other as in one process. The zombie runs are 
 every run starts from empty topics and its own seed, and five in a row would be the one long
 unit that finishes last. Units run longest first (LONGEST), so no long one starts at the end."""
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LONGEST = (
     "tests/conformance/test_both_cores.py",  # the whole conformance suite on the Python core
     "tests/integration/kafka/test_zombie.py",
-    "tests/integration/kafka/",
+    "tests/integration/kafka/",  # (KAFKA)
     "tests/e2e/web/test_every_page.py",  # one crawl: every page, fi/sv/en, each role, axe
     "tests/e2e/web/",
 )
@@ -57,6 +58,19 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     config.option.loadscopereorder = False
     return ByWorkUnit(config, log)
+
+
+KAFKA = "tests/integration/kafka/"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test ranked after every Kafka unit: this process runs no Kafka test any more (units
+    are handed out in rank order), so its broker stops (tests/integration/kafka/conftest.py;
+    started again should one come after all)."""
+    if rank(item.nodeid) > rank(KAFKA):
+        held = sys.modules.get("tests.integration.kafka.conftest")
+        for broker in getattr(held, "RUNNING", ()):
+            broker.stop()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,22 +22,51 @@ def _free_pair() -> int:
     return free_port(2)
 
 
+class Broker:
+    """This process's broker, started by the first test that needs it. Stopped once the
+    process has no Kafka test left (tests/conftest.py: every Kafka unit is handed out before
+    any later one): an idle broker still took some 2 % of a core, three of them for the rest
+    of a CI run. Should a Kafka test come after all, it is started again."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.nodes: list[kb.Node] | None = None
+        self.bootstrap = ""
+
+    def ensure(self) -> str:
+        if self.nodes is None:
+            if not (kb.KAFKA_DIR / "lib" / "kafka_2.13-4.3.1.jar").exists():
+                pytest.fail("Kafka jars missing: run 'bash deploy/setup.d/kafka.sh'")
+            nodes = kb.layout(1, self.factory.mktemp("kafka-run"), _free_pair())
+            self.bootstrap = kb.up(nodes)
+            self.nodes = nodes
+        return self.bootstrap
+
+    def stop(self) -> None:
+        nodes, self.nodes = self.nodes, None
+        if nodes is not None:
+            kb.down(nodes)
+
+
+RUNNING: list[Broker] = []  # the session's broker, for tests/conftest.py to stop
+
+
 @pytest.fixture(scope="session")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (kb.KAFKA_DIR / "lib" / "kafka_2.13-4.3.1.jar").exists():
-        pytest.fail("Kafka jars missing: run 'bash deploy/setup.d/kafka.sh'")
-    nodes = kb.layout(1, tmp_path_factory.mktemp("kafka-run"), _free_pair())
-    bootstrap = kb.up(nodes)
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    held = Broker(tmp_path_factory)
+    RUNNING.append(held)
     try:
-        yield bootstrap
+        yield held
     finally:
-        kb.down(nodes)
+        RUNNING.remove(held)
+        held.stop()
 
 
 @pytest.fixture
-def kafka(broker: str) -> str:
+def kafka(broker: Broker) -> str:
     """The broker with no jatkumo topics and no worker group left by an earlier test."""
-    admin = KafkaAdminClient(bootstrap_servers=broker)
+    bootstrap = broker.ensure()
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         with contextlib.suppress(GroupIdNotFoundError, KafkaError):
             admin.delete_consumer_groups([APP_ID])  # a missing group: no matter
@@ -51,7 +80,7 @@ def kafka(broker: str) -> str:
             time.sleep(0.3)
     finally:
         admin.close()
-    return broker
+    return bootstrap
 
 
 @pytest.fixture
