@@ -31,8 +31,33 @@ FIXED = ("HANDOFF_MISSING", "SERVICE_BREAK", "NO_RESPONSIBLE_WORKER", "ATTENDANC
          "REFERRAL_STALLED", "KTT", "SOSKU")
 _OWN = {"KTT": (0, 1, 1), "SOSKU": (1, 0, 0)}  # palette, dash, marker
 REGION = "*"
-W, H, L, R, T, B = 760, 300, 52, 200, 26, 52
-LANE = H - B + 24  # the lane of hidden markers, under the axis labels
+# R: room at the right for the legend, its longest text the Swedish "Ingen ansvarig
+# socialarbetare" (it ran 20 px past the box with 200)
+W, H, L, R, T, B = 760, 300, 52, 240, 26, 52
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A chart's box in its own units (the page scales it to the width it has, text too).
+    Drawn 760 wide with the legend at the right, a chart shown 340-390 px wide (a phone, or
+    one of the overview's small charts per area) wrote its 11-unit text at about 5 px; drawn
+    380 wide with the legend under the plot, the same text is about 10 px there."""
+    width: int
+    bottom: int  # the plot's bottom (its x axis)
+    left: int
+    right: int
+    legend_below: bool
+    css: str  # the svg's class besides `chart`: which the page shows where (app.css)
+
+    @property
+    def lane(self) -> int:  # the lane of hidden markers, under the axis labels
+        return self.bottom + 24
+
+
+WIDE = Frame(W, H - B, L, R, False, "wide")  # the page's charts on a wider screen
+PHONE = Frame(380, 200, 44, 16, True, "narrow")  # the same charts on a phone
+SMALL = Frame(380, 180, 44, 16, True, "small")  # a small chart per area, on every screen
+ROW = 16  # a legend row under the plot
 
 
 @dataclass(frozen=True)
@@ -100,14 +125,15 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
                counts: bool = True, top: float | None = None,
                labels: Mapping[str, str] | None = None,
                markers: Sequence[tuple[date, str]] = (), hidden_label: str = "",
-               note: str = "", ident: str = "c", lang: str = "fi") -> str:
+               note: str = "", ident: str = "c", lang: str = "fi", frame: Frame = WIDE) -> str:
     """Lines of `series` (key -> points) with their fixed styles, legend text from `labels`
     (default: the key), vertical markers at `markers` (e.g. the handoff dates), hidden points
     shown as hidden (`hidden_label` in the legend), and `note` written under the title.
     Axis numbers and dates are written the way of `lang` (services/web/formats.py: `1 234`,
-    never `1234` or `1,234`)."""
+    never `1234` or `1,234`). `frame` is the box it is drawn in (WIDE, PHONE or SMALL)."""
     labels = labels or {}
-    lines = _wrap(note, 95) if note else []
+    f = frame
+    lines = _wrap(note, 95 * (f.width - f.left) // (W - L)) if note else []
     top_y = T + 15 * len(lines)  # the plot starts under the note
     points = {d for pts in series.values() for d, _ in pts}
     xs = sorted(points | {d for d, _ in markers if points})
@@ -120,44 +146,60 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     span = max((xs[-1] - xs[0]).days, 1)
     keys = ordered(list(series))
 
+    right = f.width - f.right  # the plot's right edge
+    hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
+    legend_rows = len(keys) + (1 if hidden_days and hidden_label else 0)
+    legend_top = f.lane + 20 if f.legend_below else top_y
+    height = legend_top + ROW * legend_rows if f.legend_below else H
+
     def px(d: date) -> float:
-        return L + (W - L - R) * (d - xs[0]).days / span
+        return f.left + (right - f.left) * (d - xs[0]).days / span
 
     def py(v: float) -> float:
-        return top_y + (H - top_y - B) * (1 - v / top)
+        return top_y + (f.bottom - top_y) * (1 - v / top)
+
+    def legend_at(row: int) -> tuple[int, int]:  # a legend row's swatch start and middle
+        if f.legend_below:
+            return f.left, legend_top + ROW * row
+        return right + 10, top_y + 18 * row + 8
 
     said = f"{title}. {note}" if note else title
-    out = [f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(said)}" '
-           f'class="chart" xmlns="http://www.w3.org/2000/svg"><title>{escape(said)}</title>',
+    out = [f'<svg viewBox="0 0 {f.width} {height}" role="img" aria-label="{escape(said)}" '
+           f'class="chart {f.css}" xmlns="http://www.w3.org/2000/svg">'
+           f'<title>{escape(said)}</title>',
            f'<defs><pattern id="{ident}-hatch" width="6" height="6" '
            f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="#767676" stroke-width="2"/>'
            f'</pattern></defs>']
     for i, line in enumerate(lines):
-        out.append(f'<text x="{L}" y="{14 + 15 * i}" class="note">{escape(line)}</text>')
+        out.append(f'<text x="{f.left}" y="{14 + 15 * i}" class="note">{escape(line)}</text>')
     tick = 0.0
     while tick <= top:
         y = py(tick)
-        out.append(f'<line x1="{L}" x2="{W - R}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                   f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">'
+        out.append(f'<line x1="{f.left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+                   f'<text x="{f.left - 6}" y="{y + 4:.1f}" text-anchor="end">'
                    f'{escape(_tick(tick, lang))}</text>')
         tick += step
-    out += _x_labels(xs, px, lang)
+    out += _x_labels(xs, px, lang, f.bottom, max(2, round(6 * (right - f.left) / (W - L - R))),
+                     f.width)
     # Hidden days: one hatched band over the plot per day where any series is hidden.
-    hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
     at = {d: i for i, d in enumerate(xs)}
     for d in hidden_days:
         i = at[d]
         x0 = (px(xs[i - 1]) + px(d)) / 2 if i else px(d) - 3
         x1 = (px(xs[i + 1]) + px(d)) / 2 if i + 1 < len(xs) else px(d) + 3
         out.append(f'<rect x="{x0:.1f}" y="{top_y}" width="{max(x1 - x0, 2):.1f}" '
-                   f'height="{H - top_y - B}" fill="url(#{ident}-hatch)" opacity="0.35" '
+                   f'height="{f.bottom - top_y}" fill="url(#{ident}-hatch)" opacity="0.35" '
                    f'class="hidden-band"/>')
     for d, text in markers:
         x = px(d)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_y - 4}" y2="{H - B}" '
+        # the label at the mark's right, or at its left where it would run out of the box
+        # (a narrow frame has no legend there)
+        at_left = x + 3 + 7 * len(text) > f.width
+        where = f'x="{x - 3:.1f}" text-anchor="end"' if at_left else f'x="{x + 3:.1f}"'
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_y - 4}" y2="{f.bottom}" '
                    f'stroke="#000" stroke-dasharray="3 3" class="handoff-mark"/><text '
-                   f'x="{x + 3:.1f}" y="{top_y - 6}" class="mark-label">{escape(text)}</text>')
+                   f'{where} y="{top_y - 6}" class="mark-label">{escape(text)}</text>')
     for i, k in enumerate(keys):
         st = style_of(k, keys)
         path, pen = [], "M"
@@ -165,7 +207,7 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
         for d, v in series[k]:
             if v is None:
                 pen = "M"
-                dots.append(_marker(st.marker, px(d), LANE, st.colour, hollow=True, r=3))
+                dots.append(_marker(st.marker, px(d), f.lane, st.colour, hollow=True, r=3))
                 continue
             path.append(f"{pen}{px(d):.1f},{py(v):.1f}")
             pen = "L"
@@ -183,18 +225,18 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
             if v is not None and (j % every == 0 or j == len(vals) - 1 or near_hidden):
                 out.append(_marker(st.marker, px(d), py(v), st.colour))
         out += dots
-        ly = top_y + 18 * i + 8
+        lx, ly = legend_at(i)
         dash = f' stroke-dasharray="{st.dash}"' if st.dash else ""
         name = labels.get(k, k)
-        out.append(f'<line x1="{W - R + 10}" x2="{W - R + 34}" y1="{ly}" y2="{ly}" '
+        out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" '
                    f'stroke="{st.colour}" stroke-width="3"{dash}/>'
-                   + _marker(st.marker, W - R + 22, ly, st.colour)
-                   + f'<text x="{W - R + 40}" y="{ly + 4}" class="legend" '
+                   + _marker(st.marker, lx + 12, ly, st.colour)
+                   + f'<text x="{lx + 30}" y="{ly + 4}" class="legend" '
                      f'data-key="{escape(k)}">{escape(name)}</text>')
     if hidden_days and hidden_label:
-        ly = top_y + 18 * len(keys) + 8
-        out.append(f'<rect x="{W - R + 10}" y="{ly - 6}" width="24" height="12" '
-                   f'fill="url(#{ident}-hatch)" stroke="#767676"/><text x="{W - R + 40}" '
+        lx, ly = legend_at(len(keys))
+        out.append(f'<rect x="{lx}" y="{ly - 6}" width="24" height="12" '
+                   f'fill="url(#{ident}-hatch)" stroke="#767676"/><text x="{lx + 30}" '
                    f'y="{ly + 4}" class="legend hidden-legend">{escape(hidden_label)}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -215,20 +257,28 @@ def _tick(value: float, lang: str) -> str:
     return num(int(value), lang) if value == int(value) else num(value, lang, 1)
 
 
-def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str = "fi") -> list[str]:
-    """A tick on each 1 January in range (years do not overlap), else about six dates."""
+def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str = "fi",
+              bottom: int = H - B, dates: int = 6, width: int = W) -> list[str]:
+    """A tick on each 1 January in range (years do not overlap), else about `dates` dates.
+    A label is centred on its tick, moved in where it would run out of the chart's `width`
+    (a narrow frame has no legend at the right: `1.4.2023` ran past its edge)."""
+    def inside(x: float, text: str) -> float:
+        half = 3.5 * len(text)  # about half its width at 11 units a character's height
+        return min(max(x, half), width - half)
+
     years = [d for d in xs if d.month == 1 and d.day == 31] or [d for d in xs if d.month == 1]
     out = []
     if len({d.year for d in xs}) >= 2 and years:
         for d in years:
             x = px(date(d.year, 1, 1)) if date(d.year, 1, 1) >= xs[0] else px(d)
-            out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - B}" y2="{H - B + 4}" '
-                       f'stroke="#767676"/><text x="{x:.1f}" y="{H - B + 16}" '
-                       f'text-anchor="middle">{d.year}</text>')
+            out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 4}" '
+                       f'stroke="#767676"/><text x="{inside(x, str(d.year)):.1f}" '
+                       f'y="{bottom + 16}" text-anchor="middle">{d.year}</text>')
         return out
-    for d in xs[:: max(1, len(xs) // 6)]:
-        out.append(f'<text x="{px(d):.1f}" y="{H - B + 16}" text-anchor="middle">'
-                   f'{escape(day(d, lang))}</text>')
+    for d in xs[:: max(1, len(xs) // dates)]:
+        text = day(d, lang)
+        out.append(f'<text x="{inside(px(d), text):.1f}" y="{bottom + 16}" '
+                   f'text-anchor="middle">{escape(text)}</text>')
     return out
 
 

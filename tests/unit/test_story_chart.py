@@ -92,3 +92,32 @@ def test_the_maps_labels_write_their_counts_the_languages_way() -> None:
     assert _label("Oulu", shown, "municipality", "fi") == "Oulu: 2,2 (1\u00a0234 / 56\u00a0789)"
     hidden = Unit("564", "Oulu", "Oulu", "<5", "12345", None, "hidden")
     assert _label("Oulu", hidden, "municipality", "sv").endswith("(<5 / 12\u00a0345)")
+
+
+def test_a_narrow_frame_puts_the_legend_under_the_plot_inside_its_box() -> None:
+    """The phone's and the small per-area charts' frame (svg.PHONE, svg.SMALL): 380 wide, so
+    a chart shown 340-390 px wide writes its text at about its own size, and the legend under
+    the plot, every row of it (and the hidden one) inside the box the viewBox gives."""
+    from services.web.svg import PHONE, SMALL, WIDE
+
+    pts = {g: [(d, None if i == 2 else float(10 * j + i)) for i, d in enumerate(DAYS)]
+           for j, g in enumerate(GAP_TYPES)}
+    for frame in (PHONE, SMALL):
+        svg = line_chart("t", pts, hidden_label="piilotettu", frame=frame,
+                         markers=[(date(2023, 3, 1), "1.3.2023")], note="a note " * 12)
+        box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+        assert box is not None
+        width, height = int(box.group(1)), int(box.group(2))
+        assert width == 380 and f'class="chart {frame.css}"' in svg
+        legend = [(float(x), float(y)) for x, y in
+                  re.findall(r'<text x="([\d.]+)" y="([\d.]+)" class="legend', svg)]
+        assert len(legend) == len(GAP_TYPES) + 1  # and the hidden row
+        assert all(x < width / 2 for x, _ in legend)  # at the left, under the plot
+        assert min(y for _, y in legend) > frame.bottom + 24  # under the hidden lane
+        assert max(y for _, y in legend) <= height
+        ys = [float(y) for y in re.findall(r'<text[^>]* y="([\d.]+)"', svg)]
+        xs = [float(x) for x in re.findall(r'<text x="([\d.]+)"', svg)]
+        assert max(ys) <= height and min(xs) >= 0 and max(xs) < width
+        assert svg.count('class="note"') >= 2  # the note wrapped to the narrow width
+    wide = line_chart("t", pts, hidden_label="piilotettu", frame=WIDE)
+    assert 'viewBox="0 0 760 300"' in wide and 'class="chart wide"' in wide

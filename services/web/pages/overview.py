@@ -27,7 +27,7 @@ from services.web.published import (
     HandoffPart,
     area_word,
 )
-from services.web.svg import REGION, count_value, line_chart
+from services.web.svg import PHONE, REGION, SMALL, WIDE, count_value, line_chart
 
 Series = dict[str, list[tuple[date, float | None]]]
 BREAK = "SERVICE_BREAK"
@@ -122,7 +122,7 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
                                            f"{area_word(a, say)}",
                                            _gap_series(trend, a), labels=labels,
                                            markers=markers, hidden_label=hidden,
-                                           ident=f"a{i}", lang=lang)}
+                                           ident=f"a{i}", lang=lang, frame=SMALL)}
              for i, a in enumerate(cube.areas)]
     share: Series = {}
     for r in transfers:
@@ -131,23 +131,31 @@ def _charts(cube: Cube, h: HandoffPart, lang: str,
         share.setdefault(r["internal_area"] or REGION, []).append(
             (date.fromisoformat(r["month"] + "-01"), r["transferred_pct"]))
     return {
-        "service_svg": line_chart(translate("in_service_title", lang) + where, service_series,
-                                  markers=markers, hidden_label=hidden, ident="svc",
-                                  lang=lang),
+        "service_svg": _wide_and_phone(translate("in_service_title", lang) + where,
+                                       service_series, markers=markers, hidden_label=hidden,
+                                       ident="svc", lang=lang),
         # Service breaks on their own: they outnumber the other four types many times over
         # and would flatten them (issue 13).
-        "gaps_svg": line_chart(translate("SERVICE_BREAK", lang) + where,
-                               {BREAK: region_gaps[BREAK]}, labels=labels, markers=markers,
-                               hidden_label=hidden, note=note, ident="gaps", lang=lang),
-        "others_svg": line_chart(translate("other_gap_types", lang) + where,
-                                 {g: v for g, v in region_gaps.items() if g != BREAK},
-                                 labels=labels, markers=markers, hidden_label=hidden,
-                                 ident="other", lang=lang),
+        "gaps_svg": _wide_and_phone(translate("SERVICE_BREAK", lang) + where,
+                                    {BREAK: region_gaps[BREAK]}, labels=labels,
+                                    markers=markers, hidden_label=hidden, note=note,
+                                    ident="gaps", lang=lang),
+        "others_svg": _wide_and_phone(translate("other_gap_types", lang) + where,
+                                      {g: v for g, v in region_gaps.items() if g != BREAK},
+                                      labels=labels, markers=markers, hidden_label=hidden,
+                                      ident="other", lang=lang),
         "area_charts": areas, "began_note": note,
-        "handoff_svg": line_chart(translate("handoff_monthly", lang), share, counts=False,
-                                  top=100.0, labels=labels, hidden_label=hidden, ident="share",
-                                  lang=lang),
+        "handoff_svg": _wide_and_phone(translate("handoff_monthly", lang), share,
+                                       counts=False, top=100.0, labels=labels,
+                                       hidden_label=hidden, ident="share", lang=lang),
     }
+
+
+def _wide_and_phone(title: str, series: Series, ident: str, **how: Any) -> str:
+    """A chart drawn twice: for a wider screen and for a phone (app.css shows one of them).
+    Scaled down to a phone's width, the wide drawing wrote its text at about 5 px."""
+    return (line_chart(title, series, ident=ident, frame=WIDE, **how)
+            + line_chart(title, series, ident=f"{ident}-phone", frame=PHONE, **how))
 
 
 def focused_headline(cube: Cube, f: focus.Focus, h: HandoffPart) -> dict[str, Any]:

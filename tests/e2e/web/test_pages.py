@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from services.web.i18n import translate
 from tests.e2e.web.conftest import PASSWORD, SHOTS
 
@@ -258,6 +260,43 @@ EDGES = """(sel) => [...document.querySelectorAll(sel)].map(e => {
           box.getBoundingClientRect().right, e.getBoundingClientRect().width]; })"""
 
 
+# Every chart shown (a hidden one has no box): its width, and each of its texts' size in
+# pixels as drawn (its font size in the chart's own units, scaled as the chart is) and whether
+# the text lies inside the chart's box.
+SHOWN_CHARTS = """[...document.querySelectorAll('figure svg.chart')]
+  .filter(s => s.getBoundingClientRect().width > 0).map(s => {
+    const box = s.getBoundingClientRect(), scale = box.width / s.viewBox.baseVal.width;
+    return [box.width, [...s.querySelectorAll('text')].map(t => {
+      const r = t.getBoundingClientRect();
+      return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale,
+              r.left >= box.left - 0.5 && r.right <= box.right + 0.5
+              && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5]; })]; })"""
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_every_chart_writes_its_text_at_a_readable_size_on_a_phone_and_a_wide_screen(
+        page_as: Any, server: str, lang: str) -> None:
+    """A review, 2026-12-07/08: the overview's charts were drawn 760 wide and scaled to the
+    width they had, so on a phone (and in the small chart per area on any screen) their
+    axis labels and legends were about 5 px. Every text of every chart shown is 9 px or more
+    now, on a phone and at 1280 px, and none runs out of its chart (the Swedish names are the
+    longest)."""
+    page = page_as("maija")
+    if lang != "fi":
+        page.goto(server + f"/lang/{lang}")
+    for size in (PHONE, {"width": 1280, "height": 900}):
+        page.set_viewport_size(size)
+        page.goto(server + "/")
+        charts = page.evaluate(SHOWN_CHARTS)
+        # the story's four charts and one per area, each shown once
+        assert len(charts) == 4 + page.locator("figure.area-chart").count(), (size, charts)
+        for _, texts in charts:
+            assert texts
+            for text, px, inside in texts:
+                assert px >= 9, (size, text, px)
+                assert inside, (size, text)
+
+
 def test_a_phone_shows_the_headline_figures_captions_and_charts_whole(
         page_as: Any, server: str) -> None:
     """At 390 px (a review, 2026-12-07): the overview's headline tables ran past the screen
@@ -270,8 +309,7 @@ def test_a_phone_shows_the_headline_figures_captions_and_charts_whole(
         assert right <= PHONE["width"], (table, right)
     for _, _, text_right, _, _ in page.evaluate(EDGES, "#open-now td, #open-now th"):
         assert text_right <= PHONE["width"] + 0.5, text_right
-    widths = page.evaluate("[...document.querySelectorAll('figure svg.chart')]"
-                           ".map(s => s.getBoundingClientRect().width)")
+    widths = [w for w, _ in page.evaluate(SHOWN_CHARTS)]
     assert widths and min(widths) >= PHONE["width"] - 60, widths  # the page's own padding only
     for path in ("/map", "/map?measure=handoff", "/"):
         page.goto(server + path)
