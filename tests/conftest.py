@@ -17,11 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+KAFKA = "tests/integration/kafka/"
 # Work units that take minutes, longest first (CI's --durations): started first under xdist.
 LONGEST = (
     "tests/conformance/test_both_cores.py",  # the whole conformance suite on the Python core
     "tests/integration/kafka/test_zombie.py",
-    "tests/integration/kafka/",  # (KAFKA)
+    KAFKA,
     "tests/e2e/web/test_every_page.py",  # one crawl: every page, fi/sv/en, each role, axe
     "tests/e2e/web/",
 )
@@ -58,9 +59,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     config.option.loadscopereorder = False
     return ByWorkUnit(config, log)
-
-
-KAFKA = "tests/integration/kafka/"
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -53,6 +53,10 @@ class Frame:
     def lane(self) -> int:  # the lane of hidden markers, under the axis labels
         return self.bottom + 24
 
+    @property
+    def dates(self) -> int:  # how many dates the x axis writes: six on the wide plot
+        return max(2, round(6 * (self.width - self.right - self.left) / (W - L - R)))
+
 
 WIDE = Frame(W, H - B, L, R, False, "wide")  # the page's charts on a wider screen
 PHONE = Frame(380, 200, 44, 16, True, "narrow")  # the same charts on a phone
@@ -150,7 +154,7 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
     hidden_days = sorted({d for k in keys for d, v in series[k] if v is None})
     legend_rows = len(keys) + (1 if hidden_days and hidden_label else 0)
     legend_top = f.lane + 20 if f.legend_below else top_y
-    height = legend_top + ROW * legend_rows if f.legend_below else H
+    height = legend_top + ROW * legend_rows if f.legend_below else f.bottom + B
 
     def px(d: date) -> float:
         return f.left + (right - f.left) * (d - xs[0]).days / span
@@ -180,8 +184,7 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[date, float | Non
                    f'<text x="{f.left - 6}" y="{y + 4:.1f}" text-anchor="end">'
                    f'{escape(_tick(tick, lang))}</text>')
         tick += step
-    out += _x_labels(xs, px, lang, f.bottom, max(2, round(6 * (right - f.left) / (W - L - R))),
-                     f.width)
+    out += _x_labels(xs, px, lang, f)
     # Hidden days: one hatched band over the plot per day where any series is hidden.
     at = {d: i for i, d in enumerate(xs)}
     for d in hidden_days:
@@ -257,14 +260,16 @@ def _tick(value: float, lang: str) -> str:
     return num(int(value), lang) if value == int(value) else num(value, lang, 1)
 
 
-def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str = "fi",
-              bottom: int = H - B, dates: int = 6, width: int = W) -> list[str]:
-    """A tick on each 1 January in range (years do not overlap), else about `dates` dates.
-    A label is centred on its tick, moved in where it would run out of the chart's `width`
+def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str, f: Frame
+              ) -> list[str]:
+    """A tick on each 1 January in range (years do not overlap), else about `f.dates` dates.
+    A label is centred on its tick, moved in where it would run out of the chart's width
     (a narrow frame has no legend at the right: `1.4.2023` ran past its edge)."""
+    bottom = f.bottom
+
     def inside(x: float, text: str) -> float:
         half = 3.5 * len(text)  # about half its width at 11 units a character's height
-        return min(max(x, half), width - half)
+        return min(max(x, half), f.width - half)
 
     years = [d for d in xs if d.month == 1 and d.day == 31] or [d for d in xs if d.month == 1]
     out = []
@@ -275,7 +280,7 @@ def _x_labels(xs: Sequence[date], px: Callable[[date], float], lang: str = "fi",
                        f'stroke="#767676"/><text x="{inside(x, str(d.year)):.1f}" '
                        f'y="{bottom + 16}" text-anchor="middle">{d.year}</text>')
         return out
-    for d in xs[:: max(1, len(xs) // dates)]:
+    for d in xs[:: max(1, len(xs) // f.dates)]:
         text = day(d, lang)
         out.append(f'<text x="{inside(px(d), text):.1f}" y="{bottom + 16}" '
                    f'text-anchor="middle">{escape(text)}</text>')
